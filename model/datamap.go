@@ -1,0 +1,67 @@
+package model
+
+import "fmt"
+
+// Erasure says what deleting a field means.
+type Erasure string
+
+const (
+	EraseDeleteDoc Erasure = "delete_doc" // remove the whole document
+	EraseNull      Erasure = "null"       // set the field to null
+	EraseFixed     Erasure = "fixed"      // replace with a fixed string, e.g. "[removed]"
+	EraseHash      Erasure = "hash"       // HMAC with the tenant's key: still joinable, no longer readable
+	EraseKeep      Erasure = "keep"       // retained under a retention rule
+)
+
+// FieldMap describes one PI field of a tenant collection.
+type FieldMap struct {
+	Field    string    `bson:"field" json:"field"`
+	Category Category  `bson:"category" json:"category"`
+	Kind     FieldKind `bson:"kind" json:"kind"`
+	Erasure  Erasure   `bson:"erasure" json:"erasure"`
+	// Fixed is the replacement for EraseFixed.
+	Fixed string `bson:"fixed,omitempty" json:"fixed,omitempty"`
+}
+
+// CollectionMap says how one product collection links to subjects and which
+// fields hold which PI. Nothing about a collection is special-cased in code.
+type CollectionMap struct {
+	Collection   string     `bson:"_id" json:"collection"`
+	Product      string     `bson:"product" json:"product"`
+	SubjectField string     `bson:"subject_field" json:"subject_field"`
+	DateField    string     `bson:"date_field" json:"date_field"` // when the record was collected
+	Fields       []FieldMap `bson:"fields" json:"fields"`
+}
+
+// Validate names the collection and field of the first problem.
+func (c CollectionMap) Validate() error {
+	if c.Collection == "" {
+		return fmt.Errorf("data map entry without a collection name")
+	}
+	if c.SubjectField == "" {
+		return fmt.Errorf("data map %s: subject_field is empty", c.Collection)
+	}
+	seen := map[string]bool{}
+	for _, f := range c.Fields {
+		if f.Field == "" {
+			return fmt.Errorf("data map %s: a field has no name", c.Collection)
+		}
+		if seen[f.Field] {
+			return fmt.Errorf("data map %s.%s: listed twice", c.Collection, f.Field)
+		}
+		seen[f.Field] = true
+		if !f.Category.Valid() {
+			return fmt.Errorf("data map %s.%s: unknown category %q", c.Collection, f.Field, f.Category)
+		}
+		switch f.Erasure {
+		case EraseDeleteDoc, EraseNull, EraseHash, EraseKeep:
+		case EraseFixed:
+			if f.Fixed == "" {
+				return fmt.Errorf("data map %s.%s: erasure fixed needs a replacement string", c.Collection, f.Field)
+			}
+		default:
+			return fmt.Errorf("data map %s.%s: unknown erasure %q", c.Collection, f.Field, f.Erasure)
+		}
+	}
+	return nil
+}

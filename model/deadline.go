@@ -1,0 +1,150 @@
+package model
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Clock is injected wherever "now" matters so deadlines are testable.
+type Clock interface{ Now() time.Time }
+
+// SystemClock reads the real time.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// FixedClock always returns the same instant.
+type FixedClock struct{ T time.Time }
+
+// Now returns the fixed instant.
+func (c FixedClock) Now() time.Time { return c.T }
+
+// Deadline rules, in days.
+const (
+	AckBusinessDays       = 10 // §7021(a): confirm receipt
+	ResponseDays          = 45 // §7021(b): respond
+	ExtensionDays         = 45 // one extension, with notice, inside the first 45
+	CustodianDays         = 45 // the custodian's promise to its Customer, from approval
+	OptOutBusinessDays    = 10 // honour an unsubscribe
+	ChildExpediteBusiness = 5  // internal target for "as soon as reasonably practicable"
+)
+
+// DeadlineKind names which rule produced a due date.
+type DeadlineKind string
+
+const (
+	DueAck       DeadlineKind = "acknowledgement"
+	DueLegal     DeadlineKind = "legal response"
+	DueExtended  DeadlineKind = "extended response"
+	DueCustodian DeadlineKind = "custodian"
+	DueOptOut    DeadlineKind = "opt-out"
+	DueExpedited DeadlineKind = "child expedited"
+)
+
+// Deadlines are a request's due dates. Each is the last instant of its due
+// day in the tenant's time zone, so "due today" holds until local midnight.
+type Deadlines struct {
+	Ack          time.Time // kept after acknowledgement; AckDone says it was met
+	AckDone      bool
+	Legal        time.Time // 45 days, or 90 once extended
+	Legal45      time.Time // the original 45-day date: extensions must be made by then
+	Extended     bool
+	Custodian    time.Time // zero until the Customer approved
+	OptOut       time.Time // opt-out requests only
+	Expedited    time.Time // child-data deletions only
+	Response     time.Time // the earliest response deadline that applies
+	ResponseKind DeadlineKind
+	// Next is the earliest deadline still pending: the acknowledgement while
+	// unacknowledged, otherwise Response. The queue sorts by this.
+	Next     time.Time
+	NextKind DeadlineKind
+}
+
+// ComputeDeadlines derives every due date of r in tenant t's time zone and calendar.
+func ComputeDeadlines(r Request, t Tenant) Deadlines {
+	loc := t.Location()
+	recv := localDate(r.ReceivedAt, loc)
+	var d Deadlines
+	d.Ack = endOfDay(AddBusinessDays(recv, AckBusinessDays, t.Holidays))
+	d.AckDone = r.AcknowledgedAt != nil
+	d.Legal45 = endOfDay(recv.AddDate(0, 0, ResponseDays))
+	d.Legal = d.Legal45
+	if r.Extension != nil {
+		d.Extended = true
+		d.Legal = endOfDay(recv.AddDate(0, 0, ResponseDays+ExtensionDays))
+	}
+	d.Response, d.ResponseKind = d.Legal, DueLegal
+	if d.Extended {
+		d.ResponseKind = DueExtended
+	}
+	consider := func(due time.Time, kind DeadlineKind) {
+		if !due.IsZero() && due.Before(d.Response) {
+			d.Response, d.ResponseKind = due, kind
+		}
+	}
+	if at, ok := r.ApprovedAt(); ok {
+		d.Custodian = endOfDay(localDate(at, loc).AddDate(0, 0, CustodianDays))
+		consider(d.Custodian, DueCustodian)
+	}
+	switch r.Type {
+	case TypeOptOut:
+		d.OptOut = endOfDay(AddBusinessDays(recv, OptOutBusinessDays, t.Holidays))
+		consider(d.OptOut, DueOptOut)
+	case TypeChildDeletion:
+		d.Expedited = endOfDay(AddBusinessDays(recv, ChildExpediteBusiness, t.Holidays))
+		consider(d.Expedited, DueExpedited)
+	}
+	d.Next, d.NextKind = d.Response, d.ResponseKind
+	if !d.AckDone && d.Ack.Before(d.Next) {
+		d.Next, d.NextKind = d.Ack, DueAck
+	}
+	return d
+}
+
+// CanExtend reports whether an extension may still be made at now: once, and
+// only inside the first 45 days.
+func (d Deadlines) CanExtend(now time.Time) bool { return !d.Extended && !now.After(d.Legal45) }
+
+// DaysLeft is the number of calendar days from now's local date to due's
+// local date: 0 means due today, negative means overdue by that many days.
+func DaysLeft(now, due time.Time, loc *time.Location) int {
+	// Rounding absorbs the 23- and 25-hour days of DST changes.
+	return int(math.Round(localDate(due, loc).Sub(localDate(now, loc)).Hours() / 24))
+}
+
+// Overdue reports whether due has passed at now.
+func Overdue(now, due time.Time) bool { return !due.IsZero() && now.After(due) }
+
+// AddBusinessDays returns the date n business days after day, skipping
+// Saturdays, Sundays and the given YYYY-MM-DD holidays. Day itself never counts.
+func AddBusinessDays(day time.Time, n int, holidays []string) time.Time {
+	d := day
+	for n > 0 {
+		d = d.AddDate(0, 0, 1)
+		if IsBusinessDay(d, holidays) {
+			n--
+		}
+	}
+	return d
+}
+
+// IsBusinessDay reports whether day is a weekday and not a holiday.
+func IsBusinessDay(day time.Time, holidays []string) bool {
+	if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		return false
+	}
+	return !slices.Contains(holidays, day.Format(time.DateOnly))
+}
+
+// localDate is midnight of t's calendar date in loc.
+func localDate(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+func endOfDay(day time.Time) time.Time {
+	y, m, d := day.Date()
+	return time.Date(y, m, d, 23, 59, 59, 0, day.Location())
+}

@@ -1,0 +1,195 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Status is where a request is in its lifecycle.
+type Status string
+
+const (
+	StatusReceived         Status = "received"
+	StatusVerifying        Status = "verifying"
+	StatusNeedsInfo        Status = "needs_info"
+	StatusAwaitingApproval Status = "awaiting_approval"
+	StatusApproved         Status = "approved"
+	StatusFulfilling       Status = "fulfilling"
+	StatusCompleted        Status = "completed"
+	StatusDenied           Status = "denied"
+	StatusWithdrawn        Status = "withdrawn"
+	StatusFailed           Status = "failed"
+)
+
+// Statuses lists every status in lifecycle order.
+func Statuses() []Status {
+	return []Status{StatusReceived, StatusVerifying, StatusNeedsInfo, StatusAwaitingApproval, StatusApproved,
+		StatusFulfilling, StatusFailed, StatusCompleted, StatusDenied, StatusWithdrawn}
+}
+
+// OpenStatuses are the statuses still on someone's desk: the queue shows these.
+func OpenStatuses() []Status {
+	return []Status{StatusReceived, StatusVerifying, StatusNeedsInfo, StatusAwaitingApproval, StatusApproved,
+		StatusFulfilling, StatusFailed}
+}
+
+// Open reports whether the request still needs work.
+func (s Status) Open() bool { return slices.Contains(OpenStatuses(), s) }
+
+// Label is the human name of a status.
+func (s Status) Label() string {
+	switch s {
+	case StatusNeedsInfo:
+		return "needs info"
+	case StatusAwaitingApproval:
+		return "awaiting approval"
+	}
+	return string(s)
+}
+
+// ParseStatus accepts the stored form or the label.
+func ParseStatus(s string) (Status, error) {
+	for _, st := range Statuses() {
+		if string(st) == s || st.Label() == s {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("unknown status %q", s)
+}
+
+// Action is something an operator does to a request.
+type Action string
+
+const (
+	ActAcknowledge       Action = "acknowledge"
+	ActStartVerification Action = "start_verification"
+	ActRequestInfo       Action = "request_info"
+	ActInfoReceived      Action = "info_received"
+	ActVerify            Action = "verify"
+	ActDenyUnverifiable  Action = "deny_unverifiable"
+	ActRefuseExcessive   Action = "refuse_excessive"
+	ActApprove           Action = "approve"
+	ActDeny              Action = "deny"
+	ActStartFulfilment   Action = "start_fulfilment"
+	ActComplete          Action = "complete"
+	ActFail              Action = "fail"
+	ActRetry             Action = "retry"
+	ActWithdraw          Action = "withdraw"
+	ActExtend            Action = "extend"
+	ActAssign            Action = "assign"
+	ActNote              Action = "note"
+	// ActLog is the creation of a request; it has no source state.
+	ActLog Action = "log"
+)
+
+// Label is the verb shown to people.
+func (a Action) Label() string { return strings.ReplaceAll(string(a), "_", " ") }
+
+// Transition is one row of the lifecycle table.
+type Transition struct {
+	Action Action
+	From   []Status
+	// To is the resulting status; empty means the status does not change (an event).
+	To   Status
+	Perm Permission
+}
+
+// Transitions is the whole lifecycle. Nothing outside this table is allowed.
+func Transitions() []Transition {
+	open := OpenStatuses()
+	beforeApproval := []Status{StatusReceived, StatusVerifying, StatusNeedsInfo, StatusAwaitingApproval}
+	return []Transition{
+		{ActAcknowledge, beforeApproval, "", PermTriage},
+		{ActStartVerification, []Status{StatusReceived}, StatusVerifying, PermTriage},
+		{ActRequestInfo, []Status{StatusReceived, StatusVerifying}, StatusNeedsInfo, PermTriage},
+		{ActInfoReceived, []Status{StatusNeedsInfo}, StatusVerifying, PermTriage},
+		{ActVerify, []Status{StatusVerifying}, StatusAwaitingApproval, PermTriage},
+		{ActDenyUnverifiable, []Status{StatusVerifying, StatusNeedsInfo}, StatusDenied, PermTriage},
+		{ActRefuseExcessive, beforeApproval, StatusDenied, PermSignOff},
+		{ActApprove, []Status{StatusAwaitingApproval}, StatusApproved, PermDecide},
+		{ActDeny, []Status{StatusAwaitingApproval}, StatusDenied, PermDecide},
+		{ActStartFulfilment, []Status{StatusApproved}, StatusFulfilling, PermSignOff},
+		{ActComplete, []Status{StatusFulfilling}, StatusCompleted, PermSignOff},
+		{ActFail, []Status{StatusFulfilling}, StatusFailed, PermRetry},
+		{ActRetry, []Status{StatusFailed}, StatusFulfilling, PermRetry},
+		{ActWithdraw, []Status{StatusReceived, StatusVerifying, StatusNeedsInfo, StatusAwaitingApproval, StatusApproved}, StatusWithdrawn, PermTriage},
+		{ActExtend, []Status{StatusReceived, StatusVerifying, StatusNeedsInfo, StatusAwaitingApproval, StatusApproved, StatusFulfilling}, "", PermSignOff},
+		{ActAssign, open, "", PermTriage},
+		{ActNote, Statuses(), "", PermTriage},
+	}
+}
+
+// TransitionFor returns the table row for a.
+func TransitionFor(a Action) (Transition, bool) {
+	for _, t := range Transitions() {
+		if t.Action == a {
+			return t, true
+		}
+	}
+	return Transition{}, false
+}
+
+// TransitionError explains why an action was refused.
+type TransitionError struct {
+	Action Action
+	Status Status
+	Role   Role
+	Reason string
+}
+
+func (e *TransitionError) Error() string { return e.Reason }
+
+// Next returns the status after a is applied to a request in from by an
+// operator with role. The error names the current state or the missing role.
+func Next(from Status, a Action, role Role) (Status, error) {
+	t, ok := TransitionFor(a)
+	if !ok {
+		return "", &TransitionError{a, from, role, fmt.Sprintf("unknown action %q", a)}
+	}
+	if !role.Can(t.Perm) {
+		return "", &TransitionError{a, from, role, fmt.Sprintf("a %s operator cannot %s: it needs %s", roleLabel(role), a.Label(), permHolder(t.Perm))}
+	}
+	if !slices.Contains(t.From, from) {
+		allowed := make([]string, len(t.From))
+		for i, s := range t.From {
+			allowed[i] = s.Label()
+		}
+		return "", &TransitionError{a, from, role, fmt.Sprintf("cannot %s a request that is %s (only when %s)", a.Label(), from.Label(), strings.Join(allowed, ", "))}
+	}
+	if t.To == "" {
+		return from, nil
+	}
+	return t.To, nil
+}
+
+// Allowed lists the actions role may take on a request in status s.
+func Allowed(s Status, role Role) []Action {
+	var out []Action
+	for _, t := range Transitions() {
+		if role.Can(t.Perm) && slices.Contains(t.From, s) {
+			out = append(out, t.Action)
+		}
+	}
+	return out
+}
+
+func roleLabel(r Role) string {
+	if r == RoleLead {
+		return "privacy lead"
+	}
+	return string(r)
+}
+
+func permHolder(p Permission) string {
+	var who []string
+	for _, r := range Roles() {
+		if r.Can(p) {
+			who = append(who, roleLabel(r))
+		}
+	}
+	if len(who) == 0 {
+		return "a role nobody has"
+	}
+	return "a " + strings.Join(who, " or ")
+}

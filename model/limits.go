@@ -1,0 +1,58 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// KnowLimit is how many requests to know a California resident may make in 12 months (Cal. Civ. Code §1798.130(b)).
+const KnowLimit = 2
+
+// LimitResult is the outcome of the two-per-12-months check.
+type LimitResult struct {
+	Applies bool      // only California residents' requests to know
+	Earlier []Request // the subject's earlier requests to know inside the window, oldest first
+	Over    bool      // this request would be the third or later
+	From    time.Time // start of the 12-month window
+}
+
+// Reason explains the result for the flag and the detail view.
+func (l LimitResult) Reason() string {
+	if !l.Applies {
+		return "not a California resident's request to know"
+	}
+	ids := make([]string, len(l.Earlier))
+	for i, r := range l.Earlier {
+		ids[i] = fmt.Sprintf("%s (%s)", r.ID, r.ReceivedAt.Format(time.DateOnly))
+	}
+	if !l.Over {
+		return fmt.Sprintf("%d earlier request(s) to know since %s", len(l.Earlier), l.From.Format(time.DateOnly))
+	}
+	return fmt.Sprintf("%d earlier requests to know since %s: %s", len(l.Earlier), l.From.Format(time.DateOnly), strings.Join(ids, ", "))
+}
+
+// CheckKnowLimit evaluates r against the same subject's other requests.
+// Withdrawn requests do not count: the subject took them back.
+func CheckKnowLimit(r Request, others []Request) LimitResult {
+	res := LimitResult{From: r.ReceivedAt.AddDate(-1, 0, 0)}
+	if r.Type != TypeAccess || !strings.EqualFold(r.ResidencyState, "CA") {
+		return res
+	}
+	res.Applies = true
+	for _, o := range others {
+		if o.ID == r.ID || o.Type != TypeAccess || o.Status == StatusWithdrawn {
+			continue
+		}
+		if o.SubjectID != r.SubjectID || r.SubjectID == "" {
+			continue
+		}
+		if o.ReceivedAt.After(res.From) && o.ReceivedAt.Before(r.ReceivedAt) {
+			res.Earlier = append(res.Earlier, o)
+		}
+	}
+	sort.Slice(res.Earlier, func(i, j int) bool { return res.Earlier[i].ReceivedAt.Before(res.Earlier[j].ReceivedAt) })
+	res.Over = len(res.Earlier) >= KnowLimit
+	return res
+}

@@ -1,0 +1,84 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Role is what an operator is allowed to do.
+type Role string
+
+const (
+	RoleSupport  Role = "support"
+	RoleLead     Role = "lead"
+	RoleEngineer Role = "engineer"
+	RoleAdmin    Role = "admin"
+	// RoleSystem is used for events the console records on its own (seeding, outbox moves).
+	RoleSystem Role = "system"
+)
+
+// Roles lists the roles an operator can be given.
+func Roles() []Role { return []Role{RoleSupport, RoleLead, RoleEngineer, RoleAdmin} }
+
+// ParseRole turns a flag or file value into a Role.
+func ParseRole(s string) (Role, error) {
+	for _, r := range Roles() {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("unknown role %q (use support, lead, engineer or admin)", s)
+}
+
+// Operator is a member of the vendor's staff who uses the console.
+type Operator struct {
+	Handle string `bson:"_id" json:"handle"`
+	Name   string `bson:"name" json:"name"`
+	Role   Role   `bson:"role" json:"role"`
+	// Tenants limits the operator to these tenant ids; empty means every tenant.
+	Tenants []string `bson:"tenants" json:"tenants"`
+	// Keys are authorized_keys lines; KeyFingerprints their SHA256 fingerprints for lookup.
+	Keys            []string `bson:"keys" json:"keys"`
+	KeyFingerprints []string `bson:"key_fingerprints" json:"key_fingerprints"`
+	Disabled        bool     `bson:"disabled" json:"disabled"`
+	Version         int64    `bson:"version" json:"version"`
+}
+
+// InScope reports whether the operator may see tenantID.
+func (o Operator) InScope(tenantID string) bool {
+	return len(o.Tenants) == 0 || slices.Contains(o.Tenants, tenantID)
+}
+
+// Permission is a capability checked in the controller layer.
+type Permission string
+
+const (
+	PermRead            Permission = "read"             // see requests, subjects, audit (masked)
+	PermTriage          Permission = "triage"           // log, acknowledge, verify, ask for info, assign, note, withdraw
+	PermDecide          Permission = "decide"           // record a Customer approval or denial
+	PermSignOff         Permission = "sign_off"         // sign off plans, run fulfilment, extend, refuse excessive
+	PermReveal          Permission = "reveal"           // unmask a sensitive field with a stated reason
+	PermRetry           Permission = "retry"            // retry a failed fulfilment step
+	PermManageOperators Permission = "manage_operators" // add/disable operators and keys
+)
+
+// Can reports whether role holds perm. This table is the single source the
+// controller layer consults; the UI only uses it to hide what would be refused.
+func (r Role) Can(perm Permission) bool {
+	switch r {
+	case RoleSupport:
+		return perm == PermRead || perm == PermTriage
+	case RoleLead:
+		return perm == PermRead || perm == PermTriage || perm == PermDecide || perm == PermSignOff || perm == PermReveal || perm == PermRetry
+	case RoleEngineer:
+		return perm == PermRead || perm == PermRetry
+	case RoleAdmin:
+		return perm == PermRead || perm == PermManageOperators
+	case RoleSystem:
+		return true
+	}
+	return false
+}
+
+// ReadOnly reports whether an operator of this role can change nothing about a request's decision.
+func (r Role) ReadOnly() bool { return !r.Can(PermTriage) && !r.Can(PermDecide) }

@@ -1,0 +1,88 @@
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// Tenant is a Customer: the data owner whose approval every request needs.
+type Tenant struct {
+	ID        string          `bson:"_id" json:"id"`
+	Name      string          `bson:"name" json:"name"`
+	State     string          `bson:"state" json:"state"` // two-letter US state, e.g. "CA"
+	TimeZone  string          `bson:"time_zone" json:"time_zone"`
+	Approvers []Contact       `bson:"approvers" json:"approvers"`
+	Retention []RetentionRule `bson:"retention" json:"retention"`
+	Holds     []LegalHold     `bson:"legal_holds" json:"legal_holds"`
+	// Holidays are local dates (YYYY-MM-DD) that do not count as business days.
+	Holidays []string `bson:"holidays" json:"holidays"`
+	// Government tenants keep some records under open-records laws.
+	Government bool `bson:"government" json:"government"`
+}
+
+// Contact is a person at the Customer who may approve or deny requests.
+type Contact struct {
+	Name  string `bson:"name" json:"name"`
+	Title string `bson:"title" json:"title"`
+	Email string `bson:"email" json:"email"`
+	Phone string `bson:"phone" json:"phone"`
+}
+
+// RetentionRule says how long a category must be kept and why, which makes a
+// deletion of that category partly refusable.
+type RetentionRule struct {
+	Category   Category `bson:"category" json:"category"`
+	Period     string   `bson:"period" json:"period"` // human text, e.g. "7 years after separation"
+	LegalBasis string   `bson:"legal_basis" json:"legal_basis"`
+}
+
+// LegalHold blocks deletion (e.g. a subpoena) for one subject or a whole category.
+type LegalHold struct {
+	ID         string     `bson:"id" json:"id"`
+	Reference  string     `bson:"reference" json:"reference"` // e.g. the subpoena's case number
+	SubjectID  string     `bson:"subject_id,omitempty" json:"subject_id,omitempty"`
+	Categories []Category `bson:"categories" json:"categories"`
+	Reason     string     `bson:"reason" json:"reason"`
+	Since      time.Time  `bson:"since" json:"since"`
+}
+
+// Location returns the tenant's time zone, falling back to UTC when the
+// stored name is unknown so a bad record never stops the queue from rendering.
+func (t Tenant) Location() *time.Location {
+	if t.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Validate reports the first problem that would make deadlines wrong.
+func (t Tenant) Validate() error {
+	if t.ID == "" || t.Name == "" {
+		return fmt.Errorf("tenant needs an id and a name")
+	}
+	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" {
+		return fmt.Errorf("tenant %s: unknown time zone %q", t.ID, t.TimeZone)
+	}
+	for _, h := range t.Holidays {
+		if _, err := time.Parse(time.DateOnly, h); err != nil {
+			return fmt.Errorf("tenant %s: holiday %q is not a YYYY-MM-DD date", t.ID, h)
+		}
+	}
+	return nil
+}
+
+// HoldsFor returns the legal holds that apply to subjectID (including
+// category-wide holds with no subject).
+func (t Tenant) HoldsFor(subjectID string) []LegalHold {
+	var out []LegalHold
+	for _, h := range t.Holds {
+		if h.SubjectID == "" || h.SubjectID == subjectID {
+			out = append(out, h)
+		}
+	}
+	return out
+}
