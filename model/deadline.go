@@ -43,7 +43,7 @@ const (
 	DueExpedited DeadlineKind = "child expedited"
 )
 
-// Deadlines are a request's due dates. Each is the last instant of its due
+// Deadlines are a request's due dates. Each is the last millisecond of its due
 // day in the tenant's time zone, so "due today" holds until local midnight.
 type Deadlines struct {
 	Ack          time.Time // kept after acknowledgement; AckDone says it was met
@@ -105,7 +105,7 @@ func ComputeDeadlines(r Request, t Tenant) Deadlines {
 
 // CanExtend reports whether an extension may still be made at now: once, and
 // only inside the first 45 days.
-func (d Deadlines) CanExtend(now time.Time) bool { return !d.Extended && !now.After(d.Legal45) }
+func (d Deadlines) CanExtend(now time.Time) bool { return !d.Extended && !pastDue(now, d.Legal45) }
 
 // DaysLeft is the number of calendar days from now's local date to due's
 // local date: 0 means due today, negative means overdue by that many days.
@@ -115,7 +115,12 @@ func DaysLeft(now, due time.Time, loc *time.Location) int {
 }
 
 // Overdue reports whether due has passed at now.
-func Overdue(now, due time.Time) bool { return !due.IsZero() && now.After(due) }
+func Overdue(now, due time.Time) bool { return !due.IsZero() && pastDue(now, due) }
+
+// pastDue compares at millisecond precision, the precision of a stored BSON
+// date: a due date is the day's last millisecond (see endOfDay), so it holds
+// until local midnight, also after a round trip through the database.
+func pastDue(now, due time.Time) bool { return now.Truncate(time.Millisecond).After(due) }
 
 // AddBusinessDays returns the date n business days after day, skipping
 // Saturdays, Sundays and the given YYYY-MM-DD holidays. Day itself never counts.
@@ -144,7 +149,9 @@ func localDate(t time.Time, loc *time.Location) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, loc)
 }
 
+// endOfDay is the last millisecond of day's date in day's location (23:59:59.999).
+// Millisecond, not second: with 23:59:59 the day's last second counted as overdue.
 func endOfDay(day time.Time) time.Time {
 	y, m, d := day.Date()
-	return time.Date(y, m, d, 23, 59, 59, 0, day.Location())
+	return time.Date(y, m, d, 23, 59, 59, int(time.Second-time.Millisecond), day.Location())
 }

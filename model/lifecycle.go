@@ -100,7 +100,10 @@ func Transitions() []Transition {
 	open := OpenStatuses()
 	beforeApproval := []Status{StatusReceived, StatusVerifying, StatusNeedsInfo, StatusAwaitingApproval}
 	return []Transition{
-		{ActAcknowledge, beforeApproval, "", PermTriage},
+		// Receipt can be confirmed while the request is open: a request approved
+		// before anyone recorded the acknowledgement must not keep an ack
+		// deadline that nobody can clear.
+		{ActAcknowledge, open, "", PermTriage},
 		{ActStartVerification, []Status{StatusReceived}, StatusVerifying, PermTriage},
 		{ActRequestInfo, []Status{StatusReceived, StatusVerifying}, StatusNeedsInfo, PermTriage},
 		{ActInfoReceived, []Status{StatusNeedsInfo}, StatusVerifying, PermTriage},
@@ -114,7 +117,9 @@ func Transitions() []Transition {
 		{ActFail, []Status{StatusFulfilling}, StatusFailed, PermRetry},
 		{ActRetry, []Status{StatusFailed}, StatusFulfilling, PermRetry},
 		{ActWithdraw, []Status{StatusReceived, StatusVerifying, StatusNeedsInfo, StatusAwaitingApproval, StatusApproved}, StatusWithdrawn, PermTriage},
-		{ActExtend, []Status{StatusReceived, StatusVerifying, StatusNeedsInfo, StatusAwaitingApproval, StatusApproved, StatusFulfilling}, "", PermSignOff},
+		// Extension is allowed while open (a failed fulfilment is the usual reason
+		// to need more time); Deadlines.CanExtend limits it to once, inside 45 days.
+		{ActExtend, open, "", PermSignOff},
 		{ActAssign, open, "", PermTriage},
 		{ActNote, Statuses(), "", PermTriage},
 	}
@@ -148,7 +153,7 @@ func Next(from Status, a Action, role Role) (Status, error) {
 		return "", &TransitionError{a, from, role, fmt.Sprintf("unknown action %q", a)}
 	}
 	if !role.Can(t.Perm) {
-		return "", &TransitionError{a, from, role, fmt.Sprintf("a %s operator cannot %s: it needs %s", roleLabel(role), a.Label(), permHolder(t.Perm))}
+		return "", &TransitionError{a, from, role, fmt.Sprintf("%s operator cannot %s: it needs %s", withArticle(roleLabel(role)), a.Label(), permHolder(t.Perm))}
 	}
 	if !slices.Contains(t.From, from) {
 		allowed := make([]string, len(t.From))
@@ -174,6 +179,16 @@ func Allowed(s Status, role Role) []Action {
 	return out
 }
 
+func withArticle(word string) string {
+	if word == "" {
+		return "an unknown"
+	}
+	if strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
+}
+
 func roleLabel(r Role) string {
 	if r == RoleLead {
 		return "privacy lead"
@@ -191,5 +206,5 @@ func permHolder(p Permission) string {
 	if len(who) == 0 {
 		return "a role nobody has"
 	}
-	return "a " + strings.Join(who, " or ")
+	return withArticle(strings.Join(who, " or "))
 }

@@ -49,8 +49,8 @@ type LegalHold struct {
 // Location returns the tenant's time zone, falling back to UTC when the
 // stored name is unknown so a bad record never stops the queue from rendering.
 func (t Tenant) Location() *time.Location {
-	if t.TimeZone == "" {
-		return time.UTC
+	if t.TimeZone == "" || t.TimeZone == "Local" {
+		return time.UTC // "Local" would make deadlines depend on the server's zone
 	}
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
@@ -64,7 +64,9 @@ func (t Tenant) Validate() error {
 	if t.ID == "" || t.Name == "" {
 		return fmt.Errorf("tenant needs an id and a name")
 	}
-	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" {
+	// "Local" loads, but means whatever zone the server runs in: consoles in
+	// different zones would disagree about the same request's due dates.
+	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" || t.TimeZone == "Local" {
 		return fmt.Errorf("tenant %s: unknown time zone %q", t.ID, t.TimeZone)
 	}
 	for _, h := range t.Holidays {

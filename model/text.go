@@ -45,6 +45,10 @@ func unsafeRune(r rune) bool {
 		return true
 	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
 		return true
+	case r == 0x2028, r == 0x2029: // line and paragraph separators break layout
+		return true
+	case r == 0x200b, r >= 0x2060 && r <= 0x2064, r >= 0x206a && r <= 0x206f, r >= 0xfff9 && r <= 0xfffb:
+		return true // invisible: they hide what an operator reads
 	case r == 0x200e, r == 0x200f, r == 0x061c: // LRM, RLM, ALM
 		return true
 	case r == 0xfeff: // a BOM mid-string hides where text starts

@@ -1,0 +1,288 @@
+// Package keymap is the single source of truth for custodian's key bindings:
+// which keys trigger which action, the help text shown for them, and the
+// user's overrides from keys.toml.
+//
+// Keeping every binding here (rather than in each pane) is what lets Load
+// detect conflicts across panes and lets `?` render help that always agrees
+// with what the keys actually do.
+package keymap
+
+import (
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// Action names a thing the user can do. The string value is what appears in
+// the overrides file, so it must never change once released.
+type Action string
+
+// Global actions work in every pane.
+const (
+	Quit        Action = "quit"
+	Help        Action = "help"
+	Palette     Action = "palette"
+	Back        Action = "back"
+	NextPane    Action = "next_pane"
+	PrevPane    Action = "prev_pane"
+	Refresh     Action = "refresh"
+	ScopeTenant Action = "scope_tenant"
+)
+
+// Navigation actions move a cursor in lists and scroll in the detail view.
+const (
+	Up       Action = "up"
+	Down     Action = "down"
+	PageUp   Action = "page_up"
+	PageDown Action = "page_down"
+	Top      Action = "top"
+	Bottom   Action = "bottom"
+	Open     Action = "open"
+)
+
+// Queue actions belong to the request queue.
+const (
+	Filter      Action = "filter"
+	SortNext    Action = "sort_next"
+	SortReverse Action = "sort_reverse"
+	ClearFilter Action = "clear_filter"
+)
+
+// Request actions change a request's lifecycle. They are declared before the
+// panes implement them so that user overrides written today keep working and
+// conflicts with them are caught early.
+const (
+	NewRequest       Action = "new_request"
+	Acknowledge      Action = "acknowledge"
+	Verify           Action = "verify"
+	RequestInfo      Action = "request_info"
+	Assign           Action = "assign"
+	Note             Action = "note"
+	Withdraw         Action = "withdraw"
+	Extend           Action = "extend"
+	Refuse           Action = "refuse"
+	DenyUnverifiable Action = "deny_unverifiable"
+	Approve          Action = "approve"
+	Deny             Action = "deny"
+	Mark             Action = "mark"
+	Retry            Action = "retry"
+	Reveal           Action = "reveal"
+)
+
+// Group headings, in the order the full help shows them.
+const (
+	GroupGlobal     = "Global"
+	GroupNavigation = "Navigation"
+	GroupQueue      = "Queue"
+	// GroupDetail has no bindings of its own today: the detail view scrolls
+	// with the Navigation keys. It exists so detail-only bindings have a home
+	// without renaming anything users see.
+	GroupDetail  = "Detail"
+	GroupRequest = "Request actions"
+)
+
+// Pane identifies a part of the UI that has its own set of active bindings.
+type Pane string
+
+// Panes of the console.
+const (
+	PaneQueue  Pane = "queue"
+	PaneDetail Pane = "detail"
+)
+
+// Binding is one action's keys and help, as shown to the user.
+type Binding struct {
+	Action Action
+	Keys   []string
+	Help   string
+	Group  string
+}
+
+// KeyMap holds the bindings for every action. The zero value binds nothing;
+// use Default or Load.
+type KeyMap struct {
+	// Display order matters for help, and there are few enough actions that
+	// a slice beats a map for both lookup cost and immutability.
+	bindings []Binding
+}
+
+// defaults is a function, not a variable, so no caller can mutate the
+// defaults everyone else gets.
+func defaults() []Binding {
+	return []Binding{
+		{Quit, []string{"q", "ctrl+c"}, "quit", GroupGlobal},
+		{Help, []string{"?"}, "toggle help", GroupGlobal},
+		{Palette, []string{":"}, "command palette", GroupGlobal},
+		{Back, []string{"esc"}, "back", GroupGlobal},
+		{NextPane, []string{"tab"}, "next pane", GroupGlobal},
+		{PrevPane, []string{"shift+tab"}, "previous pane", GroupGlobal},
+		{Refresh, []string{"ctrl+r"}, "refresh", GroupGlobal},
+		{ScopeTenant, []string{"T"}, "switch tenant", GroupGlobal},
+
+		{Up, []string{"up", "k"}, "up", GroupNavigation},
+		{Down, []string{"down", "j"}, "down", GroupNavigation},
+		{PageUp, []string{"pgup", "ctrl+b"}, "page up", GroupNavigation},
+		{PageDown, []string{"pgdown", "ctrl+f"}, "page down", GroupNavigation},
+		{Top, []string{"home", "g"}, "go to top", GroupNavigation},
+		{Bottom, []string{"end", "G"}, "go to bottom", GroupNavigation},
+		{Open, []string{"enter"}, "open", GroupNavigation},
+
+		{Filter, []string{"/"}, "filter", GroupQueue},
+		{SortNext, []string{"s"}, "cycle sort column", GroupQueue},
+		{SortReverse, []string{"S"}, "reverse sort", GroupQueue},
+		// ctrl+u is readline's "kill line", so it clears the filter the same
+		// way whether or not the filter input has focus.
+		{ClearFilter, []string{"ctrl+u"}, "clear filter", GroupQueue},
+
+		{NewRequest, []string{"n"}, "log new request", GroupRequest},
+		{Acknowledge, []string{"A"}, "acknowledge", GroupRequest},
+		{Verify, []string{"v"}, "verify identity", GroupRequest},
+		{RequestInfo, []string{"i"}, "request info", GroupRequest},
+		{Assign, []string{"m"}, "assign", GroupRequest},
+		{Note, []string{"N"}, "add note", GroupRequest},
+		{Withdraw, []string{"W"}, "withdraw", GroupRequest},
+		{Extend, []string{"E"}, "extend deadline", GroupRequest},
+		{Refuse, []string{"X"}, "refuse as excessive", GroupRequest},
+		{DenyUnverifiable, []string{"U"}, "deny as unverifiable", GroupRequest},
+		{Approve, []string{"a"}, "approve", GroupRequest},
+		{Deny, []string{"d"}, "deny", GroupRequest},
+		{Mark, []string{"space"}, "mark", GroupRequest},
+		{Retry, []string{"r"}, "retry fulfilment", GroupRequest},
+		{Reveal, []string{"R"}, "reveal personal data", GroupRequest},
+	}
+}
+
+// Default returns the built-in bindings.
+func Default() KeyMap {
+	return KeyMap{bindings: defaults()}
+}
+
+func (k KeyMap) find(a Action) (Binding, bool) {
+	i := slices.IndexFunc(k.bindings, func(b Binding) bool { return b.Action == a })
+	if i < 0 {
+		return Binding{}, false
+	}
+	return k.bindings[i], true
+}
+
+// Binding returns a as a bubbles key binding. An unknown action yields a
+// binding with no keys, which never matches and is hidden from help.
+func (k KeyMap) Binding(a Action) key.Binding {
+	b, ok := k.find(a)
+	if !ok {
+		return key.NewBinding()
+	}
+	return key.NewBinding(
+		key.WithKeys(slices.Clone(b.Keys)...),
+		key.WithHelp(helpKeys(b.Keys), b.Help),
+	)
+}
+
+// Matches reports whether msg triggers a.
+func (k KeyMap) Matches(msg tea.KeyPressMsg, a Action) bool {
+	return key.Matches(msg, k.Binding(a))
+}
+
+// All returns every binding in display order. The result is a copy.
+func (k KeyMap) All() []Binding {
+	out := make([]Binding, len(k.bindings))
+	for i, b := range k.bindings {
+		b.Keys = slices.Clone(b.Keys)
+		out[i] = b
+	}
+	return out
+}
+
+// Groups returns the group headings that have bindings, in display order.
+func (k KeyMap) Groups() []string {
+	var out []string
+	for _, b := range k.bindings {
+		if !slices.Contains(out, b.Group) {
+			out = append(out, b.Group)
+		}
+	}
+	return out
+}
+
+// ShortHelp returns the bindings for actions in the order given, skipping
+// unknown ones, for a one-line help bar.
+func (k KeyMap) ShortHelp(actions ...Action) []key.Binding {
+	var out []key.Binding
+	for _, a := range actions {
+		if _, ok := k.find(a); ok {
+			out = append(out, k.Binding(a))
+		}
+	}
+	return out
+}
+
+// FullHelp returns the bindings for actions as one column per group, in
+// display order regardless of the order given, for help.Model's full view.
+// Pass PaneActions(p) to show only what a pane supports.
+func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
+	var out [][]key.Binding
+	for _, g := range k.Groups() {
+		var col []key.Binding
+		for _, b := range k.bindings {
+			if b.Group == g && slices.Contains(actions, b.Action) {
+				col = append(col, k.Binding(b.Action))
+			}
+		}
+		if len(col) > 0 {
+			out = append(out, col)
+		}
+	}
+	return out
+}
+
+// Panes returns every pane.
+func Panes() []Pane {
+	return []Pane{PaneQueue, PaneDetail}
+}
+
+// PaneActions returns the actions active in p, in display order. Global and
+// Navigation actions are active everywhere. It also defines conflict scope:
+// two actions may share a key only if no pane has both.
+func PaneActions(p Pane) []Action {
+	var out []Action
+	for _, b := range defaults() {
+		if inPane(b, p) {
+			out = append(out, b.Action)
+		}
+	}
+	return out
+}
+
+func inPane(b Binding, p Pane) bool {
+	switch b.Group {
+	case GroupGlobal, GroupNavigation:
+		return true
+	case GroupQueue:
+		return p == PaneQueue
+	case GroupDetail:
+		return p == PaneDetail
+	case GroupRequest:
+		// Marking selects rows for a bulk action; the detail view shows a
+		// single request, so there is nothing to mark.
+		if b.Action == Mark {
+			return p == PaneQueue
+		}
+		return p == PaneQueue || p == PaneDetail
+	}
+	return false
+}
+
+// helpKeys renders keys compactly for the help view, e.g. "↑/k".
+func helpKeys(keys []string) string {
+	arrows := map[string]string{"up": "↑", "down": "↓", "left": "←", "right": "→"}
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		if a, ok := arrows[k]; ok {
+			k = a
+		}
+		out[i] = k
+	}
+	return strings.Join(out, "/")
+}

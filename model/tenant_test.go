@@ -1,0 +1,86 @@
+package model
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTenantValidate(t *testing.T) {
+	good := Tenant{ID: "t-1", Name: "City of Example", State: "CA", TimeZone: "America/Los_Angeles", Holidays: []string{"2026-07-03", "2026-12-25"}}
+	if err := good.Validate(); err != nil {
+		t.Fatalf("valid tenant: %v", err)
+	}
+	cases := []struct {
+		name   string
+		change func(*Tenant)
+		want   []string
+	}{
+		{"no id", func(t *Tenant) { t.ID = "" }, []string{"id"}},
+		{"no name", func(t *Tenant) { t.Name = "" }, []string{"name"}},
+		{"no time zone", func(t *Tenant) { t.TimeZone = "" }, []string{"t-1", "time zone"}},
+		{"unknown time zone", func(t *Tenant) { t.TimeZone = "America/Springfield" }, []string{"t-1", `"America/Springfield"`}},
+		{"server-local time zone", func(t *Tenant) { t.TimeZone = "Local" }, []string{"t-1", `"Local"`}},
+		{"holiday without leading zeros", func(t *Tenant) { t.Holidays = []string{"2026-7-4"} }, []string{"t-1", `"2026-7-4"`, "YYYY-MM-DD"}},
+		{"US-style holiday", func(t *Tenant) { t.Holidays = []string{"2026-07-03", "07/04/2026"} }, []string{`"07/04/2026"`}},
+		{"impossible holiday", func(t *Tenant) { t.Holidays = []string{"2026-02-30"} }, []string{`"2026-02-30"`}},
+		{"holiday with a time", func(t *Tenant) { t.Holidays = []string{"2026-07-03T00:00:00Z"} }, []string{"holiday"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ten := good
+			ten.Holidays = append([]string(nil), good.Holidays...)
+			c.change(&ten)
+			err := ten.Validate()
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+	for _, tz := range []string{"UTC", "America/New_York", "Pacific/Honolulu", "America/Phoenix"} {
+		ten := good
+		ten.TimeZone = tz
+		if err := ten.Validate(); err != nil {
+			t.Errorf("%s: %v", tz, err)
+		}
+	}
+}
+
+func TestTenantLocation(t *testing.T) {
+	if got := (Tenant{TimeZone: "America/Los_Angeles"}).Location().String(); got != "America/Los_Angeles" {
+		t.Errorf("Location() = %s", got)
+	}
+	for _, tz := range []string{"", "Nowhere/Else", "Local"} {
+		if got := (Tenant{TimeZone: tz}).Location(); got != time.UTC {
+			t.Errorf("Location() for %q = %s, want the UTC fallback", tz, got)
+		}
+	}
+}
+
+func TestTenantHoldsFor(t *testing.T) {
+	ten := Tenant{Holds: []LegalHold{
+		{ID: "h-1", Reference: "Case 26-CV-101", SubjectID: "s-1", Categories: []Category{CatIdentifying}},
+		{ID: "h-2", Reference: "Audit 2026", Categories: []Category{CatEmployee}},
+		{ID: "h-3", Reference: "Case 26-CV-202", SubjectID: "s-2"},
+	}}
+	ids := func(hs []LegalHold) string {
+		var out []string
+		for _, h := range hs {
+			out = append(out, h.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	for subject, want := range map[string]string{"s-1": "h-1,h-2", "s-2": "h-2,h-3", "s-9": "h-2"} {
+		if got := ids(ten.HoldsFor(subject)); got != want {
+			t.Errorf("HoldsFor(%s) = %s, want %s", subject, got, want)
+		}
+	}
+	if got := (Tenant{}).HoldsFor("s-1"); len(got) != 0 {
+		t.Errorf("no holds: %v", got)
+	}
+}
