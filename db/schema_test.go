@@ -1,0 +1,243 @@
+package db_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/dbtest"
+)
+
+// freshDB is an embedded database without the schema (dbtest.New already
+// has it).
+func freshDB(t *testing.T) *mongo.Database {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "custodian-schema-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	c, err := db.Open(context.Background(), db.Options{DataDir: dir, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return c.DB
+}
+
+func TestCollectionsDeclaration(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range db.Collections() {
+		if seen[c.Name] {
+			t.Errorf("collection %s declared twice", c.Name)
+		}
+		seen[c.Name] = true
+		names := map[string]bool{}
+		for _, ix := range c.Indexes {
+			if ix.Name == "" || ix.Serves == "" || len(ix.Keys) == 0 {
+				t.Errorf("%s: index %+v lacks a name, keys or the query it serves", c.Name, ix)
+			}
+			if names[ix.Name] {
+				t.Errorf("%s: index name %s used twice", c.Name, ix.Name)
+			}
+			names[ix.Name] = true
+			if ix.Sparse && len(ix.Keys) != 1 {
+				t.Errorf("%s.%s: sparse compound indexes behave differently on MongoDB and FerretDB", c.Name, ix.Name)
+			}
+		}
+	}
+	for _, p := range db.ProductCollections() {
+		if !seen[p] {
+			t.Errorf("product collection %s not declared", p)
+		}
+	}
+	// Collections() must hand out a fresh value: callers may not corrupt
+	// the declaration for everyone else.
+	a := db.Collections()
+	a[1].Indexes[0].Name = "scribbled"
+	if db.Collections()[1].Indexes[0].Name == "scribbled" {
+		t.Error("Collections() shares its slices between calls")
+	}
+}
+
+func TestEnsureSchemaIdempotent(t *testing.T) {
+	d := freshDB(t)
+	ctx := context.Background()
+	for i := range 2 {
+		if err := db.EnsureSchema(ctx, d); err != nil {
+			t.Fatalf("EnsureSchema run %d: %v", i+1, err)
+		}
+	}
+	assertSchema(t, d)
+}
+
+// Two consoles starting together both run EnsureSchema on a fresh database.
+func TestEnsureSchemaConcurrent(t *testing.T) {
+	d := freshDB(t)
+	errs := make(chan error, 3)
+	for range cap(errs) {
+		go func() { errs <- db.EnsureSchema(context.Background(), d) }()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	assertSchema(t, d)
+}
+
+func assertSchema(t *testing.T, d *mongo.Database) {
+	t.Helper()
+	ctx := context.Background()
+	names, err := d.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range db.Collections() {
+		if !slices.Contains(names, c.Name) {
+			t.Errorf("collection %s missing", c.Name)
+			continue
+		}
+		specs, err := d.Collection(c.Name).Indexes().ListSpecifications(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(specs) != len(c.Indexes)+1 { // +1 for _id_
+			t.Errorf("%s has %d indexes, want %d", c.Name, len(specs), len(c.Indexes)+1)
+		}
+		for _, ix := range c.Indexes {
+			i := slices.IndexFunc(specs, func(s mongo.IndexSpecification) bool { return s.Name == ix.Name })
+			if i < 0 {
+				t.Errorf("%s: index %s missing", c.Name, ix.Name)
+				continue
+			}
+			if unique := specs[i].Unique != nil && *specs[i].Unique; unique != ix.Unique {
+				t.Errorf("%s.%s: unique = %v, want %v", c.Name, ix.Name, unique, ix.Unique)
+			}
+		}
+	}
+}
+
+// FerretDB 1.24 mishandles a createIndexes batch in which some indexes
+// already exist (it panics or skips a new index). EnsureSchema must recreate
+// indexes missing from the middle of a collection's list.
+func TestEnsureSchemaRestoresMissingIndexes(t *testing.T) {
+	c := dbtest.New(t)
+	ctx := context.Background()
+	requests := c.DB.Collection("requests")
+	for _, name := range []string{"tenant_id_1_status_1_due_at_1__id_1", "external_ref_1"} {
+		if err := requests.Indexes().DropOne(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.EnsureSchema(ctx, c.DB); err != nil {
+		t.Fatal(err)
+	}
+	assertSchema(t, c.DB)
+}
+
+func TestEnsureSchemaReportsConflictingIndex(t *testing.T) {
+	c := dbtest.New(t)
+	ctx := context.Background()
+	audit := c.DB.Collection("audit")
+	if err := audit.Indexes().DropOne(ctx, "event_id_1"); err != nil {
+		t.Fatal(err)
+	}
+	// Same name, but no longer unique: a retried outbox drain would
+	// duplicate events.
+	_, err := audit.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "event_id", Value: 1}}, Options: options.Index().SetName("event_id_1"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.EnsureSchema(ctx, c.DB)
+	if err == nil || !strings.Contains(err.Error(), "event_id_1") || !strings.Contains(err.Error(), "audit") {
+		t.Fatalf("EnsureSchema over a non-unique event_id_1: %v; want an error naming the index", err)
+	}
+	t.Log(err)
+}
+
+func TestAuditEventIDUnique(t *testing.T) {
+	c := dbtest.New(t)
+	ctx := context.Background()
+	audit := c.DB.Collection("audit")
+	if _, err := audit.InsertOne(ctx, bson.D{{Key: "_id", Value: int64(1)}, {Key: "event_id", Value: "ev-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := audit.InsertOne(ctx, bson.D{{Key: "_id", Value: int64(2)}, {Key: "event_id", Value: "ev-1"}})
+	if !mongo.IsDuplicateKeyError(err) {
+		t.Fatalf("second event ev-1: %v; want a duplicate key error", err)
+	}
+}
+
+// On MongoDB a plain unique index would let only one request lack
+// external_ref; the index is sparse for that. FerretDB ignores "sparse", so
+// this test proves it still lets any number of documents lack the field.
+func TestExternalRefUniqueOnlyWhenPresent(t *testing.T) {
+	c := dbtest.New(t)
+	ctx := context.Background()
+	requests := c.DB.Collection("requests")
+	for _, id := range []string{"r1", "r2", "r3"} {
+		if _, err := requests.InsertOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+			t.Fatalf("request %s without external_ref: %v", id, err)
+		}
+	}
+	if _, err := requests.InsertOne(ctx, bson.D{{Key: "_id", Value: "r4"}, {Key: "external_ref", Value: "import-7"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := requests.InsertOne(ctx, bson.D{{Key: "_id", Value: "r5"}, {Key: "external_ref", Value: "import-7"}})
+	if !mongo.IsDuplicateKeyError(err) {
+		t.Fatalf("second import-7 insert: %v; want a duplicate key error", err)
+	}
+
+	// An update that would duplicate is refused too, but FerretDB 1.24
+	// reports it as InternalError (code 1) carrying SQLite's "UNIQUE
+	// constraint failed", not as E11000: mongo.IsDuplicateKeyError misses it.
+	_, err = requests.UpdateOne(ctx, bson.D{{Key: "_id", Value: "r1"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "external_ref", Value: "import-7"}}}})
+	if err == nil {
+		t.Fatal("update to a duplicate external_ref succeeded")
+	}
+	t.Logf("duplicate via update: IsDuplicateKeyError=%v: %v", mongo.IsDuplicateKeyError(err), err)
+}
+
+// BenchmarkDBTestNew measures the per-test cost of a database: dbtest.New
+// plus its cleanup (closing the server, removing the files).
+func BenchmarkDBTestNew(b *testing.B) {
+	dbtest.New(b) // build the shared schema template outside the timing
+	for b.Loop() {
+		tb := &loopTB{TB: b}
+		dbtest.New(tb)
+		tb.cleanup()
+	}
+}
+
+// loopTB runs a benchmark iteration's cleanups at the end of the iteration
+// instead of the end of the benchmark.
+type loopTB struct {
+	testing.TB
+	cleanups []func()
+}
+
+func (l *loopTB) Cleanup(f func()) { l.cleanups = append(l.cleanups, f) }
+
+func (l *loopTB) cleanup() {
+	for i := len(l.cleanups) - 1; i >= 0; i-- {
+		l.cleanups[i]()
+	}
+}
