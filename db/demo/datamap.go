@@ -1,0 +1,193 @@
+package demo
+
+import (
+	"slices"
+
+	"github.com/custodian-dev/custodian/model"
+)
+
+// Tenant data collections, one per product.
+const (
+	CollRecRegistrations   = "rec_registrations"
+	CollPayments           = "payments"
+	CollJobApplications    = "job_applications"
+	CollBoardApplications  = "board_applications"
+	CollHRRecords          = "hr_records"
+	CollAlertSubscriptions = "alert_subscriptions"
+	CollMeetingMedia       = "meeting_media"
+	CollWebVisits          = "web_visits"
+	CollMobileDevices      = "mobile_devices"
+)
+
+// Fields every tenant data document has besides its PI.
+const (
+	FieldID       = "_id"
+	FieldTenantID = "tenant_id"
+	FieldSubject  = "subject_id"
+)
+
+type collSpec struct {
+	m     model.CollectionMap
+	nonPI []string // fields that are about the record, not the person
+}
+
+func fm(field string, cat model.Category, kind model.FieldKind, erase model.Erasure) model.FieldMap {
+	f := model.FieldMap{Field: field, Category: cat, Kind: kind, Erasure: erase}
+	if erase == model.EraseFixed {
+		f.Fixed = "[removed]"
+	}
+	return f
+}
+
+const (
+	del   = model.EraseDeleteDoc
+	null  = model.EraseNull
+	fixed = model.EraseFixed
+	hash  = model.EraseHash
+	keep  = model.EraseKeep
+)
+
+// collSpecs is the data map in display order. Every erasure rule is used at
+// least once so fulfilment has something of each kind to do.
+var collSpecs = []collSpec{
+	{m: model.CollectionMap{Collection: CollRecRegistrations, Product: "Recreation & library registration", SubjectField: FieldSubject, DateField: "registered_at",
+		Fields: []model.FieldMap{
+			fm("participant_name", model.CatIdentifying, model.KindName, del),
+			fm("participant_birth_date", model.CatSensitive, model.KindDate, null),
+			fm("guardian_name", model.CatIdentifying, model.KindName, fixed),
+			fm("guardian_email", model.CatIdentifying, model.KindEmail, null),
+			fm("guardian_phone", model.CatIdentifying, model.KindPhone, null),
+			fm("address", model.CatIdentifying, model.KindAddress, null),
+			fm("emergency_contact", model.CatContact, model.KindText, null),
+			fm("medical_notes", model.CatSensitive, model.KindText, null),
+		}},
+		nonPI: []string{"program", "season", "fee_cents"}},
+	{m: model.CollectionMap{Collection: CollPayments, Product: "Online payments", SubjectField: FieldSubject, DateField: "paid_at",
+		Fields: []model.FieldMap{
+			fm("payer_name", model.CatIdentifying, model.KindName, fixed),
+			fm("billing_email", model.CatIdentifying, model.KindEmail, null),
+			fm("billing_address", model.CatIdentifying, model.KindAddress, null),
+			// Card data is never stored: only the processor's token.
+			fm("processor_token", model.CatFinancial, model.KindToken, keep),
+		}},
+		nonPI: []string{"amount_cents", "description", "processor"}},
+	{m: model.CollectionMap{Collection: CollJobApplications, Product: "Jobs portal", SubjectField: FieldSubject, DateField: "applied_at",
+		Fields: []model.FieldMap{
+			fm("applicant_name", model.CatIdentifying, model.KindName, fixed),
+			fm("email", model.CatIdentifying, model.KindEmail, null),
+			fm("phone", model.CatIdentifying, model.KindPhone, null),
+			fm("address", model.CatIdentifying, model.KindAddress, null),
+			fm("birth_date", model.CatSensitive, model.KindDate, null),
+			fm("gender", model.CatSensitive, model.KindText, null),
+			fm("ethnicity", model.CatSensitive, model.KindText, null),
+			fm("political_party", model.CatSensitive, model.KindText, null),
+			fm("education", model.CatSensitive, model.KindText, null),
+			fm("job_history", model.CatSensitive, model.KindText, null),
+			fm("references", model.CatSensitive, model.KindText, null),
+			fm("ssn", model.CatApplicant, model.KindSSN, hash),
+			fm("passport_number", model.CatApplicant, model.KindNumber, null),
+			fm("alien_registration_number", model.CatApplicant, model.KindNumber, null),
+			fm("drivers_license", model.CatApplicant, model.KindNumber, null),
+			fm("salary_history", model.CatApplicant, model.KindText, null),
+		}},
+		nonPI: []string{"position", "requisition", "decision"}},
+	{m: model.CollectionMap{Collection: CollBoardApplications, Product: "Boards & commissions", SubjectField: FieldSubject, DateField: "submitted_at",
+		Fields: []model.FieldMap{
+			fm("applicant_name", model.CatIdentifying, model.KindName, keep),
+			fm("email", model.CatIdentifying, model.KindEmail, null),
+			fm("phone", model.CatIdentifying, model.KindPhone, null),
+			fm("address", model.CatIdentifying, model.KindAddress, fixed),
+			fm("statement", model.CatContact, model.KindText, keep),
+			fm("political_party", model.CatSensitive, model.KindText, null),
+			fm("occupation", model.CatSensitive, model.KindText, null),
+		}},
+		nonPI: []string{"board", "term"}},
+	{m: model.CollectionMap{Collection: CollHRRecords, Product: "HR & payroll", SubjectField: FieldSubject, DateField: "hired_at",
+		Fields: []model.FieldMap{
+			fm("employee_name", model.CatIdentifying, model.KindName, keep),
+			fm("home_address", model.CatIdentifying, model.KindAddress, null),
+			fm("personal_phone", model.CatIdentifying, model.KindPhone, null),
+			fm("birth_date", model.CatSensitive, model.KindDate, keep),
+			fm("ssn", model.CatEmployee, model.KindSSN, keep),
+			fm("bank_account", model.CatEmployee, model.KindNumber, null),
+			fm("routing_number", model.CatEmployee, model.KindNumber, null),
+			// Arrays: one entry per dependant, in the same order.
+			fm("dependant_names", model.CatEmployee, model.KindName, null),
+			fm("dependant_ssns", model.CatEmployee, model.KindSSN, null),
+		}},
+		nonPI: []string{"employee_number", "department", "job_title", "separated_at"}},
+	{m: model.CollectionMap{Collection: CollAlertSubscriptions, Product: "Community alerts", SubjectField: FieldSubject, DateField: "subscribed_at",
+		Fields: []model.FieldMap{
+			fm("email", model.CatIdentifying, model.KindEmail, del),
+			fm("sms_phone", model.CatIdentifying, model.KindPhone, null),
+			// The opt-in flags are the subject's own choices (user-initiated contact data).
+			fm("marketing_email_opt_in", model.CatContact, model.KindText, null),
+			fm("sms_opt_in", model.CatContact, model.KindText, null),
+			fm("topics", model.CatContact, model.KindText, null),
+		}},
+		nonPI: []string{"list"}},
+	{m: model.CollectionMap{Collection: CollMeetingMedia, Product: "Meeting video", SubjectField: FieldSubject, DateField: "recorded_at",
+		Fields: []model.FieldMap{
+			fm("speaker_name", model.CatIdentifying, model.KindName, keep),
+			fm("video_ref", model.CatImage, model.KindText, keep),
+			fm("thumbnail_ref", model.CatImage, model.KindText, null),
+		}},
+		nonPI: []string{"meeting", "body"}},
+	{m: model.CollectionMap{Collection: CollWebVisits, Product: "Website analytics", SubjectField: FieldSubject, DateField: "visited_at",
+		Fields: []model.FieldMap{
+			fm("ip", model.CatWebVisitor, model.KindIP, del),
+			fm("cookie_id", model.CatWebVisitor, model.KindToken, hash),
+			fm("pages", model.CatWebVisitor, model.KindText, null),
+			fm("user_agent", model.CatWebVisitor, model.KindText, null),
+		}},
+		nonPI: nil},
+	{m: model.CollectionMap{Collection: CollMobileDevices, Product: "Resident mobile app", SubjectField: FieldSubject, DateField: "registered_at",
+		Fields: []model.FieldMap{
+			fm("push_token", model.CatMobile, model.KindToken, del),
+			fm("device_model", model.CatMobile, model.KindText, null),
+			fm("last_location", model.CatMobile, model.KindText, null),
+		}},
+		nonPI: []string{"app_version"}},
+}
+
+// DataMap returns the data map of every tenant data collection (stored in
+// the datamap collection, one document per collection).
+func DataMap() []model.CollectionMap {
+	out := make([]model.CollectionMap, len(collSpecs))
+	for i, c := range collSpecs {
+		out[i] = c.m
+		out[i].Fields = slices.Clone(c.m.Fields)
+	}
+	return out
+}
+
+// Collections lists the tenant data collections in data-map order.
+func Collections() []string {
+	out := make([]string, len(collSpecs))
+	for i, c := range collSpecs {
+		out[i] = c.m.Collection
+	}
+	return out
+}
+
+// NonPIFields lists the fields of collection that describe the record rather
+// than the person (program, amount, board…): they are deliberately not in the
+// data map. The structural fields (_id, tenant_id, the subject link and the
+// date field) are not listed.
+func NonPIFields(collection string) []string {
+	for _, c := range collSpecs {
+		if c.m.Collection == collection {
+			return slices.Clone(c.nonPI)
+		}
+	}
+	return nil
+}
+
+func specFor(collection string) *collSpec {
+	for i := range collSpecs {
+		if collSpecs[i].m.Collection == collection {
+			return &collSpecs[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/custodian-dev/custodian/model"
+)
+
+var handlePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// Operator returns the operator with handle, enabled or not. It takes no
+// actor: it is how a session finds out who its actor is.
+func (s *Store) Operator(ctx context.Context, handle string) (model.Operator, error) {
+	return s.findOperator(ctx, bson.D{{Key: "_id", Value: handle}}, handle)
+}
+
+// OperatorByKey returns the operator holding the SSH key with this SHA256
+// fingerprint ("SHA256:…", as ssh.FingerprintSHA256 prints it).
+func (s *Store) OperatorByKey(ctx context.Context, fingerprint string) (model.Operator, error) {
+	return s.findOperator(ctx, bson.D{{Key: "key_fingerprints", Value: fingerprint}}, "with key "+fingerprint)
+}
+
+func (s *Store) findOperator(ctx context.Context, filter bson.D, what string) (model.Operator, error) {
+	var op model.Operator
+	err := s.operators.FindOne(ctx, filter).Decode(&op)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return op, notFound("operator", what)
+	}
+	if err != nil {
+		return op, fmt.Errorf("read operator %s: %w", what, err)
+	}
+	return op, nil
+}
+
+// Operators lists every operator by handle.
+func (s *Store) Operators(ctx context.Context, actor model.Actor) ([]model.Operator, error) {
+	if err := s.canRead(ctx, actor, "operators"); err != nil {
+		return nil, err
+	}
+	cur, err := s.operators.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(listMax))
+	if err != nil {
+		return nil, fmt.Errorf("list operators: %w", err)
+	}
+	out := []model.Operator{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list operators: %w", err)
+	}
+	return out, nil
+}
+
+// PutOperator creates (op.Version 0) or replaces (op.Version = the version
+// read) an operator. Admins and the system only; audited. Keys are parsed
+// and their fingerprints recomputed here, so a login lookup can trust them.
+func (s *Store) PutOperator(ctx context.Context, actor model.Actor, op model.Operator) error {
+	tgt := auditTarget("operator", op.Handle)
+	action := "put_operator"
+	if !actor.Can(model.PermManageOperators) {
+		return s.refuseDenied(ctx, actor, action, tgt, "",
+			fmt.Sprintf("%s operator cannot manage operators: it needs %s", withArticle(roleLabel(actor.Operator.Role)), permHolder(model.PermManageOperators)), nil)
+	}
+	if err := s.normalizeOperator(ctx, &op); err != nil {
+		return fmt.Errorf("put operator %s: %w", op.Handle, err)
+	}
+	if op.Handle == actor.Handle() && (op.Disabled || op.Role != actor.Operator.Role) {
+		return s.refuse(ctx, actor, action, tgt, "", "an operator cannot disable themselves or change their own role", nil)
+	}
+
+	prev := op.Version
+	var old model.Operator
+	if prev == 0 {
+		if _, err := s.Operator(ctx, op.Handle); err == nil {
+			return fmt.Errorf("put operator %s: %w", op.Handle, ErrExists)
+		} else if !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("put operator %s: %w", op.Handle, err)
+		}
+	} else {
+		var err error
+		if old, err = s.Operator(ctx, op.Handle); err != nil {
+			return fmt.Errorf("put operator %s: %w", op.Handle, err)
+		}
+		if old.Version != prev {
+			return s.operatorConflict(ctx, op.Handle, old.Version)
+		}
+	}
+	op.Version = prev + 1
+
+	now := s.now()
+	detail := fmt.Sprintf("role=%s tenants=%s keys=%d disabled=%t", op.Role, strings.Join(op.Tenants, ","), len(op.Keys), op.Disabled)
+	if prev > 0 && !slices.Equal(old.KeyFingerprints, op.KeyFingerprints) {
+		detail += " keys changed"
+	}
+	c := claim{
+		ID: claimID(collOperators, op.Handle, op.Version), Coll: collOperators, DocID: op.Handle, Version: op.Version,
+		By: actor.Handle(), At: now,
+	}
+	c.Events = []model.AuditEvent{{
+		ID: c.ID, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
+		Action: action, Target: tgt, Outcome: model.OutcomeOK, Detail: detail,
+	}}
+	raw, err := bson.Marshal(op)
+	if err != nil {
+		return fmt.Errorf("put operator %s: %w", op.Handle, err)
+	}
+	c.Doc = raw
+	if _, err := s.commit(ctx, c); err != nil {
+		if errors.Is(err, errClaimTaken) || errors.Is(err, errSlotUsed) {
+			if other, ok, lerr := s.loadClaim(ctx, c.ID); lerr == nil && ok {
+				// Only a claim whose version is not yet written is the winner's.
+				if v, verr := docVersion(ctx, s.operators, op.Handle); verr == nil && v < other.Version {
+					return &ConflictError{Kind: "operator", ID: op.Handle, By: other.By, At: other.At, Version: other.Version, now: s.now()}
+				}
+			}
+			cur, _ := s.Operator(ctx, op.Handle)
+			return s.operatorConflict(ctx, op.Handle, cur.Version)
+		}
+		return fmt.Errorf("put operator %s: %w", op.Handle, err)
+	}
+	return nil
+}
+
+// operatorConflict names the last writer of an operator record, which the
+// record itself does not keep, from its newest audit entry.
+func (s *Store) operatorConflict(ctx context.Context, handle string, version int64) *ConflictError {
+	ce := &ConflictError{Kind: "operator", ID: handle, By: "another admin", Version: version, now: s.now()}
+	var last AuditRecord
+	err := s.audit.FindOne(ctx, bson.D{{Key: "target", Value: auditTarget("operator", handle)}, {Key: "outcome", Value: model.OutcomeOK}},
+		options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&last)
+	if err == nil {
+		ce.By, ce.At = last.Actor, last.At
+	}
+	return ce
+}
+
+// normalizeOperator checks an operator record and derives its fingerprints.
+func (s *Store) normalizeOperator(ctx context.Context, op *model.Operator) error {
+	op.Handle = strings.TrimSpace(op.Handle)
+	if !handlePattern.MatchString(op.Handle) {
+		return invalidf("operator handle %q: use 1–64 lower-case letters, digits, '.', '_' or '-'", op.Handle)
+	}
+	if _, err := model.ParseRole(string(op.Role)); err != nil {
+		return invalidf("operator %s: %v", op.Handle, err)
+	}
+	if op.Version < 0 {
+		return invalidf("operator %s: negative version", op.Handle)
+	}
+	op.Name = strings.TrimSpace(op.Name)
+	if op.Name == "" {
+		op.Name = op.Handle
+	}
+	if len(op.Name) > 200 {
+		return invalidf("operator %s: name longer than 200 characters", op.Handle)
+	}
+	tenants := slices.Clone(op.Tenants)
+	slices.Sort(tenants)
+	op.Tenants = slices.Compact(tenants)
+	if op.Tenants == nil {
+		op.Tenants = []string{}
+	}
+	for _, id := range op.Tenants {
+		if _, err := s.tenant(ctx, id); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return invalidf("operator %s: unknown tenant %q", op.Handle, id)
+			}
+			return err
+		}
+	}
+	input := op.Keys
+	op.Keys, op.KeyFingerprints = []string{}, []string{}
+	seen := map[string]bool{}
+	for i, line := range input {
+		pk, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
+		if err != nil {
+			return invalidf("operator %s: key %d is not an authorized_keys line: %v", op.Handle, i+1, err)
+		}
+		if pk.Type() == ssh.KeyAlgoDSA {
+			return invalidf("operator %s: key %d is a DSA key, which OpenSSH no longer accepts; use ed25519", op.Handle, i+1)
+		}
+		fp := ssh.FingerprintSHA256(pk)
+		if seen[fp] {
+			continue
+		}
+		seen[fp] = true
+		// A key must name one operator, or a login could not tell who it is.
+		if other, err := s.OperatorByKey(ctx, fp); err == nil && other.Handle != op.Handle {
+			return invalidf("operator %s: key %d already belongs to operator %s", op.Handle, i+1, other.Handle)
+		} else if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		norm := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk)))
+		if comment != "" {
+			norm += " " + comment
+		}
+		op.Keys = append(op.Keys, norm)
+		op.KeyFingerprints = append(op.KeyFingerprints, fp)
+	}
+	return nil
+}

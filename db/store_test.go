@@ -1,0 +1,28 @@
+package db
+
+import "time"
+
+// Test-only levers for the external tests in package db_test: they simulate a
+// crash at the points of a write where one matters.
+
+// SetStaleClaimForTest sets how old an unfinished claim must be before
+// DrainOutbox finishes it.
+func (s *Store) SetStaleClaimForTest(d time.Duration) { s.staleClaim = d }
+
+// CrashAfterClaimForTest makes the next writes stop right after their claim.
+func (s *Store) CrashAfterClaimForTest(f func() error) { s.hooks.afterClaim = f }
+
+// CrashAfterWriteForTest makes writes stop after the document is written
+// but before its events reach the chain.
+func (s *Store) CrashAfterWriteForTest(f func() error) { s.hooks.afterWrite = f }
+
+// FailAppendForTest makes the chain append of claimed writes fail.
+func (s *Store) FailAppendForTest(f func() error) { s.hooks.failAppend = f }
+
+// ChainHashForTest exposes the entry hash so tamper tests can forge a
+// consistent-looking entry.
+func ChainHashForTest(rec AuditRecord) string { return chainHash(rec.Seq, rec.Prev, rec.AuditEvent) }
+
+// SetBatchForTest sets the page size of chain walks and drains, so tests
+// cross page boundaries without thousands of entries.
+func (s *Store) SetBatchForTest(n int) { s.batch = n }

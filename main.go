@@ -1,0 +1,392 @@
+// Command custodian is a terminal console for handling residents' privacy
+// requests on behalf of the Customers whose data the vendor hosts.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/demo"
+	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui"
+)
+
+// Exit codes: 1 for a failed check (audit verify), 2 for bad input or an
+// unreachable database, so scripts can tell them apart.
+const (
+	exitFailed   = 1
+	exitBadInput = 2
+)
+
+const usage = `custodian — privacy request console
+
+Usage:
+  custodian [flags]                 open the console (embedded database with demo data unless --mongo-uri)
+  custodian db [--listen ADDR]      run the embedded database alone and print its mongodb:// URI
+  custodian seed [--subjects N] [--requests N]
+                                    load the demo dataset (safe to repeat)
+  custodian audit verify            check the audit chain and its signed checkpoint
+  custodian version                 print the version
+
+Flags (every command):
+  --mongo-uri URI    MongoDB to use (env CUSTODIAN_MONGO_URI); empty: embedded FerretDB
+  --data-dir DIR     embedded database, audit checkpoint and keys (default $XDG_DATA_HOME/custodian)
+  --db NAME          database name (default custodian)
+  --operator HANDLE  act as this registered operator (default: your OS user name)
+  --keys FILE        key binding overrides (default $XDG_CONFIG_HOME/custodian/keys.toml)
+`
+
+type globalFlags struct {
+	mongoURI string
+	dataDir  string
+	database string
+	operator string
+	keysPath string
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cmd, rest := "", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
+	}
+	switch cmd {
+	case "":
+		return runConsole(ctx, rest, stderr)
+	case "db":
+		return runDB(ctx, rest, stdout, stderr)
+	case "seed":
+		return runSeed(ctx, rest, stdout, stderr)
+	case "audit":
+		if len(rest) == 0 || rest[0] != "verify" {
+			fmt.Fprintln(stderr, "custodian audit: unknown or missing subcommand (use: custodian audit verify)")
+			return exitBadInput
+		}
+		return runAuditVerify(ctx, rest[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "custodian", version())
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "custodian: unknown command %q\n\n%s", cmd, usage)
+	return exitBadInput
+}
+
+// newFlagSet declares the flags every command shares.
+func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *globalFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	g := &globalFlags{}
+	fs.StringVar(&g.mongoURI, "mongo-uri", os.Getenv("CUSTODIAN_MONGO_URI"), "")
+	fs.StringVar(&g.dataDir, "data-dir", "", "")
+	fs.StringVar(&g.database, "db", "custodian", "")
+	fs.StringVar(&g.operator, "operator", "", "")
+	fs.StringVar(&g.keysPath, "keys", "", "")
+	return fs, g
+}
+
+// parse reports bad flags in one line with the usage, and -h as help.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (ok bool, code int) {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stderr, usage)
+		return false, 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian %s: %v\n\n%s", fs.Name(), err, usage)
+		return false, exitBadInput
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "custodian %s: unexpected argument %q\n\n%s", fs.Name(), fs.Arg(0), usage)
+		return false, exitBadInput
+	}
+	return true, 0
+}
+
+func (g *globalFlags) resolveDataDir() (string, error) {
+	if g.dataDir != "" {
+		return filepath.Abs(g.dataDir)
+	}
+	return db.DefaultDataDir()
+}
+
+// backend is everything a command needs from the database.
+type backend struct {
+	conn    *db.Conn
+	store   *db.Store
+	dataDir string
+}
+
+func (b *backend) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = b.conn.Close(ctx)
+}
+
+func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backend, int) {
+	dataDir, err := g.resolveDataDir()
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: data directory: %v (set --data-dir)\n", err)
+		return nil, exitBadInput
+	}
+	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger()})
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %v\n", err)
+		return nil, exitBadInput
+	}
+	b := &backend{conn: conn, dataDir: dataDir}
+	if err := db.EnsureSchema(ctx, conn.DB); err != nil {
+		b.close()
+		fmt.Fprintf(stderr, "custodian: prepare database: %v\n", err)
+		return nil, exitFailed
+	}
+	store, err := db.NewStore(conn, db.StoreOptions{
+		Clock:             model.SystemClock{},
+		CheckpointPath:    filepath.Join(dataDir, "audit-checkpoint.json"),
+		CheckpointKeyPath: filepath.Join(dataDir, "audit-checkpoint.key"),
+	})
+	if err != nil {
+		b.close()
+		fmt.Fprintf(stderr, "custodian: %v\n", err)
+		return nil, exitFailed
+	}
+	b.store = store
+	// Events left in outboxes by a crashed process reach the chain first.
+	if _, err := store.DrainOutbox(ctx); err != nil {
+		fmt.Fprintf(stderr, "custodian: warning: moving pending audit events: %v\n", err)
+	}
+	return b, 0
+}
+
+func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
+	fs, g := newFlagSet("console", stderr)
+	if ok, code := parse(fs, args, stderr); !ok {
+		return code
+	}
+	keysPath := g.keysPath
+	if keysPath == "" {
+		keysPath = keymap.DefaultPath()
+	}
+	keys, err := keymap.Load(keysPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %v\n", err)
+		return exitBadInput
+	}
+	b, code := openBackend(ctx, g, stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+
+	if b.conn.Embedded {
+		if code := seedIfEmpty(ctx, b, stderr); code != 0 {
+			return code
+		}
+	}
+	actor, code := resolveActor(ctx, b.store, g.operator, stderr)
+	if code != 0 {
+		return code
+	}
+	app := ui.New(ui.Config{
+		Backend: b.store,
+		Actor:   actor,
+		Keys:    keys,
+		Clock:   model.SystemClock{},
+		NoColor: os.Getenv("NO_COLOR") != "",
+	})
+	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		fmt.Fprintf(stderr, "custodian: %v\n", err)
+		return exitFailed
+	}
+	return 0
+}
+
+// resolveActor finds the registered operator the console acts as.
+func resolveActor(ctx context.Context, store *db.Store, handle string, stderr io.Writer) (model.Actor, int) {
+	if handle == "" {
+		local, err := demo.LocalHandle(localUser())
+		if err != nil {
+			fmt.Fprintf(stderr, "custodian: %v (choose a registered operator with --operator)\n", err)
+			return model.Actor{}, exitBadInput
+		}
+		handle = local
+	}
+	op, err := store.Operator(ctx, handle)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: operator %q: %v (choose a registered one with --operator)\n", handle, err)
+		return model.Actor{}, exitBadInput
+	}
+	if op.Disabled {
+		fmt.Fprintf(stderr, "custodian: operator %q is disabled; ask an admin to enable it\n", handle)
+		return model.Actor{}, exitBadInput
+	}
+	return model.Actor{Operator: op, Origin: "local"}, 0
+}
+
+func seedIfEmpty(ctx context.Context, b *backend, stderr io.Writer) int {
+	seeded, err := db.Seeded(ctx, b.conn)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %v\n", err)
+		return exitFailed
+	}
+	if seeded {
+		return 0
+	}
+	fmt.Fprintln(stderr, "custodian: first run — loading the demo dataset (ctrl+c cancels)")
+	if _, err := db.Seed(ctx, b.store, seedOptions(0, 0, stderr)); err != nil {
+		fmt.Fprintf(stderr, "\ncustodian: seeding: %v\n", err)
+		return exitFailed
+	}
+	fmt.Fprintln(stderr)
+	return 0
+}
+
+func seedOptions(subjects, requests int, stderr io.Writer) db.SeedOptions {
+	last := time.Time{}
+	return db.SeedOptions{
+		Subjects:  subjects,
+		Requests:  requests,
+		LocalUser: localUser(),
+		Clock:     model.SystemClock{},
+		Progress: func(stage string, done, total int) {
+			if time.Since(last) < 100*time.Millisecond && done != total {
+				return
+			}
+			last = time.Now()
+			fmt.Fprintf(stderr, "\r  %-12s %d/%d   ", stage, done, total)
+		},
+	}
+}
+
+func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("seed", stderr)
+	subjects := fs.Int("subjects", 0, "")
+	requests := fs.Int("requests", 0, "")
+	if ok, code := parse(fs, args, stderr); !ok {
+		return code
+	}
+	if *subjects < 0 || *requests < 0 {
+		fmt.Fprintln(stderr, "custodian seed: --subjects and --requests must be zero (the default size) or positive")
+		return exitBadInput
+	}
+	b, code := openBackend(ctx, g, stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	rep, err := db.Seed(ctx, b.store, seedOptions(*subjects, *requests, stderr))
+	fmt.Fprintln(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian seed: %v\n", err)
+		return exitFailed
+	}
+	if rep.Skipped {
+		fmt.Fprintln(stdout, "demo data already present; nothing changed")
+		return 0
+	}
+	fmt.Fprintf(stdout, "seeded %d tenants, %d subjects, %d records, %d requests, %d operators\n",
+		rep.Tenants, rep.Subjects, rep.Records, rep.Requests, rep.Operators)
+	return 0
+}
+
+func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("audit verify", stderr)
+	if ok, code := parse(fs, args, stderr); !ok {
+		return code
+	}
+	b, code := openBackend(ctx, g, stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	res, err := b.store.VerifyAudit(ctx, func(done, total int64) {
+		fmt.Fprintf(stderr, "\r  verifying %d/%d", done, total)
+	})
+	fmt.Fprint(stderr, "\r\033[K")
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian audit verify: %v\n", err)
+		return exitFailed
+	}
+	if !res.OK {
+		fmt.Fprintf(stdout, "FAILED at seq %d: %s\n", res.BadSeq, res.Problem)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "ok %d events, head %s\n", res.Events, res.Head)
+	return 0
+}
+
+func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("db", stderr)
+	listen := fs.String("listen", "127.0.0.1:27017", "")
+	if ok, code := parse(fs, args, stderr); !ok {
+		return code
+	}
+	if g.mongoURI != "" {
+		fmt.Fprintln(stderr, "custodian db: runs the embedded database; --mongo-uri makes no sense here")
+		return exitBadInput
+	}
+	dataDir, err := g.resolveDataDir()
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian db: data directory: %v (set --data-dir)\n", err)
+		return exitBadInput
+	}
+	srv, err := db.ServeEmbedded(ctx, dataDir, *listen, quietLogger())
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian db: %v\n", err)
+		return exitBadInput
+	}
+	fmt.Fprintln(stdout, srv.URI())
+	fmt.Fprintf(stderr, "embedded database on %s (data in %s); ctrl+c stops it\n", srv.URI(), dataDir)
+	<-ctx.Done()
+	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Close(closeCtx); err != nil {
+		fmt.Fprintf(stderr, "custodian db: stopping: %v\n", err)
+		return exitFailed
+	}
+	return 0
+}
+
+// quietLogger keeps FerretDB's chatter off the terminal: anything written to
+// stderr would corrupt the full-screen UI, and its logs can echo queries.
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+func localUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
