@@ -353,7 +353,7 @@ func (s *Store) DrainOutbox(ctx context.Context) (int, error) {
 // every batch (1000) entries with done and an estimated total.
 func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64)) (VerifyResult, error) {
 	res := VerifyResult{Head: GenesisHash}
-	var cp Checkpoint
+	var cp checkpointDoc
 	var cpErr error
 	cpExists := false
 	if s.cp != nil {

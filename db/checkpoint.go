@@ -19,10 +19,10 @@ import (
 	"time"
 )
 
-// Checkpoint is a signed statement "the audit chain had entry Seq with hash
-// Hash at Time". It lives in a file outside the database, so deleting the
-// newest entries (and fixing the head hint) cannot go unnoticed.
-type Checkpoint struct {
+// checkpointDoc is the checkpoint file: a signed statement "the audit chain
+// had entry Seq with hash Hash at Time". It lives outside the database, so
+// deleting the newest entries (and fixing the head hint) cannot go unnoticed.
+type checkpointDoc struct {
 	Seq  int64  `json:"seq"`
 	Hash string `json:"hash"`
 	Time string `json:"time"` // RFC 3339, UTC
@@ -140,14 +140,14 @@ func writeTempSynced(path string, data []byte) (string, error) {
 	return name, nil
 }
 
-func signedMessage(cp Checkpoint) []byte {
+func signedMessage(cp checkpointDoc) []byte {
 	return []byte("custodian audit checkpoint v1\nseq=" + strconv.FormatInt(cp.Seq, 10) + "\nhash=" + cp.Hash + "\ntime=" + cp.Time + "\n")
 }
 
 // read returns the checkpoint, ok=false when there is none yet, and an error
 // when the file is unreadable, malformed or not signed by our key.
-func (c *checkpointer) read() (Checkpoint, bool, error) {
-	var cp Checkpoint
+func (c *checkpointer) read() (checkpointDoc, bool, error) {
+	var cp checkpointDoc
 	b, err := os.ReadFile(c.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return cp, false, nil
@@ -185,7 +185,7 @@ func (c *checkpointer) advance(ctx context.Context, rec AuditRecord, now time.Ti
 	if ok && cur.Seq >= rec.Seq {
 		return nil
 	}
-	cp := Checkpoint{Seq: rec.Seq, Hash: rec.Hash, Time: now.UTC().Format(time.RFC3339)}
+	cp := checkpointDoc{Seq: rec.Seq, Hash: rec.Hash, Time: now.UTC().Format(time.RFC3339)}
 	cp.Sig = base64.StdEncoding.EncodeToString(ed25519.Sign(c.key, signedMessage(cp)))
 	b, err := json.MarshalIndent(cp, "", "  ")
 	if err != nil {

@@ -1,0 +1,720 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// Minimum terminal size the layout is designed for.
+const (
+	MinWidth  = 80
+	MinHeight = 24
+)
+
+// chrome is the lines the shell draws around a pane: header, tabs, status.
+const chrome = 3
+
+// infoTTL is how long an info message stays on the status line.
+const infoTTL = 4 * time.Second
+
+// Config is what the console needs from main.
+type Config struct {
+	Backend Backend
+	Actor   model.Actor
+	// Keys are the bindings; the zero KeyMap means keymap.Default().
+	Keys keymap.KeyMap
+	// Clock is "now" for deadlines; nil means the system clock.
+	Clock model.Clock
+	// ReadOnly marks a session that may change nothing (serve --readonly).
+	// The actor's own ReadOnly and a role that cannot triage also show the badge.
+	ReadOnly bool
+	// NoColor draws with attributes only (main sets it from NO_COLOR).
+	NoColor bool
+	// Light starts with the light theme until the terminal reports its
+	// background; without a report the dark theme is kept.
+	Light bool
+	// Scope is the tenant id to start narrowed to; "" is every tenant.
+	Scope string
+	// PageSize is the keyset page the queue asks for (default 500).
+	PageSize int
+	// QueueCap is the most rows the queue loads (default 10,000); the footer
+	// says when more exist.
+	QueueCap int
+	// Timeout bounds each backend call (default 30s).
+	Timeout time.Duration
+}
+
+// App is the console's root model: the shell around the panes.
+type App struct {
+	ctx *Context
+
+	panes  []Pane
+	active int
+	// stack holds views opened over the active pane (a request's detail);
+	// esc pops them and the pane below is exactly as it was left.
+	stack []Pane
+	seq   int
+
+	width, height int
+
+	help    bool
+	palette commandPalette
+
+	status    string
+	statusErr bool
+	statusSeq int // the clear timer's token
+	shownSeq  int // the raise order of the shown message
+
+	tenantsGen int
+}
+
+// New builds the console. Adding a pane is adding it to the panes list here.
+func New(cfg Config) *App {
+	if len(cfg.Keys.All()) == 0 {
+		cfg.Keys = keymap.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = model.SystemClock{}
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 500
+	}
+	if cfg.QueueCap <= 0 {
+		cfg.QueueCap = 10_000
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	ctx := &Context{
+		Theme:    NewTheme(!cfg.Light, cfg.NoColor),
+		Keys:     cfg.Keys,
+		Actor:    cfg.Actor,
+		Clock:    cfg.Clock,
+		Backend:  cfg.Backend,
+		ReadOnly: cfg.ReadOnly || cfg.Actor.ReadOnly || !cfg.Actor.Can(model.PermTriage),
+		NoColor:  cfg.NoColor,
+		PageSize: cfg.PageSize,
+		QueueCap: cfg.QueueCap,
+		Timeout:  cfg.Timeout,
+		Scope:    cfg.Scope,
+	}
+	return &App{
+		ctx:     ctx,
+		panes:   []Pane{newQueuePane(ctx)},
+		palette: newCommandPalette(ctx.Theme),
+	}
+}
+
+// Init asks the terminal for its background (to pick a theme) and loads the
+// tenants every pane needs.
+func (a *App) Init() tea.Cmd {
+	cmds := []tea.Cmd{a.loadTenants()}
+	if !a.ctx.NoColor {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	for _, p := range a.panes {
+		cmds = append(cmds, p.Init())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (a *App) loadTenants() tea.Cmd {
+	a.tenantsGen++
+	gen, c := a.tenantsGen, a.ctx
+	backend, actor, timeout := c.Backend, c.Actor, c.Timeout
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		ts, err := backend.Tenants(ctx, actor)
+		return tenantsMsg{gen: gen, tenants: ts, err: err}
+	}
+}
+
+// view is what the body shows: the top of the stack, else the active pane.
+func (a *App) view() Pane {
+	if n := len(a.stack); n > 0 {
+		return a.stack[n-1]
+	}
+	return a.panes[a.active]
+}
+
+func (a *App) tooSmall() bool { return a.width < MinWidth || a.height < MinHeight }
+
+func (a *App) bodySize() (int, int) { return a.width, max(1, a.height-chrome) }
+
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		w, h := a.bodySize()
+		for _, p := range a.allPanes() {
+			p.SetSize(w, h)
+		}
+		return a, nil
+	case tea.BackgroundColorMsg:
+		if a.ctx.NoColor {
+			return a, nil
+		}
+		return a, a.setTheme(NewTheme(msg.IsDark(), false))
+	case tenantsMsg:
+		return a, a.tenantsLoaded(msg)
+	case statusMsg:
+		if msg.seq < a.shownSeq {
+			return a, nil // raised before what is shown; arrived late
+		}
+		return a, a.show(msg.text, msg.err, msg.seq)
+	case clearStatusMsg:
+		if msg.seq == a.statusSeq && !a.statusErr {
+			a.status = ""
+		}
+		return a, nil
+	case openRequestMsg:
+		return a, a.push(msg.id)
+	case tea.KeyPressMsg:
+		return a, a.key(msg)
+	case tea.PasteMsg:
+		if a.palette.open {
+			return a, a.palette.update(msg)
+		}
+		return a, a.toView(msg)
+	}
+	return a, a.broadcast(msg)
+}
+
+func (a *App) setTheme(th Theme) tea.Cmd {
+	a.ctx.Theme = th
+	a.palette.input.SetStyles(inputStyles(th))
+	return a.broadcast(themeMsg{})
+}
+
+// allPanes is every live pane: the tabs and the stacked views.
+func (a *App) allPanes() []Pane {
+	return append(slices.Clone(a.panes), a.stack...)
+}
+
+// broadcast hands a message to every pane. Results carry a generation or a
+// sequence number, so each pane takes only its own.
+func (a *App) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, p := range a.panes {
+		var cmd tea.Cmd
+		a.panes[i], cmd = p.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	for i, p := range a.stack {
+		var cmd tea.Cmd
+		a.stack[i], cmd = p.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (a *App) toView(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	if n := len(a.stack); n > 0 {
+		a.stack[n-1], cmd = a.stack[n-1].Update(msg)
+	} else {
+		a.panes[a.active], cmd = a.panes[a.active].Update(msg)
+	}
+	return cmd
+}
+
+func (a *App) tenantsLoaded(msg tenantsMsg) tea.Cmd {
+	if msg.gen != a.tenantsGen {
+		return nil
+	}
+	if msg.err != nil {
+		return tea.Batch(
+			a.setStatus(fmt.Sprintf("could not load tenants: %s — check the database and press ctrl+r", errText(msg.err)), true),
+			a.broadcast(tenantsFailedMsg{}),
+		)
+	}
+	a.ctx.setTenants(msg.tenants)
+	if a.ctx.Scope != "" {
+		if _, ok := a.ctx.tenants[a.ctx.Scope]; !ok {
+			scope := model.CleanLine(a.ctx.Scope)
+			a.ctx.Scope = ""
+			return tea.Batch(
+				a.setStatus(fmt.Sprintf("tenant %q is not in your scope — showing all tenants", scope), true),
+				a.broadcast(tenantsReadyMsg{keep: true}),
+			)
+		}
+	}
+	return a.broadcast(tenantsReadyMsg{keep: true})
+}
+
+// setStatus shows a message the shell raises itself, now.
+func (a *App) setStatus(text string, isErr bool) tea.Cmd {
+	a.ctx.statusSeq++
+	return a.show(text, isErr, a.ctx.statusSeq)
+}
+
+func (a *App) show(text string, isErr bool, seq int) tea.Cmd {
+	a.shownSeq = seq
+	a.statusSeq++
+	a.status, a.statusErr = model.CleanLine(text), isErr
+	if isErr || text == "" {
+		return nil
+	}
+	token := a.statusSeq
+	return tea.Tick(infoTTL, func(time.Time) tea.Msg { return clearStatusMsg{seq: token} })
+}
+
+func (a *App) quit() tea.Cmd {
+	for _, p := range a.allPanes() {
+		if c, ok := p.(interface{ Close() }); ok {
+			c.Close()
+		}
+	}
+	return tea.Quit
+}
+
+func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.ctx.Keys
+	// ctrl+c always quits, whatever has focus: it is the one key every
+	// terminal user expects to get them out.
+	if msg.String() == "ctrl+c" {
+		return a.quit()
+	}
+	if a.tooSmall() {
+		if k.Matches(msg, keymap.Quit) {
+			return a.quit()
+		}
+		return nil
+	}
+	if a.palette.open {
+		return a.paletteKey(msg)
+	}
+	if a.help {
+		switch {
+		case k.Matches(msg, keymap.Back), k.Matches(msg, keymap.Help):
+			a.help = false
+		case k.Matches(msg, keymap.Quit):
+			return a.quit()
+		}
+		return nil
+	}
+	if a.view().Capturing() {
+		return a.toView(msg)
+	}
+	switch {
+	case k.Matches(msg, keymap.Quit):
+		return a.quit()
+	case k.Matches(msg, keymap.Help):
+		a.help = true
+		return nil
+	case k.Matches(msg, keymap.Palette):
+		return a.palette.show("", a.commands())
+	case k.Matches(msg, keymap.ScopeTenant):
+		return a.palette.show("tenant ", a.commands())
+	case k.Matches(msg, keymap.Refresh):
+		return tea.Batch(a.loadTenants(), a.ctx.Info("refreshing…"))
+	case k.Matches(msg, keymap.NextPane):
+		a.switchPane(a.active + 1)
+		return nil
+	case k.Matches(msg, keymap.PrevPane):
+		a.switchPane(a.active - 1)
+		return nil
+	case k.Matches(msg, keymap.Back):
+		if a.statusErr {
+			a.status, a.statusErr = "", false
+		}
+		if len(a.stack) > 0 {
+			a.pop()
+			return nil
+		}
+	}
+	return a.toView(msg)
+}
+
+func (a *App) switchPane(i int) {
+	n := len(a.panes)
+	a.closeStack()
+	a.active = ((i % n) + n) % n
+}
+
+func (a *App) closeStack() {
+	for len(a.stack) > 0 {
+		a.pop()
+	}
+}
+
+func (a *App) pop() {
+	n := len(a.stack)
+	if c, ok := a.stack[n-1].(interface{ Close() }); ok {
+		c.Close()
+	}
+	a.stack = a.stack[:n-1]
+}
+
+// push opens a request's detail over the current view.
+func (a *App) push(id string) tea.Cmd {
+	a.seq++
+	d := newDetailPane(a.ctx, id, a.seq)
+	w, h := a.bodySize()
+	d.SetSize(w, h)
+	a.stack = append(a.stack, d)
+	return d.Init()
+}
+
+func (a *App) paletteKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		a.palette.hide()
+		return nil
+	case "enter":
+		input := a.palette.input.Value()
+		sel, hasSel := a.palette.selected()
+		return a.runPalette(input, sel, hasSel)
+	case "up", "ctrl+p":
+		a.palette.moveSel(-1)
+		return nil
+	case "down", "ctrl+n":
+		a.palette.moveSel(1)
+		return nil
+	case "tab":
+		a.palette.complete()
+		return nil
+	}
+	return a.palette.update(msg)
+}
+
+// verbs are the palette's commands; pane titles are verbs too.
+func (a *App) verbs() []string {
+	v := []string{"tenant", "open", "refresh", "help", "quit", "q"}
+	for _, p := range a.panes {
+		v = append(v, strings.ToLower(p.Title()))
+	}
+	return v
+}
+
+// commands lists what the palette offers, tenants included.
+func (a *App) commands() []command {
+	var out []command
+	for _, p := range a.panes {
+		out = append(out, command{name: strings.ToLower(p.Title()), desc: "go to the " + strings.ToLower(p.Title()) + " pane"})
+	}
+	out = append(out, command{name: "tenant all", desc: "every tenant in your scope"})
+	for _, t := range a.ctx.Tenants() {
+		out = append(out, command{name: "tenant " + model.CleanLine(t.ID), desc: model.CleanLine(t.Name), matchDesc: true})
+	}
+	out = append(out,
+		command{name: "open", desc: "open a request by id", needsArg: true},
+		command{name: "refresh", desc: "reload from the database"},
+		command{name: "help", desc: "show key bindings"},
+		command{name: "quit", desc: "leave custodian"},
+	)
+	return out
+}
+
+// runPalette runs what was typed when it starts with a known verb, and
+// otherwise the highlighted fuzzy match, so both ":open R-1" and ":que" work.
+func (a *App) runPalette(input string, sel command, hasSel bool) tea.Cmd {
+	text := strings.TrimSpace(input)
+	verb, args, _ := strings.Cut(text, " ")
+	verb = strings.ToLower(verb)
+	if text == "" && !hasSel {
+		a.palette.hide()
+		return nil
+	}
+	if !slices.Contains(a.verbs(), verb) {
+		if !hasSel {
+			a.palette.hide()
+			return a.setStatus(fmt.Sprintf("unknown command %q — press : and tab to see the commands", model.CleanLine(text)), true)
+		}
+		if sel.needsArg {
+			a.palette.complete()
+			return nil
+		}
+		verb, args, _ = strings.Cut(sel.name, " ")
+	}
+	a.palette.hide()
+	return a.run(verb, strings.TrimSpace(args))
+}
+
+func (a *App) run(verb, args string) tea.Cmd {
+	switch verb {
+	case "quit", "q":
+		return a.quit()
+	case "help":
+		a.help = true
+		return nil
+	case "refresh":
+		return tea.Batch(a.loadTenants(), a.ctx.Info("refreshing…"))
+	case "open":
+		if args == "" {
+			return a.setStatus("open needs a request id, e.g. :open R-2026-00042", true)
+		}
+		return a.push(args)
+	case "tenant":
+		return a.scope(args)
+	}
+	for i, p := range a.panes {
+		if strings.ToLower(p.Title()) == verb {
+			a.switchPane(i)
+			return nil
+		}
+	}
+	return a.setStatus(fmt.Sprintf("unknown command %q", model.CleanLine(verb)), true)
+}
+
+// scope narrows every pane to one tenant, matched by id, then by name,
+// then by a unique partial match, so "tenant spring" is enough.
+func (a *App) scope(arg string) tea.Cmd {
+	if arg == "" {
+		return a.setStatus("tenant needs an id or a name, or \"all\"", true)
+	}
+	id, err := a.resolveTenant(arg)
+	if err != nil {
+		return a.setStatus(err.Error(), true)
+	}
+	a.ctx.Scope = id
+	a.closeStack()
+	return tea.Batch(a.setStatus("scope: "+a.ctx.ScopeLabel(), false), a.broadcast(tenantsReadyMsg{keep: true}))
+}
+
+func (a *App) resolveTenant(arg string) (string, error) {
+	if strings.EqualFold(arg, "all") {
+		return "", nil
+	}
+	ts := a.ctx.Tenants()
+	for _, t := range ts {
+		if t.ID == arg {
+			return t.ID, nil
+		}
+	}
+	for _, t := range ts {
+		if strings.EqualFold(t.ID, arg) || strings.EqualFold(model.CleanLine(t.Name), arg) {
+			return t.ID, nil
+		}
+	}
+	var hits []model.Tenant
+	low := strings.ToLower(arg)
+	for _, t := range ts {
+		if strings.Contains(strings.ToLower(t.ID), low) || strings.Contains(strings.ToLower(model.CleanLine(t.Name)), low) {
+			hits = append(hits, t)
+		}
+	}
+	switch len(hits) {
+	case 1:
+		return hits[0].ID, nil
+	case 0:
+		return "", fmt.Errorf("no tenant in your scope matches %q", model.CleanLine(arg))
+	}
+	names := make([]string, 0, 3)
+	for _, t := range hits[:min(3, len(hits))] {
+		names = append(names, model.CleanLine(t.ID))
+	}
+	return "", fmt.Errorf("%q matches %d tenants (%s…) — type more of it", model.CleanLine(arg), len(hits), strings.Join(names, ", "))
+}
+
+// View draws the whole screen: exactly height lines, none wider than width.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	v.WindowTitle = "custodian"
+	v.Cursor = a.cursor()
+	return v
+}
+
+// cursor places the terminal's own cursor in the focused text input. A real
+// cursor, not a drawn one: the terminal blinks it without redraws, and the
+// screen carries no styling of ours that text could be confused with.
+func (a *App) cursor() *tea.Cursor {
+	if a.tooSmall() || a.help {
+		return nil
+	}
+	var c *tea.Cursor
+	switch {
+	case a.palette.open:
+		c = a.palette.input.Cursor()
+		if c != nil {
+			c.X += 1 // the palette line is indented by one cell
+		}
+	default:
+		if p, ok := a.view().(interface{ Cursor() *tea.Cursor }); ok {
+			c = p.Cursor()
+		}
+	}
+	if c == nil {
+		return nil
+	}
+	c.Y += chrome - 1 // below the header and tab lines
+	c.X = min(c.X, a.width-1)
+	return c
+}
+
+func (a *App) render() string {
+	if a.width <= 0 || a.height <= 0 {
+		return ""
+	}
+	if a.tooSmall() {
+		return a.tooSmallView()
+	}
+	w, h := a.bodySize()
+	var body string
+	switch {
+	case a.help:
+		title := "Keys · " + a.view().Title()
+		body = helpView(a.ctx.Theme, title, helpGroups(a.ctx.Keys, a.view().HelpGroups()), w, h)
+	default:
+		body = fitLines(a.view().View(), w, h)
+	}
+	if a.palette.open {
+		// The palette drops over the top of the body, k9s-style, so the rows
+		// under it stay in view for context.
+		lines := strings.Split(body, "\n")
+		pl := a.palette.lines(a.ctx.Theme, w, min(8, h-3))
+		copy(lines, pl)
+		body = strings.Join(lines, "\n")
+	}
+	out := a.header() + "\n" + a.tabs() + "\n" + body + "\n" + a.statusLine()
+	return fitLines(out, a.width, a.height)
+}
+
+func (a *App) tooSmallView() string {
+	th := a.ctx.Theme
+	msg := []string{
+		th.Error.Render("terminal too small"),
+		th.Error.Render(fmt.Sprintf("(need %d×%d, have %d×%d)", MinWidth, MinHeight, a.width, a.height)),
+		th.Dim.Render("enlarge the window, or press q to quit"),
+	}
+	if a.width >= 60 {
+		msg = []string{
+			th.Error.Render(fmt.Sprintf("terminal too small (need %d×%d, have %d×%d)", MinWidth, MinHeight, a.width, a.height)),
+			th.Dim.Render("enlarge the window, or press q to quit"),
+		}
+	}
+	lines := make([]string, a.height)
+	top := max(0, (a.height-len(msg))/2)
+	for i, m := range msg {
+		if top+i < a.height {
+			lines[top+i] = centre(m, a.width)
+		}
+	}
+	return fitLines(strings.Join(lines, "\n"), a.width, a.height)
+}
+
+func centre(s string, w int) string {
+	s = truncate(s, w)
+	return strings.Repeat(" ", max(0, (w-textWidth(s))/2)) + s
+}
+
+func (a *App) header() string {
+	th, c := a.ctx.Theme, a.ctx
+	op := c.Actor.Operator
+	left := " " + th.AppName.Render("custodian") + th.HeaderDim.Render(" │ ") + th.Header.Render(c.ScopeLabel()) +
+		th.HeaderDim.Render(" │ ") + th.Header.Render(model.CleanLine(op.Handle)) + th.HeaderDim.Render(" ("+roleLabel(op.Role)+")")
+	if c.ReadOnly {
+		left += " " + th.Badge.Render("[read-only]")
+	}
+	right := ""
+	if c, ok := a.dueCounts(); ok {
+		over := fmt.Sprintf("%d overdue", c.overdue)
+		if c.overdue > 0 {
+			over = th.Overdue.Render(over)
+		}
+		week := fmt.Sprintf("%d due this week", c.week)
+		if c.week > 0 {
+			week = th.Soon.Render(week)
+		}
+		right = over + th.HeaderDim.Render(" · ") + week + " "
+	}
+	return spread(left, right, a.width)
+}
+
+// dueCounts asks the panes that know (the queue) how much is overdue and
+// due this week; they count when they load, so the header costs nothing.
+func (a *App) dueCounts() (dueCounts, bool) {
+	var total dueCounts
+	found := false
+	for _, p := range a.panes {
+		if s, ok := p.(interface{ DueCounts() (dueCounts, bool) }); ok {
+			if c, ok := s.DueCounts(); ok {
+				total.overdue += c.overdue
+				total.week += c.week
+				found = true
+			}
+		}
+	}
+	return total, found
+}
+
+func roleLabel(r model.Role) string {
+	if r == model.RoleLead {
+		return "privacy lead"
+	}
+	return model.CleanLine(string(r))
+}
+
+func (a *App) tabs() string {
+	th := a.ctx.Theme
+	var b strings.Builder
+	b.WriteString(" ")
+	for i, p := range a.panes {
+		label := fmt.Sprintf(" %d %s ", i+1, p.Title())
+		if i == a.active {
+			b.WriteString(th.TabActive.Render(label))
+		} else {
+			b.WriteString(th.Tab.Render(label))
+		}
+	}
+	for _, p := range a.stack {
+		b.WriteString(th.Dim.Render(" › ") + th.Crumb.Render(p.Title()))
+	}
+	return truncate(b.String(), a.width)
+}
+
+func (a *App) statusLine() string {
+	th := a.ctx.Theme
+	var hints []string
+	if a.help {
+		hints = []string{"esc close help"}
+	} else {
+		for _, b := range a.view().KeyHelp() {
+			h := b.Help()
+			hints = append(hints, h.Key+" "+h.Desc)
+		}
+		if !a.view().Capturing() && !a.palette.open {
+			for _, b := range a.ctx.Keys.ShortHelp(keymap.Help, keymap.Palette, keymap.Quit) {
+				h := b.Help()
+				hints = append(hints, h.Key+" "+h.Desc)
+			}
+		}
+	}
+	left := ""
+	if a.status != "" {
+		if a.statusErr {
+			left = " " + th.Error.Render("✗ "+a.status)
+		} else {
+			left = " " + th.Info.Render(a.status)
+		}
+	}
+	// As many hints as fit beside the message, most important first: a
+	// message beats the hints, which are always one ? away.
+	room := a.width - textWidth(left) - 2
+	shown := ""
+	for _, h := range hints {
+		next := h
+		if shown != "" {
+			next = shown + " · " + h
+		}
+		if textWidth(next) > room {
+			break
+		}
+		shown = next
+	}
+	right := ""
+	if shown != "" {
+		right = th.Dim.Render(shown + " ")
+	}
+	return spread(left, right, a.width)
+}

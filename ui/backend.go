@@ -1,0 +1,24 @@
+// Package ui is custodian's full-screen console: an app shell (header, pane
+// tabs, status line, help, command palette) around a list of panes.
+package ui
+
+import (
+	"context"
+
+	"github.com/custodian-dev/custodian/model"
+)
+
+// Backend is everything the console reads. It is declared here, in model
+// types only, so the UI never sees the database driver and tests can run
+// against an in-memory fake; *db.Store satisfies it.
+type Backend interface {
+	// Tenants returns the tenants in the actor's scope.
+	Tenants(ctx context.Context, actor model.Actor) ([]model.Tenant, error)
+	// Queue returns open requests sorted by DueAt then ID, starting strictly
+	// after (f.AfterDue, f.AfterID) and at most f.Limit of them.
+	Queue(ctx context.Context, actor model.Actor, f model.QueueFilter) ([]model.Request, error)
+	// Request returns one request with everything recorded about it.
+	Request(ctx context.Context, actor model.Actor, id string) (model.Request, error)
+	// Subjects returns the subjects with the given ids; unknown ids are absent.
+	Subjects(ctx context.Context, actor model.Actor, ids []string) (map[string]model.Subject, error)
+}

@@ -1,0 +1,469 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// requestMsg answers a detail pane's load. seq names the pane instance, so
+// two details of the same request on the stack never take each other's answer.
+type requestMsg struct {
+	seq     int
+	req     model.Request
+	subject *model.Subject
+	err     error
+}
+
+// detailPane shows everything recorded about one request, scrollable.
+type detailPane struct {
+	ctx *Context
+	id  string
+	seq int
+
+	req     *model.Request
+	subject *model.Subject
+	err     string
+	loading bool
+	spin    spinner.Model
+	vp      viewport.Model
+	width   int
+	height  int
+	cancel  context.CancelFunc
+}
+
+// Close abandons a load still in flight when the pane leaves the screen.
+func (p *detailPane) Close() {
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+}
+
+func newDetailPane(ctx *Context, id string, seq int) *detailPane {
+	p := &detailPane{
+		ctx:  ctx,
+		id:   id,
+		seq:  seq,
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Theme.Spinner)),
+		vp:   viewport.New(),
+	}
+	// The pane maps keys itself from the keymap; viewport's built-in keys
+	// (space, f, d, u…) would silently claim keys the keymap may give to
+	// other actions.
+	p.vp.KeyMap = viewport.KeyMap{}
+	p.vp.MouseWheelEnabled = false
+	return p
+}
+
+func (p *detailPane) Title() string { return model.CleanLine(p.id) }
+
+func (p *detailPane) Init() tea.Cmd { return p.load() }
+
+func (p *detailPane) Capturing() bool { return false }
+
+func (p *detailPane) HelpGroups() []string { return []string{keymap.GroupDetail} }
+
+func (p *detailPane) KeyHelp() []key.Binding {
+	return p.ctx.Keys.ShortHelp(keymap.Back, keymap.Down, keymap.Up, keymap.PageDown)
+}
+
+func (p *detailPane) load() tea.Cmd {
+	p.Close()
+	p.loading = true
+	p.err = ""
+	c := p.ctx
+	backend, actor, id, seq := c.Backend, c.Actor, p.id, p.seq
+	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
+	p.cancel = cancel
+	fetch := func() tea.Msg {
+		defer cancel()
+		r, err := backend.Request(ctx, actor, id)
+		if err != nil {
+			return requestMsg{seq: seq, err: err}
+		}
+		msg := requestMsg{seq: seq, req: r}
+		if r.SubjectID != "" {
+			subs, err := backend.Subjects(ctx, actor, []string{r.SubjectID})
+			if err != nil {
+				return requestMsg{seq: seq, err: err}
+			}
+			if s, ok := subs[r.SubjectID]; ok {
+				msg.subject = &s
+			}
+		}
+		return msg
+	}
+	return tea.Batch(fetch, p.spin.Tick)
+}
+
+func (p *detailPane) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.vp.SetWidth(w)
+	p.vp.SetHeight(max(1, h-2))
+	p.render()
+}
+
+func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case requestMsg:
+		if msg.seq != p.seq {
+			return p, nil
+		}
+		p.loading = false
+		p.cancel = nil
+		if msg.err != nil {
+			p.err = errText(msg.err)
+			return p, p.ctx.Error(fmt.Sprintf("%s: %s — esc goes back, ctrl+r retries", p.Title(), p.err))
+		}
+		p.req, p.subject = &msg.req, msg.subject
+		p.render()
+	case tenantsReadyMsg:
+		return p, p.load()
+	case themeMsg:
+		p.spin.Style = p.ctx.Theme.Spinner
+		p.render()
+	case spinner.TickMsg:
+		if !p.loading {
+			return p, nil
+		}
+		var cmd tea.Cmd
+		p.spin, cmd = p.spin.Update(msg)
+		return p, cmd
+	case tea.KeyPressMsg:
+		k := p.ctx.Keys
+		switch {
+		case k.Matches(msg, keymap.Up):
+			p.vp.ScrollUp(1)
+		case k.Matches(msg, keymap.Down):
+			p.vp.ScrollDown(1)
+		case k.Matches(msg, keymap.PageUp):
+			p.vp.PageUp()
+		case k.Matches(msg, keymap.PageDown):
+			p.vp.PageDown()
+		case k.Matches(msg, keymap.Top):
+			p.vp.GotoTop()
+		case k.Matches(msg, keymap.Bottom):
+			p.vp.GotoBottom()
+		}
+	}
+	return p, nil
+}
+
+func (p *detailPane) View() string {
+	th := p.ctx.Theme
+	title := th.Crumb.Render(truncate(" "+p.heading(), p.width))
+	var body string
+	switch {
+	case p.req == nil && p.loading:
+		body = " " + p.spin.View() + " loading " + p.Title() + "…"
+	case p.req == nil && p.err != "":
+		body = th.Error.Render(truncate(" could not load "+p.Title()+": "+p.err, p.width)) +
+			"\n" + th.Dim.Render(" esc goes back · ctrl+r retries")
+	case p.req == nil:
+		body = ""
+	default:
+		body = p.vp.View()
+	}
+	body = fitLines(body, p.width, max(1, p.height-2))
+	foot := " esc back · ↑/↓ scroll"
+	if p.loading && p.req != nil {
+		foot += " · " + p.spin.View() + " refreshing"
+	}
+	right := ""
+	if p.req != nil {
+		right = fmt.Sprintf("%3.0f%% ", p.vp.ScrollPercent()*100)
+	}
+	return title + "\n" + body + "\n" + th.Dim.Render(spread(foot, right, p.width))
+}
+
+func (p *detailPane) heading() string {
+	if p.req == nil {
+		return "Request " + p.Title()
+	}
+	r := p.req
+	t, _ := p.ctx.Tenant(r.TenantID)
+	parts := []string{
+		model.CleanLine(r.ID),
+		model.CleanLine(r.Type.Label()),
+		model.CleanLine(r.Status.Label()),
+		model.CleanLine(t.Name) + " (" + tenantShort(r.TenantID) + ")",
+	}
+	return strings.Join(parts, " · ")
+}
+
+// render rebuilds the viewport content for the current width. Every value
+// from the request is cleaned here, at the one place text enters the view.
+func (p *detailPane) render() {
+	if p.req == nil || p.width <= 0 {
+		return
+	}
+	yoff := p.vp.YOffset()
+	p.vp.SetContent(p.content())
+	p.vp.SetYOffset(yoff)
+}
+
+// doc accumulates the detail's lines, wrapping every value to the width so
+// the viewport never has to (its wrapping would pad through styles).
+type doc struct {
+	th     Theme
+	width  int
+	labelW int
+	lines  []string
+}
+
+func (d *doc) section(title string) {
+	if len(d.lines) > 0 {
+		d.lines = append(d.lines, "")
+	}
+	d.lines = append(d.lines, d.th.Section.Render(truncate(" "+title, d.width)))
+}
+
+// kv adds "label  value", continuing a long value under itself.
+func (d *doc) kv(label, value string) {
+	indent := 3 + d.labelW + 1
+	w := max(8, d.width-indent)
+	wrapped := strings.Split(ansi.Wrap(value, w, " ,;/"), "\n")
+	for i, l := range wrapped {
+		prefix := strings.Repeat(" ", indent)
+		if i == 0 {
+			prefix = "   " + d.th.Label.Render(padRight(label, d.labelW)) + " "
+		}
+		d.lines = append(d.lines, prefix+l)
+	}
+}
+
+// para adds free text (notes, reasons) indented, keeping its own newlines.
+func (d *doc) para(indent int, text string) {
+	w := max(8, d.width-indent)
+	for _, l := range strings.Split(ansi.Wrap(text, w, " ,;/"), "\n") {
+		d.lines = append(d.lines, strings.Repeat(" ", indent)+l)
+	}
+}
+
+func (d *doc) line(s string) {
+	d.lines = append(d.lines, truncate(s, d.width))
+}
+
+func (p *detailPane) content() string {
+	r := *p.req
+	th := p.ctx.Theme
+	t, _ := p.ctx.Tenant(r.TenantID)
+	loc := t.Location()
+	now := p.ctx.Clock.Now()
+	d := &doc{th: th, width: p.width, labelW: 20}
+	clean := model.CleanLine
+
+	d.section("Deadlines · " + clean(loc.String()))
+	p.deadlines(d, r, t, loc, now)
+
+	d.section("Request")
+	d.kv("received", stamp(r.ReceivedAt, loc)+" via "+clean(string(r.Channel)))
+	if r.ExternalRef != "" {
+		d.kv("external ref", clean(r.ExternalRef))
+	}
+	d.kv("residency", orDash(clean(r.ResidencyState)))
+	d.kv("logged by", orDash(clean(r.LoggedBy)))
+	d.kv("assigned to", orDash(clean(r.AssignedTo)))
+	subj := "not matched to a subject yet"
+	if p.subject != nil {
+		subj = clean(model.Mask(model.KindName, clean(p.subject.Name))) + "  (" + clean(p.subject.ID) + ", account " + clean(string(p.subject.Status)) + ")"
+	} else if r.SubjectID != "" {
+		subj = clean(r.SubjectID) + " (not found)"
+	}
+	d.kv("subject", subj)
+	if r.InfoRequested != "" {
+		d.kv("info requested", clean(r.InfoRequested))
+	}
+	if r.Outcome != "" {
+		d.kv("outcome", clean(r.Outcome))
+	}
+	if r.RespondedAt != nil {
+		d.kv("responded", stamp(*r.RespondedAt, loc))
+	}
+	if r.DenialReason != "" {
+		d.kv("denial reason", clean(r.DenialReason))
+	}
+	if r.FailureReason != "" {
+		d.kv("failure", clean(r.FailureReason))
+	}
+	if len(r.Corrections) > 0 {
+		fields := make([]string, 0, len(r.Corrections))
+		for f := range r.Corrections {
+			fields = append(fields, clean(f))
+		}
+		slices.Sort(fields)
+		// The requested values are personal data, so only the field names show.
+		d.kv("corrections", strings.Join(fields, ", ")+" (values masked)")
+	}
+
+	d.section("Requester")
+	p.person(d, r.Requester)
+
+	if r.Agent != nil {
+		d.section("Authorized agent")
+		p.person(d, r.Agent.Person)
+		if r.Agent.Organization != "" {
+			d.kv("organization", clean(r.Agent.Organization))
+		}
+		d.kv("permission", orDash(clean(r.Agent.PermissionEvidence)))
+	}
+
+	d.section("Verification")
+	if v := r.Verification; v != nil {
+		d.kv("method", orDash(clean(v.Method)))
+		pts := make([]string, len(v.DataPoints))
+		for i, x := range v.DataPoints {
+			pts[i] = clean(x)
+		}
+		d.kv("data points", orDash(strings.Join(pts, ", ")))
+		d.kv("level", orDash(clean(string(v.Level))))
+		d.kv("signed declaration", yesNo(v.SignedDecl))
+		if r.Agent != nil {
+			d.kv("agent verified", yesNo(v.AgentChecked))
+		}
+		d.kv("by", orDash(clean(v.By))+" at "+stamp(v.At, loc))
+	} else {
+		d.line("   " + th.Dim.Render("not verified yet — nothing may be disclosed or changed"))
+	}
+
+	d.section("Customer decision")
+	if c := r.Decision; c != nil {
+		outcome := clean(string(c.Outcome))
+		if c.Outcome == model.DecisionDenied {
+			outcome = th.Overdue.Render(outcome)
+		}
+		d.kv("outcome", outcome)
+		d.kv("approver", orDash(clean(c.Approver)))
+		d.kv("method", orDash(clean(c.Method)))
+		d.kv("evidence", orDash(clean(c.Evidence)))
+		if c.Reason != "" {
+			d.kv("reason", clean(c.Reason))
+		}
+		d.kv("decided", stamp(c.DecidedAt, loc))
+		d.kv("recorded by", orDash(clean(c.RecordedBy))+" at "+stamp(c.RecordedAt, loc))
+	} else {
+		d.line("   " + th.Dim.Render("none recorded — the Customer must approve before anything is done"))
+	}
+
+	if x := r.Extension; x != nil {
+		d.section("Extension")
+		d.kv("by", orDash(clean(x.By))+" at "+stamp(x.At, loc))
+		d.kv("reason", orDash(clean(x.Reason)))
+		d.kv("notice sent", stamp(x.NoticeSent, loc))
+	}
+
+	d.section(fmt.Sprintf("Flags (%d)", len(r.Flags)))
+	for _, f := range r.Flags {
+		d.kv(clean(f.Kind.Short()), orDash(clean(f.Reason)))
+	}
+	if len(r.Flags) == 0 {
+		d.line("   " + th.Dim.Render("none"))
+	}
+
+	d.section(fmt.Sprintf("Notes (%d)", len(r.Notes)))
+	for _, n := range r.Notes {
+		d.line("   " + th.Label.Render(stamp(n.At, loc)+"  "+clean(n.By)))
+		d.para(5, model.CleanText(n.Text))
+	}
+	if len(r.Notes) == 0 {
+		d.line("   " + th.Dim.Render("none"))
+	}
+
+	d.section(fmt.Sprintf("Timeline (%d)", len(r.History)))
+	for _, e := range r.History {
+		// Only a change of status is shown: most events (notes, assignments)
+		// leave it as it was, and repeating it would read as a change.
+		change := ""
+		switch {
+		case e.From == "" && e.To != "":
+			change = "→ " + clean(e.To.Label())
+		case e.From != e.To && e.To != "":
+			change = clean(e.From.Label()) + " → " + clean(e.To.Label())
+		}
+		head := fmt.Sprintf("%s  %s (%s)  %s", stamp(e.At, loc), clean(e.Actor), clean(string(e.Role)), clean(e.Action.Label()))
+		if change != "" {
+			head += "  " + change
+		}
+		d.para(3, head)
+		if e.Reason != "" {
+			d.para(5, th.Dim.Render(clean(e.Reason)))
+		}
+	}
+	if len(r.History) == 0 {
+		d.line("   " + th.Dim.Render("no events"))
+	}
+	return strings.Join(d.lines, "\n")
+}
+
+// person shows a requester or agent masked: enough to tell people apart on
+// a call, not enough to leak who they are to a shoulder-surfer.
+func (p *detailPane) person(d *doc, x model.Person) {
+	clean := model.CleanLine
+	d.kv("name", orDash(clean(model.Mask(model.KindName, clean(x.Name)))))
+	if x.Email != "" {
+		d.kv("email", clean(model.Mask(model.KindEmail, clean(x.Email))))
+	}
+	if x.Phone != "" {
+		d.kv("phone", clean(model.Mask(model.KindPhone, clean(x.Phone))))
+	}
+}
+
+func (p *detailPane) deadlines(d *doc, r model.Request, t model.Tenant, loc *time.Location, now time.Time) {
+	dl := model.ComputeDeadlines(r, t)
+	th := p.ctx.Theme
+	row := func(kind model.DeadlineKind, due time.Time, note string) {
+		days := model.DaysLeft(now, due, loc)
+		left := padRight(daysLabel(days), 6)
+		if st, ok := dueStyle(th, now, due, days); ok {
+			left = st.Render(left)
+		}
+		line := "   " + th.Label.Render(padRight(string(kind), d.labelW)) + " " + day(due, loc) + "  " + left
+		if note != "" {
+			line += " " + note
+		}
+		if kind == dl.NextKind {
+			line += " " + th.Next.Render("◀ next")
+		}
+		d.line(line)
+	}
+	ack := ""
+	if dl.AckDone && r.AcknowledgedAt != nil {
+		ack = "met " + day(*r.AcknowledgedAt, loc)
+	}
+	row(model.DueAck, dl.Ack, ack)
+	if dl.Extended {
+		row(model.DueExtended, dl.Legal, "45-day date was "+day(dl.Legal45, loc))
+	} else {
+		row(model.DueLegal, dl.Legal, "")
+	}
+	if dl.Custodian.IsZero() {
+		d.line("   " + th.Label.Render(padRight(string(model.DueCustodian), d.labelW)) + " " + th.Dim.Render("starts when the Customer approves"))
+	} else {
+		row(model.DueCustodian, dl.Custodian, "")
+	}
+	if !dl.OptOut.IsZero() {
+		row(model.DueOptOut, dl.OptOut, "")
+	}
+	if !dl.Expedited.IsZero() {
+		row(model.DueExpedited, dl.Expedited, "")
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/custodian-dev/custodian/keymap"
+)
+
+// helpEntry is one line of the full help.
+type helpEntry struct{ keys, desc string }
+
+// helpGroup is one titled column of the full help.
+type helpGroup struct {
+	title   string
+	entries []helpEntry
+}
+
+// helpGroups collects, from the keymap itself, the bindings of the global and
+// navigation groups plus the groups the pane acts on. Built from keymap.All so
+// the help can never disagree with what the keys do, user overrides included.
+func helpGroups(km keymap.KeyMap, paneGroups []string) []helpGroup {
+	want := append([]string{keymap.GroupGlobal, keymap.GroupNavigation}, paneGroups...)
+	var out []helpGroup
+	for _, b := range km.All() {
+		if !slices.Contains(want, b.Group) || len(b.Keys) == 0 {
+			continue
+		}
+		i := slices.IndexFunc(out, func(g helpGroup) bool { return g.title == b.Group })
+		if i < 0 {
+			out = append(out, helpGroup{title: b.Group})
+			i = len(out) - 1
+		}
+		h := km.Binding(b.Action).Help()
+		out[i].entries = append(out[i].entries, helpEntry{keys: h.Key, desc: h.Desc})
+	}
+	return out
+}
+
+// helpView lays the groups out as columns, side by side while they fit the
+// width and in further rows of columns when they do not.
+func helpView(th Theme, title string, groups []helpGroup, w, h int) string {
+	const gap = 4
+	type block struct {
+		lines []string
+		width int
+	}
+	var blocks []block
+	for _, g := range groups {
+		kw := 0
+		for _, e := range g.entries {
+			kw = max(kw, textWidth(e.keys))
+		}
+		lines := []string{th.HelpGroup.Render(g.title)}
+		bw := textWidth(g.title)
+		for _, e := range g.entries {
+			l := th.HelpKey.Render(padRight(e.keys, kw)) + "  " + e.desc
+			bw = max(bw, kw+2+textWidth(e.desc))
+			lines = append(lines, l)
+		}
+		blocks = append(blocks, block{lines, bw})
+	}
+
+	out := []string{" " + th.Crumb.Render(title), ""}
+	for len(blocks) > 0 {
+		// Take as many blocks as fit side by side, at least one.
+		n, used := 0, 1
+		for n < len(blocks) && (n == 0 || used+gap+blocks[n].width <= w) {
+			if n > 0 {
+				used += gap
+			}
+			used += blocks[n].width
+			n++
+		}
+		rows := 0
+		for _, b := range blocks[:n] {
+			rows = max(rows, len(b.lines))
+		}
+		for r := range rows {
+			var sb strings.Builder
+			sb.WriteString(" ")
+			for i, b := range blocks[:n] {
+				if i > 0 {
+					sb.WriteString(strings.Repeat(" ", gap))
+				}
+				l := ""
+				if r < len(b.lines) {
+					l = b.lines[r]
+				}
+				if i < n-1 {
+					l = padRight(l, b.width)
+				}
+				sb.WriteString(l)
+			}
+			out = append(out, sb.String())
+		}
+		out = append(out, "")
+		blocks = blocks[n:]
+	}
+	out = append(out, th.Dim.Render(" esc or ? closes this help"))
+	return fitLines(strings.Join(out, "\n"), w, h)
+}
