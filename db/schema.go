@@ -73,7 +73,6 @@ func Collections() []CollectionSpec {
 			// admits many NULLs), so both servers agree; schema_test.go
 			// holds FerretDB to it.
 			sparse(idx("idempotent import: one request per external reference", true, "external_ref", 1)),
-			idx("audit outbox drain: requests with events not yet on the audit chain", false, "outbox_pending", 1),
 		}},
 		{Name: "operators", Indexes: []IndexSpec{
 			idx("SSH login: operator by public key fingerprint (multikey)", false, "key_fingerprints", 1),
@@ -85,6 +84,14 @@ func Collections() []CollectionSpec {
 			idx("audit history of one tenant, newest first", false, "tenant_id", 1, "_id", -1),
 		}},
 		{Name: "datamap"},
+		// meta holds small singletons by string _id (the audit head hint,
+		// the seed marker): every read is a lone _id equality.
+		{Name: "meta"},
+		// claims are the write-ahead records of in-flight changes (the
+		// outbox): a claim exists only between a change's first write and
+		// its audit events reaching the chain, so the collection stays
+		// tiny and DrainOutbox's bounded scan of it needs no index.
+		{Name: "claims"},
 	}
 	for _, p := range ProductCollections() {
 		cs = append(cs, CollectionSpec{Name: p, Indexes: []IndexSpec{

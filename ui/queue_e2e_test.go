@@ -226,15 +226,13 @@ func TestQueueE2E(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Open the requests that carry hostile text, and a few that do not
-		// (the embedded database reads each detail with a full scan).
+		// Open the requests whose list rows carry hostile text (notes and
+		// history are not in list rows, but the ones created above have
+		// hostile notes too), and a few that do not: the embedded database
+		// reads each detail with a full scan.
 		var open []string
 		for i, r := range reqs {
-			full, err := store.Request(ctx, actor, r.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if slices.ContainsFunc(allStrings(reflect.ValueOf(full)), func(s string) bool {
+			if slices.ContainsFunc(allStrings(reflect.ValueOf(r)), func(s string) bool {
 				return strings.ContainsAny(s, "\x1b\r\b\x07\u009b\u202e\u2066")
 			}) || i < 5 {
 				open = append(open, r.ID)
@@ -243,6 +241,7 @@ func TestQueueE2E(t *testing.T) {
 		if len(open) < 6+5 {
 			t.Fatalf("only %d requests carry hostile text: the test would prove nothing", len(open)-5)
 		}
+		t.Logf("opening %d of %d requests", len(open), len(reqs))
 		for _, size := range [][2]int{{MinWidth, MinHeight}, {200, 50}} {
 			w, hh := size[0], size[1]
 			a := e2eApp(store, actor)
