@@ -175,6 +175,9 @@ func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Re
 		if err != nil {
 			return model.Request{}, fmt.Errorf("log request %s: read subject: %w", r.ID, err)
 		}
+		r.SubjectLabel = model.SubjectLabelFor(sub.Name)
+	} else {
+		r.SubjectLabel = model.SubjectLabelFor(r.Requester.Name)
 	}
 	if existing, err := s.readRequest(ctx, r.ID); err == nil {
 		return sameOrExists(r, existing)

@@ -160,16 +160,20 @@ type Event struct {
 
 // Request is one privacy request and everything recorded about it.
 type Request struct {
-	ID          string      `bson:"_id" json:"id"`
-	ExternalRef string      `bson:"external_ref,omitempty" json:"external_ref,omitempty"`
-	TenantID    string      `bson:"tenant_id" json:"tenant_id"`
-	SubjectID   string      `bson:"subject_id,omitempty" json:"subject_id,omitempty"`
-	Type        RequestType `bson:"type" json:"type"`
-	Channel     Channel     `bson:"channel" json:"channel"`
-	Status      Status      `bson:"status" json:"status"`
-	ReceivedAt  time.Time   `bson:"received_at" json:"received_at"`
-	Requester   Person      `bson:"requester" json:"requester"`
-	Agent       *Agent      `bson:"agent,omitempty" json:"agent,omitempty"`
+	ID          string `bson:"_id" json:"id"`
+	ExternalRef string `bson:"external_ref,omitempty" json:"external_ref,omitempty"`
+	TenantID    string `bson:"tenant_id" json:"tenant_id"`
+	SubjectID   string `bson:"subject_id,omitempty" json:"subject_id,omitempty"`
+	// SubjectLabel is the subject's name already masked (SubjectLabelFor),
+	// stored so the queue shows who a request is about without reading the
+	// subjects collection; it never holds the unmasked name.
+	SubjectLabel string      `bson:"subject_label,omitempty" json:"subject_label,omitempty"`
+	Type         RequestType `bson:"type" json:"type"`
+	Channel      Channel     `bson:"channel" json:"channel"`
+	Status       Status      `bson:"status" json:"status"`
+	ReceivedAt   time.Time   `bson:"received_at" json:"received_at"`
+	Requester    Person      `bson:"requester" json:"requester"`
+	Agent        *Agent      `bson:"agent,omitempty" json:"agent,omitempty"`
 	// ResidencyState of the subject as stated or known; "CA" triggers the two-per-12-months rule.
 	ResidencyState string `bson:"residency_state" json:"residency_state"`
 	// Fields a correction asks to change, with the requested values.
@@ -235,3 +239,6 @@ type QueueFilter struct {
 	AfterDue time.Time
 	AfterID  string
 }
+
+// SubjectLabelFor is the masked display label stored in Request.SubjectLabel.
+func SubjectLabelFor(name string) string { return Mask(KindName, CleanLine(name)) }

@@ -22,6 +22,9 @@ const (
 // chrome is the lines the shell draws around a pane: header, tabs, status.
 const chrome = 3
 
+// maxPageSize is the largest keyset page the queue asks for.
+const maxPageSize = 1000
+
 // infoTTL is how long an info message stays on the status line.
 const infoTTL = 4 * time.Second
 
@@ -43,7 +46,7 @@ type Config struct {
 	Light bool
 	// Scope is the tenant id to start narrowed to; "" is every tenant.
 	Scope string
-	// PageSize is the keyset page the queue asks for (default 500).
+	// PageSize is the keyset page the queue asks for (default 500, at most 1000).
 	PageSize int
 	// QueueCap is the most rows the queue loads (default 10,000); the footer
 	// says when more exist.
@@ -87,6 +90,9 @@ func New(cfg Config) *App {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 500
 	}
+	// A backend may serve fewer rows than asked for (the store caps pages);
+	// a short page reads as "no more", so never ask for more than any serves.
+	cfg.PageSize = min(cfg.PageSize, maxPageSize)
 	if cfg.QueueCap <= 0 {
 		cfg.QueueCap = 10_000
 	}
@@ -366,10 +372,11 @@ func (a *App) push(id string) tea.Cmd {
 }
 
 func (a *App) paletteKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	if a.ctx.Keys.Matches(msg, keymap.Back) {
 		a.palette.hide()
 		return nil
+	}
+	switch msg.String() {
 	case "enter":
 		input := a.palette.input.Value()
 		sel, hasSel := a.palette.selected()
@@ -425,7 +432,10 @@ func (a *App) runPalette(input string, sel command, hasSel bool) tea.Cmd {
 		a.palette.hide()
 		return nil
 	}
-	if !slices.Contains(a.verbs(), verb) {
+	if args == "" && hasSel && strings.HasPrefix(sel.name, verb+" ") {
+		// "tenant " with a tenant highlighted (T, then arrows): run that one.
+		verb, args, _ = strings.Cut(sel.name, " ")
+	} else if !slices.Contains(a.verbs(), verb) {
 		if !hasSel {
 			a.palette.hide()
 			return a.setStatus(fmt.Sprintf("unknown command %q — press : and tab to see the commands", model.CleanLine(text)), true)
@@ -660,7 +670,7 @@ func (a *App) tabs() string {
 	var b strings.Builder
 	b.WriteString(" ")
 	for i, p := range a.panes {
-		label := fmt.Sprintf(" %d %s ", i+1, p.Title())
+		label := " " + p.Title() + " "
 		if i == a.active {
 			b.WriteString(th.TabActive.Render(label))
 		} else {

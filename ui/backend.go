@@ -21,4 +21,5 @@ type Backend interface {
 	Request(ctx context.Context, actor model.Actor, id string) (model.Request, error)
 	// Subjects returns the subjects with the given ids; unknown ids are absent.
 	Subjects(ctx context.Context, actor model.Actor, ids []string) (map[string]model.Subject, error)
+	Subject(ctx context.Context, actor model.Actor, id string) (model.Subject, error)
 }

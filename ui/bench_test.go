@@ -20,7 +20,7 @@ func benchPane(tb testing.TB, n int) *queuePane {
 	base := make([]row, len(f.reqs))
 	for i, r := range f.reqs {
 		s := f.subjects[r.SubjectID]
-		base[i] = newRow(r, tenant, tenant.Location(), &s, testNow)
+		base[i] = newRow(r, tenant, tenant.Location(), &s, testNow())
 	}
 	rows := make([]row, n)
 	for i := range rows {
@@ -29,7 +29,7 @@ func benchPane(tb testing.TB, n int) *queuePane {
 		rows[i].key, rows[i].id = id, id
 		rows[i].setCell(colID, id)
 	}
-	ctx := &Context{Theme: NewTheme(true, false), Keys: keymap.Default(), Clock: model.FixedClock{T: testNow},
+	ctx := &Context{Theme: NewTheme(true, false), Keys: keymap.Default(), Clock: model.FixedClock{T: testNow()},
 		QueueCap: n, PageSize: 500}
 	p := newQueuePane(ctx)
 	p.SetSize(200, 47)

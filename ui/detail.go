@@ -20,10 +20,11 @@ import (
 // requestMsg answers a detail pane's load. seq names the pane instance, so
 // two details of the same request on the stack never take each other's answer.
 type requestMsg struct {
-	seq     int
-	req     model.Request
-	subject *model.Subject
-	err     error
+	seq        int
+	req        model.Request
+	subject    *model.Subject
+	subjectErr error
+	err        error
 }
 
 // detailPane shows everything recorded about one request, scrollable.
@@ -32,15 +33,16 @@ type detailPane struct {
 	id  string
 	seq int
 
-	req     *model.Request
-	subject *model.Subject
-	err     string
-	loading bool
-	spin    spinner.Model
-	vp      viewport.Model
-	width   int
-	height  int
-	cancel  context.CancelFunc
+	req        *model.Request
+	subject    *model.Subject
+	subjectErr error
+	err        string
+	loading    bool
+	spin       spinner.Model
+	vp         viewport.Model
+	width      int
+	height     int
+	cancel     context.CancelFunc
 }
 
 // Close abandons a load still in flight when the pane leaves the screen.
@@ -95,11 +97,14 @@ func (p *detailPane) load() tea.Cmd {
 		}
 		msg := requestMsg{seq: seq, req: r}
 		if r.SubjectID != "" {
-			subs, err := backend.Subjects(ctx, actor, []string{r.SubjectID})
+			// One subject by _id is the lookup the embedded database serves
+			// without scanning every subject.
+			// A subject that cannot be read does not hide the request: the
+			// detail says why the subject is missing instead.
+			s, err := backend.Subject(ctx, actor, r.SubjectID)
 			if err != nil {
-				return requestMsg{seq: seq, err: err}
-			}
-			if s, ok := subs[r.SubjectID]; ok {
+				msg.subjectErr = err
+			} else {
 				msg.subject = &s
 			}
 		}
@@ -127,7 +132,7 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			p.err = errText(msg.err)
 			return p, p.ctx.Error(fmt.Sprintf("%s: %s — esc goes back, ctrl+r retries", p.Title(), p.err))
 		}
-		p.req, p.subject = &msg.req, msg.subject
+		p.req, p.subject, p.subjectErr = &msg.req, msg.subject, msg.subjectErr
 		p.render()
 	case tenantsReadyMsg:
 		return p, p.load()
@@ -277,6 +282,9 @@ func (p *detailPane) content() string {
 	d.kv("logged by", orDash(clean(r.LoggedBy)))
 	d.kv("assigned to", orDash(clean(r.AssignedTo)))
 	subj := "not matched to a subject yet"
+	if p.subjectErr != nil {
+		subj = clean(p.req.SubjectID) + " (cannot be read: " + clean(p.subjectErr.Error()) + ")"
+	}
 	if p.subject != nil {
 		subj = clean(model.Mask(model.KindName, clean(p.subject.Name))) + "  (" + clean(p.subject.ID) + ", account " + clean(string(p.subject.Status)) + ")"
 	} else if r.SubjectID != "" {

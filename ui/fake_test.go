@@ -88,6 +88,15 @@ func (f *fakeBackend) Subjects(ctx context.Context, _ model.Actor, ids []string)
 	return out, ctx.Err()
 }
 
+func (f *fakeBackend) Subject(ctx context.Context, _ model.Actor, id string) (model.Subject, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.subjects[id]; ok {
+		return s, ctx.Err()
+	}
+	return model.Subject{}, fmt.Errorf("subject %s not found", id)
+}
+
 // mutate changes the fake's data between loads (a refresh test).
 func (f *fakeBackend) mutate(fn func(*fakeBackend)) {
 	f.mu.Lock()
@@ -95,8 +104,8 @@ func (f *fakeBackend) mutate(fn func(*fakeBackend)) {
 	fn(f)
 }
 
-// testNow is a Monday afternoon in every tenant's zone.
-var testNow = time.Date(2026, time.November, 2, 21, 0, 0, 0, time.UTC)
+// testNow() is a Monday afternoon in every tenant's zone.
+func testNow() time.Time { return time.Date(2026, time.November, 2, 21, 0, 0, 0, time.UTC) }
 
 func testTenants() []model.Tenant {
 	return []model.Tenant{
@@ -127,7 +136,7 @@ func fixture(n int) *fakeBackend {
 		name := names[i%len(names)]
 		f.subjects[sid] = model.Subject{ID: sid, TenantID: t.ID, Name: name, Status: model.AccountActive,
 			Emails: []string{fmt.Sprintf("person%d@example.org", i)}}
-		recv := testNow.Add(-time.Duration((i*7)%41)*24*time.Hour - time.Duration(i%5)*time.Hour)
+		recv := testNow().Add(-time.Duration((i*7)%41)*24*time.Hour - time.Duration(i%5)*time.Hour)
 		r := model.Request{
 			ID:             fmt.Sprintf("R-2026-%05d", i+1),
 			TenantID:       t.ID,
@@ -185,7 +194,7 @@ func testConfig(b Backend) Config {
 	return Config{
 		Backend: b,
 		Actor:   testActor(model.RoleLead),
-		Clock:   model.FixedClock{T: testNow},
+		Clock:   model.FixedClock{T: testNow()},
 		NoColor: true,
 	}
 }

@@ -123,7 +123,7 @@ func hostileFixture() *fakeBackend {
 		f.tenants = append(f.tenants, tenant)
 		sid := "S-" + p
 		f.subjects[sid] = model.Subject{ID: sid, TenantID: tenant.ID, Name: p + " " + p, Status: model.AccountStatus(p)}
-		at := testNow.Add(-time.Duration(k) * 24 * time.Hour)
+		at := testNow().Add(-time.Duration(k) * 24 * time.Hour)
 		r := model.Request{
 			ID: fmt.Sprintf("R-H%02d-%s", k, p), ExternalRef: p, TenantID: tenant.ID, SubjectID: sid,
 			Type: model.RequestType(p), Channel: model.Channel(p), Status: model.StatusReceived,

@@ -6,6 +6,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/sahilm/fuzzy"
+
+	"github.com/custodian-dev/custodian/model"
 )
 
 // command is one entry of the command palette.
@@ -112,6 +114,7 @@ func (c *commandPalette) update(msg tea.Msg) tea.Cmd {
 	before := c.input.Value()
 	var cmd tea.Cmd
 	c.input, cmd = c.input.Update(msg)
+	keepClean(&c.input)
 	if c.input.Value() != before {
 		c.refresh()
 	}
@@ -167,4 +170,15 @@ func highlight(th Theme, text string, idx []int, nameLen int) string {
 		}
 	}
 	return b.String()
+}
+
+// keepClean strips from an input what the terminal would act on. The text
+// input drops control characters but keeps bidi overrides, and a pasted id
+// copied from an e-mail can carry them.
+func keepClean(in *textinput.Model) {
+	if v := in.Value(); model.CleanLine(v) != v {
+		pos := in.Position()
+		in.SetValue(model.CleanLine(v))
+		in.SetCursor(min(pos, len([]rune(in.Value()))))
+	}
 }

@@ -70,9 +70,14 @@ func (r *row) setCell(k colKey, s string) {
 // database (~20µs), which a page of rows must not spend inside Update.
 func newRow(r model.Request, t model.Tenant, loc *time.Location, subj *model.Subject, now time.Time) row {
 	d := model.ComputeDeadlines(r, t)
-	name := r.Requester.Name
-	if subj != nil && subj.Name != "" {
+	// Masking the stored label again is a no-op for a real label and keeps
+	// a tampered one from putting a full name on screen.
+	name := r.SubjectLabel
+	switch {
+	case subj != nil && subj.Name != "":
 		name = subj.Name
+	case name == "":
+		name = r.Requester.Name
 	}
 	var flags []string
 	for _, f := range r.Flags {
@@ -135,7 +140,9 @@ func (l queueLoad) fetch(gen int) tea.Cmd {
 		var ids []string
 		seen := map[string]bool{}
 		for _, r := range reqs {
-			if r.SubjectID != "" && !seen[r.SubjectID] {
+			// Requests carry their subject's masked label; only rows written
+			// before labels existed need the (slow, scanning) subject read.
+			if r.SubjectLabel == "" && r.SubjectID != "" && !seen[r.SubjectID] {
 				seen[r.SubjectID] = true
 				ids = append(ids, r.SubjectID)
 			}
@@ -255,10 +262,9 @@ func (p *queuePane) HelpGroups() []string { return []string{keymap.GroupQueue} }
 
 func (p *queuePane) KeyHelp() []key.Binding {
 	if p.input.Focused() {
-		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
-		}
+		back := p.ctx.Keys.Binding(keymap.Back)
+		back.SetHelp(back.Help().Key, "clear filter")
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")), back}
 	}
 	return p.ctx.Keys.ShortHelp(keymap.Open, keymap.Filter, keymap.SortNext, keymap.SortReverse)
 }
@@ -324,11 +330,10 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 			return func() tea.Msg { return openRequestMsg{id: id} }
 		}
 	case k.Matches(msg, keymap.Filter):
-		p.input.SetValue(p.query)
 		p.input.CursorEnd()
 		return p.input.Focus()
 	case k.Matches(msg, keymap.ClearFilter):
-		p.setQuery("")
+		p.clearFilter()
 	case k.Matches(msg, keymap.SortNext):
 		p.setSort((p.sort+1)%numSorts, p.desc)
 		return p.ctx.Info(p.sortLabel())
@@ -338,7 +343,7 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case k.Matches(msg, keymap.Back):
 		switch {
 		case p.query != "":
-			p.setQuery("")
+			p.clearFilter()
 		case p.loading && p.cancel != nil:
 			p.cancel()
 			p.stopLoading()
@@ -351,12 +356,12 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 // filterKey handles keys while the filter input has focus: arrows still
 // move the selection so the operator can filter and pick without leaving it.
 func (p *queuePane) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	if p.ctx.Keys.Matches(msg, keymap.Back) {
 		p.input.Blur()
-		p.input.SetValue("")
-		p.setQuery("")
+		p.clearFilter()
 		return nil
+	}
+	switch msg.String() {
 	case "enter":
 		p.input.Blur()
 		return nil
@@ -374,16 +379,21 @@ func (p *queuePane) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if p.ctx.Keys.Matches(msg, keymap.ClearFilter) {
-		p.input.SetValue("")
-		p.setQuery("")
+		p.clearFilter()
 		return nil
 	}
 	return p.typeInto(msg)
 }
 
+func (p *queuePane) clearFilter() {
+	p.input.SetValue("")
+	p.setQuery("")
+}
+
 func (p *queuePane) typeInto(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
+	keepClean(&p.input)
 	p.setQuery(p.input.Value())
 	return cmd
 }
@@ -620,6 +630,9 @@ func (p *queuePane) finish(more bool) {
 // DueCounts is what the header shows: counted once per load, not per frame.
 func (p *queuePane) DueCounts() (dueCounts, bool) { return p.counts, p.loaded }
 
+// Close abandons a load in flight when the console quits.
+func (p *queuePane) Close() { p.stopLoading() }
+
 func (p *queuePane) stopLoading() {
 	p.loading = false
 	if p.cancel != nil {
@@ -768,7 +781,7 @@ func (p *queuePane) footer() string {
 		left = "0 rows"
 	}
 	if p.query != "" {
-		left += " · filter " + th.Prompt.Render("/"+p.query)
+		left += " · filter " + th.Prompt.Render("/"+strings.TrimSpace(p.input.Value()))
 	}
 	if p.more {
 		left += th.Soon.Render(fmt.Sprintf(" · first %s loaded, more exist — narrow with T", thousands(p.ctx.QueueCap)))

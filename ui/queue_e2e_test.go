@@ -19,9 +19,9 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// e2eNow is the instant the demo data is generated at and the console
+// e2eNow() is the instant the demo data is generated at and the console
 // runs at, so every date and countdown on screen is the same on every run.
-var e2eNow = time.Date(2026, time.November, 2, 17, 0, 0, 0, time.UTC)
+func e2eNow() time.Time { return time.Date(2026, time.November, 2, 17, 0, 0, 0, time.UTC) }
 
 // seededStore is a real embedded database with the demo dataset, and the
 // privacy lead the console runs as.
@@ -30,7 +30,7 @@ func seededStore(t *testing.T) (*db.Store, model.Actor) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	conn := dbtest.New(t)
-	clock := model.FixedClock{T: e2eNow}
+	clock := model.FixedClock{T: e2eNow()}
 	store, err := db.NewStore(conn, db.StoreOptions{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func e2eApp(store *db.Store, actor model.Actor) *App {
 		Backend: store,
 		Actor:   actor,
 		Keys:    keymap.Default(),
-		Clock:   model.FixedClock{T: e2eNow},
+		Clock:   model.FixedClock{T: e2eNow()},
 		NoColor: true,
 	})
 }
@@ -213,7 +213,7 @@ func TestQueueE2E(t *testing.T) {
 				Requester:   model.Person{Name: p, Email: p, Phone: p},
 				Agent:       &model.Agent{Person: model.Person{Name: p, Email: p}, Organization: p, PermissionEvidence: p},
 				Corrections: map[string]string{p: p},
-				ReceivedAt:  e2eNow.Add(-time.Duration(i) * time.Hour),
+				ReceivedAt:  e2eNow().Add(-time.Duration(i) * time.Hour),
 			}
 			if _, err := store.CreateRequest(ctx, actor, r); err != nil {
 				t.Fatalf("create hostile request: %v", err)
@@ -293,7 +293,7 @@ func TestQueueE2E(t *testing.T) {
 			r := model.Request{
 				ID: fmt.Sprintf("R-LATE-%d", i), TenantID: "hamlin-county-oh", Type: model.TypeAccess,
 				Channel: model.ChannelMail, Requester: model.Person{Name: "Late Letter"},
-				ReceivedAt: e2eNow.AddDate(0, 0, -120+i),
+				ReceivedAt: e2eNow().AddDate(0, 0, -120+i),
 			}
 			if _, err := store.CreateRequest(ctx, actor, r); err != nil {
 				t.Fatal(err)

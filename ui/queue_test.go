@@ -118,7 +118,7 @@ func TestQueueFilterNarrowsRows(t *testing.T) {
 			if got := rowOrder(screen); !slices.Equal(got, rows) {
 				t.Errorf("enter changed the rows")
 			}
-			if !strings.Contains(ansi.Strip(screen), "filter /"+strings.ToLower(tc.query)) {
+			if !strings.Contains(ansi.Strip(screen), "filter /"+tc.query) {
 				t.Errorf("kept filter not shown in the footer:\n%s", ansi.Strip(screen))
 			}
 			h.press("esc")
@@ -148,12 +148,19 @@ func TestFilterPaste(t *testing.T) {
 	h := start(t, New(testConfig(fixture(40))), 120, 40)
 	h.loaded()
 	h.press("/")
-	h.tm.Send(tea.PasteMsg{Content: "oak\x1b[31mridge"})
-	h.waitFor("pasted filter", func(a *App) bool { return a.queue().query != "" })
-	got := h.waitFor("x", func(*App) bool { return true })
-	if strings.Contains(got, "\x1b[31m") {
-		t.Errorf("pasted escape reached the screen")
+	h.tm.Send(tea.PasteMsg{Content: "oak\x1b[31m\u202eridge\u2066"})
+	got := h.waitFor("pasted filter", func(a *App) bool { return a.queue().query != "" })
+	if strings.Contains(got, "\x1b[31m") || strings.ContainsAny(got, "\u202e\u2066") {
+		t.Errorf("pasted controls reached the screen")
 	}
+	h.press("esc", ":")
+	h.tm.Send(tea.PasteMsg{Content: "open R-2026-00001\u202e"})
+	got = h.waitFor("pasted command", func(a *App) bool { return strings.HasPrefix(a.palette.input.Value(), "open") })
+	if strings.ContainsAny(got, "\u202e") {
+		t.Errorf("pasted bidi override reached the palette")
+	}
+	h.press("enter")
+	h.waitFor("pasted id opens", func(a *App) bool { return detailLoaded(a) })
 }
 
 func TestQueueSortCyclesAndReverses(t *testing.T) {
@@ -239,7 +246,7 @@ func TestDetailScrolls(t *testing.T) {
 	f := fixture(40)
 	f.mutate(func(f *fakeBackend) {
 		for i := range 30 {
-			f.reqs[0].History = append(f.reqs[0].History, model.Event{At: testNow, Actor: "ben", Role: model.RoleSupport,
+			f.reqs[0].History = append(f.reqs[0].History, model.Event{At: testNow(), Actor: "ben", Role: model.RoleSupport,
 				Action: model.ActNote, Reason: fmt.Sprintf("event %d", i)})
 		}
 	})
@@ -347,7 +354,7 @@ func TestRefreshKeepsSelection(t *testing.T) {
 			r := f.reqs[i+10]
 			r.ID = fmt.Sprintf("R-2026-9%04d", i)
 			r.DueAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-			r.ReceivedAt = testNow.AddDate(0, 0, -100+i)
+			r.ReceivedAt = testNow().AddDate(0, 0, -100+i)
 			f.reqs = append(f.reqs, r)
 		}
 	})
@@ -480,6 +487,13 @@ func TestPalette(t *testing.T) {
 	}
 }
 
+func TestScopeTenantKeyArrowsEnter(t *testing.T) {
+	h := start(t, New(testConfig(fixture(30))), 120, 30)
+	h.loaded()
+	h.press("T", "down", "enter") // "tenant all" is first, the first tenant second
+	h.waitFor("scoped to the highlighted tenant", func(a *App) bool { return a.ctx.Scope == "oakridge-ca" })
+}
+
 func TestPaletteQuit(t *testing.T) {
 	h := start(t, New(testConfig(fixture(3))), 100, 30)
 	h.loaded()
@@ -557,7 +571,7 @@ func TestCountsMatchRows(t *testing.T) {
 		if !ok {
 			return false
 		}
-		now := testNow
+		now := testNow()
 		over, week := 0, 0
 		for _, r := range a.queue().rows {
 			days := model.DaysLeft(now, r.due, r.loc)

@@ -82,7 +82,7 @@ func layoutColumns(cols []column, width int) []int {
 	slack := avail - used
 	// Status and type are words that read badly cut ("awaiting …"), so they
 	// grow first; masked names are short and read fine narrow.
-	order := []colKey{colStatus, colType, colTenant, colSubject, colFlags, colAssignee, colID, colDue}
+	order := []colKey{colStatus, colType, colAssignee, colTenant, colSubject, colFlags, colID, colDue}
 	for _, limit := range []func(column) int{
 		func(c column) int { return c.pref },
 		func(c column) int { return c.max },

@@ -186,6 +186,7 @@ func (g *reqGen) build(pl plan) *draft {
 	// Who asked, as they typed it.
 	if p := pl.p; p != nil {
 		d.SubjectID = p.ID
+		d.SubjectLabel = model.SubjectLabelFor(p.Name)
 		d.ResidencyState = p.ResidencyState
 		if p.child {
 			d.Requester = p.guardian
@@ -195,6 +196,7 @@ func (g *reqGen) build(pl plan) *draft {
 	} else {
 		name, handle := randomName(r)
 		d.Requester = model.Person{Name: name, Email: fmt.Sprintf("%s%d@%s", handle, r.IntN(100), pick(r, emailDomains))}
+		d.SubjectLabel = model.SubjectLabelFor(name)
 		d.ResidencyState = d.t.State
 	}
 	if d.Channel == model.ChannelMail {
