@@ -53,7 +53,7 @@ func seedRequests(b *testing.B, f *fixture, n int) []model.Request {
 
 // BenchmarkQueue is the first page (default size 500) of the open queue.
 func BenchmarkQueue(b *testing.B) {
-	for _, n := range []int{300, 500, 700, 1000, 3000} {
+	for _, n := range []int{300, 400, 500, 1000, 3000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			f := newFixture(b)
 			seedRequests(b, f, n)
