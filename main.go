@@ -236,9 +236,13 @@ func resolveActor(ctx context.Context, store *db.Store, handle string, stderr io
 		handle = local
 	}
 	op, err := store.Operator(ctx, handle)
-	if err != nil {
-		fmt.Fprintf(stderr, "custodian: operator %q: %v (choose a registered one with --operator)\n", handle, err)
+	if errors.Is(err, db.ErrNotFound) {
+		fmt.Fprintf(stderr, "custodian: no registered operator %q (choose one with --operator; an admin adds operators)\n", handle)
 		return model.Actor{}, exitBadInput
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: operator %q: %v\n", handle, err)
+		return model.Actor{}, exitFailed
 	}
 	if op.Disabled {
 		fmt.Fprintf(stderr, "custodian: operator %q is disabled; ask an admin to enable it\n", handle)
