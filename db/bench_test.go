@@ -82,6 +82,10 @@ func seedRequestsOpen(b *testing.B, f *fixture, n, open int) []model.Request {
 	if _, err := f.conn.DB.Collection("requests").InsertMany(f.ctx, docs); err != nil {
 		b.Fatal(err)
 	}
+	// Straight through the driver, so the open-queue rows are built here.
+	if _, err := f.s.RebuildQueue(f.ctx); err != nil {
+		b.Fatal(err)
+	}
 	return reqs
 }
 
