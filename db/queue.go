@@ -159,21 +159,26 @@ func (s *Store) projectRequest(ctx context.Context, r model.Request) error {
 // writeQueueRow makes the row of r match it unless the row already holds a
 // newer version: an open request gets its row, a closed one loses it.
 func (s *Store) writeQueueRow(ctx context.Context, r model.Request) error {
-	have, err := docVersion(ctx, s.queue, r.ID)
-	if err != nil {
-		return err
+	var row struct {
+		Version int64 `bson:"version"`
+	}
+	err := s.queue.FindOne(ctx, bson.D{{Key: "_id", Value: r.ID}},
+		options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&row)
+	exists := err == nil
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("read queue row %s: %w", r.ID, err)
 	}
 	switch {
-	case have > r.Version:
+	case exists && row.Version > r.Version:
 		return nil // a newer write already projected itself
 	case !r.Status.Open():
-		if have == 0 {
+		if !exists {
 			return nil
 		}
 		return s.deleteQueueRow(ctx, r.ID)
-	case have == r.Version:
+	case exists && row.Version == r.Version:
 		return nil // already there (a repeated write, a roll-forward)
-	case have == 0:
+	case !exists:
 		_, err := s.queue.InsertOne(ctx, queueRowOf(r))
 		if err != nil && !isDup(err) {
 			return fmt.Errorf("insert queue row %s: %w", r.ID, err)
