@@ -179,6 +179,11 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 	if _, err := store.DrainOutbox(ctx); err != nil {
 		fmt.Fprintf(stderr, "custodian: warning: moving pending audit events: %v\n", err)
 	}
+	// A database from before the open-queue projection (or one whose
+	// projection missed an update) gets it rebuilt; otherwise one read.
+	if err := store.EnsureQueue(ctx); err != nil {
+		fmt.Fprintf(stderr, "custodian: warning: the request queue may be incomplete until the next start: %v\n", err)
+	}
 	return b, 0
 }
 

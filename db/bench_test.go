@@ -9,30 +9,39 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// seedRequests inserts n requests shaped like real ones (a few history
-// events, a note, flags), three quarters of them open, straight through the
-// driver: the benchmarks measure reads and writes, not the seeding.
+// seedRequests inserts n requests shaped like real ones, three quarters of
+// them open, straight through the driver: the benchmarks measure reads and
+// writes, not the seeding.
 func seedRequests(b *testing.B, f *fixture, n int) []model.Request {
+	return seedRequestsOpen(b, f, n, n-n/4)
+}
+
+// seedRequestsOpen inserts n requests of which the first open are open.
+// Open ones carry a few history events, a note, a flag, an acknowledgement
+// and (some) a verification or an extension; closed ones carry the whole
+// life of a request: verification, the Customer's decision, a response and
+// a longer history, as a desk's kept history (24 months, §7101) does.
+func seedRequestsOpen(b *testing.B, f *fixture, n, open int) []model.Request {
 	b.Helper()
 	now := f.clock.Now()
-	statuses := model.Statuses()
+	openSt := model.OpenStatuses()
+	closedSt := []model.Status{model.StatusCompleted, model.StatusCompleted, model.StatusDenied, model.StatusWithdrawn}
+	// Spread the closed ones evenly among the open ones, as time mixes them.
+	isOpen := func(i int) bool { return (i+1)*open/n != i*open/n }
 	docs := make([]any, 0, n)
 	reqs := make([]model.Request, 0, n)
 	for i := range n {
-		st := statuses[i%len(model.OpenStatuses())] // open statuses come first
-		if i%4 == 3 {
-			st = model.StatusCompleted
-		}
 		recv := now.Add(-time.Duration(i%40) * 24 * time.Hour).Truncate(time.Millisecond).UTC()
 		tenant, subject := "ta", "sa1"
 		if i%2 == 1 {
 			tenant, subject = "tb", "sb1"
 		}
+		ack := recv.Add(2 * time.Hour)
 		r := model.Request{
-			ID: fmt.Sprintf("R-2026-%05d", i), TenantID: tenant, SubjectID: subject,
-			Type: model.RequestTypes()[i%5], Channel: model.ChannelWeb, Status: st, ReceivedAt: recv,
+			ID: fmt.Sprintf("R-2026-%05d", i), TenantID: tenant, SubjectID: subject, SubjectLabel: "A**** A****",
+			Type: model.RequestTypes()[i%5], Channel: model.ChannelWeb, ReceivedAt: recv,
 			Requester:      model.Person{Name: "Requester Number " + fmt.Sprint(i), Email: fmt.Sprintf("r%d@example.org", i), Phone: "5550100"},
-			ResidencyState: "CA", LoggedBy: "sam", AssignedTo: "sue",
+			ResidencyState: "CA", LoggedBy: "sam", AssignedTo: "sue", AcknowledgedAt: &ack,
 			Flags: []model.Flag{{Kind: model.FlagAgent, Reason: "submitted by an authorized agent"}},
 			Notes: []model.Note{{By: "sam", At: recv, Text: "called back, left a voicemail about the missing document"}},
 			History: []model.Event{
@@ -42,21 +51,58 @@ func seedRequests(b *testing.B, f *fixture, n int) []model.Request {
 			},
 			DueAt: recv.Add(45 * 24 * time.Hour), UpdatedBy: "sam", UpdatedAt: recv, Version: 3,
 		}
+		verification := &model.Verification{Method: "data points", DataPoints: []string{"email", "phone", "address"},
+			Level: model.LevelHigh, SignedDecl: true, AgentChecked: true, By: "sue", At: recv.Add(24 * time.Hour)}
+		if isOpen(i) {
+			r.Status = openSt[i%len(openSt)]
+			if i%3 == 0 {
+				r.Verification = verification
+			}
+			if i%10 == 0 {
+				r.Extension = &model.Extension{By: "ana", At: recv.Add(40 * 24 * time.Hour), Reason: "the records span three products", NoticeSent: recv.Add(40 * 24 * time.Hour)}
+			}
+		} else {
+			r.Status = closedSt[i%len(closedSt)]
+			r.Verification = verification
+			decided, responded := recv.Add(5*24*time.Hour), recv.Add(9*24*time.Hour)
+			r.Decision = &model.Decision{Outcome: model.DecisionApproved, Approver: "Pat Doe, records officer", Method: "email",
+				Evidence: "ticket CUST-" + fmt.Sprint(1000+i), DecidedAt: decided, RecordedBy: "ana", RecordedAt: decided}
+			r.RespondedAt, r.Outcome = &responded, "completed"
+			r.History = append(r.History,
+				model.Event{ID: "h4", At: recv.Add(24 * time.Hour), Actor: "sue", Role: model.RoleSupport, Action: model.ActVerify, From: model.StatusVerifying, To: model.StatusAwaitingApproval},
+				model.Event{ID: "h5", At: decided, Actor: "ana", Role: model.RoleLead, Action: model.ActApprove, From: model.StatusAwaitingApproval, To: model.StatusApproved},
+				model.Event{ID: "h6", At: decided, Actor: "eve", Role: model.RoleEngineer, Action: model.ActStartFulfilment, From: model.StatusApproved, To: model.StatusFulfilling},
+				model.Event{ID: "h7", At: responded, Actor: "eve", Role: model.RoleEngineer, Action: model.ActComplete, From: model.StatusFulfilling, To: r.Status},
+			)
+			r.UpdatedBy, r.UpdatedAt, r.Version = "eve", responded, 7
+		}
 		docs = append(docs, r)
 		reqs = append(reqs, r)
 	}
 	if _, err := f.conn.DB.Collection("requests").InsertMany(f.ctx, docs); err != nil {
 		b.Fatal(err)
 	}
+	// Straight through the driver, so the open-queue rows are built here.
+	if _, err := f.s.RebuildQueue(f.ctx); err != nil {
+		b.Fatal(err)
+	}
 	return reqs
 }
 
-// BenchmarkQueue is the first page (default size 500) of the open queue.
+// BenchmarkQueue is the first page (default size 500) of the open queue:
+// three in four stored requests open, then a desk that keeps its history
+// (3,000 stored, 300 open).
 func BenchmarkQueue(b *testing.B) {
+	type size struct{ stored, open int }
+	var sizes []size
 	for _, n := range []int{300, 400, 500, 1000, 3000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
+		sizes = append(sizes, size{n, n - n/4})
+	}
+	sizes = append(sizes, size{3000, 300})
+	for _, sz := range sizes {
+		b.Run(fmt.Sprintf("%d/open=%d", sz.stored, sz.open), func(b *testing.B) {
 			f := newFixture(b)
-			seedRequests(b, f, n)
+			seedRequestsOpen(b, f, sz.stored, sz.open)
 			var rows int
 			for b.Loop() {
 				page, err := f.s.Queue(f.ctx, f.support, model.QueueFilter{})

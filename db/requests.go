@@ -38,7 +38,8 @@ func listProjection() bson.D {
 
 // Queue returns one page of requests in the actor's scope, earliest due
 // first (then by id), starting strictly after (f.AfterDue, f.AfterID).
-// Rows leave out History and Notes.
+// Rows of open requests come from the open-queue projection and carry only
+// its fields (queueRow); rows of closed ones leave out History and Notes.
 func (s *Store) Queue(ctx context.Context, actor model.Actor, f model.QueueFilter) ([]model.Request, error) {
 	if err := s.canRead(ctx, actor, "queue"); err != nil {
 		return nil, err
@@ -56,9 +57,15 @@ func (s *Store) Queue(ctx context.Context, actor model.Actor, f model.QueueFilte
 	if len(statuses) == 0 {
 		statuses = model.OpenStatuses()
 	}
+	// Open statuses are read from the slim open-queue projection (queue.go);
+	// asking for a closed one reads the requests themselves.
+	source, projection := s.queue, bson.D{}
 	for _, st := range statuses {
 		if _, err := model.ParseStatus(string(st)); err != nil {
 			return nil, invalidf("queue filter: %v", err)
+		}
+		if !st.Open() {
+			source, projection = s.requests, listProjection()
 		}
 	}
 
@@ -82,10 +89,10 @@ func (s *Store) Queue(ctx context.Context, actor model.Actor, f model.QueueFilte
 			bson.D{{Key: "due_at", Value: after}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: f.AfterID}}}},
 		}})
 	}
-	cur, err := s.requests.Find(ctx, filter, options.Find().
+	cur, err := source.Find(ctx, filter, options.Find().
 		SetSort(bson.D{{Key: "due_at", Value: 1}, {Key: "_id", Value: 1}}).
 		SetLimit(int64(limit)).
-		SetProjection(listProjection()))
+		SetProjection(projection))
 	if err != nil {
 		return nil, fmt.Errorf("read queue: %w", err)
 	}

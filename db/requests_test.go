@@ -303,6 +303,9 @@ func (f *fixture) insertAt(id string, st model.Status) model.Request {
 	if _, err := f.conn.DB.Collection("requests").InsertOne(f.ctx, r); err != nil {
 		f.t.Fatal(err)
 	}
+	if _, err := f.s.RebuildQueue(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
 	return r
 }
 

@@ -63,8 +63,8 @@ func Collections() []CollectionSpec {
 			idx("user lookup by the product account id within a tenant", false, "tenant_id", 1, "account_id", 1),
 		}},
 		{Name: "requests", Indexes: []IndexSpec{
-			idx("request queue: open requests by status, earliest due first", false, "status", 1, "due_at", 1, "_id", 1),
-			idx("request queue of an operator scoped to tenants", false, "tenant_id", 1, "status", 1, "due_at", 1, "_id", 1),
+			idx("request queue filtered by a closed status, earliest due first", false, "status", 1, "due_at", 1, "_id", 1),
+			idx("request queue filtered by a closed status, scoped to tenants", false, "tenant_id", 1, "status", 1, "due_at", 1, "_id", 1),
 			idx("two-requests-per-12-months limit and a subject's request history, newest first", false, "subject_id", 1, "received_at", -1),
 			// Sparse: on MongoDB a plain unique index treats every request
 			// without external_ref (those logged by hand) as a duplicate null
@@ -73,6 +73,13 @@ func Collections() []CollectionSpec {
 			// admits many NULLs), so both servers agree; schema_test.go
 			// holds FerretDB to it.
 			sparse(idx("idempotent import: one request per external reference", true, "external_ref", 1)),
+		}},
+		// queue is the open-queue projection: one slim row per open request
+		// (db/queue.go), so the queue reads only open requests' display
+		// fields instead of every request ever kept.
+		{Name: "queue", Indexes: []IndexSpec{
+			idx("request queue: open requests by status, earliest due first", false, "status", 1, "due_at", 1, "_id", 1),
+			idx("request queue of an operator scoped to tenants", false, "tenant_id", 1, "status", 1, "due_at", 1, "_id", 1),
 		}},
 		{Name: "operators", Indexes: []IndexSpec{
 			idx("SSH login: operator by public key fingerprint (multikey)", false, "key_fingerprints", 1),

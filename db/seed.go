@@ -203,6 +203,12 @@ func Seed(ctx context.Context, store *Store, opts SeedOptions) (SeedReport, erro
 		return SeedReport{}, err
 	}
 
+	// The requests went in straight through the driver: build their
+	// open-queue rows (idempotent, so a resumed seed repeats it harmlessly).
+	if _, err := store.RebuildQueue(ctx); err != nil {
+		return SeedReport{}, fmt.Errorf("seed: %w", err)
+	}
+
 	m.Counts.Tenants, m.Counts.Subjects, m.Counts.Records = len(ds.Tenants), len(ds.Subjects), records
 	m.Counts.Requests, m.Counts.Operators = len(ds.Requests), len(ds.Operators)
 	m.Digest = ds.Digest()

@@ -1,6 +1,11 @@
 package db
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"github.com/custodian-dev/custodian/model"
+)
 
 // Test-only levers for the external tests in package db_test: they simulate a
 // crash at the points of a write where one matters.
@@ -26,3 +31,9 @@ func ChainHashForTest(rec AuditRecord) string { return chainHash(rec.Seq, rec.Pr
 // SetBatchForTest sets the page size of chain walks and drains, so tests
 // cross page boundaries without thousands of entries.
 func (s *Store) SetBatchForTest(n int) { s.batch = n }
+
+// ProjectQueueForTest writes r's open-queue row as the write path does after
+// writing r, so tests can replay a late, older writer.
+func (s *Store) ProjectQueueForTest(ctx context.Context, r model.Request) error {
+	return s.projectRequest(ctx, r)
+}
