@@ -112,3 +112,15 @@ func TestCLIVersion(t *testing.T) {
 		t.Fatalf("exit %d, out %q", code, out)
 	}
 }
+
+func TestCLIBadKeysFileNamesTheLine(t *testing.T) {
+	t.Setenv("CUSTODIAN_MONGO_URI", "")
+	keys := filepath.Join(t.TempDir(), "keys.toml")
+	if err := os.WriteFile(keys, []byte("[keys]\nquit = [\"q\"]\nquitt = \"x\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "--keys", keys, "--data-dir", t.TempDir())
+	if code != exitBadInput || !strings.Contains(stderr, "line 3") || !strings.Contains(stderr, `"quitt"`) {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
