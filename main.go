@@ -156,7 +156,10 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger()})
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian: %v\n", err)
-		return nil, exitBadInput
+		if db.IsConnectError(err) {
+			return nil, exitBadInput
+		}
+		return nil, exitFailed
 	}
 	b := &backend{conn: conn, dataDir: dataDir}
 	if err := db.EnsureSchema(ctx, conn.DB); err != nil {
@@ -242,7 +245,7 @@ func resolveActor(ctx context.Context, store *db.Store, handle string, stderr io
 	}
 	op, err := store.Operator(ctx, handle)
 	if errors.Is(err, db.ErrNotFound) {
-		fmt.Fprintf(stderr, "custodian: no registered operator %q (choose one with --operator; an admin adds operators)\n", handle)
+		fmt.Fprintf(stderr, "custodian: no registered operator %q: choose one with --operator, or on an empty database run `custodian seed` for the demo operators\n", handle)
 		return model.Actor{}, exitBadInput
 	}
 	if err != nil {

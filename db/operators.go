@@ -66,7 +66,7 @@ func (s *Store) PutOperator(ctx context.Context, actor model.Actor, op model.Ope
 	action := "put_operator"
 	if !actor.Can(model.PermManageOperators) {
 		return s.refuseDenied(ctx, actor, action, tgt, "",
-			fmt.Sprintf("%s operator cannot manage operators: it needs %s", withArticle(roleLabel(actor.Operator.Role)), permHolder(model.PermManageOperators)), nil)
+			actor.Refusal(model.PermManageOperators, "manage operators"), nil)
 	}
 	if err := s.normalizeOperator(ctx, &op); err != nil {
 		return fmt.Errorf("put operator %s: %w", op.Handle, err)

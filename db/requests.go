@@ -159,7 +159,7 @@ func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Re
 	tgt := auditTarget("request", r.ID)
 	if !actor.Can(model.PermTriage) {
 		return model.Request{}, s.refuseDenied(ctx, actor, string(model.ActLog), tgt, r.TenantID,
-			fmt.Sprintf("%s operator cannot log a request: it needs %s", withArticle(roleLabel(actor.Operator.Role)), permHolder(model.PermTriage)), nil)
+			actor.Refusal(model.PermTriage, "log a request"), nil)
 	}
 	if err := validateNew(&r); err != nil {
 		return model.Request{}, err
@@ -365,11 +365,7 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 	role := actor.Operator.Role
 	if !actor.Can(t.Perm) {
 		_, nerr := model.Next(cur.Status, a, role)
-		msg := fmt.Sprintf("%s operator cannot %s", withArticle(roleLabel(role)), a.Label())
-		if nerr != nil {
-			msg = nerr.Error()
-		}
-		return model.Request{}, s.refuseDenied(ctx, actor, string(a), tgt, cur.TenantID, msg, nerr)
+		return model.Request{}, s.refuseDenied(ctx, actor, string(a), tgt, cur.TenantID, actor.Refusal(t.Perm, a.Label()), nerr)
 	}
 	if version != cur.Version {
 		return model.Request{}, s.conflictFromDoc(cur)
@@ -686,28 +682,4 @@ func (s *Store) conflictAfterClaim(ctx context.Context, id, claimID string) erro
 		return fmt.Errorf("request %s changed meanwhile, and reading it failed: %w", id, err)
 	}
 	return s.conflictFromDoc(cur)
-}
-
-func roleLabel(r model.Role) string {
-	if r == model.RoleLead {
-		return "privacy lead"
-	}
-	return string(r)
-}
-
-func permHolder(p model.Permission) string {
-	var who []string
-	for _, r := range model.Roles() {
-		if r.Can(p) {
-			who = append(who, roleLabel(r))
-		}
-	}
-	return withArticle(strings.Join(who, " or "))
-}
-
-func withArticle(s string) string {
-	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
-		return "an " + s
-	}
-	return "a " + s
 }

@@ -50,6 +50,18 @@ func (a Actor) Can(perm Permission) bool {
 	return a.Operator.Role.Can(perm)
 }
 
+// Refusal explains why Can(perm) is false for this actor, naming what it
+// tried (a verb phrase) and what would allow it.
+func (a Actor) Refusal(perm Permission, what string) string {
+	switch {
+	case a.Operator.Disabled:
+		return "operator " + a.Operator.Handle + " is disabled: an admin must enable it before it can " + what
+	case a.ReadOnly && perm != PermRead && a.Operator.Role.Can(perm):
+		return "this session is read-only: it cannot " + what
+	}
+	return RoleRefusal(a.Operator.Role, what, perm)
+}
+
 // SystemActor is the console itself (seeding, moving outbox events).
 func SystemActor(origin string) Actor {
 	return Actor{Operator: Operator{Handle: "custodian", Name: "custodian", Role: RoleSystem}, Origin: origin}

@@ -64,7 +64,13 @@ type Deadlines struct {
 
 // ComputeDeadlines derives every due date of r in tenant t's time zone and calendar.
 func ComputeDeadlines(r Request, t Tenant) Deadlines {
-	loc := t.Location()
+	return ComputeDeadlinesIn(r, t, t.Location())
+}
+
+// ComputeDeadlinesIn is ComputeDeadlines with the tenant's location already
+// loaded: loading a zone reads the zoneinfo database, which callers working
+// through many requests of one tenant should do once.
+func ComputeDeadlinesIn(r Request, t Tenant, loc *time.Location) Deadlines {
 	recv := localDate(r.ReceivedAt, loc)
 	var d Deadlines
 	d.Ack = endOfDay(AddBusinessDays(recv, AckBusinessDays, t.Holidays))

@@ -153,7 +153,7 @@ func Next(from Status, a Action, role Role) (Status, error) {
 		return "", &TransitionError{a, from, role, fmt.Sprintf("unknown action %q", a)}
 	}
 	if !role.Can(t.Perm) {
-		return "", &TransitionError{a, from, role, fmt.Sprintf("%s operator cannot %s: it needs %s", withArticle(roleLabel(role)), a.Label(), permHolder(t.Perm))}
+		return "", &TransitionError{a, from, role, RoleRefusal(role, a.Label(), t.Perm)}
 	}
 	if !slices.Contains(t.From, from) {
 		allowed := make([]string, len(t.From))
@@ -177,6 +177,12 @@ func Allowed(s Status, role Role) []Action {
 		}
 	}
 	return out
+}
+
+// RoleRefusal explains that role may not do what (a verb phrase) and who may,
+// e.g. "a support operator cannot approve: it needs a privacy lead".
+func RoleRefusal(role Role, what string, perm Permission) string {
+	return fmt.Sprintf("%s operator cannot %s: it needs %s", withArticle(roleLabel(role)), what, permHolder(perm))
 }
 
 func withArticle(word string) string {
