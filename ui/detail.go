@@ -24,7 +24,12 @@ type requestMsg struct {
 	req        model.Request
 	subject    *model.Subject
 	subjectErr error
-	err        error
+	// tenant and loc are the request's tenant and its time zone, resolved in
+	// the Cmd: loading a zone reads the zoneinfo database, which neither
+	// Update nor every render should do.
+	tenant model.Tenant
+	loc    *time.Location
+	err    error
 }
 
 // detailPane shows everything recorded about one request, scrollable.
@@ -36,6 +41,8 @@ type detailPane struct {
 	req        *model.Request
 	subject    *model.Subject
 	subjectErr error
+	tenant     model.Tenant
+	loc        *time.Location
 	err        string
 	loading    bool
 	spin       spinner.Model
@@ -87,6 +94,9 @@ func (p *detailPane) load() tea.Cmd {
 	p.err = ""
 	c := p.ctx
 	backend, actor, id, seq := c.Backend, c.Actor, p.id, p.seq
+	// setTenants replaces the map rather than writing to it, so the Cmd may
+	// read this one while Update moves on.
+	tenants := c.tenants
 	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
 	p.cancel = cancel
 	fetch := func() tea.Msg {
@@ -95,7 +105,11 @@ func (p *detailPane) load() tea.Cmd {
 		if err != nil {
 			return requestMsg{seq: seq, err: err}
 		}
-		msg := requestMsg{seq: seq, req: r}
+		t, ok := tenants[r.TenantID]
+		if !ok {
+			t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
+		}
+		msg := requestMsg{seq: seq, req: r, tenant: t, loc: t.Location()}
 		if r.SubjectID != "" {
 			// One subject by _id is the lookup the embedded database serves
 			// without scanning every subject.
@@ -133,6 +147,7 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, p.ctx.Error(fmt.Sprintf("%s: %s — esc goes back, ctrl+r retries", p.Title(), p.err))
 		}
 		p.req, p.subject, p.subjectErr = &msg.req, msg.subject, msg.subjectErr
+		p.tenant, p.loc = msg.tenant, msg.loc
 		p.render()
 	case tenantsReadyMsg:
 		return p, p.load()
@@ -264,8 +279,7 @@ func (d *doc) line(s string) {
 func (p *detailPane) content() string {
 	r := *p.req
 	th := p.ctx.Theme
-	t, _ := p.ctx.Tenant(r.TenantID)
-	loc := t.Location()
+	t, loc := p.tenant, p.loc
 	now := p.ctx.Clock.Now()
 	d := &doc{th: th, width: p.width, labelW: 20}
 	clean := model.CleanLine
@@ -429,7 +443,7 @@ func (p *detailPane) person(d *doc, x model.Person) {
 }
 
 func (p *detailPane) deadlines(d *doc, r model.Request, t model.Tenant, loc *time.Location, now time.Time) {
-	dl := model.ComputeDeadlines(r, t)
+	dl := model.ComputeDeadlinesIn(r, t, loc)
 	th := p.ctx.Theme
 	row := func(kind model.DeadlineKind, due time.Time, note string) {
 		days := model.DaysLeft(now, due, loc)

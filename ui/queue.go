@@ -69,7 +69,7 @@ func (r *row) setCell(k colKey, s string) {
 // deadlines need the tenant's time zone and loading one reads the zoneinfo
 // database (~20µs), which a page of rows must not spend inside Update.
 func newRow(r model.Request, t model.Tenant, loc *time.Location, subj *model.Subject, now time.Time) row {
-	d := model.ComputeDeadlines(r, t)
+	d := model.ComputeDeadlinesIn(r, t, loc)
 	// Masking the stored label again is a no-op for a real label and keeps
 	// a tampered one from putting a full name on screen.
 	name := r.SubjectLabel
