@@ -295,14 +295,16 @@ func (p *detailPane) content() string {
 	d.kv("residency", orDash(clean(r.ResidencyState)))
 	d.kv("logged by", orDash(clean(r.LoggedBy)))
 	d.kv("assigned to", orDash(clean(r.AssignedTo)))
-	subj := "not matched to a subject yet"
-	if p.subjectErr != nil {
-		subj = clean(p.req.SubjectID) + " (cannot be read: " + clean(p.subjectErr.Error()) + ")"
-	}
-	if p.subject != nil {
+	var subj string
+	switch {
+	case p.subject != nil:
 		subj = clean(model.Mask(model.KindName, clean(p.subject.Name))) + "  (" + clean(p.subject.ID) + ", account " + clean(string(p.subject.Status)) + ")"
-	} else if r.SubjectID != "" {
+	case p.subjectErr != nil:
+		subj = clean(r.SubjectID) + " (cannot be read: " + errText(p.subjectErr) + ")"
+	case r.SubjectID != "":
 		subj = clean(r.SubjectID) + " (not found)"
+	default:
+		subj = "not matched to a subject yet"
 	}
 	d.kv("subject", subj)
 	if r.InfoRequested != "" {
