@@ -448,9 +448,9 @@ func (p *detailPane) deadlines(d *doc, r model.Request, t model.Tenant, loc *tim
 	dl := model.ComputeDeadlinesIn(r, t, loc)
 	th := p.ctx.Theme
 	row := func(kind model.DeadlineKind, due time.Time, note string) {
-		days := model.DaysLeft(now, due, loc)
+		days, level := urgency(now, due, loc)
 		left := padRight(daysLabel(days), 6)
-		if st, ok := dueStyle(th, now, due, days); ok {
+		if st, ok := urgencyStyle(th, level); ok {
 			left = st.Render(left)
 		}
 		line := "   " + th.Label.Render(padRight(string(kind), d.labelW)) + " " + day(due, loc) + "  " + left

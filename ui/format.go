@@ -18,12 +18,53 @@ func daysLabel(days int) string {
 	return strconv.Itoa(days) + "d"
 }
 
-// dueStyle colours a countdown: red once overdue, yellow inside a week.
-func dueStyle(th Theme, now, due time.Time, days int) (lipgloss.Style, bool) {
+// urgencyLevel is how pressing a due date is: the one rule behind the
+// header's counts and every countdown's colour, so the two never disagree.
+type urgencyLevel uint8
+
+const (
+	notUrgent urgencyLevel = iota
+	dueSoon                // due within seven days (today included)
+	overdue                // past due
+)
+
+// soonDays is how many days ahead a due date counts as soon.
+const soonDays = 7
+
+// urgency returns the days left until due, counted in loc's calendar, and
+// how urgent that is at now.
+func urgency(now, due time.Time, loc *time.Location) (int, urgencyLevel) {
+	days := model.DaysLeft(now, due, loc)
 	switch {
 	case model.Overdue(now, due):
+		return days, overdue
+	case days <= soonDays:
+		return days, dueSoon
+	}
+	return days, notUrgent
+}
+
+// urgencyUntil is the first instant after now at which due's urgency
+// (level at now) can change; the zero time means never. Levels only ever
+// rise: not urgent becomes soon at the local midnight seven days before
+// due's date, soon becomes overdue the millisecond after due.
+func urgencyUntil(due time.Time, loc *time.Location, level urgencyLevel) time.Time {
+	switch {
+	case due.IsZero() || level == overdue:
+		return time.Time{}
+	case level == dueSoon:
+		return due.Truncate(time.Millisecond).Add(time.Millisecond)
+	}
+	y, m, d := due.In(loc).Date()
+	return time.Date(y, m, d-soonDays, 0, 0, 0, 0, loc)
+}
+
+// urgencyStyle colours a countdown: red once overdue, yellow when due soon.
+func urgencyStyle(th Theme, level urgencyLevel) (lipgloss.Style, bool) {
+	switch level {
+	case overdue:
 		return th.Overdue, true
-	case days <= 7:
+	case dueSoon:
 		return th.Soon, true
 	}
 	return lipgloss.Style{}, false

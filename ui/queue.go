@@ -51,8 +51,10 @@ type row struct {
 	received  time.Time
 	loc       *time.Location
 	statusIdx int
-	overdue   bool
-	thisWeek  bool
+	// urg is the row's urgency, judged at some instant before urgUntil;
+	// the pane re-judges it once urgUntil has passed (see recount).
+	urg      urgencyLevel
+	urgUntil time.Time
 	// cw are the cells' display widths, measured once: grapheme-aware
 	// width is the expensive part of laying out a cell.
 	cw [numCols]uint16
@@ -99,15 +101,19 @@ func newRow(r model.Request, t model.Tenant, loc *time.Location, subj *model.Sub
 	x.setCell(colReceived, day(r.ReceivedAt, loc))
 	x.setCell(colAssignee, orDash(model.CleanLine(r.AssignedTo)))
 	x.setCell(colFlags, strings.Join(flags, ","))
-	days := model.DaysLeft(now, d.Next, loc)
-	x.overdue = model.Overdue(now, d.Next)
-	x.thisWeek = !x.overdue && days <= 7
+	x.judge(now)
 	var hay []string
 	for _, k := range []colKey{colID, colTenant, colType, colSubject, colStatus, colAssignee, colFlags} {
 		hay = append(hay, x.cells[k])
 	}
 	x.hay = strings.ToLower(strings.Join(hay, "\x00"))
 	return x
+}
+
+// judge sets the row's urgency at now.
+func (r *row) judge(now time.Time) {
+	_, r.urg = urgency(now, r.due, r.loc)
+	r.urgUntil = urgencyUntil(r.due, r.loc, r.urg)
 }
 
 // queuePageMsg is one keyset page, already turned into rows.
@@ -212,8 +218,14 @@ type queuePane struct {
 	keepID  string
 	more    bool
 	err     string
-	counts  dueCounts
 	paints  rowPaints
+
+	// counts are the header's due-date counts at asOf, valid until
+	// countsUntil (zero: for good). asOf is also the instant the rows'
+	// countdowns are drawn at, so the counts and the colours agree.
+	counts      dueCounts
+	asOf        time.Time
+	countsUntil time.Time
 }
 
 func newQueuePane(ctx *Context) *queuePane {
@@ -617,18 +629,59 @@ func (p *queuePane) finish(more bool) {
 	p.sortRows()
 	p.refilter()
 	p.reselect(id)
+	p.recount(p.ctx.Clock.Now())
+}
+
+// recount recounts the header's due-date counts at now. Rows were judged
+// when their page was fetched; only those whose urgency may have changed
+// since are judged again.
+func (p *queuePane) recount(now time.Time) {
+	p.asOf = now
 	p.counts = dueCounts{}
+	p.countsUntil = time.Time{}
 	for i := range p.rows {
-		if p.rows[i].overdue {
+		r := &p.rows[i]
+		if !r.urgUntil.IsZero() && !now.Before(r.urgUntil) {
+			r.judge(now)
+		}
+		switch r.urg {
+		case overdue:
 			p.counts.overdue++
-		} else if p.rows[i].thisWeek {
+		case dueSoon:
 			p.counts.week++
+		}
+		if u := r.urgUntil; !u.IsZero() && (p.countsUntil.IsZero() || u.Before(p.countsUntil)) {
+			p.countsUntil = u
 		}
 	}
 }
 
-// DueCounts is what the header shows: counted once per load, not per frame.
-func (p *queuePane) DueCounts() (dueCounts, bool) { return p.counts, p.loaded }
+// now is the instant the queue's urgency (header counts and row colours) is
+// judged at. It moves only when the minute changes: every urgency change
+// falls on a minute boundary (midnight, or the end of a due day), and one
+// instant for a whole frame keeps the header and the rows in agreement.
+func (p *queuePane) now() time.Time {
+	now := p.ctx.Clock.Now()
+	if now.Truncate(time.Minute).Equal(p.asOf.Truncate(time.Minute)) {
+		return p.asOf
+	}
+	if p.loaded && !p.countsUntil.IsZero() && !now.Before(p.countsUntil) {
+		p.recount(now)
+	} else {
+		p.asOf = now
+	}
+	return p.asOf
+}
+
+// DueCounts is what the header shows: counted once per load, and again only
+// when a row's urgency has changed, never per frame.
+func (p *queuePane) DueCounts() (dueCounts, bool) {
+	if !p.loaded {
+		return dueCounts{}, false
+	}
+	p.now()
+	return p.counts, true
+}
 
 // Close abandons a load in flight when the console quits.
 func (p *queuePane) Close() { p.stopLoading() }
@@ -663,7 +716,7 @@ func (p *queuePane) View() string {
 		}
 		b.WriteString(th.Dim.Render(strings.Join(lines, "\n")))
 	} else {
-		now := p.ctx.Clock.Now()
+		now := p.now()
 		for i := range n {
 			if i > 0 {
 				b.WriteByte('\n')
@@ -740,14 +793,14 @@ func (p *queuePane) rowLine(r *row, selected bool, now time.Time) string {
 			writeCell(&b, r.cells[c.key], int(r.cw[c.key]), w, c.right)
 			continue
 		}
-		days := model.DaysLeft(now, r.due, r.loc)
+		days, level := urgency(now, r.due, r.loc)
 		label := daysLabel(days)
 		var pt paint
 		switch {
 		case selected:
-		case model.Overdue(now, r.due):
+		case level == overdue:
 			pt = p.paints.overdue
-		case days <= 7:
+		case level == dueSoon:
 			pt = p.paints.soon
 		}
 		b.WriteString(pt.pre)
