@@ -65,7 +65,7 @@ func (s *Store) PutOperator(ctx context.Context, actor model.Actor, op model.Ope
 	tgt := auditTarget("operator", op.Handle)
 	action := "put_operator"
 	if !actor.Can(model.PermManageOperators) {
-		return s.refuseDenied(ctx, actor, action, tgt, "",
+		return s.refuse(ctx, actor, action, tgt, "",
 			actor.Refusal(model.PermManageOperators, "manage operators"), nil)
 	}
 	if err := s.normalizeOperator(ctx, &op); err != nil {

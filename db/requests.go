@@ -158,8 +158,8 @@ func (s *Store) SubjectRequests(ctx context.Context, actor model.Actor, subjectI
 func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Request) (model.Request, error) {
 	tgt := auditTarget("request", r.ID)
 	if !actor.Can(model.PermTriage) {
-		return model.Request{}, s.refuseDenied(ctx, actor, string(model.ActLog), tgt, r.TenantID,
-			actor.Refusal(model.PermTriage, "log a request"), nil)
+		return model.Request{}, s.refuse(ctx, actor, string(model.ActLog), tgt, r.TenantID,
+			actor.Refusal(model.PermTriage, model.ActLog.Label()), nil)
 	}
 	if err := validateNew(&r); err != nil {
 		return model.Request{}, err
@@ -364,8 +364,10 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 	}
 	role := actor.Operator.Role
 	if !actor.Can(t.Perm) {
+		// The model's TransitionError rides along so callers can tell a role
+		// refusal from a state one with errors.As.
 		_, nerr := model.Next(cur.Status, a, role)
-		return model.Request{}, s.refuseDenied(ctx, actor, string(a), tgt, cur.TenantID, actor.Refusal(t.Perm, a.Label()), nerr)
+		return model.Request{}, s.refuse(ctx, actor, string(a), tgt, cur.TenantID, actor.Refusal(t.Perm, a.Label()), nerr)
 	}
 	if version != cur.Version {
 		return model.Request{}, s.conflictFromDoc(cur)

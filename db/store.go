@@ -385,7 +385,7 @@ func (s *Store) canRead(ctx context.Context, actor model.Actor, target string) e
 	if actor.Can(model.PermRead) {
 		return nil
 	}
-	return s.refuse(ctx, actor, "read", target, "", fmt.Sprintf("operator %s is disabled", actor.Handle()), nil)
+	return s.refuse(ctx, actor, "read", target, "", actor.Refusal(model.PermRead, "read "+target), nil)
 }
 
 // refuse records a refusal on the audit chain and returns it as an error.
@@ -399,15 +399,4 @@ func (s *Store) refuse(ctx context.Context, actor model.Actor, action, target, t
 		s.log.Warn("audit refusal", "action", action, "target", target, "err", err)
 	}
 	return &RefusedError{Actor: actor.Handle(), Action: action, Target: target, Reason: reason, Err: cause}
-}
-
-// refuseDenied explains a failed actor.Can: session, account or role.
-func (s *Store) refuseDenied(ctx context.Context, actor model.Actor, action, target, tenantID, roleReason string, cause error) error {
-	switch {
-	case actor.Operator.Disabled:
-		return s.refuse(ctx, actor, action, target, tenantID, fmt.Sprintf("operator %s is disabled", actor.Handle()), nil)
-	case actor.ReadOnly:
-		return s.refuse(ctx, actor, action, target, tenantID, fmt.Sprintf("this session is read-only: cannot %s", strings.ReplaceAll(action, "_", " ")), nil)
-	}
-	return s.refuse(ctx, actor, action, target, tenantID, roleReason, cause)
 }

@@ -55,9 +55,9 @@ func (a Actor) Can(perm Permission) bool {
 func (a Actor) Refusal(perm Permission, what string) string {
 	switch {
 	case a.Operator.Disabled:
-		return "operator " + a.Operator.Handle + " is disabled: an admin must enable it before it can " + what
+		return "operator " + a.Operator.Handle + " is disabled"
 	case a.ReadOnly && perm != PermRead && a.Operator.Role.Can(perm):
-		return "this session is read-only: it cannot " + what
+		return "this session is read-only: cannot " + what
 	}
 	return RoleRefusal(a.Operator.Role, what, perm)
 }
