@@ -239,7 +239,7 @@ func (a *App) tenantsLoaded(msg tenantsMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		return tea.Batch(
-			a.setStatus(fmt.Sprintf("could not load tenants: %s — check the database and press ctrl+r", errText(msg.err)), true),
+			a.setStatus(fmt.Sprintf("could not load tenants: %s — check the database and press %s", errText(msg.err), a.ctx.keyFor(keymap.Refresh)), true),
 			a.broadcast(tenantsFailedMsg{}),
 		)
 	}
@@ -438,7 +438,7 @@ func (a *App) runPalette(input string, sel command, hasSel bool) tea.Cmd {
 	} else if !slices.Contains(a.verbs(), verb) {
 		if !hasSel {
 			a.palette.hide()
-			return a.setStatus(fmt.Sprintf("unknown command %q — press : and tab to see the commands", model.CleanLine(text)), true)
+			return a.setStatus(fmt.Sprintf("unknown command %q — press %s and tab to see the commands", model.CleanLine(text), a.ctx.keyFor(keymap.Palette)), true)
 		}
 		if sel.needsArg {
 			a.palette.complete()
@@ -574,7 +574,7 @@ func (a *App) render() string {
 	switch {
 	case a.help:
 		title := "Keys · " + a.view().Title()
-		body = helpView(a.ctx.Theme, title, helpGroups(a.ctx.Keys, a.view().HelpGroups()), w, h)
+		body = helpView(a.ctx.Theme, title, a.ctx.keyFor(keymap.Back)+" or "+a.ctx.keyFor(keymap.Help)+" closes this help", helpGroups(a.ctx.Keys, a.view().HelpGroups()), w, h)
 	default:
 		body = fitLines(a.view().View(), w, h)
 	}
@@ -595,12 +595,12 @@ func (a *App) tooSmallView() string {
 	msg := []string{
 		th.Error.Render("terminal too small"),
 		th.Error.Render(fmt.Sprintf("(need %d×%d, have %d×%d)", MinWidth, MinHeight, a.width, a.height)),
-		th.Dim.Render("enlarge the window, or press q to quit"),
+		th.Dim.Render("enlarge the window, or press " + a.ctx.keyFor(keymap.Quit) + " to quit"),
 	}
 	if a.width >= 60 {
 		msg = []string{
 			th.Error.Render(fmt.Sprintf("terminal too small (need %d×%d, have %d×%d)", MinWidth, MinHeight, a.width, a.height)),
-			th.Dim.Render("enlarge the window, or press q to quit"),
+			th.Dim.Render("enlarge the window, or press " + a.ctx.keyFor(keymap.Quit) + " to quit"),
 		}
 	}
 	lines := make([]string, a.height)
@@ -687,7 +687,7 @@ func (a *App) statusLine() string {
 	th := a.ctx.Theme
 	var hints []string
 	if a.help {
-		hints = []string{"esc close help"}
+		hints = []string{a.ctx.keyFor(keymap.Back) + " close help"}
 	} else {
 		for _, b := range a.view().KeyHelp() {
 			h := b.Help()

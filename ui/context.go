@@ -113,6 +113,10 @@ type (
 	dueCounts struct{ overdue, week int }
 )
 
+// keyFor names the key(s) bound to a, for text that tells the operator what
+// to press: a hard-coded name would be wrong once the keymap rebinds it.
+func (c *Context) keyFor(a keymap.Action) string { return c.Keys.Binding(a).Help().Key }
+
 // Info raises an info message for the status line.
 func (c *Context) Info(text string) tea.Cmd { return c.status(text, false) }
 

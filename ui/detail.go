@@ -144,7 +144,7 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.cancel = nil
 		if msg.err != nil {
 			p.err = errText(msg.err)
-			return p, p.ctx.Error(fmt.Sprintf("%s: %s — esc goes back, ctrl+r retries", p.Title(), p.err))
+			return p, p.ctx.Error(fmt.Sprintf("%s: %s — %s goes back, %s retries", p.Title(), p.err, p.ctx.keyFor(keymap.Back), p.ctx.keyFor(keymap.Refresh)))
 		}
 		p.req, p.subject, p.subjectErr = &msg.req, msg.subject, msg.subjectErr
 		p.tenant, p.loc = msg.tenant, msg.loc
@@ -190,16 +190,18 @@ func (p *detailPane) View() string {
 		body = " " + p.spin.View() + " loading " + p.Title() + "…"
 	case p.req == nil && p.err != "":
 		body = th.Error.Render(truncate(" could not load "+p.Title()+": "+p.err, p.width)) +
-			"\n" + th.Dim.Render(" esc goes back · ctrl+r retries")
+			"\n" + th.Dim.Render(" "+p.ctx.keyFor(keymap.Back)+" goes back · "+p.ctx.keyFor(keymap.Refresh)+" retries")
 	case p.req == nil:
 		body = ""
 	default:
 		body = p.vp.View()
 	}
 	body = fitLines(body, p.width, max(1, p.height-2))
-	foot := " esc back · ↑/↓ scroll"
+	// The keys are on the status line already; the foot only says what
+	// the status line cannot.
+	foot := ""
 	if p.loading && p.req != nil {
-		foot += " · " + p.spin.View() + " refreshing"
+		foot = " " + p.spin.View() + " refreshing"
 	}
 	right := ""
 	if p.req != nil {

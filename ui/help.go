@@ -39,7 +39,7 @@ func helpGroups(km keymap.KeyMap, paneGroups []string) []helpGroup {
 
 // helpView lays the groups out as columns, side by side while they fit the
 // width and in further rows of columns when they do not.
-func helpView(th Theme, title string, groups []helpGroup, w, h int) string {
+func helpView(th Theme, title, closeHint string, groups []helpGroup, w, h int) string {
 	const gap = 4
 	type block struct {
 		lines []string
@@ -97,6 +97,6 @@ func helpView(th Theme, title string, groups []helpGroup, w, h int) string {
 		out = append(out, "")
 		blocks = blocks[n:]
 	}
-	out = append(out, th.Dim.Render(" esc or ? closes this help"))
+	out = append(out, th.Dim.Render(" "+closeHint))
 	return fitLines(strings.Join(out, "\n"), w, h)
 }

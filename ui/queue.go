@@ -359,7 +359,7 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 		case p.loading && p.cancel != nil:
 			p.cancel()
 			p.stopLoading()
-			return p.ctx.Info("load cancelled — ctrl+r loads again")
+			return p.ctx.Info("load cancelled — " + p.ctx.keyFor(keymap.Refresh) + " loads again")
 		}
 	}
 	return nil
@@ -600,7 +600,7 @@ func (p *queuePane) page(msg queuePageMsg) tea.Cmd {
 			return nil
 		}
 		p.err = "could not load the queue"
-		return p.ctx.Error(fmt.Sprintf("queue: %s — press ctrl+r to retry", errText(msg.err)))
+		return p.ctx.Error(fmt.Sprintf("queue: %s — press %s to retry", errText(msg.err), p.ctx.keyFor(keymap.Refresh)))
 	}
 	remaining := p.ctx.QueueCap - len(p.pending)
 	limit := p.load.filter.Limit
@@ -737,11 +737,11 @@ func (p *queuePane) emptyText() string {
 	case p.loading:
 		return p.spin.View() + " loading requests…"
 	case p.err != "":
-		return p.err + " — press ctrl+r to retry"
+		return p.err + " — press " + p.ctx.keyFor(keymap.Refresh) + " to retry"
 	case p.query != "" && len(p.rows) > 0:
-		return fmt.Sprintf("no requests match %q — esc clears the filter", p.query)
+		return fmt.Sprintf("no requests match %q — %s clears the filter", p.query, p.ctx.keyFor(keymap.Back))
 	case !p.loaded:
-		return "not loaded — press ctrl+r"
+		return "not loaded — press " + p.ctx.keyFor(keymap.Refresh)
 	}
 	return "no open requests in " + p.ctx.ScopeLabel()
 }
@@ -837,7 +837,7 @@ func (p *queuePane) footer() string {
 		left += " · filter " + th.Prompt.Render("/"+strings.TrimSpace(p.input.Value()))
 	}
 	if p.more {
-		left += th.Soon.Render(fmt.Sprintf(" · first %s loaded, more exist — narrow with T", thousands(p.ctx.QueueCap)))
+		left += th.Soon.Render(fmt.Sprintf(" · first %s loaded, more exist — narrow with %s", thousands(p.ctx.QueueCap), p.ctx.keyFor(keymap.ScopeTenant)))
 	}
 	arrow := "▲"
 	if p.desc {
