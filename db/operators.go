@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -15,8 +14,6 @@ import (
 
 	"github.com/custodian-dev/custodian/model"
 )
-
-var handlePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // Operator returns the operator with handle, enabled or not. It takes no
 // actor: it is how a session finds out who its actor is.
@@ -144,8 +141,8 @@ func (s *Store) operatorConflict(ctx context.Context, handle string, version int
 // normalizeOperator checks an operator record and derives its fingerprints.
 func (s *Store) normalizeOperator(ctx context.Context, op *model.Operator) error {
 	op.Handle = strings.TrimSpace(op.Handle)
-	if !handlePattern.MatchString(op.Handle) {
-		return invalidf("operator handle %q: use 1–64 lower-case letters, digits, '.', '_' or '-'", op.Handle)
+	if err := model.ValidHandle(op.Handle); err != nil {
+		return invalidf("%v", err)
 	}
 	if _, err := model.ParseRole(string(op.Role)); err != nil {
 		return invalidf("operator %s: %v", op.Handle, err)

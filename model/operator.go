@@ -82,3 +82,19 @@ func (r Role) Can(perm Permission) bool {
 
 // ReadOnly reports whether an operator of this role can change nothing about a request's decision.
 func (r Role) ReadOnly() bool { return !r.Can(PermTriage) && !r.Can(PermDecide) }
+
+// ValidHandle checks the operator handle rule: 1–64 lower-case ASCII letters,
+// digits, '.', '_' or '-', starting with a letter or digit. Handles appear in
+// audit events and SSH logins, so they stay plain.
+func ValidHandle(h string) error {
+	ok := len(h) >= 1 && len(h) <= 64
+	for i := 0; ok && i < len(h); i++ {
+		c := h[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		ok = alnum || i > 0 && (c == '.' || c == '_' || c == '-')
+	}
+	if !ok {
+		return fmt.Errorf("operator handle %q: use 1–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", h)
+	}
+	return nil
+}

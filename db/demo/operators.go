@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -36,9 +35,6 @@ var operatorDefs = []operatorDef{
 	{handle: "ada", name: "Ada Morgan", role: model.RoleAdmin},
 }
 
-// handlePattern is the operator handle rule the controller enforces (db.PutOperator).
-var handlePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-
 // LocalHandle maps an OS user name to the operator handle the demo gives the
 // local user: a Windows domain prefix is dropped and the name lower-cased.
 // Names that still are not valid handles are refused rather than mangled, so
@@ -49,8 +45,8 @@ func LocalHandle(username string) (string, error) {
 		h = h[i+1:]
 	}
 	h = strings.ToLower(h)
-	if !handlePattern.MatchString(h) {
-		return "", fmt.Errorf("demo: local user %q is not a valid operator handle (1–64 lower-case letters, digits, '.', '_' or '-')", username)
+	if err := model.ValidHandle(h); err != nil {
+		return "", fmt.Errorf("demo: local user %q cannot be an operator: %w", username, err)
 	}
 	return h, nil
 }
