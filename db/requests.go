@@ -217,6 +217,17 @@ func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Re
 	if req.Type == model.TypeChildDeletion && !req.HasFlag(model.FlagChild) {
 		req.Flags = append(req.Flags, model.Flag{Kind: model.FlagChild, Reason: "data a child under 14 provided: delete as soon as reasonably practicable"})
 	}
+	// Only a California request to know can be over the limit; asking the
+	// database for the subject's history costs a scan on FerretDB, so ask only then.
+	if req.SubjectID != "" && !req.HasFlag(model.FlagOverLimit) && model.CheckKnowLimit(req, nil).Applies {
+		earlier, err := s.SubjectRequests(ctx, actor, req.SubjectID)
+		if err != nil {
+			return model.Request{}, fmt.Errorf("log request %s: check the two-per-12-months limit: %w", r.ID, err)
+		}
+		if f, ok := model.OverLimitFlag(req, earlier); ok {
+			req.Flags = append(req.Flags, f)
+		}
+	}
 	id := claimID(collRequests, req.ID, 1)
 	req.History = []model.Event{{ID: id, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Action: model.ActLog, To: model.StatusReceived}}
 	req.DueAt = model.ComputeDeadlines(req, tenant).Next

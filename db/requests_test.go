@@ -817,3 +817,37 @@ func TestQueuePaging(t *testing.T) {
 		}
 	}
 }
+
+// A California subject's third request to know in 12 months is flagged when
+// it is logged, with the earlier requests named; another subject's are not counted.
+func TestCreateRequestFlagsOverLimit(t *testing.T) {
+	f := newFixture(t)
+	now := f.clock.Now()
+	logAccess := func(id, tenant, subject string, daysAgo int) model.Request {
+		t.Helper()
+		r := newReq(id, tenant, subject)
+		r.Type = model.TypeAccess
+		r.ReceivedAt = now.AddDate(0, 0, -daysAgo)
+		got, err := f.s.CreateRequest(f.ctx, f.support, r)
+		if err != nil {
+			t.Fatalf("create %s: %v", id, err)
+		}
+		return got
+	}
+	logAccess("R-OLD", "ta", "sa1", 400) // outside the window
+	first := logAccess("R-A", "ta", "sa1", 200)
+	second := logAccess("R-B", "ta", "sa1", 30)
+	other := logAccess("R-C", "tb", "sb1", 10)
+	if first.HasFlag(model.FlagOverLimit) || second.HasFlag(model.FlagOverLimit) || other.HasFlag(model.FlagOverLimit) {
+		t.Fatal("a first or second request to know was flagged over the limit")
+	}
+	third := logAccess("R-D", "ta", "sa1", 0)
+	if !third.HasFlag(model.FlagOverLimit) {
+		t.Fatalf("third request to know in 12 months not flagged; flags %+v", third.Flags)
+	}
+	for _, f := range third.Flags {
+		if f.Kind == model.FlagOverLimit && (!strings.Contains(f.Reason, "R-A") || !strings.Contains(f.Reason, "R-B") || strings.Contains(f.Reason, "R-OLD")) {
+			t.Fatalf("over-limit reason does not name exactly the earlier requests: %q", f.Reason)
+		}
+	}
+}

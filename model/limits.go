@@ -56,3 +56,13 @@ func CheckKnowLimit(r Request, others []Request) LimitResult {
 	res.Over = len(res.Earlier) >= KnowLimit
 	return res
 }
+
+// OverLimitFlag is the flag r earns when it would be the subject's third or
+// later request to know in 12 months; ok is false when it earns none.
+func OverLimitFlag(r Request, others []Request) (Flag, bool) {
+	res := CheckKnowLimit(r, others)
+	if !res.Over {
+		return Flag{}, false
+	}
+	return Flag{Kind: FlagOverLimit, Reason: res.Reason()}, true
+}

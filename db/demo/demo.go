@@ -244,8 +244,8 @@ func (g *reqGen) finish() []model.Request {
 	out := make([]model.Request, len(ds))
 	for i, d := range ds {
 		if d.SubjectID != "" {
-			if res := model.CheckKnowLimit(d.Request, bySubject[d.SubjectID]); res.Over {
-				d.Flags = append(d.Flags, model.Flag{Kind: model.FlagOverLimit, Reason: res.Reason()})
+			if f, ok := model.OverLimitFlag(d.Request, bySubject[d.SubjectID]); ok {
+				d.Flags = append(d.Flags, f)
 			}
 		}
 		// Stored as BSON: UTC, milliseconds.
