@@ -213,7 +213,7 @@ func (s *Store) commit(ctx context.Context, c claim) ([]AuditRecord, error) {
 			s.releaseClaim(ctx, c.ID)
 			return nil, err
 		}
-		return nil, fmt.Errorf("write %s %s: %w (it will be completed by the next outbox drain)", c.Coll, c.DocID, err)
+		return nil, fmt.Errorf("write %s %s: %w (not saved yet: it is completed the next time a console starts; reload before trying again)", c.Coll, c.DocID, err)
 	}
 	if h := s.hooks.afterWrite; h != nil {
 		if err := h(); err != nil {
