@@ -73,8 +73,7 @@ type App struct {
 
 	status    string
 	statusErr bool
-	statusSeq int // the clear timer's token
-	shownSeq  int // the raise order of the shown message
+	shownSeq  int // the raise order of the shown message, and its clear timer's token
 
 	tenantsGen int
 }
@@ -178,7 +177,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, a.show(msg.text, msg.err, msg.seq)
 	case clearStatusMsg:
-		if msg.seq == a.statusSeq && !a.statusErr {
+		if msg.seq == a.shownSeq && !a.statusErr {
 			a.status = ""
 		}
 		return a, nil
@@ -265,13 +264,11 @@ func (a *App) setStatus(text string, isErr bool) tea.Cmd {
 
 func (a *App) show(text string, isErr bool, seq int) tea.Cmd {
 	a.shownSeq = seq
-	a.statusSeq++
 	a.status, a.statusErr = model.CleanLine(text), isErr
 	if isErr || text == "" {
 		return nil
 	}
-	token := a.statusSeq
-	return tea.Tick(infoTTL, func(time.Time) tea.Msg { return clearStatusMsg{seq: token} })
+	return tea.Tick(infoTTL, func(time.Time) tea.Msg { return clearStatusMsg{seq: seq} })
 }
 
 func (a *App) quit() tea.Cmd {

@@ -633,12 +633,12 @@ func TestInfoMessageClears(t *testing.T) {
 	if a.status != "sorted" || cmd == nil {
 		t.Fatalf("info not shown with a clear timer")
 	}
-	a.Update(clearStatusMsg{seq: a.statusSeq})
+	a.Update(clearStatusMsg{seq: a.shownSeq})
 	if a.status != "" {
 		t.Errorf("info not cleared")
 	}
 	a.Update(statusMsg{text: "broken", err: true})
-	a.Update(clearStatusMsg{seq: a.statusSeq})
+	a.Update(clearStatusMsg{seq: a.shownSeq})
 	if a.status == "" {
 		t.Errorf("an error must stay until the operator sees it")
 	}
