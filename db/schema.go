@@ -55,14 +55,14 @@ func ProductCollections() []string {
 // declared; EnsureSchema creates exactly these.
 func Collections() []CollectionSpec {
 	cs := []CollectionSpec{
-		{Name: "tenants"},
-		{Name: "subjects", Indexes: []IndexSpec{
+		{Name: collTenants},
+		{Name: collSubjects, Indexes: []IndexSpec{
 			idx("subjects of a tenant, in _id order (tenant-scoped lookup and paging)", false, "tenant_id", 1, "_id", 1),
 			idx("user lookup by email address (emails is an array: multikey)", false, "emails", 1),
 			idx("user lookup by phone number (phones is an array: multikey)", false, "phones", 1),
 			idx("user lookup by the product account id within a tenant", false, "tenant_id", 1, "account_id", 1),
 		}},
-		{Name: "requests", Indexes: []IndexSpec{
+		{Name: collRequests, Indexes: []IndexSpec{
 			idx("request queue filtered by a closed status, earliest due first", false, "status", 1, "due_at", 1, "_id", 1),
 			idx("request queue filtered by a closed status, scoped to tenants", false, "tenant_id", 1, "status", 1, "due_at", 1, "_id", 1),
 			idx("two-requests-per-12-months limit and a subject's request history, newest first", false, "subject_id", 1, "received_at", -1),
@@ -77,28 +77,28 @@ func Collections() []CollectionSpec {
 		// queue is the open-queue projection: one slim row per open request
 		// (db/queue.go), so the queue reads only open requests' display
 		// fields instead of every request ever kept.
-		{Name: "queue", Indexes: []IndexSpec{
+		{Name: collQueue, Indexes: []IndexSpec{
 			idx("request queue: open requests by status, earliest due first", false, "status", 1, "due_at", 1, "_id", 1),
 			idx("request queue of an operator scoped to tenants", false, "tenant_id", 1, "status", 1, "due_at", 1, "_id", 1),
 		}},
-		{Name: "operators", Indexes: []IndexSpec{
+		{Name: collOperators, Indexes: []IndexSpec{
 			idx("SSH login: operator by public key fingerprint (multikey)", false, "key_fingerprints", 1),
 		}},
-		{Name: "audit", Indexes: []IndexSpec{
+		{Name: collAudit, Indexes: []IndexSpec{
 			idx("outbox drain idempotency: an event lands on the chain once", true, "event_id", 1),
 			idx("audit history filtered by operator, newest first", false, "actor", 1, "_id", -1),
 			idx("audit history of one request or subject, newest first", false, "target", 1, "_id", -1),
 			idx("audit history of one tenant, newest first", false, "tenant_id", 1, "_id", -1),
 		}},
-		{Name: "datamap"},
+		{Name: collSeedDataMap},
 		// meta holds small singletons by string _id (the audit head hint,
 		// the seed marker): every read is a lone _id equality.
-		{Name: "meta"},
+		{Name: collMeta},
 		// claims are the write-ahead records of in-flight changes (the
 		// outbox): a claim exists only between a change's first write and
 		// its audit events reaching the chain, so the collection stays
 		// tiny and DrainOutbox's bounded scan of it needs no index.
-		{Name: "claims"},
+		{Name: collClaims},
 	}
 	for _, p := range ProductCollections() {
 		cs = append(cs, CollectionSpec{Name: p, Indexes: []IndexSpec{
