@@ -186,22 +186,10 @@ func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Re
 	} else {
 		r.SubjectLabel = model.SubjectLabelFor(r.Requester.Name)
 	}
-	if existing, err := s.readRequest(ctx, r.ID); err == nil {
-		return sameOrExists(r, existing)
-	} else if !errors.Is(err, ErrNotFound) {
-		return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, err)
-	}
-	if r.ExternalRef != "" {
-		var other model.Request
-		err := s.requests.FindOne(ctx, bson.D{{Key: "external_ref", Value: r.ExternalRef}},
-			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Decode(&other)
-		if err == nil {
-			return model.Request{}, fmt.Errorf("log request %s: %w: external reference %q is request %s", r.ID, ErrExists, r.ExternalRef, other.ID)
-		}
-		if !errors.Is(err, mongo.ErrNoDocuments) {
-			return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, err)
-		}
-	}
+	// No read before the write: the claim on version 1 tells a retry apart
+	// (errClaimTaken / errSlotUsed below), and the unique external_ref index
+	// refuses a second request with the same reference (ErrExists), so the
+	// common case costs no extra scan of the requests.
 
 	now := s.now()
 	req := r
@@ -268,6 +256,13 @@ func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Re
 			return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, rerr)
 		}
 		return sameOrExists(r, existing)
+	case errors.Is(err, ErrExists) && r.ExternalRef != "":
+		var other model.Request
+		ferr := s.requests.FindOne(ctx, bson.D{{Key: "external_ref", Value: r.ExternalRef}},
+			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Decode(&other)
+		if ferr == nil {
+			return model.Request{}, fmt.Errorf("log request %s: %w: external reference %q is request %s", r.ID, ErrExists, r.ExternalRef, other.ID)
+		}
 	}
 	return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, err)
 }
