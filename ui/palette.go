@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -78,6 +79,23 @@ func (c *commandPalette) refresh() {
 		return
 	}
 	c.matches = fuzzy.FindFrom(q, commandSource(c.cmds))
+	// What the query is a prefix of comes first, in the list's own order
+	// (panes before quit): fuzzy scores alone rank "quit" above "queue" for
+	// ":qu", which would close the console when the user meant a pane.
+	lq := strings.ToLower(q)
+	slices.SortStableFunc(c.matches, func(a, b fuzzy.Match) int {
+		ap := strings.HasPrefix(strings.ToLower(c.cmds[a.Index].name), lq)
+		bp := strings.HasPrefix(strings.ToLower(c.cmds[b.Index].name), lq)
+		switch {
+		case ap && !bp:
+			return -1
+		case bp && !ap:
+			return 1
+		case ap && bp:
+			return a.Index - b.Index
+		}
+		return 0
+	})
 }
 
 // selected is the highlighted command, if any match.

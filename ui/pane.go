@@ -42,9 +42,7 @@ func fitLines(s string, w, h int) string {
 		lines = lines[:h]
 	}
 	for i, l := range lines {
-		if ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "")
-		}
+		lines[i] = ansi.Truncate(l, w, "") // unchanged when it fits
 	}
 	for len(lines) < h {
 		lines = append(lines, "")
@@ -70,10 +68,7 @@ func truncate(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) <= w {
-		return s
-	}
-	return ansi.Truncate(s, w, "…")
+	return ansi.Truncate(s, w, "…") // unchanged when it fits
 }
 
 // spread puts left and right on one line of width w, giving left priority:
