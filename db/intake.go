@@ -283,3 +283,20 @@ func (s *Store) KnowLimit(ctx context.Context, actor model.Actor, requestID stri
 	}
 	return model.CheckKnowLimit(r, others), nil
 }
+
+// MatchSubjectsMany is MatchSubjects by email and phone for many requesters
+// of one tenant at once (one query; no name matching): what an import needs
+// to find each line's subject without a scan per line.
+func (s *Store) MatchSubjectsMany(ctx context.Context, actor model.Actor, tenantID string, people []model.Person) ([][]model.Subject, error) {
+	if err := s.canRead(ctx, actor, auditTarget("tenant", tenantID)); err != nil {
+		return nil, err
+	}
+	if !actor.Operator.InScope(tenantID) {
+		return nil, s.outOfScope(ctx, actor, "tenant", tenantID, tenantID)
+	}
+	out, err := s.matchContacts(ctx, tenantID, people)
+	if err != nil {
+		return nil, fmt.Errorf("match subjects of tenant %s: %w", tenantID, err)
+	}
+	return out, nil
+}

@@ -245,3 +245,21 @@ func TestCreateRequestsBatch(t *testing.T) {
 		t.Fatalf("cancelled batch: %v", err)
 	}
 }
+
+func TestMatchSubjectsMany(t *testing.T) {
+	f := intakeFixture(t)
+	people := []model.Person{{Email: "Alma@example.org"}, {Phone: "555 123 0009"}, {Name: "Alma A"}, {Email: "broken"}, {Email: "alma.two@example.org", Phone: "5551230009"}}
+	got, err := f.s.MatchSubjectsMany(f.ctx, f.scopedA, "ta", people)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"sa1"}, {"sa2", "sa3"}, {}, {}, {"sa2", "sa3"}}
+	for i := range want {
+		if ids := subjectIDs(got[i]); !slices.Equal(ids, want[i]) {
+			t.Errorf("person %d (%+v): %v, want %v", i, people[i], ids, want[i])
+		}
+	}
+	if _, err := f.s.MatchSubjectsMany(f.ctx, f.scopedA, "tb", people); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("out of scope: %v", err)
+	}
+}
