@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -249,17 +250,46 @@ func TestCreateRequestsBatch(t *testing.T) {
 func TestMatchSubjectsMany(t *testing.T) {
 	f := intakeFixture(t)
 	people := []model.Person{{Email: "Alma@example.org"}, {Phone: "555 123 0009"}, {Name: "Alma A"}, {Email: "broken"}, {Email: "alma.two@example.org", Phone: "5551230009"}}
-	got, err := f.s.MatchSubjectsMany(f.ctx, f.scopedA, "ta", people)
+	batch := make([]db.TenantPerson, len(people))
+	for i, p := range people {
+		batch[i] = db.TenantPerson{TenantID: "ta", Person: p}
+	}
+	// The same email in the other tenant belongs to its own subject there.
+	batch = append(batch, db.TenantPerson{TenantID: "tb", Person: model.Person{Email: "alma@example.org"}})
+	got, err := f.s.MatchSubjectsMany(f.ctx, f.support, batch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]string{{"sa1"}, {"sa2", "sa3"}, {}, {}, {"sa2", "sa3"}}
+	want := [][]string{{"sa1"}, {"sa2", "sa3"}, {}, {}, {"sa2", "sa3"}, {"sb2"}}
 	for i := range want {
 		if ids := subjectIDs(got[i]); !slices.Equal(ids, want[i]) {
-			t.Errorf("person %d (%+v): %v, want %v", i, people[i], ids, want[i])
+			t.Errorf("person %d (%+v): %v, want %v", i, batch[i], ids, want[i])
 		}
 	}
-	if _, err := f.s.MatchSubjectsMany(f.ctx, f.scopedA, "tb", people); !errors.Is(err, db.ErrNotFound) {
+	if _, err := f.s.MatchSubjectsMany(f.ctx, f.scopedA, batch); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("out of scope: %v", err)
+	}
+}
+
+func TestCreateRequestsCountsTheBatchTowardsTheLimit(t *testing.T) {
+	f := intakeFixture(t)
+	now := f.clock.Now()
+	var batch []model.Request
+	for i := range 3 {
+		r := newReq(fmt.Sprintf("L-%d", i), "ta", "")
+		r.Type, r.ReceivedAt = model.TypeAccess, now.AddDate(0, -3+i, 0)
+		batch = append(batch, r) // requester alma@example.org: subject sa1
+	}
+	res, err := f.s.CreateRequests(f.ctx, f.support, batch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil || r.Request.SubjectID != "sa1" || r.Request.HasFlag(model.FlagOverLimit) != (i == 2) {
+			t.Fatalf("request %d: %+v; only the third is over the limit", i, r)
+		}
+	}
+	if !strings.Contains(res[2].Request.Flags[0].Reason, "L-0") {
+		t.Fatalf("the flag does not name the earlier requests: %+v", res[2].Request.Flags)
 	}
 }

@@ -477,7 +477,7 @@ func checkAgainstStore(ctx context.Context, store *db.Store, actor model.Actor, 
 		p.drop = true
 	}
 	var subjectIDs, ids []string
-	sameByTenant := map[string][]int{}
+	var same []int // lines whose subject is found by contact
 	for i, p := range chunk {
 		if p.drop {
 			continue
@@ -487,7 +487,7 @@ func checkAgainstStore(ctx context.Context, store *db.Store, actor model.Actor, 
 			subjectIDs = append(subjectIDs, p.req.SubjectID)
 		}
 		if p.same {
-			sameByTenant[p.req.TenantID] = append(sameByTenant[p.req.TenantID], i)
+			same = append(same, i)
 		}
 	}
 	subjects, err := store.Subjects(ctx, actor, subjectIDs)
@@ -503,24 +503,24 @@ func checkAgainstStore(ctx context.Context, store *db.Store, actor model.Actor, 
 			invalid(p, "subject_id %q is not a subject of tenant %s: check the id, or use same_as_requester to find the subject by email or phone", model.CleanLine(p.req.SubjectID), p.req.TenantID)
 		}
 	}
-	for tenantID, idx := range sameByTenant {
-		people := make([]model.Person, len(idx))
-		for j, i := range idx {
-			people[j] = chunk[i].req.Requester
-		}
-		matches, err := store.MatchSubjectsMany(ctx, actor, tenantID, people)
+	var people []db.TenantPerson
+	for _, i := range same {
+		people = append(people, db.TenantPerson{TenantID: chunk[i].req.TenantID, Person: chunk[i].req.Requester})
+	}
+	if len(people) > 0 {
+		matches, err := store.MatchSubjectsMany(ctx, actor, people)
 		if err != nil {
-			return fmt.Errorf("find subjects of tenant %s: %w", tenantID, err)
+			return fmt.Errorf("find subjects by contact: %w", err)
 		}
-		for j, i := range idx {
+		for j, i := range same {
 			p := &chunk[i]
 			switch m := matches[j]; len(m) {
 			case 1:
 				p.req.SubjectID = m[0].ID
 			case 0:
-				invalid(p, "same_as_requester: no subject of tenant %s has the requester's email or phone: give subject_id, or leave same_as_requester out to import the request unlinked", tenantID)
+				invalid(p, "same_as_requester: no subject of tenant %s has the requester's email or phone: give subject_id, or leave same_as_requester out to import the request unlinked", p.req.TenantID)
 			default:
-				invalid(p, "same_as_requester: %d subjects of tenant %s have the requester's email or phone (%s): give subject_id", len(m), tenantID, strings.Join(idsOf(m), ", "))
+				invalid(p, "same_as_requester: %d subjects of tenant %s have the requester's email or phone (%s): give subject_id", len(m), p.req.TenantID, strings.Join(idsOf(m), ", "))
 			}
 		}
 	}
