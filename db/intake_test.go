@@ -293,3 +293,33 @@ func TestCreateRequestsCountsTheBatchTowardsTheLimit(t *testing.T) {
 		t.Fatalf("the flag does not name the earlier requests: %+v", res[2].Request.Flags)
 	}
 }
+
+func TestDecisionEvidenceIsChecked(t *testing.T) {
+	f := newFixture(t)
+	r := f.requestAt("R-1", "ta", model.StatusAwaitingApproval)
+	decide := func(method, evidence string) (model.Request, error) {
+		return f.s.Apply(f.ctx, f.lead, r.ID, r.Version, model.ActApprove, "", func(x *model.Request) error {
+			x.Decision = &model.Decision{Approver: "Pat Clerk, records officer", Method: method, Evidence: evidence}
+			return nil
+		})
+	}
+	for _, tc := range []struct{ method, evidence, want string }{
+		{"fax", "page 2", "evidence method \"fax\" is unknown: use one of email, ticket"},
+		{"ticket", "the clerk's ticket", "has no number"},
+		{"email", "line\x1b[2J", "one line of plain text"},
+	} {
+		if _, err := decide(tc.method, tc.evidence); !errors.Is(err, db.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s / %q: %v, want ErrInvalid saying %q", tc.method, tc.evidence, err, tc.want)
+		}
+	}
+	if got, err := f.s.Request(f.ctx, f.lead, r.ID); err != nil || got.Version != r.Version || got.Decision != nil {
+		t.Fatalf("refused evidence changed the request: %v %+v", err, got.Decision)
+	}
+	got, err := decide(" Letter ", " file ref 1187 ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Decision.Method != "signed letter" || got.Decision.Evidence != "file ref 1187" {
+		t.Fatalf("evidence stored as %q / %q", got.Decision.Method, got.Decision.Evidence)
+	}
+}

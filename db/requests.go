@@ -568,6 +568,13 @@ func (s *Store) prepare(ctx context.Context, a model.Action, cur model.Request, 
 		case d.DecidedAt.After(now.Add(time.Minute)):
 			return "", invalidf("the decision date is in the future")
 		}
+		// The evidence must name a known method and a reference that
+		// finds it; stored in the method's canonical spelling.
+		e, err := model.ParseEvidence(d.Method, d.Evidence)
+		if err != nil {
+			return "", invalidf("the Customer's evidence: %v", err)
+		}
+		d.SetEvidence(e)
 		if d.DecidedAt.IsZero() {
 			d.DecidedAt = now
 		}
