@@ -234,6 +234,7 @@ func TestImportRefusesAFileWithInvalidLines(t *testing.T) {
 		{`{"external_ref": "x", "tenant": `, "cut off"},
 		{`not json at all`, "not valid JSON"},
 		{`{"external_ref": "x"} {"external_ref": "y"}`, "more than one JSON value"},
+		{`{"external_ref": "x"}}`, "text after the object"},
 		{with("tenat", "oakridge-ca"), `unknown field "tenat": the fields are external_ref, tenant`},
 		{with("external_ref", ""), "external_ref is empty"},
 		{with("tenant", "atlantis"), `tenant "atlantis" is unknown or outside your scope`},
@@ -335,6 +336,13 @@ func TestImportBoundsLinesAndRefusesReadOnlyRoles(t *testing.T) {
 	rep := e.importText(t, sam, jsonl(long, ok), cli.ImportOptions{MaxLineBytes: 1024, SkipInvalid: true})
 	if rep.Imported != 1 || len(rep.Invalid) != 1 || rep.Invalid[0].Line != 1 || !strings.Contains(rep.Invalid[0].Reason, "longer than 1024 bytes") {
 		t.Fatalf("an over-long line: %+v", rep)
+	}
+
+	bom := obj{"external_ref": "bom-1", "tenant": "oakridge-ca", "type": "access", "channel": "web", "received": "2026-11-02",
+		"requester": obj{"name": "Windows Editor"}}
+	rep = e.importText(t, sam, "\ufeff"+strings.ReplaceAll(jsonl(bom), "\n", "\r\n"), cli.ImportOptions{})
+	if rep.Imported != 1 || len(rep.Invalid) != 0 {
+		t.Fatalf("a file with a byte-order mark and CRLF line ends: %+v", rep)
 	}
 
 	for _, handle := range []string{"eve", "ada"} {

@@ -283,7 +283,11 @@ func readLines(in io.Reader, max int, fn func(n int, raw []byte, tooLong bool) e
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read line %d: %w", n, err)
 		}
-		if line := bytes.TrimSpace(raw); tooLong || len(line) > 0 {
+		line := bytes.TrimSpace(raw)
+		if n == 1 {
+			line = bytes.TrimPrefix(line, []byte("\ufeff")) // a byte-order mark some editors write
+		}
+		if tooLong || len(line) > 0 {
 			if ferr := fn(n, line, tooLong); ferr != nil {
 				return ferr
 			}
@@ -304,8 +308,8 @@ func parseImportLine(raw []byte, tenants map[string]tenantInfo, now time.Time) (
 	if err := dec.Decode(&l); err != nil {
 		return model.Request{}, false, jsonProblem(err)
 	}
-	if dec.More() {
-		return model.Request{}, false, errors.New("more than one JSON value on the line: put each request on its own line")
+	if rest := bytes.TrimSpace(raw[dec.InputOffset():]); len(rest) > 0 {
+		return model.Request{}, false, errors.New("more than one JSON value on the line, or text after the object: put each request on its own line")
 	}
 	var r model.Request
 	ref, err := model.ParseText("external_ref", l.ExternalRef, maxRefLen)
