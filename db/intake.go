@@ -274,32 +274,36 @@ func (s *Store) limitHistories(ctx context.Context, rs []model.Request) (map[str
 	return out, nil
 }
 
-// ExistingRequests returns those of ids that are stored and in the actor's
-// scope, keyed by id, without History and Notes: one query for an import to
-// tell new lines from lines imported before.
-func (s *Store) ExistingRequests(ctx context.Context, actor model.Actor, ids []string) (map[string]model.Request, error) {
+// ExistingRequests returns the stored requests in the actor's scope that
+// have one of ids or one of externalRefs, without History and Notes: one
+// query for an import to tell new lines from lines imported before, and
+// from references already used by requests logged another way.
+func (s *Store) ExistingRequests(ctx context.Context, actor model.Actor, ids, externalRefs []string) ([]model.Request, error) {
 	if err := s.canRead(ctx, actor, "requests"); err != nil {
 		return nil, err
 	}
-	out := map[string]model.Request{}
-	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
-	for start := 0; start < len(uniq); start += queueMax {
-		chunk := uniq[start:min(start+queueMax, len(uniq))]
-		filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}}
+	out := []model.Request{}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	externalRefs = slices.Compact(slices.Sorted(slices.Values(externalRefs)))
+	for start := 0; start < max(len(ids), len(externalRefs)); start += queueMax {
+		idChunk := ids[min(start, len(ids)):min(start+queueMax, len(ids))]
+		refChunk := externalRefs[min(start, len(externalRefs)):min(start+queueMax, len(externalRefs))]
+		filter := bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: idChunk}}}},
+			bson.D{{Key: "external_ref", Value: bson.D{{Key: "$in", Value: refChunk}}}},
+		}}}
 		if sf := scopeFilter(actor); sf.Key != "" {
 			filter = append(filter, sf)
 		}
-		cur, err := s.requests.Find(ctx, filter, options.Find().SetProjection(listProjection()).SetLimit(int64(len(chunk))))
+		cur, err := s.requests.Find(ctx, filter, options.Find().SetProjection(listProjection()))
 		if err != nil {
-			return nil, fmt.Errorf("read %d requests: %w", len(chunk), err)
+			return nil, fmt.Errorf("read requests by id and external reference: %w", err)
 		}
 		var rs []model.Request
 		if err := cur.All(ctx, &rs); err != nil {
-			return nil, fmt.Errorf("read %d requests: %w", len(chunk), err)
+			return nil, fmt.Errorf("read requests by id and external reference: %w", err)
 		}
-		for _, r := range rs {
-			out[r.ID] = r
-		}
+		out = append(out, rs...)
 	}
 	return out, nil
 }

@@ -224,12 +224,16 @@ func TestCreateRequestsBatch(t *testing.T) {
 		t.Fatalf("B-4 reusing ext-1: %v, want ErrExists naming B-1", r.Err)
 	}
 
-	existing, err := f.s.ExistingRequests(f.ctx, f.scopedA, []string{"B-1", "B-2", "B-3", "B-2"})
+	found, err := f.s.ExistingRequests(f.ctx, f.scopedA, []string{"B-1", "B-3", "B-1"}, []string{"ext-2", "ext-9"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(existing) != 2 || !db.SameRequest(first, existing["B-1"]) || db.SameRequest(second, existing["B-1"]) {
-		t.Fatalf("existing %v: want B-1 and B-2, B-1 the same as first", existing)
+	existing := map[string]model.Request{}
+	for _, r := range found {
+		existing[r.ID] = r
+	}
+	if len(found) != 2 || !db.SameRequest(first, existing["B-1"]) || db.SameRequest(second, existing["B-1"]) || existing["B-2"].ExternalRef != "ext-2" {
+		t.Fatalf("existing %v: want B-1 (by id) and B-2 (by reference), B-1 the same as first", existing)
 	}
 	changed := first
 	changed.Type = model.TypeAccess

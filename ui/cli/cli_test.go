@@ -320,6 +320,25 @@ func TestImportDuplicatesAndChangedLines(t *testing.T) {
 		changed2[k] = v
 	}
 	changed2["channel"] = "mail"
+	// A reference already used by a request logged another way (the form).
+	byHand := model.Request{ID: "R-HAND-1", ExternalRef: "ticket-77", TenantID: "bayshore-ca", Type: model.TypeDeletion,
+		Channel: model.ChannelEmail, Requester: model.Person{Name: "By Hand"}, ResidencyState: "CA"}
+	if _, err := e.store.CreateRequest(e.ctx, sam, byHand); err != nil {
+		t.Fatal(err)
+	}
+	line3 := obj{}
+	for k, v := range line {
+		line3[k] = v
+	}
+	line3["external_ref"] = "ticket-77"
+	before := e.countRequests(t)
+	rep = e.importText(t, sam, jsonl(line2, line3), cli.ImportOptions{})
+	if !rep.Refused || len(rep.Invalid) != 1 || rep.Invalid[0].Line != 2 || !strings.Contains(rep.Invalid[0].Reason, "already belongs to request R-HAND-1") {
+		t.Fatalf("a reference logged by hand: %+v", rep)
+	}
+	if e.countRequests(t) != before {
+		t.Fatal("a refused file wrote requests")
+	}
 	rep = e.importText(t, sam, jsonl(line2, changed2), cli.ImportOptions{})
 	if !rep.Refused || len(rep.Invalid) != 1 || rep.Invalid[0].Line != 2 || !strings.Contains(rep.Invalid[0].Reason, "is on line 1 with different content") {
 		t.Fatalf("one reference, two requests in one file: %+v", rep)

@@ -480,13 +480,13 @@ func checkAgainstStore(ctx context.Context, store *db.Store, actor model.Actor, 
 		rep.Invalid = append(rep.Invalid, LineProblem{Line: p.line, ExternalRef: p.req.ExternalRef, Reason: fmt.Sprintf(format, args...)})
 		p.drop = true
 	}
-	var subjectIDs, ids []string
+	var subjectIDs, ids, refs []string
 	var same []int // lines whose subject is found by contact
 	for i, p := range chunk {
 		if p.drop {
 			continue
 		}
-		ids = append(ids, p.req.ID)
+		ids, refs = append(ids, p.req.ID), append(refs, p.req.ExternalRef)
 		if p.req.SubjectID != "" {
 			subjectIDs = append(subjectIDs, p.req.SubjectID)
 		}
@@ -528,22 +528,34 @@ func checkAgainstStore(ctx context.Context, store *db.Store, actor model.Actor, 
 			}
 		}
 	}
-	existing, err := store.ExistingRequests(ctx, actor, ids)
+	existing, err := store.ExistingRequests(ctx, actor, ids, refs)
 	if err != nil {
 		return fmt.Errorf("look for earlier imports: %w", err)
 	}
+	byID, byRef := map[string]model.Request{}, map[string]model.Request{}
+	for _, r := range existing {
+		byID[r.ID] = r
+		if r.ExternalRef != "" {
+			byRef[r.ExternalRef] = r
+		}
+	}
 	for i := range chunk {
 		p := &chunk[i]
-		have, ok := existing[p.req.ID]
-		if p.drop || !ok {
+		if p.drop {
 			continue
 		}
-		if !db.SameRequest(p.req, have) {
-			invalid(p, "external reference %q was imported before as request %s with different content: give this request its own external_ref, or leave the line out", p.req.ExternalRef, have.ID)
+		if have, ok := byID[p.req.ID]; ok {
+			if !db.SameRequest(p.req, have) {
+				invalid(p, "external reference %q was imported before as request %s with different content: give this request its own external_ref, or leave the line out", p.req.ExternalRef, have.ID)
+				continue
+			}
+			p.drop = true
+			rep.Present++
 			continue
 		}
-		p.drop = true
-		rep.Present++
+		if have, ok := byRef[p.req.ExternalRef]; ok {
+			invalid(p, "external reference %q already belongs to request %s, logged another way: leave the line out, or give it its own external_ref", p.req.ExternalRef, model.CleanLine(have.ID))
+		}
 	}
 	return nil
 }
