@@ -3,7 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
-		"slices"
+	"slices"
 	"strings"
 	"time"
 

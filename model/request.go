@@ -195,7 +195,7 @@ type Request struct {
 	// Reminders are the chasers sent to the Customer's approvers while the
 	// request waited on its decision (issue 3).
 	Reminders []Reminder `bson:"reminders,omitempty" json:"reminders,omitempty"`
-	History        []Event       `bson:"history" json:"history"`
+	History   []Event    `bson:"history" json:"history"`
 
 	// DueAt is the earliest applicable deadline, stored so the queue can be
 	// sorted by an index; it is recomputed on every change.
