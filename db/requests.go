@@ -155,32 +155,55 @@ func (s *Store) SubjectRequests(ctx context.Context, actor model.Actor, subjectI
 // flags, and the "log" history and audit events. Repeating the call with the
 // same id and content returns the stored request and writes nothing; the
 // same id with other content is ErrExists.
+//
+// A request without a SubjectID is linked to its subject when the
+// requester's email or phone matches exactly one subject of the tenant
+// (matchContacts); with several matches or none it stays unlinked for an
+// operator to pick from MatchSubjects' candidates.
 func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Request) (model.Request, error) {
+	req, _, err := s.createRequest(ctx, actor, r, true)
+	return req, err
+}
+
+// createRequest is CreateRequest; created is false when an identical request
+// was already stored. match asks it to link the subject by contact: batch
+// callers that matched already pass false to save a scan per request.
+func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Request, match bool) (_ model.Request, created bool, _ error) {
 	tgt := auditTarget("request", r.ID)
 	if !actor.Can(model.PermTriage) {
-		return model.Request{}, s.refuse(ctx, actor, string(model.ActLog), tgt, r.TenantID,
+		return model.Request{}, false, s.refuse(ctx, actor, string(model.ActLog), tgt, r.TenantID,
 			actor.Refusal(model.PermTriage, model.ActLog.Label()), nil)
 	}
 	if err := validateNew(&r); err != nil {
-		return model.Request{}, err
+		return model.Request{}, false, err
 	}
 	if !actor.Operator.InScope(r.TenantID) {
 		_ = s.refuse(ctx, actor, string(model.ActLog), tgt, r.TenantID,
 			fmt.Sprintf("tenant %s is outside operator %s's scope", r.TenantID, actor.Handle()), nil)
-		return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, notFound("tenant", r.TenantID))
+		return model.Request{}, false, fmt.Errorf("log request %s: %w", r.ID, notFound("tenant", r.TenantID))
 	}
 	tenant, err := s.tenant(ctx, r.TenantID)
 	if err != nil {
-		return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, err)
+		return model.Request{}, false, fmt.Errorf("log request %s: %w", r.ID, err)
+	}
+	linked := ""
+	if r.SubjectID == "" && match {
+		subs, err := s.matchContacts(ctx, r.TenantID, []model.Person{r.Requester})
+		if err != nil {
+			return model.Request{}, false, fmt.Errorf("log request %s: match the requester to a subject: %w", r.ID, err)
+		}
+		if len(subs[0]) == 1 {
+			r.SubjectID, linked = subs[0][0].ID, "; subject matched by contact"
+		}
 	}
 	if r.SubjectID != "" {
 		var sub model.Subject
 		err := s.subjects.FindOne(ctx, bson.D{{Key: "_id", Value: r.SubjectID}}).Decode(&sub)
 		if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && sub.TenantID != r.TenantID) {
-			return model.Request{}, invalidf("log request %s: %s is not a subject of tenant %s", r.ID, r.SubjectID, r.TenantID)
+			return model.Request{}, false, invalidf("log request %s: %s is not a subject of tenant %s", r.ID, r.SubjectID, r.TenantID)
 		}
 		if err != nil {
-			return model.Request{}, fmt.Errorf("log request %s: read subject: %w", r.ID, err)
+			return model.Request{}, false, fmt.Errorf("log request %s: read subject: %w", r.ID, err)
 		}
 		r.SubjectLabel = model.SubjectLabelFor(sub.Name)
 	} else {
@@ -210,7 +233,7 @@ func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Re
 	if req.SubjectID != "" && !req.HasFlag(model.FlagOverLimit) && model.CheckKnowLimit(req, nil).Applies {
 		earlier, err := s.SubjectRequests(ctx, actor, req.SubjectID)
 		if err != nil {
-			return model.Request{}, fmt.Errorf("log request %s: check the two-per-12-months limit: %w", r.ID, err)
+			return model.Request{}, false, fmt.Errorf("log request %s: check the two-per-12-months limit: %w", r.ID, err)
 		}
 		if f, ok := model.OverLimitFlag(req, earlier); ok {
 			req.Flags = append(req.Flags, f)
@@ -225,15 +248,15 @@ func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Re
 	c.Events = []model.AuditEvent{{
 		ID: id, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
 		Action: string(model.ActLog), Target: tgt, TenantID: req.TenantID, Outcome: model.OutcomeOK,
-		Detail: fmt.Sprintf("%s via %s → %s", req.Type, req.Channel, req.Status),
+		Detail: fmt.Sprintf("%s via %s → %s%s", req.Type, req.Channel, req.Status, linked),
 	}}
 	if c.Doc, err = bson.Marshal(req); err != nil {
-		return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, err)
+		return model.Request{}, false, fmt.Errorf("log request %s: %w", r.ID, err)
 	}
 	_, err = s.commit(ctx, c)
 	switch {
 	case err == nil:
-		return req, nil
+		return req, true, nil
 	case errors.Is(err, errClaimTaken):
 		// A concurrent or earlier attempt with this id: same content is a
 		// retry. The stored request, once there, is the authority (the claim
@@ -246,25 +269,27 @@ func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Re
 						s.log.Warn("settle stale claim", "claim", other.ID, "err", serr)
 					}
 				}
-				return sameOrExists(r, pending)
+				req, err := sameOrExists(r, pending)
+				return req, false, err
 			}
 		}
 		fallthrough
 	case errors.Is(err, errSlotUsed):
 		existing, rerr := s.readRequest(ctx, r.ID)
 		if rerr != nil {
-			return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, rerr)
+			return model.Request{}, false, fmt.Errorf("log request %s: %w", r.ID, rerr)
 		}
-		return sameOrExists(r, existing)
+		req, err := sameOrExists(r, existing)
+		return req, false, err
 	case errors.Is(err, ErrExists) && r.ExternalRef != "":
 		var other model.Request
 		ferr := s.requests.FindOne(ctx, bson.D{{Key: "external_ref", Value: r.ExternalRef}},
 			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Decode(&other)
 		if ferr == nil {
-			return model.Request{}, fmt.Errorf("log request %s: %w: external reference %q is request %s", r.ID, ErrExists, r.ExternalRef, other.ID)
+			return model.Request{}, false, fmt.Errorf("log request %s: %w: external reference %q is request %s", r.ID, ErrExists, r.ExternalRef, other.ID)
 		}
 	}
-	return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, err)
+	return model.Request{}, false, fmt.Errorf("log request %s: %w", r.ID, err)
 }
 
 // validateNew checks the caller's part of a new request and normalises it.

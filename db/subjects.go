@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -80,6 +79,21 @@ func (s *Store) Subjects(ctx context.Context, actor model.Actor, ids []string) (
 	return out, nil
 }
 
+// contactFilter matches subjects by an email address or a phone number in the
+// form the subjects collection stores them (model.EmailKey, model.PhoneKey),
+// so "+1 (415) 555-0132" finds the subject stored as 4155550132.
+func contactFilter(query string) (bson.D, error) {
+	q := strings.TrimSpace(query)
+	if strings.Contains(q, "@") {
+		return bson.D{{Key: "emails", Value: model.EmailKey(q)}}, nil
+	}
+	key, err := model.PhoneKey(q)
+	if err != nil {
+		return nil, invalidf("look a subject up by email address or phone number: %v", err)
+	}
+	return bson.D{{Key: "phones", Value: key}}, nil
+}
+
 // LookupSubjects finds subjects by an email address (any case) or a phone
 // number (any punctuation), as a requester identifies themselves. Both are
 // exact matches on indexed fields; anything else is refused as too vague.
@@ -87,21 +101,9 @@ func (s *Store) LookupSubjects(ctx context.Context, actor model.Actor, query str
 	if err := s.canRead(ctx, actor, "subjects"); err != nil {
 		return nil, err
 	}
-	q := strings.TrimSpace(query)
-	var filter bson.D
-	if strings.Contains(q, "@") {
-		filter = bson.D{{Key: "emails", Value: strings.ToLower(q)}}
-	} else {
-		digits := strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, q)
-		if len(digits) < 7 || strings.ContainsFunc(q, func(r rune) bool { return unicode.IsLetter(r) && r != 'x' }) {
-			return nil, invalidf("look a subject up by email address or phone number")
-		}
-		filter = bson.D{{Key: "phones", Value: digits}}
+	filter, err := contactFilter(query)
+	if err != nil {
+		return nil, err
 	}
 	if sf := scopeFilter(actor); sf.Key != "" {
 		filter = append(filter, sf)

@@ -12,7 +12,9 @@ func TestLookupSubjects(t *testing.T) {
 	for q, want := range map[string]int{
 		"Alma@Example.org":   1,
 		"(555) 123-0001":     1,
-		"+1 555 123 0002":    0, // stored without the country code
+		"+1 555 123 0001":    1, // stored without the country code, found with it
+		"1-555-123-0001 x7":  1, // the extension is not part of the stored number
+		"555-123-0003":       0,
 		"nobody@example.org": 0,
 	} {
 		got, err := f.s.LookupSubjects(f.ctx, f.support, q)
@@ -23,8 +25,10 @@ func TestLookupSubjects(t *testing.T) {
 	if got, err := f.s.LookupSubjects(f.ctx, f.scopedA, "bo@example.org"); err != nil || len(got) != 0 {
 		t.Fatalf("scoped lookup found another tenant's subject: %v %v", got, err)
 	}
-	if _, err := f.s.LookupSubjects(f.ctx, f.support, "Alma"); !errors.Is(err, db.ErrInvalid) {
-		t.Fatalf("name lookup: %v", err)
+	for _, q := range []string{"Alma", "555-001", "555-123-0001 call after 5"} {
+		if _, err := f.s.LookupSubjects(f.ctx, f.support, q); !errors.Is(err, db.ErrInvalid) {
+			t.Fatalf("lookup %q: %v, want ErrInvalid", q, err)
+		}
 	}
 	if s, err := f.s.Subject(f.ctx, f.support, "sa1"); err != nil || s.Name != "Alma A" {
 		t.Fatalf("subject: %v %v", s, err)

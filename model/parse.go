@@ -479,3 +479,44 @@ func ParseText(what, s string, max int) (string, error) {
 	}
 	return in, nil
 }
+
+// ParseRequestType reads a request type by its name or label ("correction",
+// "opt-out", "child deletion" included).
+func ParseRequestType(s string) (RequestType, error) {
+	in := strings.ToLower(strings.Join(strings.Fields(s), " "))
+	for _, t := range RequestTypes() {
+		if in == string(t) || in == t.Label() || in == strings.ReplaceAll(string(t), "_", " ") || in == strings.ReplaceAll(string(t), "_", "-") {
+			return t, nil
+		}
+	}
+	names := make([]string, 0, len(RequestTypes()))
+	for _, t := range RequestTypes() {
+		names = append(names, string(t))
+	}
+	return "", fmt.Errorf("request type %s is unknown: use one of %s", quoteInput(s), strings.Join(names, ", "))
+}
+
+// ParseChannel reads how a request arrived.
+func ParseChannel(s string) (Channel, error) {
+	in := strings.ToLower(strings.TrimSpace(s))
+	for _, c := range Channels() {
+		if in == string(c) {
+			return c, nil
+		}
+	}
+	names := make([]string, 0, len(Channels()))
+	for _, c := range Channels() {
+		names = append(names, string(c))
+	}
+	return "", fmt.Errorf("channel %s is unknown: use one of %s", quoteInput(s), strings.Join(names, ", "))
+}
+
+// ParseState reads a US state or territory as its two-letter postal code,
+// upper-cased ("ca" is "CA"), which is how residency is stored and compared.
+func ParseState(s string) (string, error) {
+	in := strings.ToUpper(strings.TrimSpace(s))
+	if len(in) != 2 || in[0] < 'A' || in[0] > 'Z' || in[1] < 'A' || in[1] > 'Z' {
+		return "", fmt.Errorf("residency state %s: write the two-letter postal code, e.g. CA", quoteInput(s))
+	}
+	return in, nil
+}

@@ -397,3 +397,32 @@ func FuzzParseCorrection(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRequestTypeChannelState(t *testing.T) {
+	types := map[string]RequestType{
+		"access": TypeAccess, "Deletion": TypeDeletion, "correction": TypeRectification, "rectification": TypeRectification,
+		"opt-out": TypeOptOut, "opt_out": TypeOptOut, "child deletion": TypeChildDeletion, "child_deletion": TypeChildDeletion,
+	}
+	for in, want := range types {
+		if got, err := ParseRequestType(in); err != nil || got != want {
+			t.Errorf("ParseRequestType(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseRequestType("erase"); err == nil || !strings.Contains(err.Error(), "use one of access, deletion") {
+		t.Errorf("unknown type: %v", err)
+	}
+	if got, err := ParseChannel(" Email "); err != nil || got != ChannelEmail {
+		t.Errorf("ParseChannel: %q, %v", got, err)
+	}
+	if _, err := ParseChannel("fax"); err == nil || !strings.Contains(err.Error(), "use one of web, email, phone, mail") {
+		t.Errorf("unknown channel: %v", err)
+	}
+	if got, err := ParseState(" ca"); err != nil || got != "CA" {
+		t.Errorf("ParseState: %q, %v", got, err)
+	}
+	for _, bad := range []string{"", "Cal", "C1", "ÇA"} {
+		if _, err := ParseState(bad); err == nil || !strings.Contains(err.Error(), "two-letter postal code") {
+			t.Errorf("ParseState(%q): %v", bad, err)
+		}
+	}
+}

@@ -1,0 +1,285 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/custodian-dev/custodian/model"
+)
+
+// matchBatchMax bounds how many people one matchContacts query covers, so
+// its $in lists stay far below MongoDB's 16 MB command limit.
+const matchBatchMax = 500
+
+// MatchSubjects returns the subjects of tenantID that a requester p may be:
+// those holding p's email address (any case) or phone number (any
+// punctuation, with or without the +1 country code) — both indexed — and,
+// only when p gives neither, those whose name equals p's ignoring case and
+// spacing. At most 50, by id. Outside the actor's scope the tenant is not
+// found; an unreadable email or phone is ErrInvalid.
+func (s *Store) MatchSubjects(ctx context.Context, actor model.Actor, tenantID string, p model.Person) ([]model.Subject, error) {
+	if err := s.canRead(ctx, actor, auditTarget("tenant", tenantID)); err != nil {
+		return nil, err
+	}
+	if !actor.Operator.InScope(tenantID) {
+		return nil, s.outOfScope(ctx, actor, "tenant", tenantID, tenantID)
+	}
+	if strings.TrimSpace(p.Email) != "" {
+		if _, err := model.ParseEmail(p.Email); err != nil {
+			return nil, invalidf("match subjects: %v", err)
+		}
+	}
+	if strings.TrimSpace(p.Phone) != "" {
+		if _, err := model.PhoneKey(p.Phone); err != nil {
+			return nil, invalidf("match subjects: %v", err)
+		}
+	}
+	if strings.TrimSpace(p.Email) != "" || strings.TrimSpace(p.Phone) != "" {
+		subs, err := s.matchContacts(ctx, tenantID, []model.Person{p})
+		if err != nil {
+			return nil, fmt.Errorf("match subjects of tenant %s: %w", tenantID, err)
+		}
+		return subs[0], nil
+	}
+	name := normalName(p.Name)
+	if name == "" {
+		return nil, invalidf("match subjects: give the requester's email, phone or name")
+	}
+	return s.matchName(ctx, tenantID, name)
+}
+
+// normalName is a name as compared for matching: clean, lower-case, single-spaced.
+func normalName(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(model.CleanLine(s)), " "))
+}
+
+// matchName finds subjects of a tenant by normalised name. Names are not
+// indexed: this reads the tenant's subjects (its tenant_id index prefix on
+// MongoDB, every subject on FerretDB), which is why it runs only when the
+// requester gave no email or phone.
+func (s *Store) matchName(ctx context.Context, tenantID, name string) ([]model.Subject, error) {
+	words := strings.Fields(name)
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	filter := bson.D{
+		{Key: "tenant_id", Value: tenantID},
+		{Key: "name", Value: bson.Regex{Pattern: `^\s*` + strings.Join(words, `\s+`) + `\s*$`, Options: "i"}},
+	}
+	cur, err := s.subjects.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(lookupMax))
+	if err != nil {
+		return nil, fmt.Errorf("match subjects of tenant %s by name: %w", tenantID, err)
+	}
+	var found []model.Subject
+	if err := cur.All(ctx, &found); err != nil {
+		return nil, fmt.Errorf("match subjects of tenant %s by name: %w", tenantID, err)
+	}
+	// The server's case folding may differ from Go's; Go has the last word.
+	out := []model.Subject{}
+	for _, sub := range found {
+		if normalName(sub.Name) == name {
+			out = append(out, sub)
+		}
+	}
+	return out, nil
+}
+
+// contactKeys are a person's email and phone as subjects store them; a value
+// that does not parse matches nothing.
+func contactKeys(p model.Person) (email, phone string) {
+	if e, err := model.ParseEmail(p.Email); err == nil {
+		email = model.EmailKey(e)
+	}
+	if k, err := model.PhoneKey(p.Phone); err == nil {
+		phone = k
+	}
+	return email, phone
+}
+
+// matchContacts finds, for each person, the subjects of tenantID holding
+// their email or phone, in one query for the whole batch (one scan on
+// FerretDB instead of one per person). No scope check: callers check it.
+func (s *Store) matchContacts(ctx context.Context, tenantID string, people []model.Person) ([][]model.Subject, error) {
+	out := make([][]model.Subject, len(people))
+	for start := 0; start < len(people); start += matchBatchMax {
+		end := min(start+matchBatchMax, len(people))
+		if err := s.matchContactsChunk(ctx, tenantID, people[start:end], out[start:end]); err != nil {
+			return nil, err
+		}
+	}
+	for i := range out {
+		if out[i] == nil {
+			out[i] = []model.Subject{}
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) matchContactsChunk(ctx context.Context, tenantID string, people []model.Person, out [][]model.Subject) error {
+	var emails, phones []string
+	keys := make([][2]string, len(people))
+	for i, p := range people {
+		e, ph := contactKeys(p)
+		keys[i] = [2]string{e, ph}
+		if e != "" {
+			emails = append(emails, e)
+		}
+		if ph != "" {
+			phones = append(phones, ph)
+		}
+	}
+	var or bson.A
+	if len(emails) > 0 {
+		or = append(or, bson.D{{Key: "emails", Value: bson.D{{Key: "$in", Value: emails}}}})
+	}
+	if len(phones) > 0 {
+		or = append(or, bson.D{{Key: "phones", Value: bson.D{{Key: "$in", Value: phones}}}})
+	}
+	if len(or) == 0 {
+		return nil
+	}
+	filter := bson.D{{Key: "tenant_id", Value: tenantID}, {Key: "$or", Value: or}}
+	cur, err := s.subjects.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("match %d requesters to subjects: %w", len(people), err)
+	}
+	var subs []model.Subject
+	if err := cur.All(ctx, &subs); err != nil {
+		return fmt.Errorf("match %d requesters to subjects: %w", len(people), err)
+	}
+	for i, k := range keys {
+		for _, sub := range subs {
+			if len(out[i]) >= lookupMax {
+				break
+			}
+			if (k[0] != "" && slices.Contains(sub.Emails, k[0])) || (k[1] != "" && slices.Contains(sub.Phones, k[1])) {
+				out[i] = append(out[i], sub)
+			}
+		}
+	}
+	return nil
+}
+
+// ImportResult is what became of one request of CreateRequests.
+type ImportResult struct {
+	Request model.Request
+	// Created is false when the same request was already stored (a re-import).
+	Created bool
+	Err     error
+}
+
+// CreateRequests logs a batch of new requests, each exactly as
+// CreateRequest would (same checks, same idempotency), but matches the
+// subjects of all unlinked requests of a tenant in one query. A request's
+// failure is in its result and does not stop the others; the error is for
+// a failure of the whole batch (the actor may not log requests, the context
+// ended). progress, if not nil, is called after each request.
+func (s *Store) CreateRequests(ctx context.Context, actor model.Actor, rs []model.Request, progress func(done, total int)) ([]ImportResult, error) {
+	if !actor.Can(model.PermTriage) {
+		return nil, s.refuse(ctx, actor, string(model.ActLog), "requests", "",
+			actor.Refusal(model.PermTriage, model.ActLog.Label()), nil)
+	}
+	// Link unlinked requests by contact, a tenant at a time.
+	byTenant := map[string][]int{}
+	for i, r := range rs {
+		if r.SubjectID == "" && actor.Operator.InScope(r.TenantID) {
+			byTenant[r.TenantID] = append(byTenant[r.TenantID], i)
+		}
+	}
+	linked := slices.Clone(rs)
+	for tenantID, idx := range byTenant {
+		people := make([]model.Person, len(idx))
+		for j, i := range idx {
+			people[j] = rs[i].Requester
+		}
+		subs, err := s.matchContacts(ctx, tenantID, people)
+		if err != nil {
+			return nil, fmt.Errorf("log %d requests of tenant %s: %w", len(idx), tenantID, err)
+		}
+		for j, i := range idx {
+			if len(subs[j]) == 1 {
+				linked[i].SubjectID = subs[j][0].ID
+			}
+		}
+	}
+	out := make([]ImportResult, len(rs))
+	for i, r := range linked {
+		if err := ctx.Err(); err != nil {
+			return out[:i], fmt.Errorf("log requests: stopped after %d of %d: %w", i, len(rs), err)
+		}
+		req, created, err := s.createRequest(ctx, actor, r, false)
+		out[i] = ImportResult{Request: req, Created: created, Err: err}
+		if progress != nil {
+			progress(i+1, len(rs))
+		}
+	}
+	return out, nil
+}
+
+// ExistingRequests returns those of ids that are stored and in the actor's
+// scope, keyed by id, without History and Notes: one query for an import to
+// tell new lines from lines imported before.
+func (s *Store) ExistingRequests(ctx context.Context, actor model.Actor, ids []string) (map[string]model.Request, error) {
+	if err := s.canRead(ctx, actor, "requests"); err != nil {
+		return nil, err
+	}
+	out := map[string]model.Request{}
+	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
+	for start := 0; start < len(uniq); start += queueMax {
+		chunk := uniq[start:min(start+queueMax, len(uniq))]
+		filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}}
+		if sf := scopeFilter(actor); sf.Key != "" {
+			filter = append(filter, sf)
+		}
+		cur, err := s.requests.Find(ctx, filter, options.Find().SetProjection(listProjection()).SetLimit(int64(len(chunk))))
+		if err != nil {
+			return nil, fmt.Errorf("read %d requests: %w", len(chunk), err)
+		}
+		var rs []model.Request
+		if err := cur.All(ctx, &rs); err != nil {
+			return nil, fmt.Errorf("read %d requests: %w", len(chunk), err)
+		}
+		for _, r := range rs {
+			out[r.ID] = r
+		}
+	}
+	return out, nil
+}
+
+// SameRequest reports whether stored is the request want describes — what
+// a repeated CreateRequest accepts as a retry rather than ErrExists.
+func SameRequest(want, stored model.Request) bool {
+	if want.SubjectID == "" {
+		want.SubjectID = stored.SubjectID // linked by contact when it was logged
+	}
+	if !want.ReceivedAt.IsZero() {
+		want.ReceivedAt = want.ReceivedAt.UTC().Truncate(time.Millisecond)
+	}
+	_, err := sameOrExists(want, stored)
+	return err == nil
+}
+
+// KnowLimit evaluates request id against the two-requests-to-know per 12
+// months limit, listing the subject's earlier requests to know in the window.
+// A request not linked to a subject has no history to count.
+func (s *Store) KnowLimit(ctx context.Context, actor model.Actor, requestID string) (model.LimitResult, error) {
+	r, err := s.Request(ctx, actor, requestID)
+	if err != nil {
+		return model.LimitResult{}, err
+	}
+	if r.SubjectID == "" || !model.CheckKnowLimit(r, nil).Applies {
+		return model.CheckKnowLimit(r, nil), nil
+	}
+	others, err := s.SubjectRequests(ctx, actor, r.SubjectID)
+	if err != nil {
+		return model.LimitResult{}, fmt.Errorf("limit check of %s: %w", requestID, err)
+	}
+	return model.CheckKnowLimit(r, others), nil
+}
