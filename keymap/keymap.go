@@ -299,7 +299,7 @@ func inPane(b Binding, p Pane) bool {
 		// Marking selects rows for a bulk action; the detail view shows a
 		// single request, so there is nothing to mark.
 		if b.Action == Mark {
-			return p == PaneQueue || p == PaneApprovals
+			return p == PaneApprovals
 		}
 		return p == PaneQueue || p == PaneDetail || p == PaneApprovals
 	case GroupApprovals:

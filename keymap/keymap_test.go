@@ -213,7 +213,7 @@ func TestPaneActions(t *testing.T) {
 		has     []Action
 		hasNone []Action
 	}{
-		{PaneQueue, []Action{Quit, Up, Filter, Approve, Mark}, nil},
+		{PaneQueue, []Action{Quit, Up, Filter, Approve}, []Action{Mark}},
 		{PaneDetail, []Action{Quit, Up, PageDown, Approve, Reveal}, []Action{Filter, SortNext, Mark}},
 		{PaneApprovals, []Action{Quit, Up, Approve, Deny, Mark, Remind, GroupByTenant}, []Action{Filter, SortNext, FormSubmit}},
 		{PaneForm, []Action{Back, Up, FormSubmit, FormNextOption}, []Action{Approve, Mark, Filter}},

@@ -19,11 +19,15 @@ type helpGroup struct {
 // helpGroups collects, from the keymap itself, the bindings of the global and
 // navigation groups plus the groups the pane acts on. Built from keymap.All so
 // the help can never disagree with what the keys do, user overrides included.
-func helpGroups(km keymap.KeyMap, paneGroups []string) []helpGroup {
+func helpGroups(km keymap.KeyMap, paneGroups []string, pane keymap.Pane) []helpGroup {
 	want := append([]string{keymap.GroupGlobal, keymap.GroupNavigation}, paneGroups...)
 	var out []helpGroup
 	for _, b := range km.All() {
 		if !slices.Contains(want, b.Group) || len(b.Keys) == 0 {
+			continue
+		}
+		// A group can hold actions some panes lack (marking is for lists).
+		if pane != "" && !slices.Contains(keymap.PaneActions(pane), b.Action) {
 			continue
 		}
 		i := slices.IndexFunc(out, func(g helpGroup) bool { return g.title == b.Group })
@@ -98,5 +102,83 @@ func helpView(th Theme, title, closeHint string, groups []helpGroup, w, h int) s
 		blocks = blocks[n:]
 	}
 	out = append(out, th.Dim.Render(" "+closeHint))
+	if len(out) > h {
+		// issue 3: more bindings than rows; flow them down columns instead.
+		out = flowHelp(th, title, closeHint, groups, w, h)
+	}
 	return fitLines(strings.Join(out, "\n"), w, h)
+}
+
+// flowHelp lays the groups out as one stream of lines flowing down columns
+// as tall as the screen allows, a group's title never left alone at the
+// bottom of a column. It is the layout for panes with many bindings.
+func flowHelp(th Theme, title, closeHint string, groups []helpGroup, w, h int) []string {
+	const gap = 2
+	rows := max(2, h-3)
+	type line struct {
+		text  string
+		width int
+	}
+	var cols [][]line
+	var col []line
+	push := func(l line) {
+		if len(col) == rows {
+			cols, col = append(cols, col), nil
+		}
+		col = append(col, l)
+	}
+	for gi, g := range groups {
+		kw := 0
+		for _, e := range g.entries {
+			kw = max(kw, textWidth(e.keys))
+		}
+		if gi > 0 && len(col) > 0 && len(col) < rows {
+			push(line{})
+		}
+		if len(col) >= rows-1 {
+			cols, col = append(cols, col), nil
+		}
+		push(line{th.HelpGroup.Render(g.title), textWidth(g.title)})
+		for _, e := range g.entries {
+			push(line{th.HelpKey.Render(padRight(e.keys, kw)) + "  " + e.desc, kw + 2 + textWidth(e.desc)})
+		}
+	}
+	if len(col) > 0 {
+		cols = append(cols, col)
+	}
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		for _, l := range c {
+			widths[i] = max(widths[i], l.width)
+		}
+	}
+	out := []string{" " + th.Crumb.Render(title), ""}
+	for r := range rows {
+		var sb strings.Builder
+		sb.WriteString(" ")
+		for i, c := range cols {
+			if i > 0 {
+				sb.WriteString(strings.Repeat(" ", gap))
+			}
+			l := ""
+			if r < len(c) {
+				l = c[r].text
+			}
+			if i < len(cols)-1 {
+				l = padRight(l, widths[i])
+			}
+			sb.WriteString(l)
+		}
+		out = append(out, strings.TrimRight(sb.String(), " "))
+	}
+	return append(out, th.Dim.Render(" "+closeHint))
+}
+
+// keyPaneOf is the keymap pane a view's keys belong to, "" when it does
+// not say.
+func keyPaneOf(p Pane) keymap.Pane {
+	if kp, ok := p.(interface{ keyPane() keymap.Pane }); ok {
+		return kp.keyPane()
+	}
+	return ""
 }
