@@ -225,7 +225,7 @@ type formPane struct {
 	// reload (ctrl+r) re-reads what the form acts on, keeping the input.
 	reload func(p *formPane) tea.Cmd
 	// body, when set, replaces the form's lines (a result to read).
-	body func(p *formPane) []string
+	body     func(p *formPane) []string
 	helpKeys func(p *formPane) []key.Binding
 	cursor   *tea.Cursor
 }
@@ -782,7 +782,9 @@ func extendSpec() actionSpec {
 		},
 		preview: func(c *Context, r model.Request, t model.Tenant, _ *model.LimitResult) func(*form) []string {
 			line := extensionLine(r, t)
-			return func(*form) []string { return []string{line, "Only one extension is allowed, inside the first 45 days."} }
+			return func(*form) []string {
+				return []string{line, "Only one extension is allowed, inside the first 45 days."}
+			}
 		},
 		confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
 			line := extensionLine(r, t)

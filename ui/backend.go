@@ -42,4 +42,3 @@ type Backend interface {
 	// logged request, listing the earlier requests it counts.
 	KnowLimit(ctx context.Context, actor model.Actor, requestID string) (model.LimitResult, error)
 }
-

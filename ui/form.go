@@ -105,7 +105,7 @@ type form struct {
 	saving bool
 	// progress says how far a long save got ("3 of 100").
 	progress string
-	spin   spinner.Model
+	spin     spinner.Model
 	// offset scrolls long forms so the focused field stays on screen.
 	offset int
 }
