@@ -178,8 +178,8 @@ func defaults() []Binding {
 		// issue 3
 		{StartVerification, []string{"V"}, "start verification", GroupRequest},
 		{InfoReceived, []string{"I"}, "info received", GroupRequest},
-		{Remind, []string{"M"}, "remind the Customer", GroupRequest},
-		{GroupByTenant, []string{"s"}, "group by tenant / oldest first", GroupApprovals},
+		{Remind, []string{"M"}, "remind Customer", GroupRequest},
+		{GroupByTenant, []string{"s"}, "group by tenant", GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, "save the form", GroupForm},
 		{FormPrevOption, []string{"left"}, "previous choice / button", GroupForm},
 		{FormNextOption, []string{"right"}, "next choice / button", GroupForm},

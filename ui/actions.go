@@ -141,8 +141,8 @@ func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
 		return nil
 	}
 	spec := specFor(act)
-	if c.ReadOnly {
-		return a.setStatus(c.Actor.Refusal(model.PermTriage, act.Label())+" — this console is read-only", true)
+	if tr, _ := model.TransitionFor(act); !c.Actor.Can(tr.Perm) {
+		return a.setStatus(c.Actor.Refusal(tr.Perm, act.Label()), true)
 	}
 	if !msg.loaded {
 		backend, actor, timeout := c.Backend, c.Actor, c.Timeout

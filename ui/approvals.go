@@ -168,7 +168,7 @@ func (p *approvalsPane) reselect(id string) {
 func (p *approvalsPane) listRows() int { return max(1, p.height-2-approvalsInfoLines) }
 
 // approvalsInfoLines is the panel under the list about the selected row.
-const approvalsInfoLines = 5
+const approvalsInfoLines = 5 // rule, request, approvers, verification, reminders
 
 func (p *approvalsPane) ensureVisible() {
 	n := p.listRows()
@@ -311,6 +311,8 @@ func (p *approvalsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case k.Matches(msg, keymap.Approve) && len(p.marks) > 0:
 		return p.bulkApprove()
+	case k.Matches(msg, keymap.NewRequest):
+		return openActionCmd(keymap.NewRequest, "", nil)
 	default:
 		if ka, ok := requestActionKey(k, msg); ok {
 			if r, ok := p.selected(); ok {
@@ -479,7 +481,8 @@ func (p *approvalsPane) info(now time.Time) []string {
 	if v := r.req.Verification; v != nil {
 		ver = "verified by " + clean(v.By) + " (" + clean(string(v.Level)) + ")"
 	}
-	out = append(out, truncate(" "+ver+" · logged by "+clean(r.req.LoggedBy)+" · "+reminderSummary(r.req, r.loc), p.width))
+	out = append(out, truncate(" "+ver+" · logged by "+clean(r.req.LoggedBy), p.width))
+	out = append(out, truncate(" "+reminderSummary(r.req, r.loc), p.width))
 	return fitSlice(out, approvalsInfoLines)
 }
 

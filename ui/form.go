@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -226,6 +227,22 @@ func (f *form) move(delta int) bool {
 	return false
 }
 
+// cycle moves like move but goes round from the last field to the first.
+func (f *form) cycle(delta int) {
+	if f.move(delta) {
+		return
+	}
+	vis := f.visibleFields()
+	if len(vis) < 2 {
+		return
+	}
+	target := vis[0]
+	if delta < 0 {
+		target = vis[len(vis)-1]
+	}
+	f.setFocus(slices.Index(f.fields, target))
+}
+
 // formResult is what a key did to the form.
 type formResult int
 
@@ -268,11 +285,17 @@ func (f *form) update(msg tea.Msg) (formResult, tea.Cmd) {
 			}
 			return formNone, nil
 		// Arrows rather than the Navigation bindings: j and k type letters.
-		case k.Matches(km, keymap.NextPane), km.String() == "down":
+		case km.String() == "down":
 			f.move(1)
 			return formNone, nil
-		case k.Matches(km, keymap.PrevPane), km.String() == "up":
+		case km.String() == "up":
 			f.move(-1)
+			return formNone, nil
+		case k.Matches(km, keymap.NextPane):
+			f.cycle(1) // tab goes round
+			return formNone, nil
+		case k.Matches(km, keymap.PrevPane):
+			f.cycle(-1)
 			return formNone, nil
 		}
 		if fd := f.focused(); fd != nil && fd.isChoice() {

@@ -115,54 +115,71 @@ func helpView(th Theme, title, closeHint string, groups []helpGroup, w, h int) s
 func flowHelp(th Theme, title, closeHint string, groups []helpGroup, w, h int) []string {
 	const gap = 2
 	rows := max(2, h-3)
-	type line struct {
-		text  string
-		width int
+	// A cell is a group title (keys == "" and title set), an entry or a blank.
+	type cell struct {
+		title      string
+		keys, desc string
+		group      int
 	}
-	var cols [][]line
-	var col []line
-	push := func(l line) {
+	var cols [][]cell
+	var col []cell
+	push := func(c cell) {
 		if len(col) == rows {
 			cols, col = append(cols, col), nil
 		}
-		col = append(col, l)
+		col = append(col, c)
 	}
 	for gi, g := range groups {
-		kw := 0
-		for _, e := range g.entries {
-			kw = max(kw, textWidth(e.keys))
-		}
 		if gi > 0 && len(col) > 0 && len(col) < rows {
-			push(line{})
+			push(cell{group: -1})
 		}
 		if len(col) >= rows-1 {
 			cols, col = append(cols, col), nil
 		}
-		push(line{th.HelpGroup.Render(g.title), textWidth(g.title)})
+		push(cell{title: g.title, group: gi})
 		for _, e := range g.entries {
-			push(line{th.HelpKey.Render(padRight(e.keys, kw)) + "  " + e.desc, kw + 2 + textWidth(e.desc)})
+			push(cell{keys: e.keys, desc: e.desc, group: gi})
 		}
 	}
 	if len(col) > 0 {
 		cols = append(cols, col)
 	}
+	// Keys are padded to the widest of their group within one column, so a
+	// group continued in the next column does not carry a wide key along.
+	rendered := make([][]string, len(cols))
 	widths := make([]int, len(cols))
-	for i, c := range cols {
-		for _, l := range c {
-			widths[i] = max(widths[i], l.width)
+	for ci, c := range cols {
+		kw := map[int]int{}
+		for _, x := range c {
+			if x.title == "" && x.keys != "" {
+				kw[x.group] = max(kw[x.group], textWidth(x.keys))
+			}
+		}
+		for _, x := range c {
+			var l string
+			var lw int
+			switch {
+			case x.title != "":
+				l, lw = th.HelpGroup.Render(x.title), textWidth(x.title)
+			case x.keys != "":
+				l = th.HelpKey.Render(padRight(x.keys, kw[x.group])) + "  " + x.desc
+				lw = kw[x.group] + 2 + textWidth(x.desc)
+			}
+			rendered[ci] = append(rendered[ci], l)
+			widths[ci] = max(widths[ci], lw)
 		}
 	}
 	out := []string{" " + th.Crumb.Render(title), ""}
 	for r := range rows {
 		var sb strings.Builder
 		sb.WriteString(" ")
-		for i, c := range cols {
+		for i := range cols {
 			if i > 0 {
 				sb.WriteString(strings.Repeat(" ", gap))
 			}
 			l := ""
-			if r < len(c) {
-				l = c[r].text
+			if r < len(rendered[i]) {
+				l = rendered[i][r]
 			}
 			if i < len(cols)-1 {
 				l = padRight(l, widths[i])
