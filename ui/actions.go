@@ -111,15 +111,13 @@ func openActionCmd(ka keymap.Action, id string, have *model.Request) tea.Cmd {
 // actionHints are the request actions the actor may take on a request in
 // status st, as short help: only a hint — the controller decides.
 func actionHints(c *Context, st model.Status) []key.Binding {
-	if c.ReadOnly {
-		return nil
-	}
 	allowed := model.Allowed(st, c.Actor.Operator.Role)
 	var out []key.Binding
 	for _, ka := range []keymap.Action{keymap.Acknowledge, keymap.StartVerification, keymap.Verify, keymap.RequestInfo,
 		keymap.InfoReceived, keymap.Approve, keymap.Deny, keymap.Remind, keymap.Assign, keymap.Note, keymap.Extend,
 		keymap.Refuse, keymap.DenyUnverifiable, keymap.Withdraw, keymap.Retry} {
-		if a := actionKeys()[ka]; slices.Contains(allowed, a) {
+		a := actionKeys()[ka]
+		if tr, _ := model.TransitionFor(a); slices.Contains(allowed, a) && c.Actor.Can(tr.Perm) {
 			if a == model.ActAcknowledge && st != model.StatusReceived {
 				continue // allowed later too, but only news while received
 			}
@@ -134,6 +132,9 @@ func actionHints(c *Context, st model.Status) []key.Binding {
 func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
 	c := a.ctx
 	if msg.action == keymap.NewRequest {
+		if !c.Actor.Can(model.PermTriage) {
+			return a.setStatus(c.Actor.Refusal(model.PermTriage, "log a request"), true)
+		}
 		return a.pushView(func(seq int) Pane { return newNewRequestPane(c, seq) })
 	}
 	act, ok := actionKeys()[msg.action]

@@ -20,7 +20,7 @@ import (
 // (support) logs and verifies, lee (privacy lead) records the Customer's
 // decision — two programs on one database.
 
-func operatorActor(t *testing.T, store *db.Store, handle string) model.Actor {
+func operatorActor(t testing.TB, store *db.Store, handle string) model.Actor {
 	t.Helper()
 	op, err := store.Operator(context.Background(), handle)
 	if err != nil {
@@ -29,7 +29,7 @@ func operatorActor(t *testing.T, store *db.Store, handle string) model.Actor {
 	return model.Actor{Operator: op, Origin: "test"}
 }
 
-func appAs(t *testing.T, store *db.Store, handle string) *App {
+func appAs(t testing.TB, store *db.Store, handle string) *App {
 	return e2eApp(store, operatorActor(t, store, handle))
 }
 
@@ -141,7 +141,7 @@ func (h *harness) detailStatus(id string, st model.Status) string {
 	})
 }
 
-func stored(t *testing.T, store *db.Store, actor model.Actor, id string) model.Request {
+func stored(t testing.TB, store *db.Store, actor model.Actor, id string) model.Request {
 	t.Helper()
 	r, err := store.Request(context.Background(), actor, id)
 	if err != nil {
@@ -152,7 +152,7 @@ func stored(t *testing.T, store *db.Store, actor model.Actor, id string) model.R
 
 // awaiting logs a request as sam and verifies it, so it waits on its
 // Customer; a lead other than sam may decide it.
-func awaiting(t *testing.T, store *db.Store, id, tenant string, daysAgo int) model.Request {
+func awaiting(t testing.TB, store *db.Store, id, tenant string, daysAgo int) model.Request {
 	t.Helper()
 	ctx := context.Background()
 	sam := operatorActor(t, store, "sam")
@@ -297,6 +297,81 @@ func TestActionsE2E(t *testing.T) {
 		r := stored(t, store, lee, id)
 		if r.Status != model.StatusApproved || r.Decision == nil || r.Decision.RecordedBy != "lee" || r.Decision.Approver != "Dana Whitfield" || r.Decision.Evidence != "<cx-991@oakridge-ca.example>" {
 			t.Fatalf("stored decision %+v, status %s", r.Decision, r.Status)
+		}
+	})
+
+	t.Run("several matching subjects: the operator picks, a child is flagged", func(t *testing.T) {
+		ctx := context.Background()
+		shared := "family.inbox@example.org"
+		subjects := []any{
+			model.Subject{ID: "S-E2E-PARENT", TenantID: "oakridge-ca", Name: "Robin Parent", Emails: []string{shared},
+				BirthDate: "1980-04-02", ResidencyState: "CA", Status: model.AccountActive},
+			model.Subject{ID: "S-E2E-CHILD", TenantID: "oakridge-ca", Name: "Kit Parent", Emails: []string{shared},
+				BirthDate: "2015-06-01", ResidencyState: "CA", Status: model.AccountActive},
+		}
+		if _, err := store.Conn().DB.Collection("subjects").InsertMany(ctx, subjects); err != nil {
+			t.Fatal(err)
+		}
+		h := start(t, appAs(t, store, "sam"), 100, 30)
+		h.loaded()
+		h.press("n")
+		h.waitFor("log form", formOpen("Log a new request"))
+		h.choose("tenant", "oakridge-ca")
+		h.choose("type", string(model.TypeChildDeletion))
+		h.fill("name", "Robin Parent")
+		h.fill("email", shared)
+		h.press("ctrl+s")
+		screen := ansi.Strip(h.waitFor("candidates", func(a *App) bool {
+			p, ok := a.stack[len(a.stack)-1].(*newRequestPane)
+			return ok && p.stage == stagePick
+		}))
+		if !strings.Contains(screen, "S-E2E-PARENT") || !strings.Contains(screen, "S-E2E-CHILD") {
+			t.Errorf("the candidates are not listed:\n%s", screen)
+		}
+		if strings.Contains(screen, "Kit Parent") {
+			t.Errorf("a candidate's name is shown unmasked:\n%s", screen)
+		}
+		h.choose("pick", "S-E2E-CHILD")
+		h.press("enter")
+		var res *newRequestResult
+		screen = ansi.Strip(h.waitFor("logged", func(a *App) bool {
+			p, ok := a.stack[len(a.stack)-1].(*newRequestPane)
+			res = p.result
+			return ok && p.result != nil
+		}))
+		if res.req.SubjectID != "S-E2E-CHILD" {
+			t.Fatalf("linked to %q, want the picked S-E2E-CHILD", res.req.SubjectID)
+		}
+		for _, want := range []string{"CHILD", "S-E2E-CHILD", "age 11"} {
+			if !strings.Contains(screen, want) {
+				t.Errorf("the result lacks %q:\n%s", want, screen)
+			}
+		}
+	})
+
+	t.Run("assign to another operator, then to me", func(t *testing.T) {
+		r := awaiting(t, store, "R-E2E-ASSIGN", "oakridge-ca", 4)
+		h := start(t, appAs(t, store, "sam"), 100, 30)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("m")
+		h.waitFor("assign form", formOpen("Assign"))
+		h.choose("to", "sid")
+		h.press("enter")
+		h.waitFor("assigned to sid", func(a *App) bool {
+			d, ok := a.stack[0].(*detailPane)
+			return noForm(a) && ok && d.req.AssignedTo == "sid"
+		})
+		h.press("m")
+		h.waitFor("assign form", formOpen("Assign"))
+		h.choose("to", "sam")
+		h.press("enter")
+		h.waitFor("assigned to me", func(a *App) bool {
+			d, ok := a.stack[0].(*detailPane)
+			return noForm(a) && ok && d.req.AssignedTo == "sam"
+		})
+		if got := stored(t, store, lee, r.ID).AssignedTo; got != "sam" {
+			t.Fatalf("stored assignee %q", got)
 		}
 	})
 
@@ -654,7 +729,7 @@ func TestActionsE2E(t *testing.T) {
 			i := slices.IndexFunc(p.rows, func(x approvalRow) bool { return x.req.ID == r.ID })
 			return noForm(a) && i >= 0 && len(p.rows[i].req.Reminders) == 1
 		}))
-		if !strings.Contains(screen, "1× last") || !strings.Contains(screen, "sam to Marcus Ibarra") {
+		if !strings.Contains(screen, "1× 11-02") || !strings.Contains(screen, "sam to Marcus Ibarra") {
 			t.Errorf("the pane does not show the reminder:\n%s", screen)
 		}
 		got := stored(t, store, lee, r.ID)

@@ -98,6 +98,11 @@ func New(cfg Config) *App {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	if cfg.ReadOnly {
+		// issue 3: the session's read-only flag rides on the actor, so the
+		// controller refuses writes too, not only the keys.
+		cfg.Actor.ReadOnly = true
+	}
 	ctx := &Context{
 		Theme:    NewTheme(!cfg.Light, cfg.NoColor),
 		Keys:     cfg.Keys,

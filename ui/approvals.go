@@ -340,8 +340,8 @@ func (p *approvalsPane) marked() []approvalRow {
 // belong to one tenant.
 func (p *approvalsPane) bulkApprove() tea.Cmd {
 	c := p.ctx
-	if c.ReadOnly {
-		return c.Error(c.Actor.Refusal(model.PermDecide, "approve") + " — this console is read-only")
+	if !c.Actor.Can(model.PermDecide) {
+		return c.Error(c.Actor.Refusal(model.PermDecide, "approve"))
 	}
 	rows := p.marked()
 	tenants := map[string]bool{}
@@ -416,7 +416,7 @@ func fitSlice(lines []string, n int) []string {
 var approvalCols = []struct {
 	title string
 	w     int
-}{{"", 2}, {"ID", 15}, {"TENANT", 16}, {"TYPE", 10}, {"SUBJECT", 14}, {"WAITED", 6}, {"DUE", 6}, {"REMINDED", 0}}
+}{{"", 2}, {"ID", 14}, {"TENANT", 15}, {"TYPE", 10}, {"SUBJECT", 13}, {"WAITED", 6}, {"DUE", 5}, {"REMINDED", 0}}
 
 func (p *approvalsPane) headerLine() string {
 	var cells []string
@@ -437,7 +437,7 @@ func (p *approvalsPane) rowLine(r approvalRow, sel bool, now time.Time) string {
 	due := daysLabel(days)
 	rem := "—"
 	if last, ok := r.req.LastReminder(); ok {
-		rem = fmt.Sprintf("%d× last %s", len(r.req.Reminders), day(last.At, r.loc))
+		rem = fmt.Sprintf("%d× %s", len(r.req.Reminders), last.At.In(r.loc).Format("01-02"))
 	}
 	cells := []string{mark, model.CleanLine(r.req.ID), tenantShort(r.req.TenantID), model.CleanLine(r.req.Type.Label()),
 		model.CleanLine(model.Mask(model.KindName, model.CleanLine(r.req.SubjectLabel))), waited, due}

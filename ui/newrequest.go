@@ -330,11 +330,13 @@ func (p *newRequestPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 				p.form = p.mainForm
 				return p, nil
 			case formSubmit:
-				i := p.form.field("pick").sel
-				if i < len(p.candidates) {
-					return p, p.log(&p.candidates[i])
+				id := p.form.value("pick")
+				for i := range p.candidates {
+					if p.candidates[i].ID == id {
+						return p, p.log(&p.candidates[i])
+					}
 				}
-				return p, p.log(nil)
+				return p, p.log(nil) // none of these
 			}
 			return p, cmd
 		}
@@ -349,11 +351,11 @@ func (p *newRequestPane) pickForm() {
 	c := p.ctx
 	p.mainForm = p.form
 	var opts, labels []string
-	for i, s := range p.candidates {
-		opts = append(opts, fmt.Sprint(i))
+	for _, s := range p.candidates {
+		opts = append(opts, s.ID)
 		labels = append(labels, subjectLabel(s, c.Clock.Now()))
 	}
-	opts = append(opts, "none")
+	opts = append(opts, "")
 	labels = append(labels, "none of these: log it unlinked")
 	f := newForm(c, []*formField{choiceField("pick", "Subject", opts, labels)})
 	f.intro = []string{fmt.Sprintf("%d subjects of %s match what the requester gave. Pick the one the request is about (%s/%s), enter logs it; %s goes back to the form.",
