@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
@@ -531,6 +532,7 @@ type bulkPane struct {
 	reqs    []model.Request
 	tenant  model.Tenant
 	results []bulkResult
+	scroll  int
 	stop    bool
 	edit    func(*model.Request) error
 	reason  string
@@ -612,6 +614,17 @@ func (b *bulkPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		case b.body != nil && (b.ctx.Keys.Matches(msg, keymap.Back) || b.ctx.Keys.Matches(msg, keymap.Open)):
 			return b, b.close()
 		case b.body != nil:
+			k := b.ctx.Keys
+			switch {
+			case k.Matches(msg, keymap.Down):
+				b.scroll++
+			case k.Matches(msg, keymap.Up):
+				b.scroll--
+			case k.Matches(msg, keymap.PageDown):
+				b.scroll += b.height / 2
+			case k.Matches(msg, keymap.PageUp):
+				b.scroll -= b.height / 2
+			}
 			return b, nil
 		case b.form.saving && b.ctx.Keys.Matches(msg, keymap.Back):
 			b.stop = true
@@ -627,14 +640,40 @@ func (b *bulkPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 func bulkBody(b *bulkPane) func(*formPane) []string {
 	return func(p *formPane) []string {
 		th := p.ctx.Theme
-		out := []string{" Results:"}
+		ok := 0
+		for _, r := range b.results {
+			if r.ok {
+				ok++
+			}
+		}
+		head := []string{fmt.Sprintf(" Results: approved %d of %d, %d refused", ok, len(b.results), len(b.results)-ok), ""}
+		var out []string
+		// Refusals first: they are what needs doing.
+		for _, r := range b.results {
+			if r.ok {
+				continue
+			}
+			// A refusal is worth reading whole: it names who changed what.
+			for i, l := range strings.Split(ansi.Wrap("✗ "+r.id+"  "+r.msg, max(8, p.width-6), " ,;/"), "\n") {
+				pad := "   "
+				if i > 0 {
+					pad = "     "
+				}
+				out = append(out, th.Error.Render(pad+l))
+			}
+		}
 		for _, r := range b.results {
 			if r.ok {
 				out = append(out, truncate("   ✓ "+r.id+"  "+r.msg, p.width))
-				continue
 			}
-			out = append(out, th.Error.Render(truncate("   ✗ "+r.id+"  "+r.msg, p.width)))
 		}
-		return append(out, "", th.Dim.Render(" "+p.ctx.keyFor(keymap.Back)+" closes"))
+		room := max(1, p.height-2-len(head)-2)
+		b.scroll = min(max(b.scroll, 0), max(0, len(out)-room))
+		out = out[b.scroll:min(len(out), b.scroll+room)]
+		foot := " " + p.ctx.keyFor(keymap.Back) + " closes"
+		if len(b.results) > 0 && room < len(b.results) {
+			foot += " · " + p.ctx.keyFor(keymap.Down) + "/" + p.ctx.keyFor(keymap.Up) + " scroll"
+		}
+		return append(append(head, out...), "", th.Dim.Render(foot))
 	}
 }
