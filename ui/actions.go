@@ -221,8 +221,6 @@ type formPane struct {
 	height int
 	// save builds the save's Cmd from the values as they are now.
 	save func(p *formPane) tea.Cmd
-	// saved handles a successful save; nil closes the form and reports.
-	saved func(p *formPane, msg formSavedMsg) tea.Cmd
 	// reload (ctrl+r) re-reads what the form acts on, keeping the input.
 	reload func(p *formPane) tea.Cmd
 	// body, when set, replaces the form's lines (a result to read).
@@ -281,13 +279,12 @@ func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.form.saving = false
 		if msg.err != nil {
 			p.form.err = errText(msg.err)
+			// The controller's lost-race message names the winner ("was
+			// changed by sam at …"); ui sees errors only as text.
 			if p.reload != nil && strings.Contains(p.form.err, "changed by") {
 				p.form.err += " — " + p.ctx.keyFor(keymap.Refresh) + " re-reads it and keeps what you typed"
 			}
 			return p, nil
-		}
-		if p.saved != nil {
-			return p, p.saved(p, msg)
 		}
 		r := msg.req
 		return p, tea.Batch(p.close(), changed(r),

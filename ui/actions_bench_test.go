@@ -31,7 +31,7 @@ func (h *harness) until(cond func(a *App, screen string) bool) {
 		// Each probe renders the screen on the program's goroutine; polling
 		// a long wait as fast as a short one would steal the CPU the save
 		// needs. The error this adds stays under 1% of the wait.
-		time.Sleep(min(2*time.Millisecond, max(100*time.Microsecond, time.Since(start)/100)))
+		time.Sleep(min(20*time.Millisecond, max(100*time.Microsecond, time.Since(start)/100)))
 	}
 	h.t.Fatalf("benchmark condition never held")
 }

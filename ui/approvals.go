@@ -103,7 +103,7 @@ func (p *approvalsPane) reload() tea.Cmd {
 	c := p.ctx
 	p.gen++
 	p.loading, p.err = true, ""
-	gen, backend, actor, scope, clock := p.gen, c.Backend, c.Actor, c.Scope, c.Clock
+	gen, backend, actor, scope := p.gen, c.Backend, c.Actor, c.Scope
 	tenants := c.tenants
 	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
 	p.cancel = cancel
@@ -116,14 +116,14 @@ func (p *approvalsPane) reload() tea.Cmd {
 		locs := map[string]*time.Location{}
 		rows := make([]approvalRow, 0, len(reqs))
 		for _, r := range reqs {
-			rows = append(rows, newApprovalRow(r, tenants, locs, clock))
+			rows = append(rows, newApprovalRow(r, tenants, locs))
 		}
 		return approvalsMsg{gen: gen, rows: rows}
 	}
 	return tea.Batch(load, p.spin.Tick)
 }
 
-func newApprovalRow(r model.Request, tenants map[string]model.Tenant, locs map[string]*time.Location, _ model.Clock) approvalRow {
+func newApprovalRow(r model.Request, tenants map[string]model.Tenant, locs map[string]*time.Location) approvalRow {
 	t, ok := tenants[r.TenantID]
 	if !ok {
 		t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
@@ -248,7 +248,7 @@ func (p *approvalsPane) applyChange(r model.Request) {
 	case len(r.History) == 0:
 		return // a list row without history cannot say since when it waits
 	default:
-		row := newApprovalRow(r, p.ctx.tenants, map[string]*time.Location{}, p.ctx.Clock)
+		row := newApprovalRow(r, p.ctx.tenants, map[string]*time.Location{})
 		if i >= 0 {
 			p.rows[i] = row
 		} else {
@@ -381,26 +381,46 @@ func (p *approvalsPane) View() string {
 		body[n/2] = th.Dim.Render(centre(msg, w))
 		lines = append(lines, body...)
 	default:
-		prevTenant := ""
-		if p.offset > 0 {
-			prevTenant = p.rows[p.offset-1].tenant.ID
-		}
-		for i := p.offset; i < len(p.rows) && len(lines) < n+1; i++ {
-			r := p.rows[i]
-			if p.byTen && r.tenant.ID != prevTenant {
-				lines = append(lines, th.Section.Render(truncate(" "+model.CleanLine(r.tenant.Name)+" ("+tenantShort(r.tenant.ID)+")", w)))
-				if len(lines) >= n+1 {
-					break
-				}
+		// Tenant headings take lines too: scroll on until the selected row
+		// is among those drawn.
+		for {
+			body, shown := p.listLines(n, now)
+			if shown || p.offset >= p.cursor {
+				lines = append(lines, body...)
+				break
 			}
-			prevTenant = r.tenant.ID
-			lines = append(lines, p.rowLine(r, i == p.cursor, now))
+			p.offset++
 		}
 	}
 	lines = fitSlice(lines, n+1)
 	lines = append(lines, p.info(now)...)
 	lines = append(lines, p.footer())
 	return strings.Join(lines, "\n")
+}
+
+// listLines draws up to n lines of rows from the offset, and says whether
+// the selected row is among them.
+func (p *approvalsPane) listLines(n int, now time.Time) ([]string, bool) {
+	th, w := p.ctx.Theme, p.width
+	var lines []string
+	shown := false
+	prevTenant := ""
+	if p.offset > 0 {
+		prevTenant = p.rows[p.offset-1].tenant.ID
+	}
+	for i := p.offset; i < len(p.rows) && len(lines) < n; i++ {
+		r := p.rows[i]
+		if p.byTen && r.tenant.ID != prevTenant {
+			lines = append(lines, th.Section.Render(truncate(" "+model.CleanLine(r.tenant.Name)+" ("+tenantShort(r.tenant.ID)+")", w)))
+			if len(lines) >= n {
+				break
+			}
+		}
+		prevTenant = r.tenant.ID
+		lines = append(lines, p.rowLine(r, i == p.cursor, now))
+		shown = shown || i == p.cursor
+	}
+	return lines, shown
 }
 
 func fitSlice(lines []string, n int) []string {
