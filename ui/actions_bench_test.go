@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/custodian-dev/custodian/model"
 )
 
 // The approval benchmarks drive a real program (teatest, 100×30) on the
@@ -159,4 +162,31 @@ func (h *harness) bulkResults() []bulkResult {
 		return true
 	})
 	return out
+}
+
+// BenchmarkApproveApplyOnly is the controller's share of an approval: the
+// same request, the same database, the same Apply call the form makes,
+// without the program. The difference to BenchmarkApproveKeystrokeToRow is
+// what the console adds (message passing, the row refresh, the render).
+func BenchmarkApproveApplyOnly(b *testing.B) {
+	store, _ := seededStore(b)
+	lee := operatorActor(b, store, "lee")
+	var took []time.Duration
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		r := awaiting(b, store, fmt.Sprintf("R-APPLY-%04d", i), "oakridge-ca", 5)
+		i++
+		b.StartTimer()
+		t0 := time.Now()
+		_, err := store.Apply(context.Background(), lee, r.ID, r.Version, model.ActApprove, "", func(x *model.Request) error {
+			x.Decision = &model.Decision{Approver: "Dana Whitfield", Method: "email", Evidence: "<bench@oakridge-ca.example>"}
+			return nil
+		})
+		took = append(took, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportMedian(b, took)
 }
