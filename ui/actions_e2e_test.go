@@ -480,6 +480,15 @@ func TestActionsE2E(t *testing.T) {
 		h := start(t, appAs(t, store, "lee"), 100, 30)
 		h.loaded()
 		h.openDetail(third.ID)
+		h.waitFor("the detail lists the earlier requests", func(a *App) bool {
+			content := ansi.Strip(a.stack[0].(*detailPane).content())
+			for _, id := range ids[:2] {
+				if !strings.Contains(content, id) {
+					t.Errorf("the detail's limit does not list %s:\n%s", id, content)
+				}
+			}
+			return true
+		})
 		h.press("X")
 		screen := ansi.Strip(h.waitFor("refuse form with evidence", func(a *App) bool {
 			return formOpen("Refuse as excessive")(a) && strings.Contains(ansi.Strip(a.View().Content), ids[1])
@@ -736,6 +745,17 @@ func TestActionsE2E(t *testing.T) {
 		if len(got.Reminders) != 1 || got.Reminders[0].By != "sam" || got.Reminders[0].To != "Marcus Ibarra" {
 			t.Fatalf("stored reminders %+v", got.Reminders)
 		}
+		h.press("enter")
+		h.waitFor("the detail shows the reminder", func(a *App) bool {
+			if !detailLoaded(a) {
+				return false
+			}
+			content := ansi.Strip(a.stack[0].(*detailPane).content())
+			if !strings.Contains(content, "Reminders to the Customer (1)") || !strings.Contains(content, "sam → Marcus Ibarra") {
+				t.Errorf("the detail does not show the reminder:\n%s", content)
+			}
+			return true
+		})
 	})
 }
 
