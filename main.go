@@ -42,6 +42,12 @@ Usage:
   custodian seed [--subjects N] [--requests N]
                                     load the demo dataset (safe to repeat)
   custodian audit verify            check the audit chain and its signed checkpoint
+  custodian requests import FILE.jsonl [--skip-invalid]
+                                    log one request per JSON line (FILE "-" reads stdin); safe to repeat
+  custodian requests show ID [--json]
+                                    a request with its deadlines, flags, verification, decision and history
+  custodian requests list [--status S,S] [--tenant ID] [--json]
+                                    the queue, earliest due first (--status: open (default), all, or statuses)
   custodian version                 print the version
 
 Flags (every command):
@@ -61,10 +67,14 @@ type globalFlags struct {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runIO(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	return runIO(args, os.Stdin, stdout, stderr)
+}
+
+func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -85,6 +95,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitBadInput
 		}
 		return runAuditVerify(ctx, rest[1:], stdout, stderr)
+	case "requests":
+		return runRequests(ctx, rest, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "custodian", version())
 		return 0

@@ -42,7 +42,7 @@ func (s *Store) MatchSubjects(ctx context.Context, actor model.Actor, tenantID s
 		}
 	}
 	if strings.TrimSpace(p.Email) != "" || strings.TrimSpace(p.Phone) != "" {
-		subs, err := s.matchContacts(ctx, tenantID, []model.Person{p})
+		subs, err := s.matchContacts(ctx, []TenantPerson{{tenantID, p}})
 		if err != nil {
 			return nil, fmt.Errorf("match subjects of tenant %s: %w", tenantID, err)
 		}
@@ -103,14 +103,21 @@ func contactKeys(p model.Person) (email, phone string) {
 	return email, phone
 }
 
-// matchContacts finds, for each person, the subjects of tenantID holding
-// their email or phone, in one query for the whole batch (one scan on
-// FerretDB instead of one per person). No scope check: callers check it.
-func (s *Store) matchContacts(ctx context.Context, tenantID string, people []model.Person) ([][]model.Subject, error) {
+// TenantPerson is a requester of one tenant, for matching many at once.
+type TenantPerson struct {
+	TenantID string
+	Person   model.Person
+}
+
+// matchContacts finds, for each requester, the subjects of their tenant
+// holding their email or phone, in one query per matchBatchMax requesters
+// whatever their tenants (one scan on FerretDB instead of one per person or
+// tenant). No scope check: callers check it.
+func (s *Store) matchContacts(ctx context.Context, people []TenantPerson) ([][]model.Subject, error) {
 	out := make([][]model.Subject, len(people))
 	for start := 0; start < len(people); start += matchBatchMax {
 		end := min(start+matchBatchMax, len(people))
-		if err := s.matchContactsChunk(ctx, tenantID, people[start:end], out[start:end]); err != nil {
+		if err := s.matchContactsChunk(ctx, people[start:end], out[start:end]); err != nil {
 			return nil, err
 		}
 	}
@@ -122,17 +129,20 @@ func (s *Store) matchContacts(ctx context.Context, tenantID string, people []mod
 	return out, nil
 }
 
-func (s *Store) matchContactsChunk(ctx context.Context, tenantID string, people []model.Person, out [][]model.Subject) error {
-	var emails, phones []string
+func (s *Store) matchContactsChunk(ctx context.Context, people []TenantPerson, out [][]model.Subject) error {
+	var emails, phones, tenants []string
 	keys := make([][2]string, len(people))
 	for i, p := range people {
-		e, ph := contactKeys(p)
+		e, ph := contactKeys(p.Person)
 		keys[i] = [2]string{e, ph}
 		if e != "" {
 			emails = append(emails, e)
 		}
 		if ph != "" {
 			phones = append(phones, ph)
+		}
+		if e != "" || ph != "" {
+			tenants = append(tenants, p.TenantID)
 		}
 	}
 	var or bson.A
@@ -145,7 +155,8 @@ func (s *Store) matchContactsChunk(ctx context.Context, tenantID string, people 
 	if len(or) == 0 {
 		return nil
 	}
-	filter := bson.D{{Key: "tenant_id", Value: tenantID}, {Key: "$or", Value: or}}
+	tenants = slices.Compact(slices.Sorted(slices.Values(tenants)))
+	filter := bson.D{{Key: "tenant_id", Value: bson.D{{Key: "$in", Value: tenants}}}, {Key: "$or", Value: or}}
 	cur, err := s.subjects.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return fmt.Errorf("match %d requesters to subjects: %w", len(people), err)
@@ -158,6 +169,9 @@ func (s *Store) matchContactsChunk(ctx context.Context, tenantID string, people 
 		for _, sub := range subs {
 			if len(out[i]) >= lookupMax {
 				break
+			}
+			if sub.TenantID != people[i].TenantID {
+				continue
 			}
 			if (k[0] != "" && slices.Contains(sub.Emails, k[0])) || (k[1] != "" && slices.Contains(sub.Phones, k[1])) {
 				out[i] = append(out[i], sub)
@@ -176,46 +190,52 @@ type ImportResult struct {
 }
 
 // CreateRequests logs a batch of new requests, each exactly as
-// CreateRequest would (same checks, same idempotency), but matches the
-// subjects of all unlinked requests of a tenant in one query. A request's
-// failure is in its result and does not stop the others; the error is for
-// a failure of the whole batch (the actor may not log requests, the context
-// ended). progress, if not nil, is called after each request.
+// CreateRequest would (same checks, same idempotency), with two reads for
+// the whole batch instead of two per request: the subjects of all unlinked
+// requests are matched by contact in one query, and the earlier requests of
+// every subject involved are read in one query for the two-per-12-months
+// check — which therefore also counts the batch's own earlier requests. A
+// request's failure is in its result and does not stop the others; the
+// error is for a failure of the whole batch (the actor may not log
+// requests, the context ended). progress, if not nil, is called after each
+// request.
 func (s *Store) CreateRequests(ctx context.Context, actor model.Actor, rs []model.Request, progress func(done, total int)) ([]ImportResult, error) {
 	if !actor.Can(model.PermTriage) {
 		return nil, s.refuse(ctx, actor, string(model.ActLog), "requests", "",
 			actor.Refusal(model.PermTriage, model.ActLog.Label()), nil)
 	}
-	// Link unlinked requests by contact, a tenant at a time.
-	byTenant := map[string][]int{}
+	linked := slices.Clone(rs)
+	var people []TenantPerson
+	var idx []int
 	for i, r := range rs {
 		if r.SubjectID == "" && actor.Operator.InScope(r.TenantID) {
-			byTenant[r.TenantID] = append(byTenant[r.TenantID], i)
+			people = append(people, TenantPerson{r.TenantID, r.Requester})
+			idx = append(idx, i)
 		}
 	}
-	linked := slices.Clone(rs)
-	for tenantID, idx := range byTenant {
-		people := make([]model.Person, len(idx))
-		for j, i := range idx {
-			people[j] = rs[i].Requester
+	subs, err := s.matchContacts(ctx, people)
+	if err != nil {
+		return nil, fmt.Errorf("log %d requests: %w", len(rs), err)
+	}
+	for j, i := range idx {
+		if len(subs[j]) == 1 {
+			linked[i].SubjectID = subs[j][0].ID
 		}
-		subs, err := s.matchContacts(ctx, tenantID, people)
-		if err != nil {
-			return nil, fmt.Errorf("log %d requests of tenant %s: %w", len(idx), tenantID, err)
-		}
-		for j, i := range idx {
-			if len(subs[j]) == 1 {
-				linked[i].SubjectID = subs[j][0].ID
-			}
-		}
+	}
+	earlier, err := s.limitHistories(ctx, linked)
+	if err != nil {
+		return nil, fmt.Errorf("log %d requests: check the two-per-12-months limit: %w", len(rs), err)
 	}
 	out := make([]ImportResult, len(rs))
 	for i, r := range linked {
 		if err := ctx.Err(); err != nil {
 			return out[:i], fmt.Errorf("log requests: stopped after %d of %d: %w", i, len(rs), err)
 		}
-		req, created, err := s.createRequest(ctx, actor, r, false)
+		req, created, err := s.createRequest(ctx, actor, r, createOptions{earlier: earlier})
 		out[i] = ImportResult{Request: req, Created: created, Err: err}
+		if err == nil && created && req.SubjectID != "" {
+			earlier[req.SubjectID] = append(earlier[req.SubjectID], req)
+		}
 		if progress != nil {
 			progress(i+1, len(rs))
 		}
@@ -223,32 +243,67 @@ func (s *Store) CreateRequests(ctx context.Context, actor model.Actor, rs []mode
 	return out, nil
 }
 
-// ExistingRequests returns those of ids that are stored and in the actor's
-// scope, keyed by id, without History and Notes: one query for an import to
-// tell new lines from lines imported before.
-func (s *Store) ExistingRequests(ctx context.Context, actor model.Actor, ids []string) (map[string]model.Request, error) {
+// limitHistories reads, in one query per queueMax subjects, the requests of
+// every subject whose new request the two-per-12-months limit applies to,
+// keyed by subject id (without History and Notes). No scope check: each
+// request's own checks run before its history is used.
+func (s *Store) limitHistories(ctx context.Context, rs []model.Request) (map[string][]model.Request, error) {
+	out := map[string][]model.Request{}
+	var ids []string
+	for _, r := range rs {
+		if r.SubjectID != "" && model.CheckKnowLimit(r, nil).Applies {
+			ids = append(ids, r.SubjectID)
+		}
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	for start := 0; start < len(ids); start += queueMax {
+		chunk := ids[start:min(start+queueMax, len(ids))]
+		cur, err := s.requests.Find(ctx, bson.D{{Key: "subject_id", Value: bson.D{{Key: "$in", Value: chunk}}}},
+			options.Find().SetProjection(listProjection()))
+		if err != nil {
+			return nil, fmt.Errorf("read the requests of %d subjects: %w", len(chunk), err)
+		}
+		var found []model.Request
+		if err := cur.All(ctx, &found); err != nil {
+			return nil, fmt.Errorf("read the requests of %d subjects: %w", len(chunk), err)
+		}
+		for _, r := range found {
+			out[r.SubjectID] = append(out[r.SubjectID], r)
+		}
+	}
+	return out, nil
+}
+
+// ExistingRequests returns the stored requests in the actor's scope that
+// have one of ids or one of externalRefs, without History and Notes: one
+// query for an import to tell new lines from lines imported before, and
+// from references already used by requests logged another way.
+func (s *Store) ExistingRequests(ctx context.Context, actor model.Actor, ids, externalRefs []string) ([]model.Request, error) {
 	if err := s.canRead(ctx, actor, "requests"); err != nil {
 		return nil, err
 	}
-	out := map[string]model.Request{}
-	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
-	for start := 0; start < len(uniq); start += queueMax {
-		chunk := uniq[start:min(start+queueMax, len(uniq))]
-		filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}}
+	out := []model.Request{}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	externalRefs = slices.Compact(slices.Sorted(slices.Values(externalRefs)))
+	for start := 0; start < max(len(ids), len(externalRefs)); start += queueMax {
+		idChunk := ids[min(start, len(ids)):min(start+queueMax, len(ids))]
+		refChunk := externalRefs[min(start, len(externalRefs)):min(start+queueMax, len(externalRefs))]
+		filter := bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: idChunk}}}},
+			bson.D{{Key: "external_ref", Value: bson.D{{Key: "$in", Value: refChunk}}}},
+		}}}
 		if sf := scopeFilter(actor); sf.Key != "" {
 			filter = append(filter, sf)
 		}
-		cur, err := s.requests.Find(ctx, filter, options.Find().SetProjection(listProjection()).SetLimit(int64(len(chunk))))
+		cur, err := s.requests.Find(ctx, filter, options.Find().SetProjection(listProjection()))
 		if err != nil {
-			return nil, fmt.Errorf("read %d requests: %w", len(chunk), err)
+			return nil, fmt.Errorf("read requests by id and external reference: %w", err)
 		}
 		var rs []model.Request
 		if err := cur.All(ctx, &rs); err != nil {
-			return nil, fmt.Errorf("read %d requests: %w", len(chunk), err)
+			return nil, fmt.Errorf("read requests by id and external reference: %w", err)
 		}
-		for _, r := range rs {
-			out[r.ID] = r
-		}
+		out = append(out, rs...)
 	}
 	return out, nil
 }
@@ -282,4 +337,24 @@ func (s *Store) KnowLimit(ctx context.Context, actor model.Actor, requestID stri
 		return model.LimitResult{}, fmt.Errorf("limit check of %s: %w", requestID, err)
 	}
 	return model.CheckKnowLimit(r, others), nil
+}
+
+// MatchSubjectsMany is MatchSubjects by email and phone (no name matching)
+// for many requesters at once, each within their own tenant, in one query:
+// what an import needs to find each line's subject without a scan per line.
+// Every tenant must be in the actor's scope (else ErrNotFound, audited).
+func (s *Store) MatchSubjectsMany(ctx context.Context, actor model.Actor, people []TenantPerson) ([][]model.Subject, error) {
+	if err := s.canRead(ctx, actor, "subjects"); err != nil {
+		return nil, err
+	}
+	for _, p := range people {
+		if !actor.Operator.InScope(p.TenantID) {
+			return nil, s.outOfScope(ctx, actor, "tenant", p.TenantID, p.TenantID)
+		}
+	}
+	out, err := s.matchContacts(ctx, people)
+	if err != nil {
+		return nil, fmt.Errorf("match %d requesters to subjects: %w", len(people), err)
+	}
+	return out, nil
 }

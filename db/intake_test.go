@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -223,12 +224,16 @@ func TestCreateRequestsBatch(t *testing.T) {
 		t.Fatalf("B-4 reusing ext-1: %v, want ErrExists naming B-1", r.Err)
 	}
 
-	existing, err := f.s.ExistingRequests(f.ctx, f.scopedA, []string{"B-1", "B-2", "B-3", "B-2"})
+	found, err := f.s.ExistingRequests(f.ctx, f.scopedA, []string{"B-1", "B-3", "B-1"}, []string{"ext-2", "ext-9"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(existing) != 2 || !db.SameRequest(first, existing["B-1"]) || db.SameRequest(second, existing["B-1"]) {
-		t.Fatalf("existing %v: want B-1 and B-2, B-1 the same as first", existing)
+	existing := map[string]model.Request{}
+	for _, r := range found {
+		existing[r.ID] = r
+	}
+	if len(found) != 2 || !db.SameRequest(first, existing["B-1"]) || db.SameRequest(second, existing["B-1"]) || existing["B-2"].ExternalRef != "ext-2" {
+		t.Fatalf("existing %v: want B-1 (by id) and B-2 (by reference), B-1 the same as first", existing)
 	}
 	changed := first
 	changed.Type = model.TypeAccess
@@ -243,5 +248,82 @@ func TestCreateRequestsBatch(t *testing.T) {
 	cancel()
 	if _, err := f.s.CreateRequests(ctx, f.support, []model.Request{newReq("B-9", "ta", "sa1")}, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled batch: %v", err)
+	}
+}
+
+func TestMatchSubjectsMany(t *testing.T) {
+	f := intakeFixture(t)
+	people := []model.Person{{Email: "Alma@example.org"}, {Phone: "555 123 0009"}, {Name: "Alma A"}, {Email: "broken"}, {Email: "alma.two@example.org", Phone: "5551230009"}}
+	batch := make([]db.TenantPerson, len(people))
+	for i, p := range people {
+		batch[i] = db.TenantPerson{TenantID: "ta", Person: p}
+	}
+	// The same email in the other tenant belongs to its own subject there.
+	batch = append(batch, db.TenantPerson{TenantID: "tb", Person: model.Person{Email: "alma@example.org"}})
+	got, err := f.s.MatchSubjectsMany(f.ctx, f.support, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"sa1"}, {"sa2", "sa3"}, {}, {}, {"sa2", "sa3"}, {"sb2"}}
+	for i := range want {
+		if ids := subjectIDs(got[i]); !slices.Equal(ids, want[i]) {
+			t.Errorf("person %d (%+v): %v, want %v", i, batch[i], ids, want[i])
+		}
+	}
+	if _, err := f.s.MatchSubjectsMany(f.ctx, f.scopedA, batch); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("out of scope: %v", err)
+	}
+}
+
+func TestCreateRequestsCountsTheBatchTowardsTheLimit(t *testing.T) {
+	f := intakeFixture(t)
+	now := f.clock.Now()
+	var batch []model.Request
+	for i := range 3 {
+		r := newReq(fmt.Sprintf("L-%d", i), "ta", "")
+		r.Type, r.ReceivedAt = model.TypeAccess, now.AddDate(0, -3+i, 0)
+		batch = append(batch, r) // requester alma@example.org: subject sa1
+	}
+	res, err := f.s.CreateRequests(f.ctx, f.support, batch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil || r.Request.SubjectID != "sa1" || r.Request.HasFlag(model.FlagOverLimit) != (i == 2) {
+			t.Fatalf("request %d: %+v; only the third is over the limit", i, r)
+		}
+	}
+	if !strings.Contains(res[2].Request.Flags[0].Reason, "L-0") {
+		t.Fatalf("the flag does not name the earlier requests: %+v", res[2].Request.Flags)
+	}
+}
+
+func TestDecisionEvidenceIsChecked(t *testing.T) {
+	f := newFixture(t)
+	r := f.requestAt("R-1", "ta", model.StatusAwaitingApproval)
+	decide := func(method, evidence string) (model.Request, error) {
+		return f.s.Apply(f.ctx, f.lead, r.ID, r.Version, model.ActApprove, "", func(x *model.Request) error {
+			x.Decision = &model.Decision{Approver: "Pat Clerk, records officer", Method: method, Evidence: evidence}
+			return nil
+		})
+	}
+	for _, tc := range []struct{ method, evidence, want string }{
+		{"fax", "page 2", "evidence method \"fax\" is unknown: use one of email, ticket"},
+		{"ticket", "the clerk's ticket", "has no number"},
+		{"email", "line\x1b[2J", "one line of plain text"},
+	} {
+		if _, err := decide(tc.method, tc.evidence); !errors.Is(err, db.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s / %q: %v, want ErrInvalid saying %q", tc.method, tc.evidence, err, tc.want)
+		}
+	}
+	if got, err := f.s.Request(f.ctx, f.lead, r.ID); err != nil || got.Version != r.Version || got.Decision != nil {
+		t.Fatalf("refused evidence changed the request: %v %+v", err, got.Decision)
+	}
+	got, err := decide(" Letter ", " file ref 1187 ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Decision.Method != "signed letter" || got.Decision.Evidence != "file ref 1187" {
+		t.Fatalf("evidence stored as %q / %q", got.Decision.Method, got.Decision.Evidence)
 	}
 }

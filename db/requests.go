@@ -161,14 +161,24 @@ func (s *Store) SubjectRequests(ctx context.Context, actor model.Actor, subjectI
 // (matchContacts); with several matches or none it stays unlinked for an
 // operator to pick from MatchSubjects' candidates.
 func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Request) (model.Request, error) {
-	req, _, err := s.createRequest(ctx, actor, r, true)
+	req, _, err := s.createRequest(ctx, actor, r, createOptions{match: true})
 	return req, err
 }
 
+// createOptions let a batch do once what CreateRequest does per request.
+type createOptions struct {
+	// match links an unlinked request to its subject by contact; a batch
+	// that matched already leaves it false.
+	match bool
+	// earlier, when not nil, holds the requests of the subjects involved
+	// (by subject id) for the two-per-12-months check, instead of a query
+	// per request; a subject missing from it has none.
+	earlier map[string][]model.Request
+}
+
 // createRequest is CreateRequest; created is false when an identical request
-// was already stored. match asks it to link the subject by contact: batch
-// callers that matched already pass false to save a scan per request.
-func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Request, match bool) (_ model.Request, created bool, _ error) {
+// was already stored.
+func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Request, o createOptions) (_ model.Request, created bool, _ error) {
 	tgt := auditTarget("request", r.ID)
 	if !actor.Can(model.PermTriage) {
 		return model.Request{}, false, s.refuse(ctx, actor, string(model.ActLog), tgt, r.TenantID,
@@ -187,8 +197,8 @@ func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Re
 		return model.Request{}, false, fmt.Errorf("log request %s: %w", r.ID, err)
 	}
 	linked := ""
-	if r.SubjectID == "" && match {
-		subs, err := s.matchContacts(ctx, r.TenantID, []model.Person{r.Requester})
+	if r.SubjectID == "" && o.match {
+		subs, err := s.matchContacts(ctx, []TenantPerson{{r.TenantID, r.Requester}})
 		if err != nil {
 			return model.Request{}, false, fmt.Errorf("log request %s: match the requester to a subject: %w", r.ID, err)
 		}
@@ -231,9 +241,12 @@ func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Re
 	// Only a California request to know can be over the limit; asking the
 	// database for the subject's history costs a scan on FerretDB, so ask only then.
 	if req.SubjectID != "" && !req.HasFlag(model.FlagOverLimit) && model.CheckKnowLimit(req, nil).Applies {
-		earlier, err := s.SubjectRequests(ctx, actor, req.SubjectID)
-		if err != nil {
-			return model.Request{}, false, fmt.Errorf("log request %s: check the two-per-12-months limit: %w", r.ID, err)
+		earlier := o.earlier[req.SubjectID]
+		if o.earlier == nil {
+			var err error
+			if earlier, err = s.SubjectRequests(ctx, actor, req.SubjectID); err != nil {
+				return model.Request{}, false, fmt.Errorf("log request %s: check the two-per-12-months limit: %w", r.ID, err)
+			}
 		}
 		if f, ok := model.OverLimitFlag(req, earlier); ok {
 			req.Flags = append(req.Flags, f)
@@ -560,6 +573,13 @@ func (s *Store) prepare(ctx context.Context, a model.Action, cur model.Request, 
 		case d.DecidedAt.After(now.Add(time.Minute)):
 			return "", invalidf("the decision date is in the future")
 		}
+		// The evidence must name a known method and a reference that
+		// finds it; stored in the method's canonical spelling.
+		e, err := model.ParseEvidence(d.Method, d.Evidence)
+		if err != nil {
+			return "", invalidf("the Customer's evidence: %v", err)
+		}
+		d.SetEvidence(e)
 		if d.DecidedAt.IsZero() {
 			d.DecidedAt = now
 		}

@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// ListOptions select the requests `requests list` prints.
+type ListOptions struct {
+	Statuses []model.Status // empty: the open ones
+	TenantID string         // empty: every tenant in scope
+	JSON     bool
+	// PageSize is the rows read per query; 0 is 500.
+	PageSize int
+}
+
+// ParseStatuses reads --status: comma-separated statuses, "open" for every
+// open one (the default) or "all".
+func ParseStatuses(s string) ([]model.Status, error) {
+	var out []model.Status
+	for _, part := range strings.Split(s, ",") {
+		switch p := strings.TrimSpace(strings.ToLower(part)); p {
+		case "", "open":
+			out = append(out, model.OpenStatuses()...)
+		case "all":
+			out = append(out, model.Statuses()...)
+		default:
+			st, err := model.ParseStatus(p)
+			if err != nil {
+				return nil, fmt.Errorf("--status: %w (or open, all; separate several with commas)", err)
+			}
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// ListRow is one request as `requests list --json` prints it.
+type ListRow struct {
+	ID           string             `json:"id"`
+	TenantID     string             `json:"tenant_id"`
+	Type         model.RequestType  `json:"type"`
+	Channel      model.Channel      `json:"channel"`
+	Status       model.Status       `json:"status"`
+	ReceivedAt   time.Time          `json:"received_at"`
+	DueAt        time.Time          `json:"due_at"`
+	DueDate      string             `json:"due_date"` // in the tenant's time zone
+	DueKind      model.DeadlineKind `json:"due_kind"`
+	SubjectID    string             `json:"subject_id,omitempty"`
+	SubjectLabel string             `json:"subject_label,omitempty"` // masked
+	AssignedTo   string             `json:"assigned_to,omitempty"`
+	Flags        []model.FlagKind   `json:"flags"`
+}
+
+// List prints the queue, earliest due first, reading it page by page to the end.
+func List(ctx context.Context, store *db.Store, actor model.Actor, opts ListOptions, now time.Time, w io.Writer) error {
+	tenants, err := store.Tenants(ctx, actor)
+	if err != nil {
+		return fmt.Errorf("list requests: %w", err)
+	}
+	byID := map[string]tenantInfo{}
+	for _, t := range tenants {
+		byID[t.ID] = tenantInfo{Tenant: t, loc: t.Location()}
+	}
+	if opts.TenantID != "" {
+		if _, ok := byID[opts.TenantID]; !ok {
+			return fmt.Errorf("list requests: tenant %q is unknown or outside your scope: %w", model.CleanLine(opts.TenantID), db.ErrNotFound)
+		}
+	}
+	page := opts.PageSize
+	if page <= 0 {
+		page = 500
+	}
+	rows := []ListRow{}
+	f := model.QueueFilter{TenantID: opts.TenantID, Statuses: opts.Statuses, Limit: page}
+	for {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("list requests: %w", err)
+		}
+		rs, err := store.Queue(ctx, actor, f)
+		if err != nil {
+			return fmt.Errorf("list requests: %w", err)
+		}
+		for _, r := range rs {
+			rows = append(rows, listRow(r, byID[r.TenantID]))
+		}
+		if len(rs) < page {
+			break
+		}
+		last := rs[len(rs)-1]
+		f.AfterDue, f.AfterID = last.DueAt, last.ID
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(w, "no requests")
+		return nil
+	}
+	fmt.Fprintf(w, "%-10s %-17s %-22s %-14s %-14s %-20s %-14s %s\n", "DUE", "", "ID", "TENANT", "TYPE", "STATUS", "SUBJECT", "FLAGS")
+	for _, r := range rows {
+		loc := byID[r.TenantID].loc
+		if loc == nil {
+			loc = time.UTC
+		}
+		flags := make([]string, len(r.Flags))
+		for i, k := range r.Flags {
+			flags[i] = k.Short()
+		}
+		fmt.Fprintf(w, "%-10s %-17s %-22s %-14s %-14s %-20s %-14s %s\n", r.DueDate, daysLeft(now, r.DueAt, loc), r.ID, r.TenantID,
+			r.Type.Label(), r.Status.Label(), orDash(r.SubjectLabel), strings.Join(flags, " "))
+	}
+	fmt.Fprintf(w, "%d requests\n", len(rows))
+	return nil
+}
+
+func listRow(r model.Request, t tenantInfo) ListRow {
+	c := model.CleanLine
+	loc := t.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	row := ListRow{
+		ID: c(r.ID), TenantID: c(r.TenantID), Type: model.RequestType(c(string(r.Type))), Channel: model.Channel(c(string(r.Channel))),
+		Status: model.Status(c(string(r.Status))), ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, DueDate: day(r.DueAt, loc),
+		SubjectID: c(r.SubjectID), SubjectLabel: c(r.SubjectLabel), AssignedTo: c(r.AssignedTo), Flags: []model.FlagKind{},
+	}
+	if r.Status.Open() {
+		row.DueKind = model.ComputeDeadlinesIn(r, t.Tenant, loc).NextKind
+	}
+	for _, f := range r.Flags {
+		row.Flags = append(row.Flags, model.FlagKind(c(string(f.Kind))))
+	}
+	return row
+}

@@ -1,0 +1,405 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// RequestView is a request as `requests show` prints it: personal
+// information masked, every text from the database cleaned of control
+// characters, and the deadlines computed in the tenant's time zone.
+type RequestView struct {
+	ID             string              `json:"id"`
+	ExternalRef    string              `json:"external_ref,omitempty"`
+	TenantID       string              `json:"tenant_id"`
+	TenantName     string              `json:"tenant_name"`
+	TimeZone       string              `json:"time_zone"`
+	Type           model.RequestType   `json:"type"`
+	Channel        model.Channel       `json:"channel"`
+	Status         model.Status        `json:"status"`
+	ReceivedAt     time.Time           `json:"received_at"`
+	SubjectID      string              `json:"subject_id,omitempty"`
+	Subject        string              `json:"subject"` // masked name, or why there is none
+	Requester      PersonView          `json:"requester"`
+	Agent          *AgentView          `json:"agent,omitempty"`
+	ResidencyState string              `json:"residency_state"`
+	Corrections    map[string]string   `json:"corrections,omitempty"` // masked values
+	LoggedBy       string              `json:"logged_by"`
+	AssignedTo     string              `json:"assigned_to,omitempty"`
+	InfoRequested  string              `json:"info_requested,omitempty"`
+	Deadlines      DeadlinesView       `json:"deadlines"`
+	Limit          *LimitView          `json:"know_limit,omitempty"`
+	Flags          []model.Flag        `json:"flags"`
+	Verification   *model.Verification `json:"verification,omitempty"`
+	Decision       *model.Decision     `json:"decision,omitempty"`
+	Extension      *model.Extension    `json:"extension,omitempty"`
+	Outcome        string              `json:"outcome,omitempty"`
+	DenialReason   string              `json:"denial_reason,omitempty"`
+	FailureReason  string              `json:"failure_reason,omitempty"`
+	RespondedAt    *time.Time          `json:"responded_at,omitempty"`
+	Notes          []model.Note        `json:"notes"`
+	History        []model.Event       `json:"history"`
+	Version        int64               `json:"version"`
+}
+
+// PersonView is a requester or agent, masked.
+type PersonView struct {
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// AgentView is an authorized agent, masked.
+type AgentView struct {
+	PersonView
+	Organization       string `json:"organization,omitempty"`
+	PermissionEvidence string `json:"permission_evidence"`
+}
+
+// DeadlinesView lists every due date of the request; zero times are absent.
+type DeadlinesView struct {
+	Acknowledgement time.Time          `json:"acknowledgement"`
+	Acknowledged    bool               `json:"acknowledged"`
+	LegalResponse   time.Time          `json:"legal_response"`
+	Legal45         time.Time          `json:"legal_45"`
+	Extended        bool               `json:"extended"`
+	Custodian       *time.Time         `json:"custodian,omitempty"`
+	OptOut          *time.Time         `json:"opt_out,omitempty"`
+	Expedited       *time.Time         `json:"child_expedited,omitempty"`
+	Response        time.Time          `json:"response"`
+	ResponseKind    model.DeadlineKind `json:"response_kind"`
+	Next            time.Time          `json:"next"`
+	NextKind        model.DeadlineKind `json:"next_kind"`
+}
+
+// LimitView is the two-requests-to-know per 12 months evaluation.
+type LimitView struct {
+	Over    bool     `json:"over"`
+	Earlier []string `json:"earlier"`
+	Reason  string   `json:"reason"`
+}
+
+// Show prints request id, as text or as JSON.
+func Show(ctx context.Context, store *db.Store, actor model.Actor, id string, asJSON bool, now time.Time, w io.Writer) error {
+	r, err := store.Request(ctx, actor, id)
+	if err != nil {
+		return fmt.Errorf("show %s: %w", model.CleanLine(id), err)
+	}
+	t, err := store.Tenant(ctx, actor, r.TenantID)
+	if err != nil {
+		return fmt.Errorf("show %s: tenant: %w", r.ID, err)
+	}
+	v := viewOf(r, t)
+	switch {
+	case r.SubjectID == "":
+		v.Subject = "not matched to a subject yet"
+	default:
+		if sub, err := store.Subject(ctx, actor, r.SubjectID); err != nil {
+			v.Subject = "cannot be read: " + model.CleanLine(err.Error())
+		} else {
+			v.Subject = model.CleanLine(model.Mask(model.KindName, model.CleanLine(sub.Name))) + " (account " + model.CleanLine(string(sub.Status)) + ")"
+		}
+	}
+	if model.CheckKnowLimit(r, nil).Applies {
+		res, err := store.KnowLimit(ctx, actor, r.ID)
+		if err != nil {
+			return fmt.Errorf("show %s: %w", r.ID, err)
+		}
+		lv := &LimitView{Over: res.Over, Earlier: []string{}, Reason: model.CleanLine(res.Reason())}
+		for _, e := range res.Earlier {
+			lv.Earlier = append(lv.Earlier, model.CleanLine(e.ID))
+		}
+		v.Limit = lv
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	writeRequestText(w, v, t.Location(), now)
+	return nil
+}
+
+func maskPerson(p model.Person) PersonView {
+	c := model.CleanLine
+	return PersonView{
+		Name:  c(model.Mask(model.KindName, c(p.Name))),
+		Email: c(model.Mask(model.KindEmail, c(p.Email))),
+		Phone: c(model.Mask(model.KindPhone, c(p.Phone))),
+	}
+}
+
+// correctionKind is how a corrected value is masked: like the field it replaces.
+func correctionKind(field string) model.FieldKind {
+	switch model.DataPoint(field) {
+	case model.PointName:
+		return model.KindName
+	case model.PointEmail:
+		return model.KindEmail
+	case model.PointPhone:
+		return model.KindPhone
+	case model.PointAddress:
+		return model.KindAddress
+	case model.PointBirthDate:
+		return model.KindDate
+	}
+	return model.KindText
+}
+
+func viewOf(r model.Request, t model.Tenant) RequestView {
+	c := model.CleanLine
+	loc := t.Location()
+	dl := model.ComputeDeadlinesIn(r, t, loc)
+	v := RequestView{
+		ID: c(r.ID), ExternalRef: c(r.ExternalRef), TenantID: c(r.TenantID), TenantName: c(t.Name), TimeZone: loc.String(),
+		Type: model.RequestType(c(string(r.Type))), Channel: model.Channel(c(string(r.Channel))), Status: model.Status(c(string(r.Status))),
+		ReceivedAt: r.ReceivedAt, SubjectID: c(r.SubjectID), Requester: maskPerson(r.Requester),
+		ResidencyState: c(r.ResidencyState), LoggedBy: c(r.LoggedBy), AssignedTo: c(r.AssignedTo),
+		InfoRequested: c(r.InfoRequested), Outcome: c(r.Outcome), DenialReason: c(r.DenialReason),
+		FailureReason: c(r.FailureReason), RespondedAt: r.RespondedAt, Version: r.Version,
+		Flags: []model.Flag{}, Notes: []model.Note{}, History: []model.Event{},
+	}
+	if r.Agent != nil {
+		v.Agent = &AgentView{PersonView: maskPerson(r.Agent.Person), Organization: c(r.Agent.Organization), PermissionEvidence: c(r.Agent.PermissionEvidence)}
+	}
+	if len(r.Corrections) > 0 {
+		v.Corrections = map[string]string{}
+		for f, val := range r.Corrections {
+			v.Corrections[c(f)] = c(model.Mask(correctionKind(f), c(val)))
+		}
+	}
+	v.Deadlines = DeadlinesView{
+		Acknowledgement: dl.Ack, Acknowledged: dl.AckDone, LegalResponse: dl.Legal, Legal45: dl.Legal45, Extended: dl.Extended,
+		Response: dl.Response, ResponseKind: dl.ResponseKind, Next: dl.Next, NextKind: dl.NextKind,
+	}
+	for _, p := range []struct {
+		at  time.Time
+		dst **time.Time
+	}{{dl.Custodian, &v.Deadlines.Custodian}, {dl.OptOut, &v.Deadlines.OptOut}, {dl.Expedited, &v.Deadlines.Expedited}} {
+		if !p.at.IsZero() {
+			at := p.at
+			*p.dst = &at
+		}
+	}
+	for _, f := range r.Flags {
+		v.Flags = append(v.Flags, model.Flag{Kind: model.FlagKind(c(string(f.Kind))), Reason: c(f.Reason)})
+	}
+	if x := r.Verification; x != nil {
+		vv := *x
+		vv.Method, vv.By, vv.Level = c(x.Method), c(x.By), model.VerificationLevel(c(string(x.Level)))
+		vv.DataPoints = make([]string, len(x.DataPoints))
+		for i, d := range x.DataPoints {
+			vv.DataPoints[i] = c(d)
+		}
+		v.Verification = &vv
+	}
+	if x := r.Decision; x != nil {
+		d := *x
+		d.Outcome, d.Approver, d.Method, d.Evidence = model.DecisionOutcome(c(string(x.Outcome))), c(x.Approver), c(x.Method), c(x.Evidence)
+		d.Reason, d.RecordedBy = c(x.Reason), c(x.RecordedBy)
+		v.Decision = &d
+	}
+	if x := r.Extension; x != nil {
+		e := *x
+		e.By, e.Reason = c(x.By), c(x.Reason)
+		v.Extension = &e
+	}
+	for _, n := range r.Notes {
+		v.Notes = append(v.Notes, model.Note{By: c(n.By), At: n.At, Text: c(n.Text)})
+	}
+	for _, e := range r.History {
+		v.History = append(v.History, model.Event{ID: c(e.ID), At: e.At, Actor: c(e.Actor), Role: model.Role(c(string(e.Role))),
+			Action: model.Action(c(string(e.Action))), From: model.Status(c(string(e.From))), To: model.Status(c(string(e.To))), Reason: c(e.Reason)})
+	}
+	return v
+}
+
+func day(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
+
+func stamp(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") }
+
+// daysLeft says how far a due date is, in the words the console uses.
+func daysLeft(now, due time.Time, loc *time.Location) string {
+	switch n := model.DaysLeft(now, due, loc); {
+	case n == 0:
+		return "due today"
+	case n == 1:
+		return "1 day left"
+	case n > 1:
+		return fmt.Sprintf("%d days left", n)
+	case n == -1:
+		return "overdue by 1 day"
+	default:
+		return fmt.Sprintf("overdue by %d days", -n)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func writeRequestText(w io.Writer, v RequestView, loc *time.Location, now time.Time) {
+	kv := func(k, val string) { fmt.Fprintf(w, "  %-18s %s\n", k, val) }
+	fmt.Fprintf(w, "%s  %s  %s\n", v.ID, v.Type.Label(), v.Status.Label())
+	kv("tenant", v.TenantID+"  "+v.TenantName)
+	kv("received", stamp(v.ReceivedAt, loc)+" via "+string(v.Channel))
+	if v.ExternalRef != "" {
+		kv("external ref", v.ExternalRef)
+	}
+	kv("subject", orDash(v.SubjectID)+"  "+v.Subject)
+	kv("requester", strings.Join(nonEmpty(v.Requester.Name, v.Requester.Email, v.Requester.Phone), "  "))
+	if v.Agent != nil {
+		kv("agent", strings.Join(nonEmpty(v.Agent.Name, v.Agent.Organization, v.Agent.Email, v.Agent.Phone), "  "))
+		kv("agent permission", v.Agent.PermissionEvidence)
+	}
+	kv("residency", orDash(v.ResidencyState))
+	kv("logged by", orDash(v.LoggedBy))
+	kv("assigned to", orDash(v.AssignedTo))
+	for _, f := range slices.Sorted(maps.Keys(v.Corrections)) {
+		kv("correct "+f, v.Corrections[f])
+	}
+	for _, x := range []struct{ k, v string }{{"info requested", v.InfoRequested}, {"outcome", v.Outcome}, {"denial reason", v.DenialReason}, {"failure", v.FailureReason}} {
+		if x.v != "" {
+			kv(x.k, x.v)
+		}
+	}
+	if v.RespondedAt != nil {
+		kv("responded", stamp(*v.RespondedAt, loc))
+	}
+
+	fmt.Fprintf(w, "\nDeadlines (%s)\n", v.TimeZone)
+	d := v.Deadlines
+	due := func(kind model.DeadlineKind, at time.Time, note string) {
+		line := fmt.Sprintf("  %-18s %s  %s", kind, day(at, loc), daysLeft(now, at, loc))
+		if note != "" {
+			line += "  " + note
+		}
+		if kind == d.NextKind {
+			line += "  ◀ next"
+		}
+		fmt.Fprintln(w, line)
+	}
+	ack := ""
+	if d.Acknowledged {
+		ack = "(met)"
+	}
+	due(model.DueAck, d.Acknowledgement, ack)
+	due(model.DueLegal, d.Legal45, "")
+	if d.Extended {
+		due(model.DueExtended, d.LegalResponse, "")
+	} else {
+		kv(string(model.DueExtended), "not extended")
+	}
+	if d.Custodian != nil {
+		due(model.DueCustodian, *d.Custodian, "")
+	} else {
+		kv(string(model.DueCustodian), "starts when the Customer approves")
+	}
+	if d.OptOut != nil {
+		due(model.DueOptOut, *d.OptOut, "")
+	}
+	if d.Expedited != nil {
+		due(model.DueExpedited, *d.Expedited, "")
+	}
+	if v.Limit != nil {
+		fmt.Fprintln(w, "\nTwo requests to know per 12 months")
+		state := "within the limit"
+		if v.Limit.Over {
+			state = "OVER the limit"
+		}
+		kv(state, v.Limit.Reason)
+	}
+
+	fmt.Fprintln(w, "\nFlags")
+	if len(v.Flags) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, f := range v.Flags {
+		kv(f.Kind.Short(), f.Reason)
+	}
+
+	fmt.Fprintln(w, "\nVerification")
+	if x := v.Verification; x == nil {
+		fmt.Fprintln(w, "  not recorded")
+	} else {
+		kv("level", orDash(string(x.Level)))
+		kv("method", orDash(x.Method))
+		kv("data points", orDash(strings.Join(x.DataPoints, ", ")))
+		kv("signed declaration", yesNo(x.SignedDecl))
+		if v.Agent != nil {
+			kv("agent verified", yesNo(x.AgentChecked))
+		}
+		kv("by", orDash(x.By)+" "+stamp(x.At, loc))
+	}
+
+	fmt.Fprintln(w, "\nCustomer decision")
+	if x := v.Decision; x == nil {
+		fmt.Fprintln(w, "  not recorded")
+	} else {
+		kv("outcome", string(x.Outcome))
+		kv("decided by", orDash(x.Approver)+" on "+day(x.DecidedAt, loc))
+		kv("evidence", orDash(x.Method)+": "+orDash(x.Evidence))
+		if x.Reason != "" {
+			kv("reason", x.Reason)
+		}
+		kv("recorded by", orDash(x.RecordedBy)+" "+stamp(x.RecordedAt, loc))
+	}
+	if x := v.Extension; x != nil {
+		fmt.Fprintln(w, "\nExtension")
+		kv("by", x.By+" "+stamp(x.At, loc))
+		kv("reason", x.Reason)
+	}
+	if len(v.Notes) > 0 {
+		fmt.Fprintln(w, "\nNotes")
+		for _, n := range v.Notes {
+			fmt.Fprintf(w, "  %s  %s: %s\n", stamp(n.At, loc), n.By, n.Text)
+		}
+	}
+	fmt.Fprintln(w, "\nHistory")
+	for _, e := range v.History {
+		line := fmt.Sprintf("  %s  %-8s %-14s %s", stamp(e.At, loc), e.Actor, e.Action.Label(), arrow(e.From, e.To))
+		if e.Reason != "" {
+			line += "  " + e.Reason
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func arrow(from, to model.Status) string {
+	if from == "" || from == to {
+		return "→ " + string(to)
+	}
+	return string(from) + " → " + string(to)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func nonEmpty(ss ...string) []string {
+	out := []string{}
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return []string{"—"}
+	}
+	return out
+}
