@@ -375,6 +375,56 @@ func TestActionsE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("a correction is verified with other data", func(t *testing.T) {
+		h := start(t, appAs(t, store, "sam"), 100, 30)
+		h.loaded()
+		h.press("n")
+		h.waitFor("log form", formOpen("Log a new request"))
+		h.choose("tenant", "bayshore-ca")
+		h.choose("type", string(model.TypeRectification))
+		h.choose("cfield", string(model.PointEmail))
+		h.fill("cvalue", "new.address@example")
+		screen := ansi.Strip(h.waitFor("bad value refused as typed", func(a *App) bool {
+			p, _ := formOf(a)
+			return p.form.problem(p.form.field("cvalue")) != ""
+		}))
+		if !strings.Contains(screen, "✗") {
+			t.Errorf("no message by the corrected value:\n%s", screen)
+		}
+		h.fill("cvalue", ".org")
+		h.fill("name", "Corry Rect")
+		h.fill("email", "corry.rect@example.org")
+		h.press("ctrl+s")
+		var id string
+		h.waitFor("logged", func(a *App) bool {
+			p, ok := a.stack[len(a.stack)-1].(*newRequestPane)
+			if ok && p.result != nil {
+				id = p.result.req.ID
+			}
+			return ok && p.result != nil
+		})
+		if got := stored(t, store, lee, id).Corrections; got["email"] != "new.address@example.org" {
+			t.Fatalf("stored corrections %v", got)
+		}
+		h.press("esc")
+		h.waitFor("closed", noForm)
+		h.openDetail(id)
+		h.press("V")
+		h.waitFor("start verification", formOpen("Start verification"))
+		h.press("enter")
+		h.detailStatus(id, model.StatusVerifying)
+		h.press("v")
+		h.waitFor("verify form", formOpen("Verify"))
+		h.fill("points", "email, phone")
+		screen = ansi.Strip(h.waitFor("corrected field refused", func(a *App) bool {
+			p, _ := formOf(a)
+			return strings.Contains(p.form.problem(p.form.field("points")), "is being corrected")
+		}))
+		if !strings.Contains(screen, "verify with other data") {
+			t.Errorf("the form does not say to verify with other data:\n%s", screen)
+		}
+	})
+
 	t.Run("esc cancels and changes nothing", func(t *testing.T) {
 		r := awaiting(t, store, "R-E2E-ESC", "oakridge-ca", 3)
 		h := start(t, appAs(t, store, "lee"), 100, 30)

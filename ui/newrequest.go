@@ -129,11 +129,24 @@ func newRequestFields(c *Context) []*formField {
 	if ts := c.Tenants(); len(ts) > 0 {
 		state.input.SetValue(ts[0].State)
 	}
+	isCorrection := func(f *form) bool { return f.value("type") == string(model.TypeRectification) }
+	var corrFields, corrLabels []string
+	for _, dp := range model.CorrectableFields() {
+		corrFields, corrLabels = append(corrFields, string(dp)), append(corrLabels, dp.Label())
+	}
+	corrValue := textField("cvalue", "  corrected value", "what it should say", func(f *form) string {
+		if _, _, err := model.ParseCorrection(f.value("cfield"), f.value("cvalue"), c.Clock.Now()); err != nil {
+			return err.Error()
+		}
+		return ""
+	})
 	someoneElse := func(f *form) bool { return f.value("subject") == "other" }
 	byAgent := func(f *form) bool { return f.value("by") == "agent" }
 	fields := []*formField{
 		tenant,
 		choiceField("type", "Type", types, typeLabels),
+		hidden(choiceField("cfield", "  field to correct", corrFields, corrLabels), isCorrection),
+		hidden(corrValue, isCorrection),
 		choiceField("channel", "Channel", channels, nil),
 		received,
 		state,
@@ -206,6 +219,11 @@ func (p *newRequestPane) draftOf() (model.Request, model.Person) {
 		ID: p.id, TenantID: t.ID, Type: model.RequestType(f.value("type")), Channel: model.Channel(f.value("channel")),
 		ReceivedAt: recv, ResidencyState: state,
 		Requester: model.Person{Name: f.value("name"), Email: email("email"), Phone: phone("phone")},
+	}
+	if r.Type == model.TypeRectification {
+		if field, value, err := model.ParseCorrection(f.value("cfield"), f.value("cvalue"), c.Clock.Now()); err == nil {
+			r.Corrections = map[string]string{string(field): value}
+		}
 	}
 	if f.value("by") == "agent" {
 		r.Agent = &model.Agent{Person: model.Person{Name: f.value("aname"), Email: email("aemail")},
