@@ -288,7 +288,7 @@ func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		r := msg.req
 		return p, tea.Batch(p.close(), changed(r),
-			p.ctx.Info(fmt.Sprintf("%s: %s — now %s", model.CleanLine(r.ID), p.title, r.Status.Label())))
+			p.ctx.Info(fmt.Sprintf("%s: saved — now %s", p.title, r.Status.Label())))
 	case tea.KeyPressMsg:
 		if p.ctx.Keys.Matches(msg, keymap.Refresh) && p.reload != nil && !p.form.saving {
 			return p, p.reload(p)
