@@ -504,7 +504,12 @@ func (s *Store) prepare(ctx context.Context, a model.Action, cur model.Request, 
 		}
 		return nil
 	}
+	if a != model.ActRemind && !sameReminders(nr.Reminders, cur.Reminders) {
+		return "", invalidf("only a reminder may change the reminders")
+	}
 	switch a {
+	case model.ActRemind:
+		return s.prepareRemind(ctx, cur, nr, handle, now)
 	case model.ActAcknowledge:
 		if nr.AcknowledgedAt == nil {
 			nr.AcknowledgedAt = &now

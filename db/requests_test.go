@@ -75,8 +75,10 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.s = f.newStore(conn)
 	tenants := []any{
-		model.Tenant{ID: "ta", Name: "Town A", State: "CA", TimeZone: "America/Los_Angeles", Government: true},
-		model.Tenant{ID: "tb", Name: "Borough B", State: "CA", TimeZone: "America/Los_Angeles"},
+		model.Tenant{ID: "ta", Name: "Town A", State: "CA", TimeZone: "America/Los_Angeles", Government: true,
+			Approvers: []model.Contact{{Name: "Pat Clerk", Title: "City Clerk", Email: "pat@town-a.example"}}},
+		model.Tenant{ID: "tb", Name: "Borough B", State: "CA", TimeZone: "America/Los_Angeles",
+			Approvers: []model.Contact{{Name: "Bea Counsel", Title: "Counsel", Email: "bea@borough-b.example"}}},
 	}
 	if _, err := conn.DB.Collection("tenants").InsertMany(f.ctx, tenants); err != nil {
 		t.Fatal(err)
@@ -129,6 +131,12 @@ func step(a model.Action) (reason string, edit func(*model.Request) error) {
 	case model.ActVerify:
 		edit = func(r *model.Request) error {
 			r.Verification = &model.Verification{Method: "data points", DataPoints: []string{"email", "date of birth"}, Level: model.LevelReasonable}
+			return nil
+		}
+	case model.ActRemind:
+		edit = func(r *model.Request) error {
+			to := map[string]string{"ta": "Pat Clerk", "tb": "Bea Counsel"}[r.TenantID]
+			r.Reminders = append(r.Reminders, model.Reminder{To: to})
 			return nil
 		}
 	case model.ActApprove, model.ActDeny:

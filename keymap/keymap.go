@@ -71,6 +71,23 @@ const (
 	Reveal           Action = "reveal"
 )
 
+// issue 3: the rest of the lifecycle's actions, the approvals pane and the
+// action forms.
+const (
+	StartVerification Action = "start_verification"
+	InfoReceived      Action = "info_received"
+	Remind            Action = "remind"
+	// GroupByTenant switches the approvals list between oldest-waiting
+	// first and grouped by tenant.
+	GroupByTenant Action = "group_by_tenant"
+	// FormSubmit saves a form from any field; enter on the last field does too.
+	FormSubmit Action = "form_submit"
+	// FormPrevOption and FormNextOption change a choice or a yes/no field,
+	// and move between the buttons of a confirmation.
+	FormPrevOption Action = "form_prev_option"
+	FormNextOption Action = "form_next_option"
+)
+
 // Group headings, in the order the full help shows them.
 const (
 	GroupGlobal     = "Global"
@@ -81,6 +98,9 @@ const (
 	// without renaming anything users see.
 	GroupDetail  = "Detail"
 	GroupRequest = "Request actions"
+	// issue 3
+	GroupApprovals = "Approvals"
+	GroupForm      = "Form"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -90,6 +110,9 @@ type Pane string
 const (
 	PaneQueue  Pane = "queue"
 	PaneDetail Pane = "detail"
+	// issue 3
+	PaneApprovals Pane = "approvals"
+	PaneForm      Pane = "form"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -151,6 +174,15 @@ func defaults() []Binding {
 		{Mark, []string{"space"}, "mark", GroupRequest},
 		{Retry, []string{"r"}, "retry fulfilment", GroupRequest},
 		{Reveal, []string{"R"}, "reveal personal data", GroupRequest},
+
+		// issue 3
+		{StartVerification, []string{"V"}, "start verification", GroupRequest},
+		{InfoReceived, []string{"I"}, "info received", GroupRequest},
+		{Remind, []string{"M"}, "remind Customer", GroupRequest},
+		{GroupByTenant, []string{"s"}, "group by tenant", GroupApprovals},
+		{FormSubmit, []string{"ctrl+s"}, "save the form", GroupForm},
+		{FormPrevOption, []string{"left"}, "previous choice / button", GroupForm},
+		{FormNextOption, []string{"right"}, "next choice / button", GroupForm},
 	}
 }
 
@@ -239,7 +271,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 
 // Panes returns every pane.
 func Panes() []Pane {
-	return []Pane{PaneQueue, PaneDetail}
+	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -267,9 +299,13 @@ func inPane(b Binding, p Pane) bool {
 		// Marking selects rows for a bulk action; the detail view shows a
 		// single request, so there is nothing to mark.
 		if b.Action == Mark {
-			return p == PaneQueue
+			return p == PaneApprovals
 		}
-		return p == PaneQueue || p == PaneDetail
+		return p == PaneQueue || p == PaneDetail || p == PaneApprovals
+	case GroupApprovals:
+		return p == PaneApprovals
+	case GroupForm:
+		return p == PaneForm
 	}
 	return false
 }

@@ -50,6 +50,13 @@ func TestDefaultBindings(t *testing.T) {
 		{Mark, []string{"space"}, GroupRequest},
 		{Retry, []string{"r"}, GroupRequest},
 		{Reveal, []string{"R"}, GroupRequest},
+		{StartVerification, []string{"V"}, GroupRequest},
+		{InfoReceived, []string{"I"}, GroupRequest},
+		{Remind, []string{"M"}, GroupRequest},
+		{GroupByTenant, []string{"s"}, GroupApprovals},
+		{FormSubmit, []string{"ctrl+s"}, GroupForm},
+		{FormPrevOption, []string{"left"}, GroupForm},
+		{FormNextOption, []string{"right"}, GroupForm},
 	}
 	all := Default().All()
 	if len(all) != len(tests) {
@@ -186,7 +193,7 @@ func TestHelp(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest}},
+		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm}},
 		{"short help keeps caller order and drops unknown", helpLabels(km.ShortHelp(Help, Quit, "nope", Up)), []string{"?", "q/ctrl+c", "↑/k"}},
 		{"full help columns", columnSizes(km.FullHelp(Approve, Quit, Up, Down)), []string{"1", "2", "1"}},
 		{"detail pane has no queue column", columnGroups(km, km.FullHelp(PaneActions(PaneDetail)...)), []string{GroupGlobal, GroupNavigation, GroupRequest}},
@@ -206,8 +213,10 @@ func TestPaneActions(t *testing.T) {
 		has     []Action
 		hasNone []Action
 	}{
-		{PaneQueue, []Action{Quit, Up, Filter, Approve, Mark}, nil},
+		{PaneQueue, []Action{Quit, Up, Filter, Approve}, []Action{Mark}},
 		{PaneDetail, []Action{Quit, Up, PageDown, Approve, Reveal}, []Action{Filter, SortNext, Mark}},
+		{PaneApprovals, []Action{Quit, Up, Approve, Deny, Mark, Remind, GroupByTenant}, []Action{Filter, SortNext, FormSubmit}},
+		{PaneForm, []Action{Back, Up, FormSubmit, FormNextOption}, []Action{Approve, Mark, Filter}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.pane), func(t *testing.T) {

@@ -81,6 +81,11 @@ const (
 	ActNote              Action = "note"
 	// ActLog is the creation of a request; it has no source state.
 	ActLog Action = "log"
+
+	// issue 3
+	// ActRemind records that the data-owning Customer's approver was chased
+	// for a decision; the request stays where it is.
+	ActRemind Action = "remind"
 )
 
 // Label is the verb shown to people.
@@ -122,6 +127,9 @@ func Transitions() []Transition {
 		{ActExtend, open, "", PermSignOff},
 		{ActAssign, open, "", PermTriage},
 		{ActNote, Statuses(), "", PermTriage},
+		// issue 3: chasing the Customer is triage work; only a request that
+		// waits on its decision has anyone to chase.
+		{ActRemind, []Status{StatusAwaitingApproval}, "", PermTriage},
 	}
 }
 

@@ -25,7 +25,7 @@ var (
 	triageRoles    = []Role{RoleSupport, RoleLead}
 	leadOnly       = []Role{RoleLead}
 	retryRoles     = []Role{RoleLead, RoleEngineer}
-	allActions     = []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActRefuseExcessive, ActApprove, ActDeny, ActStartFulfilment, ActComplete, ActFail, ActRetry, ActWithdraw, ActExtend, ActAssign, ActNote}
+	allActions     = []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActRefuseExcessive, ActApprove, ActDeny, ActStartFulfilment, ActComplete, ActFail, ActRetry, ActWithdraw, ActExtend, ActAssign, ActNote, ActRemind}
 	rolesUnderTest = []Role{RoleSupport, RoleLead, RoleEngineer, RoleAdmin, RoleSystem, Role(""), Role("superuser")}
 	expectedRules  = map[Action]expectedRule{
 		ActAcknowledge:       {openStatuses, "", triageRoles},
@@ -45,6 +45,7 @@ var (
 		ActExtend:            {openStatuses, "", leadOnly},
 		ActAssign:            {openStatuses, "", triageRoles},
 		ActNote:              {allStatuses, "", triageRoles},
+		ActRemind:            {[]Status{StatusAwaitingApproval}, "", triageRoles},
 	}
 )
 
@@ -351,7 +352,7 @@ func TestRoleBoundaries(t *testing.T) {
 			}
 		}
 		for _, r := range []Role{RoleAdmin, RoleEngineer} {
-			for _, a := range []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActWithdraw, ActAssign, ActNote} {
+			for _, a := range []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActWithdraw, ActAssign, ActNote, ActRemind} {
 				if _, err := Next(s, a, r); err == nil {
 					t.Errorf("%s could triage (%s) a %s request", r, a, s)
 				}

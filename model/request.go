@@ -192,7 +192,10 @@ type Request struct {
 	FailureReason  string        `bson:"failure_reason,omitempty" json:"failure_reason,omitempty"`
 	Flags          []Flag        `bson:"flags" json:"flags"`
 	Notes          []Note        `bson:"notes" json:"notes"`
-	History        []Event       `bson:"history" json:"history"`
+	// Reminders are the chasers sent to the Customer's approvers while the
+	// request waited on its decision (issue 3).
+	Reminders []Reminder `bson:"reminders,omitempty" json:"reminders,omitempty"`
+	History   []Event    `bson:"history" json:"history"`
 
 	// DueAt is the earliest applicable deadline, stored so the queue can be
 	// sorted by an index; it is recomputed on every change.
@@ -210,6 +213,43 @@ type Extension struct {
 	Reason string    `bson:"reason" json:"reason"`
 	// NoticeSent is when the requester was told of the extension and why.
 	NoticeSent time.Time `bson:"notice_sent" json:"notice_sent"`
+}
+
+// Reminder records who chased which of the Customer's approver contacts for
+// a decision, and when.
+type Reminder struct {
+	By string    `bson:"by" json:"by"`
+	At time.Time `bson:"at" json:"at"`
+	// To is the approver contact's name as listed on the tenant.
+	To string `bson:"to" json:"to"`
+}
+
+// AwaitingSince is when the request last entered awaiting_approval, from its
+// history; ok is false when it is not waiting on the Customer.
+func (r Request) AwaitingSince() (time.Time, bool) {
+	if r.Status != StatusAwaitingApproval {
+		return time.Time{}, false
+	}
+	for i := len(r.History) - 1; i >= 0; i-- {
+		if e := r.History[i]; e.To == StatusAwaitingApproval && e.From != StatusAwaitingApproval {
+			return e.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// LastReminder is the most recent reminder, if any was sent.
+func (r Request) LastReminder() (Reminder, bool) {
+	if len(r.Reminders) == 0 {
+		return Reminder{}, false
+	}
+	last := r.Reminders[0]
+	for _, x := range r.Reminders[1:] {
+		if !x.At.Before(last.At) {
+			last = x
+		}
+	}
+	return last, true
 }
 
 // HasFlag reports whether the request carries a flag of kind k.

@@ -98,6 +98,11 @@ func New(cfg Config) *App {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	if cfg.ReadOnly {
+		// issue 3: the session's read-only flag rides on the actor, so the
+		// controller refuses writes too, not only the keys.
+		cfg.Actor.ReadOnly = true
+	}
 	ctx := &Context{
 		Theme:    NewTheme(!cfg.Light, cfg.NoColor),
 		Keys:     cfg.Keys,
@@ -113,7 +118,7 @@ func New(cfg Config) *App {
 	}
 	return &App{
 		ctx:     ctx,
-		panes:   []Pane{newQueuePane(ctx)},
+		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx)},
 		palette: newCommandPalette(ctx.Theme),
 	}
 }
@@ -183,6 +188,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case openRequestMsg:
 		return a, a.push(msg.id)
+	case actionOpenMsg: // issue 3: request actions open their form here
+		return a, a.openAction(msg)
+	case closeViewMsg:
+		return a, a.closeView(msg.seq)
+	case bulkOpenMsg:
+		return a, a.pushView(func(seq int) Pane { return newBulkPane(a.ctx, seq, msg.reqs, msg.tenant) })
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	case tea.PasteMsg:
@@ -571,7 +582,7 @@ func (a *App) render() string {
 	switch {
 	case a.help:
 		title := "Keys · " + a.view().Title()
-		body = helpView(a.ctx.Theme, title, a.ctx.keyFor(keymap.Back)+" or "+a.ctx.keyFor(keymap.Help)+" closes this help", helpGroups(a.ctx.Keys, a.view().HelpGroups()), w, h)
+		body = helpView(a.ctx.Theme, title, a.ctx.keyFor(keymap.Back)+" or "+a.ctx.keyFor(keymap.Help)+" closes this help", helpGroups(a.ctx.Keys, a.view().HelpGroups(), keyPaneOf(a.view())), w, h)
 	default:
 		body = fitLines(a.view().View(), w, h)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// Backend is everything the console reads. It is declared here, in model
+// Backend is everything the console reads and writes. It is declared here, in model
 // types only, so the UI never sees the database driver and tests can run
 // against an in-memory fake; *db.Store satisfies it.
 type Backend interface {
@@ -22,4 +22,23 @@ type Backend interface {
 	// Subjects returns the subjects with the given ids; unknown ids are absent.
 	Subjects(ctx context.Context, actor model.Actor, ids []string) (map[string]model.Subject, error)
 	Subject(ctx context.Context, actor model.Actor, id string) (model.Subject, error)
+
+	// issue 3: the writes of the request actions, and what their forms read.
+
+	// Apply performs action a on request id as read at version; edit (may
+	// be nil) records the action's details on a copy. The controller checks
+	// scope, role, version, lifecycle and four eyes, and writes once.
+	Apply(ctx context.Context, actor model.Actor, id string, version int64, a model.Action, reason string, edit func(*model.Request) error) (model.Request, error)
+	// CreateRequest logs a new request under the client-chosen r.ID.
+	CreateRequest(ctx context.Context, actor model.Actor, r model.Request) (model.Request, error)
+	// Operators lists every operator (to assign requests to).
+	Operators(ctx context.Context, actor model.Actor) ([]model.Operator, error)
+	// Approvals lists the requests waiting on their Customer's decision,
+	// with history and reminders; tenantID "" is every tenant in scope.
+	Approvals(ctx context.Context, actor model.Actor, tenantID string) ([]model.Request, error)
+	// MatchSubjects returns the tenant's subjects a person may be.
+	MatchSubjects(ctx context.Context, actor model.Actor, tenantID string, p model.Person) ([]model.Subject, error)
+	// KnowLimit evaluates the two-requests-to-know per 12 months rule for a
+	// logged request, listing the earlier requests it counts.
+	KnowLimit(ctx context.Context, actor model.Actor, requestID string) (model.LimitResult, error)
 }

@@ -24,6 +24,9 @@ type requestMsg struct {
 	req        model.Request
 	subject    *model.Subject
 	subjectErr error
+	// limit is the two-per-12-months check with the earlier requests it
+	// counts, when the backend offers it and the rule applies.
+	limit *model.LimitResult
 	// tenant and loc are the request's tenant and its time zone, resolved in
 	// the Cmd: loading a zone reads the zoneinfo database, which neither
 	// Update nor every render should do.
@@ -41,6 +44,7 @@ type detailPane struct {
 	req        *model.Request
 	subject    *model.Subject
 	subjectErr error
+	limit      *model.LimitResult
 	tenant     model.Tenant
 	loc        *time.Location
 	err        string
@@ -82,10 +86,16 @@ func (p *detailPane) Init() tea.Cmd { return p.load() }
 
 func (p *detailPane) Capturing() bool { return false }
 
-func (p *detailPane) HelpGroups() []string { return []string{keymap.GroupDetail} }
+func (p *detailPane) HelpGroups() []string { return []string{keymap.GroupDetail, keymap.GroupRequest} }
+
+func (p *detailPane) keyPane() keymap.Pane { return keymap.PaneDetail }
 
 func (p *detailPane) KeyHelp() []key.Binding {
-	return p.ctx.Keys.ShortHelp(keymap.Back, keymap.Down, keymap.Up, keymap.PageDown)
+	out := p.ctx.Keys.ShortHelp(keymap.Back)
+	if p.req != nil {
+		out = append(out, actionHints(p.ctx, p.req.Status)...)
+	}
+	return append(out, p.ctx.Keys.ShortHelp(keymap.Down, keymap.Up, keymap.PageDown)...)
 }
 
 func (p *detailPane) load() tea.Cmd {
@@ -121,6 +131,12 @@ func (p *detailPane) load() tea.Cmd {
 			} else {
 				msg.subject = &s
 			}
+			// issue 3: the earlier requests behind a limit flag.
+			if model.CheckKnowLimit(r, nil).Applies {
+				if lim, err := backend.KnowLimit(ctx, actor, r.ID); err == nil {
+					msg.limit = &lim
+				}
+			}
 		}
 		return msg
 	}
@@ -146,11 +162,21 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			p.err = errText(msg.err)
 			return p, p.ctx.Error(fmt.Sprintf("%s: %s — %s goes back, %s retries", p.Title(), p.err, p.ctx.keyFor(keymap.Back), p.ctx.keyFor(keymap.Refresh)))
 		}
-		p.req, p.subject, p.subjectErr = &msg.req, msg.subject, msg.subjectErr
+		p.req, p.subject, p.subjectErr, p.limit = &msg.req, msg.subject, msg.subjectErr, msg.limit
 		p.tenant, p.loc = msg.tenant, msg.loc
 		p.render()
 	case tenantsReadyMsg:
 		return p, p.load()
+	case requestChangedMsg:
+		// issue 3: an action saved from here (or over here) shows at once.
+		if msg.req.ID == p.id && p.req != nil && msg.req.Version >= p.req.Version {
+			r := msg.req
+			if len(r.History) == 0 && len(p.req.History) > 0 {
+				return p, p.load() // a list row, not the whole request: read it
+			}
+			p.req = &r
+			p.render()
+		}
 	case themeMsg:
 		p.spin.Style = p.ctx.Theme.Spinner
 		p.render()
@@ -176,6 +202,11 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			p.vp.GotoTop()
 		case k.Matches(msg, keymap.Bottom):
 			p.vp.GotoBottom()
+		default:
+			if ka, ok := requestActionKey(k, msg); ok && p.req != nil {
+				r := *p.req
+				return p, openActionCmd(ka, p.id, &r)
+			}
 		}
 	}
 	return p, nil
@@ -383,6 +414,20 @@ func (p *detailPane) content() string {
 		d.line("   " + th.Dim.Render("none recorded — the Customer must approve before anything is done"))
 	}
 
+	// issue 3: the chasers sent while the Customer's decision was awaited.
+	if len(r.Reminders) > 0 || r.Status == model.StatusAwaitingApproval {
+		d.section(fmt.Sprintf("Reminders to the Customer (%d)", len(r.Reminders)))
+		if since, ok := r.AwaitingSince(); ok {
+			d.kv("waiting since", stamp(since, loc)+fmt.Sprintf(" (%d days)", int(now.Sub(since).Hours()/24)))
+		}
+		for _, m := range r.Reminders {
+			d.kv(stamp(m.At, loc), clean(m.By)+" → "+clean(m.To))
+		}
+		if len(r.Reminders) == 0 {
+			d.line("   " + th.Dim.Render("none sent"))
+		}
+	}
+
 	if x := r.Extension; x != nil {
 		d.section("Extension")
 		d.kv("by", orDash(clean(x.By))+" at "+stamp(x.At, loc))
@@ -396,6 +441,12 @@ func (p *detailPane) content() string {
 	}
 	if len(r.Flags) == 0 {
 		d.line("   " + th.Dim.Render("none"))
+	}
+	if l := p.limit; l != nil && l.Applies {
+		d.kv("limit", fmt.Sprintf("%d earlier request(s) to know since %s", len(l.Earlier), day(l.From, loc)))
+		for _, e := range l.Earlier {
+			d.kv("", fmt.Sprintf("%s  %s  %s", clean(e.ID), day(e.ReceivedAt, loc), clean(e.Status.Label())))
+		}
 	}
 
 	d.section(fmt.Sprintf("Notes (%d)", len(r.Notes)))

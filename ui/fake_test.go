@@ -198,3 +198,78 @@ func testConfig(b Backend) Config {
 		NoColor: true,
 	}
 }
+
+// The writes: enough of the controller's contract for unit tests (version
+// check, lifecycle table, edit); the e2e tests use the real store.
+func (f *fakeBackend) Apply(ctx context.Context, actor model.Actor, id string, version int64, a model.Action, reason string, edit func(*model.Request) error) (model.Request, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.reqs {
+		if r.ID != id {
+			continue
+		}
+		if r.Version != version {
+			return model.Request{}, fmt.Errorf("request %s was changed by %s (now %s, version %d); reload and try again", id, r.UpdatedBy, r.Status.Label(), r.Version)
+		}
+		next, err := model.Next(r.Status, a, actor.Operator.Role)
+		if err != nil {
+			return model.Request{}, err
+		}
+		if edit != nil {
+			if err := edit(&r); err != nil {
+				return model.Request{}, err
+			}
+		}
+		r.History = append(slices.Clone(r.History), model.Event{At: testNow(), Actor: actor.Handle(), Action: a, From: r.Status, To: next, Reason: reason})
+		r.Status, r.Version, r.UpdatedBy = next, r.Version+1, actor.Handle()
+		f.reqs[i] = r
+		return r, ctx.Err()
+	}
+	return model.Request{}, fmt.Errorf("request %s not found", id)
+}
+
+func (f *fakeBackend) CreateRequest(ctx context.Context, actor model.Actor, r model.Request) (model.Request, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r.Status, r.Version, r.LoggedBy = model.StatusReceived, 1, actor.Handle()
+	f.reqs = append(f.reqs, r)
+	return r, ctx.Err()
+}
+
+func (f *fakeBackend) Operators(ctx context.Context, _ model.Actor) ([]model.Operator, error) {
+	return []model.Operator{{Handle: "ana", Name: "Ana Lopez", Role: model.RoleLead}, {Handle: "ben", Name: "Ben Ode", Role: model.RoleSupport}}, ctx.Err()
+}
+
+func (f *fakeBackend) Approvals(ctx context.Context, _ model.Actor, tenantID string) ([]model.Request, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []model.Request
+	for _, r := range f.reqs {
+		if r.Status == model.StatusAwaitingApproval && (tenantID == "" || r.TenantID == tenantID) {
+			out = append(out, r)
+		}
+	}
+	return out, ctx.Err()
+}
+
+func (f *fakeBackend) MatchSubjects(ctx context.Context, _ model.Actor, tenantID string, p model.Person) ([]model.Subject, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []model.Subject
+	for _, s := range f.subjects {
+		if s.TenantID == tenantID && p.Email != "" && slices.Contains(s.Emails, p.Email) {
+			out = append(out, s)
+		}
+	}
+	return out, ctx.Err()
+}
+
+func (f *fakeBackend) KnowLimit(ctx context.Context, _ model.Actor, id string) (model.LimitResult, error) {
+	r, err := f.Request(ctx, model.Actor{}, id)
+	if err != nil {
+		return model.LimitResult{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return model.CheckKnowLimit(r, f.reqs), nil
+}

@@ -46,13 +46,13 @@ func probeFilter(m tea.Model, msg tea.Msg) tea.Msg {
 
 // harness drives an App in a real tea.Program through teatest.
 type harness struct {
-	t  *testing.T
+	t  testing.TB
 	tm *teatest.TestModel
 	w  int
 	h  int
 }
 
-func start(t *testing.T, a *App, w, h int) *harness {
+func start(t testing.TB, a *App, w, h int) *harness {
 	t.Helper()
 	tm := teatest.NewTestModel(t, a,
 		teatest.WithInitialTermSize(w, h),

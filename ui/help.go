@@ -19,11 +19,15 @@ type helpGroup struct {
 // helpGroups collects, from the keymap itself, the bindings of the global and
 // navigation groups plus the groups the pane acts on. Built from keymap.All so
 // the help can never disagree with what the keys do, user overrides included.
-func helpGroups(km keymap.KeyMap, paneGroups []string) []helpGroup {
+func helpGroups(km keymap.KeyMap, paneGroups []string, pane keymap.Pane) []helpGroup {
 	want := append([]string{keymap.GroupGlobal, keymap.GroupNavigation}, paneGroups...)
 	var out []helpGroup
 	for _, b := range km.All() {
 		if !slices.Contains(want, b.Group) || len(b.Keys) == 0 {
+			continue
+		}
+		// A group can hold actions some panes lack (marking is for lists).
+		if pane != "" && !slices.Contains(keymap.PaneActions(pane), b.Action) {
 			continue
 		}
 		i := slices.IndexFunc(out, func(g helpGroup) bool { return g.title == b.Group })
@@ -98,5 +102,100 @@ func helpView(th Theme, title, closeHint string, groups []helpGroup, w, h int) s
 		blocks = blocks[n:]
 	}
 	out = append(out, th.Dim.Render(" "+closeHint))
+	if len(out) > h {
+		// issue 3: more bindings than rows; flow them down columns instead.
+		out = flowHelp(th, title, closeHint, groups, w, h)
+	}
 	return fitLines(strings.Join(out, "\n"), w, h)
+}
+
+// flowHelp lays the groups out as one stream of lines flowing down columns
+// as tall as the screen allows, a group's title never left alone at the
+// bottom of a column. It is the layout for panes with many bindings.
+func flowHelp(th Theme, title, closeHint string, groups []helpGroup, w, h int) []string {
+	const gap = 2
+	rows := max(2, h-3)
+	// A cell is a group title (keys == "" and title set), an entry or a blank.
+	type cell struct {
+		title      string
+		keys, desc string
+		group      int
+	}
+	var cols [][]cell
+	var col []cell
+	push := func(c cell) {
+		if len(col) == rows {
+			cols, col = append(cols, col), nil
+		}
+		col = append(col, c)
+	}
+	for gi, g := range groups {
+		if gi > 0 && len(col) > 0 && len(col) < rows {
+			push(cell{group: -1})
+		}
+		if len(col) >= rows-1 {
+			cols, col = append(cols, col), nil
+		}
+		push(cell{title: g.title, group: gi})
+		for _, e := range g.entries {
+			push(cell{keys: e.keys, desc: e.desc, group: gi})
+		}
+	}
+	if len(col) > 0 {
+		cols = append(cols, col)
+	}
+	// Keys are padded to the widest of their group within one column, so a
+	// group continued in the next column does not carry a wide key along.
+	rendered := make([][]string, len(cols))
+	widths := make([]int, len(cols))
+	for ci, c := range cols {
+		kw := map[int]int{}
+		for _, x := range c {
+			if x.title == "" && x.keys != "" {
+				kw[x.group] = max(kw[x.group], textWidth(x.keys))
+			}
+		}
+		for _, x := range c {
+			var l string
+			var lw int
+			switch {
+			case x.title != "":
+				l, lw = th.HelpGroup.Render(x.title), textWidth(x.title)
+			case x.keys != "":
+				l = th.HelpKey.Render(padRight(x.keys, kw[x.group])) + "  " + x.desc
+				lw = kw[x.group] + 2 + textWidth(x.desc)
+			}
+			rendered[ci] = append(rendered[ci], l)
+			widths[ci] = max(widths[ci], lw)
+		}
+	}
+	out := []string{" " + th.Crumb.Render(title), ""}
+	for r := range rows {
+		var sb strings.Builder
+		sb.WriteString(" ")
+		for i := range cols {
+			if i > 0 {
+				sb.WriteString(strings.Repeat(" ", gap))
+			}
+			l := ""
+			if r < len(rendered[i]) {
+				l = rendered[i][r]
+			}
+			if i < len(cols)-1 {
+				l = padRight(l, widths[i])
+			}
+			sb.WriteString(l)
+		}
+		out = append(out, strings.TrimRight(sb.String(), " "))
+	}
+	return append(out, th.Dim.Render(" "+closeHint))
+}
+
+// keyPaneOf is the keymap pane a view's keys belong to, "" when it does
+// not say.
+func keyPaneOf(p Pane) keymap.Pane {
+	if kp, ok := p.(interface{ keyPane() keymap.Pane }); ok {
+		return kp.keyPane()
+	}
+	return ""
 }

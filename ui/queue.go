@@ -270,7 +270,7 @@ func (p *queuePane) Init() tea.Cmd { return p.spin.Tick }
 
 func (p *queuePane) Capturing() bool { return p.input.Focused() }
 
-func (p *queuePane) HelpGroups() []string { return []string{keymap.GroupQueue} }
+func (p *queuePane) HelpGroups() []string { return []string{keymap.GroupQueue, keymap.GroupRequest} }
 
 func (p *queuePane) KeyHelp() []key.Binding {
 	if p.input.Focused() {
@@ -278,7 +278,14 @@ func (p *queuePane) KeyHelp() []key.Binding {
 		back.SetHelp(back.Help().Key, "clear filter")
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")), back}
 	}
-	return p.ctx.Keys.ShortHelp(keymap.Open, keymap.Filter, keymap.SortNext, keymap.SortReverse)
+	out := p.ctx.Keys.ShortHelp(keymap.Open, keymap.Filter)
+	if st, ok := p.selectedStatus(); ok {
+		out = append(out, actionHints(p.ctx, st)...)
+	}
+	if !p.ctx.ReadOnly {
+		out = append(out, p.ctx.Keys.ShortHelp(keymap.NewRequest)...)
+	}
+	return append(out, p.ctx.Keys.ShortHelp(keymap.SortNext, keymap.SortReverse)...)
 }
 
 func (p *queuePane) SetSize(w, h int) {
@@ -302,6 +309,8 @@ func (p *queuePane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.err = "could not load tenants"
 	case queuePageMsg:
 		return p, p.page(msg)
+	case requestChangedMsg:
+		p.applyChange(msg.req)
 	case spinner.TickMsg:
 		if !p.loading {
 			return p, nil
@@ -352,6 +361,8 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case k.Matches(msg, keymap.SortReverse):
 		p.setSort(p.sort, !p.desc)
 		return p.ctx.Info(p.sortLabel())
+	case k.Matches(msg, keymap.NewRequest):
+		return openActionCmd(keymap.NewRequest, "", nil)
 	case k.Matches(msg, keymap.Back):
 		switch {
 		case p.query != "":
@@ -361,8 +372,58 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 			p.stopLoading()
 			return p.ctx.Info("load cancelled — " + p.ctx.keyFor(keymap.Refresh) + " loads again")
 		}
+	default:
+		// issue 3: a request action on the selected row; the shell reads the
+		// request and opens its form.
+		if ka, ok := requestActionKey(k, msg); ok {
+			if id, ok := p.selectedID(); ok {
+				return openActionCmd(ka, id, nil)
+			}
+		}
 	}
 	return nil
+}
+
+// applyChange puts a request just written by this console into the list
+// in place, keeping the selection: a closed request leaves the queue and
+// the cursor stays where it was.
+func (p *queuePane) applyChange(r model.Request) {
+	if !p.loaded || (p.ctx.Scope != "" && r.TenantID != p.ctx.Scope) {
+		return
+	}
+	id, _ := p.selectedID()
+	i := slices.IndexFunc(p.rows, func(x row) bool { return x.key == r.ID })
+	switch {
+	case !r.Status.Open() && i >= 0:
+		p.rows = slices.Delete(p.rows, i, i+1)
+	case r.Status.Open():
+		t, _ := p.ctx.Tenant(r.TenantID)
+		nr := newRow(r, t, t.Location(), nil, p.ctx.Clock.Now())
+		if i >= 0 {
+			p.rows[i] = nr
+		} else {
+			p.rows = append(p.rows, nr)
+		}
+	default:
+		return
+	}
+	p.order = nil
+	p.sortRows()
+	p.refilter()
+	p.reselect(id)
+	p.recount(p.ctx.Clock.Now())
+}
+
+// selectedStatus is the status of the selected row.
+func (p *queuePane) selectedStatus() (model.Status, bool) {
+	if p.cursor < 0 || p.cursor >= len(p.vis) {
+		return "", false
+	}
+	i := p.rows[p.vis[p.cursor]].statusIdx
+	if i < 0 || i >= len(model.Statuses()) {
+		return "", false
+	}
+	return model.Statuses()[i], true
 }
 
 // filterKey handles keys while the filter input has focus: arrows still
@@ -845,3 +906,5 @@ func (p *queuePane) footer() string {
 	}
 	return spread(" "+left, th.Dim.Render("sort: "+p.sort.String()+" "+arrow+" "), p.width)
 }
+
+func (p *queuePane) keyPane() keymap.Pane { return keymap.PaneQueue }

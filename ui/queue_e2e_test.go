@@ -25,7 +25,7 @@ func e2eNow() time.Time { return time.Date(2026, time.November, 2, 17, 0, 0, 0, 
 
 // seededStore is a real embedded database with the demo dataset, and the
 // privacy lead the console runs as.
-func seededStore(t *testing.T) (*db.Store, model.Actor) {
+func seededStore(t testing.TB) (*db.Store, model.Actor) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -1,0 +1,882 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// Actions on one request. A key in the queue, the detail or the approvals
+// pane becomes an actionOpenMsg; the shell reads the request (so the form
+// shows and saves against the version as it is now), checks the lifecycle
+// table for a helpful early refusal, and pushes a formPane. Saving is one
+// Backend.Apply — the controller decides; the form only reports.
+
+// actionOpenMsg asks the shell to open the form for action on request id.
+// have, when set, is the request as the caller already read it.
+type actionOpenMsg struct {
+	action keymap.Action
+	id     string
+	have   *model.Request
+	// loaded is set once the request (and what the form needs) is read.
+	loaded bool
+	req    model.Request
+	ops    []model.Operator
+	limit  *model.LimitResult
+	err    error
+}
+
+// closeViewMsg pops the stacked view numbered seq, if it is still on top.
+type closeViewMsg struct{ seq int }
+
+// requestChangedMsg tells every pane that a request was written, so lists
+// refresh that row in place and a detail of it shows the new version.
+type requestChangedMsg struct{ req model.Request }
+
+// formSavedMsg answers a form's save.
+type formSavedMsg struct {
+	seq int
+	req model.Request
+	err error
+}
+
+// actionSpec is one action's form and how its values become an Apply.
+type actionSpec struct {
+	act model.Action
+	// verb names the action in titles and messages ("approve").
+	verb string
+	// build returns the form's fields; intro and preview are set by open.
+	fields func(c *Context, r model.Request, t model.Tenant, ops []model.Operator) []*formField
+	// intro says what the action records.
+	intro func(c *Context, r model.Request, t model.Tenant) []string
+	// preview shows what depends on the values (a new due date, evidence).
+	preview func(c *Context, r model.Request, t model.Tenant, lim *model.LimitResult) func(*form) []string
+	// confirm, when set, is asked before saving with the safe choice focused.
+	confirm func(c *Context, r model.Request, t model.Tenant) func(*form) []string
+	// apply turns the values into Apply's reason and edit. The edit closes
+	// over copies only: it runs in the save's goroutine.
+	apply func(f *form, r model.Request, t model.Tenant, now time.Time) (string, func(*model.Request) error)
+	// needs says what must be read besides the request.
+	needsOperators, needsLimit bool
+}
+
+// actionKeys maps each request key to its lifecycle action. Every row of
+// model.Transitions() is reachable from one of these except the fulfilment
+// steps, which belong to the fulfilment issue (see TestEveryTransitionHasAKey).
+func actionKeys() map[keymap.Action]model.Action {
+	return map[keymap.Action]model.Action{
+		keymap.Acknowledge:       model.ActAcknowledge,
+		keymap.StartVerification: model.ActStartVerification,
+		keymap.RequestInfo:       model.ActRequestInfo,
+		keymap.InfoReceived:      model.ActInfoReceived,
+		keymap.Verify:            model.ActVerify,
+		keymap.DenyUnverifiable:  model.ActDenyUnverifiable,
+		keymap.Refuse:            model.ActRefuseExcessive,
+		keymap.Approve:           model.ActApprove,
+		keymap.Deny:              model.ActDeny,
+		keymap.Withdraw:          model.ActWithdraw,
+		keymap.Extend:            model.ActExtend,
+		keymap.Assign:            model.ActAssign,
+		keymap.Note:              model.ActNote,
+		keymap.Retry:             model.ActRetry,
+		keymap.Remind:            model.ActRemind,
+	}
+}
+
+// requestActionKey returns the keymap action msg triggers among the
+// request actions, if any.
+func requestActionKey(k keymap.KeyMap, msg tea.KeyPressMsg) (keymap.Action, bool) {
+	for ka := range actionKeys() {
+		if k.Matches(msg, ka) {
+			return ka, true
+		}
+	}
+	return "", false
+}
+
+// openActionCmd is what a pane returns for a request action key.
+func openActionCmd(ka keymap.Action, id string, have *model.Request) tea.Cmd {
+	return func() tea.Msg { return actionOpenMsg{action: ka, id: id, have: have} }
+}
+
+// actionHints are the request actions the actor may take on a request in
+// status st, as short help: only a hint — the controller decides.
+func actionHints(c *Context, st model.Status) []key.Binding {
+	allowed := model.Allowed(st, c.Actor.Operator.Role)
+	var out []key.Binding
+	for _, ka := range []keymap.Action{keymap.Acknowledge, keymap.StartVerification, keymap.Verify, keymap.RequestInfo,
+		keymap.InfoReceived, keymap.Approve, keymap.Deny, keymap.Remind, keymap.Assign, keymap.Note, keymap.Extend,
+		keymap.Refuse, keymap.DenyUnverifiable, keymap.Withdraw, keymap.Retry} {
+		a := actionKeys()[ka]
+		if tr, _ := model.TransitionFor(a); slices.Contains(allowed, a) && c.Actor.Can(tr.Perm) {
+			if a == model.ActAcknowledge && st != model.StatusReceived {
+				continue // allowed later too, but only news while received
+			}
+			out = append(out, c.Keys.Binding(ka))
+		}
+	}
+	return out
+}
+
+// openAction runs in the shell: first it reads what the form needs, then
+// it checks what the model already knows and pushes the form.
+func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
+	c := a.ctx
+	if msg.action == keymap.NewRequest {
+		if !c.Actor.Can(model.PermTriage) {
+			return a.setStatus(c.Actor.Refusal(model.PermTriage, "log a request"), true)
+		}
+		return a.pushView(func(seq int) Pane { return newNewRequestPane(c, seq) })
+	}
+	act, ok := actionKeys()[msg.action]
+	if !ok {
+		return nil
+	}
+	spec := specFor(act)
+	if tr, _ := model.TransitionFor(act); !c.Actor.Can(tr.Perm) {
+		return a.setStatus(c.Actor.Refusal(tr.Perm, act.Label()), true)
+	}
+	if !msg.loaded {
+		backend, actor, timeout := c.Backend, c.Actor, c.Timeout
+		return tea.Batch(a.setStatus("opening "+spec.verb+" for "+model.CleanLine(msg.id)+"…", false), func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			out := msg
+			out.loaded = true
+			if msg.have != nil {
+				out.req = *msg.have
+			} else if out.req, out.err = backend.Request(ctx, actor, msg.id); out.err != nil {
+				return out
+			}
+			if spec.needsOperators {
+				if out.ops, out.err = backend.Operators(ctx, actor); out.err != nil {
+					return out
+				}
+			}
+			if spec.needsLimit && out.req.SubjectID != "" {
+				if lim, err := backend.KnowLimit(ctx, actor, out.req.ID); err == nil {
+					out.limit = &lim
+				}
+			}
+			return out
+		})
+	}
+	if msg.err != nil {
+		return a.setStatus(fmt.Sprintf("%s %s: %s", spec.verb, model.CleanLine(msg.id), errText(msg.err)), true)
+	}
+	r := msg.req
+	if _, err := model.Next(r.Status, act, c.Actor.Operator.Role); err != nil {
+		return a.setStatus(fmt.Sprintf("%s: %s", model.CleanLine(r.ID), model.CleanLine(err.Error())), true)
+	}
+	t, _ := c.Tenant(r.TenantID)
+	if act == model.ActExtend {
+		d := model.ComputeDeadlines(r, t)
+		switch {
+		case d.Extended:
+			return a.setStatus(model.CleanLine(r.ID)+": the response deadline has already been extended once; only one extension is allowed", true)
+		case !d.CanExtend(c.Clock.Now()):
+			return a.setStatus(fmt.Sprintf("%s: an extension must be made within the first 45 days, which ended %s", model.CleanLine(r.ID), day(d.Legal45, t.Location())), true)
+		}
+	}
+	return a.pushView(func(seq int) Pane { return newActionPane(c, seq, spec, r, t, msg.ops, msg.limit) })
+}
+
+// pushView stacks a view built with the next sequence number.
+func (a *App) pushView(build func(seq int) Pane) tea.Cmd {
+	a.seq++
+	p := build(a.seq)
+	w, h := a.bodySize()
+	p.SetSize(w, h)
+	a.stack = append(a.stack, p)
+	return tea.Batch(p.Init(), a.setStatus("", false))
+}
+
+// closeView pops view seq if it is on top (a late close is ignored).
+func (a *App) closeView(seq int) tea.Cmd {
+	if n := len(a.stack); n > 0 {
+		if s, ok := a.stack[n-1].(interface{ viewSeq() int }); ok && s.viewSeq() == seq {
+			a.pop()
+		}
+	}
+	return nil
+}
+
+// formPane hosts a form as a stacked view: the title, the form, and the
+// save's outcome.
+type formPane struct {
+	ctx    *Context
+	seq    int
+	title  string
+	form   *form
+	width  int
+	height int
+	// save builds the save's Cmd from the values as they are now.
+	save func(p *formPane) tea.Cmd
+	// reload (ctrl+r) re-reads what the form acts on, keeping the input.
+	reload func(p *formPane) tea.Cmd
+	// body, when set, replaces the form's lines (a result to read).
+	body     func(p *formPane) []string
+	helpKeys func(p *formPane) []key.Binding
+	cursor   *tea.Cursor
+}
+
+func (p *formPane) viewSeq() int { return p.seq }
+
+func (p *formPane) Title() string { return p.title }
+
+func (p *formPane) Init() tea.Cmd { return nil }
+
+// Capturing is always true: a form types every printable key, and esc is
+// its own (cancel) rather than the shell's.
+func (p *formPane) Capturing() bool { return true }
+
+func (p *formPane) HelpGroups() []string { return []string{keymap.GroupForm} }
+
+func (p *formPane) KeyHelp() []key.Binding {
+	if p.helpKeys != nil {
+		return p.helpKeys(p)
+	}
+	return p.form.help()
+}
+
+func (p *formPane) SetSize(w, h int) { p.width, p.height = w, h }
+
+func (p *formPane) Cursor() *tea.Cursor { return p.cursor }
+
+func (p *formPane) close() tea.Cmd {
+	seq := p.seq
+	return func() tea.Msg { return closeViewMsg{seq: seq} }
+}
+
+func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case themeMsg:
+		p.form.th = p.ctx.Theme
+		p.form.spin.Style = p.ctx.Theme.Spinner
+		for _, fd := range p.form.fields {
+			fd.input.SetStyles(inputStyles(p.ctx.Theme))
+		}
+	case spinner.TickMsg:
+		if !p.form.saving {
+			return p, nil
+		}
+		var cmd tea.Cmd
+		p.form.spin, cmd = p.form.spin.Update(msg)
+		return p, cmd
+	case formSavedMsg:
+		if msg.seq != p.seq {
+			return p, nil
+		}
+		p.form.saving = false
+		if msg.err != nil {
+			p.form.err = errText(msg.err)
+			// The controller's lost-race message names the winner ("was
+			// changed by sam at …"); ui sees errors only as text.
+			if p.reload != nil && strings.Contains(p.form.err, "changed by") {
+				p.form.err += " — " + p.ctx.keyFor(keymap.Refresh) + " re-reads it and keeps what you typed"
+			}
+			return p, nil
+		}
+		r := msg.req
+		return p, tea.Batch(p.close(), changed(r),
+			p.ctx.Info(fmt.Sprintf("%s: saved — now %s", p.title, r.Status.Label())))
+	case tea.KeyPressMsg:
+		if p.ctx.Keys.Matches(msg, keymap.Refresh) && p.reload != nil && !p.form.saving {
+			return p, p.reload(p)
+		}
+		res, cmd := p.form.update(msg)
+		switch res {
+		case formCancel:
+			return p, tea.Batch(p.close(), p.ctx.Info(p.title+": cancelled, nothing changed"))
+		case formSubmit:
+			p.form.saving, p.form.err = true, ""
+			return p, tea.Batch(p.save(p), p.form.spin.Tick)
+		}
+		return p, cmd
+	case tea.PasteMsg:
+		_, cmd := p.form.update(msg)
+		return p, cmd
+	}
+	return p, nil
+}
+
+func changed(r model.Request) tea.Cmd {
+	return func() tea.Msg { return requestChangedMsg{req: r} }
+}
+
+func (p *formPane) View() string {
+	th := p.ctx.Theme
+	title := th.Crumb.Render(truncate(" "+p.title, p.width))
+	h := max(1, p.height-2)
+	var lines []string
+	cy, cx := -1, -1
+	if p.body != nil {
+		lines = p.body(p)
+	} else {
+		lines, cy, cx = p.form.lines(p.width, h)
+	}
+	p.cursor = nil
+	if cy >= 0 && cy < h {
+		c := tea.NewCursor(min(cx, p.width-1), cy+1) // below the title line
+		p.cursor = c
+	}
+	return title + "\n" + fitLines(strings.Join(lines, "\n"), p.width, h) + "\n"
+}
+
+// newActionPane builds the form of spec for request r.
+func newActionPane(c *Context, seq int, spec actionSpec, r model.Request, t model.Tenant, ops []model.Operator, lim *model.LimitResult) Pane {
+	var fields []*formField
+	if spec.fields != nil {
+		fields = spec.fields(c, r, t, ops)
+	}
+	f := newForm(c, fields)
+	f.intro = []string{}
+	if spec.intro != nil {
+		f.intro = spec.intro(c, r, t)
+	}
+	if spec.preview != nil {
+		f.preview = spec.preview(c, r, t, lim)
+	}
+	if spec.confirm != nil {
+		f.confirm = spec.confirm(c, r, t)
+		f.confirmLabel = capitalize(spec.verb)
+	}
+	target := r
+	p := &formPane{ctx: c, seq: seq, form: f,
+		title: fmt.Sprintf("%s %s", capitalize(spec.verb), model.CleanLine(r.ID))}
+	p.save = func(p *formPane) tea.Cmd {
+		reason, edit := spec.apply(p.form, target, t, c.Clock.Now())
+		backend, actor, timeout := c.Backend, c.Actor, c.Timeout
+		id, version, seq := target.ID, target.Version, p.seq
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			got, err := backend.Apply(ctx, actor, id, version, spec.act, reason, edit)
+			return formSavedMsg{seq: seq, req: got, err: err}
+		}
+	}
+	p.reload = func(p *formPane) tea.Cmd {
+		backend, actor, timeout, id := c.Backend, c.Actor, c.Timeout, target.ID
+		seq := p.seq
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			got, err := backend.Request(ctx, actor, id)
+			return formReloadedMsg{seq: seq, req: got, err: err}
+		}
+	}
+	return &formPaneReloading{formPane: p, target: &target, spec: spec}
+}
+
+// formReloadedMsg answers a form's ctrl+r.
+type formReloadedMsg struct {
+	seq int
+	req model.Request
+	err error
+}
+
+// formPaneReloading is an action form that can re-read its request after a
+// lost race: the input stays, the version moves to the one just read, and
+// the form says what the request is now.
+type formPaneReloading struct {
+	*formPane
+	target *model.Request
+	spec   actionSpec
+}
+
+func (p *formPaneReloading) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if m, ok := msg.(formReloadedMsg); ok {
+		if m.seq != p.seq {
+			return p, nil
+		}
+		if m.err != nil {
+			p.form.err = errText(m.err)
+			return p, nil
+		}
+		*p.target = m.req
+		p.form.err = ""
+		note := fmt.Sprintf("re-read: now %s, version %d, last changed by %s — your input is kept",
+			m.req.Status.Label(), m.req.Version, model.CleanLine(m.req.UpdatedBy))
+		if _, err := model.Next(m.req.Status, p.spec.act, p.ctx.Actor.Operator.Role); err != nil {
+			note += "; " + model.CleanLine(err.Error())
+		}
+		p.form.intro = append(slices.Clone(p.form.intro), note)
+		return p, changed(m.req)
+	}
+	_, cmd := p.formPane.Update(msg)
+	return p, cmd
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// approverChoice is the Customer contact who decided or is reminded.
+func approverChoice(key, label string, t model.Tenant, other bool) *formField {
+	var opts, labels []string
+	for _, ct := range t.Approvers {
+		opts = append(opts, ct.Name)
+		l := model.CleanLine(ct.Name)
+		if ct.Title != "" {
+			l += " (" + model.CleanLine(ct.Title) + ")"
+		}
+		labels = append(labels, l)
+	}
+	if other || len(opts) == 0 {
+		opts = append(opts, otherApprover)
+		labels = append(labels, "someone else…")
+	}
+	return choiceField(key, label, opts, labels)
+}
+
+const otherApprover = "\x00other"
+
+// approverName is the chosen contact, or the name typed for someone else.
+func approverName(f *form) string {
+	if v := f.value("approver"); v != otherApprover {
+		return v
+	}
+	return f.value("approver_other")
+}
+
+func decisionFields(c *Context, r model.Request, t model.Tenant, deny bool) []*formField {
+	today := c.Clock.Now().In(t.Location()).Format(time.DateOnly)
+	other := textField("approver_other", "  their name", "who at the Customer decided", func(f *form) string {
+		if f.value("approver") == otherApprover && f.value("approver_other") == "" {
+			return "name who at the Customer decided"
+		}
+		return ""
+	})
+	other.show = func(f *form) bool { return f.value("approver") == otherApprover }
+	evidence := textField("evidence", "Evidence ref", "message id, ticket number, letter file ref", func(f *form) string {
+		if _, err := model.ParseEvidence(f.value("method"), f.value("evidence")); err != nil {
+			return err.Error()
+		}
+		return ""
+	})
+	decided := textField("decided", "Decided on", "YYYY-MM-DD, today or yesterday", func(f *form) string {
+		if _, err := model.ParseDate(f.value("decided"), t.Location(), c.Clock.Now()); err != nil {
+			return err.Error()
+		}
+		return ""
+	})
+	var methods []string
+	for _, m := range model.EvidenceMethods() {
+		methods = append(methods, string(m))
+	}
+	decided.input.SetValue(today)
+	fields := []*formField{
+		approverChoice("approver", "Decided by", t, true),
+		other,
+		choiceField("method", "How", methods, nil),
+		evidence,
+		decided,
+	}
+	if deny {
+		fields = append(fields, textField("reason", "Customer's reason", "why the Customer denied it",
+			required("reason", "the Customer's reason")))
+	}
+	return fields
+}
+
+func decisionApply(outcome model.DecisionOutcome) func(f *form, r model.Request, t model.Tenant, now time.Time) (string, func(*model.Request) error) {
+	return func(f *form, r model.Request, t model.Tenant, now time.Time) (string, func(*model.Request) error) {
+		d := model.Decision{Outcome: outcome, Approver: approverName(f)}
+		ev, _ := model.ParseEvidence(f.value("method"), f.value("evidence"))
+		d.SetEvidence(ev)
+		d.DecidedAt, _ = model.ParseDate(f.value("decided"), t.Location(), now)
+		reason := f.value("reason")
+		if outcome == model.DecisionDenied {
+			d.Reason = reason
+		}
+		return reason, func(x *model.Request) error { dc := d; x.Decision = &dc; return nil }
+	}
+}
+
+func decisionConfirm(outcome model.DecisionOutcome) func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
+	return func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
+		return func(f *form) []string {
+			out := []string{
+				fmt.Sprintf("Record %s's %s of %s (%s, %s)?", model.CleanLine(t.Name), outcomeNoun(outcome), model.CleanLine(r.ID), r.Type.Label(), model.CleanLine(r.SubjectLabel)),
+				"",
+			}
+			return append(out, decisionSummary(c, f, outcome)...)
+		}
+	}
+}
+
+func outcomeNoun(o model.DecisionOutcome) string {
+	if o == model.DecisionDenied {
+		return "denial"
+	}
+	return "approval"
+}
+
+// decisionSummary is exactly what a decision form will record.
+func decisionSummary(c *Context, f *form, outcome model.DecisionOutcome) []string {
+	kv := func(k, v string) string { return "   " + padRight(k, 14) + " " + model.CleanLine(v) }
+	out := []string{
+		kv("outcome", string(outcome)),
+		kv("decided by", approverName(f)),
+		kv("how", f.value("method")),
+		kv("evidence", f.value("evidence")),
+		kv("decided on", f.value("decided")),
+	}
+	if outcome == model.DecisionDenied {
+		out = append(out, kv("reason", f.value("reason")))
+	}
+	return append(out, kv("recorded by", c.Actor.Handle()))
+}
+
+func reasonField(label, placeholder, what string) *formField {
+	return textField("reason", label, placeholder, required("reason", what))
+}
+
+func reasonOnly(f *form, _ model.Request, _ model.Tenant, _ time.Time) (string, func(*model.Request) error) {
+	return f.value("reason"), nil
+}
+
+func noValues(*form, model.Request, model.Tenant, time.Time) (string, func(*model.Request) error) {
+	return "", nil
+}
+
+// splitPoints reads "email, phone, date of birth" into data points, or
+// says which one it does not know.
+func splitPoints(s string) ([]string, error) {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		dp, err := model.ParseDataPoint(p)
+		if err != nil {
+			return out, err
+		}
+		if !slices.Contains(out, string(dp)) {
+			out = append(out, string(dp))
+		}
+	}
+	return out, nil
+}
+
+// specFor is the form of every request action.
+func specFor(a model.Action) actionSpec {
+	switch a {
+	case model.ActAcknowledge:
+		return actionSpec{act: a, verb: "acknowledge", apply: noValues,
+			intro: func(c *Context, r model.Request, t model.Tenant) []string {
+				return []string{"Record that receipt of " + model.CleanLine(r.ID) + " was confirmed to the requester today (§7021(a): within 10 business days).",
+					"enter saves · esc cancels"}
+			}}
+	case model.ActStartVerification:
+		return actionSpec{act: a, verb: "start verification", apply: noValues,
+			intro: func(c *Context, r model.Request, t model.Tenant) []string {
+				return []string{"Start verifying the requester's identity for " + model.CleanLine(r.ID) + ".", "enter saves · esc cancels"}
+			}}
+	case model.ActInfoReceived:
+		return actionSpec{act: a, verb: "info received", apply: noValues,
+			intro: func(c *Context, r model.Request, t model.Tenant) []string {
+				return []string{"The requester answered: " + orDash(model.CleanLine(r.InfoRequested)), "Verification resumes. enter saves · esc cancels"}
+			}}
+	case model.ActRequestInfo:
+		return actionSpec{act: a, verb: "ask for information", apply: reasonOnly,
+			fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+				return []*formField{reasonField("What was asked", "e.g. a copy of a utility bill showing the address", "what the requester was asked for")}
+			}}
+	case model.ActNote:
+		return actionSpec{act: a, verb: "add note", apply: reasonOnly,
+			fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+				return []*formField{reasonField("Note", "what happened, for the next person", "the note's text")}
+			}}
+	case model.ActVerify:
+		return verifySpec()
+	case model.ActDenyUnverifiable:
+		return actionSpec{act: a, verb: "deny as unverifiable", apply: reasonOnly,
+			fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+				return []*formField{reasonField("Why", "what could not be verified", "why identity could not be verified")}
+			},
+			confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
+				return func(f *form) []string {
+					return []string{"Deny " + model.CleanLine(r.ID) + " because the requester's identity could not be verified?", "", "   reason  " + model.CleanLine(f.value("reason"))}
+				}
+			}}
+	case model.ActRefuseExcessive:
+		return refuseSpec()
+	case model.ActApprove:
+		return actionSpec{act: a, verb: "approve", apply: decisionApply(model.DecisionApproved), confirm: decisionConfirm(model.DecisionApproved),
+			fields: func(c *Context, r model.Request, t model.Tenant, _ []model.Operator) []*formField {
+				return decisionFields(c, r, t, false)
+			},
+			intro: decisionIntro}
+	case model.ActDeny:
+		return actionSpec{act: a, verb: "deny", apply: decisionApply(model.DecisionDenied), confirm: decisionConfirm(model.DecisionDenied),
+			fields: func(c *Context, r model.Request, t model.Tenant, _ []model.Operator) []*formField {
+				return decisionFields(c, r, t, true)
+			},
+			intro: decisionIntro}
+	case model.ActWithdraw:
+		return actionSpec{act: a, verb: "withdraw", apply: reasonOnly,
+			fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+				return []*formField{reasonField("How withdrawn", "e.g. requester's email of 2026-11-02", "how the requester withdrew")}
+			},
+			confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
+				return func(f *form) []string {
+					return []string{"Close " + model.CleanLine(r.ID) + " as withdrawn by the requester?", "", "   how  " + model.CleanLine(f.value("reason"))}
+				}
+			}}
+	case model.ActExtend:
+		return extendSpec()
+	case model.ActAssign:
+		return assignSpec()
+	case model.ActRetry:
+		return actionSpec{act: a, verb: "retry fulfilment", apply: noValues,
+			intro: func(c *Context, r model.Request, t model.Tenant) []string {
+				return []string{"Run the failed fulfilment of " + model.CleanLine(r.ID) + " again.", "Last failure: " + orDash(model.CleanLine(r.FailureReason))}
+			},
+			confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
+				return func(*form) []string { return []string{"Retry the fulfilment of " + model.CleanLine(r.ID) + "?"} }
+			}}
+	case model.ActRemind:
+		return remindSpec()
+	}
+	return actionSpec{act: a, verb: a.Label(), apply: noValues}
+}
+
+func decisionIntro(c *Context, r model.Request, t model.Tenant) []string {
+	out := []string{fmt.Sprintf("%s · %s · %s · waiting on %s", model.CleanLine(r.ID), r.Type.Label(), model.CleanLine(r.SubjectLabel), model.CleanLine(t.Name))}
+	if v := r.Verification; v != nil {
+		out = append(out, fmt.Sprintf("verified by %s: %s (%s)", model.CleanLine(v.By), model.CleanLine(string(v.Level)), model.CleanLine(strings.Join(v.DataPoints, ", "))))
+	}
+	return out
+}
+
+func verifySpec() actionSpec {
+	return actionSpec{act: model.ActVerify, verb: "verify",
+		intro: func(c *Context, r model.Request, t model.Tenant) []string {
+			out := []string{"Record how the requester's identity was established (§7060–7062): 2 matched data points for reasonable, 3 and a signed declaration for high."}
+			if len(r.Corrections) > 0 {
+				var fs []string
+				for k := range r.Corrections {
+					fs = append(fs, model.CleanLine(k))
+				}
+				slices.Sort(fs)
+				out = append(out, "This correction changes "+strings.Join(fs, ", ")+": verify with other data.")
+			}
+			if r.Agent != nil {
+				out = append(out, "Filed by an authorized agent: verify both the agent and the subject (§7063).")
+			}
+			return out
+		},
+		fields: func(c *Context, r model.Request, t model.Tenant, _ []model.Operator) []*formField {
+			points := textField("points", "Matched data", "comma-separated: email, phone, date of birth…", func(f *form) string {
+				pts, err := splitPoints(f.value("points"))
+				if err != nil {
+					return err.Error()
+				}
+				for _, p := range pts {
+					for k := range r.Corrections {
+						if strings.EqualFold(k, p) {
+							return fmt.Sprintf("%q is being corrected: verify with other data", p)
+						}
+					}
+				}
+				switch f.value("level") {
+				case string(model.LevelReasonable):
+					if len(pts) < 2 {
+						return fmt.Sprintf("a reasonable degree needs 2 matched data points, have %d", len(pts))
+					}
+				case string(model.LevelHigh):
+					if len(pts) < 3 {
+						return fmt.Sprintf("a high degree needs 3 matched data points, have %d", len(pts))
+					}
+				}
+				return ""
+			})
+			signed := choiceField("signed", "Signed declaration", []string{"no", "yes"}, nil)
+			signed.check = func(f *form) string {
+				if f.value("level") == string(model.LevelHigh) && f.value("signed") != "yes" {
+					return "a high degree needs a signed declaration"
+				}
+				return ""
+			}
+			agent := choiceField("agent", "Agent verified", []string{"no", "yes"}, nil)
+			agent.show = func(*form) bool { return r.Agent != nil }
+			agent.check = func(f *form) string {
+				if f.value("agent") != "yes" {
+					return "an agent request needs the agent verified too (§7063)"
+				}
+				return ""
+			}
+			return []*formField{
+				choiceField("method", "Method", []string{"data points", "account re-authentication"}, nil),
+				points,
+				choiceField("level", "Level reached", []string{string(model.LevelReasonable), string(model.LevelHigh)}, nil),
+				signed,
+				agent,
+			}
+		},
+		apply: func(f *form, r model.Request, _ model.Tenant, _ time.Time) (string, func(*model.Request) error) {
+			pts, _ := splitPoints(f.value("points"))
+			v := model.Verification{Method: f.value("method"), DataPoints: pts,
+				Level: model.VerificationLevel(f.value("level")), SignedDecl: f.value("signed") == "yes", AgentChecked: f.value("agent") == "yes"}
+			return "", func(x *model.Request) error { vc := v; x.Verification = &vc; return nil }
+		}}
+}
+
+func refuseSpec() actionSpec {
+	return actionSpec{act: model.ActRefuseExcessive, verb: "refuse as excessive", apply: reasonOnly, needsLimit: true,
+		fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+			return []*formField{reasonField("Reason", "why it is baseless, repetitive or excessive", "the reason for refusing")}
+		},
+		preview: func(c *Context, r model.Request, t model.Tenant, lim *model.LimitResult) func(*form) []string {
+			ev := refusalEvidence(r, t, lim)
+			return func(*form) []string { return ev }
+		},
+		confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
+			return func(f *form) []string {
+				return []string{"Refuse " + model.CleanLine(r.ID) + " as baseless, repetitive or excessive? The requester is told why.", "",
+					"   reason  " + model.CleanLine(f.value("reason"))}
+			}
+		}}
+}
+
+// refusalEvidence is what supports a refusal: the limit and repeat flags and
+// the earlier requests they count.
+func refusalEvidence(r model.Request, t model.Tenant, lim *model.LimitResult) []string {
+	out := []string{"Evidence:"}
+	for _, f := range r.Flags {
+		if f.Kind == model.FlagOverLimit || f.Kind == model.FlagRepetitive {
+			out = append(out, "   "+f.Kind.Short()+"  "+model.CleanLine(f.Reason))
+		}
+	}
+	if lim != nil && lim.Applies {
+		out = append(out, fmt.Sprintf("   %d earlier request(s) to know since %s:", len(lim.Earlier), day(lim.From, t.Location())))
+		for _, e := range lim.Earlier {
+			out = append(out, fmt.Sprintf("     %s  %s  %s", model.CleanLine(e.ID), day(e.ReceivedAt, t.Location()), e.Status.Label()))
+		}
+	}
+	if len(out) == 1 {
+		out = append(out, "   none recorded: no limit or repeat flag — say in the reason why it is excessive")
+	}
+	return out
+}
+
+func extendSpec() actionSpec {
+	return actionSpec{act: model.ActExtend, verb: "extend the deadline", apply: reasonOnly,
+		fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+			return []*formField{reasonField("Reason", "the requester is told why", "the reason (the requester is told)")}
+		},
+		preview: func(c *Context, r model.Request, t model.Tenant, _ *model.LimitResult) func(*form) []string {
+			line := extensionLine(r, t)
+			return func(*form) []string {
+				return []string{line, "Only one extension is allowed, inside the first 45 days."}
+			}
+		},
+		confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
+			line := extensionLine(r, t)
+			return func(f *form) []string {
+				return []string{"Extend " + model.CleanLine(r.ID) + "? This is the only extension it can get.", "", "   " + line, "   reason  " + model.CleanLine(f.value("reason"))}
+			}
+		}}
+}
+
+// extensionLine says where the response deadline moves.
+func extensionLine(r model.Request, t model.Tenant) string {
+	loc := t.Location()
+	before := model.ComputeDeadlinesIn(r, t, loc)
+	x := r
+	x.Extension = &model.Extension{}
+	after := model.ComputeDeadlinesIn(x, t, loc)
+	return fmt.Sprintf("legal response due %s → new due date %s", day(before.Legal, loc), day(after.Legal, loc))
+}
+
+func assignSpec() actionSpec {
+	return actionSpec{act: model.ActAssign, verb: "assign", needsOperators: true,
+		fields: func(c *Context, r model.Request, t model.Tenant, ops []model.Operator) []*formField {
+			me := c.Actor.Handle()
+			opts := []string{me}
+			labels := []string{"me (" + model.CleanLine(me) + ")"}
+			for _, o := range ops {
+				if o.Handle == me || o.Disabled || !o.InScope(r.TenantID) || !o.Role.Can(model.PermTriage) {
+					continue
+				}
+				opts = append(opts, o.Handle)
+				labels = append(labels, model.CleanLine(o.Handle)+" ("+model.CleanLine(o.Name)+", "+roleLabel(o.Role)+")")
+			}
+			opts = append(opts, "")
+			labels = append(labels, "nobody (unassign)")
+			fd := choiceField("to", "Assign to", opts, labels)
+			fd.check = func(f *form) string {
+				if f.value("to") == r.AssignedTo {
+					if r.AssignedTo == "" {
+						return "it is not assigned to anyone"
+					}
+					return "it is already assigned to " + model.CleanLine(r.AssignedTo)
+				}
+				return ""
+			}
+			return []*formField{fd}
+		},
+		intro: func(c *Context, r model.Request, t model.Tenant) []string {
+			return []string{"Now assigned to " + orDash(model.CleanLine(r.AssignedTo)) + "."}
+		},
+		apply: func(f *form, _ model.Request, _ model.Tenant, _ time.Time) (string, func(*model.Request) error) {
+			to := f.value("to")
+			return "", func(x *model.Request) error { x.AssignedTo = to; return nil }
+		}}
+}
+
+func remindSpec() actionSpec {
+	return actionSpec{act: model.ActRemind, verb: "remind the Customer",
+		fields: func(c *Context, r model.Request, t model.Tenant, _ []model.Operator) []*formField {
+			return []*formField{approverChoice("to", "Reminded", t, false)}
+		},
+		intro: func(c *Context, r model.Request, t model.Tenant) []string {
+			out := []string{"Record that you reminded " + model.CleanLine(t.Name) + " that " + model.CleanLine(r.ID) + " waits on its decision."}
+			out = append(out, reminderSummary(r, t.Location()))
+			if len(t.Approvers) == 0 {
+				out = append(out, "This tenant lists no approver contacts: add them before reminding.")
+			}
+			return out
+		},
+		preview: func(c *Context, r model.Request, t model.Tenant, _ *model.LimitResult) func(*form) []string {
+			return func(f *form) []string {
+				for _, ct := range t.Approvers {
+					if ct.Name == f.value("to") {
+						return []string{"   " + model.CleanLine(ct.Name) + " · " + orDash(model.CleanLine(ct.Title)) + " · " + orDash(model.CleanLine(ct.Email)) + " · " + orDash(model.CleanLine(ct.Phone))}
+					}
+				}
+				return nil
+			}
+		},
+		apply: func(f *form, _ model.Request, _ model.Tenant, _ time.Time) (string, func(*model.Request) error) {
+			to := f.value("to")
+			return "", func(x *model.Request) error {
+				x.Reminders = append(x.Reminders, model.Reminder{To: to})
+				return nil
+			}
+		}}
+}
+
+// reminderSummary is "2 reminders, last 2026-11-01 by sam to Dana".
+func reminderSummary(r model.Request, loc *time.Location) string {
+	last, ok := r.LastReminder()
+	if !ok {
+		return "No reminders sent yet."
+	}
+	return fmt.Sprintf("%d reminder(s) sent, last %s by %s to %s.", len(r.Reminders), stamp(last.At, loc), model.CleanLine(last.By), model.CleanLine(last.To))
+}
+
+func (p *formPane) keyPane() keymap.Pane { return keymap.PaneForm }
