@@ -279,6 +279,14 @@ func (tm *term) waitText(text string) string {
 	return tm.waitFor(strings.TrimSpace(text), func(s string) bool { return strings.Contains(s, text) })
 }
 
+// waitDetail waits for request id's detail to be loaded and shown.
+func (tm *term) waitDetail(id string) string {
+	tm.t.Helper()
+	return tm.waitFor("the detail of "+id, func(s string) bool {
+		return strings.Contains(s, "› "+id) && strings.Contains(s, "logged by")
+	})
+}
+
 // keyBytes is what a terminal sends for each named key.
 var keyBytes = map[string]string{
 	"enter": "\r", "esc": "\x1b", "tab": "\t", "space": " ", "up": "\x1b[A", "down": "\x1b[B",

@@ -150,6 +150,25 @@ func (s *Server) Sessions() int {
 	return len(s.live)
 }
 
+// LiveSessions lists the sessions open now that have an operator.
+func (s *Server) LiveSessions() []SessionInfo {
+	s.mu.Lock()
+	live := make([]*session, 0, len(s.live))
+	for ls := range s.live {
+		live = append(live, ls)
+	}
+	s.mu.Unlock()
+	var out []SessionInfo
+	for _, ls := range live {
+		ls.mu.Lock()
+		if ls.info.ID != "" {
+			out = append(out, ls.info)
+		}
+		ls.mu.Unlock()
+	}
+	return out
+}
+
 // Shutdown stops accepting connections, tells every console session it is
 // closing, waits for the sessions and for backend calls already running (a
 // write half way through) to finish, then drops what is left. ctx bounds the

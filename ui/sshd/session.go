@@ -34,10 +34,18 @@ const (
 // session is one live SSH session.
 type session struct {
 	mu      sync.Mutex
+	info    SessionInfo
 	program *tea.Program
 	reason  string // set by end(); the program quits on it
 
 	lastKey atomic.Int64 // unix nanos of the last key press or paste
+}
+
+// SessionInfo describes a live session.
+type SessionInfo struct {
+	ID      string
+	Actor   model.Actor // as the session's console and commands use it
+	Started time.Time
 }
 
 // endMsg asks a session's program to stop; the filter turns it into a quit.
@@ -107,6 +115,9 @@ func (s *Server) handle(sess ssh.Session) {
 
 	id := newSessionID()
 	started := time.Now()
+	ls.mu.Lock()
+	ls.info = SessionInfo{ID: id, Actor: actor, Started: started}
+	ls.mu.Unlock()
 	s.audit(actor, "ssh_session_start", id, model.OutcomeOK, "", describeSession(sess, fp))
 	s.log.Info("ssh: session start", "session", id, "operator", actor.Handle(), "from", origin)
 	reason := endDisconnected
