@@ -226,7 +226,11 @@ func openTerm(t testing.TB, c *gossh.Client, w, h int, env map[string]string) *t
 	}()
 	t.Cleanup(func() {
 		_ = sess.Close()
-		_ = tm.emu.Close()
+		// Closing the emulator's reply pipe ends the copier; Emulator.Close
+		// would race with its Read.
+		if c, ok := tm.emu.InputPipe().(io.Closer); ok {
+			_ = c.Close()
+		}
 	})
 	return tm
 }

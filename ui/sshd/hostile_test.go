@@ -136,18 +136,44 @@ func hostileRequests(t *testing.T, store *db.Store) []string {
 	return ids
 }
 
-// hostileFragments are the control sequences of h with the text before
-// them: what a pass-through would put on the wire.
+// hostileFragments are the control sequences of h joined to the text
+// beside them (up to 3 runes either side): what a pass-through would put on
+// the wire, and what the renderer's own sequences, which sit between
+// cells it drew, never look like.
 func hostileFragments(h string) []string {
-	var out []string
-	for i := 0; i < len(h); i++ {
-		r, size := utf8.DecodeRuneInString(h[i:])
-		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
-			start := max(0, i-3)
-			end := min(len(h), i+size+2)
-			out = append(out, h[start:end])
+	type seg struct {
+		text    string
+		control bool
+	}
+	var segs []seg
+	p := ansi.NewParser()
+	var state byte
+	for b := []byte(h); len(b) > 0; {
+		sq, _, n, next := ansi.DecodeSequence(b, state, p)
+		state = next
+		r, _ := utf8.DecodeRune(sq)
+		ctrl := sq[0] == 0x1b || sq[0] < 0x20 && sq[0] != '\n' && sq[0] != '\t' || sq[0] == 0x7f ||
+			r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+		if !ctrl && len(segs) > 0 && !segs[len(segs)-1].control {
+			segs[len(segs)-1].text += string(sq)
+		} else {
+			segs = append(segs, seg{string(sq), ctrl})
 		}
-		i += size - 1
+		b = b[n:]
+	}
+	var out []string
+	for k, sg := range segs {
+		if !sg.control {
+			continue
+		}
+		if k > 0 && !segs[k-1].control {
+			rs := []rune(segs[k-1].text)
+			out = append(out, string(rs[max(0, len(rs)-3):])+sg.text)
+		}
+		if k+1 < len(segs) && !segs[k+1].control {
+			rs := []rune(segs[k+1].text)
+			out = append(out, sg.text+string(rs[:min(3, len(rs))]))
+		}
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -115,6 +116,88 @@ func TestSSH(t *testing.T) {
 		if code != 0 || !strings.HasPrefix(out, "sam (") || !strings.Contains(out, "role: support") {
 			t.Errorf("whoami = %q (exit %d), want sam, support", out, code)
 		}
+	})
+
+	t.Run("passwords and keyboard-interactive get nowhere", func(t *testing.T) {
+		_, err := gossh.Dial("tcp", ts.addr, &gossh.ClientConfig{
+			User: "lee",
+			Auth: []gossh.AuthMethod{
+				gossh.Password("hunter2"),
+				gossh.KeyboardInteractive(func(string, string, []string, []bool) ([]string, error) { return []string{"hunter2"}, nil }),
+			},
+			HostKeyCallback: gossh.FixedHostKey(ts.hostKey),
+		})
+		if err == nil {
+			t.Fatal("a password login got in")
+		}
+		if !strings.Contains(err.Error(), "attempted methods [none]") {
+			t.Errorf("the server offered more than public keys: %v", err)
+		}
+		waitAudit(t, store, "the keyless attempt", func(r db.AuditRecord) bool {
+			return r.Action == "ssh_login" && r.Target == "ssh-key:none" && strings.Contains(r.Reason, "no public key offered")
+		})
+	})
+
+	t.Run("a connection gets six authentication attempts", func(t *testing.T) {
+		var keys []gossh.Signer
+		for range 9 {
+			keys = append(keys, randomSigner(t))
+		}
+		keys = append(keys, demoSigner(t, "lee")) // the tenth would work
+		_, err := ts.dial(t, keys...)
+		if err == nil {
+			t.Fatal("the tenth key got in after nine failures")
+		}
+		fps := map[string]bool{}
+		for _, k := range keys[:9] {
+			fps["ssh-key:"+fingerprintOf(k)] = true
+		}
+		waitAudit(t, store, "the refusals", func(r db.AuditRecord) bool { return fps[r.Target] })
+		time.Sleep(200 * time.Millisecond)
+		recs, _ := store.AuditPage(ctx, sys, 0, 1000)
+		n := 0
+		for _, r := range recs {
+			if fps[r.Target] {
+				n++
+			}
+		}
+		if n == 0 || n > DefaultMaxAuthTries {
+			t.Errorf("%d of the nine keys were tried and audited, want 1..%d", n, DefaultMaxAuthTries)
+		}
+	})
+
+	t.Run("each session detects its own colour profile", func(t *testing.T) {
+		c := ts.mustDial(t, "sid")
+		colour := openTerm(t, c, 120, 40, nil)
+		colour.waitText("due this week")
+		plain := openTerm(t, c, 120, 40, map[string]string{"NO_COLOR": "1"})
+		plain.waitText("due this week")
+		settle(colour)
+		settle(plain)
+		if !strings.Contains(colour.rawOutput(), "38;5;") && !strings.Contains(colour.rawOutput(), "38;2;") {
+			t.Error("an xterm-256color session got no colour")
+		}
+		if raw := plain.rawOutput(); strings.Contains(raw, "38;5;") || strings.Contains(raw, "38;2;") || strings.Contains(raw, "[3") && regexp.MustCompile(`\x1b\[[0-9;]*3[0-7]m`).MatchString(raw) {
+			t.Error("a NO_COLOR session got colours")
+		}
+	})
+
+	t.Run("the console follows the client's window size", func(t *testing.T) {
+		tm := openTerm(t, ts.mustDial(t, "sid"), 90, 30, nil)
+		first := tm.waitText("due this week")
+		if w := len([]rune(strings.Split(first, "\n")[0])); w > 90 {
+			t.Fatalf("header %d cells wide in a 90-column terminal", w)
+		}
+		tm.mu.Lock()
+		tm.emu.Resize(150, 45)
+		tm.mu.Unlock()
+		if err := tm.sess.WindowChange(45, 150); err != nil {
+			t.Fatal(err)
+		}
+		tm.waitFor("the header at 150 columns", func(s string) bool {
+			h := strings.TrimRight(strings.Split(s, "\n")[0], " ")
+			return strings.HasSuffix(h, "due this week") && len([]rune(h)) > 120
+		})
 	})
 
 	t.Run("a disabled operator is refused", func(t *testing.T) {
@@ -330,13 +413,17 @@ func TestSSH(t *testing.T) {
 	})
 
 	t.Run("the idle timeout ends a silent session, not a typing one", func(t *testing.T) {
-		const idle = 1500 * time.Millisecond
+		const idle = 2 * time.Second
 		srv := startServer(t, store, func(c *Config) { c.IdleTimeout = idle })
 		tm := openTerm(t, srv.mustDial(t, "lou"), 100, 30, nil)
-		tm.waitText("due this week")
+		// Type from the start (a slow first load must not count as
+		// silence) until the console is up and twice the timeout passed.
 		typingUntil := time.Now().Add(2 * idle)
-		for time.Now().Before(typingUntil) {
-			tm.press("down")
+		for time.Now().Before(typingUntil) || !strings.Contains(tm.screen(), "due this week") {
+			if _, ended := tm.ended(0); ended {
+				break
+			}
+			_, _ = io.WriteString(tm.stdin, keyBytes["down"]) // the session may end between check and write
 			time.Sleep(idle / 8)
 		}
 		if _, ended := tm.ended(0); ended {

@@ -92,6 +92,25 @@ func (ls *session) filter(_ tea.Model, msg tea.Msg) tea.Msg {
 	return msg
 }
 
+// watchIdle ends the session once nobody has typed for idle.
+func (ls *session) watchIdle(idle time.Duration, stop <-chan struct{}) {
+	t := time.NewTimer(idle)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if left := idle - time.Since(time.Unix(0, ls.lastKey.Load())); left > 0 {
+				t.Reset(left)
+				continue
+			}
+			ls.end(endIdle)
+			return
+		}
+	}
+}
+
 // handle is every session's handler.
 func (s *Server) handle(sess ssh.Session) {
 	_, _, hasPTY := sess.Pty()
@@ -190,17 +209,9 @@ func (s *Server) runConsole(sess ssh.Session, ls *session, actor model.Actor) st
 	ls.mu.Unlock()
 
 	ls.lastKey.Store(time.Now().UnixNano())
-	idle := s.cfg.IdleTimeout
-	var timer *time.Timer
-	timer = time.AfterFunc(idle, func() {
-		left := idle - time.Since(time.Unix(0, ls.lastKey.Load()))
-		if left > 0 {
-			timer.Reset(left)
-			return
-		}
-		ls.end(endIdle)
-	})
-	defer timer.Stop()
+	stopIdle := make(chan struct{})
+	defer close(stopIdle)
+	go ls.watchIdle(s.cfg.IdleTimeout, stopIdle)
 
 	bm.MiddlewareWithProgramHandler(func(ssh.Session) *tea.Program { return p })(func(ssh.Session) {})(sess)
 
