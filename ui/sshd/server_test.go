@@ -200,6 +200,16 @@ func TestSSH(t *testing.T) {
 		})
 	})
 
+	t.Run("demo keys are refused unless the server is told they may be used", func(t *testing.T) {
+		exposed := startServer(t, store, func(c *Config) { c.AllowDemoKeys = false })
+		if _, err := exposed.dial(t, demoSigner(t, "lou")); err == nil {
+			t.Fatal("a demo key, whose private half anyone can derive, logged in")
+		}
+		waitAudit(t, store, "the demo key refusal", func(r db.AuditRecord) bool {
+			return r.Action == "ssh_login" && r.Actor == "lou" && strings.Contains(r.Reason, "demo key")
+		})
+	})
+
 	t.Run("a disabled operator is refused", func(t *testing.T) {
 		if _, err := ts.dial(t, demoSigner(t, "dan")); err == nil {
 			t.Fatal("dan is disabled but logged in")
