@@ -82,7 +82,7 @@ func createHostKey(path string) (bool, error) {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
-	data := pemEncode(block)
+	data := pem.EncodeToMemory(block)
 	if err := f.Chmod(0o600); err == nil {
 		_, err = f.Write(data)
 		if err == nil {
@@ -106,5 +106,3 @@ func createHostKey(path string) (bool, error) {
 	}
 	return true, nil
 }
-
-func pemEncode(b *pem.Block) []byte { return pem.EncodeToMemory(b) }
