@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"os/user"
@@ -25,6 +26,8 @@ import (
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
 	"github.com/custodian-dev/custodian/ui"
+	"github.com/custodian-dev/custodian/ui/opcli"
+	"github.com/custodian-dev/custodian/ui/sshd"
 )
 
 // Exit codes: 1 for a failed check (audit verify), 2 for bad input or an
@@ -48,6 +51,11 @@ Usage:
                                     a request with its deadlines, flags, verification, decision and history
   custodian requests list [--status S,S] [--tenant ID] [--json]
                                     the queue, earliest due first (--status: open (default), all, or statuses)
+  custodian serve [--listen ADDR] [--readonly] [--max-sessions N] [--idle-timeout D]
+                                    serve the console over SSH to registered operator keys
+                                    (default 127.0.0.1:2222; host key kept in the data directory)
+  custodian operators list|add|disable|enable|add-key|remove-key …
+                                    manage operators and their SSH keys (admins; see custodian operators help)
   custodian version                 print the version
 
 Flags (every command):
@@ -97,6 +105,10 @@ func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAuditVerify(ctx, rest[1:], stdout, stderr)
 	case "requests":
 		return runRequests(ctx, rest, stdin, stdout, stderr)
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr)
+	case "operators":
+		return runOperators(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "custodian", version())
 		return 0
@@ -207,14 +219,9 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 	if ok, code := parse(fs, args, stderr); !ok {
 		return code
 	}
-	keysPath := g.keysPath
-	if keysPath == "" {
-		keysPath = keymap.DefaultPath()
-	}
-	keys, err := keymap.Load(keysPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "custodian: %v\n", err)
-		return exitBadInput
+	keys, code := loadKeys(g, stderr)
+	if code != 0 {
+		return code
 	}
 	b, code := openBackend(ctx, g, stderr)
 	if b == nil {
@@ -231,18 +238,35 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	app := ui.New(ui.Config{
-		Backend: b.store,
-		Actor:   actor,
-		Keys:    keys,
-		Clock:   model.SystemClock{},
-		NoColor: os.Getenv("NO_COLOR") != "",
-	})
+	cfg := consoleConfig(b, keys)
+	cfg.Actor = actor
+	cfg.NoColor = os.Getenv("NO_COLOR") != ""
+	app := ui.New(cfg)
 	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		fmt.Fprintf(stderr, "custodian: %v\n", err)
 		return exitFailed
 	}
 	return 0
+}
+
+// loadKeys reads the key bindings (--keys, else the user's keys.toml).
+func loadKeys(g *globalFlags, stderr io.Writer) (keymap.KeyMap, int) {
+	keysPath := g.keysPath
+	if keysPath == "" {
+		keysPath = keymap.DefaultPath()
+	}
+	keys, err := keymap.Load(keysPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %v\n", err)
+		return keymap.KeyMap{}, exitBadInput
+	}
+	return keys, 0
+}
+
+// consoleConfig is the console both the local terminal and every SSH
+// session run; each sets its own actor and colour.
+func consoleConfig(b *backend, keys keymap.KeyMap) ui.Config {
+	return ui.Config{Backend: b.store, Keys: keys, Clock: model.SystemClock{}}
 }
 
 // resolveActor finds the registered operator the console acts as.
@@ -406,6 +430,129 @@ func localUser() string {
 		return u.Username
 	}
 	return os.Getenv("USER")
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("serve", stderr)
+	listen := fs.String("listen", sshd.DefaultListen, "")
+	readOnly := fs.Bool("readonly", false, "")
+	maxSessions := fs.Int("max-sessions", sshd.DefaultMaxSessions, "")
+	idle := fs.Duration("idle-timeout", sshd.DefaultIdleTimeout, "")
+	if ok, code := parse(fs, args, stderr); !ok {
+		return code
+	}
+	if *maxSessions < 1 || *idle < time.Second {
+		fmt.Fprintln(stderr, "custodian serve: --max-sessions must be at least 1 and --idle-timeout at least 1s (e.g. 15m)")
+		return exitBadInput
+	}
+	if _, _, err := net.SplitHostPort(*listen); err != nil {
+		fmt.Fprintf(stderr, "custodian serve: --listen %q: want host:port, e.g. 127.0.0.1:2222\n", *listen)
+		return exitBadInput
+	}
+	keys, code := loadKeys(g, stderr)
+	if code != 0 {
+		return code
+	}
+	b, code := openBackend(ctx, g, stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	if b.conn.Embedded {
+		if code := seedIfEmpty(ctx, b, stderr); code != 0 {
+			return code
+		}
+	}
+	hk, err := sshd.LoadOrCreateHostKey(filepath.Join(b.dataDir, "ssh_host_ed25519_key"))
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian serve: %v\n", err)
+		return exitFailed
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian serve: listen on %s: %v (is another server using the port? choose one with --listen)\n", *listen, err)
+		return exitBadInput
+	}
+	loopback := isLoopback(ln.Addr())
+	srv, err := sshd.New(sshd.Config{
+		Store: b.store, App: consoleConfig(b, keys), HostKey: hk, ReadOnly: *readOnly,
+		AllowDemoKeys: loopback, MaxSessions: *maxSessions, IdleTimeout: *idle,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	})
+	if err != nil {
+		_ = ln.Close()
+		fmt.Fprintf(stderr, "custodian serve: %v\n", err)
+		return exitFailed
+	}
+	made := "reused"
+	if hk.Created {
+		made = "created"
+	}
+	fmt.Fprintf(stdout, "custodian serve: listening on %s\nhost key %s (%s %s)\n", ln.Addr(), hk.Fingerprint, made, hk.Path)
+	if *readOnly {
+		fmt.Fprintln(stdout, "every session is read-only")
+	}
+	if !loopback {
+		fmt.Fprintln(stdout, "demo operator keys are refused: this listener is reachable beyond this machine")
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		fmt.Fprintf(stderr, "custodian serve: %v\n", err)
+		return exitFailed
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stderr, "custodian serve: shutting down (sessions are told; writes in flight finish)")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		fmt.Fprintf(stderr, "custodian serve: %v\n", err)
+	}
+	return 0
+}
+
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+func runOperators(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprint(stdout, opcli.Usage)
+		return 0
+	}
+	fs, g := newFlagSet("operators", stderr)
+	cmd := opcli.Bind(fs)
+	if err := opcli.Parse(fs, cmd, args); err != nil {
+		fmt.Fprintf(stderr, "custodian operators: %v\n\n%s", err, opcli.Usage)
+		return exitBadInput
+	}
+	b, code := openBackend(ctx, g, stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	if b.conn.Embedded {
+		if code := seedIfEmpty(ctx, b, stderr); code != 0 {
+			return code
+		}
+	}
+	handle := g.operator
+	if handle == "" {
+		local, err := demo.LocalHandle(localUser())
+		if err != nil {
+			fmt.Fprintf(stderr, "custodian operators: %v (choose a registered admin with --operator)\n", err)
+			return exitBadInput
+		}
+		handle = local
+	}
+	actor, err := opcli.ResolveActor(ctx, b.store, cmd, handle)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian operators: %v\n", err)
+		return exitBadInput
+	}
+	return opcli.Run(ctx, b.store, actor, cmd, stdout, stderr)
 }
 
 func version() string {

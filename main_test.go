@@ -124,3 +124,30 @@ func TestCLIBadKeysFileNamesTheLine(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestCLIServeAndOperatorsBadInput(t *testing.T) {
+	t.Setenv("CUSTODIAN_MONGO_URI", "")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"serve listen without a port", []string{"serve", "--listen", "localhost"}, "want host:port"},
+		{"serve no sessions", []string{"serve", "--max-sessions", "0"}, "at least 1"},
+		{"serve idle timeout too short", []string{"serve", "--idle-timeout", "10ms"}, "at least 1s"},
+		{"operators unknown role", []string{"operators", "add", "bob", "--role", "boss"}, `unknown role "boss"`},
+		{"operators unknown subcommand", []string{"operators", "promote", "bob"}, "unknown subcommand"},
+		{"operators add without a handle", []string{"operators", "add", "--role", "lead"}, "needs an operator handle"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != exitBadInput {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitBadInput, stderr)
+			}
+			first, _, _ := strings.Cut(stderr, "\n")
+			if !strings.Contains(first, tc.want) {
+				t.Fatalf("first line of stderr %q does not say %q", first, tc.want)
+			}
+		})
+	}
+}

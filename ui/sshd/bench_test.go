@@ -1,0 +1,335 @@
+package sshd
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/custodian-dev/custodian/db/demo"
+)
+
+// The benchmarks run their SSH clients in a child process (this test
+// binary again, see TestMain), so the server's memory and CPU are measured
+// without the clients'. Run them with -benchtime=1x: each is one
+// measurement of a fixed size, reported with ReportMetric.
+//
+//	go test ./ui/sshd -run '^$' -bench . -benchtime=1x
+
+const benchClientEnv = "CUSTODIAN_SSH_BENCH_CLIENT"
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(benchClientEnv); spec != "" {
+		os.Exit(benchClient(spec))
+	}
+	os.Exit(m.Run())
+}
+
+// clientSpec is what the child process is asked to do.
+type clientSpec struct {
+	Addr     string
+	Sessions int
+	// Latency, when set, presses a key in every session every Interval for
+	// Duration and reports keystroke-to-screen times; otherwise the
+	// sessions sit idle until stdin closes.
+	Latency  bool
+	Interval time.Duration
+	Duration time.Duration
+}
+
+type latencyReport struct {
+	Count            int
+	MedianMS, P95MS  float64
+	Sessions, Failed int
+}
+
+// benchClient is the child process: N PTY sessions, each on its own
+// connection, as N operators' terminals would be.
+func benchClient(spec string) int {
+	var cs clientSpec
+	if err := json.Unmarshal([]byte(spec), &cs); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	handles := []string{"sam", "sid", "lee", "lou", "eve", "eli", "ada"}
+	type sess struct {
+		stdin io.Writer
+		reads chan time.Time
+	}
+	sessions := make([]*sess, cs.Sessions)
+	var wg sync.WaitGroup
+	errs := make(chan error, cs.Sessions)
+	// Logins ramp up ten at a time, as a team arriving does; a few hundred
+	// at once would measure the embedded database's queue loads instead.
+	gate := make(chan struct{}, 10)
+	for i := range cs.Sessions {
+		wg.Add(1)
+		gate <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-gate }()
+			signer, _ := gossh.NewSignerFromKey(demo.PrivateKey(handles[i%len(handles)]))
+			c, err := gossh.Dial("tcp", cs.Addr, &gossh.ClientConfig{User: "bench", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+				HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: time.Minute})
+			if err != nil {
+				errs <- err
+				return
+			}
+			s, err := c.NewSession()
+			if err != nil {
+				errs <- err
+				return
+			}
+			if err := s.RequestPty("xterm-256color", 40, 120, nil); err != nil {
+				errs <- err
+				return
+			}
+			in, _ := s.StdinPipe()
+			out, _ := s.StdoutPipe()
+			if err := s.Shell(); err != nil {
+				errs <- err
+				return
+			}
+			ss := &sess{stdin: in, reads: make(chan time.Time, 1024)}
+			ready := make(chan struct{})
+			go func() {
+				buf := make([]byte, 32*1024)
+				var seen strings.Builder
+				for {
+					n, err := out.Read(buf)
+					if n > 0 {
+						if ready != nil {
+							seen.Write(buf[:n])
+							if strings.Contains(seen.String(), "due this week") {
+								close(ready)
+								ready = nil
+								seen.Reset()
+							}
+						} else {
+							select {
+							case ss.reads <- time.Now():
+							default:
+							}
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+			select {
+			case <-ready:
+			case <-time.After(2 * time.Minute):
+				errs <- fmt.Errorf("session %d never showed the queue", i)
+				return
+			}
+			sessions[i] = ss
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		fmt.Fprintln(os.Stderr, "client:", err)
+		return 1
+	}
+	// Let the first frames' follow-ups (background reply, status timers) pass.
+	time.Sleep(time.Second)
+	fmt.Println("ready")
+	if !cs.Latency {
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		return 0
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	failed := 0
+	stop := time.Now().Add(cs.Duration)
+	var run sync.WaitGroup
+	for i, ss := range sessions {
+		run.Add(1)
+		go func() {
+			defer run.Done()
+			// Spread the sessions over the interval, as people type at different moments.
+			time.Sleep(cs.Interval * time.Duration(i) / time.Duration(len(sessions)))
+			keys := []string{"\x1b[B", "\x1b[A"}
+			for k := 0; time.Now().Before(stop); k++ {
+				for len(ss.reads) > 0 {
+					<-ss.reads
+				}
+				t0 := time.Now()
+				if _, err := io.WriteString(ss.stdin, keys[k%2]); err != nil {
+					return
+				}
+				select {
+				case at := <-ss.reads:
+					mu.Lock()
+					lat = append(lat, at.Sub(t0))
+					mu.Unlock()
+				case <-time.After(5 * time.Second):
+					mu.Lock()
+					failed++
+					mu.Unlock()
+				}
+				time.Sleep(cs.Interval - time.Since(t0)%cs.Interval)
+			}
+		}()
+	}
+	run.Wait()
+	slices.Sort(lat)
+	rep := latencyReport{Count: len(lat), Sessions: len(sessions), Failed: failed}
+	if len(lat) > 0 {
+		rep.MedianMS = float64(lat[len(lat)/2]) / float64(time.Millisecond)
+		rep.P95MS = float64(lat[len(lat)*95/100]) / float64(time.Millisecond)
+	}
+	b, _ := json.Marshal(rep)
+	fmt.Println(string(b))
+	return 0
+}
+
+// clients starts the child process and waits until its sessions are up.
+func clients(b *testing.B, cs clientSpec) (*exec.Cmd, *bufio.Scanner, io.WriteCloser) {
+	b.Helper()
+	spec, _ := json.Marshal(cs)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), benchClientEnv+"="+string(spec))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = in.Close(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || sc.Text() != "ready" {
+		b.Fatalf("client process: %q %v", sc.Text(), sc.Err())
+	}
+	return cmd, sc, in
+}
+
+func heapInuse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+// BenchmarkIdleSessionMemory: the server's heap per idle console session
+// showing the loaded queue (120x40, demo data of 160 requests).
+func BenchmarkIdleSessionMemory(b *testing.B) {
+	const n = 50
+	_, store := seeded(b)
+	ts := startServer(b, store, func(c *Config) { c.MaxSessions = 1000 })
+	before := heapInuse()
+	clients(b, clientSpec{Addr: ts.addr, Sessions: n})
+	after := heapInuse()
+	if path := os.Getenv("CUSTODIAN_BENCH_HEAPPROFILE"); path != "" {
+		// go tool pprof -sample_index=inuse_space: who holds the sessions' memory.
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			_ = f.Close()
+		}
+	}
+	if got := ts.Sessions(); got != n {
+		b.Fatalf("%d sessions open, want %d", got, n)
+	}
+	b.ReportMetric(float64(after-before)/n, "heap-bytes/session")
+	b.ReportMetric(float64(runtime.NumGoroutine())/n, "goroutines/session")
+}
+
+// BenchmarkBytesPerKey: bytes the server sends for one key press, once
+// the screen has settled (no more output for 150 ms).
+func BenchmarkBytesPerKey(b *testing.B) {
+	_, store := seeded(b)
+	ts := startServer(b, store, nil)
+	for _, tc := range []struct {
+		name string
+		keys []string // pressed in turn; the mean over them is reported
+	}{
+		{"cursor-move", []string{"down", "up"}},
+		{"open-detail-and-back", []string{"enter", "esc"}},
+		{"pane-switch", []string{"tab"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			tm := openTerm(b, ts.mustDial(b, "lee"), 120, 40, nil)
+			tm.waitText("due this week")
+			settle(tm)
+			total, presses := 0, 0
+			for b.Loop() {
+				for _, k := range tc.keys {
+					before := tm.rawLen()
+					tm.press(k)
+					settle(tm)
+					total += tm.rawLen() - before
+					presses++
+				}
+			}
+			b.ReportMetric(float64(total)/float64(presses), "bytes/key")
+		})
+	}
+}
+
+// settle waits until the server has sent nothing for 150 ms.
+func settle(tm *term) {
+	last, quiet := tm.rawLen(), time.Now()
+	for time.Since(quiet) < 150*time.Millisecond {
+		time.Sleep(10 * time.Millisecond)
+		if n := tm.rawLen(); n != last {
+			last, quiet = n, time.Now()
+		}
+	}
+}
+
+// BenchmarkKeystrokeLatency: with N sessions each pressing a cursor key
+// every 500 ms, the time from a key leaving the client to the first byte
+// of the redrawn screen arriving.
+func BenchmarkKeystrokeLatency(b *testing.B) {
+	sizes := []int{1, 10, 25, 50, 100, 150}
+	if s := os.Getenv("CUSTODIAN_BENCH_SESSIONS"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	_, store := seeded(b)
+	ts := startServer(b, store, func(c *Config) { c.MaxSessions = 1000 })
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			_, sc, in := clients(b, clientSpec{Addr: ts.addr, Sessions: n, Latency: true, Interval: 500 * time.Millisecond, Duration: 10 * time.Second})
+			if !sc.Scan() {
+				b.Fatal("no report from the client process")
+			}
+			var rep latencyReport
+			if err := json.Unmarshal(sc.Bytes(), &rep); err != nil {
+				b.Fatal(err)
+			}
+			_ = in.Close()
+			b.ReportMetric(rep.MedianMS, "median-ms")
+			b.ReportMetric(rep.P95MS, "p95-ms")
+			b.ReportMetric(float64(rep.Count), "keys")
+			b.ReportMetric(float64(rep.Failed), "unanswered")
+			waitFor(b, "the sessions to close", func() bool { return ts.Sessions() == 0 })
+		})
+	}
+}

@@ -1,0 +1,231 @@
+// Package sshd serves the console over SSH (`custodian serve`): public-key
+// logins for registered, enabled operators only, one Bubble Tea program per
+// session with the client's terminal, and a few plain commands for sessions
+// without one. It keeps no state of its own beyond memory, so several
+// servers can share one database.
+package sshd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/ui"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultListen           = "127.0.0.1:2222"
+	DefaultMaxSessions      = 64
+	DefaultIdleTimeout      = 15 * time.Minute
+	DefaultHandshakeTimeout = 20 * time.Second
+	DefaultMaxAuthTries     = 6
+	defaultLookupTimeout    = 10 * time.Second
+)
+
+// Config is what a Server needs.
+type Config struct {
+	Store *db.Store
+	// App is the console every session starts from (keys, clock, page
+	// sizes); Backend, Actor, ReadOnly and NoColor are set per session.
+	App     ui.Config
+	HostKey HostKey
+	// ReadOnly makes every session read-only (serve --readonly).
+	ReadOnly bool
+	// AllowDemoKeys accepts the demo operators' keys, whose private halves
+	// anyone can derive; main allows them only on a loopback listener.
+	AllowDemoKeys bool
+	// MaxSessions caps concurrent sessions; the next one is told so and closed.
+	MaxSessions int
+	// IdleTimeout ends a console session nobody has typed in for this long.
+	// Only key presses and pastes count: the UI redrawing does not.
+	IdleTimeout      time.Duration
+	HandshakeTimeout time.Duration
+	// MaxAuthTries is the authentication attempts one connection gets.
+	MaxAuthTries  int
+	LookupTimeout time.Duration
+	// Logger gets one line per login, session and refusal: handles,
+	// addresses and fingerprints, never request or subject data.
+	Logger *slog.Logger
+	// Now is the limiter's clock; nil is time.Now.
+	Now func() time.Time
+}
+
+// Server is an SSH server for the console.
+type Server struct {
+	cfg     Config
+	srv     *ssh.Server
+	log     *slog.Logger
+	limiter *failureLimiter
+	refused refusals
+	calls   inflight
+
+	mu       sync.Mutex
+	live     map[*session]struct{}
+	closing  bool
+	handlers sync.WaitGroup
+}
+
+// New configures a server; Serve starts it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("ssh server: no store")
+	}
+	if cfg.HostKey.Signer == nil {
+		return nil, errors.New("ssh server: no host key")
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.MaxAuthTries <= 0 {
+		cfg.MaxAuthTries = DefaultMaxAuthTries
+	}
+	if cfg.LookupTimeout <= 0 {
+		cfg.LookupTimeout = defaultLookupTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, limiter: newFailureLimiter(cfg.Now), live: map[*session]struct{}{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	srv, err := wish.NewServer(
+		func(srv *ssh.Server) error {
+			srv.AddHostKey(cfg.HostKey.Signer)
+			srv.HandshakeTimeout = cfg.HandshakeTimeout
+			srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{MaxAuthTries: cfg.MaxAuthTries}
+			}
+			srv.ConnectionFailedCallback = s.connectionFailed
+			srv.ConnectionCloseCallback = s.connectionClosed
+			return nil
+		},
+		wish.WithVersion("custodian"),
+		// Public keys only: with no password or keyboard-interactive
+		// handler x/crypto offers neither, and "none" always fails.
+		wish.WithPublicKeyAuth(s.checkKey),
+		// Every session goes through s.handle, which runs the console
+		// through wish's Bubble Tea middleware (session.go).
+		wish.WithMiddleware(func(ssh.Handler) ssh.Handler { return s.handle }),
+		// No wish idle timeout: the connection is never idle while the UI
+		// redraws, so it could not end a forgotten session; the
+		// keyboard-idle timer does.
+	)
+	if err != nil {
+		return nil, fmt.Errorf("ssh server: %w", err)
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.srv.Serve(ln)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Sessions is the number of sessions open now.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.live)
+}
+
+// LiveSessions lists the sessions open now that have an operator.
+func (s *Server) LiveSessions() []SessionInfo {
+	s.mu.Lock()
+	live := make([]*session, 0, len(s.live))
+	for ls := range s.live {
+		live = append(live, ls)
+	}
+	s.mu.Unlock()
+	var out []SessionInfo
+	for _, ls := range live {
+		ls.mu.Lock()
+		if ls.info.ID != "" {
+			out = append(out, ls.info)
+		}
+		ls.mu.Unlock()
+	}
+	return out
+}
+
+// Shutdown stops accepting connections, tells every console session it is
+// closing, waits for the sessions and for backend calls already running (a
+// write half way through) to finish, then drops what is left. ctx bounds the
+// wait.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	live := make([]*session, 0, len(s.live))
+	for ls := range s.live {
+		live = append(live, ls)
+	}
+	s.mu.Unlock()
+
+	// Shutdown with an ended context closes the listeners and returns.
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = s.srv.Shutdown(stopped)
+
+	for _, ls := range live {
+		ls.end(endShutdown)
+	}
+	done := make(chan struct{})
+	go func() { s.handlers.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("ssh server: sessions still open at shutdown: %w", ctx.Err())
+	}
+	if derr := s.calls.drain(ctx); derr != nil && err == nil {
+		err = fmt.Errorf("ssh server: database calls still running at shutdown: %w", derr)
+	}
+	if cerr := s.srv.Close(); cerr != nil && err == nil && !errors.Is(cerr, net.ErrClosed) {
+		err = cerr
+	}
+	return err
+}
+
+// admit registers a new session unless the server is closing or full.
+func (s *Server) admit() (*session, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil, "the server is shutting down; try again in a moment"
+	}
+	if len(s.live) >= s.cfg.MaxSessions {
+		return nil, fmt.Sprintf("the server already has its limit of %d sessions open; try again later", s.cfg.MaxSessions)
+	}
+	ls := &session{}
+	s.live[ls] = struct{}{}
+	s.handlers.Add(1)
+	return ls, ""
+}
+
+func (s *Server) release(ls *session) {
+	s.mu.Lock()
+	delete(s.live, ls)
+	s.mu.Unlock()
+	s.handlers.Done()
+}
