@@ -71,6 +71,16 @@ const (
 	Reveal           Action = "reveal"
 )
 
+// issue 4: audit
+// Audit actions belong to the audit history pane. Its filter has its own
+// action because it takes a small query language, not the queue's text.
+const (
+	AuditFilter      Action = "audit_filter"
+	AuditClearFilter Action = "audit_clear_filter"
+	AuditVerify      Action = "audit_verify"
+	AuditExport      Action = "audit_export"
+)
+
 // Group headings, in the order the full help shows them.
 const (
 	GroupGlobal     = "Global"
@@ -81,6 +91,8 @@ const (
 	// without renaming anything users see.
 	GroupDetail  = "Detail"
 	GroupRequest = "Request actions"
+	// issue 4: audit
+	GroupAudit = "Audit"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -90,6 +102,8 @@ type Pane string
 const (
 	PaneQueue  Pane = "queue"
 	PaneDetail Pane = "detail"
+	// issue 4: audit
+	PaneAudit Pane = "audit"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -151,6 +165,12 @@ func defaults() []Binding {
 		{Mark, []string{"space"}, "mark", GroupRequest},
 		{Retry, []string{"r"}, "retry fulfilment", GroupRequest},
 		{Reveal, []string{"R"}, "reveal personal data", GroupRequest},
+
+		// issue 4: audit
+		{AuditFilter, []string{"/"}, "filter: actor: action: tenant: req: subject: since: until:", GroupAudit},
+		{AuditClearFilter, []string{"ctrl+u"}, "clear filter", GroupAudit},
+		{AuditVerify, []string{"V"}, "verify the chain", GroupAudit},
+		{AuditExport, []string{"x"}, "export request records", GroupAudit},
 	}
 }
 
@@ -239,7 +259,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 
 // Panes returns every pane.
 func Panes() []Pane {
-	return []Pane{PaneQueue, PaneDetail}
+	return []Pane{PaneQueue, PaneDetail, PaneAudit}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -263,6 +283,8 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneQueue
 	case GroupDetail:
 		return p == PaneDetail
+	case GroupAudit: // issue 4: audit
+		return p == PaneAudit
 	case GroupRequest:
 		// Marking selects rows for a bulk action; the detail view shows a
 		// single request, so there is nothing to mark.
