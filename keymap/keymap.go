@@ -167,8 +167,8 @@ func defaults() []Binding {
 		{Reveal, []string{"R"}, "reveal personal data", GroupRequest},
 
 		// issue 4: audit
-		{AuditFilter, []string{"/"}, "filter: actor: action: tenant: req: subject: since: until:", GroupAudit},
-		{AuditClearFilter, []string{"ctrl+u"}, "clear filter", GroupAudit},
+		{AuditFilter, []string{"/"}, "filter by actor: action: tenant: req: subject: since: until:", GroupAudit},
+		{AuditClearFilter, []string{"ctrl+u"}, "clear the audit filter", GroupAudit},
 		{AuditVerify, []string{"V"}, "verify the chain", GroupAudit},
 		{AuditExport, []string{"x"}, "export request records", GroupAudit},
 	}

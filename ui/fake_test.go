@@ -21,6 +21,7 @@ type fakeBackend struct {
 	subjects map[string]model.Subject
 	calls    int
 	failWith error
+	audit    []model.AuditRecord // issue 4: audit, oldest first
 }
 
 func (f *fakeBackend) Tenants(ctx context.Context, _ model.Actor) ([]model.Tenant, error) {
