@@ -232,6 +232,8 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 		Keys:    keys,
 		Clock:   model.SystemClock{},
 		NoColor: os.Getenv("NO_COLOR") != "",
+		// The audit pane's exports: beside the database and the checkpoint.
+		ExportDir: filepath.Join(b.dataDir, "exports"),
 	})
 	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		fmt.Fprintf(stderr, "custodian: %v\n", err)

@@ -34,6 +34,17 @@ type auditRow struct {
 	cells [numAuditCols]string
 }
 
+// shortTarget abbreviates a target's kind so an 80-column row has room for
+// the id ("req R-2026-00042"); the entry's full view shows it whole.
+func shortTarget(t string) string {
+	for _, k := range [][2]string{{"request:", "req "}, {"subject:", "subj "}, {"operator:", "op "}} {
+		if id, ok := strings.CutPrefix(t, k[0]); ok {
+			return k[1] + id
+		}
+	}
+	return t
+}
+
 type auditCol int
 
 const (
@@ -54,7 +65,7 @@ func newAuditRow(r model.AuditRecord) auditRow {
 	x.cells[acTime] = r.At.UTC().Format("2006-01-02 15:04")
 	x.cells[acActor] = model.CleanLine(r.Actor)
 	x.cells[acAction] = model.CleanLine(r.Action)
-	x.cells[acTarget] = orDash(model.CleanLine(r.Target))
+	x.cells[acTarget] = orDash(model.CleanLine(shortTarget(r.Target)))
 	x.cells[acTenant] = orDash(model.CleanLine(r.TenantID))
 	x.cells[acOutcome] = model.CleanLine(r.Outcome)
 	x.cells[acReason] = model.CleanLine(strings.TrimSpace(r.Reason + " " + r.Detail))
@@ -192,6 +203,9 @@ func (p *auditPane) Activate() tea.Cmd {
 		return nil
 	}
 	p.started = true
+	if p.ctx.tenants == nil {
+		return nil // tenantsReadyMsg loads it, in the scope it settles on
+	}
 	return p.reload()
 }
 
@@ -226,6 +240,11 @@ func (p *auditPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case tenantsReadyMsg:
 		if p.started {
 			return p, p.reload()
+		}
+	case tenantsFailedMsg:
+		if p.started {
+			p.stopLoading()
+			p.err = "could not load tenants"
 		}
 	case auditPageMsg:
 		return p, p.page(msg)
@@ -784,9 +803,9 @@ func auditTitles() [numAuditCols]string {
 // column only when there is room for it.
 func auditWidths(w int) [numAuditCols]int {
 	var c [numAuditCols]int
-	c[acSeq], c[acTime], c[acActor], c[acAction], c[acOutcome] = 7, 16, 8, 11, 7
+	c[acSeq], c[acTime], c[acActor], c[acAction], c[acOutcome] = 7, 16, 8, 10, 7
 	rest := w - gutter - (c[acSeq] + c[acTime] + c[acActor] + c[acAction] + c[acOutcome]) - int(numAuditCols-1)
-	c[acTarget] = max(8, min(24, rest*6/10))
+	c[acTarget] = max(8, min(24, rest*2/3))
 	c[acTenant] = max(6, min(20, rest-c[acTarget]))
 	if left := rest - c[acTarget] - c[acTenant]; left >= 12 {
 		c[acReason] = left
