@@ -680,7 +680,7 @@ func (p *auditPane) renderDetail() {
 	clean := model.CleanLine
 	rec := r.rec
 	d := &doc{th: p.ctx.Theme, width: p.width, labelW: 9}
-	d.section(fmt.Sprintf("Audit entry %d", rec.Seq))
+	d.section("Event")
 	d.kv("time", rec.At.UTC().Format(time.RFC3339Nano))
 	who := clean(rec.Actor)
 	if rec.Role != "" {
