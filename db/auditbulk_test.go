@@ -45,3 +45,9 @@ func BulkAppendAudit(ctx context.Context, s *Store, evs []model.AuditEvent) erro
 	}
 	return nil
 }
+
+// RequestRecordsServerSorted runs RequestRecords the way it runs against
+// MongoDB (sorted by the server), so the embedded tests cover both ways.
+func RequestRecordsServerSorted(ctx context.Context, s *Store, actor model.Actor, f model.RecordFilter, fn func(model.Request) error) error {
+	return s.requestRecords(ctx, actor, f, true, fn)
+}

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -165,7 +166,23 @@ func TestAuditHistoryKeysetStableUnderAppends(t *testing.T) {
 }
 
 func TestRequestRecords(t *testing.T) {
+	for name, records := range map[string]func(*fixture) func(context.Context, model.Actor, model.RecordFilter, func(model.Request) error) error{
+		"sorted here (FerretDB)": func(f *fixture) func(context.Context, model.Actor, model.RecordFilter, func(model.Request) error) error {
+			return f.s.RequestRecords
+		},
+		"sorted by the server (MongoDB)": func(f *fixture) func(context.Context, model.Actor, model.RecordFilter, func(model.Request) error) error {
+			return func(ctx context.Context, a model.Actor, flt model.RecordFilter, fn func(model.Request) error) error {
+				return db.RequestRecordsServerSorted(ctx, f.s, a, flt, fn)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) { testRequestRecords(t, records) })
+	}
+}
+
+func testRequestRecords(t *testing.T, recordsOf func(*fixture) func(context.Context, model.Actor, model.RecordFilter, func(model.Request) error) error) {
 	f := newFixture(t)
+	requestRecords := recordsOf(f)
 	// Three requests received a day apart in ta and one in tb; one denied.
 	ids := []string{"R-1", "R-2", "R-3"}
 	for _, id := range ids {
@@ -177,7 +194,7 @@ func TestRequestRecords(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
 	collect := func(who model.Actor, flt model.RecordFilter) ([]string, error) {
 		var got []string
-		err := f.s.RequestRecords(f.ctx, who, flt, func(r model.Request) error {
+		err := requestRecords(f.ctx, who, flt, func(r model.Request) error {
 			if r.Requester.Name != "" || len(r.History) > 0 {
 				t.Errorf("%s: the export read PI or history", r.ID)
 			}
@@ -212,7 +229,7 @@ func TestRequestRecords(t *testing.T) {
 		t.Errorf("reversed range: got %v, want ErrInvalid", err)
 	}
 	var rec model.Request
-	_ = f.s.RequestRecords(f.ctx, f.admin, model.RecordFilter{Since: day(1), Until: day(10), RequestID: "R-4"}, func(r model.Request) error {
+	_ = requestRecords(f.ctx, f.admin, model.RecordFilter{Since: day(1), Until: day(10), RequestID: "R-4"}, func(r model.Request) error {
 		rec = r
 		return nil
 	})
@@ -221,7 +238,7 @@ func TestRequestRecords(t *testing.T) {
 	}
 	stop := errors.New("enough")
 	n := 0
-	err := f.s.RequestRecords(f.ctx, f.admin, model.RecordFilter{Since: day(1), Until: day(10)}, func(model.Request) error { n++; return stop })
+	err := requestRecords(f.ctx, f.admin, model.RecordFilter{Since: day(1), Until: day(10)}, func(model.Request) error { n++; return stop })
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("fn's error should stop the walk: %v after %d", err, n)
 	}

@@ -1,8 +1,11 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -34,10 +37,17 @@ func recordProjection() bson.D {
 // requests of that period", each with its response date, and a request
 // still open shows none.
 //
-// One cursor read in batches: on MongoDB the {received_at, _id} or
-// {tenant_id, received_at} index serves it; FerretDB scans the collection
-// once.
+// On MongoDB one cursor, sorted and streamed by the {received_at, _id} or
+// {tenant_id, received_at, _id} index. FerretDB sorts whole documents
+// before it projects them, which measured 3.8× the cost of the scan itself
+// (3,000 requests: 18.5 s against 4.9 s, loaded machine), so against it the
+// projected records are read unsorted and sorted here; they are small
+// (~300 bytes each), but the range is held in memory.
 func (s *Store) RequestRecords(ctx context.Context, actor model.Actor, f model.RecordFilter, fn func(model.Request) error) error {
+	return s.requestRecords(ctx, actor, f, !s.conn.Embedded, fn)
+}
+
+func (s *Store) requestRecords(ctx context.Context, actor model.Actor, f model.RecordFilter, serverSort bool, fn func(model.Request) error) error {
 	if err := s.canRead(ctx, actor, "request records"); err != nil {
 		return err
 	}
@@ -58,10 +68,11 @@ func (s *Store) RequestRecords(ctx context.Context, actor model.Actor, f model.R
 	if f.RequestID != "" {
 		q = append(q, bson.E{Key: "_id", Value: f.RequestID})
 	}
-	cur, err := s.requests.Find(ctx, q, options.Find().
-		SetSort(bson.D{{Key: "received_at", Value: 1}, {Key: "_id", Value: 1}}).
-		SetProjection(recordProjection()).
-		SetBatchSize(exportBatch))
+	o := options.Find().SetProjection(recordProjection()).SetBatchSize(exportBatch)
+	if serverSort {
+		o.SetSort(bson.D{{Key: "received_at", Value: 1}, {Key: "_id", Value: 1}})
+	}
+	cur, err := s.requests.Find(ctx, q, o)
 	if err != nil {
 		return fmt.Errorf("export request records: %w", err)
 	}
@@ -70,10 +81,15 @@ func (s *Store) RequestRecords(ctx context.Context, actor model.Actor, f model.R
 		defer cancel()
 		_ = cur.Close(ctx)
 	}()
+	var held []model.Request
 	for cur.Next(ctx) {
 		var r model.Request
 		if err := cur.Decode(&r); err != nil {
 			return fmt.Errorf("export request records: read request: %w", err)
+		}
+		if !serverSort {
+			held = append(held, r)
+			continue
 		}
 		if err := fn(r); err != nil {
 			return err
@@ -81,6 +97,17 @@ func (s *Store) RequestRecords(ctx context.Context, actor model.Actor, f model.R
 	}
 	if err := cur.Err(); err != nil {
 		return fmt.Errorf("export request records: %w", err)
+	}
+	slices.SortFunc(held, func(a, b model.Request) int {
+		return cmp.Or(a.ReceivedAt.Compare(b.ReceivedAt), strings.Compare(a.ID, b.ID))
+	})
+	for _, r := range held {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("export request records: %w", err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
 	return nil
 }
