@@ -118,6 +118,7 @@ type auditPane struct {
 	gen      int
 	cancel   context.CancelFunc
 	loadFrom int64 // the keyset position of the page in flight
+	loadAt   time.Time
 	err      string
 
 	// detail is the full view of one entry, over the list.
@@ -441,10 +442,13 @@ func (p *auditPane) reload() tea.Cmd {
 // fetch asks for the page below seq before (0: the newest).
 func (p *auditPane) fetch(before int64) tea.Cmd {
 	c := p.ctx
-	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
+	// A new filter's first page is a pass over the whole chain on the
+	// embedded database (BENCHMARKS.md: ~1 s per 10k entries, far more under
+	// load), so it gets longer than other calls; esc cancels it anyway.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*c.Timeout)
 	p.cancel = cancel
 	p.loading = true
-	p.loadFrom = before
+	p.loadFrom, p.loadAt = before, time.Now()
 	backend, actor, f, gen := c.Backend, c.Actor, p.effectiveFilter(), p.gen
 	return func() tea.Msg {
 		defer cancel()
@@ -751,7 +755,11 @@ func (p *auditPane) View() string {
 func (p *auditPane) emptyText() string {
 	switch {
 	case p.loading:
-		return p.spin.View() + " loading the audit history…"
+		text := p.spin.View() + " loading the audit history…"
+		if d := time.Since(p.loadAt); d >= 2*time.Second {
+			text += fmt.Sprintf(" %ds · %s cancels", int(d.Seconds()), p.ctx.keyFor(keymap.Back))
+		}
+		return text
 	case p.err != "":
 		return p.err + " — press " + p.ctx.keyFor(keymap.Refresh) + " to retry"
 	case !p.filter.IsZero():
@@ -779,6 +787,9 @@ func (p *auditPane) footer() string {
 		left = p.spin.View() + " exporting request records…"
 	case p.loading && len(p.rows) > 0:
 		left = fmt.Sprintf("%s loading entries before seq %d…", p.spin.View(), p.loadFrom)
+		if d := time.Since(p.loadAt); d >= 2*time.Second {
+			left += fmt.Sprintf(" %ds · %s cancels", int(d.Seconds()), p.ctx.keyFor(keymap.Back))
+		}
 	case len(p.rows) > 0:
 		left = fmt.Sprintf("%s/%s", thousands(p.cursor+1), thousands(len(p.rows)))
 		if p.more {

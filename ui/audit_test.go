@@ -81,6 +81,16 @@ func TestAuditLoadingOlderShowsProgress(t *testing.T) {
 	if !strings.Contains(ansi.Strip(screen), fmt.Sprintf("loading entries before seq %d", auditPageSize+1)) {
 		t.Fatalf("no progress while the older page loads:\n%s", ansi.Strip(screen))
 	}
+	// esc gives up on the page; scrolling asks for it again.
+	h.press("esc")
+	h.waitFor("cancelled", func(a *App) bool {
+		return !a.auditPane().loading && strings.HasPrefix(a.status, "load cancelled")
+	})
+	if n := len(h.auditRows()); n != auditPageSize {
+		t.Fatalf("a cancelled page changed the rows: %d", n)
+	}
+	h.press("G")
+	h.waitFor("loading again", func(a *App) bool { return a.auditPane().loading })
 	close(release)
 	h.waitFor("loaded", func(a *App) bool { p := a.auditPane(); return !p.loading && len(p.rows) == len(f.audit) })
 }
