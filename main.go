@@ -26,6 +26,7 @@ import (
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
 	"github.com/custodian-dev/custodian/ui"
+	"github.com/custodian-dev/custodian/ui/cli"
 	"github.com/custodian-dev/custodian/ui/opcli"
 	"github.com/custodian-dev/custodian/ui/sshd"
 )
@@ -56,6 +57,9 @@ Usage:
                                     (default 127.0.0.1:2222; host key kept in the data directory)
   custodian operators list|add|disable|enable|add-key|remove-key …
                                     manage operators and their SSH keys (admins; see custodian operators help)
+  custodian audit export --since DATE --until DATE [--tenant ID] [--out FILE]
+                                    the record of each request received in the range, as JSON Lines
+                                    (DATE: 2026-01-31 in UTC, --until's day included, or RFC 3339)
   custodian version                 print the version
 
 Flags (every command):
@@ -98,11 +102,14 @@ func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "seed":
 		return runSeed(ctx, rest, stdout, stderr)
 	case "audit":
-		if len(rest) == 0 || rest[0] != "verify" {
-			fmt.Fprintln(stderr, "custodian audit: unknown or missing subcommand (use: custodian audit verify)")
-			return exitBadInput
+		switch {
+		case len(rest) > 0 && rest[0] == "verify":
+			return runAuditVerify(ctx, rest[1:], stdout, stderr)
+		case len(rest) > 0 && rest[0] == "export":
+			return runAuditExport(ctx, rest[1:], stdout, stderr)
 		}
-		return runAuditVerify(ctx, rest[1:], stdout, stderr)
+		fmt.Fprintln(stderr, "custodian audit: unknown or missing subcommand (use: custodian audit verify, custodian audit export)")
+		return exitBadInput
 	case "requests":
 		return runRequests(ctx, rest, stdin, stdout, stderr)
 	case "serve":
@@ -266,7 +273,13 @@ func loadKeys(g *globalFlags, stderr io.Writer) (keymap.KeyMap, int) {
 // consoleConfig is the console both the local terminal and every SSH
 // session run; each sets its own actor and colour.
 func consoleConfig(b *backend, keys keymap.KeyMap) ui.Config {
-	return ui.Config{Backend: b.store, Keys: keys, Clock: model.SystemClock{}}
+	return ui.Config{
+		Backend: b.store,
+		Keys:    keys,
+		Clock:   model.SystemClock{},
+		// The audit pane's exports: beside the database and the checkpoint.
+		ExportDir: filepath.Join(b.dataDir, "exports"),
+	}
 }
 
 // resolveActor finds the registered operator the console acts as.
@@ -379,11 +392,47 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "custodian audit verify: %v\n", err)
 		return exitFailed
 	}
+	fmt.Fprintln(stdout, res.Line())
 	if !res.OK {
-		fmt.Fprintf(stdout, "FAILED at seq %d: %s\n", res.BadSeq, res.Problem)
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "ok %d events, head %s\n", res.Events, res.Head)
+	return 0
+}
+
+func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("audit export", stderr)
+	var fl cli.ExportFlags
+	fs.StringVar(&fl.Since, "since", "", "")
+	fs.StringVar(&fl.Until, "until", "", "")
+	fs.StringVar(&fl.Tenant, "tenant", "", "")
+	fs.StringVar(&fl.Out, "out", "", "")
+	if ok, code := parse(fs, args, stderr); !ok {
+		return code
+	}
+	plan, err := cli.ParseExportFlags(fl)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian audit export: %v\n", err)
+		return exitBadInput
+	}
+	b, code := openBackend(ctx, g, stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	actor, code := resolveActor(ctx, b.store, g.operator, stderr)
+	if code != 0 {
+		return code
+	}
+	actor.Origin = "cli"
+	n, dest, err := cli.RunExport(ctx, b.store, actor, plan, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian audit export: %s\n", model.CleanLine(err.Error()))
+		if cli.IsInputError(err) {
+			return exitBadInput
+		}
+		return exitFailed
+	}
+	fmt.Fprintf(stderr, "exported %d request records to %s\n", n, model.CleanLine(dest))
 	return 0
 }
 

@@ -37,27 +37,14 @@ const (
 )
 
 // AuditRecord is one entry of the hash chain: the event plus its position.
-type AuditRecord struct {
-	Seq              int64  `bson:"_id" json:"seq"`
-	Prev             string `bson:"prev" json:"prev"`
-	Hash             string `bson:"hash" json:"hash"`
-	model.AuditEvent `bson:",inline"`
-}
+// It is declared in model so the console can show entries without seeing
+// this package.
+type AuditRecord = model.AuditRecord
 
-// VerifyResult is the outcome of VerifyAudit.
-type VerifyResult struct {
-	OK     bool
-	Events int64  // entries checked and found good
-	Head   string // hash of the last good entry
-	// BadSeq is the first seq found wrong (0 when OK); Problem says how.
-	BadSeq  int64
-	Problem string
-	// CheckpointSeq is the seq the signed checkpoint vouches for (0: none).
-	CheckpointSeq int64
-	// Warning is set when the chain is fine but could not be fully vouched
-	// for, e.g. no checkpoint has been written yet.
-	Warning string
-}
+// VerifyResult is the outcome of VerifyAudit (declared in model for the
+// same reason; model.VerifyResult.Line is the verdict both the CLI and the
+// console print).
+type VerifyResult = model.VerifyResult
 
 // chainHead is the last entry a Store knows of.
 type chainHead struct {

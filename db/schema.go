@@ -73,6 +73,8 @@ func Collections() []CollectionSpec {
 			// admits many NULLs), so both servers agree; schema_test.go
 			// holds FerretDB to it.
 			sparse(idx("idempotent import: one request per external reference", true, "external_ref", 1)),
+			idx("auditors' export (RequestRecords): requests received in a date range, in order", false, "received_at", 1, "_id", 1),
+			idx("auditors' export of one tenant (RequestRecords --tenant, scoped operators)", false, "tenant_id", 1, "received_at", 1, "_id", 1),
 		}},
 		// queue is the open-queue projection: one slim row per open request
 		// (db/queue.go), so the queue reads only open requests' display
@@ -89,6 +91,7 @@ func Collections() []CollectionSpec {
 			idx("audit history filtered by operator, newest first", false, "actor", 1, "_id", -1),
 			idx("audit history of one request or subject, newest first", false, "target", 1, "_id", -1),
 			idx("audit history of one tenant, newest first", false, "tenant_id", 1, "_id", -1),
+			idx("audit history filtered by action (AuditHistory action:), newest first", false, "action", 1, "_id", -1),
 		}},
 		{Name: collSeedDataMap},
 		// meta holds small singletons by string _id (the audit head hint,

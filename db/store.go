@@ -76,7 +76,9 @@ type Store struct {
 
 	staleClaim time.Duration
 	batch      int // page size of chain walks and drains
-	hooks      testHooks
+	// parked are audit history walks kept open for their next page (auditquery.go).
+	parked cursorPark
+	hooks  testHooks
 }
 
 // testHooks let tests stop a write at the points where a crash matters.

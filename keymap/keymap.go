@@ -88,6 +88,16 @@ const (
 	FormNextOption Action = "form_next_option"
 )
 
+// issue 4: audit
+// Audit actions belong to the audit history pane. Its filter has its own
+// action because it takes a small query language, not the queue's text.
+const (
+	AuditFilter      Action = "audit_filter"
+	AuditClearFilter Action = "audit_clear_filter"
+	AuditVerify      Action = "audit_verify"
+	AuditExport      Action = "audit_export"
+)
+
 // Group headings, in the order the full help shows them.
 const (
 	GroupGlobal     = "Global"
@@ -101,6 +111,8 @@ const (
 	// issue 3
 	GroupApprovals = "Approvals"
 	GroupForm      = "Form"
+	// issue 4: audit
+	GroupAudit = "Audit"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -113,6 +125,8 @@ const (
 	// issue 3
 	PaneApprovals Pane = "approvals"
 	PaneForm      Pane = "form"
+	// issue 4: audit
+	PaneAudit Pane = "audit"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -183,6 +197,11 @@ func defaults() []Binding {
 		{FormSubmit, []string{"ctrl+s"}, "save the form", GroupForm},
 		{FormPrevOption, []string{"left"}, "previous choice / button", GroupForm},
 		{FormNextOption, []string{"right"}, "next choice / button", GroupForm},
+		// issue 4: audit
+		{AuditFilter, []string{"/"}, "filter by actor: action: tenant: req: subject: since: until:", GroupAudit},
+		{AuditClearFilter, []string{"ctrl+u"}, "clear the audit filter", GroupAudit},
+		{AuditVerify, []string{"V"}, "verify the chain", GroupAudit},
+		{AuditExport, []string{"x"}, "export request records", GroupAudit},
 	}
 }
 
@@ -271,7 +290,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 
 // Panes returns every pane.
 func Panes() []Pane {
-	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm}
+	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -295,6 +314,8 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneQueue
 	case GroupDetail:
 		return p == PaneDetail
+	case GroupAudit: // issue 4: audit
+		return p == PaneAudit
 	case GroupRequest:
 		// Marking selects rows for a bulk action; the detail view shows a
 		// single request, so there is nothing to mark.

@@ -57,6 +57,11 @@ func TestDefaultBindings(t *testing.T) {
 		{FormSubmit, []string{"ctrl+s"}, GroupForm},
 		{FormPrevOption, []string{"left"}, GroupForm},
 		{FormNextOption, []string{"right"}, GroupForm},
+		// issue 4: audit
+		{AuditFilter, []string{"/"}, GroupAudit},
+		{AuditClearFilter, []string{"ctrl+u"}, GroupAudit},
+		{AuditVerify, []string{"V"}, GroupAudit},
+		{AuditExport, []string{"x"}, GroupAudit},
 	}
 	all := Default().All()
 	if len(all) != len(tests) {
@@ -193,7 +198,7 @@ func TestHelp(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm}},
+		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit}},
 		{"short help keeps caller order and drops unknown", helpLabels(km.ShortHelp(Help, Quit, "nope", Up)), []string{"?", "q/ctrl+c", "↑/k"}},
 		{"full help columns", columnSizes(km.FullHelp(Approve, Quit, Up, Down)), []string{"1", "2", "1"}},
 		{"detail pane has no queue column", columnGroups(km, km.FullHelp(PaneActions(PaneDetail)...)), []string{GroupGlobal, GroupNavigation, GroupRequest}},
@@ -260,6 +265,26 @@ func columnSizes(cols [][]key.Binding) []string {
 }
 
 // columnGroups names each help column by the group of its first binding.
+// issue 4: audit
+func TestAuditPaneActions(t *testing.T) {
+	acts := PaneActions(PaneAudit)
+	for _, a := range []Action{AuditFilter, AuditClearFilter, AuditVerify, AuditExport, Back, Down, Open} {
+		if !slices.Contains(acts, a) {
+			t.Errorf("audit pane lacks %s", a)
+		}
+	}
+	for _, a := range []Action{Filter, SortNext, Approve, Mark} {
+		if slices.Contains(acts, a) {
+			t.Errorf("audit pane has the %s action of another pane", a)
+		}
+	}
+	for _, p := range []Pane{PaneQueue, PaneDetail} {
+		if slices.Contains(PaneActions(p), AuditVerify) {
+			t.Errorf("pane %s has the audit pane's verify", p)
+		}
+	}
+}
+
 func columnGroups(km KeyMap, cols [][]key.Binding) []string {
 	var out []string
 	for _, c := range cols {

@@ -53,6 +53,9 @@ type Config struct {
 	QueueCap int
 	// Timeout bounds each backend call (default 30s).
 	Timeout time.Duration
+	// ExportDir is where the audit pane writes request-record exports
+	// (main: <data dir>/exports); empty disables exports from the console.
+	ExportDir string
 }
 
 // App is the console's root model: the shell around the panes.
@@ -115,10 +118,12 @@ func New(cfg Config) *App {
 		QueueCap: cfg.QueueCap,
 		Timeout:  cfg.Timeout,
 		Scope:    cfg.Scope,
+		// issue 4: audit
+		ExportDir: cfg.ExportDir,
 	}
 	return &App{
 		ctx:     ctx,
-		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx)},
+		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newAuditPane(ctx)},
 		palette: newCommandPalette(ctx.Theme),
 	}
 }
@@ -332,11 +337,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	case k.Matches(msg, keymap.Refresh):
 		return tea.Batch(a.loadTenants(), a.ctx.Info("refreshing…"))
 	case k.Matches(msg, keymap.NextPane):
-		a.switchPane(a.active + 1)
-		return nil
+		return a.switchPane(a.active + 1)
 	case k.Matches(msg, keymap.PrevPane):
-		a.switchPane(a.active - 1)
-		return nil
+		return a.switchPane(a.active - 1)
 	case k.Matches(msg, keymap.Back):
 		if a.statusErr {
 			a.status, a.statusErr = "", false
@@ -349,10 +352,16 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	return a.toView(msg)
 }
 
-func (a *App) switchPane(i int) {
+// switchPane shows pane i. A pane that loads only once it is looked at
+// (Activate) is told.
+func (a *App) switchPane(i int) tea.Cmd {
 	n := len(a.panes)
 	a.closeStack()
 	a.active = ((i % n) + n) % n
+	if p, ok := a.panes[a.active].(interface{ Activate() tea.Cmd }); ok {
+		return p.Activate()
+	}
+	return nil
 }
 
 func (a *App) closeStack() {
@@ -477,8 +486,7 @@ func (a *App) run(verb, args string) tea.Cmd {
 	}
 	for i, p := range a.panes {
 		if strings.ToLower(p.Title()) == verb {
-			a.switchPane(i)
-			return nil
+			return a.switchPane(i)
 		}
 	}
 	return a.setStatus(fmt.Sprintf("unknown command %q", model.CleanLine(verb)), true)

@@ -41,4 +41,14 @@ type Backend interface {
 	// KnowLimit evaluates the two-requests-to-know per 12 months rule for a
 	// logged request, listing the earlier requests it counts.
 	KnowLimit(ctx context.Context, actor model.Actor, requestID string) (model.LimitResult, error)
+	// issue 4: audit
+	// AuditHistory returns up to limit audit entries matching f with seq
+	// below beforeSeq (0: the newest), newest first; page on with the last
+	// entry's Seq.
+	AuditHistory(ctx context.Context, actor model.Actor, f model.AuditFilter, beforeSeq int64, limit int) (model.AuditPage, error)
+	// VerifyAudit walks the whole chain; progress (may be nil) hears how far.
+	VerifyAudit(ctx context.Context, progress func(done, total int64)) (model.VerifyResult, error)
+	// RequestRecords and RecordExport are the auditors' export (cli.RecordSource).
+	RequestRecords(ctx context.Context, actor model.Actor, f model.RecordFilter, fn func(model.Request) error) error
+	RecordExport(ctx context.Context, actor model.Actor, f model.RecordFilter, count int, dest string) error
 }

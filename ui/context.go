@@ -26,6 +26,8 @@ type Context struct {
 	PageSize int
 	QueueCap int
 	Timeout  time.Duration
+	// ExportDir is where the audit pane writes exports ("" disables them).
+	ExportDir string
 
 	// Scope is the tenant id the panes are narrowed to; "" is every tenant.
 	Scope   string

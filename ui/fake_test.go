@@ -21,6 +21,9 @@ type fakeBackend struct {
 	subjects map[string]model.Subject
 	calls    int
 	failWith error
+	audit    []model.AuditRecord // issue 4: audit, oldest first
+	// verify replaces the fake's VerifyAudit (issue 4: audit).
+	verify func(ctx context.Context, progress func(done, total int64)) (model.VerifyResult, error)
 }
 
 func (f *fakeBackend) Tenants(ctx context.Context, _ model.Actor) ([]model.Tenant, error) {
