@@ -99,3 +99,49 @@ func (b trackedBackend) Subjects(ctx context.Context, actor model.Actor, ids []s
 func (b trackedBackend) Subject(ctx context.Context, actor model.Actor, id string) (model.Subject, error) {
 	return track(b.f, func() (model.Subject, error) { return b.Backend.Subject(ctx, actor, id) })
 }
+
+// trackErr is track for calls that return only an error.
+func trackErr(f *inflight, call func() error) error {
+	_, err := track(f, func() (struct{}, error) { return struct{}{}, call() })
+	return err
+}
+
+func (b trackedBackend) Apply(ctx context.Context, actor model.Actor, id string, version int64, a model.Action, reason string, edit func(*model.Request) error) (model.Request, error) {
+	return track(b.f, func() (model.Request, error) { return b.Backend.Apply(ctx, actor, id, version, a, reason, edit) })
+}
+
+func (b trackedBackend) CreateRequest(ctx context.Context, actor model.Actor, r model.Request) (model.Request, error) {
+	return track(b.f, func() (model.Request, error) { return b.Backend.CreateRequest(ctx, actor, r) })
+}
+
+func (b trackedBackend) Operators(ctx context.Context, actor model.Actor) ([]model.Operator, error) {
+	return track(b.f, func() ([]model.Operator, error) { return b.Backend.Operators(ctx, actor) })
+}
+
+func (b trackedBackend) Approvals(ctx context.Context, actor model.Actor, tenantID string) ([]model.Request, error) {
+	return track(b.f, func() ([]model.Request, error) { return b.Backend.Approvals(ctx, actor, tenantID) })
+}
+
+func (b trackedBackend) MatchSubjects(ctx context.Context, actor model.Actor, tenantID string, p model.Person) ([]model.Subject, error) {
+	return track(b.f, func() ([]model.Subject, error) { return b.Backend.MatchSubjects(ctx, actor, tenantID, p) })
+}
+
+func (b trackedBackend) KnowLimit(ctx context.Context, actor model.Actor, requestID string) (model.LimitResult, error) {
+	return track(b.f, func() (model.LimitResult, error) { return b.Backend.KnowLimit(ctx, actor, requestID) })
+}
+
+func (b trackedBackend) AuditHistory(ctx context.Context, actor model.Actor, f model.AuditFilter, beforeSeq int64, limit int) (model.AuditPage, error) {
+	return track(b.f, func() (model.AuditPage, error) { return b.Backend.AuditHistory(ctx, actor, f, beforeSeq, limit) })
+}
+
+func (b trackedBackend) VerifyAudit(ctx context.Context, progress func(done, total int64)) (model.VerifyResult, error) {
+	return track(b.f, func() (model.VerifyResult, error) { return b.Backend.VerifyAudit(ctx, progress) })
+}
+
+func (b trackedBackend) RequestRecords(ctx context.Context, actor model.Actor, f model.RecordFilter, fn func(model.Request) error) error {
+	return trackErr(b.f, func() error { return b.Backend.RequestRecords(ctx, actor, f, fn) })
+}
+
+func (b trackedBackend) RecordExport(ctx context.Context, actor model.Actor, f model.RecordFilter, count int, dest string) error {
+	return trackErr(b.f, func() error { return b.Backend.RecordExport(ctx, actor, f, count, dest) })
+}
