@@ -68,7 +68,7 @@ func start(t testing.TB, a *App, w, h int) *harness {
 // waitFor polls until cond holds and returns the raw screen at that moment.
 func (h *harness) waitFor(what string, cond func(*App) bool) string {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // -race on a loaded 2-core machine: one write can take seconds
 	var last string
 	for time.Now().Before(deadline) {
 		reply := make(chan probeResult, 1)
