@@ -3,6 +3,7 @@ package lookup
 import (
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -69,7 +70,8 @@ type entry struct {
 	name    string
 	account string
 	keys    string
-	mask    uint64
+	mask    uint64 // every character held
+	wmask   uint64 // characters that start a word: a query's first must be one
 	version int64
 	open    int32
 	tenant  uint16
@@ -194,6 +196,12 @@ func (d *Directory) entryOf(r Record) entry {
 	add(FieldID, r.ID)
 	e.keys = string(b)
 	e.mask = runeMask(e.keys)
+	segments(e.keys, func(f Field, v string, _ int) bool {
+		if f != FieldPhone {
+			e.wmask |= wordStartMask(v[:anchorEnd(f, v)])
+		}
+		return true
+	})
 	return e
 }
 
@@ -263,6 +271,60 @@ func appendKey(b []byte, v string, from *[]int) []byte {
 		}
 	}
 	return b
+}
+
+// wordStartMask is the runeMask of the characters of v that start a word.
+func wordStartMask(v string) uint64 {
+	var m uint64
+	prev := rune(-1)
+	for _, r := range v {
+		if wordStart(prev, r) {
+			m |= maskBit(r)
+		}
+		prev = r
+	}
+	return m
+}
+
+// anchorEnd is where words that a query may start at end in v: an email's
+// domain is shared by thousands of people and nobody looks a person up by
+// their mail provider, so a match must start in the local part (a whole
+// address typed in full still matches, from its first character).
+func anchorEnd(f Field, v string) int {
+	if f == FieldEmail {
+		if at := strings.IndexByte(v, '@'); at >= 0 {
+			return at
+		}
+	}
+	return len(v)
+}
+
+// wordStart reports whether r, following prev (-1 at the start), begins a
+// word. Every Han, kana or Hangul character does: those names are written
+// without spaces ("王小明"), and an operator may type the given name alone.
+// So does any character that is not a letter or digit (an operator typing
+// "@example" or "-10000" means that character), and a digit after a letter.
+func wordStart(prev, r rune) bool {
+	switch {
+	case prev < 0:
+		return true
+	case !letterOrDigit(prev), !letterOrDigit(r):
+		return true
+	case r >= 0x2E80 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul):
+		return true
+	case isDigit(r) && !isDigit(prev):
+		return true
+	}
+	return false
+}
+
+func isDigit(r rune) bool { return '0' <= r && r <= '9' }
+
+func letterOrDigit(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || isDigit(r)
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
 // segments calls fn for each (field, folded value) of an entry's keys.

@@ -18,6 +18,11 @@ import (
 // it, dropping a character matches nearly everyone.
 const typoMinRunes = 4
 
+// typoBelow: typos are forgiven only when fewer subjects than this match
+// as typed. A query that already finds people is not second-guessed, and a
+// million subjects are not scanned for near misses on every keystroke.
+const typoBelow = 10
+
 // checkEvery is how many entries a worker scans between cancellation checks.
 const checkEvery = 4096
 
@@ -58,21 +63,23 @@ type Result struct {
 // State is what a search leaves for the next one to narrow from. It is
 // immutable once returned; a nil State means "start afresh".
 type State struct {
-	gen   uint64
-	q     query
-	cands []int32 // every matching entry, ascending
+	gen      uint64
+	q        query
+	cands    []int32 // every matching entry, ascending
+	typoDone bool    // cands include the matches that needed a typo forgiven
 }
 
 // query is a typed string in the forms matching uses.
 type query struct {
 	raw    string
-	text   string // folded; matched as a subsequence of names, emails, addresses, ids
+	text   string // folded; matched as a subsequence of names, emails, addresses, ids, from a word start
 	digits string // national digits of a phone-shaped query; matched as a substring of phones
-	typo   bool
+	typo   bool   // long enough to forgive a typo
 	ascii  bool
-	tmask  uint64
+	tmask  uint64 // every character of text
+	fmask  uint64 // text's first character: it must start a word
+	tfmask uint64 // text's first two characters: with a typo, one must start a word
 	dmask  uint64
-	nrunes int
 }
 
 func parseQuery(raw string) query {
@@ -82,30 +89,35 @@ func parseQuery(raw string) query {
 	if phoneShaped(t) {
 		q.digits = phoneDigits(t)
 	}
-	q.nrunes = utf8.RuneCountInString(q.text)
-	q.typo = q.digits == "" && q.nrunes >= typoMinRunes
+	rs := []rune(q.text)
+	q.typo = q.digits == "" && len(rs) >= typoMinRunes
 	q.ascii = isFoldedASCII(q.text)
 	q.tmask = runeMask(q.text)
+	if len(rs) > 0 {
+		q.fmask = maskBit(rs[0])
+		q.tfmask = q.fmask
+	}
+	if len(rs) > 1 {
+		q.tfmask |= maskBit(rs[1])
+	}
 	q.dmask = runeMask(q.digits)
 	return q
 }
 
-// narrows reports whether every subject matching q also matched prev, so
-// that q need only re-check prev's result. Each criterion must be at most as
-// permissive as prev's: a longer text is (subsequences of it are
-// subsequences of its prefix), a longer phone number is (substrings
-// likewise), but turning typo tolerance or phone matching on is not.
+// narrows reports whether every subject matching q as typed also matched
+// prev, so that q need only re-check prev's result. A longer text does
+// (subsequences of it, from the same word start, are subsequences of its
+// prefix), a longer phone number does (substrings likewise), but turning
+// phone matching on does not. Typo matches are handled by Search: they
+// narrow only from a State that holds prev's typo matches.
 func (q query) narrows(prev query) bool {
 	if !strings.HasPrefix(q.text, prev.text) {
-		return false
-	}
-	if q.typo && !prev.typo {
 		return false
 	}
 	if q.digits != "" && (prev.digits == "" || !strings.HasPrefix(q.digits, prev.digits)) {
 		return false
 	}
-	// A text of "" matches nothing, so it has nothing to narrow from.
+	// An empty query matches nothing, so it has nothing to narrow from.
 	return prev.text != "" || prev.digits != ""
 }
 
@@ -113,6 +125,12 @@ func (q query) narrows(prev query) bool {
 // Given the State of an earlier search on the same directory whose query
 // raw extends, it re-checks only that search's matches; the result is the
 // same as a fresh search's. A cancelled ctx returns ctx.Err().
+//
+// A subject matches when the query is a subsequence of its name, an email,
+// its address, account id or subject id, starting at the start of a word,
+// or a part of one of its phone numbers (digits only, any punctuation).
+// Only when fewer than typoBelow subjects match so does a subject that
+// matches with one character of the query dropped (a typo), ranked after.
 func (d *Directory) Search(ctx context.Context, raw string, prev *State, limit int) (Result, *State, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -122,48 +140,81 @@ func (d *Directory) Search(ctx context.Context, raw string, prev *State, limit i
 	if q.text == "" && q.digits == "" {
 		return res, st, nil
 	}
-	var cands []int32
-	if prev != nil && prev.gen == d.gen && q.narrows(prev.q) {
-		cands = prev.cands
+	narrow := prev != nil && prev.gen == d.gen && q.narrows(prev.q)
+	var base []int32 // nil: every entry
+	if narrow {
+		base = prev.cands
 		res.Narrowed = true
-		res.Scanned = len(cands)
-	} else {
-		res.Scanned = len(d.entries)
 	}
-	workers := min(runtime.GOMAXPROCS(0), max(1, res.Scanned/20000))
-	parts := make([]part, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := res.Scanned*w/workers, res.Scanned*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			parts[w] = d.scan(ctx, &q, cands, lo, hi)
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	parts, scanned, err := d.run(ctx, base, func(lo, hi int) part { return d.scanPlain(ctx, &q, base, lo, hi) })
+	if err != nil {
 		return Result{}, nil, err
 	}
-	total := 0
+	res.Scanned = scanned
+	plain := 0
 	for _, p := range parts {
-		total += len(p.idx)
+		plain += len(p.idx)
 	}
-	st.cands = make([]int32, 0, total)
+	if q.typo && plain < typoBelow {
+		// Typo matches of q are typo or plain matches of a query it
+		// extends, so they narrow only from a State that kept its own.
+		var tbase []int32
+		if narrow && prev.typoDone {
+			tbase = prev.cands
+		}
+		matched := map[int32]bool{}
+		for _, p := range parts {
+			for _, i := range p.idx {
+				matched[i] = true
+			}
+		}
+		tparts, tscanned, err := d.run(ctx, tbase, func(lo, hi int) part { return d.scanTypo(ctx, &q, tbase, matched, lo, hi) })
+		if err != nil {
+			return Result{}, nil, err
+		}
+		res.Scanned += tscanned
+		parts = append(parts, tparts...)
+		st.typoDone = true
+	}
 	top := &topK{limit: max(0, limit)}
 	for _, p := range parts {
+		res.Total += len(p.idx)
 		st.cands = append(st.cands, p.idx...)
 		for i := range p.idx {
 			top.offer(p.best[i])
 		}
 	}
-	res.Total = total
+	if st.typoDone {
+		slices.Sort(st.cands)
+	}
 	best := top.sorted()
 	res.Hits = make([]Hit, len(best))
 	for i, b := range best {
 		res.Hits[i] = d.hit(b)
 	}
 	return res, st, nil
+}
+
+// run splits base (nil: every entry) among the CPUs and returns the parts
+// in order, so that their matches stay in ascending entry order.
+func (d *Directory) run(ctx context.Context, base []int32, scan func(lo, hi int) part) ([]part, int, error) {
+	n := len(d.entries)
+	if base != nil {
+		n = len(base)
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/20000))
+	parts := make([]part, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w] = scan(lo, hi)
+		}()
+	}
+	wg.Wait()
+	return parts, n, ctx.Err()
 }
 
 // rank orders matches: exact identifiers, then plain matches, then matches
@@ -204,81 +255,83 @@ type seg struct {
 	drop  int // typo: which rune of the query to drop; -1 for none
 }
 
-func (d *Directory) scan(ctx context.Context, q *query, cands []int32, lo, hi int) part {
+// scanPlain finds the entries of base[lo:hi] matching q as typed.
+func (d *Directory) scanPlain(ctx context.Context, q *query, base []int32, lo, hi int) part {
 	var p part
 	var plain, phone []seg
+	for i := lo; i < hi; i++ {
+		if (i-lo)%checkEvery == 0 && ctx.Err() != nil {
+			return part{}
+		}
+		idx := int32(i)
+		if base != nil {
+			idx = base[i]
+		}
+		e := &d.entries[idx]
+		textOK := q.text != "" && e.mask&q.tmask == q.tmask && e.wmask&q.fmask != 0
+		phoneOK := q.digits != "" && e.mask&q.dmask == q.dmask
+		if !textOK && !phoneOK {
+			continue
+		}
+		pos := int32(len(p.idx))
+		matched := false
+		segments(e.keys, func(f Field, v string, _ int) bool {
+			switch {
+			case f == FieldPhone:
+				if phoneOK && strings.Contains(v, q.digits) {
+					phone = append(phone, seg{pos: pos, field: f, v: v, exact: len(q.digits) >= 7 && v == q.digits})
+					matched = true
+				}
+			case textOK && anchored(q.text, q.ascii, v, anchorEnd(f, v)):
+				exact := (f == FieldEmail || f == FieldAccount || f == FieldID) && v == q.text
+				plain = append(plain, seg{pos: pos, field: f, v: v, exact: exact})
+				matched = true
+			}
+			return true
+		})
+		if matched {
+			p.add(idx)
+		}
+	}
+	p.score(q.text, plain, 1)
+	p.score(q.digits, phone, 1)
+	return p
+}
+
+// scanTypo finds the entries of base[lo:hi] (nil: every entry), other than
+// those already matched, that match q with one character dropped.
+func (d *Directory) scanTypo(ctx context.Context, q *query, base []int32, matched map[int32]bool, lo, hi int) part {
+	var p part
 	var typos []seg
 	for i := lo; i < hi; i++ {
 		if (i-lo)%checkEvery == 0 && ctx.Err() != nil {
 			return part{}
 		}
 		idx := int32(i)
-		if cands != nil {
-			idx = cands[i]
+		if base != nil {
+			idx = base[i]
 		}
 		e := &d.entries[idx]
-		textOK := q.text != "" && e.mask&q.tmask == q.tmask
-		phoneOK := q.digits != "" && e.mask&q.dmask == q.dmask
-		typoOK := q.typo && bits.OnesCount64(q.tmask&^e.mask) <= 1
-		if !textOK && !phoneOK && !typoOK {
+		if matched[idx] || bits.OnesCount64(q.tmask&^e.mask) > 1 || e.wmask&q.tfmask == 0 {
 			continue
 		}
 		pos := int32(len(p.idx))
-		matched := false
+		found := false
 		segments(e.keys, func(f Field, v string, _ int) bool {
-			if f == FieldPhone {
-				if phoneOK && strings.Contains(v, q.digits) {
-					phone = append(phone, seg{pos: pos, field: f, v: v, exact: len(q.digits) >= 7 && v == q.digits, drop: -1})
-					matched = true
-				}
-				return true
-			}
-			if textOK && subsequence(q, v) {
-				exact := (f == FieldEmail || f == FieldAccount || f == FieldID) && v == q.text
-				plain = append(plain, seg{pos: pos, field: f, v: v, exact: exact, drop: -1})
-				matched = true
-				return true
-			}
-			if typoOK && (f == FieldName || f == FieldEmail || f == FieldAddress) {
-				if k := oneDeletion(q.text, v); k >= 0 {
+			if f == FieldName || f == FieldEmail || f == FieldAddress {
+				if k := oneDeletion(q.text, v, anchorEnd(f, v)); k >= 0 {
 					typos = append(typos, seg{pos: pos, field: f, v: v, drop: k})
-					matched = true
+					found = true
 				}
 			}
 			return true
 		})
-		if matched {
-			p.idx = append(p.idx, idx)
-			p.best = append(p.best, rank{class: -1, idx: idx})
+		if found {
+			p.add(idx)
 		}
 	}
-	score := func(pattern string, segs []seg, class int8) {
-		if len(segs) == 0 {
-			return
-		}
-		ms := fuzzy.FindFromIterNoSort(pattern, func(yield func(string) bool) {
-			for _, s := range segs {
-				if !yield(s.v) {
-					return
-				}
-			}
-		})
-		for _, m := range ms {
-			s := segs[m.Index]
-			c := class
-			if s.exact {
-				c = 2
-			}
-			r := rank{class: c, score: int32(m.Score), idx: p.idx[s.pos], field: s.field, seg: s.v, matched: m.MatchedIndexes}
-			if b := &p.best[s.pos]; b.class < 0 || better(&r, b) {
-				*b = r
-			}
-		}
-	}
-	score(q.text, plain, 1)
-	score(q.digits, phone, 1)
-	// Typo matches are scored against the query with the forgiven rune
-	// dropped, one sahilm call per dropped position.
+	// Each is scored against the query with the forgiven character
+	// dropped: one sahilm/fuzzy call per dropped position.
 	slices.SortStableFunc(typos, func(a, b seg) int { return cmp.Compare(a.drop, b.drop) })
 	for len(typos) > 0 {
 		k := typos[0].drop
@@ -286,29 +339,90 @@ func (d *Directory) scan(ctx context.Context, q *query, cands []int32, lo, hi in
 		for n < len(typos) && typos[n].drop == k {
 			n++
 		}
-		score(dropRune(q.text, k), typos[:n], 0)
+		p.score(dropRune(q.text, k), typos[:n], 0)
 		typos = typos[n:]
 	}
 	return p
 }
 
-// subsequence reports whether q.text occurs in v as a subsequence, the rule
-// sahilm/fuzzy matches by. An ASCII query is matched bytewise (ASCII bytes
-// never occur inside a multi-byte character).
-func subsequence(q *query, v string) bool {
-	t := q.text
-	if q.ascii {
-		j := 0
-		for i := 0; i < len(t); i++ {
-			k := strings.IndexByte(v[j:], t[i])
+func (p *part) add(idx int32) {
+	p.idx = append(p.idx, idx)
+	p.best = append(p.best, rank{class: -1, idx: idx})
+}
+
+// score ranks segs with sahilm/fuzzy, keeping each entry's best.
+func (p *part) score(pattern string, segs []seg, class int8) {
+	if len(segs) == 0 {
+		return
+	}
+	ms := fuzzy.FindFromIterNoSort(pattern, func(yield func(string) bool) {
+		for _, s := range segs {
+			if !yield(s.v) {
+				return
+			}
+		}
+	})
+	for _, m := range ms {
+		s := segs[m.Index]
+		c := class
+		if s.exact {
+			c = 2
+		}
+		r := rank{class: c, score: int32(m.Score), idx: p.idx[s.pos], field: s.field, seg: s.v, matched: m.MatchedIndexes}
+		if b := &p.best[s.pos]; b.class < 0 || better(&r, b) {
+			*b = r
+		}
+	}
+}
+
+// anchored reports whether t occurs in v as a subsequence (the rule
+// sahilm/fuzzy matches by) whose first character starts a word of v. The
+// earliest such start leaves the most room for the rest, so it is the only
+// one tried; a start must lie before end (see anchorEnd). An ASCII query is matched bytewise: ASCII bytes never occur
+// inside a multi-byte character.
+func anchored(t string, ascii bool, v string, end int) bool {
+	if t == "" {
+		return false
+	}
+	first, n := utf8.DecodeRuneInString(t)
+	start := -1
+	for off := 0; off < end; {
+		var k int
+		if first < utf8.RuneSelf {
+			k = strings.IndexByte(v[off:end], byte(first))
+		} else {
+			k = strings.IndexRune(v[off:end], first)
+		}
+		if k < 0 {
+			return false
+		}
+		p := off + k
+		prev := rune(-1)
+		if p > 0 {
+			prev, _ = utf8.DecodeLastRuneInString(v[:p])
+		}
+		if wordStart(prev, first) {
+			start = p + n
+			break
+		}
+		off = p + n
+	}
+	if start < 0 {
+		return false
+	}
+	v = v[start:]
+	rest := t[n:]
+	if ascii {
+		for i := 0; i < len(rest); i++ {
+			k := strings.IndexByte(v, rest[i])
 			if k < 0 {
 				return false
 			}
-			j += k + 1
+			v = v[k+1:]
 		}
 		return true
 	}
-	for _, r := range t {
+	for _, r := range rest {
 		k := strings.IndexRune(v, r)
 		if k < 0 {
 			return false
@@ -319,61 +433,17 @@ func subsequence(q *query, v string) bool {
 }
 
 // oneDeletion returns the first index k (in runes) such that t without its
-// k-th rune is a subsequence of v, or -1. pre[i] is where the greedy match of
-// t's first i runes ends in v; suf[i] where the greedy match of the runes
-// from i on starts, matched from the end; dropping k works when the prefix
-// before it ends no later than the suffix after it starts.
-func oneDeletion(t, v string) int {
-	tr := []rune(t)
-	n := len(tr)
-	pre := make([]int, n+1)
-	pos := 0
-	for i := 1; i <= n; i++ {
-		if pre[i-1] < 0 {
-			pre[i] = -1
-			continue
-		}
-		k := strings.IndexRune(v[pos:], tr[i-1])
-		if k < 0 {
-			pre[i] = -1
-			continue
-		}
-		pos += k + utf8.RuneLen(tr[i-1])
-		pre[i] = pos
-	}
-	suf := make([]int, n+1)
-	suf[n] = len(v)
-	end := len(v)
-	for i := n - 1; i >= 0; i-- {
-		if suf[i+1] < 0 {
-			suf[i] = -1
-			continue
-		}
-		k := strings.LastIndex(v[:end], string(tr[i]))
-		if k < 0 {
-			suf[i] = -1
-			continue
-		}
-		end = k
-		suf[i] = k
-	}
-	for k := 0; k < n; k++ {
-		if pre[k] >= 0 && suf[k+1] >= 0 && pre[k] <= suf[k+1] {
+// k-th rune matches v (anchored), or -1. It runs only when a query finds
+// almost nobody, so it is written plainly.
+func oneDeletion(t, v string, end int) int {
+	n := utf8.RuneCountInString(t)
+	for k := range n {
+		d := dropRune(t, k)
+		if anchored(d, isFoldedASCII(d), v, end) {
 			return k
 		}
 	}
 	return -1
-}
-
-func dropRune(t string, k int) string {
-	i := 0
-	for off, r := range t {
-		if i == k {
-			return t[:off] + t[off+utf8.RuneLen(r):]
-		}
-		i++
-	}
-	return t
 }
 
 // hit builds what the pane shows for a ranked match.
@@ -457,4 +527,16 @@ func (h *rankHeap) Pop() any {
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return x
+}
+
+// dropRune is t without its k-th rune.
+func dropRune(t string, k int) string {
+	i := 0
+	for off, r := range t {
+		if i == k {
+			return t[:off] + t[off+utf8.RuneLen(r):]
+		}
+		i++
+	}
+	return t
 }
