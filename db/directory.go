@@ -26,44 +26,37 @@ func directoryProjection() bson.D {
 	return d
 }
 
-// DirectoryQuery says which subjects SubjectDirectory streams.
-type DirectoryQuery struct {
-	// TenantID narrows to one tenant; "" is every tenant in the actor's scope.
-	TenantID string
-	// ChangedSince, when set, streams only subjects written at or after it
-	// (updated_at): the poll that keeps a built directory fresh.
-	ChangedSince time.Time
-}
-
-// SubjectDirectory streams the subjects of a scope, directoryBatch at a time,
-// to batch, in one query (FerretDB filters every page of a keyset walk by
+// SubjectDirectory streams the subjects of a scope (tenantID "" is every
+// tenant in the actor's scope), directoryBatch at a time, to batch, in one query (FerretDB filters every page of a keyset walk by
 // decoding the whole collection again, so one cursor is read to its end).
 // progress, if set, gets the count so far and the expected total (-1 when
 // unknown). Subjects carry the directory's fields only. Returning an error
 // from batch, or cancelling ctx, stops the stream with that error.
-func (s *Store) SubjectDirectory(ctx context.Context, actor model.Actor, q DirectoryQuery, batch func([]model.Subject) error, progress func(done, total int)) error {
+// A non-zero changedSince streams only subjects written at or after it
+// (updated_at): the poll that keeps a built directory fresh.
+func (s *Store) SubjectDirectory(ctx context.Context, actor model.Actor, tenantID string, changedSince time.Time, batch func([]model.Subject) error, progress func(done, total int)) error {
 	if err := s.canRead(ctx, actor, "subjects"); err != nil {
 		return err
 	}
 	filter := bson.D{}
 	switch {
-	case q.TenantID != "" && !actor.Operator.InScope(q.TenantID):
-		return s.outOfScope(ctx, actor, "tenant", q.TenantID, q.TenantID)
-	case q.TenantID != "":
-		filter = append(filter, bson.E{Key: "tenant_id", Value: q.TenantID})
+	case tenantID != "" && !actor.Operator.InScope(tenantID):
+		return s.outOfScope(ctx, actor, "tenant", tenantID, tenantID)
+	case tenantID != "":
+		filter = append(filter, bson.E{Key: "tenant_id", Value: tenantID})
 	default:
 		if sf := scopeFilter(actor); sf.Key != "" {
 			filter = append(filter, sf)
 		}
 	}
-	if !q.ChangedSince.IsZero() {
-		filter = append(filter, bson.E{Key: "updated_at", Value: bson.D{{Key: "$gte", Value: q.ChangedSince}}})
+	if !changedSince.IsZero() {
+		filter = append(filter, bson.E{Key: "updated_at", Value: bson.D{{Key: "$gte", Value: changedSince}}})
 	}
 	if progress == nil {
 		progress = func(int, int) {}
 	}
 	total := -1
-	if q.ChangedSince.IsZero() {
+	if changedSince.IsZero() {
 		// A count is a scan of its own on FerretDB; the estimate (collection
 		// metadata) is free and exact for an unscoped directory.
 		var n int64

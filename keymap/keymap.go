@@ -71,6 +71,12 @@ const (
 	Reveal           Action = "reveal"
 )
 
+// issue 4: lookup
+const (
+	// LookupSearch puts the cursor back in the Lookup pane's search box.
+	LookupSearch Action = "lookup_search"
+)
+
 // Group headings, in the order the full help shows them.
 const (
 	GroupGlobal     = "Global"
@@ -81,6 +87,8 @@ const (
 	// without renaming anything users see.
 	GroupDetail  = "Detail"
 	GroupRequest = "Request actions"
+	// issue 4: lookup
+	GroupLookup = "Lookup"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -90,6 +98,9 @@ type Pane string
 const (
 	PaneQueue  Pane = "queue"
 	PaneDetail Pane = "detail"
+	// issue 4: lookup
+	PaneLookup  Pane = "lookup"
+	PaneSubject Pane = "subject"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -151,6 +162,9 @@ func defaults() []Binding {
 		{Mark, []string{"space"}, "mark", GroupRequest},
 		{Retry, []string{"r"}, "retry fulfilment", GroupRequest},
 		{Reveal, []string{"R"}, "reveal personal data", GroupRequest},
+
+		// issue 4: lookup
+		{LookupSearch, []string{"/"}, "search", GroupLookup},
 	}
 }
 
@@ -239,7 +253,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 
 // Panes returns every pane.
 func Panes() []Pane {
-	return []Pane{PaneQueue, PaneDetail}
+	return []Pane{PaneQueue, PaneDetail, PaneLookup, PaneSubject}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -263,7 +277,14 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneQueue
 	case GroupDetail:
 		return p == PaneDetail
+	case GroupLookup: // issue 4: lookup
+		return p == PaneLookup
 	case GroupRequest:
+		// issue 4: lookup — a subject's detail reveals one field; it has no
+		// request of its own to act on.
+		if b.Action == Reveal && p == PaneSubject {
+			return true
+		}
 		// Marking selects rows for a bulk action; the detail view shows a
 		// single request, so there is nothing to mark.
 		if b.Action == Mark {

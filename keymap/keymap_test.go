@@ -50,6 +50,7 @@ func TestDefaultBindings(t *testing.T) {
 		{Mark, []string{"space"}, GroupRequest},
 		{Retry, []string{"r"}, GroupRequest},
 		{Reveal, []string{"R"}, GroupRequest},
+		{LookupSearch, []string{"/"}, GroupLookup},
 	}
 	all := Default().All()
 	if len(all) != len(tests) {
@@ -186,7 +187,7 @@ func TestHelp(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest}},
+		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupLookup}},
 		{"short help keeps caller order and drops unknown", helpLabels(km.ShortHelp(Help, Quit, "nope", Up)), []string{"?", "q/ctrl+c", "↑/k"}},
 		{"full help columns", columnSizes(km.FullHelp(Approve, Quit, Up, Down)), []string{"1", "2", "1"}},
 		{"detail pane has no queue column", columnGroups(km, km.FullHelp(PaneActions(PaneDetail)...)), []string{GroupGlobal, GroupNavigation, GroupRequest}},
@@ -208,6 +209,8 @@ func TestPaneActions(t *testing.T) {
 	}{
 		{PaneQueue, []Action{Quit, Up, Filter, Approve, Mark}, nil},
 		{PaneDetail, []Action{Quit, Up, PageDown, Approve, Reveal}, []Action{Filter, SortNext, Mark}},
+		{PaneLookup, []Action{Quit, Up, Open, LookupSearch}, []Action{Filter, Approve, Reveal, NewRequest}},
+		{PaneSubject, []Action{Quit, Up, PageDown, Reveal}, []Action{Filter, LookupSearch, Approve, NewRequest}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.pane), func(t *testing.T) {

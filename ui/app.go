@@ -53,6 +53,12 @@ type Config struct {
 	QueueCap int
 	// Timeout bounds each backend call (default 30s).
 	Timeout time.Duration
+	// issue 4: lookup
+	// RevealFor is how long a revealed value stays on screen (default 20s).
+	RevealFor time.Duration
+	// LookupPoll is how often the Lookup pane asks for subjects changed
+	// since its directory was built (default 30s); ctrl+r asks at once.
+	LookupPoll time.Duration
 }
 
 // App is the console's root model: the shell around the panes.
@@ -113,7 +119,7 @@ func New(cfg Config) *App {
 	}
 	return &App{
 		ctx:     ctx,
-		panes:   []Pane{newQueuePane(ctx)},
+		panes:   []Pane{newQueuePane(ctx), newLookupPane(ctx, cfg)},
 		palette: newCommandPalette(ctx.Theme),
 	}
 }
@@ -183,6 +189,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case openRequestMsg:
 		return a, a.push(msg.id)
+	case pushPaneMsg:
+		return a, a.pushPane(msg.pane)
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	case tea.PasteMsg:
@@ -361,11 +369,16 @@ func (a *App) pop() {
 // push opens a request's detail over the current view.
 func (a *App) push(id string) tea.Cmd {
 	a.seq++
-	d := newDetailPane(a.ctx, id, a.seq)
+	return a.pushPane(newDetailPane(a.ctx, id, a.seq))
+}
+
+// pushPane opens any view (a request's or a subject's detail) over the
+// current one; esc pops it.
+func (a *App) pushPane(p Pane) tea.Cmd {
 	w, h := a.bodySize()
-	d.SetSize(w, h)
-	a.stack = append(a.stack, d)
-	return d.Init()
+	p.SetSize(w, h)
+	a.stack = append(a.stack, p)
+	return p.Init()
 }
 
 func (a *App) paletteKey(msg tea.KeyPressMsg) tea.Cmd {
