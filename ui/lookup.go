@@ -444,6 +444,11 @@ func (p *lookupPane) edit(msg tea.Msg) tea.Cmd {
 func (p *lookupPane) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.ctx.Keys
 	if p.input.Focused() {
+		if k.Matches(msg, keymap.Refresh) {
+			// The shell does not see keys while the box has focus; a
+			// refresh here brings in changed subjects all the same.
+			return tea.Batch(p.refresh(), p.ctx.Info("refreshing the directory…"))
+		}
 		switch msg.String() {
 		case "esc":
 			p.input.Blur()
@@ -708,8 +713,9 @@ func fieldKind(f lookup.Field) model.FieldKind {
 }
 
 // maskMatched masks text for a list as model.Mask would (an initial, a
-// domain, the last digits), but shows the characters the operator typed
-// where they matched: they already know those. Combining marks, joiners
+// domain, the last digits, three dots for whatever is hidden), but
+// shows the characters the operator typed where they matched: they
+// already know those. Combining marks, joiners
 // and emoji modifiers follow the character they belong to, so a masked
 // cluster is one dot and a shown one stays whole.
 func maskMatched(text string, matched []int, kind model.FieldKind, hl lipgloss.Style) string {
@@ -744,6 +750,7 @@ func maskMatched(text string, matched []int, kind model.FieldKind, hl lipgloss.S
 		run = append(run, s...)
 	}
 	base := -1 // the rune a trailing mark belongs to
+	dots := 0  // masked runes in a row: always three dots, as Mask writes, so lengths do not show
 	for i, r := range rs {
 		if clusterTail(r) && base >= 0 {
 			if show[base] || isMatch[base] {
@@ -755,10 +762,15 @@ func maskMatched(text string, matched []int, kind model.FieldKind, hl lipgloss.S
 		switch {
 		case isMatch[i]:
 			emit([]rune{r}, true)
+			dots = 0
 		case show[i]:
 			emit([]rune{r}, false)
+			dots = 0
 		default:
-			emit([]rune("•"), false)
+			if dots == 0 {
+				emit([]rune("•••"), false)
+			}
+			dots++
 		}
 	}
 	flush()

@@ -553,16 +553,13 @@ func (p *subjectPane) records(d *doc, field func(model.FieldRef, string, string,
 		d.line("   " + th.Label.Render(clean(r.Collection)+" · "+clean(r.Product)) + "  " + clean(r.RecordID) + "  collected " + day(r.CollectedAt, p.loc))
 		for _, f := range r.Fields {
 			ref := model.FieldRef{Collection: r.Collection, RecordID: r.RecordID, Field: f.Field}
-			field(ref, clean(f.Field), f.Masked, clean(string(f.Category)))
-			var why []string
-			if f.Retention != nil {
-				why = append(why, "kept "+clean(f.Retention.Period)+" ("+clean(f.Retention.LegalBasis)+")")
-			}
+			field(ref, clean(f.Field), orDash(f.Masked), clean(string(f.Category)))
+			// A hold blocks deletion outright, so it comes first.
 			for _, h := range f.Holds {
-				why = append(why, "legal hold "+clean(h.ID)+": "+clean(h.Reference))
+				d.line("      " + th.Overdue.Render(truncate("legal hold "+clean(h.ID)+": "+clean(h.Reference), d.width-6)))
 			}
-			if len(why) > 0 {
-				d.line("      " + th.Dim.Render(truncate(strings.Join(why, " · "), d.width-6)))
+			if f.Retention != nil {
+				d.line("      " + th.Dim.Render(truncate("kept "+clean(f.Retention.Period)+" ("+clean(f.Retention.LegalBasis)+")", d.width-6)))
 			}
 		}
 	}
