@@ -636,7 +636,10 @@ func (p *lookupPane) info() string {
 	if total != 1 {
 		s += "es"
 	}
-	if total > len(p.hits()) {
+	switch {
+	case !p.res.Ranked:
+		s += fmt.Sprintf(", first %d shown unranked — type more to rank", len(p.hits()))
+	case total > len(p.hits()):
 		s += fmt.Sprintf(", best %d shown", len(p.hits()))
 	}
 	if h := p.hits()[0]; h.Exact {

@@ -123,6 +123,11 @@ func BenchmarkKeystroke(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(res.Total), "matches")
+				ranked := 0.0
+				if res.Ranked {
+					ranked = 1
+				}
+				b.ReportMetric(ranked, "ranked")
 			})
 		}
 	}

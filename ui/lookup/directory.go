@@ -91,11 +91,13 @@ type Directory struct {
 	statuses []string
 	statusIx map[string]uint8
 	gen      uint64
+	// rankCap is defaultRankCap; tests lower it to exercise the unranked list.
+	rankCap int
 }
 
 // NewDirectory returns an empty directory.
 func NewDirectory() *Directory {
-	return &Directory{byID: map[string]int32{}, tenantIx: map[string]uint16{}, statusIx: map[string]uint8{}}
+	return &Directory{byID: map[string]int32{}, tenantIx: map[string]uint16{}, statusIx: map[string]uint8{}, rankCap: defaultRankCap}
 }
 
 // Len is the number of subjects held.

@@ -165,6 +165,23 @@ func TestSearch(t *testing.T) {
 	})
 }
 
+func TestTooManyToRank(t *testing.T) {
+	d := NewDirectory()
+	d.Put(demoRecords())
+	d.rankCap = 1
+	res := search(t, d, "jose")
+	if res.Ranked || res.Total != 2 || !slices.Equal(ids(res.Hits), []string{"S-000001", "S-000006"}) {
+		t.Fatalf("unranked result %+v", res)
+	}
+	if len(res.Hits[0].Matched) == 0 {
+		t.Fatal("unranked hits lack their highlights")
+	}
+	d.rankCap = 2
+	if res := search(t, d, "jose"); !res.Ranked {
+		t.Fatal("two matches under a cap of two were not ranked")
+	}
+}
+
 func TestPutKeepsNewestVersion(t *testing.T) {
 	d := NewDirectory()
 	d.Put(demoRecords())
@@ -322,9 +339,12 @@ func randTyping(r *rand.Rand) []string {
 func TestIncrementalEqualsFresh(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	ctx := context.Background()
-	narrowed := 0
+	narrowed, unranked := 0, 0
 	for round := range 300 {
 		d := NewDirectory()
+		if round%3 == 0 {
+			d.rankCap = 5 + r.IntN(50) // exercise the unranked list too
+		}
 		d.Put(randRecords(r, 50+r.IntN(400)))
 		var st *State
 		for _, q := range randTyping(r) {
@@ -345,6 +365,9 @@ func TestIncrementalEqualsFresh(t *testing.T) {
 			if inc.Narrowed {
 				narrowed++
 			}
+			if !fresh.Ranked && fresh.Total > 0 {
+				unranked++
+			}
 			inc.Narrowed, inc.Scanned, fresh.Scanned = false, 0, 0
 			if !reflect.DeepEqual(inc, fresh) {
 				t.Fatalf("round %d, query %q after %q: incremental %v (total %d) != fresh %v (total %d)",
@@ -352,6 +375,9 @@ func TestIncrementalEqualsFresh(t *testing.T) {
 			}
 			st = next
 		}
+	}
+	if unranked < 100 {
+		t.Fatalf("only %d unranked results: the cap was hardly exercised", unranked)
 	}
 	if narrowed < 500 {
 		t.Fatalf("only %d searches narrowed: the property was hardly exercised", narrowed)

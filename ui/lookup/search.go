@@ -23,6 +23,12 @@ const typoMinRunes = 4
 // million subjects are not scanned for near misses on every keystroke.
 const typoBelow = 10
 
+// defaultRankCap is the most matches a keystroke ranks. Past it (a letter or two
+// typed into a million subjects) the list shows exact identifiers, then
+// matches in directory order, and says so: nobody reads a hundred
+// thousand people, and the next character narrows enough to rank.
+const defaultRankCap = 10_000
+
 // checkEvery is how many entries a worker scans between cancellation checks.
 const checkEvery = 4096
 
@@ -54,6 +60,9 @@ type Result struct {
 	// Total is how many subjects match; Hits the best Limit of them, best first.
 	Total int
 	Hits  []Hit
+	// Ranked is false when there were more than the rank cap's matches: Hits
+	// are then exact identifiers, then matches in directory order.
+	Ranked bool
 	// Narrowed is set when the search only re-checked the previous result.
 	Narrowed bool
 	// Scanned is how many subjects were examined.
@@ -146,82 +155,124 @@ func (d *Directory) Search(ctx context.Context, raw string, prev *State, limit i
 		base = prev.cands
 		res.Narrowed = true
 	}
-	parts, scanned, err := d.run(ctx, base, func(lo, hi int) part { return d.scanPlain(ctx, &q, base, lo, hi) })
+	plain, scanned, err := d.collect(ctx, base, func(lo, hi int) part { return d.scanPlain(ctx, &q, base, lo, hi) })
 	if err != nil {
 		return Result{}, nil, err
 	}
 	res.Scanned = scanned
-	plain := 0
-	for _, p := range parts {
-		plain += len(p.idx)
-	}
-	if q.typo && plain < typoBelow {
+	var typos part
+	if q.typo && len(plain.idx) < typoBelow {
 		// Typo matches of q are typo or plain matches of a query it
 		// extends, so they narrow only from a State that kept its own.
 		var tbase []int32
 		if narrow && prev.typoDone {
 			tbase = prev.cands
 		}
-		matched := map[int32]bool{}
-		for _, p := range parts {
-			for _, i := range p.idx {
-				matched[i] = true
-			}
+		matched := make(map[int32]bool, len(plain.idx))
+		for _, i := range plain.idx {
+			matched[i] = true
 		}
-		tparts, tscanned, err := d.run(ctx, tbase, func(lo, hi int) part { return d.scanTypo(ctx, &q, tbase, matched, lo, hi) })
+		var tscanned int
+		typos, tscanned, err = d.collect(ctx, tbase, func(lo, hi int) part { return d.scanTypo(ctx, &q, tbase, matched, lo, hi) })
 		if err != nil {
 			return Result{}, nil, err
 		}
 		res.Scanned += tscanned
-		parts = append(parts, tparts...)
 		st.typoDone = true
 	}
-	top := &topK{limit: max(0, limit)}
-	for _, p := range parts {
-		res.Total += len(p.idx)
-		st.cands = append(st.cands, p.idx...)
-		for i := range p.idx {
-			top.offer(p.best[i])
-		}
-	}
-	if st.typoDone {
+	res.Total = len(plain.idx) + len(typos.idx)
+	st.cands = plain.idx
+	if len(typos.idx) > 0 {
+		st.cands = append(slices.Clone(plain.idx), typos.idx...)
 		slices.Sort(st.cands)
 	}
-	best := top.sorted()
-	res.Hits = make([]Hit, len(best))
-	for i, b := range best {
-		res.Hits[i] = d.hit(b)
+	limit = max(0, limit)
+	var best []rank
+	if res.Total <= d.rankCap {
+		// Rank every match with sahilm/fuzzy and keep the best.
+		res.Ranked = true
+		top := &topK{limit: limit}
+		for _, r := range d.score(ctx, &q, plain.idx, false) {
+			top.offer(r)
+		}
+		for _, r := range d.score(ctx, &q, typos.idx, true) {
+			top.offer(r)
+		}
+		best = top.sorted()
+	} else {
+		// Too many to rank on a keystroke: exact identifiers first, then
+		// matches in directory order; only the shown ones are scored, for
+		// their highlights. Another character narrows and ranks.
+		var show []int32
+		for i, x := range plain.idx {
+			if plain.exact[i] && len(show) < limit {
+				show = append(show, x)
+			}
+		}
+		for i, x := range plain.idx {
+			if !plain.exact[i] && len(show) < limit {
+				show = append(show, x)
+			}
+		}
+		best = d.score(ctx, &q, show, false)
+		slices.SortStableFunc(best, func(a, b rank) int { return cmp.Compare(b.class, a.class) })
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, nil, err
+	}
+	res.Hits = make([]Hit, 0, len(best))
+	for _, b := range best {
+		if b.class >= 0 {
+			res.Hits = append(res.Hits, d.hit(b))
+		}
 	}
 	return res, st, nil
 }
 
-// run splits base (nil: every entry) among the CPUs and returns the parts
-// in order, so that their matches stay in ascending entry order.
-func (d *Directory) run(ctx context.Context, base []int32, scan func(lo, hi int) part) ([]part, int, error) {
+// collect runs scan over base (nil: every entry) split among the CPUs and
+// joins the parts in order, so that matches stay in ascending entry order.
+func (d *Directory) collect(ctx context.Context, base []int32, scan func(lo, hi int) part) (part, int, error) {
 	n := len(d.entries)
 	if base != nil {
 		n = len(base)
 	}
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/20000))
-	parts := make([]part, workers)
+	parts := make([]part, workersFor(n))
+	parallel(n, len(parts), func(w, lo, hi int) { parts[w] = scan(lo, hi) })
+	if err := ctx.Err(); err != nil {
+		return part{}, n, err
+	}
+	if len(parts) == 1 {
+		return parts[0], n, nil
+	}
+	var all part
+	for _, p := range parts {
+		all.idx = append(all.idx, p.idx...)
+		all.exact = append(all.exact, p.exact...)
+	}
+	return all, n, nil
+}
+
+func workersFor(n int) int { return min(runtime.GOMAXPROCS(0), max(1, n/20000)) }
+
+// parallel calls fn for workers contiguous shares of [0, n).
+func parallel(n, workers int, fn func(w, lo, hi int)) {
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := n*w/workers, n*(w+1)/workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[w] = scan(lo, hi)
+			fn(w, lo, hi)
 		}()
 	}
 	wg.Wait()
-	return parts, n, ctx.Err()
 }
 
 // rank orders matches: exact identifiers, then plain matches, then matches
 // that needed a typo forgiven; by sahilm/fuzzy's score within each; by
 // directory order last, so equal results are always listed alike.
 type rank struct {
-	class   int8 // 2 exact, 1 plain, 0 typo
+	class   int8 // 2 exact, 1 plain, 0 typo; -1 unscored
 	score   int32
 	idx     int32
 	field   Field
@@ -239,26 +290,26 @@ func better(a, b *rank) bool {
 	return a.idx < b.idx
 }
 
-// part is one worker's share of a search.
+// part is one worker's share of a scan: the matching entries, ascending,
+// and whether each matched a whole identifier.
 type part struct {
-	idx  []int32
-	best []rank
+	idx   []int32
+	exact []bool
 }
 
-// seg is a value of an entry that passed the cheap check, waiting for
-// sahilm/fuzzy to score it.
+// seg is a value of a matching entry, waiting for sahilm/fuzzy to score it.
 type seg struct {
-	pos   int32 // index into part.idx
+	pos   int32 // index into the entries being scored
 	field Field
 	v     string
 	exact bool
-	drop  int // typo: which rune of the query to drop; -1 for none
+	drop  int // typo: which rune of the query to drop
 }
 
-// scanPlain finds the entries of base[lo:hi] matching q as typed.
+// scanPlain finds the entries of base[lo:hi] matching q as typed. It only
+// decides membership, with the cheap checks; scoring is left to score.
 func (d *Directory) scanPlain(ctx context.Context, q *query, base []int32, lo, hi int) part {
 	var p part
-	var plain, phone []seg
 	for i := lo; i < hi; i++ {
 		if (i-lo)%checkEvery == 0 && ctx.Err() != nil {
 			return part{}
@@ -273,36 +324,41 @@ func (d *Directory) scanPlain(ctx context.Context, q *query, base []int32, lo, h
 		if !textOK && !phoneOK {
 			continue
 		}
-		pos := int32(len(p.idx))
-		matched := false
+		matched, exact := false, false
 		segments(e.keys, func(f Field, v string, _ int) bool {
-			switch {
-			case f == FieldPhone:
-				if phoneOK && strings.Contains(v, q.digits) {
-					phone = append(phone, seg{pos: pos, field: f, v: v, exact: len(q.digits) >= 7 && v == q.digits})
-					matched = true
-				}
-			case textOK && anchored(q.text, q.ascii, v, anchorEnd(f, v)):
-				exact := (f == FieldEmail || f == FieldAccount || f == FieldID) && v == q.text
-				plain = append(plain, seg{pos: pos, field: f, v: v, exact: exact})
+			if m, x := q.matchPlain(f, v, textOK, phoneOK); m {
 				matched = true
+				exact = exact || x
 			}
-			return true
+			return !exact
 		})
 		if matched {
-			p.add(idx)
+			p.idx = append(p.idx, idx)
+			p.exact = append(p.exact, exact)
 		}
 	}
-	p.score(q.text, plain, 1)
-	p.score(q.digits, phone, 1)
 	return p
+}
+
+// matchPlain reports whether one value matches q as typed, and whether it
+// is that whole identifier.
+func (q *query) matchPlain(f Field, v string, textOK, phoneOK bool) (bool, bool) {
+	if f == FieldPhone {
+		if phoneOK && strings.Contains(v, q.digits) {
+			return true, len(q.digits) >= 7 && v == q.digits
+		}
+		return false, false
+	}
+	if textOK && anchored(q.text, q.ascii, v, anchorEnd(f, v)) {
+		return true, (f == FieldEmail || f == FieldAccount || f == FieldID) && v == q.text
+	}
+	return false, false
 }
 
 // scanTypo finds the entries of base[lo:hi] (nil: every entry), other than
 // those already matched, that match q with one character dropped.
 func (d *Directory) scanTypo(ctx context.Context, q *query, base []int32, matched map[int32]bool, lo, hi int) part {
 	var p part
-	var typos []seg
 	for i := lo; i < hi; i++ {
 		if (i-lo)%checkEvery == 0 && ctx.Err() != nil {
 			return part{}
@@ -315,43 +371,74 @@ func (d *Directory) scanTypo(ctx context.Context, q *query, base []int32, matche
 		if matched[idx] || bits.OnesCount64(q.tmask&^e.mask) > 1 || e.wmask&q.tfmask == 0 {
 			continue
 		}
-		pos := int32(len(p.idx))
 		found := false
 		segments(e.keys, func(f Field, v string, _ int) bool {
-			if f == FieldName || f == FieldEmail || f == FieldAddress {
-				if k := oneDeletion(q.text, v, anchorEnd(f, v)); k >= 0 {
-					typos = append(typos, seg{pos: pos, field: f, v: v, drop: k})
-					found = true
-				}
-			}
-			return true
+			found = typoField(f) && oneDeletion(q.text, v, anchorEnd(f, v)) >= 0
+			return !found
 		})
 		if found {
-			p.add(idx)
+			p.idx = append(p.idx, idx)
+			p.exact = append(p.exact, false)
 		}
-	}
-	// Each is scored against the query with the forgiven character
-	// dropped: one sahilm/fuzzy call per dropped position.
-	slices.SortStableFunc(typos, func(a, b seg) int { return cmp.Compare(a.drop, b.drop) })
-	for len(typos) > 0 {
-		k := typos[0].drop
-		n := 1
-		for n < len(typos) && typos[n].drop == k {
-			n++
-		}
-		p.score(dropRune(q.text, k), typos[:n], 0)
-		typos = typos[n:]
 	}
 	return p
 }
 
-func (p *part) add(idx int32) {
-	p.idx = append(p.idx, idx)
-	p.best = append(p.best, rank{class: -1, idx: idx})
+func typoField(f Field) bool { return f == FieldName || f == FieldEmail || f == FieldAddress }
+
+// score ranks each of idxs (entries that matched) by its best value's
+// sahilm/fuzzy score; typo entries against the query with the forgiven
+// character dropped. The result is in the order of idxs.
+func (d *Directory) score(ctx context.Context, q *query, idxs []int32, typo bool) []rank {
+	out := make([]rank, len(idxs))
+	parallel(len(idxs), workersFor(len(idxs)), func(_, lo, hi int) {
+		var plain, phone, typos []seg
+		for i := lo; i < hi; i++ {
+			out[i] = rank{class: -1, idx: idxs[i]}
+			if (i-lo)%checkEvery == 0 && ctx.Err() != nil {
+				return
+			}
+			e := &d.entries[idxs[i]]
+			pos := int32(i)
+			segments(e.keys, func(f Field, v string, _ int) bool {
+				switch {
+				case typo:
+					if typoField(f) {
+						if k := oneDeletion(q.text, v, anchorEnd(f, v)); k >= 0 {
+							typos = append(typos, seg{pos: pos, field: f, v: v, drop: k})
+						}
+					}
+				case f == FieldPhone:
+					if m, x := q.matchPlain(f, v, false, q.digits != ""); m {
+						phone = append(phone, seg{pos: pos, field: f, v: v, exact: x})
+					}
+				default:
+					if m, x := q.matchPlain(f, v, q.text != "", false); m {
+						plain = append(plain, seg{pos: pos, field: f, v: v, exact: x})
+					}
+				}
+				return true
+			})
+		}
+		scoreSegs(out, q.text, plain, 1)
+		scoreSegs(out, q.digits, phone, 1)
+		// One sahilm/fuzzy call per dropped position.
+		slices.SortStableFunc(typos, func(a, b seg) int { return cmp.Compare(a.drop, b.drop) })
+		for len(typos) > 0 {
+			k := typos[0].drop
+			n := 1
+			for n < len(typos) && typos[n].drop == k {
+				n++
+			}
+			scoreSegs(out, dropRune(q.text, k), typos[:n], 0)
+			typos = typos[n:]
+		}
+	})
+	return out
 }
 
-// score ranks segs with sahilm/fuzzy, keeping each entry's best.
-func (p *part) score(pattern string, segs []seg, class int8) {
+// scoreSegs scores segs with sahilm/fuzzy, keeping each entry's best.
+func scoreSegs(out []rank, pattern string, segs []seg, class int8) {
 	if len(segs) == 0 {
 		return
 	}
@@ -368,8 +455,9 @@ func (p *part) score(pattern string, segs []seg, class int8) {
 		if s.exact {
 			c = 2
 		}
-		r := rank{class: c, score: int32(m.Score), idx: p.idx[s.pos], field: s.field, seg: s.v, matched: m.MatchedIndexes}
-		if b := &p.best[s.pos]; b.class < 0 || better(&r, b) {
+		b := &out[s.pos]
+		r := rank{class: c, score: int32(m.Score), idx: b.idx, field: s.field, seg: s.v, matched: m.MatchedIndexes}
+		if b.class < 0 || better(&r, b) {
 			*b = r
 		}
 	}
