@@ -8,7 +8,9 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sahilm/fuzzy"
 )
@@ -116,12 +118,18 @@ func BenchmarkKeystroke(b *testing.B) {
 					}
 				}
 				var res Result
+				cpu0 := cpuTime()
+				n := 0
 				for b.Loop() {
 					var err error
 					if res, _, err = d.Search(ctx, bq.q, st, 200); err != nil {
 						b.Fatal(err)
 					}
+					n++
 				}
+				// CPU time used by the process (both cores, GC included):
+				// on a shared machine wall time also counts waiting for a core.
+				b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(n), "cpu-ms/op")
 				b.ReportMetric(float64(res.Total), "matches")
 				ranked := 0.0
 				if res.Ranked {
@@ -185,6 +193,15 @@ func TestWriteFzfInput(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchSizesFromEnv lets a quick run skip the million (LOOKUP_BENCH_SIZES=10000,100000).

@@ -125,8 +125,22 @@ func (d *Directory) Put(recs []Record) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	changed := 0
-	for _, r := range recs {
-		e := d.entryOf(r)
+	// The batch's keys go into one string that the entries slice: a
+	// search walks them in entry order, and contiguous keys keep that walk
+	// in cache instead of chasing one allocation per subject.
+	var arena []byte
+	ends := make([]int, len(recs))
+	for i, r := range recs {
+		arena = appendKeys(arena, r)
+		ends[i] = len(arena)
+	}
+	all := string(arena)
+	for i, r := range recs {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
+		}
+		e := d.entryOf(r, all[start:ends[i]])
 		if i, ok := d.byID[r.ID]; ok {
 			if d.entries[i].version >= r.Version {
 				continue
@@ -160,8 +174,8 @@ func (d *Directory) SetOpen(counts map[string]int) {
 	}
 }
 
-func (d *Directory) entryOf(r Record) entry {
-	e := entry{id: r.ID, name: r.Name, account: r.AccountID, version: r.Version}
+func (d *Directory) entryOf(r Record, keys string) entry {
+	e := entry{id: r.ID, name: r.Name, account: r.AccountID, version: r.Version, keys: keys}
 	t, ok := d.tenantIx[r.TenantID]
 	if !ok {
 		t = uint16(len(d.tenants))
@@ -175,28 +189,6 @@ func (d *Directory) entryOf(r Record) entry {
 		d.statusIx[r.Status] = s
 	}
 	e.tenant, e.status = t, s
-	var b []byte
-	add := func(f Field, v string) {
-		if v == "" {
-			return
-		}
-		if len(b) > 0 {
-			b = append(b, sep)
-		}
-		b = append(b, byte(f))
-		b = appendKey(b, v, nil)
-	}
-	add(FieldName, r.Name)
-	for _, m := range r.Emails {
-		add(FieldEmail, m)
-	}
-	for _, p := range r.Phones {
-		add(FieldPhone, Digits(p))
-	}
-	add(FieldAddress, r.Address)
-	add(FieldAccount, r.AccountID)
-	add(FieldID, r.ID)
-	e.keys = string(b)
 	e.mask = runeMask(e.keys)
 	segments(e.keys, func(f Field, v string, _ int) bool {
 		if f != FieldPhone {
@@ -272,6 +264,33 @@ func appendKey(b []byte, v string, from *[]int) []byte {
 			}
 		}
 	}
+	return b
+}
+
+// appendKeys appends r's searchable values to b, folded, each prefixed by
+// its Field byte and separated by sep: the layout segments walks.
+func appendKeys(b []byte, r Record) []byte {
+	start := len(b)
+	add := func(f Field, v string) {
+		if v == "" {
+			return
+		}
+		if len(b) > start {
+			b = append(b, sep)
+		}
+		b = append(b, byte(f))
+		b = appendKey(b, v, nil)
+	}
+	add(FieldName, r.Name)
+	for _, m := range r.Emails {
+		add(FieldEmail, m)
+	}
+	for _, p := range r.Phones {
+		add(FieldPhone, Digits(p))
+	}
+	add(FieldAddress, r.Address)
+	add(FieldAccount, r.AccountID)
+	add(FieldID, r.ID)
 	return b
 }
 

@@ -326,10 +326,13 @@ func (d *Directory) scanPlain(ctx context.Context, q *query, base []int32, lo, h
 		}
 		matched, exact := false, false
 		segments(e.keys, func(f Field, v string, _ int) bool {
-			if m, x := q.matchPlain(f, v, textOK, phoneOK); m {
-				matched = true
-				exact = exact || x
+			if matched {
+				// Only whether a later value is the whole identifier is
+				// still open, and that is a comparison.
+				exact = q.exactly(f, v)
+				return !exact
 			}
+			matched, exact = q.matchPlain(f, v, textOK, phoneOK)
 			return !exact
 		})
 		if matched {
@@ -345,14 +348,25 @@ func (d *Directory) scanPlain(ctx context.Context, q *query, base []int32, lo, h
 func (q *query) matchPlain(f Field, v string, textOK, phoneOK bool) (bool, bool) {
 	if f == FieldPhone {
 		if phoneOK && strings.Contains(v, q.digits) {
-			return true, len(q.digits) >= 7 && v == q.digits
+			return true, q.exactly(f, v)
 		}
 		return false, false
 	}
 	if textOK && anchored(q.text, q.ascii, v, anchorEnd(f, v)) {
-		return true, (f == FieldEmail || f == FieldAccount || f == FieldID) && v == q.text
+		return true, q.exactly(f, v)
 	}
 	return false, false
+}
+
+// exactly reports whether v is the whole identifier q names.
+func (q *query) exactly(f Field, v string) bool {
+	switch f {
+	case FieldPhone:
+		return len(q.digits) >= 7 && v == q.digits
+	case FieldEmail, FieldAccount, FieldID:
+		return v == q.text
+	}
+	return false
 }
 
 // scanTypo finds the entries of base[lo:hi] (nil: every entry), other than
