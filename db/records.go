@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,6 +18,9 @@ import (
 
 // subjectRecordsMax bounds the records read per collection for one subject.
 const subjectRecordsMax = 500
+
+// recordReaders is how many collections SubjectRecords reads at once.
+const recordReaders = 3
 
 // DataMap returns the data map: which collections hold PI, how each links
 // to subjects and what each field holds, in collection order.
@@ -55,20 +59,40 @@ func (s *Store) SubjectRecords(ctx context.Context, actor model.Actor, subjectID
 		return nil, err
 	}
 	holds := tenant.HoldsFor(subjectID)
+	// One query per collection, a few at a time: on FerretDB each is a scan
+	// of its collection, and they are independent.
+	found := make([][]model.PIRecord, len(dm))
+	errs := make([]error, len(dm))
+	sem := make(chan struct{}, recordReaders)
+	var wg sync.WaitGroup
+	for i, cm := range dm {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			filter := bson.D{{Key: "tenant_id", Value: sub.TenantID}, {Key: cm.SubjectField, Value: subjectID}}
+			cur, err := s.conn.DB.Collection(cm.Collection).Find(ctx, filter, options.Find().SetLimit(subjectRecordsMax))
+			if err != nil {
+				errs[i] = fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
+				return
+			}
+			var docs []bson.M
+			if err := cur.All(ctx, &docs); err != nil {
+				errs[i] = fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
+				return
+			}
+			for _, doc := range docs {
+				found[i] = append(found[i], piRecord(cm, doc, tenant, holds))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	var out []model.PIRecord
-	for _, cm := range dm {
-		filter := bson.D{{Key: "tenant_id", Value: sub.TenantID}, {Key: cm.SubjectField, Value: subjectID}}
-		cur, err := s.conn.DB.Collection(cm.Collection).Find(ctx, filter, options.Find().SetLimit(subjectRecordsMax))
-		if err != nil {
-			return nil, fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
-		}
-		var docs []bson.M
-		if err := cur.All(ctx, &docs); err != nil {
-			return nil, fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
-		}
-		for _, doc := range docs {
-			out = append(out, piRecord(cm, doc, tenant, holds))
-		}
+	for _, f := range found {
+		out = append(out, f...)
 	}
 	slices.SortStableFunc(out, func(a, b model.PIRecord) int { return b.CollectedAt.Compare(a.CollectedAt) })
 	return out, nil

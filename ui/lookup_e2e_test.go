@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
 )
@@ -177,24 +179,59 @@ func TestLookupE2E(t *testing.T) {
 			assertSafe(t, screen)
 			checkFits(t, screen, 80, 24)
 		}
-		// Every hostile subject's detail, records included.
+		// Hostile subjects' details; their hostile record values are
+		// masked, so reveal one and look at it on screen.
 		searchFor(h, "mallory")
 		var n int
 		h.waitFor("hits", func(a *App) bool { n = len(a.lookup().hits()); return true })
-		for i := range n {
+		revealed := false
+		for i := 0; i < n && !revealed; i++ {
 			h.press("enter")
 			h.waitFor("subject", func(a *App) bool { s := a.subject(); return s != nil && s.sub != nil && !s.loading })
-			for range 6 {
-				screen := h.screen()
+			screen := h.screen()
+			assertSafe(t, screen)
+			checkFits(t, screen, 80, 24)
+			idx := -1
+			h.waitFor("items", func(a *App) bool {
+				for j, it := range a.subject().items {
+					hostileUA := it.label == "user_agent" && strings.HasSuffix(it.ref.RecordID, "-1") // the generator puts it in the first visit
+					if hostileUA || it.label == "statement" {
+						idx = j
+						return true
+					}
+				}
+				return true
+			})
+			if idx >= 0 {
+				for range idx {
+					h.press("down")
+				}
+				h.waitFor("cursor", func(a *App) bool { return a.subject().cur == idx })
+				h.press("R")
+				h.waitFor("prompt", func(a *App) bool { return a.subject().asking })
+				h.typ("checking a hostile value")
+				h.press("enter")
+				var value string
+				screen = h.waitFor("revealed", func(a *App) bool {
+					if r := a.subject().revealed; r != nil {
+						value = r.value
+						return true
+					}
+					return false
+				})
+				if !slices.Contains(demo.HostileStrings(), value) {
+					t.Fatalf("revealed %q, not one of the hostile strings", value)
+				}
 				assertSafe(t, screen)
 				checkFits(t, screen, 80, 24)
-				h.press("pgdown")
+				revealed = true
 			}
 			h.press("esc")
 			h.waitFor("back", func(a *App) bool { return len(a.stack) == 0 })
-			if i+1 < n {
-				h.press("down")
-			}
+			h.press("esc", "down", "/")
+		}
+		if !revealed {
+			t.Fatal("no hostile subject had a hostile record to reveal")
 		}
 	})
 
