@@ -30,7 +30,7 @@ func directoryProjection() bson.D {
 // tenant in the actor's scope), directoryBatch at a time, to batch, in one query (FerretDB filters every page of a keyset walk by
 // decoding the whole collection again, so one cursor is read to its end).
 // progress, if set, gets the count so far and the expected total (-1 when
-// unknown). Subjects carry the directory's fields only. Returning an error
+// unknown: always on the embedded database, where counting is a scan). Subjects carry the directory's fields only. Returning an error
 // from batch, or cancelling ctx, stops the stream with that error.
 // A non-zero changedSince streams only subjects written at or after it
 // (updated_at): the poll that keeps a built directory fresh.
@@ -56,9 +56,12 @@ func (s *Store) SubjectDirectory(ctx context.Context, actor model.Actor, tenantI
 		progress = func(int, int) {}
 	}
 	total := -1
-	if changedSince.IsZero() {
-		// A count is a scan of its own on FerretDB; the estimate (collection
-		// metadata) is free and exact for an unscoped directory.
+	if changedSince.IsZero() && !s.conn.Embedded {
+		// On MongoDB the estimate is collection metadata, free and exact for
+		// an unscoped directory, and a scoped count uses the tenant index.
+		// FerretDB answers either by scanning the collection (2.6 s of a
+		// 4.8 s directory at 3,000 subjects, measured under load), so the
+		// embedded mode streams without a total.
 		var n int64
 		var err error
 		if len(filter) == 0 {
@@ -87,7 +90,11 @@ func (s *Store) SubjectDirectory(ctx context.Context, actor model.Actor, tenantI
 			return err
 		}
 		done += len(buf)
-		progress(done, max(total, done))
+		if total >= 0 {
+			progress(done, max(total, done))
+		} else {
+			progress(done, -1)
+		}
 		buf = make([]model.Subject, 0, directoryBatch)
 		return nil
 	}

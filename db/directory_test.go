@@ -33,7 +33,8 @@ func TestSubjectDirectory(t *testing.T) {
 	if err != nil || !slices.Equal(ids, []string{"sa1", "sb1"}) {
 		t.Fatalf("all tenants: %v %v", ids, err)
 	}
-	if last := prog[len(prog)-1]; last != [2]int{2, 2} || prog[0] != [2]int{0, 2} {
+	// The embedded database streams without a total (counting is a scan).
+	if last := prog[len(prog)-1]; last != [2]int{2, -1} || prog[0] != [2]int{0, -1} {
 		t.Fatalf("progress %v", prog)
 	}
 	if ids, _, err := streamIDs(t, f, f.support, "tb"); err != nil || !slices.Equal(ids, []string{"sb1"}) {
