@@ -26,6 +26,8 @@ const (
 	defaultRevealFor = 20 * time.Second
 	// defaultLookupPoll is how often the directory asks for changed subjects.
 	defaultLookupPoll = 30 * time.Second
+	// buildDelay is how long the first directory build waits after start.
+	buildDelay = 300 * time.Millisecond
 	// directorySkew is how far before its own start a poll looks: another
 	// console server's clock may run behind this one's.
 	directorySkew = 2 * time.Minute
@@ -55,6 +57,8 @@ type (
 		mark    time.Time
 	}
 	lookupTickMsg struct{ gen int }
+	// lookupStartMsg starts the first directory build.
+	lookupStartMsg struct{}
 	searchDoneMsg struct {
 		seq int
 		res lookup.Result
@@ -90,6 +94,7 @@ type lookupPane struct {
 	dir         *lookup.Directory
 	scope       string
 	started     bool
+	waiting     bool // for the first build's delay
 	building    bool
 	buildGen    int
 	buildCancel context.CancelFunc
@@ -330,8 +335,21 @@ func (p *lookupPane) search() tea.Cmd {
 func (p *lookupPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
-		if p.started && p.scope == p.ctx.Scope && p.buildErr == "" {
+		switch {
+		case !p.started && !p.waiting:
+			// The first build waits a moment so that the queue, which the
+			// console opens on, gets the database first.
+			p.waiting = true
+			return p, tea.Tick(buildDelay, func(time.Time) tea.Msg { return lookupStartMsg{} })
+		case !p.started:
+			return p, nil
+		case p.scope == p.ctx.Scope && p.buildErr == "":
 			return p, p.refresh()
+		}
+		return p, p.build()
+	case lookupStartMsg:
+		if p.started {
+			return p, nil
 		}
 		return p, p.build()
 	case dirProgressMsg:
