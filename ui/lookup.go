@@ -59,7 +59,7 @@ type (
 	lookupTickMsg struct{ gen int }
 	// lookupStartMsg starts the first directory build.
 	lookupStartMsg struct{}
-	searchDoneMsg struct {
+	searchDoneMsg  struct {
 		seq int
 		res lookup.Result
 		st  *lookup.State
