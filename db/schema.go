@@ -61,6 +61,7 @@ func Collections() []CollectionSpec {
 			idx("user lookup by email address (emails is an array: multikey)", false, "emails", 1),
 			idx("user lookup by phone number (phones is an array: multikey)", false, "phones", 1),
 			idx("user lookup by the product account id within a tenant", false, "tenant_id", 1, "account_id", 1),
+			idx("lookup directory: subjects changed since its last poll", false, "updated_at", 1),
 		}},
 		{Name: collRequests, Indexes: []IndexSpec{
 			idx("request queue filtered by a closed status, earliest due first", false, "status", 1, "due_at", 1, "_id", 1),

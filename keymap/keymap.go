@@ -98,6 +98,12 @@ const (
 	AuditExport      Action = "audit_export"
 )
 
+// issue 4: lookup
+const (
+	// LookupSearch puts the cursor back in the Lookup pane's search box.
+	LookupSearch Action = "lookup_search"
+)
+
 // Group headings, in the order the full help shows them.
 const (
 	GroupGlobal     = "Global"
@@ -113,6 +119,8 @@ const (
 	GroupForm      = "Form"
 	// issue 4: audit
 	GroupAudit = "Audit"
+	// issue 4: lookup
+	GroupLookup = "Lookup"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -127,6 +135,9 @@ const (
 	PaneForm      Pane = "form"
 	// issue 4: audit
 	PaneAudit Pane = "audit"
+	// issue 4: lookup
+	PaneLookup  Pane = "lookup"
+	PaneSubject Pane = "subject"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -202,6 +213,8 @@ func defaults() []Binding {
 		{AuditClearFilter, []string{"ctrl+u"}, "clear the audit filter", GroupAudit},
 		{AuditVerify, []string{"V"}, "verify the chain", GroupAudit},
 		{AuditExport, []string{"x"}, "export request records", GroupAudit},
+		// issue 4: lookup
+		{LookupSearch, []string{"/"}, "search", GroupLookup},
 	}
 }
 
@@ -290,7 +303,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 
 // Panes returns every pane.
 func Panes() []Pane {
-	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit}
+	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -316,7 +329,14 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneDetail
 	case GroupAudit: // issue 4: audit
 		return p == PaneAudit
+	case GroupLookup: // issue 4: lookup
+		return p == PaneLookup
 	case GroupRequest:
+		// issue 4: lookup — a subject's detail reveals one field; it has no
+		// request of its own to act on.
+		if b.Action == Reveal && p == PaneSubject {
+			return true
+		}
 		// Marking selects rows for a bulk action; the detail view shows a
 		// single request, so there is nothing to mark.
 		if b.Action == Mark {

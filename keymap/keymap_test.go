@@ -62,6 +62,7 @@ func TestDefaultBindings(t *testing.T) {
 		{AuditClearFilter, []string{"ctrl+u"}, GroupAudit},
 		{AuditVerify, []string{"V"}, GroupAudit},
 		{AuditExport, []string{"x"}, GroupAudit},
+		{LookupSearch, []string{"/"}, GroupLookup},
 	}
 	all := Default().All()
 	if len(all) != len(tests) {
@@ -198,7 +199,7 @@ func TestHelp(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit}},
+		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit, GroupLookup}},
 		{"short help keeps caller order and drops unknown", helpLabels(km.ShortHelp(Help, Quit, "nope", Up)), []string{"?", "q/ctrl+c", "↑/k"}},
 		{"full help columns", columnSizes(km.FullHelp(Approve, Quit, Up, Down)), []string{"1", "2", "1"}},
 		{"detail pane has no queue column", columnGroups(km, km.FullHelp(PaneActions(PaneDetail)...)), []string{GroupGlobal, GroupNavigation, GroupRequest}},
@@ -222,6 +223,8 @@ func TestPaneActions(t *testing.T) {
 		{PaneDetail, []Action{Quit, Up, PageDown, Approve, Reveal}, []Action{Filter, SortNext, Mark}},
 		{PaneApprovals, []Action{Quit, Up, Approve, Deny, Mark, Remind, GroupByTenant}, []Action{Filter, SortNext, FormSubmit}},
 		{PaneForm, []Action{Back, Up, FormSubmit, FormNextOption}, []Action{Approve, Mark, Filter}},
+		{PaneLookup, []Action{Quit, Up, Open, LookupSearch}, []Action{Filter, Approve, Reveal, NewRequest}},
+		{PaneSubject, []Action{Quit, Up, PageDown, Reveal}, []Action{Filter, LookupSearch, Approve, NewRequest}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.pane), func(t *testing.T) {

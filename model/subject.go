@@ -25,7 +25,10 @@ type Subject struct {
 	ResidencyState string        `bson:"residency_state" json:"residency_state"`
 	Status         AccountStatus `bson:"status" json:"status"`
 	CreatedAt      time.Time     `bson:"created_at" json:"created_at"`
-	Version        int64         `bson:"version" json:"version"`
+	// UpdatedAt is set by every write after the first (absent on subjects
+	// never changed): the lookup directory polls for it to stay fresh.
+	UpdatedAt time.Time `bson:"updated_at,omitempty" json:"updated_at,omitzero"`
+	Version   int64     `bson:"version" json:"version"`
 }
 
 // AgeOn returns the subject's age in whole years on day, and false when the

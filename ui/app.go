@@ -56,6 +56,12 @@ type Config struct {
 	// ExportDir is where the audit pane writes request-record exports
 	// (main: <data dir>/exports); empty disables exports from the console.
 	ExportDir string
+	// issue 4: lookup
+	// RevealFor is how long a revealed value stays on screen (default 20s).
+	RevealFor time.Duration
+	// LookupPoll is how often the Lookup pane asks for subjects changed
+	// since its directory was built (default 30s); ctrl+r asks at once.
+	LookupPoll time.Duration
 }
 
 // App is the console's root model: the shell around the panes.
@@ -123,7 +129,7 @@ func New(cfg Config) *App {
 	}
 	return &App{
 		ctx:     ctx,
-		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newAuditPane(ctx)},
+		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newLookupPane(ctx, cfg), newAuditPane(ctx)},
 		palette: newCommandPalette(ctx.Theme),
 	}
 }
@@ -199,6 +205,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.closeView(msg.seq)
 	case bulkOpenMsg:
 		return a, a.pushView(func(seq int) Pane { return newBulkPane(a.ctx, seq, msg.reqs, msg.tenant) })
+	case pushPaneMsg:
+		return a, a.pushPane(msg.pane)
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	case tea.PasteMsg:
@@ -381,11 +389,16 @@ func (a *App) pop() {
 // push opens a request's detail over the current view.
 func (a *App) push(id string) tea.Cmd {
 	a.seq++
-	d := newDetailPane(a.ctx, id, a.seq)
+	return a.pushPane(newDetailPane(a.ctx, id, a.seq))
+}
+
+// pushPane opens any view (a request's or a subject's detail) over the
+// current one; esc pops it.
+func (a *App) pushPane(p Pane) tea.Cmd {
 	w, h := a.bodySize()
-	d.SetSize(w, h)
-	a.stack = append(a.stack, d)
-	return d.Init()
+	p.SetSize(w, h)
+	a.stack = append(a.stack, p)
+	return p.Init()
 }
 
 func (a *App) paletteKey(msg tea.KeyPressMsg) tea.Cmd {

@@ -4,6 +4,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"github.com/custodian-dev/custodian/model"
 )
@@ -51,4 +52,19 @@ type Backend interface {
 	// RequestRecords and RecordExport are the auditors' export (cli.RecordSource).
 	RequestRecords(ctx context.Context, actor model.Actor, f model.RecordFilter, fn func(model.Request) error) error
 	RecordExport(ctx context.Context, actor model.Actor, f model.RecordFilter, count int, dest string) error
+	// issue 4: lookup
+
+	// SubjectDirectory streams a scope's subjects (tenantID "" is every
+	// tenant in scope; a non-zero changedSince only those written since)
+	// to batch, reporting progress (total -1 when unknown).
+	SubjectDirectory(ctx context.Context, actor model.Actor, tenantID string, changedSince time.Time, batch func([]model.Subject) error, progress func(done, total int)) error
+	// OpenRequestCounts counts each subject's open requests in a scope.
+	OpenRequestCounts(ctx context.Context, actor model.Actor, tenantID string) (map[string]int, error)
+	// SubjectRecords reads a subject's records through the data map, masked.
+	SubjectRecords(ctx context.Context, actor model.Actor, subjectID string) ([]model.PIRecord, error)
+	// SubjectRequests returns a subject's requests, newest first.
+	SubjectRequests(ctx context.Context, actor model.Actor, subjectID string) ([]model.Request, error)
+	// RevealField returns one unmasked value to a privacy lead who gives a
+	// reason; the reveal (or its refusal) is an audit event.
+	RevealField(ctx context.Context, actor model.Actor, subjectID string, ref model.FieldRef, reason string) (string, error)
 }

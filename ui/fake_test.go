@@ -100,6 +100,57 @@ func (f *fakeBackend) Subject(ctx context.Context, _ model.Actor, id string) (mo
 	return model.Subject{}, fmt.Errorf("subject %s not found", id)
 }
 
+// The lookup methods serve the fake's subjects; the records, requests and
+// reveals they need are exercised against the real store (lookup_e2e_test.go).
+func (f *fakeBackend) SubjectDirectory(ctx context.Context, _ model.Actor, tenantID string, _ time.Time, batch func([]model.Subject) error, progress func(int, int)) error {
+	f.mu.Lock()
+	var subs []model.Subject
+	for _, s := range f.subjects {
+		if tenantID == "" || s.TenantID == tenantID {
+			subs = append(subs, s)
+		}
+	}
+	f.mu.Unlock()
+	slices.SortFunc(subs, func(a, b model.Subject) int { return cmp.Compare(a.ID, b.ID) })
+	if progress != nil {
+		progress(len(subs), len(subs))
+	}
+	if err := batch(subs); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func (f *fakeBackend) OpenRequestCounts(ctx context.Context, _ model.Actor, _ string) (map[string]int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int{}
+	for _, r := range f.reqs {
+		out[r.SubjectID]++
+	}
+	return out, ctx.Err()
+}
+
+func (f *fakeBackend) SubjectRecords(ctx context.Context, _ model.Actor, _ string) ([]model.PIRecord, error) {
+	return nil, ctx.Err()
+}
+
+func (f *fakeBackend) SubjectRequests(ctx context.Context, _ model.Actor, id string) ([]model.Request, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []model.Request
+	for _, r := range f.reqs {
+		if r.SubjectID == id {
+			out = append(out, r)
+		}
+	}
+	return out, ctx.Err()
+}
+
+func (f *fakeBackend) RevealField(context.Context, model.Actor, string, model.FieldRef, string) (string, error) {
+	return "", fmt.Errorf("the fake backend reveals nothing")
+}
+
 // mutate changes the fake's data between loads (a refresh test).
 func (f *fakeBackend) mutate(fn func(*fakeBackend)) {
 	f.mu.Lock()

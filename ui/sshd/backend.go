@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/custodian-dev/custodian/model"
 	"github.com/custodian-dev/custodian/ui"
@@ -144,4 +145,26 @@ func (b trackedBackend) RequestRecords(ctx context.Context, actor model.Actor, f
 
 func (b trackedBackend) RecordExport(ctx context.Context, actor model.Actor, f model.RecordFilter, count int, dest string) error {
 	return trackErr(b.f, func() error { return b.Backend.RecordExport(ctx, actor, f, count, dest) })
+}
+
+func (b trackedBackend) SubjectDirectory(ctx context.Context, actor model.Actor, tenantID string, changedSince time.Time, batch func([]model.Subject) error, progress func(done, total int)) error {
+	return trackErr(b.f, func() error {
+		return b.Backend.SubjectDirectory(ctx, actor, tenantID, changedSince, batch, progress)
+	})
+}
+
+func (b trackedBackend) OpenRequestCounts(ctx context.Context, actor model.Actor, tenantID string) (map[string]int, error) {
+	return track(b.f, func() (map[string]int, error) { return b.Backend.OpenRequestCounts(ctx, actor, tenantID) })
+}
+
+func (b trackedBackend) SubjectRecords(ctx context.Context, actor model.Actor, subjectID string) ([]model.PIRecord, error) {
+	return track(b.f, func() ([]model.PIRecord, error) { return b.Backend.SubjectRecords(ctx, actor, subjectID) })
+}
+
+func (b trackedBackend) SubjectRequests(ctx context.Context, actor model.Actor, subjectID string) ([]model.Request, error) {
+	return track(b.f, func() ([]model.Request, error) { return b.Backend.SubjectRequests(ctx, actor, subjectID) })
+}
+
+func (b trackedBackend) RevealField(ctx context.Context, actor model.Actor, subjectID string, ref model.FieldRef, reason string) (string, error) {
+	return track(b.f, func() (string, error) { return b.Backend.RevealField(ctx, actor, subjectID, ref, reason) })
 }

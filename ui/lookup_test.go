@@ -1,0 +1,35 @@
+package ui
+
+import (
+	"testing"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/custodian-dev/custodian/model"
+)
+
+func TestMaskMatched(t *testing.T) {
+	hl := lipgloss.NewStyle()
+	for _, tc := range []struct {
+		text    string
+		matched []int
+		kind    model.FieldKind
+		want    string
+	}{
+		{"José Núñez", nil, model.KindName, "J••• N•••"},
+		{"José Núñez", []int{0, 1, 2, 3}, model.KindName, "José N•••"},
+		{"王小明", []int{1, 2}, model.KindName, "王小明"},
+		{"王小明", nil, model.KindName, "王•••"},
+		{"Zoe\u0308 Ba\u0301ez", []int{2}, model.KindName, "Z•••e\u0308 B•••"},
+		{"Sunny 🌞 Day", nil, model.KindName, "S••• ••• D•••"},
+		{"jose.nunez@example.com", []int{5, 6}, model.KindEmail, "j•••nu•••@example.com"},
+		{"9165550123", []int{0, 1, 2}, model.KindPhone, "916•••0123"},
+		{"12 elm st, oakridge, ca 95601", nil, model.KindAddress, "•••, ca 95601"},
+		{"Eve \x1b[31mred\x1b[0m Alert", nil, model.KindName, "E••• r••• A•••"},
+	} {
+		if got := ansi.Strip(maskMatched(tc.text, tc.matched, tc.kind, hl)); got != tc.want {
+			t.Errorf("maskMatched(%q, %v) = %q, want %q", tc.text, tc.matched, got, tc.want)
+		}
+	}
+}
