@@ -35,7 +35,17 @@ func lookupApp(t *testing.T, store *db.Store, handle string) *App {
 	})
 }
 
-func (a *App) lookup() *lookupPane { return a.panes[1].(*lookupPane) }
+func (a *App) lookup() *lookupPane {
+	for _, p := range a.panes {
+		if lp, ok := p.(*lookupPane); ok {
+			return lp
+		}
+	}
+	panic("no lookup pane")
+}
+
+// isLookupActive reports whether the Lookup pane is the one shown.
+func (a *App) isLookupActive() bool { return a.panes[a.active] == Pane(a.lookup()) }
 
 func (a *App) subject() *subjectPane {
 	if len(a.stack) == 0 {
@@ -49,10 +59,15 @@ func (a *App) subject() *subjectPane {
 func openLookup(h *harness) {
 	h.t.Helper()
 	h.loaded()
-	h.press("tab")
+	for range len(h.panesOf()) {
+		if h.activeTitle() == "Lookup" {
+			break
+		}
+		h.press("tab")
+	}
 	h.waitFor("the directory", func(a *App) bool {
 		lp := a.lookup()
-		return a.active == 1 && lp.started && !lp.building && lp.dir.Len() > 0
+		return a.isLookupActive() && lp.started && !lp.building && lp.dir.Len() > 0
 	})
 }
 
