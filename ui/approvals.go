@@ -172,14 +172,7 @@ func (p *approvalsPane) listRows() int { return max(1, p.height-2-approvalsInfoL
 const approvalsInfoLines = 5 // rule, request, approvers, verification, reminders
 
 func (p *approvalsPane) ensureVisible() {
-	n := p.listRows()
-	if p.cursor < p.offset {
-		p.offset = p.cursor
-	}
-	if p.cursor >= p.offset+n {
-		p.offset = p.cursor - n + 1
-	}
-	p.offset = max(0, min(p.offset, len(p.rows)-n))
+	p.cursor, p.offset = scrollTo(p.cursor, p.offset, len(p.rows), p.listRows())
 }
 
 func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
@@ -260,25 +253,16 @@ func (p *approvalsPane) applyChange(r model.Request) {
 }
 
 func (p *approvalsPane) move(d int) {
-	p.cursor = min(max(p.cursor+d, 0), max(len(p.rows)-1, 0))
-	p.ensureVisible()
+	p.cursor, p.offset = scrollTo(p.cursor+d, p.offset, len(p.rows), p.listRows())
 }
 
 func (p *approvalsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.ctx.Keys
+	if d, ok := navStep(k, msg, len(p.rows), p.listRows()); ok {
+		p.move(d)
+		return nil
+	}
 	switch {
-	case k.Matches(msg, keymap.Up):
-		p.move(-1)
-	case k.Matches(msg, keymap.Down):
-		p.move(1)
-	case k.Matches(msg, keymap.PageUp):
-		p.move(-p.listRows())
-	case k.Matches(msg, keymap.PageDown):
-		p.move(p.listRows())
-	case k.Matches(msg, keymap.Top):
-		p.move(-len(p.rows))
-	case k.Matches(msg, keymap.Bottom):
-		p.move(len(p.rows))
 	case k.Matches(msg, keymap.Open):
 		if r, ok := p.selected(); ok {
 			id := r.req.ID

@@ -302,18 +302,9 @@ func (p *auditPane) key(msg tea.KeyPressMsg) tea.Cmd {
 			p.ensureVisible()
 		}
 		return nil
-	case k.Matches(msg, keymap.Up):
-		p.move(-1)
-	case k.Matches(msg, keymap.Down):
-		p.move(1)
-	case k.Matches(msg, keymap.PageUp):
-		p.move(-p.listRows())
-	case k.Matches(msg, keymap.PageDown):
-		p.move(p.listRows())
-	case k.Matches(msg, keymap.Top):
-		p.move(-len(p.rows))
-	case k.Matches(msg, keymap.Bottom):
-		p.move(len(p.rows))
+	case isNav(k, msg):
+		d, _ := navStep(k, msg, len(p.rows), p.listRows())
+		p.move(d)
 	case k.Matches(msg, keymap.Open):
 		if p.cursor < len(p.rows) {
 			p.detail = true
@@ -345,18 +336,7 @@ func (p *auditPane) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case k.Matches(msg, keymap.Back):
 		p.detail = false
-	case k.Matches(msg, keymap.Up):
-		p.vp.ScrollUp(1)
-	case k.Matches(msg, keymap.Down):
-		p.vp.ScrollDown(1)
-	case k.Matches(msg, keymap.PageUp):
-		p.vp.PageUp()
-	case k.Matches(msg, keymap.PageDown):
-		p.vp.PageDown()
-	case k.Matches(msg, keymap.Top):
-		p.vp.GotoTop()
-	case k.Matches(msg, keymap.Bottom):
-		p.vp.GotoBottom()
+	case scrollViewport(k, msg, &p.vp):
 	case k.Matches(msg, keymap.Open):
 		// An entry about a request opens that request.
 		if r, ok := p.detailRow(); ok {
@@ -403,22 +383,11 @@ func (p *auditPane) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (p *auditPane) move(delta int) {
-	if len(p.rows) == 0 {
-		return
-	}
-	p.cursor = min(max(p.cursor+delta, 0), len(p.rows)-1)
-	p.ensureVisible()
+	p.cursor, p.offset = scrollTo(p.cursor+delta, p.offset, len(p.rows), p.listRows())
 }
 
 func (p *auditPane) ensureVisible() {
-	n := p.listRows()
-	if p.cursor < p.offset {
-		p.offset = p.cursor
-	}
-	if p.cursor >= p.offset+n {
-		p.offset = p.cursor - n + 1
-	}
-	p.offset = max(0, min(p.offset, len(p.rows)-n))
+	p.cursor, p.offset = scrollTo(p.cursor, p.offset, len(p.rows), p.listRows())
 }
 
 // effectiveFilter is the typed filter within the console's tenant scope.

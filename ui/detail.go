@@ -190,18 +190,7 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case tea.KeyPressMsg:
 		k := p.ctx.Keys
 		switch {
-		case k.Matches(msg, keymap.Up):
-			p.vp.ScrollUp(1)
-		case k.Matches(msg, keymap.Down):
-			p.vp.ScrollDown(1)
-		case k.Matches(msg, keymap.PageUp):
-			p.vp.PageUp()
-		case k.Matches(msg, keymap.PageDown):
-			p.vp.PageDown()
-		case k.Matches(msg, keymap.Top):
-			p.vp.GotoTop()
-		case k.Matches(msg, keymap.Bottom):
-			p.vp.GotoBottom()
+		case scrollViewport(k, msg, &p.vp):
 		default:
 			if ka, ok := requestActionKey(k, msg); ok && p.req != nil {
 				r := *p.req

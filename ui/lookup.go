@@ -493,18 +493,9 @@ func (p *lookupPane) key(msg tea.KeyPressMsg) tea.Cmd {
 		return p.input.Focus()
 	case k.Matches(msg, keymap.Open):
 		return p.open()
-	case k.Matches(msg, keymap.Up):
-		p.move(-1)
-	case k.Matches(msg, keymap.Down):
-		p.move(1)
-	case k.Matches(msg, keymap.PageUp):
-		p.move(-p.rows())
-	case k.Matches(msg, keymap.PageDown):
-		p.move(p.rows())
-	case k.Matches(msg, keymap.Top):
-		p.move(-len(p.hits()))
-	case k.Matches(msg, keymap.Bottom):
-		p.move(len(p.hits()))
+	case isNav(k, msg):
+		d, _ := navStep(k, msg, len(p.hits()), p.rows())
+		p.move(d)
 	}
 	return nil
 }
@@ -530,16 +521,7 @@ func (p *lookupPane) move(d int) {
 }
 
 func (p *lookupPane) clampSel() {
-	n := len(p.hits())
-	p.sel = max(0, min(p.sel, n-1))
-	rows := p.rows()
-	if p.sel < p.top {
-		p.top = p.sel
-	}
-	if p.sel >= p.top+rows {
-		p.top = p.sel - rows + 1
-	}
-	p.top = max(0, min(p.top, max(0, n-rows)))
+	p.sel, p.top = scrollTo(p.sel, p.top, len(p.hits()), p.rows())
 }
 
 // rows is how many result lines fit under the search box, the info line

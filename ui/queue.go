@@ -333,19 +333,11 @@ func (p *queuePane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 
 func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.ctx.Keys
+	if d, ok := navStep(k, msg, len(p.vis), p.pageRows()); ok {
+		p.move(d)
+		return nil
+	}
 	switch {
-	case k.Matches(msg, keymap.Up):
-		p.move(-1)
-	case k.Matches(msg, keymap.Down):
-		p.move(1)
-	case k.Matches(msg, keymap.PageUp):
-		p.move(-p.pageRows())
-	case k.Matches(msg, keymap.PageDown):
-		p.move(p.pageRows())
-	case k.Matches(msg, keymap.Top):
-		p.move(-len(p.vis))
-	case k.Matches(msg, keymap.Bottom):
-		p.move(len(p.vis))
 	case k.Matches(msg, keymap.Open):
 		if id, ok := p.selectedID(); ok {
 			return func() tea.Msg { return openRequestMsg{id: id} }
@@ -480,23 +472,11 @@ func (p *queuePane) sortLabel() string {
 }
 
 func (p *queuePane) move(delta int) {
-	if len(p.vis) == 0 {
-		return
-	}
-	p.cursor = min(max(p.cursor+delta, 0), len(p.vis)-1)
-	p.ensureVisible()
+	p.cursor, p.offset = scrollTo(p.cursor+delta, p.offset, len(p.vis), p.pageRows())
 }
 
 func (p *queuePane) ensureVisible() {
-	n := p.pageRows()
-	if p.cursor < p.offset {
-		p.offset = p.cursor
-	}
-	if p.cursor >= p.offset+n {
-		p.offset = p.cursor - n + 1
-	}
-	// Never leave empty rows below the last one while earlier rows are hidden.
-	p.offset = max(0, min(p.offset, len(p.vis)-n))
+	p.cursor, p.offset = scrollTo(p.cursor, p.offset, len(p.vis), p.pageRows())
 }
 
 func (p *queuePane) selectedID() (string, bool) {
