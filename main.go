@@ -230,17 +230,11 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	b, code := openBackend(ctx, g, stderr)
+	b, code := openSeeded(ctx, g, stderr)
 	if b == nil {
 		return code
 	}
 	defer b.close()
-
-	if b.conn.Embedded {
-		if code := seedIfEmpty(ctx, b, stderr); code != 0 {
-			return code
-		}
-	}
 	actor, code := resolveActor(ctx, b.store, g.operator, stderr)
 	if code != 0 {
 		return code
@@ -254,6 +248,23 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 		return exitFailed
 	}
 	return 0
+}
+
+// openSeeded is openBackend for commands that act on the data: the
+// embedded database gets the demo data on first use, so `go run .` and the
+// other commands have something to work on.
+func openSeeded(ctx context.Context, g *globalFlags, stderr io.Writer) (*backend, int) {
+	b, code := openBackend(ctx, g, stderr)
+	if b == nil {
+		return nil, code
+	}
+	if b.conn.Embedded {
+		if code := seedIfEmpty(ctx, b, stderr); code != 0 {
+			b.close()
+			return nil, code
+		}
+	}
+	return b, 0
 }
 
 // loadKeys reads the key bindings (--keys, else the user's keys.toml).
@@ -502,16 +513,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code != 0 {
 		return code
 	}
-	b, code := openBackend(ctx, g, stderr)
+	b, code := openSeeded(ctx, g, stderr)
 	if b == nil {
 		return code
 	}
 	defer b.close()
-	if b.conn.Embedded {
-		if code := seedIfEmpty(ctx, b, stderr); code != 0 {
-			return code
-		}
-	}
 	hk, err := sshd.LoadOrCreateHostKey(filepath.Join(b.dataDir, "ssh_host_ed25519_key"))
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian serve: %v\n", err)
@@ -577,16 +583,11 @@ func runOperators(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "custodian operators: %v\n\n%s", err, opcli.Usage)
 		return exitBadInput
 	}
-	b, code := openBackend(ctx, g, stderr)
+	b, code := openSeeded(ctx, g, stderr)
 	if b == nil {
 		return code
 	}
 	defer b.close()
-	if b.conn.Embedded {
-		if code := seedIfEmpty(ctx, b, stderr); code != 0 {
-			return code
-		}
-	}
 	handle := g.operator
 	if handle == "" {
 		local, err := demo.LocalHandle(localUser())
@@ -672,15 +673,9 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (bool, int) {
 // openActor opens the database (seeding the embedded one on first use, as
 // the console does) and resolves the operator the command acts as.
 func openActor(ctx context.Context, g *globalFlags, origin string, stderr io.Writer) (*backend, model.Actor, int) {
-	b, code := openBackend(ctx, g, stderr)
+	b, code := openSeeded(ctx, g, stderr)
 	if b == nil {
 		return nil, model.Actor{}, code
-	}
-	if b.conn.Embedded {
-		if code := seedIfEmpty(ctx, b, stderr); code != 0 {
-			b.close()
-			return nil, model.Actor{}, code
-		}
 	}
 	actor, code := resolveActor(ctx, b.store, g.operator, stderr)
 	if code != 0 {
