@@ -334,7 +334,9 @@ func inPane(b Binding, p Pane) bool {
 	case GroupRequest:
 		// issue 4: lookup — a subject's detail reveals one field; it has no
 		// request of its own to act on.
-		if b.Action == Reveal && p == PaneSubject {
+		// Logging a new request works from a subject's detail too, for that
+		// subject.
+		if (b.Action == Reveal || b.Action == NewRequest) && p == PaneSubject {
 			return true
 		}
 		// Marking selects rows for a bulk action; the detail view shows a

@@ -224,7 +224,7 @@ func TestPaneActions(t *testing.T) {
 		{PaneApprovals, []Action{Quit, Up, Approve, Deny, Mark, Remind, GroupByTenant}, []Action{Filter, SortNext, FormSubmit}},
 		{PaneForm, []Action{Back, Up, FormSubmit, FormNextOption}, []Action{Approve, Mark, Filter}},
 		{PaneLookup, []Action{Quit, Up, Open, LookupSearch}, []Action{Filter, Approve, Reveal, NewRequest}},
-		{PaneSubject, []Action{Quit, Up, PageDown, Reveal}, []Action{Filter, LookupSearch, Approve, NewRequest}},
+		{PaneSubject, []Action{Quit, Up, PageDown, Reveal, NewRequest}, []Action{Filter, LookupSearch, Approve}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.pane), func(t *testing.T) {

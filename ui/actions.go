@@ -27,6 +27,8 @@ type actionOpenMsg struct {
 	action keymap.Action
 	id     string
 	have   *model.Request
+	// subject is who a new request is for, when logged from their detail.
+	subject *model.Subject
 	// loaded is set once the request (and what the form needs) is read.
 	loaded bool
 	req    model.Request
@@ -135,7 +137,7 @@ func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
 		if !c.Actor.Can(model.PermTriage) {
 			return a.setStatus(c.Actor.Refusal(model.PermTriage, "log a request"), true)
 		}
-		return a.pushView(func(seq int) Pane { return newNewRequestPane(c, seq) })
+		return a.pushView(func(seq int) Pane { return newNewRequestPane(c, seq, msg.subject) })
 	}
 	act, ok := actionKeys()[msg.action]
 	if !ok {

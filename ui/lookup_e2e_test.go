@@ -323,6 +323,50 @@ func TestLookupE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("log a request for the subject", func(t *testing.T) {
+		h := start(t, lookupApp(t, store, "sam"), 100, 30)
+		openLookup(h)
+		searchFor(h, "S-000033")
+		h.press("enter")
+		var subj model.Subject
+		h.waitFor("the subject", func(a *App) bool {
+			s := a.subject()
+			if s != nil && s.sub != nil && !s.loading {
+				subj = *s.sub
+				return true
+			}
+			return false
+		})
+		h.press("n")
+		screen := ansi.Strip(h.waitFor("log form", formOpen("Log a new request")))
+		if !strings.Contains(screen, "about subject S-000033") {
+			t.Fatalf("the form does not say whom the request is about:\n%s", screen)
+		}
+		var form *newRequestPane
+		h.waitFor("form fields", func(a *App) bool { form, _ = a.stack[len(a.stack)-1].(*newRequestPane); return form != nil })
+		h.waitFor("no subject questions, one tenant", func(a *App) bool {
+			f := form.form
+			return f.field("subject") == nil && f.field("sname") == nil && len(f.field("tenant").options) == 1 && f.value("tenant") == subj.TenantID
+		})
+		h.choose("type", string(model.TypeAccess))
+		h.fill("name", "Someone Asking")
+		h.press("ctrl+s")
+		var got model.Request
+		h.waitFor("logged", func(a *App) bool {
+			if form.result != nil {
+				got = form.result.req
+			}
+			return form.result != nil
+		})
+		stored, err := store.Request(context.Background(), lee, got.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.SubjectID != subj.ID || stored.TenantID != subj.TenantID || stored.Requester.Name != "Someone Asking" {
+			t.Fatalf("logged %s for subject %q in %q by %q; want subject %s in %s", stored.ID, stored.SubjectID, stored.TenantID, stored.Requester.Name, subj.ID, subj.TenantID)
+		}
+	})
+
 	t.Run("lead reveal", func(t *testing.T) {
 		h := start(t, lookupApp(t, store, "lee"), 100, 30)
 		openLookup(h)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type newRequestPane struct {
 	result     *newRequestResult
 	// mainForm is the request form while the picker is shown.
 	mainForm *form
+	// known is the subject the request is for when it was logged from the
+	// subject's detail: no matching, and only that subject's tenant.
+	known *model.Subject
 }
 
 const (
@@ -71,13 +75,31 @@ func newRequestID(now time.Time) string {
 	return "R-" + now.UTC().Format("20060102") + "-" + rand.Text()[:6]
 }
 
-func newNewRequestPane(c *Context, seq int) Pane {
+func newNewRequestPane(c *Context, seq int, known *model.Subject) Pane {
 	now := c.Clock.Now()
-	p := &newRequestPane{id: newRequestID(now)}
-	f := newForm(c, newRequestFields(c))
+	p := &newRequestPane{id: newRequestID(now), known: known}
+	tenantID := ""
+	if known != nil {
+		tenantID = known.TenantID
+	}
+	f := newForm(c, newRequestFields(c, tenantID))
 	f.intro = []string{"Log a request as it arrived. It gets id " + p.id + "."}
 	p.formPane = &formPane{ctx: c, seq: seq, form: f, title: "Log a new request"}
 	p.save = func(*formPane) tea.Cmd { return p.match() }
+	if known != nil {
+		f.intro = append(f.intro, "It is about subject "+known.ID+" ("+subjectLabel(*known, now)+"); the requester is who asked.")
+		// The subject is known: the questions about who it is are not asked.
+		f.fields = slices.DeleteFunc(f.fields, func(fd *formField) bool {
+			return slices.Contains([]string{"subject", "sname", "semail", "sphone"}, fd.key)
+		})
+		if known.ResidencyState != "" {
+			f.field("state").input.SetValue(known.ResidencyState)
+		}
+		p.save = func(*formPane) tea.Cmd {
+			p.draft, p.subject = p.draftOf()
+			return p.log(p.known)
+		}
+	}
 	return p
 }
 
@@ -86,10 +108,12 @@ func tenantOf(c *Context, f *form) model.Tenant {
 	return t
 }
 
-func newRequestFields(c *Context) []*formField {
+// newRequestFields are the log form's fields; onlyTenant ("" for any in
+// scope) limits the tenant choice to a known subject's.
+func newRequestFields(c *Context, onlyTenant string) []*formField {
 	var tids, tlabels []string
 	for _, t := range c.Tenants() {
-		if c.Scope != "" && t.ID != c.Scope {
+		if (c.Scope != "" && t.ID != c.Scope) || (onlyTenant != "" && t.ID != onlyTenant) {
 			continue
 		}
 		tids = append(tids, t.ID)

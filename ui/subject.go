@@ -118,7 +118,7 @@ func (p *subjectPane) KeyHelp() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		}
 	}
-	return p.ctx.Keys.ShortHelp(keymap.Back, keymap.Down, keymap.Up, keymap.Reveal, keymap.Open)
+	return p.ctx.Keys.ShortHelp(keymap.Back, keymap.Down, keymap.Up, keymap.Reveal, keymap.NewRequest, keymap.Open)
 }
 
 // Cursor is the reason prompt's cursor, on the last line.
@@ -297,6 +297,12 @@ func (p *subjectPane) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case k.Matches(msg, keymap.Reveal):
 		return p.askReveal()
+	case k.Matches(msg, keymap.NewRequest):
+		if p.sub == nil {
+			return nil // still loading: there is no subject to log it for yet
+		}
+		s := *p.sub
+		return func() tea.Msg { return actionOpenMsg{action: keymap.NewRequest, subject: &s} }
 	}
 	return nil
 }
