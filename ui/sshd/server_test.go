@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -236,10 +237,43 @@ func TestSSH(t *testing.T) {
 		if after.Version != r.Version || after.Status != r.Status || after.Decision != nil {
 			t.Fatalf("support changed %s: version %d→%d, status %s→%s, decision %+v", r.ID, r.Version, after.Version, r.Status, after.Status, after.Decision)
 		}
+
+		// The Approvals pane is where a decision is recorded: the selected
+		// row's approve key, walked through as far as the console lets it.
+		ap := openTerm(t, c, 120, 40, nil)
+		ap.waitText("due this week")
+		ap.press("tab")
+		screen := ap.waitText("waiting since")
+		m := regexp.MustCompile(`(R-\d{4}-\d+) · .* · waiting since`).FindStringSubmatch(screen)
+		if m == nil {
+			t.Fatalf("no selected request in the Approvals pane:\n%s", screen)
+		}
+		sel := reread(t, store, m[1])
+		if sel.Status != model.StatusAwaitingApproval {
+			t.Fatalf("the Approvals pane selected %s, which is %s", sel.ID, sel.Status)
+		}
+		ap.press("a")
+		ap.waitText("support operator cannot approve")
+		for range 3 {
+			ap.press("enter") // confirm whatever appeared
+			time.Sleep(100 * time.Millisecond)
+		}
+		ap.press("y")
+		time.Sleep(300 * time.Millisecond)
+		if got := reread(t, store, sel.ID); got.Version != sel.Version || got.Status != model.StatusAwaitingApproval || got.Decision != nil {
+			t.Fatalf("support's a in the Approvals pane changed %s: version %d→%d, status %s, decision %+v", sel.ID, sel.Version, got.Version, got.Status, got.Decision)
+		}
+
 		actor := sessionActor(t, ts, "sam")
-		_, err := store.Transition(ctx, actor, r.ID, r.Version, model.ActApprove, "the Customer said yes")
-		if !errors.Is(err, db.ErrRefused) {
-			t.Fatalf("the controller let support approve %s: %v", r.ID, err)
+		for _, q := range []model.Request{r, sel} {
+			_, err := store.Transition(ctx, actor, q.ID, q.Version, model.ActApprove, "the Customer said yes")
+			if !errors.Is(err, db.ErrRefused) {
+				t.Fatalf("the controller let support approve %s: %v", q.ID, err)
+			}
+			waitAudit(t, store, "the refusal of sam's approve of "+q.ID, func(a db.AuditRecord) bool {
+				return a.Action == string(model.ActApprove) && a.Actor == "sam" && a.Target == "request:"+q.ID &&
+					a.Outcome == model.OutcomeRefused && a.TenantID == q.TenantID && strings.Contains(a.Reason, "cannot approve")
+			})
 		}
 	})
 
@@ -285,6 +319,15 @@ func TestSSH(t *testing.T) {
 		mine := requestIn(t, store, "", op.Tenants[0])
 		theirs := requestIn(t, store, "", outside[0].ID)
 
+		// An entry on each side of sofia's scope, so the audit pane has
+		// one to show and one to withhold.
+		for _, r := range []model.Request{mine, theirs} {
+			if _, err := store.AppendAudit(ctx, model.AuditEvent{Actor: "lee", Role: model.RoleLead, Origin: "test",
+				Action: "note", Target: "request:" + r.ID, TenantID: r.TenantID, Detail: "scope check"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+
 		c := ts.mustDial(t, "sofia")
 		// Each pane is one row; a new pane is one more line here.
 		panes := []struct {
@@ -292,18 +335,11 @@ func TestSSH(t *testing.T) {
 			visit func(t *testing.T, tm *term) []string
 		}{
 			{"queue", func(t *testing.T, tm *term) []string {
-				var screens []string
 				first := tm.waitText("due this week")
 				if !slices.ContainsFunc(op.Tenants, func(id string) bool { return strings.Contains(first, id) }) {
 					t.Fatalf("the queue shows none of sofia's tenants:\n%s", first)
 				}
-				screens = append(screens, first)
-				for range 20 {
-					tm.press("pgdown")
-					time.Sleep(50 * time.Millisecond)
-					screens = append(screens, tm.screen())
-				}
-				return screens
+				return append([]string{first}, pageDown(tm, 20)...)
 			}},
 			{"request detail, own tenant", func(t *testing.T, tm *term) []string {
 				tm.waitText("due this week")
@@ -329,6 +365,58 @@ func TestSSH(t *testing.T) {
 				tm.waitText("due this week")
 				tm.press("T")
 				return []string{tm.waitText("tenant " + op.Tenants[0])}
+			}},
+			{"approvals", func(t *testing.T, tm *term) []string {
+				tm.waitText("due this week")
+				tm.press("tab")
+				// The footer counts the pane's rows; an independent read
+				// counts what awaits a decision in sofia's tenants.
+				want := 0
+				for _, id := range op.Tenants {
+					rs, err := store.Queue(ctx, sys, model.QueueFilter{TenantID: id, Statuses: []model.Status{model.StatusAwaitingApproval}, Limit: 1000})
+					if err != nil {
+						t.Fatal(err)
+					}
+					want += len(rs)
+				}
+				if want == 0 {
+					t.Fatal("the demo data has nothing awaiting approval in sofia's tenants: the row would prove nothing")
+				}
+				footer := fmt.Sprintf("/%d waiting", want)
+				first := tm.waitFor("the approvals list", func(s string) bool {
+					return strings.Contains(s, "waiting since") && strings.Contains(s, "WAITED")
+				})
+				if !strings.Contains(first, footer) {
+					t.Errorf("the Approvals footer does not say %q:\n%s", footer, first)
+				}
+				return append([]string{first}, pageDown(tm, 10)...)
+			}},
+			{"lookup", func(t *testing.T, tm *term) []string {
+				tm.waitText("due this week")
+				tm.press("tab", "tab")
+				query := sharedSurname(t, store, op)
+				tm.waitFor("the directory of sofia's subjects", func(s string) bool { return strings.Contains(s, " subjects · ") })
+				tm.typ(query)
+				first := tm.waitFor("matches for "+query, func(s string) bool {
+					return regexp.MustCompile(`\d+ match`).MatchString(s) &&
+						slices.ContainsFunc(op.Tenants, func(id string) bool { return strings.Contains(s, id) })
+				})
+				tm.press("esc") // leave the search box so pgdown moves the list
+				return append([]string{first}, pageDown(tm, 10)...)
+			}},
+			{"audit", func(t *testing.T, tm *term) []string {
+				tm.waitText("due this week")
+				tm.press("tab", "tab", "tab")
+				first := tm.waitFor("audit entries", func(s string) bool {
+					return strings.Contains(s, "TIME (UTC)") && strings.Contains(s, " · seq ")
+				})
+				if !strings.Contains(first, "req "+mine.ID) {
+					t.Fatalf("the audit pane lacks the entry on %s, in sofia's tenant %s:\n%s", mine.ID, mine.TenantID, first)
+				}
+				if strings.Contains(first, "req "+theirs.ID) {
+					t.Fatalf("the audit pane shows the entry on %s, of tenant %s:\n%s", theirs.ID, theirs.TenantID, first)
+				}
+				return append([]string{first}, pageDown(tm, 10)...)
 			}},
 		}
 		for _, p := range panes {
@@ -694,4 +782,51 @@ func shellWithoutPTY(t testing.TB, c *gossh.Client) (string, string, int) {
 		t.Fatal(err)
 	}
 	return out.String(), errOut.String(), 0
+}
+
+// pageDown presses pgdown n times and returns each screen after it.
+func pageDown(tm *term, n int) []string {
+	var screens []string
+	for range n {
+		tm.press("pgdown")
+		time.Sleep(50 * time.Millisecond)
+		screens = append(screens, tm.screen())
+	}
+	return screens
+}
+
+// sharedSurname is a surname held by subjects both in op's tenants and in
+// others, so a search for it would find subjects outside op's scope were
+// the directory not scoped.
+func sharedSurname(t testing.TB, store *db.Store, op model.Operator) string {
+	t.Helper()
+	inside, outside := map[string]bool{}, map[string]bool{}
+	err := store.SubjectDirectory(context.Background(), model.SystemActor("test"), "", time.Time{}, func(batch []model.Subject) error {
+		for _, s := range batch {
+			f := strings.Fields(s.Name)
+			if len(f) < 2 || !regexp.MustCompile(`^[A-Za-z]{4,}$`).MatchString(f[len(f)-1]) {
+				continue
+			}
+			if op.InScope(s.TenantID) {
+				inside[f[len(f)-1]] = true
+			} else {
+				outside[f[len(f)-1]] = true
+			}
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shared []string
+	for name := range inside {
+		if outside[name] {
+			shared = append(shared, name)
+		}
+	}
+	if len(shared) == 0 {
+		t.Fatal("no surname is shared between sofia's tenants and the others")
+	}
+	slices.Sort(shared)
+	return shared[0]
 }
