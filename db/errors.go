@@ -19,7 +19,7 @@ var (
 	// the refusal is on the audit chain.
 	ErrRefused = errors.New("refused")
 	// ErrConflict marks a *ConflictError: someone else changed the record first.
-	ErrConflict = errors.New("changed by someone else")
+	ErrConflict = model.ErrConflict
 	// ErrExists: a create named an id that already holds different content.
 	ErrExists = errors.New("already exists")
 	// ErrInvalid marks bad input; nothing was written and nothing audited.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -281,9 +282,8 @@ func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.form.saving = false
 		if msg.err != nil {
 			p.form.err = errText(msg.err)
-			// The controller's lost-race message names the winner ("was
-			// changed by sam at …"); ui sees errors only as text.
-			if p.reload != nil && strings.Contains(p.form.err, "changed by") {
+			// A lost race names the winner; offer to re-read it.
+			if p.reload != nil && errors.Is(msg.err, model.ErrConflict) {
 				p.form.err += " — " + p.ctx.keyFor(keymap.Refresh) + " re-reads it and keeps what you typed"
 			}
 			return p, nil

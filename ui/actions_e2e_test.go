@@ -751,6 +751,13 @@ func TestActionsE2E(t *testing.T) {
 		if !strings.Contains(screen, "changed by sam") || !strings.Contains(screen, "needs info") {
 			t.Errorf("the conflict does not say who changed it and to what:\n%s", screen)
 		}
+		second.waitFor("the re-read offered", func(a *App) bool {
+			p, _ := formOf(a)
+			if !strings.Contains(p.form.err, "re-reads it and keeps what you typed") {
+				t.Errorf("a lost race does not offer the re-read: %q", p.form.err)
+			}
+			return true
+		})
 		second.waitFor("input kept", func(a *App) bool {
 			p, _ := formOf(a)
 			if got := p.form.field("reason").input.Value(); got != "the account number" {
