@@ -113,6 +113,10 @@ func ComputeDeadlinesIn(r Request, t Tenant, loc *time.Location) Deadlines {
 // only inside the first 45 days.
 func (d Deadlines) CanExtend(now time.Time) bool { return !d.Extended && !pastDue(now, d.Legal45) }
 
+// SoonDays is how many days ahead a due date counts as "due this week":
+// the console's header and colours and the SSH queue summary count alike.
+const SoonDays = 7
+
 // DaysLeft is the number of calendar days from now's local date to due's
 // local date: 0 means due today, negative means overdue by that many days.
 func DaysLeft(now, due time.Time, loc *time.Location) int {

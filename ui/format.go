@@ -29,7 +29,7 @@ const (
 )
 
 // soonDays is how many days ahead a due date counts as soon.
-const soonDays = 7
+const soonDays = model.SoonDays
 
 // urgency returns the days left until due, counted in loc's calendar, and
 // how urgent that is at now.

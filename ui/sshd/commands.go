@@ -119,9 +119,6 @@ type TenantCount struct {
 	Overdue int    `json:"overdue"`
 }
 
-// soonDays matches the console's "due this week" (ui/format.go).
-const soonDays = 7
-
 func (s *Server) summarize(ctx context.Context, actor model.Actor) (QueueSummary, error) {
 	now := s.cfg.App.Clock
 	if now == nil {
@@ -155,7 +152,7 @@ func (s *Server) summarize(ctx context.Context, actor model.Actor) (QueueSummary
 			over := model.Overdue(sum.AsOf, r.DueAt)
 			if over {
 				sum.Overdue++
-			} else if !r.DueAt.IsZero() && model.DaysLeft(sum.AsOf, r.DueAt, loc) <= soonDays {
+			} else if !r.DueAt.IsZero() && model.DaysLeft(sum.AsOf, r.DueAt, loc) <= model.SoonDays {
 				sum.DueThisWeek++
 			}
 			if i, ok := byID[r.TenantID]; ok {
@@ -192,7 +189,7 @@ func (s *Server) queueSummary(ctx context.Context, actor model.Actor, asJSON boo
 		return exitOK
 	}
 	fmt.Fprintf(out, "%d open requests, %d overdue, %d due within %d days (as of %s)\n",
-		sum.Open, sum.Overdue, sum.DueThisWeek, soonDays, sum.AsOf.Format(time.RFC3339))
+		sum.Open, sum.Overdue, sum.DueThisWeek, model.SoonDays, sum.AsOf.Format(time.RFC3339))
 	if sum.Truncated {
 		fmt.Fprintf(out, "(more than %d open requests: counts cover the first %d by due date)\n", summaryCap, summaryCap)
 	}
