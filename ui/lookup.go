@@ -26,8 +26,6 @@ const (
 	defaultRevealFor = 20 * time.Second
 	// defaultLookupPoll is how often the directory asks for changed subjects.
 	defaultLookupPoll = 30 * time.Second
-	// buildDelay is how long the first directory build waits after start.
-	buildDelay = 300 * time.Millisecond
 	// directorySkew is how far before its own start a poll looks: another
 	// console server's clock may run behind this one's.
 	directorySkew = 2 * time.Minute
@@ -57,9 +55,7 @@ type (
 		mark    time.Time
 	}
 	lookupTickMsg struct{ gen int }
-	// lookupStartMsg starts the first directory build.
-	lookupStartMsg struct{}
-	searchDoneMsg  struct {
+	searchDoneMsg struct {
 		seq int
 		res lookup.Result
 		st  *lookup.State
@@ -94,7 +90,6 @@ type lookupPane struct {
 	dir         *lookup.Directory
 	scope       string
 	started     bool
-	waiting     bool // for the first build's delay
 	building    bool
 	buildGen    int
 	buildCancel context.CancelFunc
@@ -150,6 +145,15 @@ func (p *lookupPane) Init() tea.Cmd {
 	p.tickGen++
 	gen := p.tickGen
 	return tea.Tick(p.poll, func(time.Time) tea.Msg { return lookupTickMsg{gen: gen} })
+}
+
+// Activate builds the directory the first time the pane is shown: streaming
+// every subject in scope is worth it only for someone who searches.
+func (p *lookupPane) Activate() tea.Cmd {
+	if p.started {
+		return nil
+	}
+	return p.build()
 }
 
 func (p *lookupPane) Capturing() bool { return p.input.Focused() }
@@ -260,7 +264,7 @@ func listen(ch <-chan tea.Msg) tea.Cmd { return func() tea.Msg { return <-ch } }
 // refresh brings in the subjects written since the last poll and re-reads
 // the open-request counts.
 func (p *lookupPane) refresh() tea.Cmd {
-	if p.building || p.polling {
+	if !p.started || p.building || p.polling {
 		return nil
 	}
 	p.polling = true
@@ -336,20 +340,12 @@ func (p *lookupPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
 		switch {
-		case !p.started && !p.waiting:
-			// The first build waits a moment so that the queue, which the
-			// console opens on, gets the database first.
-			p.waiting = true
-			return p, tea.Tick(buildDelay, func(time.Time) tea.Msg { return lookupStartMsg{} })
 		case !p.started:
+			// Not looked at yet: Activate builds the directory, so a console
+			// or SSH session that never opens Lookup never holds one.
 			return p, nil
 		case p.scope == p.ctx.Scope && p.buildErr == "":
 			return p, p.refresh()
-		}
-		return p, p.build()
-	case lookupStartMsg:
-		if p.started {
-			return p, nil
 		}
 		return p, p.build()
 	case dirProgressMsg:
@@ -586,7 +582,7 @@ func (p *lookupPane) dirStatus() string {
 	case p.building:
 		return p.spin.View() + " indexing " + count(p.done) + "…"
 	case !p.started:
-		return th.Dim.Render("waiting for tenants…")
+		return th.Dim.Render("not indexed yet")
 	}
 	return th.Dim.Render(count(p.dir.Len()) + " subjects · " + truncate(scope, 20))
 }

@@ -33,3 +33,23 @@ func TestMaskMatched(t *testing.T) {
 		}
 	}
 }
+
+// A console or SSH session that never opens Lookup must not stream every
+// subject in scope into a directory; the first look builds it.
+func TestLookupBuildsOnlyWhenFirstShown(t *testing.T) {
+	a := New(testConfig(fixture(50)))
+	p := a.lookup()
+	if _, cmd := p.Update(tenantsReadyMsg{}); cmd != nil || p.started {
+		t.Fatalf("the directory build was scheduled before the pane was shown (started=%v, cmd=%v)", p.started, cmd != nil)
+	}
+	if _, cmd := p.Update(lookupTickMsg{gen: p.tickGen}); p.polling {
+		t.Fatalf("the freshness poll ran before any directory was built (cmd=%v)", cmd != nil)
+	}
+	if cmd := p.Activate(); cmd == nil || !p.started {
+		t.Fatal("showing the pane did not start the directory build")
+	}
+	if cmd := p.Activate(); cmd != nil {
+		t.Fatal("showing the pane again started a second build")
+	}
+	p.Close()
+}
