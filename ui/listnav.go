@@ -75,3 +75,20 @@ func scrollViewport(k keymap.KeyMap, msg tea.KeyPressMsg, vp *viewport.Model) (o
 	}
 	return true
 }
+
+// typingStep is navStep while a search box has focus: only the keys that
+// cannot be typed (arrows, page up/down) move the list, so j, k, g and G
+// still reach the box as letters.
+func typingStep(msg tea.KeyPressMsg, page int) (delta int, ok bool) {
+	switch msg.String() {
+	case "up":
+		return -1, true
+	case "down":
+		return 1, true
+	case "pgup":
+		return -page, true
+	case "pgdown":
+		return page, true
+	}
+	return 0, false
+}

@@ -59,3 +59,27 @@ func TestNavStep(t *testing.T) {
 		})
 	}
 }
+
+func TestTypingStep(t *testing.T) {
+	tests := []struct {
+		key    tea.KeyPressMsg
+		want   int
+		wantOK bool
+	}{
+		{tea.KeyPressMsg{Code: tea.KeyUp}, -1, true},
+		{tea.KeyPressMsg{Code: tea.KeyDown}, 1, true},
+		{tea.KeyPressMsg{Code: tea.KeyPgUp}, -10, true},
+		{tea.KeyPressMsg{Code: tea.KeyPgDown}, 10, true},
+		// Letters that navigate a list are typed into a search box.
+		{tea.KeyPressMsg{Code: 'j', Text: "j"}, 0, false},
+		{tea.KeyPressMsg{Code: 'G', Text: "G"}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key.String(), func(t *testing.T) {
+			got, ok := typingStep(tt.key, 10)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("typingStep(%s) = %d, %v; want %d, %v", tt.key, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}

@@ -463,24 +463,16 @@ func (p *lookupPane) key(msg tea.KeyPressMsg) tea.Cmd {
 			// refresh here brings in changed subjects all the same.
 			return tea.Batch(p.refresh(), p.ctx.Info("refreshing the directory…"))
 		}
+		if d, ok := typingStep(msg, p.rows()); ok {
+			p.move(d)
+			return nil
+		}
 		switch msg.String() {
 		case "esc":
 			p.input.Blur()
 			return nil
 		case "enter":
 			return p.open()
-		case "up":
-			p.move(-1)
-			return nil
-		case "down":
-			p.move(1)
-			return nil
-		case "pgup":
-			p.move(-p.rows())
-			return nil
-		case "pgdown":
-			p.move(p.rows())
-			return nil
 		}
 		return p.edit(msg)
 	}

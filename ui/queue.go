@@ -426,21 +426,12 @@ func (p *queuePane) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		p.clearFilter()
 		return nil
 	}
-	switch msg.String() {
-	case "enter":
+	if d, ok := typingStep(msg, p.pageRows()); ok {
+		p.move(d)
+		return nil
+	}
+	if msg.String() == "enter" {
 		p.input.Blur()
-		return nil
-	case "up":
-		p.move(-1)
-		return nil
-	case "down":
-		p.move(1)
-		return nil
-	case "pgup":
-		p.move(-p.pageRows())
-		return nil
-	case "pgdown":
-		p.move(p.pageRows())
 		return nil
 	}
 	if p.ctx.Keys.Matches(msg, keymap.ClearFilter) {
