@@ -373,6 +373,24 @@ func (p DataPoint) Label() string {
 	return string(p)
 }
 
+// Kind is how a value of the data point is masked, e.g. a requested
+// correction is masked like the field it replaces.
+func (p DataPoint) Kind() FieldKind {
+	switch p {
+	case PointName:
+		return KindName
+	case PointEmail:
+		return KindEmail
+	case PointPhone:
+		return KindPhone
+	case PointAddress:
+		return KindAddress
+	case PointBirthDate:
+		return KindDate
+	}
+	return KindText
+}
+
 // dataPointAlias maps other words for the data points, including the labels
 // stored by earlier versions and the demo data.
 func dataPointAlias(s string) (DataPoint, bool) {

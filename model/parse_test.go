@@ -426,3 +426,17 @@ func TestParseRequestTypeChannelState(t *testing.T) {
 		}
 	}
 }
+
+func TestDataPointKind(t *testing.T) {
+	for _, tc := range []struct {
+		p    DataPoint
+		want FieldKind
+	}{
+		{PointName, KindName}, {PointEmail, KindEmail}, {PointPhone, KindPhone},
+		{PointAddress, KindAddress}, {PointBirthDate, KindDate}, {PointAccountID, KindText},
+	} {
+		if got := tc.p.Kind(); got != tc.want {
+			t.Errorf("%s.Kind() = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}

@@ -138,23 +138,6 @@ func maskPerson(p model.Person) PersonView {
 	}
 }
 
-// correctionKind is how a corrected value is masked: like the field it replaces.
-func correctionKind(field string) model.FieldKind {
-	switch model.DataPoint(field) {
-	case model.PointName:
-		return model.KindName
-	case model.PointEmail:
-		return model.KindEmail
-	case model.PointPhone:
-		return model.KindPhone
-	case model.PointAddress:
-		return model.KindAddress
-	case model.PointBirthDate:
-		return model.KindDate
-	}
-	return model.KindText
-}
-
 func viewOf(r model.Request, t model.Tenant) RequestView {
 	c := model.CleanLine
 	loc := t.Location()
@@ -174,7 +157,7 @@ func viewOf(r model.Request, t model.Tenant) RequestView {
 	if len(r.Corrections) > 0 {
 		v.Corrections = map[string]string{}
 		for f, val := range r.Corrections {
-			v.Corrections[c(f)] = c(model.Mask(correctionKind(f), c(val)))
+			v.Corrections[c(f)] = c(model.Mask(model.DataPoint(f).Kind(), c(val)))
 		}
 	}
 	v.Deadlines = DeadlinesView{
