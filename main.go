@@ -695,6 +695,20 @@ func exitFor(err error) int {
 	return exitFailed
 }
 
+// failRequests reports a requests command's error with what to do next and
+// returns its exit code.
+func failRequests(stderr io.Writer, cmd string, err error) int {
+	hint := ""
+	switch {
+	case errors.Is(err, db.ErrRefused):
+		hint = " (act as an operator who may, with --operator HANDLE)"
+	case errors.Is(err, db.ErrNotFound):
+		hint = " (custodian requests list --status all shows the ids you can see)"
+	}
+	fmt.Fprintf(stderr, "custodian requests %s: %v%s\n", cmd, err, hint)
+	return exitFor(err)
+}
+
 func runRequestsImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs, g := newFlagSet("requests import", stderr)
 	skipInvalid := fs.Bool("skip-invalid", false, "")
@@ -732,11 +746,14 @@ func runRequestsImport(ctx context.Context, args []string, stdin io.Reader, stdo
 	if !last.IsZero() {
 		fmt.Fprintln(stderr)
 	}
-	rep.WriteText(stdout)
+	// A refusal before any line was read (the operator may not log
+	// requests) has no counts worth printing; anything else reports them.
+	if err == nil || rep.Imported+rep.Present+len(rep.Invalid)+len(rep.Failed) > 0 {
+		rep.WriteText(stdout)
+	}
 	switch {
 	case err != nil:
-		fmt.Fprintf(stderr, "custodian requests import: %v\n", err)
-		return exitFor(err)
+		return failRequests(stderr, "import", err)
 	case len(rep.Invalid) > 0:
 		return exitBadInput
 	case len(rep.Failed) > 0:
@@ -758,8 +775,7 @@ func runRequestsShow(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer b.close()
 	if err := cli.Show(ctx, b.store, actor, id, *asJSON, time.Now(), stdout); err != nil {
-		fmt.Fprintf(stderr, "custodian requests show: %v\n", err)
-		return exitFor(err)
+		return failRequests(stderr, "show", err)
 	}
 	return 0
 }
@@ -783,8 +799,7 @@ func runRequestsList(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer b.close()
 	if err := cli.List(ctx, b.store, actor, cli.ListOptions{Statuses: statuses, TenantID: *tenant, JSON: *asJSON}, time.Now(), stdout); err != nil {
-		fmt.Fprintf(stderr, "custodian requests list: %v\n", err)
-		return exitFor(err)
+		return failRequests(stderr, "list", err)
 	}
 	return 0
 }
