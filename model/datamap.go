@@ -21,6 +21,14 @@ type FieldMap struct {
 	Erasure  Erasure   `bson:"erasure" json:"erasure"`
 	// Fixed is the replacement for EraseFixed.
 	Fixed string `bson:"fixed,omitempty" json:"fixed,omitempty"`
+	// SubjectPoint names the subject data point the field holds a copy of
+	// (e.g. an application's applicant_name holds "name"): a correction of
+	// that point changes this field too. Empty for fields about anyone else
+	// (a guardian, a dependant) or that are not a data point.
+	SubjectPoint DataPoint `bson:"subject_point,omitempty" json:"subject_point,omitempty"`
+	// OptOut marks a marketing subscription flag (true = subscribed): an
+	// opt-out request switches it to false.
+	OptOut bool `bson:"opt_out,omitempty" json:"opt_out,omitempty"`
 }
 
 // CollectionMap says how one product collection links to subjects and which

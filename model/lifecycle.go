@@ -86,6 +86,15 @@ const (
 	// ActRemind records that the data-owning Customer's approver was chased
 	// for a decision; the request stays where it is.
 	ActRemind Action = "remind"
+
+	// issue 5: fulfilment.
+	// ActPlan computes and stores a fulfilment plan (replacing an unsigned
+	// or stale one).
+	ActPlan Action = "plan"
+	// ActSignOff is a second privacy lead's sign-off of the stored plan.
+	ActSignOff Action = "sign_off"
+	// ActFulfilStep records one executed step of the signed plan.
+	ActFulfilStep Action = "fulfil_step"
 )
 
 // Label is the verb shown to people.
@@ -117,7 +126,14 @@ func Transitions() []Transition {
 		{ActRefuseExcessive, beforeApproval, StatusDenied, PermSignOff},
 		{ActApprove, []Status{StatusAwaitingApproval}, StatusApproved, PermDecide},
 		{ActDeny, []Status{StatusAwaitingApproval}, StatusDenied, PermDecide},
+		// issue 5: a plan is made and signed off while approved, or anew
+		// after a failure (a stale plan fails its step).
+		{ActPlan, []Status{StatusApproved, StatusFailed}, "", PermSignOff},
+		{ActSignOff, []Status{StatusApproved, StatusFailed}, "", PermSignOff},
 		{ActStartFulfilment, []Status{StatusApproved}, StatusFulfilling, PermSignOff},
+		// Steps are run by whoever runs or resumes the plan: a lead, or an
+		// engineer after a retry. Completing it (the response) is a lead's.
+		{ActFulfilStep, []Status{StatusFulfilling}, "", PermRetry},
 		{ActComplete, []Status{StatusFulfilling}, StatusCompleted, PermSignOff},
 		{ActFail, []Status{StatusFulfilling}, StatusFailed, PermRetry},
 		{ActRetry, []Status{StatusFailed}, StatusFulfilling, PermRetry},

@@ -197,6 +197,15 @@ type Request struct {
 	Reminders []Reminder `bson:"reminders,omitempty" json:"reminders,omitempty"`
 	History   []Event    `bson:"history" json:"history"`
 
+	// issue 5: fulfilment.
+	// Plan is the current fulfilment plan, its sign-off and step progress.
+	Plan *Plan `bson:"plan,omitempty" json:"plan,omitempty"`
+	// Export is the access package written for an access request.
+	Export *AccessExport `bson:"export,omitempty" json:"export,omitempty"`
+	// Withheld is what the response did not delete or disclose, and why
+	// (the 24-month record keeps it with the outcome).
+	Withheld []Withheld `bson:"withheld,omitempty" json:"withheld,omitempty"`
+
 	// DueAt is the earliest applicable deadline, stored so the queue can be
 	// sorted by an index; it is recomputed on every change.
 	DueAt time.Time `bson:"due_at" json:"due_at"`

@@ -1,0 +1,271 @@
+package model
+
+import (
+	"time"
+)
+
+// issue 5: fulfilment. A plan says, before anything happens, exactly which
+// stored documents and fields an approved request will read or change and
+// why; it is stored on the request, signed off by a second privacy lead, and
+// executed step by step. Each step knows the fingerprint of its document
+// before and after, so a re-run can tell "already done" (skip, never repeat
+// the side effect) from "changed since the plan" (stop for a new plan).
+
+// DocOp is what a plan does to one stored document.
+type DocOp string
+
+const (
+	DocExport     DocOp = "export"       // access: copied into the package
+	DocOutOfScope DocOp = "out_of_scope" // access: collected before the look-back; not exported
+	DocDelete     DocOp = "delete"       // the whole document is removed
+	DocMask       DocOp = "mask"         // fields erased one by one; the document stays
+	DocKeep       DocOp = "keep"         // nothing changes: retention rule or legal hold
+	DocCorrect    DocOp = "correct"      // named fields set to the requested values
+	DocOptOut     DocOp = "opt_out"      // subscription flags switched off
+	DocUnchanged  DocOp = "unchanged"    // already in the state the request asks for
+)
+
+// Changes reports whether executing the op writes to the database.
+func (o DocOp) Changes() bool {
+	switch o {
+	case DocDelete, DocMask, DocCorrect, DocOptOut:
+		return true
+	}
+	return false
+}
+
+// FieldOp is what a plan does to one field of a document.
+type FieldOp string
+
+const (
+	FieldExport  FieldOp = "export"  // access: included in the package
+	FieldDelete  FieldOp = "delete"  // goes with its document
+	FieldNull    FieldOp = "null"    // set to null
+	FieldFixed   FieldOp = "fixed"   // replaced with the data map's fixed string
+	FieldHash    FieldOp = "hash"    // replaced with HashPrefix + HMAC under the tenant's key
+	FieldKeep    FieldOp = "keep"    // retained: Reason says under which rule or hold
+	FieldSet     FieldOp = "set"     // correction or opt-out: a new value
+	FieldAlready FieldOp = "already" // already erased, or already the requested value
+)
+
+// HashPrefix starts every value erased by hashing, so a value that already
+// carries it is recognised as erased and never hashed twice.
+const HashPrefix = "hmac:"
+
+// PlanField is one field of a planned document. Values are masked: a plan
+// is shown to every operator who can read the request.
+type PlanField struct {
+	Field    string    `bson:"field" json:"field"`
+	Category Category  `bson:"category" json:"category"`
+	Kind     FieldKind `bson:"kind" json:"kind"`
+	Op       FieldOp   `bson:"op" json:"op"`
+	// Current is the stored value, masked.
+	Current string `bson:"current,omitempty" json:"current,omitempty"`
+	// New is the value after the step, masked (a correction's new value,
+	// the fixed replacement, "no" for an opt-out flag).
+	New string `bson:"new,omitempty" json:"new,omitempty"`
+	// Reason says why a field is kept (retention period and legal basis, or
+	// the legal hold) or why it is not touched.
+	Reason string `bson:"reason,omitempty" json:"reason,omitempty"`
+}
+
+// PlanDoc is one stored document the plan considered.
+type PlanDoc struct {
+	Collection  string      `bson:"collection" json:"collection"`
+	Product     string      `bson:"product" json:"product"`
+	RecordID    string      `bson:"record_id" json:"record_id"`
+	CollectedAt time.Time   `bson:"collected_at" json:"collected_at"`
+	Op          DocOp       `bson:"op" json:"op"`
+	Fields      []PlanField `bson:"fields" json:"fields"`
+	Reason      string      `bson:"reason,omitempty" json:"reason,omitempty"`
+	// Before is the document's fingerprint when the plan was made; After is
+	// what it will be once its step has run (equal to Before when nothing
+	// changes, empty when the document is deleted).
+	Before string `bson:"before" json:"before"`
+	After  string `bson:"after,omitempty" json:"after,omitempty"`
+}
+
+// StepKind says what one step of a plan does.
+type StepKind string
+
+const (
+	StepDocument StepKind = "document" // apply Plan.Docs[Doc]
+	StepSubject  StepKind = "subject"  // apply Plan.Subject to the subject record
+	StepExport   StepKind = "export"   // write the access package
+)
+
+// PlanStep is one unit of execution. Done is recorded on the request in the
+// same write as the step's audit event.
+type PlanStep struct {
+	Kind StepKind `bson:"kind" json:"kind"`
+	// Doc indexes Plan.Docs for a StepDocument.
+	Doc    int       `bson:"doc" json:"doc"`
+	Label  string    `bson:"label" json:"label"` // "payments/PAY-00012: delete"
+	Done   bool      `bson:"done" json:"done"`
+	DoneAt time.Time `bson:"done_at,omitzero" json:"done_at,omitzero"`
+	DoneBy string    `bson:"done_by,omitempty" json:"done_by,omitempty"`
+	// Result says what happened, without PI: "deleted", "already done",
+	// "masked 3 fields", "2 files, sha256 …".
+	Result string `bson:"result,omitempty" json:"result,omitempty"`
+}
+
+// Withheld is data a response does not delete or disclose, and why.
+type Withheld struct {
+	Category Category `bson:"category" json:"category"`
+	// Where lists "collection.field" of what was withheld.
+	Where  []string `bson:"where" json:"where"`
+	Reason string   `bson:"reason" json:"reason"`
+}
+
+// Plan is the fulfilment plan of one approved request.
+type Plan struct {
+	ID        string      `bson:"id" json:"id"` // "<request>/plan-<n>"
+	Type      RequestType `bson:"type" json:"type"`
+	SubjectID string      `bson:"subject_id" json:"subject_id"`
+	BuiltBy   string      `bson:"built_by" json:"built_by"`
+	BuiltAt   time.Time   `bson:"built_at" json:"built_at"`
+	// Since is the start of an access request's look-back: records collected
+	// before it are listed as out of scope.
+	Since *time.Time `bson:"since,omitempty" json:"since,omitempty"`
+	Docs  []PlanDoc  `bson:"docs" json:"docs"`
+	// Subject is the change to the subject's own record (identity fields and
+	// account status), in collection SubjectsCollection; nil when none.
+	Subject  *PlanDoc   `bson:"subject,omitempty" json:"subject,omitempty"`
+	Steps    []PlanStep `bson:"steps" json:"steps"`
+	Withheld []Withheld `bson:"withheld,omitempty" json:"withheld,omitempty"`
+	// Digest is a SHA-256 over everything above except step progress: a
+	// sign-off names the digest it read, so it cannot sign a plan that was
+	// replaced meanwhile.
+	Digest   string    `bson:"digest" json:"digest"`
+	SignedBy string    `bson:"signed_by,omitempty" json:"signed_by,omitempty"`
+	SignedAt time.Time `bson:"signed_at,omitzero" json:"signed_at,omitzero"`
+}
+
+// AccessExport records the package written for an access request.
+type AccessExport struct {
+	// Dir is the package's directory under the exports directory.
+	Dir     string       `bson:"dir" json:"dir"`
+	Files   []ExportFile `bson:"files" json:"files"`
+	Records int          `bson:"records" json:"records"`
+	At      time.Time    `bson:"at" json:"at"`
+}
+
+// ExportFile is one file of an access package with its SHA-256 (hex).
+type ExportFile struct {
+	Name   string `bson:"name" json:"name"`
+	SHA256 string `bson:"sha256" json:"sha256"`
+	Bytes  int64  `bson:"bytes" json:"bytes"`
+}
+
+// StepProgress is reported while a plan runs.
+type StepProgress struct {
+	Done  int    // steps finished, including earlier runs
+	Total int    // steps in the plan
+	Label string // the step about to run, or the one just finished
+}
+
+// Doc is one stored document as plain Go values: string, bool, int64,
+// float64, time.Time (UTC), nil, []any and map[string]any. The controller
+// converts driver types to these before planning or fingerprinting.
+type Doc map[string]any
+
+// PlanInput is everything BuildPlan needs; it does no I/O.
+type PlanInput struct {
+	Request Request
+	Subject Subject
+	Tenant  Tenant
+	DataMap []CollectionMap
+	// Docs are the subject's documents per collection of the data map.
+	Docs map[string][]Doc
+	// Hash erases a value with the tenant's key (HashPrefix + hex HMAC).
+	Hash func(string) string
+	By   string
+	Now  time.Time
+	// Seq numbers the plan among the request's plans (1 for the first).
+	Seq int
+}
+
+// PlanCount is one row of a plan's preview: how many documents of a
+// collection each operation touches.
+type PlanCount struct {
+	Collection string
+	Product    string
+	Ops        map[DocOp]int
+}
+
+// BuildPlan computes the plan for an approved request (or a failed one that
+// needs a new plan). It refuses, naming what to do, a request without a
+// subject, a correction verified with the data it corrects, and a request
+// type it does not know. No I/O: in carries the documents.
+func BuildPlan(in PlanInput) (Plan, error) {
+	panic("BuildPlan: being written (issue 5)")
+}
+
+// Fingerprint is the SHA-256 (hex) of a document's canonical JSON: keys
+// sorted, times in UTC RFC 3339 with nanoseconds.
+func Fingerprint(d Doc) string {
+	panic("Fingerprint: being written (issue 5)")
+}
+
+// ApplyDoc returns the document as pd's step leaves it; deleted is true
+// when the step removes it. corrections are the request's; hash erases.
+func ApplyDoc(cm CollectionMap, pd PlanDoc, d Doc, corrections map[string]string, hash func(string) string) (out Doc, deleted bool) {
+	panic("ApplyDoc: being written (issue 5)")
+}
+
+// SubjectDoc is the part of a subject a plan reads and changes (identity
+// fields and account status), as a Doc for fingerprints.
+func SubjectDoc(s Subject) Doc {
+	panic("SubjectDoc: being written (issue 5)")
+}
+
+// ApplySubject returns the subject as the plan's subject step leaves it
+// (identity fields and status; version and timestamps are the caller's).
+func ApplySubject(s Subject, pd PlanDoc, corrections map[string]string, hash func(string) string) Subject {
+	panic("ApplySubject: being written (issue 5)")
+}
+
+// ComputeDigest is the plan's digest: SHA-256 over the plan without step
+// progress, signature or digest.
+func (p Plan) ComputeDigest() string {
+	panic("ComputeDigest: being written (issue 5)")
+}
+
+// Pending lists the indexes of the steps not yet done, in order.
+func (p Plan) Pending() []int {
+	var out []int
+	for i, s := range p.Steps {
+		if !s.Done {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Counts summarises the plan per collection, in data-map order.
+func (p Plan) Counts() []PlanCount {
+	var out []PlanCount
+	idx := map[string]int{}
+	for _, d := range p.Docs {
+		i, ok := idx[d.Collection]
+		if !ok {
+			i = len(out)
+			idx[d.Collection] = i
+			out = append(out, PlanCount{Collection: d.Collection, Product: d.Product, Ops: map[DocOp]int{}})
+		}
+		out[i].Ops[d.Op]++
+	}
+	return out
+}
+
+// AccessSince is the start of an access request's look-back: the 12 months
+// before receipt, extended back to 2022-01-01 for data collected since then
+// (CCPA §1798.130(a)(2)(B)), whichever is earlier.
+func AccessSince(received time.Time) time.Time {
+	floor := time.Date(2022, time.January, 1, 0, 0, 0, 0, time.UTC)
+	year := received.UTC().AddDate(-1, 0, 0)
+	if year.Before(floor) {
+		return year
+	}
+	return floor
+}
