@@ -104,6 +104,22 @@ const (
 	LookupSearch Action = "lookup_search"
 )
 
+// issue 5: fulfilment
+// Fulfilment actions make, sign off and run a request's fulfilment plan.
+// SignOff and Replan act on the plan view only, so S can stay the queue's
+// reverse sort.
+const (
+	// Plan opens the request's stored plan, or makes one when there is none.
+	Plan Action = "plan"
+	// Fulfil runs the signed plan, or resumes a run that stopped.
+	Fulfil Action = "fulfil"
+	// SignOff is a second privacy lead's sign-off of the plan on screen.
+	SignOff Action = "sign_off"
+	// Replan makes a new plan replacing the stored one (after a change to
+	// the data, or a stale step).
+	Replan Action = "replan"
+)
+
 // Group headings, in the order the full help shows them.
 const (
 	GroupGlobal     = "Global"
@@ -121,6 +137,8 @@ const (
 	GroupAudit = "Audit"
 	// issue 4: lookup
 	GroupLookup = "Lookup"
+	// issue 5: fulfilment
+	GroupFulfil = "Fulfilment"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -138,6 +156,9 @@ const (
 	// issue 4: lookup
 	PaneLookup  Pane = "lookup"
 	PaneSubject Pane = "subject"
+	// issue 5: fulfilment — the plan preview and the run's progress.
+	PanePlan Pane = "plan"
+	PaneRun  Pane = "run"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -215,6 +236,11 @@ func defaults() []Binding {
 		{AuditExport, []string{"x"}, "export request records", GroupAudit},
 		// issue 4: lookup
 		{LookupSearch, []string{"/"}, "search", GroupLookup},
+		// issue 5: fulfilment
+		{Plan, []string{"p"}, "fulfilment plan", GroupFulfil},
+		{Fulfil, []string{"F"}, "run / resume fulfilment", GroupFulfil},
+		{SignOff, []string{"S"}, "sign off the plan", GroupFulfil},
+		{Replan, []string{"P"}, "make a new plan", GroupFulfil},
 	}
 }
 
@@ -303,7 +329,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 
 // Panes returns every pane.
 func Panes() []Pane {
-	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject}
+	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject, PanePlan, PaneRun}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -339,6 +365,10 @@ func inPane(b Binding, p Pane) bool {
 		if (b.Action == Reveal || b.Action == NewRequest) && p == PaneSubject {
 			return true
 		}
+		// issue 5: fulfilment — a run that failed is retried from its view.
+		if b.Action == Retry && p == PaneRun {
+			return true
+		}
 		// Marking selects rows for a bulk action; the detail view shows a
 		// single request, so there is nothing to mark.
 		if b.Action == Mark {
@@ -349,6 +379,14 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneApprovals
 	case GroupForm:
 		return p == PaneForm
+	case GroupFulfil: // issue 5: fulfilment
+		switch b.Action {
+		case SignOff, Replan:
+			return p == PanePlan
+		case Plan:
+			return p == PaneQueue || p == PaneDetail || p == PaneRun
+		}
+		return p == PaneQueue || p == PaneDetail || p == PanePlan || p == PaneRun
 	}
 	return false
 }

@@ -63,6 +63,11 @@ func TestDefaultBindings(t *testing.T) {
 		{AuditVerify, []string{"V"}, GroupAudit},
 		{AuditExport, []string{"x"}, GroupAudit},
 		{LookupSearch, []string{"/"}, GroupLookup},
+		// issue 5: fulfilment
+		{Plan, []string{"p"}, GroupFulfil},
+		{Fulfil, []string{"F"}, GroupFulfil},
+		{SignOff, []string{"S"}, GroupFulfil},
+		{Replan, []string{"P"}, GroupFulfil},
 	}
 	all := Default().All()
 	if len(all) != len(tests) {
@@ -199,10 +204,10 @@ func TestHelp(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit, GroupLookup}},
+		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit, GroupLookup, GroupFulfil}},
 		{"short help keeps caller order and drops unknown", helpLabels(km.ShortHelp(Help, Quit, "nope", Up)), []string{"?", "q/ctrl+c", "↑/k"}},
 		{"full help columns", columnSizes(km.FullHelp(Approve, Quit, Up, Down)), []string{"1", "2", "1"}},
-		{"detail pane has no queue column", columnGroups(km, km.FullHelp(PaneActions(PaneDetail)...)), []string{GroupGlobal, GroupNavigation, GroupRequest}},
+		{"detail pane has no queue column", columnGroups(km, km.FullHelp(PaneActions(PaneDetail)...)), []string{GroupGlobal, GroupNavigation, GroupRequest, GroupFulfil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,6 +230,12 @@ func TestPaneActions(t *testing.T) {
 		{PaneForm, []Action{Back, Up, FormSubmit, FormNextOption}, []Action{Approve, Mark, Filter}},
 		{PaneLookup, []Action{Quit, Up, Open, LookupSearch}, []Action{Filter, Approve, Reveal, NewRequest}},
 		{PaneSubject, []Action{Quit, Up, PageDown, Reveal, NewRequest}, []Action{Filter, LookupSearch, Approve}},
+		// issue 5: fulfilment — S signs off only where no sort reverses.
+		{PaneQueue, []Action{Plan, Fulfil, SortReverse}, []Action{SignOff, Replan}},
+		{PaneDetail, []Action{Plan, Fulfil}, []Action{SignOff, Replan}},
+		{PanePlan, []Action{Back, Down, PageDown, SignOff, Fulfil, Replan}, []Action{SortReverse, Approve, Plan, Retry}},
+		{PaneRun, []Action{Back, Fulfil, Plan, Retry}, []Action{SignOff, Replan, Approve, SortReverse}},
+		{PaneApprovals, nil, []Action{Plan, Fulfil, SignOff, Replan}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.pane), func(t *testing.T) {

@@ -70,11 +70,14 @@ type actionSpec struct {
 	apply func(f *form, r model.Request, t model.Tenant, now time.Time) (string, func(*model.Request) error)
 	// needs says what must be read besides the request.
 	needsOperators, needsLimit bool
+	// after, when set, is what follows a successful save once the form
+	// has closed (issue 5: a retry opens the run it restarted).
+	after func(r model.Request) tea.Cmd
 }
 
 // actionKeys maps each request key to its lifecycle action. Every row of
-// model.Transitions() is reachable from one of these except the fulfilment
-// steps, which belong to the fulfilment issue (see TestEveryTransitionHasAKey).
+// model.Transitions() is reachable from one of these or, for plans and
+// runs, from fulfilKeys (see TestEveryTransitionHasAKey).
 func actionKeys() map[keymap.Action]model.Action {
 	return map[keymap.Action]model.Action{
 		keymap.Acknowledge:       model.ActAcknowledge,
@@ -115,7 +118,9 @@ func openActionCmd(ka keymap.Action, id string, have *model.Request) tea.Cmd {
 // status st, as short help: only a hint — the controller decides.
 func actionHints(c *Context, st model.Status) []key.Binding {
 	allowed := model.Allowed(st, c.Actor.Operator.Role)
-	var out []key.Binding
+	// issue 5: fulfilment keys first — on an approved or fulfilling
+	// request they are what comes next.
+	out := fulfilHints(c, st)
 	for _, ka := range []keymap.Action{keymap.Acknowledge, keymap.StartVerification, keymap.Verify, keymap.RequestInfo,
 		keymap.InfoReceived, keymap.Approve, keymap.Deny, keymap.Remind, keymap.Assign, keymap.Note, keymap.Extend,
 		keymap.Refuse, keymap.DenyUnverifiable, keymap.Withdraw, keymap.Retry} {
@@ -230,6 +235,8 @@ type formPane struct {
 	body     func(p *formPane) []string
 	helpKeys func(p *formPane) []key.Binding
 	cursor   *tea.Cursor
+	// after follows a successful save, once the form is closed.
+	after func(r model.Request) tea.Cmd
 }
 
 func (p *formPane) viewSeq() int { return p.seq }
@@ -289,7 +296,12 @@ func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, nil
 		}
 		r := msg.req
-		return p, tea.Batch(p.close(), changed(r),
+		closing := p.close()
+		if p.after != nil {
+			// In order: the next view must not open under the closing form.
+			closing = tea.Sequence(closing, p.after(r))
+		}
+		return p, tea.Batch(closing, changed(r),
 			p.ctx.Info(fmt.Sprintf("%s: saved — now %s", p.title, r.Status.Label())))
 	case tea.KeyPressMsg:
 		if p.ctx.Keys.Matches(msg, keymap.Refresh) && p.reload != nil && !p.form.saving {
@@ -353,7 +365,7 @@ func newActionPane(c *Context, seq int, spec actionSpec, r model.Request, t mode
 		f.confirmLabel = capitalize(spec.verb)
 	}
 	target := r
-	p := &formPane{ctx: c, seq: seq, form: f,
+	p := &formPane{ctx: c, seq: seq, form: f, after: spec.after,
 		title: fmt.Sprintf("%s %s", capitalize(spec.verb), model.CleanLine(r.ID))}
 	p.save = func(p *formPane) tea.Cmd {
 		reason, edit := spec.apply(p.form, target, t, c.Clock.Now())
@@ -645,13 +657,17 @@ func specFor(a model.Action) actionSpec {
 	case model.ActRetry:
 		return actionSpec{act: a, verb: "retry fulfilment", apply: noValues,
 			intro: func(c *Context, r model.Request, t model.Tenant) []string {
-				return []string{"Run the failed fulfilment of " + model.CleanLine(r.ID) + " again.", "Last failure: " + orDash(model.CleanLine(r.FailureReason))}
+				return []string{"Run the failed fulfilment of " + model.CleanLine(r.ID) + " again: its pending steps run at once, with progress.", "Last failure: " + orDash(model.CleanLine(r.FailureReason))}
 			},
+			// issue 5: fulfilment — a retry is the start of a run.
+			after: func(r model.Request) tea.Cmd { return openFulfilCmd(keymap.Fulfil, r.ID, nil) },
 			confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
 				return func(*form) []string { return []string{"Retry the fulfilment of " + model.CleanLine(r.ID) + "?"} }
 			}}
 	case model.ActRemind:
 		return remindSpec()
+	case model.ActSignOff: // issue 5: fulfilment
+		return signOffSpec()
 	}
 	return actionSpec{act: a, verb: a.Label(), apply: noValues}
 }

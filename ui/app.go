@@ -201,6 +201,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.push(msg.id)
 	case actionOpenMsg: // issue 3: request actions open their form here
 		return a, a.openAction(msg)
+	case fulfilOpenMsg: // issue 5: fulfilment — the plan, its sign-off, a run
+		return a, a.openFulfil(msg)
 	case closeViewMsg:
 		return a, a.closeView(msg.seq)
 	case bulkOpenMsg:

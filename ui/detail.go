@@ -86,7 +86,9 @@ func (p *detailPane) Init() tea.Cmd { return p.load() }
 
 func (p *detailPane) Capturing() bool { return false }
 
-func (p *detailPane) HelpGroups() []string { return []string{keymap.GroupDetail, keymap.GroupRequest} }
+func (p *detailPane) HelpGroups() []string {
+	return []string{keymap.GroupDetail, keymap.GroupRequest, keymap.GroupFulfil}
+}
 
 func (p *detailPane) keyPane() keymap.Pane { return keymap.PaneDetail }
 
@@ -195,6 +197,11 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			if ka, ok := requestActionKey(k, msg); ok && p.req != nil {
 				r := *p.req
 				return p, openActionCmd(ka, p.id, &r)
+			}
+			// issue 5: fulfilment — the plan view and the run read the
+			// request themselves.
+			if ka, ok := fulfilActionKey(k, msg); ok {
+				return p, openFulfilCmd(ka, p.id, nil)
 			}
 		}
 	}
@@ -424,6 +431,12 @@ func (p *detailPane) content() string {
 		d.kv("notice sent", stamp(x.NoticeSent, loc))
 	}
 
+	// issue 5: fulfilment
+	if r.Plan != nil || slices.Contains([]model.Status{model.StatusApproved, model.StatusFulfilling, model.StatusFailed, model.StatusCompleted}, r.Status) {
+		d.section("Fulfilment")
+		p.fulfilment(d, r, loc)
+	}
+
 	d.section(fmt.Sprintf("Flags (%d)", len(r.Flags)))
 	for _, f := range r.Flags {
 		d.kv(clean(f.Kind.Short()), orDash(clean(f.Reason)))
@@ -532,4 +545,43 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// fulfilment is the plan's state, the access package and the response.
+func (p *detailPane) fulfilment(d *doc, r model.Request, loc *time.Location) {
+	th := p.ctx.Theme
+	clean := model.CleanLine
+	pl := r.Plan
+	if pl == nil {
+		d.kv("plan", th.Dim.Render("none — a privacy lead makes one with "+p.ctx.keyFor(keymap.Plan)))
+	} else {
+		d.kv("plan", clean(pl.ID)+" built by "+clean(pl.BuiltBy)+" at "+stamp(pl.BuiltAt, loc))
+		d.kv("sign-off", planSignature(pl, loc))
+		d.kv("steps", fmt.Sprintf("%d of %d done", doneSteps(pl), len(pl.Steps)))
+	}
+	if r.Status == model.StatusFailed {
+		d.kv("failed", th.Overdue.Render(orDash(clean(r.FailureReason))))
+	}
+	if x := r.Export; x != nil {
+		d.kv("export", clean(x.Dir)+fmt.Sprintf(" (%d records)", x.Records))
+		for _, f := range x.Files {
+			d.kv("", clean(f.Name)+fmt.Sprintf(" · %d bytes", f.Bytes))
+			d.kv("", "sha256 "+clean(f.SHA256))
+		}
+	}
+	if r.Status == model.StatusCompleted || r.RespondedAt != nil {
+		responded := "-"
+		if r.RespondedAt != nil {
+			responded = stamp(*r.RespondedAt, loc)
+		}
+		d.kv("responded", responded)
+		d.kv("outcome", orDash(clean(r.Outcome)))
+	}
+	for _, wh := range r.Withheld {
+		where := make([]string, len(wh.Where))
+		for i, x := range wh.Where {
+			where[i] = clean(x)
+		}
+		d.kv("withheld", clean(string(wh.Category))+": "+orDash(clean(wh.Reason))+" ("+strings.Join(where, ", ")+")")
+	}
 }

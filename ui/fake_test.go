@@ -24,6 +24,9 @@ type fakeBackend struct {
 	audit    []model.AuditRecord // issue 4: audit, oldest first
 	// verify replaces the fake's VerifyAudit (issue 4: audit).
 	verify func(ctx context.Context, progress func(done, total int64)) (model.VerifyResult, error)
+	// plans are what PlanFulfilment stores, per request (issue 5): the fake
+	// computes no plan and runs none.
+	plans map[string]model.Plan
 }
 
 func (f *fakeBackend) Tenants(ctx context.Context, _ model.Actor) ([]model.Tenant, error) {
@@ -326,4 +329,43 @@ func (f *fakeBackend) KnowLimit(ctx context.Context, _ model.Actor, id string) (
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return model.CheckKnowLimit(r, f.reqs), nil
+}
+
+// issue 5: fulfilment. The fake stores the plan a test gave it and checks
+// sign-off as the controller does (lifecycle, version, four eyes, digest);
+// it reads no documents and runs no steps — plans and runs against real
+// data are tested on the embedded database (fulfil_e2e_test.go).
+func (f *fakeBackend) PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error) {
+	f.mu.Lock()
+	pl, ok := f.plans[id]
+	f.mu.Unlock()
+	if !ok {
+		return model.Request{}, fmt.Errorf("plan %s: the fake backend has no plan for it", id)
+	}
+	return f.Apply(ctx, actor, id, version, model.ActPlan, "", func(r *model.Request) error {
+		pl.BuiltBy, pl.BuiltAt, pl.SignedBy = actor.Handle(), testNow(), ""
+		r.Plan = &pl
+		return nil
+	})
+}
+
+func (f *fakeBackend) SignOffPlan(ctx context.Context, actor model.Actor, id string, version int64, digest string) (model.Request, error) {
+	return f.Apply(ctx, actor, id, version, model.ActSignOff, "", func(r *model.Request) error {
+		switch {
+		case r.Plan == nil:
+			return fmt.Errorf("sign off %s: there is no plan", id)
+		case r.Plan.BuiltBy == actor.Handle():
+			return fmt.Errorf("sign off %s: four eyes: %s built this plan", id, actor.Handle())
+		case r.Plan.Digest != digest:
+			return fmt.Errorf("sign off %s: the plan was replaced since it was read", id)
+		}
+		pl := *r.Plan
+		pl.SignedBy, pl.SignedAt = actor.Handle(), testNow()
+		r.Plan = &pl
+		return nil
+	})
+}
+
+func (f *fakeBackend) RunFulfilment(context.Context, model.Actor, string, func(model.StepProgress)) (model.Request, error) {
+	return model.Request{}, fmt.Errorf("the fake backend runs no plans (fulfil_e2e_test.go runs them on the embedded database)")
 }

@@ -270,7 +270,9 @@ func (p *queuePane) Init() tea.Cmd { return p.spin.Tick }
 
 func (p *queuePane) Capturing() bool { return p.input.Focused() }
 
-func (p *queuePane) HelpGroups() []string { return []string{keymap.GroupQueue, keymap.GroupRequest} }
+func (p *queuePane) HelpGroups() []string {
+	return []string{keymap.GroupQueue, keymap.GroupRequest, keymap.GroupFulfil}
+}
 
 func (p *queuePane) KeyHelp() []key.Binding {
 	if p.input.Focused() {
@@ -370,6 +372,12 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 		if ka, ok := requestActionKey(k, msg); ok {
 			if id, ok := p.selectedID(); ok {
 				return openActionCmd(ka, id, nil)
+			}
+		}
+		// issue 5: fulfilment
+		if ka, ok := fulfilActionKey(k, msg); ok {
+			if id, ok := p.selectedID(); ok {
+				return openFulfilCmd(ka, id, nil)
 			}
 		}
 	}
