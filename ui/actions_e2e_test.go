@@ -47,6 +47,8 @@ func formOf(a *App) (*formPane, bool) {
 		return p.formPane, true
 	case *newRequestPane:
 		return p.formPane, true
+	case *signOffPane: // issue 5: fulfilment
+		return p.formPane, true
 	}
 	return nil, false
 }

@@ -1,0 +1,283 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// issue 5: fulfilment views against the fake, which stores a given plan
+// and checks sign-off; plans made from real documents and runs are in
+// fulfil_e2e_test.go.
+
+// samplePlan is a deletion plan over three collections with every kind of
+// line the preview draws; text, when given, is put in every string field.
+func samplePlan(id string, text string) model.Plan {
+	s := func(def string) string {
+		if text != "" {
+			return text
+		}
+		return def
+	}
+	collected := time.Date(2025, time.March, 4, 10, 0, 0, 0, time.UTC)
+	var docs []model.PlanDoc
+	var steps []model.PlanStep
+	for i := range 9 {
+		coll := []string{"payments", "permits", "newsletter"}[i%3]
+		op := []model.DocOp{model.DocDelete, model.DocMask, model.DocKeep}[i%3]
+		pd := model.PlanDoc{Collection: s(coll), Product: s("Pay"), RecordID: s(fmt.Sprintf("%s-%04d", strings.ToUpper(coll[:3]), i)),
+			CollectedAt: collected.AddDate(0, i, 0), Op: op, Before: fmt.Sprintf("%064x", i), After: fmt.Sprintf("%064x", i+100),
+			Fields: []model.PlanField{
+				{Field: s("email"), Category: model.Category(s("identifying")), Kind: model.KindEmail, Op: model.FieldHash, Current: s("w•••@example.org"), New: s("hmac:3f2a…")},
+				{Field: s("amount"), Category: model.Category(s("financial")), Kind: model.KindNumber, Op: model.FieldKeep, Current: s("1••"), Reason: s("7 years, state tax law §19530")},
+			}}
+		if op == model.DocKeep {
+			pd.Reason = s("legal hold LH-17: subpoena")
+		}
+		docs = append(docs, pd)
+		if op.Changes() {
+			steps = append(steps, model.PlanStep{Kind: model.StepDocument, Doc: i, Label: s(fmt.Sprintf("%s/%s: %s", coll, pd.RecordID, op))})
+		}
+	}
+	subject := &model.PlanDoc{Collection: model.SubjectsCollection, RecordID: s("S-0000"), Op: model.DocMask,
+		Fields: []model.PlanField{{Field: "name", Category: "identifying", Op: model.FieldFixed, Current: s("W••• T•••"), New: "[deleted]"}}}
+	steps = append(steps, model.PlanStep{Kind: model.StepSubject, Label: s("subjects/S-0000: mask")})
+	return model.Plan{ID: id + "/plan-1", Type: model.TypeDeletion, SubjectID: s("S-0000"), Docs: docs, Subject: subject, Steps: steps,
+		Withheld: []model.Withheld{{Category: model.Category(s("financial")), Where: []string{s("payments.amount")}, Reason: s("7 years, state tax law §19530")}},
+		Digest:   s("9b1f3c5d7e9fa0b2c4d6e8f0a1b3c5d7e9f1a2b4c6d8e0f2a4b6c8d0e2f4a6b8")}
+}
+
+// approvedFixture is the fake with request 0 approved and given a plan.
+func approvedFixture(text string) (*fakeBackend, string) {
+	f := fixture(12)
+	r := &f.reqs[0]
+	r.Status, r.Type = model.StatusApproved, model.TypeDeletion
+	r.Verification = &model.Verification{By: "ben", Level: model.LevelReasonable}
+	r.Decision = &model.Decision{Outcome: model.DecisionApproved, RecordedBy: "lee"}
+	r.SubjectLabel = "W••• T•••"
+	f.plans = map[string]model.Plan{r.ID: samplePlan(r.ID, text)}
+	return f, r.ID
+}
+
+func planOf(a *App) (*planPane, bool) {
+	if len(a.stack) == 0 {
+		return nil, false
+	}
+	p, ok := a.stack[len(a.stack)-1].(*planPane)
+	return p, ok
+}
+
+func planShown(a *App) bool {
+	p, ok := planOf(a)
+	return ok && !p.making && !p.loading && p.req != nil && p.req.Plan != nil
+}
+
+func leadAs(handle string) model.Actor {
+	return model.Actor{Operator: model.Operator{Handle: handle, Name: handle, Role: model.RoleLead}, Origin: "local"}
+}
+
+func TestPlanViewAndFourEyesOnTheFake(t *testing.T) {
+	f, id := approvedFixture("")
+	h := start(t, New(testConfig(f)), MinWidth, MinHeight)
+	h.loaded()
+	h.openDetail(id)
+	h.press("p")
+	screen := h.waitFor("plan made", planShown)
+	checkFits(t, screen, MinWidth, MinHeight)
+	plain := ansi.Strip(screen)
+	for _, want := range []string{"Plan " + id, "awaiting sign-off by a privacy lead other than ana", "built", "digest", "9b1f3c5d7e9f…"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("the plan view lacks %q:\n%s", want, plain)
+		}
+	}
+	content := ""
+	h.waitFor("content", func(a *App) bool {
+		p, _ := planOf(a)
+		content = ansi.Strip(planContent(a.ctx.Theme, *p.req, time.UTC, MinWidth))
+		return true
+	})
+	for _, want := range []string{"collection", "delete", "mask", "keep", "payments/PAY-0000  collected 2025-03-04  DELETE",
+		"amount (financial) keep  1•• — 7 years, state tax law §19530", "legal hold LH-17", "financial: 7 years", "· 1. payments/PAY-0000: delete", "subjects (record)"} {
+		if !strings.Contains(content, want) {
+			t.Errorf("the preview lacks %q:\n%s", want, content)
+		}
+	}
+	if got := f.reqs[0].Plan; got == nil || got.BuiltBy != "ana" {
+		t.Fatalf("stored plan %+v", got)
+	}
+	// Scrolling moves the preview.
+	h.press("pgdown")
+	after := h.waitFor("scrolled", func(a *App) bool { p, _ := planOf(a); return p.vp.YOffset() > 0 })
+	if ansi.Strip(after) == plain {
+		t.Error("pgdown did not scroll the plan")
+	}
+
+	// The builder's own sign-off is refused by the controller, and the
+	// question stays with Cancel focused.
+	h.press("S")
+	screen = ansi.Strip(h.waitFor("sign-off confirmation", func(a *App) bool {
+		p, ok := formOf(a)
+		return ok && p.form.confirming && !p.form.confirmOK
+	}))
+	for _, want := range []string{"[ Cancel ]", "builder  ana", "digest   9b1f3c5d7e9fa0b2"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the confirmation lacks %q:\n%s", want, screen)
+		}
+	}
+	checkFits(t, h.screen(), MinWidth, MinHeight)
+	h.confirm()
+	screen = ansi.Strip(h.waitFor("refused", func(a *App) bool {
+		p, ok := formOf(a)
+		return ok && !p.form.saving && p.form.err != ""
+	}))
+	if !strings.Contains(screen, "four eyes") {
+		t.Errorf("the refusal is not shown:\n%s", screen)
+	}
+	if got := f.reqs[0].Plan; got.SignedBy != "" {
+		t.Fatalf("a refused sign-off signed: %+v", got)
+	}
+	h.press("enter") // Cancel is focused again: enter closes, nothing signed
+	h.waitFor("back on the plan", planShown)
+
+	// Another lead signs it.
+	cfg := testConfig(f)
+	cfg.Actor = leadAs("bo")
+	b := start(t, New(cfg), 120, 40)
+	b.loaded()
+	b.openDetail(id)
+	b.press("p")
+	b.waitFor("the stored plan", planShown)
+	b.press("S")
+	b.confirm()
+	screen = ansi.Strip(b.waitFor("signed", func(a *App) bool {
+		p, ok := planOf(a)
+		return ok && p.req.Plan.SignedBy == "bo"
+	}))
+	checkFits(t, b.screen(), 120, 40)
+	if !strings.Contains(screen, "signed by bo") {
+		t.Errorf("the plan view does not show the sign-off:\n%s", screen)
+	}
+	if got := f.reqs[0].Plan; got.SignedBy != "bo" || got.BuiltBy != "ana" {
+		t.Fatalf("stored plan after sign-off %+v", got)
+	}
+	last := f.reqs[0].History[len(f.reqs[0].History)-1]
+	if last.Action != model.ActSignOff || last.Actor != "bo" {
+		t.Errorf("last event %+v", last)
+	}
+}
+
+func TestPlanViewRendersHostileStringsHarmlessly(t *testing.T) {
+	for _, payload := range hostilePayloads() {
+		f, id := approvedFixture(payload)
+		f.reqs[0].SubjectLabel = payload
+		pl := samplePlan(id, payload)
+		f.reqs[0].Plan = &pl
+		r := f.reqs[0]
+		for _, w := range []int{MinWidth, 200} {
+			content := planContent(plainTheme(), r, time.UTC, w)
+			assertPlain(t, content)
+			for _, l := range strings.Split(content, "\n") {
+				if ansi.StringWidth(l) > w {
+					t.Errorf("line wider than %d: %q", w, l)
+				}
+			}
+		}
+		d := &doc{th: plainTheme(), width: MinWidth, labelW: 20}
+		(&detailPane{ctx: &Context{Theme: plainTheme(), Keys: keymap.Default()}}).fulfilment(d, r, time.UTC)
+		assertPlain(t, strings.Join(d.lines, "\n"))
+		if t.Failed() {
+			t.Fatalf("payload %q", payload)
+		}
+	}
+	// And on a real screen, through the program, with the dark theme.
+	f, id := approvedFixture(hostilePayloads()[1])
+	a := New(testConfig(f))
+	a.setTheme(NewTheme(true, false))
+	h := start(t, a, MinWidth, MinHeight)
+	h.loaded()
+	h.openDetail(id)
+	h.press("p")
+	for _, k := range []string{"", "pgdown", "pgdown", "G"} {
+		if k != "" {
+			h.press(k)
+		}
+		raw := h.waitFor("plan", planShown)
+		assertSafe(t, raw)
+		checkFits(t, raw, MinWidth, MinHeight)
+	}
+}
+
+// TestFulfilmentViewsHelpShowsEveryKey: ? in the plan and run views lists
+// every key they act on.
+func TestFulfilmentViewsHelpShowsEveryKey(t *testing.T) {
+	km := keymap.Default()
+	for _, tc := range []struct {
+		pane keymap.Pane
+		open func(h *harness)
+	}{
+		{keymap.PanePlan, func(h *harness) {
+			h.press("p")
+			h.waitFor("plan", planShown)
+		}},
+		{keymap.PaneRun, func(h *harness) {
+			h.press("F")
+			h.waitFor("run view, not running", func(a *App) bool {
+				p, ok := a.stack[len(a.stack)-1].(*runPane)
+				return ok && p.state == runFailed
+			})
+		}},
+	} {
+		t.Run(string(tc.pane), func(t *testing.T) {
+			f, id := approvedFixture("")
+			pl := samplePlan(id, "")
+			pl.BuiltBy, pl.SignedBy = "bo", "cy"
+			f.reqs[0].Plan = &pl
+			h := start(t, New(testConfig(f)), MinWidth, MinHeight)
+			h.loaded()
+			h.openDetail(id)
+			tc.open(h)
+			h.press("?")
+			screen := ansi.Strip(h.waitFor("help", func(a *App) bool { return a.help }))
+			checkFits(t, screen, MinWidth, MinHeight)
+			for _, a := range keymap.PaneActions(tc.pane) {
+				hk := km.Binding(a).Help()
+				if !strings.Contains(screen, hk.Key+"  ") || !strings.Contains(screen, hk.Desc) {
+					t.Errorf("help lacks %s (%s %s):\n%s", a, hk.Key, hk.Desc, screen)
+				}
+			}
+		})
+	}
+}
+
+// TestFulfilmentHintsFollowTheLifecycle: p/F are offered only where the
+// lifecycle lets the role use them.
+func TestFulfilmentHintsFollowTheLifecycle(t *testing.T) {
+	for _, tc := range []struct {
+		role   model.Role
+		status model.Status
+		want   []string
+	}{
+		{model.RoleLead, model.StatusApproved, []string{"F", "p"}},
+		{model.RoleLead, model.StatusFulfilling, []string{"F"}},
+		{model.RoleLead, model.StatusFailed, []string{"p"}},
+		{model.RoleEngineer, model.StatusFulfilling, []string{"F"}},
+		{model.RoleEngineer, model.StatusApproved, nil},
+		{model.RoleSupport, model.StatusApproved, nil},
+		{model.RoleLead, model.StatusAwaitingApproval, nil},
+	} {
+		c := &Context{Keys: keymap.Default(), Actor: testActor(tc.role)}
+		var got []string
+		for _, b := range fulfilHints(c, tc.status) {
+			got = append(got, b.Help().Key)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s on %s: hints %v, want %v", tc.role, tc.status, got, tc.want)
+		}
+	}
+}
