@@ -76,12 +76,12 @@ type PlanDoc struct {
 	RecordID    string      `bson:"record_id" json:"record_id"`
 	CollectedAt time.Time   `bson:"collected_at" json:"collected_at"`
 	Op          DocOp       `bson:"op" json:"op"`
-	Fields      []PlanField `bson:"fields" json:"fields"`
+	Fields      []PlanField `bson:"fields" json:"fields,omitempty"`
 	Reason      string      `bson:"reason,omitempty" json:"reason,omitempty"`
 	// Before is the document's fingerprint when the plan was made; After is
 	// what it will be once its step has run (equal to Before when nothing
 	// changes, empty when the document is deleted).
-	Before string `bson:"before" json:"before"`
+	Before string `bson:"before" json:"before,omitempty"`
 	After  string `bson:"after,omitempty" json:"after,omitempty"`
 }
 
@@ -113,7 +113,7 @@ type PlanStep struct {
 type Withheld struct {
 	Category Category `bson:"category" json:"category"`
 	// Where lists "collection.field" of what was withheld.
-	Where  []string `bson:"where" json:"where"`
+	Where  []string `bson:"where" json:"where,omitempty"`
 	Reason string   `bson:"reason" json:"reason"`
 }
 
@@ -127,11 +127,11 @@ type Plan struct {
 	// Since is the start of an access request's look-back: records collected
 	// before it are listed as out of scope.
 	Since *time.Time `bson:"since,omitempty" json:"since,omitempty"`
-	Docs  []PlanDoc  `bson:"docs" json:"docs"`
+	Docs  []PlanDoc  `bson:"docs" json:"docs,omitempty"`
 	// Subject is the change to the subject's own record (identity fields and
 	// account status), in collection SubjectsCollection; nil when none.
 	Subject  *PlanDoc   `bson:"subject,omitempty" json:"subject,omitempty"`
-	Steps    []PlanStep `bson:"steps" json:"steps"`
+	Steps    []PlanStep `bson:"steps" json:"steps,omitempty"`
 	Withheld []Withheld `bson:"withheld,omitempty" json:"withheld,omitempty"`
 	// Digest is a SHA-256 over everything above except step progress: a
 	// sign-off names the digest it read, so it cannot sign a plan that was
@@ -191,44 +191,6 @@ type PlanCount struct {
 	Collection string
 	Product    string
 	Ops        map[DocOp]int
-}
-
-// BuildPlan computes the plan for an approved request (or a failed one that
-// needs a new plan). It refuses, naming what to do, a request without a
-// subject, a correction verified with the data it corrects, and a request
-// type it does not know. No I/O: in carries the documents.
-func BuildPlan(in PlanInput) (Plan, error) {
-	panic("BuildPlan: being written (issue 5)")
-}
-
-// Fingerprint is the SHA-256 (hex) of a document's canonical JSON: keys
-// sorted, times in UTC RFC 3339 with nanoseconds.
-func Fingerprint(d Doc) string {
-	panic("Fingerprint: being written (issue 5)")
-}
-
-// ApplyDoc returns the document as pd's step leaves it; deleted is true
-// when the step removes it. corrections are the request's; hash erases.
-func ApplyDoc(cm CollectionMap, pd PlanDoc, d Doc, corrections map[string]string, hash func(string) string) (out Doc, deleted bool) {
-	panic("ApplyDoc: being written (issue 5)")
-}
-
-// SubjectDoc is the part of a subject a plan reads and changes (identity
-// fields and account status), as a Doc for fingerprints.
-func SubjectDoc(s Subject) Doc {
-	panic("SubjectDoc: being written (issue 5)")
-}
-
-// ApplySubject returns the subject as the plan's subject step leaves it
-// (identity fields and status; version and timestamps are the caller's).
-func ApplySubject(s Subject, pd PlanDoc, corrections map[string]string, hash func(string) string) Subject {
-	panic("ApplySubject: being written (issue 5)")
-}
-
-// ComputeDigest is the plan's digest: SHA-256 over the plan without step
-// progress, signature or digest.
-func (p Plan) ComputeDigest() string {
-	panic("ComputeDigest: being written (issue 5)")
 }
 
 // Pending lists the indexes of the steps not yet done, in order.

@@ -25,7 +25,7 @@ var (
 	triageRoles    = []Role{RoleSupport, RoleLead}
 	leadOnly       = []Role{RoleLead}
 	retryRoles     = []Role{RoleLead, RoleEngineer}
-	allActions     = []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActRefuseExcessive, ActApprove, ActDeny, ActStartFulfilment, ActComplete, ActFail, ActRetry, ActWithdraw, ActExtend, ActAssign, ActNote, ActRemind}
+	allActions     = []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActRefuseExcessive, ActApprove, ActDeny, ActStartFulfilment, ActComplete, ActFail, ActRetry, ActWithdraw, ActExtend, ActAssign, ActNote, ActRemind, ActPlan, ActSignOff, ActFulfilStep}
 	rolesUnderTest = []Role{RoleSupport, RoleLead, RoleEngineer, RoleAdmin, RoleSystem, Role(""), Role("superuser")}
 	expectedRules  = map[Action]expectedRule{
 		ActAcknowledge:       {openStatuses, "", triageRoles},
@@ -46,6 +46,11 @@ var (
 		ActAssign:            {openStatuses, "", triageRoles},
 		ActNote:              {allStatuses, "", triageRoles},
 		ActRemind:            {[]Status{StatusAwaitingApproval}, "", triageRoles},
+		// issue 5: plans are made and signed off by leads while approved, or
+		// anew after a failure; steps are run by a lead or, after a retry, an engineer.
+		ActPlan:       {[]Status{StatusApproved, StatusFailed}, "", leadOnly},
+		ActSignOff:    {[]Status{StatusApproved, StatusFailed}, "", leadOnly},
+		ActFulfilStep: {[]Status{StatusFulfilling}, "", retryRoles},
 	}
 )
 
@@ -362,8 +367,8 @@ func TestRoleBoundaries(t *testing.T) {
 			t.Errorf("Allowed(%s, admin) = %v, want nothing", s, got)
 		}
 	}
-	if got := Allowed(StatusFulfilling, RoleEngineer); !slices.Equal(got, []Action{ActFail}) {
-		t.Errorf("Allowed(fulfilling, engineer) = %v, want [fail]", got)
+	if got := Allowed(StatusFulfilling, RoleEngineer); !slices.Equal(got, []Action{ActFulfilStep, ActFail}) {
+		t.Errorf("Allowed(fulfilling, engineer) = %v, want [fulfil_step fail]", got)
 	}
 	if got := Allowed(StatusFailed, RoleEngineer); !slices.Equal(got, []Action{ActRetry}) {
 		t.Errorf("Allowed(failed, engineer) = %v, want [retry]", got)

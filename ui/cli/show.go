@@ -47,8 +47,25 @@ type RequestView struct {
 	FailureReason  string              `json:"failure_reason,omitempty"`
 	RespondedAt    *time.Time          `json:"responded_at,omitempty"`
 	Notes          []model.Note        `json:"notes"`
-	History        []model.Event       `json:"history"`
-	Version        int64               `json:"version"`
+	// issue 5: fulfilment.
+	Fulfilment *FulfilmentView     `json:"fulfilment,omitempty"`
+	Export     *model.AccessExport `json:"export,omitempty"`
+	Withheld   []model.Withheld    `json:"withheld,omitempty"`
+	History    []model.Event       `json:"history"`
+	Version    int64               `json:"version"`
+}
+
+// FulfilmentView is the state of a request's plan (`requests plan` shows
+// the plan itself).
+type FulfilmentView struct {
+	Plan      string    `json:"plan"`
+	Digest    string    `json:"digest"`
+	BuiltBy   string    `json:"built_by"`
+	BuiltAt   time.Time `json:"built_at"`
+	SignedBy  string    `json:"signed_by,omitempty"`
+	SignedAt  time.Time `json:"signed_at,omitzero"`
+	StepsDone int       `json:"steps_done"`
+	Steps     int       `json:"steps"`
 }
 
 // PersonView is a requester or agent, masked.
@@ -199,6 +216,25 @@ func viewOf(r model.Request, t model.Tenant) RequestView {
 	for _, n := range r.Notes {
 		v.Notes = append(v.Notes, model.Note{By: c(n.By), At: n.At, Text: c(n.Text)})
 	}
+	if p := r.Plan; p != nil {
+		v.Fulfilment = &FulfilmentView{Plan: c(p.ID), Digest: c(p.Digest), BuiltBy: c(p.BuiltBy), BuiltAt: p.BuiltAt,
+			SignedBy: c(p.SignedBy), SignedAt: p.SignedAt, Steps: len(p.Steps), StepsDone: len(p.Steps) - len(p.Pending())}
+	}
+	if x := r.Export; x != nil {
+		e := *x
+		e.Dir, e.Files = c(x.Dir), nil
+		for _, f := range x.Files {
+			e.Files = append(e.Files, model.ExportFile{Name: c(f.Name), SHA256: c(f.SHA256), Bytes: f.Bytes})
+		}
+		v.Export = &e
+	}
+	for _, x := range r.Withheld {
+		wh := model.Withheld{Category: model.Category(c(string(x.Category))), Reason: c(x.Reason)}
+		for _, where := range x.Where {
+			wh.Where = append(wh.Where, c(where))
+		}
+		v.Withheld = append(v.Withheld, wh)
+	}
 	for _, e := range r.History {
 		v.History = append(v.History, model.Event{ID: c(e.ID), At: e.At, Actor: c(e.Actor), Role: model.Role(c(string(e.Role))),
 			Action: model.Action(c(string(e.Action))), From: model.Status(c(string(e.From))), To: model.Status(c(string(e.To))), Reason: c(e.Reason)})
@@ -343,6 +379,19 @@ func writeRequestText(w io.Writer, v RequestView, loc *time.Location, now time.T
 		fmt.Fprintln(w, "\nExtension")
 		kv("by", x.By+" "+stamp(x.At, loc))
 		kv("reason", x.Reason)
+	}
+	if f := v.Fulfilment; f != nil {
+		fmt.Fprintln(w, "\nFulfilment")
+		kv("plan", f.Plan+"  digest "+prefix(f.Digest, minDigestPrefix))
+		kv("built by", f.BuiltBy+" "+stamp(f.BuiltAt, loc))
+		if f.SignedBy != "" {
+			kv("signed off by", f.SignedBy+" "+stamp(f.SignedAt, loc))
+		} else {
+			kv("signed off by", "nobody yet (a privacy lead other than "+f.BuiltBy+")")
+		}
+		kv("steps", fmt.Sprintf("%d of %d done", f.StepsDone, f.Steps))
+		writeExport(w, v.Export)
+		writeWithheld(w, v.Withheld)
 	}
 	if len(v.Notes) > 0 {
 		fmt.Fprintln(w, "\nNotes")

@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// Fulfiller is what the fulfilment commands need of the controller;
+// *db.Store satisfies it.
+type Fulfiller interface {
+	Request(ctx context.Context, actor model.Actor, id string) (model.Request, error)
+	PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error)
+	SignOffPlan(ctx context.Context, actor model.Actor, id string, version int64, digest string) (model.Request, error)
+	RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error)
+}
+
+// minDigestPrefix is how much of a plan's digest a sign-off must quote:
+// enough that it names the plan the lead read, short enough to type.
+const minDigestPrefix = 12
+
+// PlanOptions says whether `requests plan` builds a new plan and how it prints.
+type PlanOptions struct {
+	// New replaces the stored plan (unsigned or stale) with a fresh one.
+	New  bool
+	JSON bool
+}
+
+// Plan prints the request's fulfilment plan, building one first when the
+// request has none (or o.New asks for a fresh one).
+func Plan(ctx context.Context, f Fulfiller, actor model.Actor, id string, o PlanOptions, w io.Writer) error {
+	r, err := f.Request(ctx, actor, id)
+	if err != nil {
+		return fmt.Errorf("plan %s: %w", model.CleanLine(id), err)
+	}
+	if r.Plan == nil || o.New {
+		if r, err = f.PlanFulfilment(ctx, actor, r.ID, r.Version); err != nil {
+			return err
+		}
+	}
+	if o.JSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r.Plan)
+	}
+	WritePlanText(w, r)
+	return nil
+}
+
+// SignOff records actor's sign-off of the plan whose digest starts with
+// digest (at least minDigestPrefix hex characters, as `requests plan` shows).
+func SignOff(ctx context.Context, f Fulfiller, actor model.Actor, id, digest string, w io.Writer) error {
+	digest = strings.ToLower(strings.TrimSpace(digest))
+	if len(digest) < minDigestPrefix {
+		return fmt.Errorf("sign off %s: give at least the first %d characters of the plan's digest (custodian requests plan %s shows it): %w",
+			model.CleanLine(id), minDigestPrefix, model.CleanLine(id), db.ErrInvalid)
+	}
+	r, err := f.Request(ctx, actor, id)
+	if err != nil {
+		return fmt.Errorf("sign off %s: %w", model.CleanLine(id), err)
+	}
+	if r.Plan == nil {
+		return fmt.Errorf("sign off %s: the request has no plan yet; custodian requests plan %s makes one: %w", r.ID, r.ID, db.ErrInvalid)
+	}
+	if !strings.HasPrefix(r.Plan.Digest, digest) {
+		return fmt.Errorf("sign off %s: digest %s is not the stored plan's (%s…): the plan was replaced; read it again with custodian requests plan %s: %w",
+			r.ID, model.CleanLine(digest), model.CleanLine(prefix(r.Plan.Digest, minDigestPrefix)), r.ID, db.ErrInvalid)
+	}
+	r, err = f.SignOffPlan(ctx, actor, r.ID, r.Version, r.Plan.Digest)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s: plan %s signed off by %s\n", r.ID, model.CleanLine(r.Plan.ID), model.CleanLine(r.Plan.SignedBy))
+	return nil
+}
+
+// Run starts or resumes the signed plan, telling progress what runs; a
+// cancelled ctx stops it between steps, and running again resumes.
+func Run(ctx context.Context, f Fulfiller, actor model.Actor, id string, progress func(model.StepProgress), w io.Writer) error {
+	r, err := f.RunFulfilment(ctx, actor, id, progress)
+	if r.ID != "" {
+		writeRunResult(w, r)
+	}
+	return err
+}
+
+func writeRunResult(w io.Writer, r model.Request) {
+	done, total := 0, 0
+	if r.Plan != nil {
+		total = len(r.Plan.Steps)
+		done = total - len(r.Plan.Pending())
+	}
+	fmt.Fprintf(w, "%s  %s  %d/%d steps done\n", r.ID, r.Status.Label(), done, total)
+	if r.FailureReason != "" {
+		fmt.Fprintf(w, "  failed: %s\n", model.CleanLine(r.FailureReason))
+	}
+	if r.Outcome != "" {
+		fmt.Fprintf(w, "  outcome: %s\n", model.CleanLine(r.Outcome))
+	}
+	writeExport(w, r.Export)
+	writeWithheld(w, r.Withheld)
+}
+
+func writeExport(w io.Writer, e *model.AccessExport) {
+	if e == nil {
+		return
+	}
+	fmt.Fprintf(w, "  export: %s (%d records)\n", model.CleanLine(e.Dir), e.Records)
+	for _, f := range e.Files {
+		fmt.Fprintf(w, "    %-14s sha256 %s  %d bytes\n", model.CleanLine(f.Name), model.CleanLine(f.SHA256), f.Bytes)
+	}
+}
+
+func writeWithheld(w io.Writer, ws []model.Withheld) {
+	if len(ws) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "  withheld:")
+	for _, x := range ws {
+		fmt.Fprintf(w, "    %s (%s): %s\n", x.Category, model.CleanLine(strings.Join(x.Where, ", ")), model.CleanLine(x.Reason))
+	}
+}
+
+// WritePlanText prints a plan as a lead reviews it: who built and signed
+// it, counts per collection, then every document and field.
+func WritePlanText(w io.Writer, r model.Request) {
+	p := r.Plan
+	c := model.CleanLine
+	fmt.Fprintf(w, "%s  %s  %s\n", r.ID, r.Type.Label(), r.Status.Label())
+	fmt.Fprintf(w, "  plan        %s\n", c(p.ID))
+	fmt.Fprintf(w, "  digest      %s\n", c(p.Digest))
+	fmt.Fprintf(w, "  built       %s by %s\n", p.BuiltAt.UTC().Format(time.RFC3339), c(p.BuiltBy))
+	if p.SignedBy != "" {
+		fmt.Fprintf(w, "  signed off  %s by %s\n", p.SignedAt.UTC().Format(time.RFC3339), c(p.SignedBy))
+	} else {
+		fmt.Fprintf(w, "  signed off  not yet: a privacy lead other than %s signs it off\n", c(p.BuiltBy))
+	}
+	if p.Since != nil {
+		fmt.Fprintf(w, "  look-back   records collected since %s\n", p.Since.Format(time.DateOnly))
+	}
+	ops := []model.DocOp{model.DocExport, model.DocDelete, model.DocMask, model.DocCorrect, model.DocOptOut, model.DocKeep, model.DocOutOfScope, model.DocUnchanged}
+	fmt.Fprintf(w, "\n  %-22s", "collection")
+	for _, op := range ops {
+		fmt.Fprintf(w, " %8s", opHeading(op))
+	}
+	fmt.Fprintln(w)
+	for _, pc := range p.Counts() {
+		fmt.Fprintf(w, "  %-22s", c(pc.Collection))
+		for _, op := range ops {
+			n := ""
+			if pc.Ops[op] > 0 {
+				n = fmt.Sprint(pc.Ops[op])
+			}
+			fmt.Fprintf(w, " %8s", n)
+		}
+		fmt.Fprintln(w)
+	}
+	docs := p.Docs
+	if p.Subject != nil {
+		docs = append(docs[:len(docs):len(docs)], *p.Subject)
+	}
+	fmt.Fprintln(w)
+	for _, d := range docs {
+		line := fmt.Sprintf("  %s/%s  %s", c(d.Collection), c(d.RecordID), d.Op)
+		if !d.CollectedAt.IsZero() {
+			line += "  collected " + d.CollectedAt.Format(time.DateOnly)
+		}
+		if d.Reason != "" {
+			line += "  (" + c(d.Reason) + ")"
+		}
+		fmt.Fprintln(w, line)
+		for _, f := range d.Fields {
+			val := c(f.Current)
+			if f.New != "" {
+				val += " → " + c(f.New)
+			}
+			line := fmt.Sprintf("      %-26s %-12s %-8s %s", c(f.Field), f.Category, f.Op, val)
+			if f.Reason != "" {
+				line += "  (" + c(f.Reason) + ")"
+			}
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+		}
+	}
+	if len(p.Withheld) > 0 {
+		fmt.Fprintln(w)
+		writeWithheld(w, p.Withheld)
+	}
+	fmt.Fprintf(w, "\n  steps (%d)\n", len(p.Steps))
+	for i, s := range p.Steps {
+		mark := "[ ]"
+		if s.Done {
+			mark = "[x]"
+		}
+		line := fmt.Sprintf("    %s %2d. %s", mark, i+1, c(s.Label))
+		if s.Result != "" {
+			line += "  — " + c(s.Result)
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func opHeading(op model.DocOp) string {
+	switch op {
+	case model.DocOutOfScope:
+		return "older"
+	case model.DocOptOut:
+		return "opt-out"
+	}
+	return string(op)
+}
+
+func prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
