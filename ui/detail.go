@@ -563,7 +563,7 @@ func (p *detailPane) fulfilment(d *doc, r model.Request, loc *time.Location) {
 		d.kv("failed", th.Overdue.Render(orDash(clean(r.FailureReason))))
 	}
 	if x := r.Export; x != nil {
-		d.kv("export", clean(x.Dir)+fmt.Sprintf(" (%d records)", x.Records))
+		d.kv("export", exportPath(x, p.ctx.ExportDir)+fmt.Sprintf(" (%d records)", x.Records))
 		for _, f := range x.Files {
 			d.kv("", clean(f.Name)+fmt.Sprintf(" · %d bytes", f.Bytes))
 			d.kv("", "sha256 "+clean(f.SHA256))

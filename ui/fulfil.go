@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -1079,11 +1080,11 @@ func (p *runPane) result(d *doc) {
 		when = " " + stamp(*r.RespondedAt, p.loc)
 	}
 	d.para(1, "✓ completed"+when+" — "+orDash(model.CleanLine(r.Outcome)))
-	responseLines(d, *r, p.loc)
+	responseLines(d, *r, p.loc, p.ctx.ExportDir)
 }
 
 // responseLines are what a response withheld and the access package.
-func responseLines(d *doc, r model.Request, loc *time.Location) {
+func responseLines(d *doc, r model.Request, loc *time.Location, exportDir string) {
 	th := d.th
 	if len(r.Withheld) > 0 {
 		d.line("")
@@ -1092,17 +1093,30 @@ func responseLines(d *doc, r model.Request, loc *time.Location) {
 			withheldLines(d, wh)
 		}
 	}
-	exportLines(d, r.Export, loc)
+	exportLines(d, r.Export, loc, exportDir)
 }
 
-func exportLines(d *doc, x *model.AccessExport, loc *time.Location) {
+// exportPath is where an access package is on this machine: the store
+// records its directory under the exports directory.
+func exportPath(x *model.AccessExport, exportDir string) string {
+	dir := model.CleanLine(x.Dir)
+	if filepath.IsAbs(x.Dir) {
+		return dir
+	}
+	if exportDir == "" {
+		return dir + " (in the exports directory)"
+	}
+	return model.CleanLine(filepath.Join(exportDir, x.Dir)) + string(filepath.Separator)
+}
+
+func exportLines(d *doc, x *model.AccessExport, loc *time.Location, exportDir string) {
 	if x == nil {
 		return
 	}
 	th := d.th
 	d.line("")
 	d.line(" " + th.Label.Render(fmt.Sprintf("export (%d records, %s)", x.Records, stamp(x.At, loc))))
-	d.para(3, model.CleanLine(x.Dir))
+	d.para(3, exportPath(x, exportDir))
 	for _, f := range x.Files {
 		d.para(3, fmt.Sprintf("%s  %d bytes", model.CleanLine(f.Name), f.Bytes))
 		d.para(5, "sha256 "+model.CleanLine(f.SHA256))

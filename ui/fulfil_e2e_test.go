@@ -1,0 +1,532 @@
+package ui
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/dbtest"
+	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// issue 5: the fulfilment scenarios, against a real embedded database with
+// the demo data, driven by key presses. Four eyes means two privacy leads:
+// lee builds plans, lou signs them off — two programs on one database.
+
+// fulfilStore is seededStore with an exports directory, so access
+// packages can be written.
+func fulfilStore(t testing.TB) (*db.Store, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	conn := dbtest.New(t)
+	clock := model.FixedClock{T: e2eNow()}
+	exports := t.TempDir()
+	store, err := db.NewStore(conn, db.StoreOptions{Clock: clock, ExportDir: exports})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Seed(ctx, store, db.SeedOptions{Subjects: 300, Requests: 160, Clock: clock}); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	return store, exports
+}
+
+// requestPicker hands out demo requests, each once, so subtests sharing a
+// database never act on the same one.
+type requestPicker struct {
+	store *db.Store
+	used  map[string]bool
+}
+
+func newPicker(store *db.Store) *requestPicker {
+	return &requestPicker{store: store, used: map[string]bool{}}
+}
+
+// pick returns an unused request in status st of one of types (any when
+// none) with a subject. Planning writes, so whether it has steps is for
+// planned to find out.
+func (rp *requestPicker) pick(t testing.TB, st model.Status, types ...model.RequestType) model.Request {
+	t.Helper()
+	lee := operatorActor(t, rp.store, "lee")
+	reqs, err := rp.store.Queue(context.Background(), lee, model.QueueFilter{Statuses: []model.Status{st}, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reqs {
+		if rp.used[r.ID] || r.SubjectID == "" || (len(types) > 0 && !slices.Contains(types, r.Type)) {
+			continue
+		}
+		rp.used[r.ID] = true
+		return stored(t, rp.store, lee, r.ID)
+	}
+	t.Fatalf("the demo data has no unused %s request of type %v", st, types)
+	return model.Request{}
+}
+
+// planned picks a request in st and has lee plan it through the store,
+// keeping the first whose plan has steps (and withheld data when asked).
+func (rp *requestPicker) planned(t testing.TB, st model.Status, withheld bool, types ...model.RequestType) model.Request {
+	t.Helper()
+	lee := operatorActor(t, rp.store, "lee")
+	for range 40 {
+		r := rp.pick(t, st, types...)
+		got, err := rp.store.PlanFulfilment(context.Background(), lee, r.ID, r.Version)
+		if err != nil || len(got.Plan.Steps) == 0 || (withheld && len(got.Plan.Withheld) == 0) {
+			continue
+		}
+		return got
+	}
+	t.Fatalf("no %s request of type %v in the demo data plans to any step", st, types)
+	return model.Request{}
+}
+
+// signed is planned, then signed off by lou.
+func (rp *requestPicker) signed(t testing.TB, st model.Status, types ...model.RequestType) model.Request {
+	t.Helper()
+	r := rp.planned(t, st, false, types...)
+	lou := operatorActor(t, rp.store, "lou")
+	got, err := rp.store.SignOffPlan(context.Background(), lou, r.ID, r.Version, r.Plan.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// squash drops every space and line break, so text the view wrapped
+// compares with the stored value.
+func squash(s string) string {
+	return strings.Join(strings.Fields(s), "")
+}
+
+// fulfilApp is the console as main builds it: the same exports directory
+// as the store's, so it can say where a package is.
+func fulfilApp(t testing.TB, store *db.Store, handle, exports string) *App {
+	return New(Config{Backend: store, Actor: operatorActor(t, store, handle), Keys: keymap.Default(),
+		Clock: model.FixedClock{T: e2eNow()}, NoColor: true, ExportDir: exports})
+}
+
+func runOf(a *App) (*runPane, bool) {
+	if len(a.stack) == 0 {
+		return nil, false
+	}
+	p, ok := a.stack[len(a.stack)-1].(*runPane)
+	return p, ok
+}
+
+func runIn(states ...runState) func(*App) bool {
+	return func(a *App) bool {
+		p, ok := runOf(a)
+		return ok && slices.Contains(states, p.state)
+	}
+}
+
+// events are the actions the request's history records, oldest first.
+func events(r model.Request) []model.Action {
+	var out []model.Action
+	for _, e := range r.History {
+		out = append(out, e.Action)
+	}
+	return out
+}
+
+func countAction(evs []model.Action, a model.Action) int {
+	n := 0
+	for _, e := range evs {
+		if e == a {
+			n++
+		}
+	}
+	return n
+}
+
+// gatedStore is the store, except that a run holds once, after its first
+// finished step, until the test lets it go on or the run is cancelled: a
+// test can then press esc between two steps, whatever the machine's speed.
+type gatedStore struct {
+	*db.Store
+	mu      sync.Mutex
+	held    bool
+	holding chan struct{} // closed when the run is held
+	release chan struct{} // closing it lets the run go on
+}
+
+func newGated(s *db.Store) *gatedStore {
+	return &gatedStore{Store: s, holding: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (g *gatedStore) RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error) {
+	return g.Store.RunFulfilment(ctx, actor, id, func(sp model.StepProgress) {
+		progress(sp)
+		g.mu.Lock()
+		hold := !g.held && sp.Done == 1 && sp.Total > 1
+		if hold {
+			g.held = true
+		}
+		g.mu.Unlock()
+		if hold {
+			close(g.holding)
+			select {
+			case <-g.release:
+			case <-ctx.Done():
+			}
+		}
+	})
+}
+
+func TestFulfilmentE2E(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds an embedded database")
+	}
+	store, exports := fulfilStore(t)
+	picker := newPicker(store)
+	lee := operatorActor(t, store, "lee")
+
+	t.Run("deletion: preview, four eyes, another lead signs, run, detail and audit", func(t *testing.T) {
+		// A deletion that withholds something, so the response has a reason
+		// to show. Planning it through the store found one; the plan is
+		// then dropped from view by making the UI plan it again.
+		seed := picker.planned(t, model.StatusApproved, true, model.TypeDeletion)
+		id := seed.ID
+
+		A := start(t, appAs(t, store, "lee"), 100, 30)
+		A.loaded()
+		A.openDetail(id)
+		A.press("p")
+		screen := A.waitFor("the stored plan", planShown)
+		// lee's plan exists (made above); P makes a new one from the keys.
+		A.press("P")
+		A.waitFor("a new plan", func(a *App) bool {
+			p, ok := planOf(a)
+			return ok && !p.making && p.req != nil && p.req.Plan != nil && p.req.Plan.ID != seed.Plan.ID
+		})
+		r := stored(t, store, lee, id)
+		if r.Plan == nil || r.Plan.BuiltBy != "lee" || r.Plan.ID == seed.Plan.ID || r.Plan.SignedBy != "" {
+			t.Fatalf("stored plan after P: %+v", r.Plan)
+		}
+		screen = A.waitFor("plan on screen", planShown)
+		assertSafe(t, screen)
+		checkFits(t, screen, 100, 30)
+		var content string
+		A.waitFor("content", func(a *App) bool {
+			p, _ := planOf(a)
+			content = ansi.Strip(planContent(a.ctx.Theme, *p.req, p.loc, 100))
+			return true
+		})
+		if !strings.Contains(ansi.Strip(screen), "awaiting sign-off by a privacy lead other than lee") {
+			t.Errorf("the plan does not say who may sign:\n%s", ansi.Strip(screen))
+		}
+		// The preview against the stored plan: every collection's count,
+		// every document line, every step.
+		for _, c := range r.Plan.Counts() {
+			row := ""
+			for _, l := range strings.Split(content, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(l), c.Collection+" ") {
+					row = l
+				}
+			}
+			for op, n := range c.Ops {
+				if !strings.Contains(row, fmt.Sprint(n)) {
+					t.Errorf("count row of %s lacks %d %s: %q", c.Collection, n, op, row)
+				}
+			}
+		}
+		for _, pd := range r.Plan.Docs {
+			want := fmt.Sprintf("%s/%s  collected %s  %s", pd.Collection, pd.RecordID, pd.CollectedAt.In(time.UTC).Format(time.DateOnly), strings.ToUpper(opLabel(pd.Op)))
+			if !strings.Contains(content, want) {
+				t.Errorf("the preview lacks the document line %q:\n%s", want, content)
+			}
+		}
+		for i, s := range r.Plan.Steps {
+			if !strings.Contains(content, fmt.Sprintf("· %d. %s", i+1, s.Label)) {
+				t.Errorf("the preview lacks step %d %q", i+1, s.Label)
+			}
+		}
+		for _, wh := range r.Plan.Withheld {
+			if !strings.Contains(squash(content), squash(string(wh.Category)+": "+wh.Reason)) {
+				t.Errorf("the preview lacks withheld %s: %s", wh.Category, wh.Reason)
+			}
+		}
+		// Its builder cannot sign it off: the controller refuses, audited,
+		// and nothing changes.
+		A.press("S")
+		A.confirm()
+		screen = ansi.Strip(A.waitFor("refused", func(a *App) bool {
+			p, ok := formOf(a)
+			return ok && !p.form.saving && p.form.err != ""
+		}))
+		if !strings.Contains(screen, "four eyes") {
+			t.Errorf("the self sign-off refusal does not say four eyes:\n%s", screen)
+		}
+		if got := stored(t, store, lee, id); got.Version != r.Version || got.Plan.SignedBy != "" {
+			t.Fatalf("a refused sign-off changed the request: version %d → %d, signed by %q", r.Version, got.Version, got.Plan.SignedBy)
+		}
+		A.press("esc")
+		A.waitFor("back on the plan", planShown)
+
+		// lou, in another program, reads the same plan and signs it.
+		B := start(t, appAs(t, store, "lou"), 100, 30)
+		B.loaded()
+		B.openDetail(id)
+		B.press("p")
+		B.waitFor("the stored plan", planShown)
+		B.press("S")
+		screen = ansi.Strip(B.waitFor("confirmation", func(a *App) bool { p, ok := formOf(a); return ok && p.form.confirming }))
+		for _, want := range []string{"builder  lee", "digest   " + r.Plan.Digest, "[ Cancel ]"} {
+			if !strings.Contains(screen, want) {
+				t.Errorf("the sign-off confirmation lacks %q:\n%s", want, screen)
+			}
+		}
+		B.confirm()
+		B.waitFor("signed", func(a *App) bool {
+			p, ok := planOf(a)
+			return ok && noForm(a) && p.req.Plan.SignedBy == "lou"
+		})
+		if got := stored(t, store, lee, id); got.Plan.SignedBy != "lou" || got.Plan.ID != r.Plan.ID {
+			t.Fatalf("stored sign-off %+v", got.Plan)
+		}
+
+		// F runs it from the plan view, with progress, to N of N.
+		n := len(r.Plan.Steps)
+		B.press("F")
+		screen = ansi.Strip(B.waitFor("run finished", runIn(runFinished, runFailed)))
+		if !strings.Contains(screen, fmt.Sprintf("step %d of %d", n, n)) || !strings.Contains(screen, "✓ completed") {
+			t.Fatalf("the run view does not end at %d of %d, completed:\n%s", n, n, screen)
+		}
+		done := stored(t, store, lee, id)
+		if done.Status != model.StatusCompleted || done.Outcome == "" || !strings.Contains(squash(screen), squash(done.Outcome)) {
+			t.Fatalf("stored %s, outcome %q; run view:\n%s", done.Status, done.Outcome, screen)
+		}
+		for _, wh := range done.Withheld {
+			if !strings.Contains(squash(screen), squash(wh.Reason)) {
+				t.Errorf("the run's result lacks withheld %s (%s):\n%s", wh.Category, wh.Reason, screen)
+			}
+		}
+		checkFits(t, B.screen(), 100, 30)
+
+		// The request's detail shows the response.
+		B.press("esc")
+		B.waitFor("plan", planShown)
+		B.press("esc")
+		B.waitFor("the detail, completed", func(a *App) bool {
+			d, ok := a.stack[len(a.stack)-1].(*detailPane)
+			return ok && len(a.stack) == 1 && d.req != nil && d.req.Status == model.StatusCompleted
+		})
+		B.waitFor("fulfilment section", func(a *App) bool {
+			c := ansi.Strip(a.stack[0].(*detailPane).content())
+			for _, want := range []string{"Fulfilment", "built by lee", "signed by lou", fmt.Sprintf("%d of %d done", n, n), "responded", done.Outcome} {
+				if !strings.Contains(squash(c), squash(want)) {
+					t.Errorf("the detail's fulfilment lacks %q:\n%s", want, c)
+				}
+			}
+			for _, wh := range done.Withheld {
+				if !strings.Contains(squash(c), squash(string(wh.Category)+": "+wh.Reason)) {
+					t.Errorf("the detail lacks withheld %s", wh.Category)
+				}
+			}
+			return true
+		})
+
+		// And the audit history holds the whole story.
+		B.press("esc")
+		B.openAudit()
+		B.press("/")
+		B.typ("req:" + id)
+		B.press("enter")
+		B.waitFor("audit filtered", func(a *App) bool {
+			p := a.auditPane()
+			return p.filter.Target == "request:"+id && p.loaded && !p.loading
+		})
+		var acts []string
+		for _, rec := range B.auditRows() {
+			acts = append(acts, rec.Action+"/"+rec.Actor)
+		}
+		for _, want := range []string{"plan/lee", "sign_off/lou", "start_fulfilment/lou", "complete/lou"} {
+			if !slices.Contains(acts, want) {
+				t.Errorf("audit for %s lacks %s: %v", id, want, acts)
+			}
+		}
+		if got := slices.IndexFunc(acts, func(s string) bool { return strings.HasPrefix(s, "sign_off/lee") }); got < 0 {
+			t.Errorf("the refused self sign-off is not audited: %v", acts)
+		}
+		steps := 0
+		for _, a := range acts {
+			if a == "fulfil_step/lou" {
+				steps++
+			}
+		}
+		if steps != n {
+			t.Errorf("audit has %d fulfil_step events, want one per step (%d): %v", steps, n, acts)
+		}
+	})
+
+	t.Run("access: the run shows the export path and SHA-256", func(t *testing.T) {
+		r := picker.signed(t, model.StatusApproved, model.TypeAccess)
+		h := start(t, fulfilApp(t, store, "lou", exports), 120, 40)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("F")
+		screen := ansi.Strip(h.waitFor("run finished", runIn(runFinished, runFailed)))
+		got := stored(t, store, lee, r.ID)
+		dir := filepath.Join(exports, got.Export.Dir)
+		if got.Status != model.StatusCompleted || got.Export == nil || len(got.Export.Files) == 0 {
+			t.Fatalf("stored %s, export %+v; screen:\n%s", got.Status, got.Export, screen)
+		}
+		if !strings.Contains(squash(screen), squash(dir)) {
+			t.Errorf("the run does not show the package directory %s:\n%s", dir, screen)
+		}
+		for _, f := range got.Export.Files {
+			b, err := os.ReadFile(filepath.Join(dir, f.Name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(b)
+			if hex.EncodeToString(sum[:]) != f.SHA256 {
+				t.Errorf("%s: recorded sha256 %s is not the file's", f.Name, f.SHA256)
+			}
+			if !strings.Contains(screen, f.Name) || !strings.Contains(squash(screen), "sha256"+f.SHA256) {
+				t.Errorf("the run does not show %s with its sha256:\n%s", f.Name, screen)
+			}
+		}
+		checkFits(t, h.screen(), 120, 40)
+		h.press("esc")
+		h.waitFor("the detail shows the export", func(a *App) bool {
+			if !detailLoaded(a) {
+				return false
+			}
+			c := ansi.Strip(a.stack[0].(*detailPane).content())
+			for _, f := range got.Export.Files {
+				if !strings.Contains(squash(c), "sha256"+f.SHA256) {
+					return false
+				}
+			}
+			return true
+		})
+	})
+
+	t.Run("esc stops between steps and F resumes to completion", func(t *testing.T) {
+		r := picker.signed(t, model.StatusApproved, model.TypeDeletion, model.TypeChildDeletion, model.TypeRectification)
+		n := len(r.Plan.Steps)
+		if n < 2 {
+			t.Skipf("%s has %d step; stopping between steps needs two", r.ID, n)
+		}
+		lou := operatorActor(t, store, "lou")
+		g := newGated(store)
+		h := start(t, New(Config{Backend: g, Actor: lou, Keys: keymap.Default(), Clock: model.FixedClock{T: e2eNow()}, NoColor: true}), MinWidth, MinHeight)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("F")
+		<-g.holding // step 1 is done and recorded; step 2 has not started
+		screen := ansi.Strip(h.waitFor("progress at step 1", func(a *App) bool {
+			p, ok := runOf(a)
+			return ok && p.state == runRunning && p.done == 1
+		}))
+		if !strings.Contains(screen, fmt.Sprintf("step 1 of %d", n)) || !strings.Contains(screen, r.Plan.Steps[0].Label) {
+			t.Errorf("the progress view lacks step 1 of %d and its label:\n%s", n, screen)
+		}
+		checkFits(t, h.screen(), MinWidth, MinHeight)
+		h.press("esc")
+		screen = ansi.Strip(h.waitFor("stopped", runIn(runStopped, runFailed, runFinished)))
+		if !strings.Contains(screen, fmt.Sprintf("stopped after step 1 of %d", n)) || !strings.Contains(screen, "F resumes") {
+			t.Fatalf("the run view does not say where it stopped:\n%s", screen)
+		}
+		mid := stored(t, store, lee, r.ID)
+		if mid.Status != model.StatusFulfilling || doneSteps(mid.Plan) != 1 {
+			t.Fatalf("after the stop: %s with %d of %d steps done", mid.Status, doneSteps(mid.Plan), n)
+		}
+		h.press("F")
+		h.waitFor("resumed to the end", runIn(runFinished, runFailed))
+		end := stored(t, store, lee, r.ID)
+		if end.Status != model.StatusCompleted || doneSteps(end.Plan) != n {
+			t.Fatalf("after resuming: %s with %d of %d steps done (%s)", end.Status, doneSteps(end.Plan), n, end.FailureReason)
+		}
+		if got := countAction(events(end), model.ActFulfilStep); got != n {
+			t.Errorf("%d fulfil_step events for %d steps: a step ran twice or not at all", got, n)
+		}
+	})
+
+	t.Run("an engineer retries a failed request: audited, and it runs", func(t *testing.T) {
+		r := picker.signed(t, model.StatusFailed)
+		eve := operatorActor(t, store, "eve")
+		h := start(t, appAs(t, store, "eve"), 100, 30)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("r")
+		h.waitFor("retry form", formOpen("Retry fulfilment"))
+		h.press("enter")
+		h.confirm()
+		screen := ansi.Strip(h.waitFor("the run after the retry", runIn(runFinished, runFailed)))
+		got := stored(t, store, lee, r.ID)
+		n := len(got.Plan.Steps)
+		if got.Status != model.StatusFulfilling || doneSteps(got.Plan) != n {
+			t.Fatalf("after eve's retry and run: %s, %d of %d steps (%s)\n%s", got.Status, doneSteps(got.Plan), n, got.FailureReason, screen)
+		}
+		if !strings.Contains(screen, "a privacy lead completes it") {
+			t.Errorf("the engineer's run does not say a lead completes it:\n%s", screen)
+		}
+		i := slices.IndexFunc(got.History, func(e model.Event) bool { return e.Action == model.ActRetry })
+		if i < 0 || got.History[i].Actor != eve.Handle() {
+			t.Fatalf("no retry by eve in the history: %v", events(got))
+		}
+		page, err := store.AuditHistory(context.Background(), lee, model.AuditFilter{Target: "request:" + r.ID, Action: string(model.ActRetry)}, 0, 10)
+		if err != nil || len(page.Records) == 0 || page.Records[0].Actor != "eve" {
+			t.Fatalf("the retry is not audited as eve's: %+v, %v", page.Records, err)
+		}
+		// A lead's F completes it.
+		l := start(t, appAs(t, store, "lee"), 100, 30)
+		l.loaded()
+		l.openDetail(r.ID)
+		l.press("F")
+		l.waitFor("completed", runIn(runFinished, runFailed))
+		if got := stored(t, store, lee, r.ID); got.Status != model.StatusCompleted {
+			t.Fatalf("the lead's run left it %s", got.Status)
+		}
+	})
+
+	t.Run("a stale plan fails the run and says to make a new plan", func(t *testing.T) {
+		r := picker.signed(t, model.StatusApproved, model.TypeDeletion, model.TypeChildDeletion)
+		touchPlannedDoc(t, store, r)
+		h := start(t, appAs(t, store, "lou"), 100, 30)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("F")
+		screen := ansi.Strip(h.waitFor("failed", runIn(runFailed, runFinished)))
+		if got := stored(t, store, lee, r.ID); got.Status != model.StatusFailed || !strings.Contains(got.FailureReason, "stale") {
+			t.Fatalf("stored %s (%s)", got.Status, got.FailureReason)
+		}
+		if !strings.Contains(screen, "plan is stale") || !strings.Contains(screen, "make a new plan (p)") {
+			t.Errorf("the run view does not say the plan is stale and what to do:\n%s", screen)
+		}
+	})
+}
+
+// touchPlannedDoc changes the document of r's first document step, so
+// the signed plan no longer matches the data.
+func touchPlannedDoc(t testing.TB, store *db.Store, r model.Request) {
+	t.Helper()
+	for _, s := range r.Plan.Steps {
+		if s.Kind != model.StepDocument {
+			continue
+		}
+		pd := r.Plan.Docs[s.Doc]
+		res, err := store.Conn().DB.Collection(pd.Collection).UpdateOne(context.Background(),
+			map[string]any{"_id": pd.RecordID}, map[string]any{"$set": map[string]any{"e2e_touched": "changed after the plan"}})
+		if err != nil || res.MatchedCount != 1 {
+			t.Fatalf("touch %s/%s: %v (matched %v)", pd.Collection, pd.RecordID, err, res)
+		}
+		return
+	}
+	t.Fatalf("%s's plan has no document step to make stale", r.ID)
+}
