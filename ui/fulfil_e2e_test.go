@@ -512,15 +512,14 @@ func TestFulfilmentE2E(t *testing.T) {
 	})
 }
 
-// touchPlannedDoc changes the document of r's first document step, so
-// the signed plan no longer matches the data.
+// touchPlannedDoc changes a document r's plan changes or exports, so the
+// signed plan no longer matches the data.
 func touchPlannedDoc(t testing.TB, store *db.Store, r model.Request) {
 	t.Helper()
-	for _, s := range r.Plan.Steps {
-		if s.Kind != model.StepDocument {
+	for _, pd := range r.Plan.Docs {
+		if !pd.Op.Changes() && pd.Op != model.DocExport {
 			continue
 		}
-		pd := r.Plan.Docs[s.Doc]
 		res, err := store.Conn().DB.Collection(pd.Collection).UpdateOne(context.Background(),
 			map[string]any{"_id": pd.RecordID}, map[string]any{"$set": map[string]any{"e2e_touched": "changed after the plan"}})
 		if err != nil || res.MatchedCount != 1 {
@@ -528,5 +527,80 @@ func touchPlannedDoc(t testing.TB, store *db.Store, r model.Request) {
 		}
 		return
 	}
-	t.Fatalf("%s's plan has no document step to make stale", r.ID)
+	t.Fatalf("%s's plan changes or exports no document to make stale", r.ID)
+}
+
+// fulfilmentRows reaches the fulfilment rows of the lifecycle table from
+// their keys, for TestEveryTransitionHasAKey.
+type fulfilmentRows struct {
+	store  *db.Store
+	picker *requestPicker
+}
+
+func newFulfilmentRows(t *testing.T) *fulfilmentRows {
+	store, _ := fulfilStore(t)
+	return &fulfilmentRows{store: store, picker: newPicker(store)}
+}
+
+// reach presses fk as the role the row needs and checks that the request's
+// history then records tr.Action by that operator.
+func (f *fulfilmentRows) reach(t *testing.T, tr model.Transition, fk keymap.Action) {
+	km := keymap.Default()
+	pane := keymap.PaneDetail
+	if fk == keymap.SignOff {
+		pane = keymap.PanePlan // S is the queue's reverse sort: only the plan view signs
+	}
+	if !slices.Contains(keymap.PaneActions(pane), fk) {
+		t.Fatalf("%s's key is not active in the %s view", fk, pane)
+	}
+	key := km.Binding(fk).Keys()[0]
+	var r model.Request
+	handle := "lou"
+	switch tr.Action {
+	case model.ActPlan:
+		r = f.picker.pick(t, model.StatusApproved, model.TypeDeletion)
+		handle = "lee"
+	case model.ActSignOff:
+		r = f.picker.planned(t, model.StatusApproved, false)
+	default:
+		r = f.picker.signed(t, model.StatusApproved)
+		if tr.Action == model.ActFail {
+			touchPlannedDoc(t, f.store, r)
+		}
+		if slices.Contains(tr.From, model.StatusFulfilling) {
+			// A run started earlier and stopped: F resumes it.
+			lou := operatorActor(t, f.store, "lou")
+			var err error
+			if r, err = f.store.Apply(context.Background(), lou, r.ID, r.Version, model.ActStartFulfilment, "", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tr.Action == model.ActFulfilStep {
+			handle = "eve" // steps are an engineer's too
+		}
+	}
+	if !slices.Contains(tr.From, r.Status) {
+		t.Fatalf("%s is %s; %s needs %v", r.ID, r.Status, tr.Action, tr.From)
+	}
+	h := start(t, appAs(t, f.store, handle), 100, 30)
+	h.loaded()
+	h.openDetail(r.ID)
+	if fk == keymap.SignOff {
+		h.press(km.Binding(keymap.Plan).Keys()[0])
+		h.waitFor("the plan view", planShown)
+	}
+	h.press(key)
+	switch fk {
+	case keymap.Plan:
+		h.waitFor("the plan made", planShown)
+	case keymap.SignOff:
+		h.confirm()
+		h.waitFor("signed", func(a *App) bool { p, ok := planOf(a); return ok && noForm(a) && p.req.Plan.SignedBy != "" })
+	case keymap.Fulfil:
+		h.waitFor("the run's end", runIn(runFinished, runFailed))
+	}
+	got := stored(t, f.store, operatorActor(t, f.store, "lee"), r.ID)
+	if !slices.ContainsFunc(got.History, func(e model.Event) bool { return e.Action == tr.Action && e.Actor == handle }) {
+		t.Fatalf("%s by %s on %s did not reach %s: history %v", key, handle, r.ID, tr.Action, events(got))
+	}
 }
