@@ -238,7 +238,7 @@ func defaults() []Binding {
 		{LookupSearch, []string{"/"}, "search", GroupLookup},
 		// issue 5: fulfilment
 		{Plan, []string{"p"}, "fulfilment plan", GroupFulfil},
-		{Fulfil, []string{"F"}, "run / resume fulfilment", GroupFulfil},
+		{Fulfil, []string{"F"}, "run fulfilment", GroupFulfil},
 		{SignOff, []string{"S"}, "sign off the plan", GroupFulfil},
 		{Replan, []string{"P"}, "make a new plan", GroupFulfil},
 	}

@@ -552,9 +552,12 @@ func (p *detailPane) fulfilment(d *doc, r model.Request, loc *time.Location) {
 	th := p.ctx.Theme
 	clean := model.CleanLine
 	pl := r.Plan
-	if pl == nil {
-		d.kv("plan", th.Dim.Render("none — a privacy lead makes one with "+p.ctx.keyFor(keymap.Plan)))
-	} else {
+	switch {
+	case pl == nil && (r.Status == model.StatusApproved || r.Status == model.StatusFailed):
+		d.kv("plan", th.Dim.Render("none yet — a privacy lead makes one with "+p.ctx.keyFor(keymap.Plan)))
+	case pl == nil:
+		d.kv("plan", th.Dim.Render("none recorded"))
+	default:
 		d.kv("plan", clean(pl.ID)+" built by "+clean(pl.BuiltBy)+" at "+stamp(pl.BuiltAt, loc))
 		d.kv("sign-off", planSignature(pl, loc))
 		d.kv("steps", fmt.Sprintf("%d of %d done", doneSteps(pl), len(pl.Steps)))
