@@ -237,6 +237,8 @@ type formPane struct {
 	cursor   *tea.Cursor
 	// after follows a successful save, once the form is closed.
 	after func(r model.Request) tea.Cmd
+	// savedText, when set, is the status line's news of a save.
+	savedText func(r model.Request) string
 }
 
 func (p *formPane) viewSeq() int { return p.seq }
@@ -301,8 +303,11 @@ func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			// In order: the next view must not open under the closing form.
 			closing = tea.Sequence(closing, p.after(r))
 		}
-		return p, tea.Batch(closing, changed(r),
-			p.ctx.Info(fmt.Sprintf("%s: saved — now %s", p.title, r.Status.Label())))
+		news := fmt.Sprintf("%s: saved — now %s", p.title, r.Status.Label())
+		if p.savedText != nil {
+			news = p.savedText(r)
+		}
+		return p, tea.Batch(closing, changed(r), p.ctx.Info(news))
 	case tea.KeyPressMsg:
 		if p.ctx.Keys.Matches(msg, keymap.Refresh) && p.reload != nil && !p.form.saving {
 			return p, p.reload(p)

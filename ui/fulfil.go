@@ -618,6 +618,9 @@ func newSignOffPane(c *Context, seq int, r model.Request, t model.Tenant) Pane {
 			return formSavedMsg{seq: seq, req: got, err: err}
 		}
 	}
+	fp.savedText = func(r model.Request) string {
+		return fmt.Sprintf("%s: plan signed off by %s — %s runs it", model.CleanLine(r.ID), model.CleanLine(c.Actor.Handle()), c.keyFor(keymap.Fulfil))
+	}
 	fp.form.confirming, fp.form.confirmOK = true, false
 	return &signOffPane{fp}
 }
