@@ -100,6 +100,9 @@ type form struct {
 	confirmLabel string
 	confirming   bool
 	confirmOK    bool // which button has focus: false is Cancel, the safe one
+	// confirmEsc says what esc does at the question (default: back to the
+	// form); a form that is only a question (a sign-off) closes.
+	confirmEsc string
 	// err is the last save's failure (a refusal, a conflict), shown until
 	// the next edit or save.
 	err    string
@@ -376,7 +379,11 @@ func (f *form) lines(w, h int) ([]string, int, int) {
 		}
 		add("   " + cancel + "   " + ok)
 		add("")
-		wrap(1, "Cancel is focused: "+strings.Join([]string{f.keys.Binding(keymap.FormNextOption).Help().Key, "enter"}, " then ")+" confirms, "+f.keys.Binding(keymap.Back).Help().Key+" goes back to the form", th.Dim.Render)
+		esc := f.confirmEsc
+		if esc == "" {
+			esc = "goes back to the form"
+		}
+		wrap(1, "Cancel is focused: "+strings.Join([]string{f.keys.Binding(keymap.FormNextOption).Help().Key, "enter"}, " then ")+" confirms, "+f.keys.Binding(keymap.Back).Help().Key+" "+esc, th.Dim.Render)
 		return fitTail(out, f.errLines(w), h), -1, -1
 	}
 	top := len(out)

@@ -621,7 +621,11 @@ func newSignOffPane(c *Context, seq int, r model.Request, t model.Tenant) Pane {
 	fp.savedText = func(r model.Request) string {
 		return fmt.Sprintf("%s: plan signed off by %s — %s runs it", model.CleanLine(r.ID), model.CleanLine(c.Actor.Handle()), c.keyFor(keymap.Fulfil))
 	}
+	// The question shows the plan as last read (ctrl+r re-reads it after a
+	// lost race), which is the digest the save names.
+	fp.form.confirm = func(*form) []string { return signOffQuestion(c, *target, t) }
 	fp.form.confirming, fp.form.confirmOK = true, false
+	fp.form.confirmEsc = "cancels"
 	return &signOffPane{fp}
 }
 
@@ -659,20 +663,24 @@ func signOffSpec() actionSpec {
 			}
 		},
 		confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
-			return func(*form) []string {
-				if r.Plan == nil {
-					return []string{"There is no plan to sign off."}
-				}
-				pl := r.Plan
-				return []string{
-					"Sign off this plan? A privacy lead other than its builder signs (four eyes); its steps then run with " + c.keyFor(keymap.Fulfil) + ".",
-					"",
-					"   builder  " + model.CleanLine(pl.BuiltBy) + " at " + stamp(pl.BuiltAt, t.Location()),
-					"   digest   " + model.CleanLine(pl.Digest),
-					"   signer   " + model.CleanLine(c.Actor.Handle()),
-				}
-			}
+			return func(*form) []string { return signOffQuestion(c, r, t) }
 		}}
+}
+
+// signOffQuestion is the sign-off's confirmation: who built the plan and
+// the digest being signed.
+func signOffQuestion(c *Context, r model.Request, t model.Tenant) []string {
+	if r.Plan == nil {
+		return []string{"There is no plan to sign off."}
+	}
+	pl := r.Plan
+	return []string{
+		"Sign off plan " + model.CleanLine(pl.ID) + "? A privacy lead other than its builder signs (four eyes); its steps then run with " + c.keyFor(keymap.Fulfil) + ".",
+		"",
+		"   builder  " + model.CleanLine(pl.BuiltBy) + " at " + stamp(pl.BuiltAt, t.Location()),
+		"   digest   " + model.CleanLine(pl.Digest),
+		"   signer   " + model.CleanLine(c.Actor.Handle()),
+	}
 }
 
 // ---- the run view ----

@@ -17,6 +17,7 @@ import (
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/db/dbtest"
+	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
 )
@@ -372,6 +373,49 @@ func TestFulfilmentE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("sign-off after the plan was replaced: refused, ctrl+r shows the new plan, then signs it", func(t *testing.T) {
+		r := picker.planned(t, model.StatusApproved, false)
+		h := start(t, appAs(t, store, "lou"), 100, 30)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("p")
+		h.waitFor("plan", planShown)
+		h.press("S")
+		h.waitFor("confirmation", func(a *App) bool { p, ok := formOf(a); return ok && p.form.confirming })
+		// Meanwhile lee makes a new plan.
+		newer, err := store.PlanFulfilment(context.Background(), lee, r.ID, r.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if newer.Plan.ID == r.Plan.ID {
+			t.Fatalf("the new plan kept the id %s", r.Plan.ID)
+		}
+		h.confirm()
+		screen := ansi.Strip(h.waitFor("conflict", func(a *App) bool {
+			p, ok := formOf(a)
+			return ok && !p.form.saving && p.form.err != ""
+		}))
+		if !strings.Contains(screen, "changed by lee") || !strings.Contains(screen, "ctrl+r re-reads it") {
+			t.Errorf("the lost race does not name lee and offer the re-read:\n%s", screen)
+		}
+		if got := stored(t, store, lee, r.ID); got.Plan.SignedBy != "" {
+			t.Fatalf("a stale sign-off signed %s", got.Plan.ID)
+		}
+		h.press("ctrl+r")
+		screen = ansi.Strip(h.waitFor("re-read", func(a *App) bool {
+			p, ok := formOf(a)
+			return ok && p.form.confirming && strings.Contains(strings.Join(p.form.intro, " "), "re-read")
+		}))
+		if !strings.Contains(squash(screen), squash("digest "+newer.Plan.Digest)) {
+			t.Errorf("after ctrl+r the question does not show the new plan's digest %s:\n%s", newer.Plan.Digest, screen)
+		}
+		h.confirm()
+		h.waitFor("closed", noForm)
+		if got := stored(t, store, lee, r.ID); got.Plan.SignedBy != "lou" || got.Plan.ID != newer.Plan.ID {
+			t.Fatalf("after the re-read: plan %s signed by %q", got.Plan.ID, got.Plan.SignedBy)
+		}
+	})
+
 	t.Run("access: the run shows the export path and SHA-256", func(t *testing.T) {
 		r := picker.signed(t, model.StatusApproved, model.TypeAccess)
 		h := start(t, fulfilApp(t, store, "lou", exports), 120, 40)
@@ -603,4 +647,73 @@ func (f *fulfilmentRows) reach(t *testing.T, tr model.Transition, fk keymap.Acti
 	if !slices.ContainsFunc(got.History, func(e model.Event) bool { return e.Action == tr.Action && e.Actor == handle }) {
 		t.Fatalf("%s by %s on %s did not reach %s: history %v", key, handle, r.ID, tr.Action, events(got))
 	}
+}
+
+// TestPlanViewOfHostileDemoSubjects plans every approved or failed demo
+// request — the demo puts hostile strings in some subjects' names, records
+// and statements — and renders each plan at 80 and 200 columns: nothing a
+// terminal would act on may come through, and no line overflows. The plans
+// of hostile subjects are also opened with p in a running console.
+func TestPlanViewOfHostileDemoSubjects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds an embedded database")
+	}
+	store, _ := fulfilStore(t)
+	ctx := context.Background()
+	lee := operatorActor(t, store, "lee")
+	reqs, err := store.Queue(ctx, lee, model.QueueFilter{Statuses: []model.Status{model.StatusApproved, model.StatusFailed}, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	isHostile := func(r model.Request) bool {
+		s, err := store.Subject(ctx, lee, r.SubjectID)
+		if err != nil {
+			return false
+		}
+		return slices.ContainsFunc(demo.HostileStrings(), func(h string) bool { return strings.Contains(s.Name, h) || strings.Contains(s.Address, h) }) ||
+			slices.ContainsFunc(demo.HostileStrings(), func(h string) bool { return strings.Contains(r.Requester.Name, h) })
+	}
+	planned, hostile := 0, 0
+	for _, r := range reqs {
+		if r.SubjectID == "" {
+			continue
+		}
+		got, err := store.PlanFulfilment(ctx, lee, r.ID, r.Version)
+		if err != nil {
+			continue // e.g. a correction verified with the data it corrects
+		}
+		planned++
+		for _, w := range []int{MinWidth, 200} {
+			content := planContent(plainTheme(), got, time.UTC, w)
+			assertPlain(t, content)
+			for _, l := range strings.Split(content, "\n") {
+				if ansi.StringWidth(l) > w {
+					t.Errorf("%s: plan line wider than %d: %q", r.ID, w, l)
+				}
+			}
+		}
+		if !isHostile(r) {
+			continue
+		}
+		hostile++
+		h := start(t, appAs(t, store, "lou"), MinWidth, MinHeight)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("p")
+		for _, k := range []string{"", "pgdown", "pgdown", "G"} {
+			if k != "" {
+				h.press(k)
+			}
+			raw := h.waitFor("plan of "+r.ID, planShown)
+			assertSafe(t, raw)
+			checkFits(t, raw, MinWidth, MinHeight)
+		}
+		if t.Failed() {
+			t.Fatalf("plan of %s", r.ID)
+		}
+	}
+	if planned == 0 {
+		t.Fatal("no demo request could be planned")
+	}
+	t.Logf("%d plans rendered, %d of hostile subjects opened in the console", planned, hostile)
 }
