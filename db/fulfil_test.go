@@ -984,9 +984,12 @@ func TestFulfilmentSignOffIsFourEyes(t *testing.T) {
 	}
 	// An ordinary edit cannot touch the plan or the response record.
 	for name, edit := range map[string]func(*model.Request) error{
-		"plan":     func(q *model.Request) error { q.Plan.Steps[0].Done = true; return nil },
-		"withheld": func(q *model.Request) error { q.Withheld = []model.Withheld{{Category: model.CatImage, Reason: "x"}}; return nil },
-		"export":   func(q *model.Request) error { q.Export = &model.AccessExport{Dir: "x"}; return nil },
+		"plan": func(q *model.Request) error { q.Plan.Steps[0].Done = true; return nil },
+		"withheld": func(q *model.Request) error {
+			q.Withheld = []model.Withheld{{Category: model.CatImage, Reason: "x"}}
+			return nil
+		},
+		"export": func(q *model.Request) error { q.Export = &model.AccessExport{Dir: "x"}; return nil },
 	} {
 		if _, err := f.s.Apply(f.ctx, f.who["sam"], r.ID, r.Version, model.ActNote, "a note", edit); !errors.Is(err, db.ErrInvalid) {
 			t.Errorf("a note that edits the %s: %v", name, err)
