@@ -96,7 +96,9 @@ func (f *ffix) dump(t *testing.T, coll string, filter bson.D) string {
 	if err := cur.All(f.ctx, &docs); err != nil {
 		t.Fatal(err)
 	}
-	slices.SortFunc(docs, func(a, b bson.D) int { return strings.Compare(fmt.Sprint(field(a, "_id")), fmt.Sprint(field(b, "_id"))) })
+	slices.SortFunc(docs, func(a, b bson.D) int {
+		return strings.Compare(fmt.Sprint(field(a, "_id")), fmt.Sprint(field(b, "_id")))
+	})
 	var b strings.Builder
 	for _, d := range docs {
 		js, err := bson.MarshalExtJSON(d, true, false)
