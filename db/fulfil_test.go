@@ -1112,3 +1112,31 @@ func TestFulfilmentAccessNeedsAnExportsDirectory(t *testing.T) {
 		t.Errorf("the refused run changed the request: %s v%d", cur.Status, cur.Version)
 	}
 }
+
+// TestFulfilmentPlansEveryApprovedDemoRequest: the demo's approved
+// requests, of every type, are ready for the console's plan preview. (At
+// this size the approved opt-outs are all already switched off, so their
+// plans have no steps; the default demo has three with work to do.)
+func TestFulfilmentPlansEveryApprovedDemoRequest(t *testing.T) {
+	f := newFulfilFixture(t, 300, 160)
+	planned, work := map[model.RequestType]int{}, map[model.RequestType]int{}
+	for _, dr := range f.ds.Requests {
+		if dr.Status != model.StatusApproved {
+			continue
+		}
+		r, err := f.s.PlanFulfilment(f.ctx, f.who["lee"], dr.ID, dr.Version)
+		if err != nil {
+			t.Errorf("plan demo request %s (%s): %v", dr.ID, dr.Type, err)
+			continue
+		}
+		planned[dr.Type]++
+		if len(r.Plan.Steps) > 0 {
+			work[dr.Type]++
+		}
+	}
+	for _, typ := range model.RequestTypes() {
+		if planned[typ] == 0 || (typ != model.TypeOptOut && work[typ] == 0) {
+			t.Errorf("type %s: %d approved demo requests planned, %d with steps", typ, planned[typ], work[typ])
+		}
+	}
+}
