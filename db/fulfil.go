@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -336,7 +337,20 @@ func planOutcome(p model.Plan, exp *model.AccessExport) string {
 	case model.TypeDeletion, model.TypeChildDeletion:
 		add(n[model.DocDelete], "deleted %d documents")
 		add(n[model.DocMask], "de-identified %d")
-		add(n[model.DocKeep], "kept %d under retention rules or legal holds")
+		add(n[model.DocKeep], "kept %d whole")
+		if len(p.Withheld) > 0 {
+			var cats []string
+			for _, w := range p.Withheld {
+				label := string(w.Category)
+				if info, ok := w.Category.Info(); ok {
+					label = strings.ToLower(info.Label)
+				}
+				if !slices.Contains(cats, label) {
+					cats = append(cats, label)
+				}
+			}
+			parts = append(parts, "kept "+strings.Join(cats, ", ")+" under retention rules or legal holds (see withheld)")
+		}
 		if p.Subject != nil && p.Subject.Op.Changes() {
 			parts = append(parts, "identity erased from the subject record")
 		}
