@@ -170,6 +170,9 @@ type planPane struct {
 	width   int
 	height  int
 	cancel  context.CancelFunc
+	// replanArmed is set by a first P on a signed plan: a new plan drops
+	// a colleague's sign-off, so it takes a second P.
+	replanArmed bool
 }
 
 func newPlanPane(c *Context, seq int, id string, have *model.Request) *planPane {
@@ -351,6 +354,9 @@ func (p *planPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		return p, cmd
 	case tea.KeyPressMsg:
 		k := c.Keys
+		if !k.Matches(msg, keymap.Replan) {
+			p.replanArmed = false
+		}
 		switch {
 		case scrollViewport(k, msg, &p.vp):
 		case k.Matches(msg, keymap.Replan):
@@ -364,6 +370,12 @@ func (p *planPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			if _, err := model.Next(p.req.Status, model.ActPlan, c.Actor.Operator.Role); err != nil {
 				return p, c.Error(model.CleanLine(p.id) + ": " + model.CleanLine(err.Error()))
 			}
+			if pl := p.req.Plan; pl != nil && pl.SignedBy != "" && !p.replanArmed {
+				p.replanArmed = true
+				key := c.keyFor(keymap.Replan)
+				return p, c.Error(fmt.Sprintf("this plan is signed off by %s: %s again makes a new one, which needs a new sign-off", model.CleanLine(pl.SignedBy), key))
+			}
+			p.replanArmed = false
 			return p, p.load(true)
 		case k.Matches(msg, keymap.SignOff):
 			if p.making || p.req == nil {

@@ -281,3 +281,30 @@ func TestFulfilmentHintsFollowTheLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// TestReplanOfASignedPlanTakesASecondPress: P on a signed plan warns and
+// changes nothing; a second P makes the new plan.
+func TestReplanOfASignedPlanTakesASecondPress(t *testing.T) {
+	f, id := approvedFixture("")
+	pl := samplePlan(id, "")
+	pl.BuiltBy, pl.SignedBy = "bo", "cy"
+	f.reqs[0].Plan = &pl
+	h := start(t, New(testConfig(f)), MinWidth, MinHeight)
+	h.loaded()
+	h.openDetail(id)
+	h.press("p")
+	h.waitFor("stored plan", planShown)
+	h.press("P")
+	screen := ansi.Strip(h.waitFor("warning", func(a *App) bool { return a.statusErr }))
+	if !strings.Contains(screen, "signed off by cy") {
+		t.Errorf("no warning that the sign-off is dropped:\n%s", screen)
+	}
+	if f.reqs[0].Plan.SignedBy != "cy" {
+		t.Fatal("the first P replaced the signed plan")
+	}
+	h.press("P")
+	h.waitFor("new plan", func(a *App) bool { p, ok := planOf(a); return ok && !p.making && p.req.Plan.SignedBy == "" })
+	if got := f.reqs[0].Plan; got.BuiltBy != "ana" || got.SignedBy != "" {
+		t.Fatalf("after the second P: %+v", got)
+	}
+}
