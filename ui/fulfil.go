@@ -88,6 +88,13 @@ func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
 	case keymap.Plan:
 		return a.pushView(func(seq int) Pane { return newPlanPane(c, seq, msg.id, msg.have) })
 	case keymap.Fulfil:
+		// A retry from a failed run's view runs there again rather than
+		// stacking a second run view over the stale one.
+		if n := len(a.stack); n > 0 {
+			if rp, ok := a.stack[n-1].(*runPane); ok && rp.id == msg.id && !rp.Capturing() {
+				return rp.read()
+			}
+		}
 		return a.pushView(func(seq int) Pane { return newRunPane(c, seq, msg.id) })
 	case keymap.SignOff:
 		if msg.have == nil || msg.have.Plan == nil {
@@ -995,6 +1002,12 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		return p, cmd
 	case themeMsg:
 		p.spin.Style = c.Theme.Spinner
+	case requestChangedMsg:
+		// Written elsewhere (a new plan, its sign-off): the hints follow.
+		if msg.req.ID == p.id && p.req != nil && msg.req.Version > p.req.Version && !p.Capturing() && msg.req.Plan != nil {
+			r := msg.req
+			p.req = &r
+		}
 	case tea.KeyPressMsg:
 		k := c.Keys
 		switch p.state {
@@ -1015,9 +1028,10 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, p.read()
 		case k.Matches(msg, keymap.Plan):
 			return p, openFulfilCmd(keymap.Plan, p.id, nil)
-		case k.Matches(msg, keymap.Retry) && p.req != nil:
-			r := *p.req
-			return p, openActionCmd(keymap.Retry, p.id, &r)
+		case k.Matches(msg, keymap.Retry):
+			// Read afresh: a new plan may have been made and signed since
+			// this run failed.
+			return p, openActionCmd(keymap.Retry, p.id, nil)
 		}
 	}
 	return p, nil

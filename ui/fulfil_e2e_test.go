@@ -553,6 +553,29 @@ func TestFulfilmentE2E(t *testing.T) {
 		if !strings.Contains(screen, "plan is stale") || !strings.Contains(screen, "make a new plan (p)") {
 			t.Errorf("the run view does not say the plan is stale and what to do:\n%s", screen)
 		}
+		// A new plan, signed off; r in the failed run's view retries and
+		// runs there, not in a second view stacked over it.
+		failed := stored(t, store, lee, r.ID)
+		replanned, err := store.PlanFulfilment(context.Background(), lee, r.ID, failed.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.SignOffPlan(context.Background(), operatorActor(t, store, "lou"), r.ID, replanned.Version, replanned.Plan.Digest); err != nil {
+			t.Fatal(err)
+		}
+		depth := 0
+		h.waitFor("depth", func(a *App) bool { depth = len(a.stack); return true })
+		h.press("r")
+		h.waitFor("retry form", formOpen("Retry fulfilment"))
+		h.press("enter")
+		h.confirm()
+		h.waitFor("the same view ran again", func(a *App) bool {
+			p, ok := runOf(a)
+			return ok && len(a.stack) == depth && p.state == runFinished && p.req.Status == model.StatusCompleted
+		})
+		if got := stored(t, store, lee, r.ID); got.Status != model.StatusCompleted {
+			t.Fatalf("after the retry: %s (%s)", got.Status, got.FailureReason)
+		}
 	})
 }
 
