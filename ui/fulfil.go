@@ -86,7 +86,7 @@ func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
 	c := a.ctx
 	switch msg.action {
 	case keymap.Plan:
-		return a.pushView(func(seq int) Pane { return newPlanPane(c, seq, msg.id, msg.have) })
+		return a.pushView(func(seq int) Pane { return newPlanPane(c, seq, msg.id) })
 	case keymap.Fulfil:
 		// A retry from a failed run's view runs there again rather than
 		// stacking a second run view over the stale one.
@@ -182,13 +182,13 @@ type planPane struct {
 	replanArmed bool
 }
 
-func newPlanPane(c *Context, seq int, id string, have *model.Request) *planPane {
+// newPlanPane reads the request itself: a list row carries no plan.
+func newPlanPane(c *Context, seq int, id string) *planPane {
 	p := &planPane{ctx: c, seq: seq, id: id, loc: time.UTC,
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Theme.Spinner)),
 		vp:   viewport.New()}
 	p.vp.KeyMap = viewport.KeyMap{}
 	p.vp.MouseWheelEnabled = false
-	_ = have // the plan is always read fresh: a list row carries no plan
 	return p
 }
 
@@ -234,8 +234,8 @@ func (p *planPane) KeyHelp() []key.Binding {
 	return append(out, k.ShortHelp(keymap.Down, keymap.Up, keymap.PageDown)...)
 }
 
-// load reads the request; with make (or when it has no plan and the actor
-// may make one) it makes the plan instead, against the version just read.
+// load reads the request and, when it has no plan and the actor may make
+// one, makes it; remake makes a new plan against the version on screen.
 func (p *planPane) load(remake bool) tea.Cmd {
 	p.Close()
 	p.err = ""
