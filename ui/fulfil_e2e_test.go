@@ -196,18 +196,21 @@ func TestFulfilmentE2E(t *testing.T) {
 	lee := operatorActor(t, store, "lee")
 
 	t.Run("deletion: preview, four eyes, another lead signs, run, detail and audit", func(t *testing.T) {
-		// A deletion that withholds something, so the response has a reason
-		// to show. Planning it through the store found one; the plan is
-		// then dropped from view by making the UI plan it again.
-		seed := picker.planned(t, model.StatusApproved, true, model.TypeDeletion)
-		id := seed.ID
-
+		// An approved deletion with no plan yet: p makes it.
+		id := picker.pick(t, model.StatusApproved, model.TypeDeletion).ID
 		A := start(t, appAs(t, store, "lee"), 100, 30)
 		A.loaded()
 		A.openDetail(id)
 		A.press("p")
-		screen := A.waitFor("the stored plan", planShown)
-		// lee's plan exists (made above); P makes a new one from the keys.
+		screen := A.waitFor("the plan made", planShown)
+		seed := stored(t, store, lee, id)
+		if seed.Plan == nil || seed.Plan.BuiltBy != "lee" || len(seed.Plan.Steps) == 0 {
+			t.Fatalf("p stored the plan %+v", seed.Plan)
+		}
+		if len(seed.Plan.Withheld) == 0 {
+			t.Fatalf("%s withholds nothing: the scenario needs a deletion that keeps data (has the demo changed?)", id)
+		}
+		// P makes a new one, replacing the unsigned plan.
 		A.press("P")
 		A.waitFor("a new plan", func(a *App) bool {
 			p, ok := planOf(a)
