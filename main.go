@@ -207,6 +207,9 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		Clock:             model.SystemClock{},
 		CheckpointPath:    filepath.Join(dataDir, "audit-checkpoint.json"),
 		CheckpointKeyPath: filepath.Join(dataDir, "audit-checkpoint.key"),
+		// Access packages go beside the audit pane's exports, one
+		// directory per request (issue 5).
+		ExportDir: filepath.Join(dataDir, "exports"),
 	})
 	if err != nil {
 		b.close()

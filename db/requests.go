@@ -455,7 +455,7 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 		if err := edit(&nr); err != nil {
 			return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
 		}
-		if err := checkImmutable(cur, nr); err != nil {
+		if err := checkImmutable(a, cur, nr); err != nil {
 			return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
 		}
 	}
@@ -510,6 +510,18 @@ func (s *Store) prepare(ctx context.Context, a model.Action, cur model.Request, 
 	switch a {
 	case model.ActRemind:
 		return s.prepareRemind(ctx, cur, nr, handle, now)
+	// issue 5: fulfilment (fulfil.go).
+	case model.ActPlan:
+		return preparePlan(cur, nr, handle, edited)
+	case model.ActSignOff:
+		return s.prepareSignOff(ctx, cur, nr, actor, now, edited)
+	case model.ActFulfilStep:
+		return prepareStep(cur, nr, handle, now)
+	case model.ActStartFulfilment:
+		if err := requireSignedPlan(cur.Plan); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s→%s, plan %s signed off by %s", cur.Status, model.StatusFulfilling, cur.Plan.ID, cur.Plan.SignedBy), nil
 	case model.ActAcknowledge:
 		if nr.AcknowledgedAt == nil {
 			nr.AcknowledgedAt = &now
@@ -616,6 +628,10 @@ func (s *Store) prepare(ctx context.Context, a model.Action, cur model.Request, 
 		}
 		nr.FailureReason = reason
 	case model.ActRetry:
+		// A plan made after the failure needs its sign-off before it runs.
+		if err := requireSignedPlan(cur.Plan); err != nil {
+			return "", err
+		}
 		nr.FailureReason = ""
 	case model.ActAssign:
 		if !edited && nr.AssignedTo == cur.AssignedTo {
@@ -645,8 +661,8 @@ func (s *Store) prepare(ctx context.Context, a model.Action, cur model.Request, 
 		}
 		return "note added", nil
 	case model.ActComplete:
-		if nr.Outcome == "" {
-			nr.Outcome = "completed"
+		if err := prepareComplete(cur, nr); err != nil {
+			return "", err
 		}
 	case model.ActWithdraw:
 		if nr.Outcome == "" {
@@ -677,8 +693,10 @@ func cloneRequest(r model.Request) (model.Request, error) {
 	return out, err
 }
 
-// checkImmutable refuses edits to what only the controller may set.
-func checkImmutable(before, after model.Request) error {
+// checkImmutable refuses edits to what only the controller may set. The
+// fulfilment record (plan, access package, what was withheld) changes only
+// through the fulfilment actions, whose prepare checks what they change.
+func checkImmutable(a model.Action, before, after model.Request) error {
 	var field string
 	switch {
 	case after.ID != before.ID:
@@ -705,6 +723,12 @@ func checkImmutable(before, after model.Request) error {
 		field = "earlier notes"
 	case !maps.Equal(after.Corrections, before.Corrections):
 		field = "requested corrections"
+	case a != model.ActPlan && a != model.ActSignOff && a != model.ActFulfilStep && !samePlan(after.Plan, before.Plan):
+		field = "fulfilment plan"
+	case a != model.ActFulfilStep && !sameExport(after.Export, before.Export):
+		field = "access package record"
+	case !sameWithheld(after.Withheld, before.Withheld):
+		field = "withheld data (the plan decides it)"
 	}
 	if field != "" {
 		return invalidf("an edit cannot change the request's %s", field)

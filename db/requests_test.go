@@ -139,6 +139,12 @@ func step(a model.Action) (reason string, edit func(*model.Request) error) {
 			r.Reminders = append(r.Reminders, model.Reminder{To: to})
 			return nil
 		}
+	case model.ActFulfilStep:
+		edit = func(r *model.Request) error {
+			i := r.Plan.Pending()[0]
+			r.Plan.Steps[i].Done, r.Plan.Steps[i].Result = true, "done by hand"
+			return nil
+		}
 	case model.ActApprove, model.ActDeny:
 		out := model.DecisionApproved
 		if a == model.ActDeny {
@@ -182,6 +188,7 @@ func (f *fixture) do(id string, a model.Action) model.Request {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	cur = f.readyFor(a, cur)
 	reason, edit := step(a)
 	r, err := f.s.Apply(f.ctx, f.allowedActor(a), id, cur.Version, a, reason, edit)
 	if err != nil {
@@ -291,6 +298,39 @@ func (f *fixture) wantRefusedAudit(t *testing.T, who model.Actor, a model.Action
 	}
 }
 
+// readyFor meets the fulfilment preconditions of a (issue 5) the way the
+// console does: starting or retrying needs a plan built by one lead
+// (f.lead2) and signed off by another (f.lead); completing needs every step
+// run (by the engineer, whose run stops short of completing). It returns
+// the request as it then stands.
+func (f *fixture) readyFor(a model.Action, r model.Request) model.Request {
+	f.t.Helper()
+	var err error
+	switch a {
+	case model.ActStartFulfilment, model.ActRetry, model.ActSignOff:
+		if r.Plan == nil || r.Plan.SignedBy != "" {
+			if r, err = f.s.PlanFulfilment(f.ctx, f.lead2, r.ID, r.Version); err != nil {
+				f.t.Fatalf("plan %s: %v", r.ID, err)
+			}
+		}
+		if a != model.ActSignOff && r.Plan.SignedBy == "" {
+			if r, err = f.s.SignOffPlan(f.ctx, f.lead, r.ID, r.Version, r.Plan.Digest); err != nil {
+				f.t.Fatalf("sign off %s: %v", r.ID, err)
+			}
+		}
+	case model.ActComplete, model.ActFulfilStep:
+		if r.Status == model.StatusFulfilling && r.Plan == nil {
+			f.t.Fatalf("%s is fulfilling without a plan: walk it there with f.do", r.ID)
+		}
+		if a == model.ActComplete && r.Plan != nil && len(r.Plan.Pending()) > 0 {
+			if r, err = f.s.RunFulfilment(f.ctx, f.engineer, r.ID, nil); err != nil {
+				f.t.Fatalf("run %s: %v", r.ID, err)
+			}
+		}
+	}
+	return r
+}
+
 // insertAt stores a request already at st, as the path there would have left
 // it (logged and verified by sam, approved by leo), without walking the path.
 func (f *fixture) insertAt(id string, st model.Status) model.Request {
@@ -325,6 +365,13 @@ func TestEveryTransitionAllowedAndRefused(t *testing.T) {
 			n++
 			id := fmt.Sprintf("R-%03d", n)
 			r := f.insertAt(id, from)
+			if from == model.StatusFulfilling && (tr.Action == model.ActComplete || tr.Action == model.ActFulfilStep) {
+				// Fulfilling with a signed plan, as the console gets there.
+				r = f.insertAt(id+"f", model.StatusApproved)
+				id = r.ID
+				r = f.do(id, model.ActStartFulfilment)
+			}
+			r = f.readyFor(tr.Action, r)
 			who := f.allowedActor(tr.Action)
 
 			// The wrong role is refused with the lifecycle table's words.
@@ -339,7 +386,15 @@ func TestEveryTransitionAllowedAndRefused(t *testing.T) {
 			}
 			f.wantRefusedAudit(t, bad, tr.Action, id, wantErr.Error())
 
-			got, err := f.s.Apply(f.ctx, who, id, r.Version, tr.Action, reason, edit)
+			var got model.Request
+			switch tr.Action {
+			case model.ActPlan:
+				got, err = f.s.PlanFulfilment(f.ctx, who, id, r.Version)
+			case model.ActSignOff:
+				got, err = f.s.SignOffPlan(f.ctx, who, id, r.Version, r.Plan.Digest)
+			default:
+				got, err = f.s.Apply(f.ctx, who, id, r.Version, tr.Action, reason, edit)
+			}
 			if err != nil {
 				t.Fatalf("%s from %s by %s: %v", tr.Action, from, who.Operator.Role, err)
 			}
@@ -386,10 +441,17 @@ func TestLifecyclePaths(t *testing.T) {
 	f := newFixture(t)
 	for i, st := range []model.Status{model.StatusCompleted, model.StatusFailed, model.StatusDenied, model.StatusWithdrawn, model.StatusNeedsInfo} {
 		r := f.requestAt(fmt.Sprintf("R-%d", i), "ta", st)
-		if len(r.History) != len(pathTo(st))+1 {
+		// Plans, sign-offs and steps are events on the way (issue 5).
+		steps := 0
+		for _, e := range r.History {
+			if e.Action == model.ActPlan || e.Action == model.ActSignOff || e.Action == model.ActFulfilStep {
+				steps++
+			}
+		}
+		if len(r.History)-steps != len(pathTo(st))+1 {
 			t.Fatalf("%s: %d history events", st, len(r.History))
 		}
-		if st == model.StatusCompleted && (r.RespondedAt == nil || r.Outcome != "completed" || r.Decision == nil || r.Verification.By != "sam") {
+		if st == model.StatusCompleted && (r.RespondedAt == nil || r.Outcome == "" || r.Decision == nil || r.Verification.By != "sam") {
 			t.Fatalf("completed request: %+v", r)
 		}
 	}

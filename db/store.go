@@ -53,6 +53,10 @@ type StoreOptions struct {
 	// Logger receives warnings about work deferred to DrainOutbox; nil discards.
 	// Nothing logged here carries PI: only ids, seqs and error texts.
 	Logger *slog.Logger
+	// ExportDir is where access packages are written, one directory per
+	// request (main: <data dir>/exports). Empty refuses to run an access
+	// request's plan: there would be nowhere to put the package.
+	ExportDir string
 }
 
 // Store is the controller layer: every read and write of custodian's data
@@ -79,6 +83,8 @@ type Store struct {
 	// parked are audit history walks kept open for their next page (auditquery.go).
 	parked cursorPark
 	hooks  testHooks
+	// exportDir is StoreOptions.ExportDir.
+	exportDir string
 }
 
 // testHooks let tests stop a write at the points where a crash matters.
@@ -87,6 +93,10 @@ type testHooks struct {
 	afterClaim func() error
 	afterWrite func() error
 	failAppend func() error
+	// afterStepEffect runs after a fulfilment step's change to the data and
+	// before the step is recorded on the request: the crash that makes a
+	// re-run find the change already made.
+	afterStepEffect func(step int) error
 }
 
 // NewStore wraps an open connection. The schema (db.EnsureSchema) must be in
@@ -109,6 +119,7 @@ func NewStore(c *Conn, o StoreOptions) (*Store, error) {
 		queue:      c.DB.Collection(collQueue),
 		staleClaim: defaultStaleClaim,
 		batch:      defaultBatch,
+		exportDir:  o.ExportDir,
 	}
 	if s.clock == nil {
 		s.clock = model.SystemClock{}

@@ -67,4 +67,15 @@ type Backend interface {
 	// RevealField returns one unmasked value to a privacy lead who gives a
 	// reason; the reveal (or its refusal) is an audit event.
 	RevealField(ctx context.Context, actor model.Actor, subjectID string, ref model.FieldRef, reason string) (string, error)
+
+	// issue 5: fulfilment
+	// PlanFulfilment computes the plan for an approved (or failed) request read
+	// at version and stores it on the request (replacing an unsigned or stale one).
+	PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error)
+	// SignOffPlan records a second privacy lead's sign-off of the plan with digest.
+	SignOffPlan(ctx context.Context, actor model.Actor, id string, version int64, digest string) (model.Request, error)
+	// RunFulfilment starts (approved) or resumes (fulfilling) the signed plan,
+	// reporting progress; it returns the request as the run left it. A failed
+	// request must be retried (Apply ActRetry) first.
+	RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error)
 }

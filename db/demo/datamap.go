@@ -39,6 +39,21 @@ func fm(field string, cat model.Category, kind model.FieldKind, erase model.Eras
 	return f
 }
 
+// copyOf marks a field that holds a copy of one of the subject's own data
+// points (an application's applicant_name is the subject's name), so a
+// correction of that point corrects it too. Fields about other people (a
+// guardian, a dependant, an emergency contact) are never marked.
+func copyOf(f model.FieldMap, p model.DataPoint) model.FieldMap {
+	f.SubjectPoint = p
+	return f
+}
+
+// optOut marks a marketing subscription flag an opt-out switches off.
+func optOut(f model.FieldMap) model.FieldMap {
+	f.OptOut = true
+	return f
+}
+
 const (
 	del   = model.EraseDeleteDoc
 	null  = model.EraseNull
@@ -57,27 +72,27 @@ var collSpecs = []collSpec{
 			fm("guardian_name", model.CatIdentifying, model.KindName, fixed),
 			fm("guardian_email", model.CatIdentifying, model.KindEmail, null),
 			fm("guardian_phone", model.CatIdentifying, model.KindPhone, null),
-			fm("address", model.CatIdentifying, model.KindAddress, null),
+			copyOf(fm("address", model.CatIdentifying, model.KindAddress, null), model.PointAddress),
 			fm("emergency_contact", model.CatContact, model.KindText, null),
 			fm("medical_notes", model.CatSensitive, model.KindText, null),
 		}},
 		nonPI: []string{"program", "season", "fee_cents"}},
 	{m: model.CollectionMap{Collection: CollPayments, Product: "Online payments", SubjectField: FieldSubject, DateField: "paid_at",
 		Fields: []model.FieldMap{
-			fm("payer_name", model.CatIdentifying, model.KindName, fixed),
-			fm("billing_email", model.CatIdentifying, model.KindEmail, null),
-			fm("billing_address", model.CatIdentifying, model.KindAddress, null),
+			copyOf(fm("payer_name", model.CatIdentifying, model.KindName, fixed), model.PointName),
+			copyOf(fm("billing_email", model.CatIdentifying, model.KindEmail, null), model.PointEmail),
+			copyOf(fm("billing_address", model.CatIdentifying, model.KindAddress, null), model.PointAddress),
 			// Card data is never stored: only the processor's token.
 			fm("processor_token", model.CatFinancial, model.KindToken, keep),
 		}},
 		nonPI: []string{"amount_cents", "description", "processor"}},
 	{m: model.CollectionMap{Collection: CollJobApplications, Product: "Jobs portal", SubjectField: FieldSubject, DateField: "applied_at",
 		Fields: []model.FieldMap{
-			fm("applicant_name", model.CatIdentifying, model.KindName, fixed),
-			fm("email", model.CatIdentifying, model.KindEmail, null),
-			fm("phone", model.CatIdentifying, model.KindPhone, null),
-			fm("address", model.CatIdentifying, model.KindAddress, null),
-			fm("birth_date", model.CatSensitive, model.KindDate, null),
+			copyOf(fm("applicant_name", model.CatIdentifying, model.KindName, fixed), model.PointName),
+			copyOf(fm("email", model.CatIdentifying, model.KindEmail, null), model.PointEmail),
+			copyOf(fm("phone", model.CatIdentifying, model.KindPhone, null), model.PointPhone),
+			copyOf(fm("address", model.CatIdentifying, model.KindAddress, null), model.PointAddress),
+			copyOf(fm("birth_date", model.CatSensitive, model.KindDate, null), model.PointBirthDate),
 			fm("gender", model.CatSensitive, model.KindText, null),
 			fm("ethnicity", model.CatSensitive, model.KindText, null),
 			fm("political_party", model.CatSensitive, model.KindText, null),
@@ -93,10 +108,10 @@ var collSpecs = []collSpec{
 		nonPI: []string{"position", "requisition", "decision"}},
 	{m: model.CollectionMap{Collection: CollBoardApplications, Product: "Boards & commissions", SubjectField: FieldSubject, DateField: "submitted_at",
 		Fields: []model.FieldMap{
-			fm("applicant_name", model.CatIdentifying, model.KindName, keep),
-			fm("email", model.CatIdentifying, model.KindEmail, null),
-			fm("phone", model.CatIdentifying, model.KindPhone, null),
-			fm("address", model.CatIdentifying, model.KindAddress, fixed),
+			copyOf(fm("applicant_name", model.CatIdentifying, model.KindName, keep), model.PointName),
+			copyOf(fm("email", model.CatIdentifying, model.KindEmail, null), model.PointEmail),
+			copyOf(fm("phone", model.CatIdentifying, model.KindPhone, null), model.PointPhone),
+			copyOf(fm("address", model.CatIdentifying, model.KindAddress, fixed), model.PointAddress),
 			fm("statement", model.CatContact, model.KindText, keep),
 			fm("political_party", model.CatSensitive, model.KindText, null),
 			fm("occupation", model.CatSensitive, model.KindText, null),
@@ -104,10 +119,10 @@ var collSpecs = []collSpec{
 		nonPI: []string{"board", "term"}},
 	{m: model.CollectionMap{Collection: CollHRRecords, Product: "HR & payroll", SubjectField: FieldSubject, DateField: "hired_at",
 		Fields: []model.FieldMap{
-			fm("employee_name", model.CatIdentifying, model.KindName, keep),
-			fm("home_address", model.CatIdentifying, model.KindAddress, null),
-			fm("personal_phone", model.CatIdentifying, model.KindPhone, null),
-			fm("birth_date", model.CatSensitive, model.KindDate, keep),
+			copyOf(fm("employee_name", model.CatIdentifying, model.KindName, keep), model.PointName),
+			copyOf(fm("home_address", model.CatIdentifying, model.KindAddress, null), model.PointAddress),
+			copyOf(fm("personal_phone", model.CatIdentifying, model.KindPhone, null), model.PointPhone),
+			copyOf(fm("birth_date", model.CatSensitive, model.KindDate, keep), model.PointBirthDate),
 			fm("ssn", model.CatEmployee, model.KindSSN, keep),
 			fm("bank_account", model.CatEmployee, model.KindNumber, null),
 			fm("routing_number", model.CatEmployee, model.KindNumber, null),
@@ -118,17 +133,17 @@ var collSpecs = []collSpec{
 		nonPI: []string{"employee_number", "department", "job_title", "separated_at"}},
 	{m: model.CollectionMap{Collection: CollAlertSubscriptions, Product: "Community alerts", SubjectField: FieldSubject, DateField: "subscribed_at",
 		Fields: []model.FieldMap{
-			fm("email", model.CatIdentifying, model.KindEmail, del),
+			copyOf(fm("email", model.CatIdentifying, model.KindEmail, del), model.PointEmail),
 			fm("sms_phone", model.CatIdentifying, model.KindPhone, null),
 			// The opt-in flags are the subject's own choices (user-initiated contact data).
-			fm("marketing_email_opt_in", model.CatContact, model.KindText, null),
+			optOut(fm("marketing_email_opt_in", model.CatContact, model.KindText, null)),
 			fm("sms_opt_in", model.CatContact, model.KindText, null),
 			fm("topics", model.CatContact, model.KindText, null),
 		}},
 		nonPI: []string{"list"}},
 	{m: model.CollectionMap{Collection: CollMeetingMedia, Product: "Meeting video", SubjectField: FieldSubject, DateField: "recorded_at",
 		Fields: []model.FieldMap{
-			fm("speaker_name", model.CatIdentifying, model.KindName, keep),
+			copyOf(fm("speaker_name", model.CatIdentifying, model.KindName, keep), model.PointName),
 			fm("video_ref", model.CatImage, model.KindText, keep),
 			fm("thumbnail_ref", model.CatImage, model.KindText, null),
 		}},

@@ -168,3 +168,18 @@ func (b trackedBackend) SubjectRequests(ctx context.Context, actor model.Actor, 
 func (b trackedBackend) RevealField(ctx context.Context, actor model.Actor, subjectID string, ref model.FieldRef, reason string) (string, error) {
 	return track(b.f, func() (string, error) { return b.Backend.RevealField(ctx, actor, subjectID, ref, reason) })
 }
+
+// issue 5: fulfilment. A run can take a while; shutdown waits for the step
+// in flight, whose change and record must not be cut apart.
+
+func (b trackedBackend) PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error) {
+	return track(b.f, func() (model.Request, error) { return b.Backend.PlanFulfilment(ctx, actor, id, version) })
+}
+
+func (b trackedBackend) SignOffPlan(ctx context.Context, actor model.Actor, id string, version int64, digest string) (model.Request, error) {
+	return track(b.f, func() (model.Request, error) { return b.Backend.SignOffPlan(ctx, actor, id, version, digest) })
+}
+
+func (b trackedBackend) RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error) {
+	return track(b.f, func() (model.Request, error) { return b.Backend.RunFulfilment(ctx, actor, id, progress) })
+}

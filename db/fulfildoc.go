@@ -1,0 +1,258 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/custodian-dev/custodian/model"
+)
+
+// fulfilMaxDocs bounds the documents one collection may hold about one
+// subject for fulfilment. Unlike a list, a plan must never be cut short (a
+// deletion would silently miss records), so more than this is refused.
+const fulfilMaxDocs = 20_000
+
+// storedDoc is one tenant document as read: the driver's form, kept so a
+// write can put untouched values back exactly as they were (an ObjectID
+// stays an ObjectID, an int32 an int32), and the plain form the model plans
+// and fingerprints.
+type storedDoc struct {
+	raw bson.D
+	doc model.Doc
+}
+
+// id is the document's _id as stored (for filters).
+func (d storedDoc) id() any {
+	for _, e := range d.raw {
+		if e.Key == "_id" {
+			return e.Value
+		}
+	}
+	return nil
+}
+
+// nativeDoc converts a stored document to model.Doc values.
+func nativeDoc(d bson.D) (model.Doc, error) {
+	out := make(model.Doc, len(d))
+	for _, e := range d {
+		v, err := nativeValue(e.Value)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", e.Key, err)
+		}
+		out[e.Key] = v
+	}
+	return out, nil
+}
+
+func nativeValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, bool, int64, float64:
+		return x, nil
+	case bson.Null, bson.Undefined:
+		return nil, nil
+	case int32:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	case bson.DateTime:
+		return x.Time().UTC(), nil
+	case time.Time:
+		return x.UTC(), nil
+	case bson.ObjectID:
+		return x.Hex(), nil
+	case bson.Decimal128:
+		return x.String(), nil
+	case bson.A:
+		return nativeSlice([]any(x))
+	case []any:
+		return nativeSlice(x)
+	case bson.D:
+		return nativeDocMap(x)
+	case bson.M:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			n, err := nativeValue(e)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			m[k] = n
+		}
+		return m, nil
+	}
+	// Binary, regexes, code, timestamps: nothing in a product record the
+	// data map could describe; refusing beats planning on a guess.
+	return nil, fmt.Errorf("unsupported stored type %T", v)
+}
+
+func nativeSlice(a []any) (any, error) {
+	out := make([]any, len(a))
+	for i, e := range a {
+		n, err := nativeValue(e)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+func nativeDocMap(d bson.D) (any, error) {
+	m, err := nativeDoc(d)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any(m), nil
+}
+
+// writable is the document to store for out, the model's result of
+// applying a step to d: values the step did not change are written back in
+// their stored form, changed ones as the plain values the driver encodes,
+// in the stored field order (new fields last, sorted).
+func (d storedDoc) writable(out model.Doc) bson.D {
+	w := make(bson.D, 0, len(out))
+	seen := map[string]bool{}
+	for _, e := range d.raw {
+		v, ok := out[e.Key]
+		if !ok {
+			continue
+		}
+		seen[e.Key] = true
+		if reflect.DeepEqual(v, d.doc[e.Key]) {
+			w = append(w, e)
+		} else {
+			w = append(w, bson.E{Key: e.Key, Value: v})
+		}
+	}
+	var added []string
+	for k := range out {
+		if !seen[k] {
+			added = append(added, k)
+		}
+	}
+	slices.Sort(added)
+	for _, k := range added {
+		w = append(w, bson.E{Key: k, Value: out[k]})
+	}
+	return w
+}
+
+// linked reports whether the document belongs to the subject of the tenant:
+// every read for fulfilment is filtered by both, and checked again, so a
+// mistaken filter can never put another person's record in a plan or an
+// export.
+func (d storedDoc) linked(cm model.CollectionMap, tenantID, subjectID string) bool {
+	return d.doc["tenant_id"] == tenantID && d.doc[cm.SubjectField] == subjectID
+}
+
+// recordID is the document's _id as a plan names it.
+func (d storedDoc) recordID() string { return fmt.Sprint(d.doc["_id"]) }
+
+// subjectDocs reads the subject's documents in every collection of the
+// data map (filter: tenant and subject link), a few collections at a time,
+// each collection's sorted by record id so a plan is the same whatever
+// order the server returns.
+func (s *Store) subjectDocs(ctx context.Context, dm []model.CollectionMap, tenantID, subjectID string) (map[string][]storedDoc, error) {
+	found := make([][]storedDoc, len(dm))
+	errs := make([]error, len(dm))
+	sem := make(chan struct{}, recordReaders)
+	var wg sync.WaitGroup
+	for i, cm := range dm {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			found[i], errs[i] = s.collectionDocs(ctx, cm, tenantID, subjectID)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]storedDoc, len(dm))
+	for i, cm := range dm {
+		out[cm.Collection] = found[i]
+	}
+	return out, nil
+}
+
+func (s *Store) collectionDocs(ctx context.Context, cm model.CollectionMap, tenantID, subjectID string) ([]storedDoc, error) {
+	filter := bson.D{{Key: "tenant_id", Value: tenantID}, {Key: cm.SubjectField, Value: subjectID}}
+	cur, err := s.conn.DB.Collection(cm.Collection).Find(ctx, filter, options.Find().SetLimit(fulfilMaxDocs+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
+	}
+	var raws []bson.D
+	if err := cur.All(ctx, &raws); err != nil {
+		return nil, fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
+	}
+	if len(raws) > fulfilMaxDocs {
+		return nil, fmt.Errorf("subject %s has more than %d records in %s: fulfilment handles at most that many per collection", subjectID, fulfilMaxDocs, cm.Collection)
+	}
+	out := make([]storedDoc, 0, len(raws))
+	for _, raw := range raws {
+		doc, err := nativeDoc(raw)
+		if err != nil {
+			return nil, fmt.Errorf("read %s record %v: %w", cm.Collection, rawID(raw), err)
+		}
+		d := storedDoc{raw: raw, doc: doc}
+		if !d.linked(cm, tenantID, subjectID) {
+			return nil, fmt.Errorf("read %s record %v: it is not subject %s's of tenant %s, yet the query returned it", cm.Collection, rawID(raw), subjectID, tenantID)
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b storedDoc) int {
+		switch x, y := a.recordID(), b.recordID(); {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+func rawID(d bson.D) any {
+	for _, e := range d {
+		if e.Key == "_id" {
+			return e.Value
+		}
+	}
+	return nil
+}
+
+// readRecord reads one planned document by its record id. A plan names ids
+// as text, so an ObjectID-keyed collection is tried by its hex form too.
+// ok is false when the document is gone.
+func (s *Store) readRecord(ctx context.Context, coll, recordID string) (storedDoc, bool, error) {
+	c := s.conn.DB.Collection(coll)
+	ids := []any{recordID}
+	if oid, err := bson.ObjectIDFromHex(recordID); err == nil {
+		ids = append(ids, oid)
+	}
+	for _, id := range ids {
+		var raw bson.D
+		err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&raw)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return storedDoc{}, false, fmt.Errorf("read %s/%s: %w", coll, recordID, err)
+		}
+		doc, err := nativeDoc(raw)
+		if err != nil {
+			return storedDoc{}, false, fmt.Errorf("read %s/%s: %w", coll, recordID, err)
+		}
+		return storedDoc{raw: raw, doc: doc}, true, nil
+	}
+	return storedDoc{}, false, nil
+}

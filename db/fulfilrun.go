@@ -1,0 +1,389 @@
+package db
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/custodian-dev/custodian/model"
+)
+
+// ErrStalePlan: the data changed since the plan was made; the request was
+// failed and needs a new plan (and sign-off) before it is retried.
+var ErrStalePlan = errors.New("plan is stale")
+
+// staleError says which document changed; errors.Is(err, ErrStalePlan).
+type staleError struct{ msg string }
+
+func (e *staleError) Error() string        { return e.msg }
+func (e *staleError) Is(target error) bool { return target == ErrStalePlan }
+
+func stale(p model.Plan, what string) error {
+	return &staleError{msg: fmt.Sprintf("plan is stale: %s changed since the plan was made at %s; make a new plan (p)",
+		what, p.BuiltAt.UTC().Format("2006-01-02 15:04:05 UTC"))}
+}
+
+// stepRecordTimeout bounds the write that records a finished step; it runs
+// even when the caller cancelled, because the step's change has happened.
+const stepRecordTimeout = 30 * time.Second
+
+// runEnv is what executing a plan reads once per run.
+type runEnv struct {
+	tenant model.Tenant
+	maps   map[string]model.CollectionMap
+	hash   func(string) string
+}
+
+// RunFulfilment starts (approved) or resumes (fulfilling) the signed plan,
+// reporting progress; it returns the request as the run left it. A failed
+// request must be retried (Apply ActRetry) first.
+//
+// Each step checks its document's fingerprint before touching it: equal to
+// the plan's "after" means a crashed run already made the change (recorded
+// "already done", never repeated); equal to "before" means it is made now;
+// anything else means the data changed, and the request fails with the
+// stale message. A cancelled context stops between steps and leaves the
+// request fulfilling; running again resumes with the next pending step.
+// A privacy lead's run ends by completing the request (the response); an
+// engineer's leaves it fulfilling with every step done.
+func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error) {
+	if progress == nil {
+		progress = func(model.StepProgress) {}
+	}
+	r, err := s.Request(ctx, actor, id)
+	if err != nil {
+		return model.Request{}, err
+	}
+	if !actor.Can(model.PermRetry) {
+		return r, s.refuse(ctx, actor, string(model.ActFulfilStep), auditTarget("request", id), r.TenantID,
+			actor.Refusal(model.PermRetry, "run a fulfilment plan"), nil)
+	}
+	if r.Type == model.TypeAccess && s.exportDir == "" {
+		return r, invalidf("run %s: this console has no exports directory for the access package; run it from a console with a data directory", id)
+	}
+	switch r.Status {
+	case model.StatusApproved:
+		if r, err = s.Apply(ctx, actor, id, r.Version, model.ActStartFulfilment, "", nil); err != nil {
+			return model.Request{}, err
+		}
+	case model.StatusFulfilling:
+	case model.StatusFailed:
+		return r, invalidf("run %s: it failed (%s); retry it (r) first, after a new plan and sign-off if the plan was stale", id, model.CleanLine(r.FailureReason))
+	default:
+		return r, invalidf("run %s: a request that is %s has no fulfilment to run", id, r.Status.Label())
+	}
+	if err := requireSignedPlan(r.Plan); err != nil {
+		return r, fmt.Errorf("run %s: %w (fail it, then plan, sign off and retry)", id, err)
+	}
+	env, err := s.runEnvFor(ctx, r)
+	if err != nil {
+		return r, fmt.Errorf("run %s: %w", id, err)
+	}
+	total := len(r.Plan.Steps)
+	done := func() int { return total - len(r.Plan.Pending()) }
+	progress(model.StepProgress{Done: done(), Total: total, Label: "plan " + r.Plan.ID})
+	for {
+		pending := r.Plan.Pending()
+		if len(pending) == 0 {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return r, fmt.Errorf("run %s: stopped after %d of %d steps (run it again to resume): %w", id, done(), total, err)
+		}
+		i := pending[0]
+		label := r.Plan.Steps[i].Label
+		progress(model.StepProgress{Done: done(), Total: total, Label: label})
+		result, exp, err := s.runStep(ctx, env, r, i)
+		if err != nil {
+			if ctx.Err() != nil {
+				// Cancelled mid-step: nothing is recorded, the next run
+				// repeats the fingerprint check and finds what happened.
+				return r, fmt.Errorf("run %s: stopped at step %d of %d (run it again to resume): %w", id, i+1, total, err)
+			}
+			return s.failRun(ctx, actor, r, i, err)
+		}
+		if h := s.hooks.afterStepEffect; h != nil {
+			if err := h(i); err != nil {
+				return r, err
+			}
+		}
+		if r, err = s.recordStep(ctx, actor, r, i, result, exp); err != nil {
+			return r, err
+		}
+		progress(model.StepProgress{Done: done(), Total: total, Label: label})
+	}
+	if !actor.Can(model.PermSignOff) {
+		progress(model.StepProgress{Done: total, Total: total, Label: "every step is done: a privacy lead completes the request"})
+		return r, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return r, fmt.Errorf("run %s: every step is done but it was stopped before completing (run it again to complete): %w", id, err)
+	}
+	cr, err := s.Apply(ctx, actor, id, r.Version, model.ActComplete, "", nil)
+	if err != nil {
+		return r, err
+	}
+	progress(model.StepProgress{Done: total, Total: total, Label: "completed: " + cr.Outcome})
+	return cr, nil
+}
+
+// failRun records a failed step on the request (status failed, the error as
+// its reason) and returns the failed request with the error.
+func (s *Store) failRun(ctx context.Context, actor model.Actor, r model.Request, i int, cause error) (model.Request, error) {
+	reason := cause.Error()
+	if !errors.Is(cause, ErrStalePlan) {
+		reason = fmt.Sprintf("step %d/%d %s: %s", i+1, len(r.Plan.Steps), stepTarget(*r.Plan, i), reason)
+	}
+	reason = model.CleanLine(reason)
+	if n := []rune(reason); len(n) > maxTextLen {
+		reason = string(n[:maxTextLen])
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepRecordTimeout)
+	defer cancel()
+	fr, err := s.Apply(wctx, actor, r.ID, r.Version, model.ActFail, reason, nil)
+	if err != nil {
+		return r, fmt.Errorf("run %s: %w; recording the failure failed too: %v", r.ID, cause, err)
+	}
+	return fr, fmt.Errorf("run %s: %w", r.ID, cause)
+}
+
+// recordStep marks step i done with its result in one claimed write with
+// its audit event. A conflict that turns out to be another run recording the
+// same step is its answer too.
+func (s *Store) recordStep(ctx context.Context, actor model.Actor, r model.Request, i int, result string, exp *model.AccessExport) (model.Request, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepRecordTimeout)
+	defer cancel()
+	planID := r.Plan.ID
+	nr, err := s.Apply(wctx, actor, r.ID, r.Version, model.ActFulfilStep, "", func(q *model.Request) error {
+		if q.Plan == nil || q.Plan.ID != planID || i >= len(q.Plan.Steps) {
+			return invalidf("the plan changed while it ran")
+		}
+		q.Plan.Steps[i].Done = true
+		q.Plan.Steps[i].Result = result
+		if exp != nil {
+			q.Export = exp
+		}
+		return nil
+	})
+	if errors.Is(err, ErrConflict) {
+		cur, rerr := s.readRequest(wctx, r.ID)
+		if rerr == nil && cur.Plan != nil && cur.Plan.ID == planID && i < len(cur.Plan.Steps) && cur.Plan.Steps[i].Done {
+			return cur, nil
+		}
+	}
+	if err != nil {
+		return r, fmt.Errorf("run %s: record step %d: %w", r.ID, i+1, err)
+	}
+	return nr, nil
+}
+
+func (s *Store) runEnvFor(ctx context.Context, r model.Request) (runEnv, error) {
+	tenant, err := s.tenant(ctx, r.TenantID)
+	if err != nil {
+		return runEnv{}, err
+	}
+	dm, err := s.DataMap(ctx)
+	if err != nil {
+		return runEnv{}, err
+	}
+	hash, err := s.tenantHasher(ctx, r.TenantID)
+	if err != nil {
+		return runEnv{}, err
+	}
+	env := runEnv{tenant: tenant, maps: map[string]model.CollectionMap{}, hash: hash}
+	for _, cm := range dm {
+		env.maps[cm.Collection] = cm
+	}
+	return env, nil
+}
+
+// runStep executes step i and says what happened (no PI). exp is set by
+// the export step.
+func (s *Store) runStep(ctx context.Context, env runEnv, r model.Request, i int) (result string, exp *model.AccessExport, err error) {
+	p := *r.Plan
+	st := p.Steps[i]
+	switch st.Kind {
+	case model.StepDocument:
+		if st.Doc < 0 || st.Doc >= len(p.Docs) {
+			return "", nil, fmt.Errorf("step %d names document %d of %d", i+1, st.Doc, len(p.Docs))
+		}
+		res, err := s.runDocStep(ctx, env, r, p.Docs[st.Doc])
+		return res, nil, err
+	case model.StepSubject:
+		res, err := s.runSubjectStep(ctx, env, r)
+		return res, nil, err
+	case model.StepExport:
+		return s.runExportStep(ctx, env, r)
+	}
+	return "", nil, fmt.Errorf("step %d: unknown kind %q", i+1, st.Kind)
+}
+
+func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd model.PlanDoc) (string, error) {
+	p := *r.Plan
+	where := pd.Collection + "/" + pd.RecordID
+	cm, ok := env.maps[pd.Collection]
+	if !ok {
+		return "", stale(p, "the data map entry of "+pd.Collection)
+	}
+	d, found, err := s.readRecord(ctx, pd.Collection, pd.RecordID)
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		if pd.Op == model.DocDelete {
+			return "already done", nil
+		}
+		return "", stale(p, where)
+	}
+	if !d.linked(cm, r.TenantID, r.SubjectID) {
+		// The id now names someone else's record: never touch it.
+		return "", stale(p, where)
+	}
+	fp := model.Fingerprint(d.doc)
+	if pd.Op != model.DocDelete && fp == pd.After {
+		return "already done", nil
+	}
+	if fp != pd.Before {
+		return "", stale(p, where)
+	}
+	out, deleted := model.ApplyDoc(cm, pd, d.doc, r.Corrections, env.hash)
+	coll := s.conn.DB.Collection(pd.Collection)
+	filter := bson.D{{Key: "_id", Value: d.id()}}
+	if deleted {
+		if pd.Op != model.DocDelete {
+			return "", fmt.Errorf("%s: the plan masks it but applying the plan deletes it", where)
+		}
+		if _, err := coll.DeleteOne(ctx, filter); err != nil {
+			return "", fmt.Errorf("delete %s: %w", where, err)
+		}
+		return "deleted", nil
+	}
+	// The plan promised this fingerprint; writing anything else would make
+	// the step unrecognisable to a re-run.
+	if got := model.Fingerprint(out); got != pd.After {
+		return "", fmt.Errorf("%s: applying the plan gives another result than planned (fingerprint %s, planned %s)", where, shortDigest(got), shortDigest(pd.After))
+	}
+	if _, err := coll.ReplaceOne(ctx, filter, d.writable(out)); err != nil {
+		return "", fmt.Errorf("write %s: %w", where, err)
+	}
+	return docResult(pd, d.doc), nil
+}
+
+// docResult says what a document step did, without PI: a correction's old
+// value only as the start of its SHA-256.
+func docResult(pd model.PlanDoc, before model.Doc) string {
+	var changed []string
+	for _, f := range pd.Fields {
+		switch f.Op {
+		case model.FieldNull, model.FieldFixed, model.FieldHash, model.FieldSet:
+			changed = append(changed, f.Field)
+		case model.FieldDelete:
+			if pd.Op != model.DocDelete {
+				changed = append(changed, f.Field)
+			}
+		}
+	}
+	switch pd.Op {
+	case model.DocCorrect:
+		parts := make([]string, len(changed))
+		for i, f := range changed {
+			parts[i] = fmt.Sprintf("%s (old %s)", f, oldValueHash(before[f]))
+		}
+		return "corrected " + strings.Join(parts, ", ")
+	case model.DocOptOut:
+		return "switched off " + strings.Join(changed, ", ")
+	}
+	return fmt.Sprintf("masked %d fields (%s)", len(changed), strings.Join(changed, ", "))
+}
+
+// oldValueHash is how a replaced value appears in the record: enough to
+// match it against a known value, not to read it.
+func oldValueHash(v any) string {
+	sum := sha256.Sum256([]byte(valueText(v)))
+	return "sha256:" + hex.EncodeToString(sum[:])[:16]
+}
+
+func (s *Store) runSubjectStep(ctx context.Context, env runEnv, r model.Request) (string, error) {
+	p := *r.Plan
+	pd := p.Subject
+	where := model.SubjectsCollection + "/" + r.SubjectID
+	if pd == nil {
+		return "", fmt.Errorf("the plan has a subject step but no subject change")
+	}
+	var sub model.Subject
+	err := s.subjects.FindOne(ctx, bson.D{{Key: "_id", Value: r.SubjectID}}).Decode(&sub)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", stale(p, where)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", where, err)
+	}
+	if sub.TenantID != r.TenantID {
+		return "", stale(p, where)
+	}
+	fp := model.Fingerprint(model.SubjectDoc(sub))
+	if fp == pd.After {
+		return "already done", nil
+	}
+	if fp != pd.Before {
+		return "", stale(p, where)
+	}
+	ns := model.ApplySubject(sub, *pd, r.Corrections, env.hash)
+	if got := model.Fingerprint(model.SubjectDoc(ns)); got != pd.After {
+		return "", fmt.Errorf("%s: applying the plan gives another result than planned", where)
+	}
+	// The lookup directory polls updated_at; the version tells a reader the
+	// record moved on.
+	ns.Version = sub.Version + 1
+	ns.UpdatedAt = s.now()
+	filter := bson.D{{Key: "_id", Value: sub.ID}}
+	if !s.conn.Embedded {
+		filter = append(filter, bson.E{Key: "version", Value: sub.Version})
+	}
+	res, err := s.subjects.ReplaceOne(ctx, filter, ns)
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", where, err)
+	}
+	if res.MatchedCount == 0 {
+		return "", stale(p, where)
+	}
+	var fields []string
+	for _, f := range pd.Fields {
+		if f.Op != model.FieldKeep && f.Op != model.FieldAlready && f.Op != model.FieldExport {
+			if r.Type == model.TypeRectification {
+				fields = append(fields, fmt.Sprintf("%s (old %s)", f.Field, oldValueHash(subjectFieldValue(sub, f.Field))))
+			} else {
+				fields = append(fields, f.Field)
+			}
+		}
+	}
+	if r.Type == model.TypeRectification {
+		return "corrected " + strings.Join(fields, ", "), nil
+	}
+	return "erased " + strings.Join(fields, ", "), nil
+}
+
+func subjectFieldValue(sub model.Subject, field string) any {
+	switch field {
+	case "name":
+		return sub.Name
+	case "emails", "email":
+		return strings.Join(sub.Emails, "; ")
+	case "phones", "phone":
+		return strings.Join(sub.Phones, "; ")
+	case "address":
+		return sub.Address
+	case "birth_date":
+		return sub.BirthDate
+	case "status":
+		return string(sub.Status)
+	}
+	return ""
+}
