@@ -52,6 +52,11 @@ Usage:
                                     a request with its deadlines, flags, verification, decision and history
   custodian requests list [--status S,S] [--tenant ID] [--json]
                                     the queue, earliest due first (--status: open (default), all, or statuses)
+  custodian requests plan ID [--new] [--json]
+                                    an approved request's fulfilment plan (made now if it has none; --new replaces it)
+  custodian requests sign-off ID --digest HEX
+                                    sign off the plan with that digest (a privacy lead other than its builder)
+  custodian requests run ID         run or resume the signed plan step by step (ctrl+c stops between steps)
   custodian serve [--listen ADDR] [--readonly] [--max-sessions N] [--idle-timeout D]
                                     serve the console over SSH to registered operator keys
                                     (default 127.0.0.1:2222; host key kept in the data directory)
@@ -629,8 +634,14 @@ func runRequests(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return runRequestsShow(ctx, args, stdout, stderr)
 	case "list":
 		return runRequestsList(ctx, args, stdout, stderr)
+	case "plan":
+		return runRequestsPlan(ctx, args, stdout, stderr)
+	case "sign-off":
+		return runRequestsSignOff(ctx, args, stdout, stderr)
+	case "run":
+		return runRequestsRun(ctx, args, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "custodian requests: unknown or missing subcommand %q (use: custodian requests import FILE | show ID | list)\n", sub)
+	fmt.Fprintf(stderr, "custodian requests: unknown or missing subcommand %q (use: custodian requests import FILE | show ID | list | plan ID | sign-off ID | run ID)\n", sub)
 	return exitBadInput
 }
 
@@ -805,4 +816,68 @@ func runRequestsList(ctx context.Context, args []string, stdout, stderr io.Write
 		return failRequests(stderr, "list", err)
 	}
 	return 0
+}
+
+func runRequestsPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("requests plan", stderr)
+	asJSON := fs.Bool("json", false, "")
+	fresh := fs.Bool("new", false, "")
+	id, ok, code := parseOneArg(fs, args, "request id", stderr)
+	if !ok {
+		return code
+	}
+	b, actor, code := openActor(ctx, g, "cli", stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	if err := cli.Plan(ctx, b.store, actor, id, cli.PlanOptions{New: *fresh, JSON: *asJSON}, stdout); err != nil {
+		return failRequests(stderr, "plan", err)
+	}
+	return 0
+}
+
+func runRequestsSignOff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("requests sign-off", stderr)
+	digest := fs.String("digest", "", "")
+	id, ok, code := parseOneArg(fs, args, "request id", stderr)
+	if !ok {
+		return code
+	}
+	b, actor, code := openActor(ctx, g, "cli", stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	if err := cli.SignOff(ctx, b.store, actor, id, *digest, stdout); err != nil {
+		return failRequests(stderr, "sign-off", err)
+	}
+	return 0
+}
+
+func runRequestsRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("requests run", stderr)
+	id, ok, code := parseOneArg(fs, args, "request id", stderr)
+	if !ok {
+		return code
+	}
+	b, actor, code := openActor(ctx, g, "cli", stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	// One line per step on stderr, so a wrapper (or a test) sees each step
+	// land; ctrl+c cancels ctx, which stops the run between steps.
+	progress := func(p model.StepProgress) {
+		fmt.Fprintf(stderr, "step %d/%d %s\n", p.Done, p.Total, model.CleanLine(p.Label))
+	}
+	err := cli.Run(ctx, b.store, actor, id, progress, stdout)
+	switch {
+	case err == nil:
+		return 0
+	case ctx.Err() != nil:
+		fmt.Fprintf(stderr, "custodian requests run: stopped between steps; custodian requests run %s resumes\n", model.CleanLine(id))
+		return exitFailed
+	}
+	return failRequests(stderr, "run", err)
 }
