@@ -103,6 +103,21 @@ func (s *Store) runExportStep(ctx context.Context, env runEnv, r model.Request) 
 	pkg.Subject = accessSubject{ID: sub.ID, AccountID: sub.AccountID, Name: sub.Name, Emails: nonNil(sub.Emails), Phones: nonNil(sub.Phones),
 		Address: sub.Address, BirthDate: sub.BirthDate, ResidencyState: sub.ResidencyState, AccountStatus: string(sub.Status)}
 
+	// One query per collection for the exported records, not one per record.
+	want := map[string][]string{}
+	for _, pd := range p.Docs {
+		if pd.Op == model.DocExport {
+			want[pd.Collection] = append(want[pd.Collection], pd.RecordID)
+		}
+	}
+	stored := map[string]map[string]storedDoc{}
+	for coll, ids := range want {
+		got, err := s.readRecords(ctx, coll, ids)
+		if err != nil {
+			return "", nil, err
+		}
+		stored[coll] = got
+	}
 	out := map[string]int{}
 	var outOrder []string
 	for _, pd := range p.Docs {
@@ -122,10 +137,7 @@ func (s *Store) runExportStep(ctx context.Context, env runEnv, r model.Request) 
 		if !ok {
 			return "", nil, stale(p, "the data map entry of "+pd.Collection)
 		}
-		d, found, err := s.readRecord(ctx, pd.Collection, pd.RecordID)
-		if err != nil {
-			return "", nil, err
-		}
+		d, found := stored[pd.Collection][pd.RecordID]
 		// Checked again here, not only by the plan's query: a package must
 		// never carry another person's record.
 		if !found || !d.linked(cm, r.TenantID, r.SubjectID) || model.Fingerprint(d.doc) != pd.Before {

@@ -183,6 +183,8 @@ func preparePlan(cur model.Request, nr *model.Request, handle string, edited boo
 		return "", invalidf("the plan is for another request type or subject")
 	case p.Digest != p.ComputeDigest():
 		return "", invalidf("the plan does not match its digest")
+	case cur.Status == model.StatusFulfilling && cur.Plan != nil && cur.Plan.Signed():
+		return "", invalidf("plan %s is signed off and running: run it (F); if its data changed, the run stops and asks for a new plan", cur.Plan.ID)
 	}
 	for _, st := range p.Steps {
 		if st.Done {
@@ -283,8 +285,11 @@ func stepTarget(p model.Plan, i int) string {
 	st := p.Steps[i]
 	switch st.Kind {
 	case model.StepDocument:
-		if st.Doc >= 0 && st.Doc < len(p.Docs) {
-			return p.Docs[st.Doc].Collection + "/" + p.Docs[st.Doc].RecordID
+		switch {
+		case len(st.Docs) == 1 && st.Docs[0] >= 0 && st.Docs[0] < len(p.Docs):
+			return p.Docs[st.Docs[0]].Collection + "/" + p.Docs[st.Docs[0]].RecordID
+		case len(st.Docs) > 1 && st.Docs[0] >= 0 && st.Docs[0] < len(p.Docs):
+			return fmt.Sprintf("%s (%d documents)", p.Docs[st.Docs[0]].Collection, len(st.Docs))
 		}
 	case model.StepSubject:
 		return model.SubjectsCollection + "/" + p.SubjectID

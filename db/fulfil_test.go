@@ -670,13 +670,13 @@ func TestFulfilmentPerType(t *testing.T) {
 			t.Errorf("subject after correction: %+v", after)
 		}
 		// The old value never reaches the audit chain; its hash does.
-		oldSum := sha256.Sum256([]byte(sub.Address))
+		oldHash := f.tenantHMAC(sub.TenantID, sub.Address)
 		sawHash := false
 		for _, ev := range f.auditOf(r.ID) {
 			if strings.Contains(ev.Detail, sub.Address) || strings.Contains(ev.Reason, sub.Address) {
 				t.Errorf("audit event carries the old address: %q", ev.Detail)
 			}
-			sawHash = sawHash || strings.Contains(ev.Detail, "old sha256:"+hex.EncodeToString(oldSum[:])[:16])
+			sawHash = sawHash || strings.Contains(ev.Detail, "(old "+oldHash+")")
 		}
 		if !sawHash {
 			t.Error("no audit event names the old value by its hash")
@@ -1056,14 +1056,14 @@ func TestFulfilmentStalePlanStopsThenANewPlanFinishes(t *testing.T) {
 		for _, c := range f.collections(s.ID) {
 			n += len(f.records(c, s.ID))
 		}
-		return n >= 4 && !s.IsChild(f.ds.Now) && s.Status == model.AccountActive
+		return n >= 4 && len(f.collections(s.ID)) >= 2 && !s.IsChild(f.ds.Now) && s.Status == model.AccountActive
 	})
 	r := f.planned(f.approved("T-STALE", sub, model.TypeDeletion, nil))
-	if len(r.Plan.Steps) < 3 {
-		t.Fatalf("plan has %d steps", len(r.Plan.Steps))
+	if len(r.Plan.Steps) < 3 || r.Plan.Steps[1].Kind != model.StepDocument {
+		t.Fatalf("plan has %d steps, the second %s", len(r.Plan.Steps), r.Plan.Steps[1].Kind)
 	}
-	// After sign-off, someone changes the document of the second step.
-	target := r.Plan.Docs[r.Plan.Steps[1].Doc]
+	// After sign-off, someone changes a document of the second step.
+	target := r.Plan.Docs[r.Plan.Steps[1].Docs[0]]
 	if _, err := f.conn.DB.Collection(target.Collection).UpdateOne(f.ctx, bson.D{{Key: "_id", Value: target.RecordID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "changed_by_test", Value: "yes"}}}}); err != nil {
 		t.Fatal(err)
@@ -1172,5 +1172,40 @@ func TestFulfilmentPlansEveryApprovedDemoRequest(t *testing.T) {
 		if planned[typ] == 0 || (typ != model.TypeOptOut && work[typ] == 0) {
 			t.Errorf("type %s: %d approved demo requests planned, %d with steps", typ, planned[typ], work[typ])
 		}
+	}
+}
+
+// A request already fulfilling without a plan (imported, or logged before
+// plans existed) gets a plan, a sign-off and a run; once its signed plan is
+// running it cannot be replaced.
+func TestFulfilmentOfARequestFulfillingWithoutAPlan(t *testing.T) {
+	f := newFulfilFixture(t, 300, 120)
+	lee, lou := f.who["lee"], f.who["lou"]
+	rows, err := f.s.Queue(f.ctx, lee, model.QueueFilter{Statuses: []model.Status{model.StatusFulfilling}, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r model.Request
+	for _, row := range rows {
+		if row.SubjectID != "" {
+			if r, err = f.s.Request(f.ctx, lee, row.ID); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if r.ID == "" || r.Plan != nil {
+		t.Fatalf("the demo has no fulfilling request without a plan (%d fulfilling)", len(rows))
+	}
+	if _, err := f.s.RunFulfilment(f.ctx, lou, r.ID, nil); err == nil || !strings.Contains(err.Error(), "make a plan (p)") {
+		t.Fatalf("running without a plan: %v", err)
+	}
+	r = f.planned(r)
+	if _, err := f.s.PlanFulfilment(f.ctx, lee, r.ID, r.Version); err == nil || !strings.Contains(err.Error(), "signed off and running") {
+		t.Fatalf("replacing a running signed plan: %v", err)
+	}
+	done, err := f.s.RunFulfilment(f.ctx, lou, r.ID, nil)
+	if err != nil || done.Status != model.StatusCompleted || len(done.Plan.Pending()) != 0 {
+		t.Fatalf("run: %v, %s with %d steps pending", err, done.Status, len(done.Plan.Pending()))
 	}
 }

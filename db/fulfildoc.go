@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/custodian-dev/custodian/model"
@@ -230,29 +229,36 @@ func rawID(d bson.D) any {
 	return nil
 }
 
-// readRecord reads one planned document by its record id. A plan names ids
-// as text, so an ObjectID-keyed collection is tried by its hex form too.
-// ok is false when the document is gone.
-func (s *Store) readRecord(ctx context.Context, coll, recordID string) (storedDoc, bool, error) {
-	c := s.conn.DB.Collection(coll)
-	ids := []any{recordID}
-	if oid, err := bson.ObjectIDFromHex(recordID); err == nil {
-		ids = append(ids, oid)
-	}
-	for _, id := range ids {
-		var raw bson.D
-		err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&raw)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			continue
+// readRecords reads planned documents of one collection in one query,
+// keyed by record id; a missing id is a document that is gone.
+func (s *Store) readRecords(ctx context.Context, coll string, recordIDs []string) (map[string]storedDoc, error) {
+	ids := make([]any, 0, len(recordIDs))
+	for _, id := range recordIDs {
+		ids = append(ids, id)
+		if oid, err := bson.ObjectIDFromHex(id); err == nil {
+			ids = append(ids, oid)
 		}
-		if err != nil {
-			return storedDoc{}, false, fmt.Errorf("read %s/%s: %w", coll, recordID, err)
+	}
+	cur, err := s.conn.DB.Collection(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", coll, err)
+	}
+	defer cur.Close(ctx)
+	out := make(map[string]storedDoc, len(recordIDs))
+	for cur.Next(ctx) {
+		var raw bson.D
+		if err := cur.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("read %s: %w", coll, err)
 		}
 		doc, err := nativeDoc(raw)
 		if err != nil {
-			return storedDoc{}, false, fmt.Errorf("read %s/%s: %w", coll, recordID, err)
+			return nil, fmt.Errorf("read %s: %w", coll, err)
 		}
-		return storedDoc{raw: raw, doc: doc}, true, nil
+		d := storedDoc{raw: raw, doc: doc}
+		out[d.recordID()] = d
 	}
-	return storedDoc{}, false, nil
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", coll, err)
+	}
+	return out, nil
 }

@@ -2,10 +2,9 @@ package db
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,7 +46,7 @@ type runEnv struct {
 //
 // Each step checks its document's fingerprint before touching it: equal to
 // the plan's "after" means a crashed run already made the change (recorded
-// "already done", never repeated); equal to "before" means it is made now;
+// resultAlreadyDone, never repeated); equal to "before" means it is made now;
 // anything else means the data changed, and the request fails with the
 // stale message. A cancelled context stops between steps and leaves the
 // request fulfilling; running again resumes with the next pending step.
@@ -80,7 +79,7 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 		return r, invalidf("run %s: a request that is %s has no fulfilment to run", id, r.Status.Label())
 	}
 	if err := requireSignedPlan(r.Plan); err != nil {
-		return r, fmt.Errorf("run %s: %w (fail it, then plan, sign off and retry)", id, err)
+		return r, fmt.Errorf("run %s: %w (make a plan (p) and have another privacy lead sign it off, then run it)", id, err)
 	}
 	env, err := s.runEnvFor(ctx, r)
 	if err != nil {
@@ -211,10 +210,7 @@ func (s *Store) runStep(ctx context.Context, env runEnv, r model.Request, i int)
 	st := p.Steps[i]
 	switch st.Kind {
 	case model.StepDocument:
-		if st.Doc < 0 || st.Doc >= len(p.Docs) {
-			return "", nil, fmt.Errorf("step %d names document %d of %d", i+1, st.Doc, len(p.Docs))
-		}
-		res, err := s.runDocStep(ctx, env, r, p.Docs[st.Doc])
+		res, err := s.runDocsStep(ctx, env, r, i)
 		return res, nil, err
 	case model.StepSubject:
 		res, err := s.runSubjectStep(ctx, env, r)
@@ -225,20 +221,87 @@ func (s *Store) runStep(ctx context.Context, env runEnv, r model.Request, i int)
 	return "", nil, fmt.Errorf("step %d: unknown kind %q", i+1, st.Kind)
 }
 
-func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd model.PlanDoc) (string, error) {
+// runDocsStep applies the documents of step i, all of one collection, read
+// in one query. Each document is checked on its own fingerprint, so a step
+// stopped part-way finds its finished documents resultAlreadyDone next time.
+func (s *Store) runDocsStep(ctx context.Context, env runEnv, r model.Request, i int) (string, error) {
+	p := *r.Plan
+	st := p.Steps[i]
+	if len(st.Docs) == 0 {
+		return "", fmt.Errorf("step %d names no document", i+1)
+	}
+	ids := make([]string, 0, len(st.Docs))
+	for _, di := range st.Docs {
+		if di < 0 || di >= len(p.Docs) || p.Docs[di].Collection != p.Docs[st.Docs[0]].Collection {
+			return "", fmt.Errorf("step %d names document %d, not one of collection %s among %d", i+1, di, p.Docs[st.Docs[0]].Collection, len(p.Docs))
+		}
+		ids = append(ids, p.Docs[di].RecordID)
+	}
+	coll := p.Docs[st.Docs[0]].Collection
+	stored, err := s.readRecords(ctx, coll, ids)
+	if err != nil {
+		return "", err
+	}
+	results := make([]string, 0, len(st.Docs))
+	for _, di := range st.Docs {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		pd := p.Docs[di]
+		d, found := stored[pd.RecordID]
+		res, err := s.runDocStep(ctx, env, r, pd, d, found)
+		if err != nil {
+			return "", err
+		}
+		results = append(results, res)
+	}
+	if len(results) == 1 {
+		return results[0], nil
+	}
+	return summariseResults(results), nil
+}
+
+// resultAlreadyDone is the step result of a change a crashed run made
+// before it could record it.
+const resultAlreadyDone = "already done"
+
+// summariseResults counts a multi-document step's outcomes ("deleted 3,
+// masked 2 fields (email, phone) ×2, already done 1"), keeping each
+// distinct result once with how often it happened.
+func summariseResults(results []string) string {
+	counts := map[string]int{}
+	var order []string
+	if !slices.ContainsFunc(results, func(r string) bool { return r != resultAlreadyDone }) {
+		// Found done by a re-run: the same record whether a crash came after
+		// one document of the step or after all of them.
+		return resultAlreadyDone
+	}
+	for _, r := range results {
+		if counts[r] == 0 {
+			order = append(order, r)
+		}
+		counts[r]++
+	}
+	parts := make([]string, len(order))
+	for k, r := range order {
+		parts[k] = r
+		if counts[r] > 1 {
+			parts[k] = fmt.Sprintf("%s ×%d", r, counts[r])
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd model.PlanDoc, d storedDoc, found bool) (string, error) {
 	p := *r.Plan
 	where := pd.Collection + "/" + pd.RecordID
 	cm, ok := env.maps[pd.Collection]
 	if !ok {
 		return "", stale(p, "the data map entry of "+pd.Collection)
 	}
-	d, found, err := s.readRecord(ctx, pd.Collection, pd.RecordID)
-	if err != nil {
-		return "", err
-	}
 	if !found {
 		if pd.Op == model.DocDelete {
-			return "already done", nil
+			return resultAlreadyDone, nil
 		}
 		return "", stale(p, where)
 	}
@@ -248,7 +311,7 @@ func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd 
 	}
 	fp := model.Fingerprint(d.doc)
 	if pd.Op != model.DocDelete && fp == pd.After {
-		return "already done", nil
+		return resultAlreadyDone, nil
 	}
 	if fp != pd.Before {
 		return "", stale(p, where)
@@ -273,12 +336,12 @@ func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd 
 	if _, err := coll.ReplaceOne(ctx, filter, d.writable(out)); err != nil {
 		return "", fmt.Errorf("write %s: %w", where, err)
 	}
-	return docResult(pd, d.doc), nil
+	return docResult(pd, d.doc, env.hash), nil
 }
 
 // docResult says what a document step did, without PI: a correction's old
 // value only as the start of its SHA-256.
-func docResult(pd model.PlanDoc, before model.Doc) string {
+func docResult(pd model.PlanDoc, before model.Doc, hash func(string) string) string {
 	var changed []string
 	for _, f := range pd.Fields {
 		switch f.Op {
@@ -294,7 +357,7 @@ func docResult(pd model.PlanDoc, before model.Doc) string {
 	case model.DocCorrect:
 		parts := make([]string, len(changed))
 		for i, f := range changed {
-			parts[i] = fmt.Sprintf("%s (old %s)", f, oldValueHash(before[f]))
+			parts[i] = fmt.Sprintf("%s (old %s)", f, oldValueHash(before[f], hash))
 		}
 		return "corrected " + strings.Join(parts, ", ")
 	case model.DocOptOut:
@@ -303,11 +366,12 @@ func docResult(pd model.PlanDoc, before model.Doc) string {
 	return fmt.Sprintf("masked %d fields (%s)", len(changed), strings.Join(changed, ", "))
 }
 
-// oldValueHash is how a replaced value appears in the record: enough to
-// match it against a known value, not to read it.
-func oldValueHash(v any) string {
-	sum := sha256.Sum256([]byte(valueText(v)))
-	return "sha256:" + hex.EncodeToString(sum[:])[:16]
+// oldValueHash is how a replaced value appears in the record: the
+// tenant-key HMAC, enough to match it against a value the Customer knows,
+// not to read it — an unkeyed hash of a birth date or a street address
+// could be reversed by trying them all.
+func oldValueHash(v any, hash func(string) string) string {
+	return hash(valueText(v))
 }
 
 func (s *Store) runSubjectStep(ctx context.Context, env runEnv, r model.Request) (string, error) {
@@ -330,7 +394,7 @@ func (s *Store) runSubjectStep(ctx context.Context, env runEnv, r model.Request)
 	}
 	fp := model.Fingerprint(model.SubjectDoc(sub))
 	if fp == pd.After {
-		return "already done", nil
+		return resultAlreadyDone, nil
 	}
 	if fp != pd.Before {
 		return "", stale(p, where)
@@ -358,7 +422,7 @@ func (s *Store) runSubjectStep(ctx context.Context, env runEnv, r model.Request)
 	for _, f := range pd.Fields {
 		if f.Op != model.FieldKeep && f.Op != model.FieldAlready && f.Op != model.FieldExport {
 			if r.Type == model.TypeRectification {
-				fields = append(fields, fmt.Sprintf("%s (old %s)", f.Field, oldValueHash(subjectFieldValue(sub, f.Field))))
+				fields = append(fields, fmt.Sprintf("%s (old %s)", f.Field, oldValueHash(subjectFieldValue(sub, f.Field), env.hash)))
 			} else {
 				fields = append(fields, f.Field)
 			}

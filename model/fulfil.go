@@ -89,17 +89,24 @@ type PlanDoc struct {
 type StepKind string
 
 const (
-	StepDocument StepKind = "document" // apply Plan.Docs[Doc]
+	StepDocument StepKind = "document" // apply Plan.Docs[i] for i in Docs
 	StepSubject  StepKind = "subject"  // apply Plan.Subject to the subject record
 	StepExport   StepKind = "export"   // write the access package
 )
+
+// StepDocsMax bounds the documents of one step.
+const StepDocsMax = 50
 
 // PlanStep is one unit of execution. Done is recorded on the request in the
 // same write as the step's audit event.
 type PlanStep struct {
 	Kind StepKind `bson:"kind" json:"kind"`
-	// Doc indexes Plan.Docs for a StepDocument.
-	Doc    int       `bson:"doc" json:"doc"`
+	// Docs index Plan.Docs for a StepDocument: up to StepDocsMax documents
+	// of one collection. Grouping keeps a run's request writes (each one
+	// rewrites the request that carries the plan) to a few per collection
+	// however many records a subject has; each document is still checked
+	// and recorded on its own fingerprint.
+	Docs   []int     `bson:"docs,omitempty" json:"docs,omitempty"`
 	Label  string    `bson:"label" json:"label"` // "payments/PAY-00012: delete"
 	Done   bool      `bson:"done" json:"done"`
 	DoneAt time.Time `bson:"done_at,omitzero" json:"done_at,omitzero"`

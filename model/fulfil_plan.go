@@ -502,11 +502,23 @@ func planSteps(p Plan) []PlanStep {
 		}
 		return []PlanStep{{Kind: StepExport, Label: fmt.Sprintf("write the access package (%d records)", n)}}
 	}
-	for i, d := range p.Docs {
-		if d.Op.Changes() {
-			steps = append(steps, PlanStep{Kind: StepDocument, Doc: i, Label: d.Collection + "/" + d.RecordID + ": " + string(d.Op)})
+	var group []int
+	flush := func() {
+		if len(group) > 0 {
+			steps = append(steps, PlanStep{Kind: StepDocument, Docs: group, Label: stepLabel(p, group)})
+			group = nil
 		}
 	}
+	for i, d := range p.Docs {
+		if !d.Op.Changes() {
+			continue
+		}
+		if len(group) > 0 && (p.Docs[group[0]].Collection != d.Collection || len(group) == StepDocsMax) {
+			flush()
+		}
+		group = append(group, i)
+	}
+	flush()
 	if p.Subject != nil && p.Subject.Op.Changes() {
 		verb := "de-identify"
 		if p.Subject.Op == DocCorrect {
@@ -515,6 +527,29 @@ func planSteps(p Plan) []PlanStep {
 		steps = append(steps, PlanStep{Kind: StepSubject, Label: SubjectsCollection + "/" + p.Subject.RecordID + ": " + verb})
 	}
 	return steps
+}
+
+// stepLabel names a document step: the record for one, else the
+// collection with what happens to how many ("payments: delete 3, mask 1").
+func stepLabel(p Plan, docs []int) string {
+	first := p.Docs[docs[0]]
+	if len(docs) == 1 {
+		return first.Collection + "/" + first.RecordID + ": " + string(first.Op)
+	}
+	counts := map[DocOp]int{}
+	var order []DocOp
+	for _, i := range docs {
+		op := p.Docs[i].Op
+		if counts[op] == 0 {
+			order = append(order, op)
+		}
+		counts[op]++
+	}
+	parts := make([]string, len(order))
+	for k, op := range order {
+		parts[k] = fmt.Sprintf("%s %d", op, counts[op])
+	}
+	return first.Collection + ": " + strings.Join(parts, ", ")
 }
 
 // withheld gathers what the response keeps back, per category and reason.
@@ -756,7 +791,7 @@ func (p Plan) ComputeDigest() string {
 	c.Digest, c.SignedBy, c.SignedAt = "", "", time.Time{}
 	c.Steps = make([]PlanStep, len(p.Steps))
 	for i, s := range p.Steps {
-		c.Steps[i] = PlanStep{Kind: s.Kind, Doc: s.Doc, Label: s.Label}
+		c.Steps[i] = PlanStep{Kind: s.Kind, Docs: s.Docs, Label: s.Label}
 	}
 	c.BuiltAt = c.BuiltAt.UTC()
 	if c.Since != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -108,7 +109,7 @@ func TestBuildPlanPerType(t *testing.T) {
 				"alerts/AL-2=mask:email=hash,marketing=null",
 				"subject=mask:name=fixed,emails=hash,phones=hash,address=null,birth_date=null",
 			},
-			steps: 6,
+			steps: 4, // signups, hr, alerts, subject
 			held:  []string{"employee: hr.ssn"},
 		},
 		{
@@ -123,7 +124,7 @@ func TestBuildPlanPerType(t *testing.T) {
 				"alerts/AL-2=mask:email=hash,marketing=null",
 				"subject=mask:name=fixed,emails=hash,phones=hash,address=null,birth_date=null",
 			},
-			steps: 6,
+			steps: 4, // signups, hr, alerts, subject
 			held:  []string{"employee: hr.ssn"},
 		},
 		{
@@ -140,7 +141,7 @@ func TestBuildPlanPerType(t *testing.T) {
 				"alerts/AL-2=delete:email=delete,marketing=delete",
 				"subject=mask:name=fixed,emails=hash,phones=hash,address=null,birth_date=keep",
 			},
-			steps: 6,
+			steps: 4, // signups, hr, alerts, subject
 			held:  []string{"sensitive: signups.birth_date, subjects.birth_date"},
 		},
 		{
@@ -383,5 +384,44 @@ func TestAccessSince(t *testing.T) {
 		if got := AccessSince(tc.received); !got.Equal(tc.want) {
 			t.Errorf("AccessSince(%s) = %s, want %s", tc.received, got, tc.want)
 		}
+	}
+}
+
+// A collection's documents share steps of at most StepDocsMax, so the
+// number of request writes of a run grows with collections, not records.
+func TestPlanStepsGroupDocumentsByCollection(t *testing.T) {
+	in := testInput(TypeDeletion)
+	var many []Doc
+	for i := range 2*StepDocsMax + 7 {
+		many = append(many, Doc{"_id": fmt.Sprintf("AL-%04d", i), "tenant_id": "t1", "subject_id": "S1", "at": planNow, "email": "ana@example.org"})
+	}
+	in.Docs = map[string][]Doc{"alerts": many, "hr": in.Docs["hr"]}
+	p, err := BuildPlan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	covered := map[int]bool{}
+	for _, st := range p.Steps {
+		if st.Kind != StepDocument {
+			continue
+		}
+		sizes = append(sizes, len(st.Docs))
+		coll := p.Docs[st.Docs[0]].Collection
+		for _, i := range st.Docs {
+			if p.Docs[i].Collection != coll || covered[i] {
+				t.Errorf("step %q: document %d is of %s or in two steps", st.Label, i, p.Docs[i].Collection)
+			}
+			covered[i] = true
+		}
+	}
+	if want := []int{1, StepDocsMax, StepDocsMax, 7}; !slices.Equal(sizes, want) {
+		t.Errorf("document steps of sizes %v, want %v", sizes, want)
+	}
+	if len(covered) != len(p.Docs) {
+		t.Errorf("%d of %d changing documents are in a step", len(covered), len(p.Docs))
+	}
+	if got := p.Steps[1].Label; got != "alerts: mask 50" {
+		t.Errorf("label %q", got)
 	}
 }

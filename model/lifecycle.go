@@ -127,9 +127,12 @@ func Transitions() []Transition {
 		{ActApprove, []Status{StatusAwaitingApproval}, StatusApproved, PermDecide},
 		{ActDeny, []Status{StatusAwaitingApproval}, StatusDenied, PermDecide},
 		// issue 5: a plan is made and signed off while approved, or anew
-		// after a failure (a stale plan fails its step).
-		{ActPlan, []Status{StatusApproved, StatusFailed}, "", PermSignOff},
-		{ActSignOff, []Status{StatusApproved, StatusFailed}, "", PermSignOff},
+		// after a failure (a stale plan fails its step). A request that is
+		// fulfilling without a signed plan (one imported or logged before
+		// plans existed) gets one too; the controller refuses to replace a
+		// signed plan that is running.
+		{ActPlan, []Status{StatusApproved, StatusFulfilling, StatusFailed}, "", PermSignOff},
+		{ActSignOff, []Status{StatusApproved, StatusFulfilling, StatusFailed}, "", PermSignOff},
 		{ActStartFulfilment, []Status{StatusApproved}, StatusFulfilling, PermSignOff},
 		// Steps are run by whoever runs or resumes the plan: a lead, or an
 		// engineer after a retry. Completing it (the response) is a lead's.

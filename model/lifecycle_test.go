@@ -48,8 +48,8 @@ var (
 		ActRemind:            {[]Status{StatusAwaitingApproval}, "", triageRoles},
 		// issue 5: plans are made and signed off by leads while approved, or
 		// anew after a failure; steps are run by a lead or, after a retry, an engineer.
-		ActPlan:       {[]Status{StatusApproved, StatusFailed}, "", leadOnly},
-		ActSignOff:    {[]Status{StatusApproved, StatusFailed}, "", leadOnly},
+		ActPlan:       {[]Status{StatusApproved, StatusFulfilling, StatusFailed}, "", leadOnly},
+		ActSignOff:    {[]Status{StatusApproved, StatusFulfilling, StatusFailed}, "", leadOnly},
 		ActFulfilStep: {[]Status{StatusFulfilling}, "", retryRoles},
 	}
 )

@@ -20,7 +20,7 @@ func BenchmarkPlanContent(b *testing.B) {
 			d := base[i%len(base)]
 			d.RecordID = fmt.Sprintf("REC-%06d", i)
 			pl.Docs = append(pl.Docs, d)
-			pl.Steps = append(pl.Steps, model.PlanStep{Kind: model.StepDocument, Doc: i, Label: d.Collection + "/" + d.RecordID + ": " + string(d.Op)})
+			pl.Steps = append(pl.Steps, model.PlanStep{Kind: model.StepDocument, Docs: []int{i}, Label: d.Collection + "/" + d.RecordID + ": " + string(d.Op)})
 		}
 		r := model.Request{ID: "R-2026-00001", Type: model.TypeDeletion, Status: model.StatusApproved, Plan: &pl}
 		for _, w := range []int{MinWidth, 200} {

@@ -42,7 +42,7 @@ func samplePlan(id string, text string) model.Plan {
 		}
 		docs = append(docs, pd)
 		if op.Changes() {
-			steps = append(steps, model.PlanStep{Kind: model.StepDocument, Doc: i, Label: s(fmt.Sprintf("%s/%s: %s", coll, pd.RecordID, op))})
+			steps = append(steps, model.PlanStep{Kind: model.StepDocument, Docs: []int{i}, Label: s(fmt.Sprintf("%s/%s: %s", coll, pd.RecordID, op))})
 		}
 	}
 	subject := &model.PlanDoc{Collection: model.SubjectsCollection, RecordID: s("S-0000"), Op: model.DocMask,
