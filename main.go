@@ -779,19 +779,9 @@ func runRequestsImport(ctx context.Context, args []string, stdin io.Reader, stdo
 func runRequestsShow(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, g := newFlagSet("requests show", stderr)
 	asJSON := fs.Bool("json", false, "")
-	id, ok, code := parseOneArg(fs, args, "request id", stderr)
-	if !ok {
-		return code
-	}
-	b, actor, code := openActor(ctx, g, "cli", stderr)
-	if b == nil {
-		return code
-	}
-	defer b.close()
-	if err := cli.Show(ctx, b.store, actor, id, *asJSON, time.Now(), stdout); err != nil {
-		return failRequests(stderr, "show", err)
-	}
-	return 0
+	return onRequest(ctx, fs, g, args, stderr, func(b *backend, actor model.Actor, id string) error {
+		return cli.Show(ctx, b.store, actor, id, *asJSON, time.Now(), stdout)
+	})
 }
 
 func runRequestsList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -822,41 +812,36 @@ func runRequestsPlan(ctx context.Context, args []string, stdout, stderr io.Write
 	fs, g := newFlagSet("requests plan", stderr)
 	asJSON := fs.Bool("json", false, "")
 	fresh := fs.Bool("new", false, "")
-	id, ok, code := parseOneArg(fs, args, "request id", stderr)
-	if !ok {
-		return code
-	}
-	b, actor, code := openActor(ctx, g, "cli", stderr)
-	if b == nil {
-		return code
-	}
-	defer b.close()
-	if err := cli.Plan(ctx, b.store, actor, id, cli.PlanOptions{New: *fresh, JSON: *asJSON}, stdout); err != nil {
-		return failRequests(stderr, "plan", err)
-	}
-	return 0
+	return onRequest(ctx, fs, g, args, stderr, func(b *backend, actor model.Actor, id string) error {
+		return cli.Plan(ctx, b.store, actor, id, cli.PlanOptions{New: *fresh, JSON: *asJSON}, stdout)
+	})
 }
 
 func runRequestsSignOff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, g := newFlagSet("requests sign-off", stderr)
 	digest := fs.String("digest", "", "")
-	id, ok, code := parseOneArg(fs, args, "request id", stderr)
-	if !ok {
-		return code
-	}
-	b, actor, code := openActor(ctx, g, "cli", stderr)
-	if b == nil {
-		return code
-	}
-	defer b.close()
-	if err := cli.SignOff(ctx, b.store, actor, id, *digest, stdout); err != nil {
-		return failRequests(stderr, "sign-off", err)
-	}
-	return 0
+	return onRequest(ctx, fs, g, args, stderr, func(b *backend, actor model.Actor, id string) error {
+		return cli.SignOff(ctx, b.store, actor, id, *digest, stdout)
+	})
 }
 
 func runRequestsRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, g := newFlagSet("requests run", stderr)
+	// One line per step on stderr, so a wrapper (or a test) sees each step
+	// land; ctrl+c cancels ctx, which stops the run between steps and the
+	// error says how to resume.
+	progress := func(p model.StepProgress) {
+		fmt.Fprintf(stderr, "step %d/%d %s\n", p.Done, p.Total, model.CleanLine(p.Label))
+	}
+	return onRequest(ctx, fs, g, args, stderr, func(b *backend, actor model.Actor, id string) error {
+		return cli.Run(ctx, b.store, actor, id, progress, stdout)
+	})
+}
+
+// onRequest is the shape of the commands that act on one request: the flags
+// around its id, the database opened as --operator, the act, its failure
+// reported with what to do next.
+func onRequest(ctx context.Context, fs *flag.FlagSet, g *globalFlags, args []string, stderr io.Writer, act func(b *backend, actor model.Actor, id string) error) int {
 	id, ok, code := parseOneArg(fs, args, "request id", stderr)
 	if !ok {
 		return code
@@ -866,18 +851,8 @@ func runRequestsRun(ctx context.Context, args []string, stdout, stderr io.Writer
 		return code
 	}
 	defer b.close()
-	// One line per step on stderr, so a wrapper (or a test) sees each step
-	// land; ctrl+c cancels ctx, which stops the run between steps.
-	progress := func(p model.StepProgress) {
-		fmt.Fprintf(stderr, "step %d/%d %s\n", p.Done, p.Total, model.CleanLine(p.Label))
+	if err := act(b, actor, id); err != nil {
+		return failRequests(stderr, strings.TrimPrefix(fs.Name(), "requests "), err)
 	}
-	err := cli.Run(ctx, b.store, actor, id, progress, stdout)
-	switch {
-	case err == nil:
-		return 0
-	case ctx.Err() != nil:
-		fmt.Fprintf(stderr, "custodian requests run: stopped between steps; custodian requests run %s resumes\n", model.CleanLine(id))
-		return exitFailed
-	}
-	return failRequests(stderr, "run", err)
+	return 0
 }

@@ -23,7 +23,7 @@ func recordProjection() bson.D {
 	d := bson.D{}
 	for _, f := range []string{"_id", "tenant_id", "type", "channel", "status", "received_at",
 		"acknowledged_at", "responded_at", "outcome", "denial_reason", "decision.outcome", "decision.reason",
-		"extension.at", "extension.reason"} {
+		"extension.at", "extension.reason", "withheld"} {
 		d = append(d, bson.E{Key: f, Value: 1})
 	}
 	return d

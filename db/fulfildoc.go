@@ -2,11 +2,9 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -161,19 +159,12 @@ func (d storedDoc) recordID() string { return fmt.Sprint(d.doc["_id"]) }
 // order the server returns.
 func (s *Store) subjectDocs(ctx context.Context, dm []model.CollectionMap, tenantID, subjectID string) (map[string][]storedDoc, error) {
 	found := make([][]storedDoc, len(dm))
-	errs := make([]error, len(dm))
-	sem := make(chan struct{}, recordReaders)
-	var wg sync.WaitGroup
-	for i, cm := range dm {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			found[i], errs[i] = s.collectionDocs(ctx, cm, tenantID, subjectID)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := forEachCollection(dm, func(i int, cm model.CollectionMap) error {
+		var err error
+		found[i], err = s.collectionDocs(ctx, cm, tenantID, subjectID)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[string][]storedDoc, len(dm))

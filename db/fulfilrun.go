@@ -88,6 +88,12 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 	total := len(r.Plan.Steps)
 	done := func() int { return total - len(r.Plan.Pending()) }
 	progress(model.StepProgress{Done: done(), Total: total, Label: "plan " + r.Plan.ID})
+	if err := s.checkNothingNew(ctx, r); err != nil {
+		if errors.Is(err, ErrStalePlan) {
+			return s.failRun(ctx, actor, r, 0, err)
+		}
+		return r, fmt.Errorf("run %s: %w", id, err)
+	}
 	for {
 		pending := r.Plan.Pending()
 		if len(pending) == 0 {
@@ -125,12 +131,42 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 	if err := ctx.Err(); err != nil {
 		return r, fmt.Errorf("run %s: every step is done but it was stopped before completing (run it again to complete): %w", id, err)
 	}
+	// A record added while the steps ran would be left out of the response.
+	if err := s.checkNothingNew(ctx, r); err != nil {
+		if errors.Is(err, ErrStalePlan) {
+			return s.failRun(ctx, actor, r, len(r.Plan.Steps)-1, err)
+		}
+		return r, fmt.Errorf("run %s: %w", id, err)
+	}
 	cr, err := s.Apply(ctx, actor, id, r.Version, model.ActComplete, "", nil)
 	if err != nil {
 		return r, err
 	}
 	progress(model.StepProgress{Done: total, Total: total, Label: "completed: " + cr.Outcome})
 	return cr, nil
+}
+
+// checkNothingNew plans the request again from the data as it is now and
+// refuses (stale) when that plan would act on a record the signed plan does
+// not list: one added since the plan was made, which a deletion would leave
+// behind and an export would miss. Records the steps already handled plan
+// as unchanged (or are gone), so a resumed run passes.
+func (s *Store) checkNothingNew(ctx context.Context, r model.Request) error {
+	fresh, err := s.buildPlan(ctx, r.Plan.BuiltBy, r)
+	if err != nil {
+		return fmt.Errorf("check for records added since the plan: %w", err)
+	}
+	listed := make(map[string]bool, len(r.Plan.Docs))
+	for _, d := range r.Plan.Docs {
+		listed[d.Collection+"/"+d.RecordID] = true
+	}
+	for _, d := range fresh.Docs {
+		where := d.Collection + "/" + d.RecordID
+		if (d.Op.Changes() || d.Op == model.DocExport) && !listed[where] {
+			return stale(*r.Plan, "the subject's records ("+where+" is new)")
+		}
+	}
+	return nil
 }
 
 // failRun records a failed step on the request (status failed, the error as

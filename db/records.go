@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -59,35 +58,23 @@ func (s *Store) SubjectRecords(ctx context.Context, actor model.Actor, subjectID
 		return nil, err
 	}
 	holds := tenant.HoldsFor(subjectID)
-	// One query per collection, a few at a time: on FerretDB each is a scan
-	// of its collection, and they are independent.
 	found := make([][]model.PIRecord, len(dm))
-	errs := make([]error, len(dm))
-	sem := make(chan struct{}, recordReaders)
-	var wg sync.WaitGroup
-	for i, cm := range dm {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			filter := bson.D{{Key: "tenant_id", Value: sub.TenantID}, {Key: cm.SubjectField, Value: subjectID}}
-			cur, err := s.conn.DB.Collection(cm.Collection).Find(ctx, filter, options.Find().SetLimit(subjectRecordsMax))
-			if err != nil {
-				errs[i] = fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
-				return
-			}
-			var docs []bson.M
-			if err := cur.All(ctx, &docs); err != nil {
-				errs[i] = fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
-				return
-			}
-			for _, doc := range docs {
-				found[i] = append(found[i], piRecord(cm, doc, tenant, holds))
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err = forEachCollection(dm, func(i int, cm model.CollectionMap) error {
+		filter := bson.D{{Key: "tenant_id", Value: sub.TenantID}, {Key: cm.SubjectField, Value: subjectID}}
+		cur, err := s.conn.DB.Collection(cm.Collection).Find(ctx, filter, options.Find().SetLimit(subjectRecordsMax))
+		if err != nil {
+			return fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
+		}
+		var docs []bson.M
+		if err := cur.All(ctx, &docs); err != nil {
+			return fmt.Errorf("read %s records of subject %s: %w", cm.Collection, subjectID, err)
+		}
+		for _, doc := range docs {
+			found[i] = append(found[i], piRecord(cm, doc, tenant, holds))
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	var out []model.PIRecord
@@ -96,6 +83,25 @@ func (s *Store) SubjectRecords(ctx context.Context, actor model.Actor, subjectID
 	}
 	slices.SortStableFunc(out, func(a, b model.PIRecord) int { return b.CollectedAt.Compare(a.CollectedAt) })
 	return out, nil
+}
+
+// forEachCollection runs read for every collection of the data map, a few
+// at a time: on FerretDB each query is a scan of its collection, and they
+// are independent.
+func forEachCollection(dm []model.CollectionMap, read func(i int, cm model.CollectionMap) error) error {
+	errs := make([]error, len(dm))
+	sem := make(chan struct{}, recordReaders)
+	var wg sync.WaitGroup
+	for i, cm := range dm {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = read(i, cm)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func piRecord(cm model.CollectionMap, doc bson.M, tenant model.Tenant, holds []model.LegalHold) model.PIRecord {
@@ -138,28 +144,14 @@ func maskValue(kind model.FieldKind, v any) string {
 	return model.Mask(kind, valueText(v))
 }
 
-// valueText renders a stored value as the text an operator reads.
+// valueText renders a stored value as the text an operator reads: the
+// model's rendering of its plain form, so lists, lookups and plans agree.
 func valueText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case bool:
-		if x {
-			return "yes"
-		}
-		return "no"
-	case bson.DateTime:
-		return x.Time().UTC().Format(time.DateOnly)
-	case bson.A:
-		parts := make([]string, 0, len(x))
-		for _, e := range x {
-			parts = append(parts, valueText(e))
-		}
-		return strings.Join(parts, "; ")
-	case nil:
-		return ""
+	n, err := nativeValue(v)
+	if err != nil {
+		return fmt.Sprint(v)
 	}
-	return fmt.Sprint(v)
+	return model.StoredText(n)
 }
 
 // recordValue reads the unmasked value ref names, checking that the record

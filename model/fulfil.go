@@ -25,6 +25,22 @@ const (
 	DocUnchanged  DocOp = "unchanged"    // already in the state the request asks for
 )
 
+// DocOps lists the operations in the order a preview's columns show them.
+func DocOps() []DocOp {
+	return []DocOp{DocDelete, DocMask, DocKeep, DocExport, DocCorrect, DocOptOut, DocOutOfScope, DocUnchanged}
+}
+
+// Label is how an operation reads in a preview.
+func (o DocOp) Label() string {
+	switch o {
+	case DocOutOfScope:
+		return "out of scope"
+	case DocOptOut:
+		return "opt-out"
+	}
+	return CleanLine(string(o))
+}
+
 // Changes reports whether executing the op writes to the database.
 func (o DocOp) Changes() bool {
 	switch o {

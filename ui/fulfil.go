@@ -133,21 +133,6 @@ func doneSteps(p *model.Plan) int {
 	return len(p.Steps) - len(p.Pending())
 }
 
-// opLabel is how an operation reads in the preview.
-func opLabel(o model.DocOp) string {
-	switch o {
-	case model.DocOutOfScope:
-		return "out of scope"
-	case model.DocOptOut:
-		return "opt-out"
-	}
-	return model.CleanLine(string(o))
-}
-
-// countColumns are the preview's columns, in the order a reader expects.
-var countColumns = []model.DocOp{model.DocDelete, model.DocMask, model.DocKeep, model.DocExport,
-	model.DocCorrect, model.DocOptOut, model.DocOutOfScope, model.DocUnchanged}
-
 // ---- the plan view ----
 
 type planLoadedMsg struct {
@@ -527,7 +512,7 @@ func planCounts(d *doc, pl *model.Plan) {
 		d.line("   " + d.th.Dim.Render("none"))
 		return
 	}
-	cols := countColumns
+	cols := model.DocOps()
 	nameW := len("collection")
 	for _, c := range counts {
 		nameW = max(nameW, textWidth(model.CleanLine(c.Collection)))
@@ -536,7 +521,7 @@ func planCounts(d *doc, pl *model.Plan) {
 	width := func(cols []model.DocOp) int {
 		n := 3 + nameW
 		for _, o := range cols {
-			n += 1 + max(5, len(opLabel(o)))
+			n += 1 + max(5, len(o.Label()))
 		}
 		return n
 	}
@@ -551,7 +536,7 @@ func planCounts(d *doc, pl *model.Plan) {
 	}
 	head := "   " + padRight("collection", nameW)
 	for _, o := range cols {
-		head += " " + padLeft(opLabel(o), max(5, len(opLabel(o))))
+		head += " " + padLeft(o.Label(), max(5, len(o.Label())))
 	}
 	d.line(d.th.Label.Render(truncate(head, d.width)))
 	total := map[model.DocOp]int{}
@@ -564,13 +549,13 @@ func planCounts(d *doc, pl *model.Plan) {
 			if n > 0 {
 				cell = fmt.Sprint(n)
 			}
-			row += " " + padLeft(cell, max(5, len(opLabel(o))))
+			row += " " + padLeft(cell, max(5, len(o.Label())))
 		}
 		d.line(row)
 	}
 	row := "   " + padRight("total", nameW)
 	for _, o := range cols {
-		row += " " + padLeft(fmt.Sprint(total[o]), max(5, len(opLabel(o))))
+		row += " " + padLeft(fmt.Sprint(total[o]), max(5, len(o.Label())))
 	}
 	d.line(d.th.Label.Render(truncate(row, d.width)))
 }
@@ -579,7 +564,7 @@ func planCounts(d *doc, pl *model.Plan) {
 // happens to it and why, then each field.
 func planDocLines(d *doc, pd model.PlanDoc, loc *time.Location) {
 	clean := model.CleanLine
-	head := fmt.Sprintf("%s/%s  collected %s  %s", clean(pd.Collection), clean(pd.RecordID), day(pd.CollectedAt, loc), strings.ToUpper(opLabel(pd.Op)))
+	head := fmt.Sprintf("%s/%s  collected %s  %s", clean(pd.Collection), clean(pd.RecordID), day(pd.CollectedAt, loc), strings.ToUpper(pd.Op.Label()))
 	if pd.Reason != "" {
 		head += " — " + clean(pd.Reason)
 	}

@@ -248,7 +248,7 @@ func TestFulfilmentE2E(t *testing.T) {
 			}
 		}
 		for _, pd := range r.Plan.Docs {
-			want := fmt.Sprintf("%s/%s  collected %s  %s", pd.Collection, pd.RecordID, pd.CollectedAt.In(time.UTC).Format(time.DateOnly), strings.ToUpper(opLabel(pd.Op)))
+			want := fmt.Sprintf("%s/%s  collected %s  %s", pd.Collection, pd.RecordID, pd.CollectedAt.In(time.UTC).Format(time.DateOnly), strings.ToUpper(pd.Op.Label()))
 			if !strings.Contains(content, want) {
 				t.Errorf("the preview lacks the document line %q:\n%s", want, content)
 			}

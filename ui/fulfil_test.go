@@ -264,7 +264,7 @@ func TestFulfilmentHintsFollowTheLifecycle(t *testing.T) {
 		want   []string
 	}{
 		{model.RoleLead, model.StatusApproved, []string{"F", "p"}},
-		{model.RoleLead, model.StatusFulfilling, []string{"F"}},
+		{model.RoleLead, model.StatusFulfilling, []string{"F", "p"}}, // p: a plan for a request fulfilling without one
 		{model.RoleLead, model.StatusFailed, []string{"p"}},
 		{model.RoleEngineer, model.StatusFulfilling, []string{"F"}},
 		{model.RoleEngineer, model.StatusApproved, nil},

@@ -49,6 +49,9 @@ type Record struct {
 	CustomerDenialReason string     `json:"customer_denial_reason"`
 	Extended             *time.Time `json:"extended"`
 	ExtensionReason      string     `json:"extension_reason"`
+	// Withheld is what a completed response kept back (retention rules,
+	// legal holds, records outside the look-back) and why.
+	Withheld []model.Withheld `json:"withheld"`
 }
 
 // RecordOf is r's export record.
@@ -64,6 +67,10 @@ func RecordOf(r model.Request) Record {
 		RequestID: r.ID, TenantID: r.TenantID, Received: r.ReceivedAt.UTC(), Type: string(r.Type),
 		Channel: string(r.Channel), Status: string(r.Status), Acknowledged: utc(r.AcknowledgedAt),
 		Responded: utc(r.RespondedAt), Outcome: r.Outcome, DenialReason: r.DenialReason,
+		Withheld: r.Withheld,
+	}
+	if rec.Withheld == nil {
+		rec.Withheld = []model.Withheld{}
 	}
 	if d := r.Decision; d != nil {
 		rec.CustomerDecision = string(d.Outcome)

@@ -125,7 +125,7 @@ func TestExportRecordOfOpenRequestHasNullResponse(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"request_id":"R-1","tenant_id":"oak","received":"2026-02-03T12:05:06Z","type":"access","channel":"mail","status":"verifying",` +
-		`"acknowledged":null,"responded":null,"outcome":"","denial_reason":"","customer_decision":"","customer_denial_reason":"","extended":null,"extension_reason":""}` + "\n"
+		`"acknowledged":null,"responded":null,"outcome":"","denial_reason":"","customer_decision":"","customer_denial_reason":"","extended":null,"extension_reason":"","withheld":[]}` + "\n"
 	if string(line) != want {
 		t.Fatalf("got  %s\nwant %s", line, want)
 	}

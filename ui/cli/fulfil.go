@@ -144,10 +144,10 @@ func WritePlanText(w io.Writer, r model.Request) {
 	if p.Since != nil {
 		fmt.Fprintf(w, "  look-back   records collected since %s\n", p.Since.Format(time.DateOnly))
 	}
-	ops := []model.DocOp{model.DocExport, model.DocDelete, model.DocMask, model.DocCorrect, model.DocOptOut, model.DocKeep, model.DocOutOfScope, model.DocUnchanged}
+	ops := model.DocOps()
 	fmt.Fprintf(w, "\n  %-22s", "collection")
 	for _, op := range ops {
-		fmt.Fprintf(w, " %8s", opHeading(op))
+		fmt.Fprintf(w, " %*s", max(8, len(op.Label())), op.Label())
 	}
 	fmt.Fprintln(w)
 	for _, pc := range p.Counts() {
@@ -157,7 +157,7 @@ func WritePlanText(w io.Writer, r model.Request) {
 			if pc.Ops[op] > 0 {
 				n = fmt.Sprint(pc.Ops[op])
 			}
-			fmt.Fprintf(w, " %8s", n)
+			fmt.Fprintf(w, " %*s", max(8, len(op.Label())), n)
 		}
 		fmt.Fprintln(w)
 	}
@@ -203,16 +203,6 @@ func WritePlanText(w io.Writer, r model.Request) {
 		}
 		fmt.Fprintln(w, line)
 	}
-}
-
-func opHeading(op model.DocOp) string {
-	switch op {
-	case model.DocOutOfScope:
-		return "older"
-	case model.DocOptOut:
-		return "opt-out"
-	}
-	return string(op)
 }
 
 func prefix(s string, n int) string {
