@@ -382,32 +382,17 @@ func orDash(s string) string {
 	return s
 }
 
-// summaryValue renders a plain value as a resident reads it.
+// summaryValue renders a plain value as a resident reads it: as operators
+// see stored values, but with the time of day when a record has one.
 func summaryValue(v any) string {
 	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case bool:
-		if x {
-			return "yes"
-		}
-		return "no"
 	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
-			return x.Format(time.DateOnly)
+		if x := x.UTC(); x.Hour() != 0 || x.Minute() != 0 || x.Second() != 0 {
+			return x.Format("2006-01-02 15:04 UTC")
 		}
-		return x.UTC().Format("2006-01-02 15:04 UTC")
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = summaryValue(e)
-		}
-		return strings.Join(parts, "; ")
 	case map[string]any:
 		b, _ := json.Marshal(x)
 		return string(b)
 	}
-	return fmt.Sprint(v)
+	return model.StoredText(v)
 }

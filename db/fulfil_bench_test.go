@@ -1,8 +1,6 @@
 package db_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -17,8 +15,6 @@ import (
 // compare: the demo's usual handful, then a heavy user, then an extreme one.
 var benchSizes = []int{10, 100, 1000}
 
-// stepsTimed is how many steps run-deletion-N-steps times.
-const stepsTimed = 10
 
 // benchSubjects hands out active adult demo subjects, one per request, so
 // every deletion runs on records nobody erased yet.
@@ -134,26 +130,6 @@ func BenchmarkFulfil(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(steps), "steps")
-		})
-		// The first stepsTimed steps only: what one step costs as the plan
-		// (stored on the request that every step record rewrites) grows.
-		b.Run(fmt.Sprintf("run-deletion-%d-steps/records=%d", stepsTimed, n), func(b *testing.B) {
-			for b.Loop() {
-				b.StopTimer()
-				var sub model.Subject
-				r := f.planned(ready(b, model.TypeDeletion, n, &sub))
-				ctx, cancel := context.WithCancel(f.ctx)
-				b.StartTimer()
-				_, err := f.s.RunFulfilment(ctx, f.who["lou"], r.ID, func(p model.StepProgress) {
-					if p.Done >= stepsTimed {
-						cancel()
-					}
-				})
-				cancel()
-				if !errors.Is(err, context.Canceled) {
-					b.Fatalf("run: %v", err)
-				}
-			}
 		})
 		b.Run(fmt.Sprintf("plan-access/records=%d", n), func(b *testing.B) {
 			var sub model.Subject

@@ -1211,70 +1211,75 @@ func TestFulfilmentOfARequestFulfillingWithoutAPlan(t *testing.T) {
 }
 
 // A record of the subject added after the plan was made would be missed by
-// it: the run refuses before touching anything, and a new plan covers it.
+// it. A deletion finds it when its steps are done and fails instead of
+// completing (a new plan covers just that record); an access run finds it
+// before it writes the package.
 func TestFulfilmentRecordAddedSincePlanIsStale(t *testing.T) {
 	f := newFulfilFixture(t, 60, 10)
-	sub := f.pick("a subject with records", func(s model.Subject) bool {
+	addTo := func(sub model.Subject, id string) string {
+		coll := f.collections(sub.ID)[0]
+		var added bson.D
+		for _, e := range f.records(coll, sub.ID)[0] {
+			if e.Key == "_id" {
+				e.Value = id
+			}
+			added = append(added, e)
+		}
+		if _, err := f.conn.DB.Collection(coll).InsertOne(f.ctx, added); err != nil {
+			t.Fatal(err)
+		}
+		return coll
+	}
+	adultWithRecords := func(s model.Subject) bool {
 		return len(f.collections(s.ID)) >= 2 && !s.IsChild(f.ds.Now) && s.Status == model.AccountActive
-	})
-	r := f.planned(f.approved("T-ADDED", sub, model.TypeDeletion, nil))
-	coll := f.collections(sub.ID)[0]
-	var added bson.D
-	for _, e := range f.records(coll, sub.ID)[0] {
-		if e.Key == "_id" {
-			e.Value = "added-after-plan"
+	}
+
+	t.Run("deletion", func(t *testing.T) {
+		sub := f.pick("a subject with records", adultWithRecords)
+		r := f.planned(f.approved("T-ADDED-DEL", sub, model.TypeDeletion, nil))
+		coll := addTo(sub, "added-after-plan")
+		failed, err := f.s.RunFulfilment(f.ctx, f.who["lou"], r.ID, nil)
+		if !errors.Is(err, db.ErrStalePlan) || !strings.Contains(err.Error(), coll+"/added-after-plan is new") {
+			t.Fatalf("run with a record added since the plan: %v", err)
 		}
-		added = append(added, e)
-	}
-	if _, err := f.conn.DB.Collection(coll).InsertOne(f.ctx, added); err != nil {
-		t.Fatal(err)
-	}
-	before := map[string]bson.M{}
-	for _, d := range r.Plan.Docs {
-		before[d.Collection+"/"+d.RecordID] = f.stored(d.Collection, d.RecordID)
-	}
-	failed, err := f.s.RunFulfilment(f.ctx, f.who["lou"], r.ID, nil)
-	if !errors.Is(err, db.ErrStalePlan) || !strings.Contains(err.Error(), coll+"/added-after-plan is new") {
-		t.Fatalf("run with a record added since the plan: %v", err)
-	}
-	if failed.Status != model.StatusFailed || len(failed.Plan.Pending()) != len(r.Plan.Steps) {
-		t.Fatalf("after the refusal: %s, %d of %d steps pending", failed.Status, len(failed.Plan.Pending()), len(r.Plan.Steps))
-	}
-	for where, doc := range before {
-		coll, id, _ := strings.Cut(where, "/")
-		if !reflect.DeepEqual(f.stored(coll, id), doc) {
-			t.Errorf("%s was changed by a run that should not have started", where)
+		if failed.Status != model.StatusFailed || failed.Outcome != "" || failed.RespondedAt != nil {
+			t.Fatalf("after the refusal: %s, outcome %q — a response was recorded", failed.Status, failed.Outcome)
 		}
-	}
-	// A new plan lists the new record; signed off and retried, the run ends it.
-	r, err = f.s.PlanFulfilment(f.ctx, f.who["lee"], r.ID, failed.Version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.ContainsFunc(r.Plan.Docs, func(d model.PlanDoc) bool { return d.RecordID == "added-after-plan" && d.Op.Changes() }) {
-		t.Fatalf("the new plan does not act on the added record")
-	}
-	if r, err = f.s.SignOffPlan(f.ctx, f.who["lou"], r.ID, r.Version, r.Plan.Digest); err != nil {
-		t.Fatal(err)
-	}
-	if r, err = f.s.Apply(f.ctx, f.who["lou"], r.ID, r.Version, model.ActRetry, "a record was added", nil); err != nil {
-		t.Fatal(err)
-	}
-	done, err := f.s.RunFulfilment(f.ctx, f.who["lou"], r.ID, nil)
-	if err != nil || done.Status != model.StatusCompleted {
-		t.Fatalf("run of the new plan: %v (%s)", err, done.Status)
-	}
-	if d := f.stored(coll, "added-after-plan"); d != nil {
-		for _, fm := range demo.DataMap() {
-			if fm.Collection == coll {
-				for _, fld := range fm.Fields {
-					if v, ok := d[fld.Field]; ok && v != nil && fld.Erasure != model.EraseKeep {
-						if sv, ok := v.(string); !ok || !(strings.HasPrefix(sv, model.HashPrefix) || sv == fld.Fixed) {
-							t.Errorf("added record's %s still holds %v", fld.Field, v)
-						}
-					}
-				}
+		r, err = f.s.PlanFulfilment(f.ctx, f.who["lee"], r.ID, failed.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var acts []string
+		for _, d := range r.Plan.Docs {
+			if d.Op.Changes() {
+				acts = append(acts, d.Collection+"/"+d.RecordID)
 			}
 		}
-	}
+		if !slices.Equal(acts, []string{coll + "/added-after-plan"}) {
+			t.Fatalf("the new plan acts on %v, want only the added record", acts)
+		}
+		if r, err = f.s.SignOffPlan(f.ctx, f.who["lou"], r.ID, r.Version, r.Plan.Digest); err != nil {
+			t.Fatal(err)
+		}
+		if r, err = f.s.Apply(f.ctx, f.who["lou"], r.ID, r.Version, model.ActRetry, "a record was added", nil); err != nil {
+			t.Fatal(err)
+		}
+		done, err := f.s.RunFulfilment(f.ctx, f.who["lou"], r.ID, nil)
+		if err != nil || done.Status != model.StatusCompleted {
+			t.Fatalf("run of the new plan: %v (%s)", err, done.Status)
+		}
+	})
+
+	t.Run("access", func(t *testing.T) {
+		sub := f.pick("a subject with records", adultWithRecords)
+		r := f.planned(f.approved("T-ADDED-ACC", sub, model.TypeAccess, nil))
+		coll := addTo(sub, "added-before-export")
+		_, err := f.s.RunFulfilment(f.ctx, f.who["lou"], r.ID, nil)
+		if !errors.Is(err, db.ErrStalePlan) || !strings.Contains(err.Error(), coll+"/added-before-export is new") {
+			t.Fatalf("access run with a record added since the plan: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(f.exports, r.ID)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a package was written for a stale plan: %v", err)
+		}
+	})
 }
