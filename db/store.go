@@ -137,6 +137,9 @@ func NewStore(c *Conn, o StoreOptions) (*Store, error) {
 	return s, nil
 }
 
+// ExportDir is where access packages are written (StoreOptions.ExportDir).
+func (s *Store) ExportDir() string { return s.exportDir }
+
 // Conn is the connection the store uses.
 func (s *Store) Conn() *Conn { return s.conn }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +20,8 @@ type Fulfiller interface {
 	PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error)
 	SignOffPlan(ctx context.Context, actor model.Actor, id string, version int64, digest string) (model.Request, error)
 	RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error)
+	// ExportDir is where access packages are written, to print their path.
+	ExportDir() string
 }
 
 // minDigestPrefix is how much of a plan's digest a sign-off must quote:
@@ -85,12 +88,12 @@ func SignOff(ctx context.Context, f Fulfiller, actor model.Actor, id, digest str
 func Run(ctx context.Context, f Fulfiller, actor model.Actor, id string, progress func(model.StepProgress), w io.Writer) error {
 	r, err := f.RunFulfilment(ctx, actor, id, progress)
 	if r.ID != "" {
-		writeRunResult(w, r)
+		writeRunResult(w, r, f.ExportDir())
 	}
 	return err
 }
 
-func writeRunResult(w io.Writer, r model.Request) {
+func writeRunResult(w io.Writer, r model.Request, exportDir string) {
 	done, total := 0, 0
 	if r.Plan != nil {
 		total = len(r.Plan.Steps)
@@ -103,15 +106,21 @@ func writeRunResult(w io.Writer, r model.Request) {
 	if r.Outcome != "" {
 		fmt.Fprintf(w, "  outcome: %s\n", model.CleanLine(r.Outcome))
 	}
-	writeExport(w, r.Export)
+	writeExport(w, r.Export, exportDir)
 	writeWithheld(w, r.Withheld)
 }
 
-func writeExport(w io.Writer, e *model.AccessExport) {
+// writeExport lists an access package's files; exportDir (may be empty)
+// turns the package's directory into the path to open.
+func writeExport(w io.Writer, e *model.AccessExport, exportDir string) {
 	if e == nil {
 		return
 	}
-	fmt.Fprintf(w, "  export: %s (%d records)\n", model.CleanLine(e.Dir), e.Records)
+	dir := model.CleanLine(e.Dir)
+	if exportDir != "" {
+		dir = filepath.Join(exportDir, dir)
+	}
+	fmt.Fprintf(w, "  export: %s (%d records)\n", dir, e.Records)
 	for _, f := range e.Files {
 		fmt.Fprintf(w, "    %-14s sha256 %s  %d bytes\n", model.CleanLine(f.Name), model.CleanLine(f.SHA256), f.Bytes)
 	}

@@ -51,8 +51,10 @@ type RequestView struct {
 	Fulfilment *FulfilmentView     `json:"fulfilment,omitempty"`
 	Export     *model.AccessExport `json:"export,omitempty"`
 	Withheld   []model.Withheld    `json:"withheld,omitempty"`
-	History    []model.Event       `json:"history"`
-	Version    int64               `json:"version"`
+	// exportDir is where the store writes packages, for the text view's path.
+	exportDir string
+	History   []model.Event `json:"history"`
+	Version   int64         `json:"version"`
 }
 
 // FulfilmentView is the state of a request's plan (`requests plan` shows
@@ -116,6 +118,7 @@ func Show(ctx context.Context, store *db.Store, actor model.Actor, id string, as
 		return fmt.Errorf("show %s: tenant: %w", r.ID, err)
 	}
 	v := viewOf(r, t)
+	v.exportDir = store.ExportDir()
 	switch {
 	case r.SubjectID == "":
 		v.Subject = "not matched to a subject yet"
@@ -390,7 +393,7 @@ func writeRequestText(w io.Writer, v RequestView, loc *time.Location, now time.T
 			kv("signed off by", "nobody yet (a privacy lead other than "+f.BuiltBy+")")
 		}
 		kv("steps", fmt.Sprintf("%d of %d done", f.StepsDone, f.Steps))
-		writeExport(w, v.Export)
+		writeExport(w, v.Export, v.exportDir)
 		writeWithheld(w, v.Withheld)
 	}
 	if len(v.Notes) > 0 {
