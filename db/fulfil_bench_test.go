@@ -15,7 +15,6 @@ import (
 // compare: the demo's usual handful, then a heavy user, then an extreme one.
 var benchSizes = []int{10, 100, 1000}
 
-
 // benchSubjects hands out active adult demo subjects, one per request, so
 // every deletion runs on records nobody erased yet.
 type benchSubjects struct {
