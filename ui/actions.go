@@ -114,6 +114,13 @@ func openActionCmd(ka keymap.Action, id string, have *model.Request) tea.Cmd {
 	return func() tea.Msg { return actionOpenMsg{action: ka, id: id, have: have} }
 }
 
+// mayTake reports whether the actor may take a on a request whose status
+// allows the actions in allowed (model.Allowed): the role and the session.
+func mayTake(c *Context, allowed []model.Action, a model.Action) bool {
+	tr, _ := model.TransitionFor(a)
+	return slices.Contains(allowed, a) && c.Actor.Can(tr.Perm)
+}
+
 // actionHints are the request actions the actor may take on a request in
 // status st, as short help: only a hint — the controller decides.
 func actionHints(c *Context, st model.Status) []key.Binding {
@@ -125,7 +132,7 @@ func actionHints(c *Context, st model.Status) []key.Binding {
 		keymap.InfoReceived, keymap.Approve, keymap.Deny, keymap.Remind, keymap.Assign, keymap.Note, keymap.Extend,
 		keymap.Refuse, keymap.DenyUnverifiable, keymap.Withdraw, keymap.Retry} {
 		a := actionKeys()[ka]
-		if tr, _ := model.TransitionFor(a); slices.Contains(allowed, a) && c.Actor.Can(tr.Perm) {
+		if mayTake(c, allowed, a) {
 			if a == model.ActAcknowledge && st != model.StatusReceived {
 				continue // allowed later too, but only news while received
 			}
@@ -278,12 +285,7 @@ func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			fd.input.SetStyles(inputStyles(p.ctx.Theme))
 		}
 	case spinner.TickMsg:
-		if !p.form.saving {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.form.spin, cmd = p.form.spin.Update(msg)
-		return p, cmd
+		return p, spinWhile(p.form.saving, &p.form.spin, msg)
 	case formSavedMsg:
 		if msg.seq != p.seq {
 			return p, nil

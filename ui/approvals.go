@@ -208,12 +208,7 @@ func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case requestChangedMsg:
 		p.applyChange(msg.req)
 	case spinner.TickMsg:
-		if !p.loading {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return p, cmd
+		return p, spinWhile(p.loading, &p.spin, msg)
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
 	}

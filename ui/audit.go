@@ -260,12 +260,7 @@ func (p *auditPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case auditExportDoneMsg:
 		return p, p.exported(msg)
 	case spinner.TickMsg:
-		if !p.loading && !p.exporting {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return p, cmd
+		return p, spinWhile(p.loading || p.exporting, &p.spin, msg)
 	case tea.PasteMsg:
 		if p.input.Focused() {
 			var cmd tea.Cmd

@@ -183,12 +183,7 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.spin.Style = p.ctx.Theme.Spinner
 		p.render()
 	case spinner.TickMsg:
-		if !p.loading {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return p, cmd
+		return p, spinWhile(p.loading, &p.spin, msg)
 	case tea.KeyPressMsg:
 		k := p.ctx.Keys
 		switch {

@@ -67,10 +67,7 @@ func openFulfilCmd(ka keymap.Action, id string, have *model.Request) tea.Cmd {
 // a request in status st.
 func fulfilHints(c *Context, st model.Status) []key.Binding {
 	allowed := model.Allowed(st, c.Actor.Operator.Role)
-	may := func(a model.Action) bool {
-		tr, _ := model.TransitionFor(a)
-		return slices.Contains(allowed, a) && c.Actor.Can(tr.Perm)
-	}
+	may := func(a model.Action) bool { return mayTake(c, allowed, a) }
 	var out []key.Binding
 	if may(model.ActStartFulfilment) || may(model.ActFulfilStep) {
 		out = append(out, c.Keys.Binding(keymap.Fulfil))
@@ -338,12 +335,7 @@ func (p *planPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.spin.Style = c.Theme.Spinner
 		p.render()
 	case spinner.TickMsg:
-		if !p.loading && !p.making {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return p, cmd
+		return p, spinWhile(p.loading || p.making, &p.spin, msg)
 	case tea.KeyPressMsg:
 		k := c.Keys
 		if !k.Matches(msg, keymap.Replan) {
@@ -979,12 +971,7 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		return p, tea.Batch(cmds...)
 	case spinner.TickMsg:
-		if p.state != runReading && p.state != runRunning && p.state != runStopping {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return p, cmd
+		return p, spinWhile(p.state == runReading || p.state == runRunning || p.state == runStopping, &p.spin, msg)
 	case themeMsg:
 		p.spin.Style = c.Theme.Spinner
 	case requestChangedMsg:

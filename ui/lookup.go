@@ -415,12 +415,7 @@ func (p *lookupPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case themeMsg:
 		p.applyTheme()
 	case spinner.TickMsg:
-		if !p.building {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return p, cmd
+		return p, spinWhile(p.building, &p.spin, msg)
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
 	case tea.PasteMsg:

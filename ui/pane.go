@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -82,3 +83,14 @@ func spread(left, right string, w int) string {
 }
 
 func textWidth(s string) int { return ansi.StringWidth(s) }
+
+// spinWhile advances a pane's spinner while its work is under way; once
+// the work is done it returns no command, so the ticks stop by themselves.
+func spinWhile(active bool, s *spinner.Model, msg spinner.TickMsg) tea.Cmd {
+	if !active {
+		return nil
+	}
+	var cmd tea.Cmd
+	*s, cmd = s.Update(msg)
+	return cmd
+}

@@ -228,12 +228,7 @@ func (p *subjectPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.prompt.SetStyles(inputStyles(p.ctx.Theme))
 		p.render()
 	case spinner.TickMsg:
-		if !p.loading {
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return p, cmd
+		return p, spinWhile(p.loading, &p.spin, msg)
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
 	case tea.PasteMsg:
