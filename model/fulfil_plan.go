@@ -246,46 +246,44 @@ func (pb planBuilder) deletion(cm CollectionMap, d Doc, pd PlanDoc) PlanDoc {
 }
 
 func (pb planBuilder) correction(cm CollectionMap, d Doc, pd PlanDoc) (PlanDoc, bool) {
-	var change bool
-	for _, fm := range cm.Fields {
+	return setFields(cm, d, pd, DocCorrect, func(fm FieldMap, v any) (string, string, bool, bool) {
 		nv, ok := pb.in.Request.Corrections[string(fm.SubjectPoint)]
 		if fm.SubjectPoint == "" || !ok {
-			continue
+			return "", "", false, false
 		}
-		v, present := d[fm.Field]
-		if !present {
-			continue
-		}
-		pf := PlanField{Field: fm.Field, Category: fm.Category, Kind: fm.Kind, Op: FieldSet, Current: MaskStored(fm.Kind, v), New: Mask(fm.Kind, nv)}
-		if s, ok := v.(string); ok && s == nv {
-			pf.Op = FieldAlready
-		} else {
-			change = true
-		}
-		pd.Fields = append(pd.Fields, pf)
-	}
-	if len(pd.Fields) == 0 {
-		return pd, false
-	}
-	pd.Op = DocUnchanged
-	if change {
-		pd.Op = DocCorrect
-	}
-	return pd, true
+		s, isText := v.(string)
+		return MaskStored(fm.Kind, v), Mask(fm.Kind, nv), isText && s == nv, true
+	})
 }
 
 func (pb planBuilder) optOut(cm CollectionMap, d Doc, pd PlanDoc) (PlanDoc, bool) {
+	pd, ok := setFields(cm, d, pd, DocOptOut, func(fm FieldMap, v any) (string, string, bool, bool) {
+		on, _ := v.(bool)
+		return StoredText(v), "no", !on, fm.OptOut
+	})
+	if pd.Op == DocOptOut {
+		pd.Reason = "marketing email switched off"
+	}
+	return pd, ok
+}
+
+// setFields plans a correction or an opt-out of one document: target says,
+// per mapped field present in it, whether the request sets it (ok), how its
+// current and new values read (masked) and whether it already holds the new
+// one. ok is false when the document has no such field.
+func setFields(cm CollectionMap, d Doc, pd PlanDoc, op DocOp, target func(fm FieldMap, v any) (current, next string, already, ok bool)) (PlanDoc, bool) {
 	var change bool
 	for _, fm := range cm.Fields {
-		if !fm.OptOut {
-			continue
-		}
 		v, present := d[fm.Field]
 		if !present {
 			continue
 		}
-		pf := PlanField{Field: fm.Field, Category: fm.Category, Kind: fm.Kind, Op: FieldSet, Current: StoredText(v), New: "no"}
-		if on, _ := v.(bool); !on {
+		cur, next, already, ok := target(fm, v)
+		if !ok {
+			continue
+		}
+		pf := PlanField{Field: fm.Field, Category: fm.Category, Kind: fm.Kind, Op: FieldSet, Current: cur, New: next}
+		if already {
 			pf.Op = FieldAlready
 		} else {
 			change = true
@@ -297,7 +295,7 @@ func (pb planBuilder) optOut(cm CollectionMap, d Doc, pd PlanDoc) (PlanDoc, bool
 	}
 	pd.Op = DocUnchanged
 	if change {
-		pd.Op, pd.Reason = DocOptOut, "marketing email switched off"
+		pd.Op = op
 	}
 	return pd, true
 }
