@@ -28,14 +28,7 @@ type storedDoc struct {
 }
 
 // id is the document's _id as stored (for filters).
-func (d storedDoc) id() any {
-	for _, e := range d.raw {
-		if e.Key == "_id" {
-			return e.Value
-		}
-	}
-	return nil
-}
+func (d storedDoc) id() any { return rawID(d.raw) }
 
 // nativeDoc converts a stored document to model.Doc values.
 func nativeDoc(d bson.D) (model.Doc, error) {

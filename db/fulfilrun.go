@@ -25,8 +25,15 @@ func (e *staleError) Error() string        { return e.msg }
 func (e *staleError) Is(target error) bool { return target == ErrStalePlan }
 
 func stale(p model.Plan, what string) error {
-	return &staleError{msg: fmt.Sprintf("plan is stale: %s changed since the plan was made at %s; make a new plan (p)",
-		what, p.BuiltAt.UTC().Format("2006-01-02 15:04:05 UTC"))}
+	req, _, _ := strings.Cut(p.ID, "/")
+	return &staleError{msg: fmt.Sprintf("plan is stale: %s changed since the plan was made at %s; make a new plan (p), %s",
+		what, p.BuiltAt.UTC().Format("2006-01-02 15:04:05 UTC"), planInShell(req))}
+}
+
+// planInShell is the shell's way to what the console does with p, for the
+// messages that a `custodian requests` command prints too.
+func planInShell(requestID string) string {
+	return "or custodian requests plan " + requestID + " --new in a shell"
 }
 
 // stepRecordTimeout bounds the write that records a finished step; it runs
@@ -79,7 +86,7 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 		return r, invalidf("run %s: a request that is %s has no fulfilment to run", id, r.Status.Label())
 	}
 	if err := requireSignedPlan(r.Plan); err != nil {
-		return r, fmt.Errorf("run %s: %w (make a plan (p) and have another privacy lead sign it off, then run it)", id, err)
+		return r, fmt.Errorf("run %s: %w (make a plan (p), %s, and have another privacy lead sign it off, then run it)", id, err, planInShell(id))
 	}
 	env, err := s.runEnvFor(ctx, r)
 	if err != nil {
@@ -474,7 +481,7 @@ func (s *Store) runSubjectStep(ctx context.Context, env runEnv, r model.Request)
 	for _, f := range pd.Fields {
 		if f.Op != model.FieldKeep && f.Op != model.FieldAlready && f.Op != model.FieldExport {
 			if r.Type == model.TypeRectification {
-				fields = append(fields, fmt.Sprintf("%s (old %s)", f.Field, oldValueHash(subjectFieldValue(sub, f.Field), env.hash)))
+				fields = append(fields, fmt.Sprintf("%s (old %s)", f.Field, oldValueHash(model.SubjectDoc(sub)[f.Field], env.hash)))
 			} else {
 				fields = append(fields, f.Field)
 			}
@@ -484,22 +491,4 @@ func (s *Store) runSubjectStep(ctx context.Context, env runEnv, r model.Request)
 		return "corrected " + strings.Join(fields, ", "), nil
 	}
 	return "erased " + strings.Join(fields, ", "), nil
-}
-
-func subjectFieldValue(sub model.Subject, field string) any {
-	switch field {
-	case "name":
-		return sub.Name
-	case "emails", "email":
-		return strings.Join(sub.Emails, "; ")
-	case "phones", "phone":
-		return strings.Join(sub.Phones, "; ")
-	case "address":
-		return sub.Address
-	case "birth_date":
-		return sub.BirthDate
-	case "status":
-		return string(sub.Status)
-	}
-	return ""
 }

@@ -163,20 +163,8 @@ func (s *Store) recordValue(ctx context.Context, sub model.Subject, ref model.Fi
 			return "", model.FieldMap{}, invalidf("reveal: record %s is not subject %s", ref.RecordID, sub.ID)
 		}
 		for _, fm := range model.IdentityFields() {
-			if fm.Field != ref.Field {
-				continue
-			}
-			switch ref.Field {
-			case "name":
-				return sub.Name, fm, nil
-			case "emails":
-				return strings.Join(sub.Emails, "; "), fm, nil
-			case "phones":
-				return strings.Join(sub.Phones, "; "), fm, nil
-			case "address":
-				return sub.Address, fm, nil
-			case "birth_date":
-				return sub.BirthDate, fm, nil
+			if fm.Field == ref.Field {
+				return valueText(model.SubjectDoc(sub)[ref.Field]), fm, nil
 			}
 		}
 		return "", model.FieldMap{}, invalidf("reveal: subjects have no field %q", ref.Field)
