@@ -98,7 +98,8 @@ func ComputeDeadlinesIn(r Request, t Tenant, loc *time.Location) Deadlines {
 	case TypeOptOut:
 		d.OptOut = endOfDay(AddBusinessDays(recv, OptOutBusinessDays, t.Holidays))
 		consider(d.OptOut, DueOptOut)
-	case TypeChildDeletion:
+	}
+	if r.ChildDeletion() {
 		d.Expedited = endOfDay(AddBusinessDays(recv, ChildExpediteBusiness, t.Holidays))
 		consider(d.Expedited, DueExpedited)
 	}

@@ -164,7 +164,7 @@ func (pb planBuilder) access(cm CollectionMap, d Doc, pd PlanDoc) PlanDoc {
 // deletion decides per field, then for the document: see the package
 // comment of fulfil.go and the README's "Fulfilment" section for the rules.
 func (pb planBuilder) deletion(cm CollectionMap, d Doc, pd PlanDoc) PlanDoc {
-	child := pb.in.Request.Type == TypeChildDeletion
+	child := pb.in.Request.ChildDeletion()
 	closed := pb.in.Subject.Status == AccountClosed && !child
 	var keep, del, change bool
 	var keepReasons []string

@@ -95,6 +95,15 @@ const (
 	ActSignOff Action = "sign_off"
 	// ActFulfilStep records one executed step of the signed plan.
 	ActFulfilStep Action = "fulfil_step"
+
+	// ActChargeFee quotes a reasonable fee for a baseless, repetitive or
+	// excessive request instead of refusing it; the clock keeps running.
+	ActChargeFee Action = "charge_fee"
+	// ActCorrectDecision corrects a recorded Customer decision's approver,
+	// method, evidence, date or reason; the old values stay on record.
+	ActCorrectDecision Action = "correct_decision"
+	// ActLink links an unmatched request to its subject.
+	ActLink Action = "link"
 )
 
 // Label is the verb shown to people.
@@ -124,8 +133,11 @@ func Transitions() []Transition {
 		{ActVerify, []Status{StatusVerifying}, StatusAwaitingApproval, PermTriage},
 		{ActDenyUnverifiable, []Status{StatusVerifying, StatusNeedsInfo}, StatusDenied, PermTriage},
 		{ActRefuseExcessive, beforeApproval, StatusDenied, PermSignOff},
+		{ActChargeFee, beforeApproval, "", PermSignOff},
 		{ActApprove, []Status{StatusAwaitingApproval}, StatusApproved, PermDecide},
 		{ActDeny, []Status{StatusAwaitingApproval}, StatusDenied, PermDecide},
+		// A recorded decision can be corrected while its record matters.
+		{ActCorrectDecision, []Status{StatusApproved, StatusFulfilling, StatusFailed, StatusCompleted, StatusDenied}, "", PermDecide},
 		// issue 5: a plan is made and signed off while approved, or anew
 		// after a failure (a stale plan fails its step). A request that is
 		// fulfilling without a signed plan (one imported or logged before
@@ -149,6 +161,8 @@ func Transitions() []Transition {
 		// issue 3: chasing the Customer is triage work; only a request that
 		// waits on its decision has anyone to chase.
 		{ActRemind, []Status{StatusAwaitingApproval}, "", PermTriage},
+		// An unmatched request is linked to its subject while it is open.
+		{ActLink, open, "", PermTriage},
 	}
 }
 

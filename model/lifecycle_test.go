@@ -25,7 +25,7 @@ var (
 	triageRoles    = []Role{RoleSupport, RoleLead}
 	leadOnly       = []Role{RoleLead}
 	retryRoles     = []Role{RoleLead, RoleEngineer}
-	allActions     = []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActRefuseExcessive, ActApprove, ActDeny, ActStartFulfilment, ActComplete, ActFail, ActRetry, ActWithdraw, ActExtend, ActAssign, ActNote, ActRemind, ActPlan, ActSignOff, ActFulfilStep}
+	allActions     = []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActRefuseExcessive, ActApprove, ActDeny, ActStartFulfilment, ActComplete, ActFail, ActRetry, ActWithdraw, ActExtend, ActAssign, ActNote, ActRemind, ActPlan, ActSignOff, ActFulfilStep, ActChargeFee, ActCorrectDecision, ActLink}
 	rolesUnderTest = []Role{RoleSupport, RoleLead, RoleEngineer, RoleAdmin, RoleSystem, Role(""), Role("superuser")}
 	expectedRules  = map[Action]expectedRule{
 		ActAcknowledge:       {openStatuses, "", triageRoles},
@@ -51,6 +51,12 @@ var (
 		ActPlan:       {[]Status{StatusApproved, StatusFulfilling, StatusFailed}, "", leadOnly},
 		ActSignOff:    {[]Status{StatusApproved, StatusFulfilling, StatusFailed}, "", leadOnly},
 		ActFulfilStep: {[]Status{StatusFulfilling}, "", retryRoles},
+		// A fee instead of a refusal (seed policy, California Residents),
+		// a lead's correction of a recorded decision, and linking an
+		// unmatched request to its subject.
+		ActChargeFee:       {preApproval, "", leadOnly},
+		ActCorrectDecision: {[]Status{StatusApproved, StatusFulfilling, StatusFailed, StatusCompleted, StatusDenied}, "", leadOnly},
+		ActLink:            {openStatuses, "", triageRoles},
 	}
 )
 
@@ -326,9 +332,9 @@ func TestTerminalStatesRefuseAllButNote(t *testing.T) {
 		}
 		for _, a := range allActions {
 			_, err := Next(s, a, RoleSystem)
-			if a == ActNote {
+			if a == ActNote || a == ActCorrectDecision && s != StatusWithdrawn {
 				if err != nil {
-					t.Errorf("a note on a %s request was refused: %v", s, err)
+					t.Errorf("%s on a %s request was refused: %v", a, s, err)
 				}
 				continue
 			}
@@ -336,8 +342,14 @@ func TestTerminalStatesRefuseAllButNote(t *testing.T) {
 				t.Errorf("%s was allowed on a %s request", a, s)
 			}
 		}
-		if got := Allowed(s, RoleLead); !slices.Equal(got, []Action{ActNote}) {
-			t.Errorf("Allowed(%s, lead) = %v, want only note", s, got)
+		// A closed request takes notes, and a lead may correct the record
+		// of the Customer's decision it was closed on.
+		want := []Action{ActCorrectDecision, ActNote}
+		if s == StatusWithdrawn {
+			want = []Action{ActNote}
+		}
+		if got := Allowed(s, RoleLead); !slices.Equal(got, want) {
+			t.Errorf("Allowed(%s, lead) = %v, want %v", s, got, want)
 		}
 	}
 	for _, s := range openStatuses {
@@ -394,7 +406,7 @@ func TestAllowedAgreesWithNext(t *testing.T) {
 			}
 		}
 	}
-	want := []Action{ActAcknowledge, ActRequestInfo, ActVerify, ActDenyUnverifiable, ActWithdraw, ActAssign, ActNote}
+	want := []Action{ActAcknowledge, ActRequestInfo, ActVerify, ActDenyUnverifiable, ActWithdraw, ActAssign, ActNote, ActLink}
 	if got := Allowed(StatusVerifying, RoleSupport); !slices.Equal(got, want) {
 		t.Errorf("Allowed(verifying, support) = %v, want %v", got, want)
 	}

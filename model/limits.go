@@ -33,8 +33,21 @@ func (l LimitResult) Reason() string {
 	return fmt.Sprintf("%d earlier requests to know since %s: %s", len(l.Earlier), l.From.Format(time.DateOnly), strings.Join(ids, ", "))
 }
 
+// CountsTowardLimit reports whether o counts toward its subject's two
+// requests to know: a request answered or being answered does; one
+// withdrawn, denied as unverifiable or refused as excessive does not (only
+// a denial by the Customer was an answer).
+func CountsTowardLimit(o Request) bool {
+	switch o.Status {
+	case StatusWithdrawn:
+		return false
+	case StatusDenied:
+		return o.Decision != nil && o.Decision.Outcome == DecisionDenied
+	}
+	return true
+}
+
 // CheckKnowLimit evaluates r against the same subject's other requests.
-// Withdrawn requests do not count: the subject took them back.
 func CheckKnowLimit(r Request, others []Request) LimitResult {
 	res := LimitResult{From: r.ReceivedAt.AddDate(-1, 0, 0)}
 	if r.Type != TypeAccess || !strings.EqualFold(r.ResidencyState, "CA") {
@@ -42,7 +55,7 @@ func CheckKnowLimit(r Request, others []Request) LimitResult {
 	}
 	res.Applies = true
 	for _, o := range others {
-		if o.ID == r.ID || o.Type != TypeAccess || o.Status == StatusWithdrawn {
+		if o.ID == r.ID || o.Type != TypeAccess || !CountsTowardLimit(o) {
 			continue
 		}
 		if o.SubjectID != r.SubjectID || r.SubjectID == "" {
@@ -65,4 +78,34 @@ func OverLimitFlag(r Request, others []Request) (Flag, bool) {
 		return Flag{}, false
 	}
 	return Flag{Kind: FlagOverLimit, Reason: res.Reason()}, true
+}
+
+// WithLimitFlag returns r's flags with the LIMIT flag as the subject's
+// other requests decide it now: added, updated or removed.
+func WithLimitFlag(r Request, others []Request) []Flag {
+	out := []Flag{}
+	for _, f := range r.Flags {
+		if f.Kind != FlagOverLimit {
+			out = append(out, f)
+		}
+	}
+	if f, ok := OverLimitFlag(r, others); ok {
+		out = append(out, f)
+	}
+	return out
+}
+
+// LimitFlagChanges evaluates the LIMIT flag of each of a subject's requests
+// against the others and returns the requests whose stored flags differ,
+// with the flags they should carry: importing an earlier request later
+// flags the later one.
+func LimitFlagChanges(requests []Request) map[string][]Flag {
+	out := map[string][]Flag{}
+	for _, r := range requests {
+		want := WithLimitFlag(r, requests)
+		if !sameJSON(want, r.Flags) {
+			out[r.ID] = want
+		}
+	}
+	return out
 }

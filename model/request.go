@@ -126,6 +126,9 @@ const (
 	FlagChild      FlagKind = "child"
 	FlagAgent      FlagKind = "agent"
 	FlagExempt     FlagKind = "exempt" // categories kept under open-records/retention law or a legal hold
+	// FlagAgeCheck marks a child deletion whose subject is known to be 14
+	// or older on receipt: a lead decides, it is not expedited.
+	FlagAgeCheck FlagKind = "age_check"
 )
 
 // Short is the compact label used in the queue's flags column.
@@ -141,6 +144,8 @@ func (k FlagKind) Short() string {
 		return "AGENT"
 	case FlagExempt:
 		return "EXEMPT"
+	case FlagAgeCheck:
+		return "AGE?"
 	}
 	return string(k)
 }
@@ -176,6 +181,12 @@ type Request struct {
 	Agent        *Agent      `bson:"agent,omitempty" json:"agent,omitempty"`
 	// ResidencyState of the subject as stated or known; "CA" triggers the two-per-12-months rule.
 	ResidencyState string `bson:"residency_state" json:"residency_state"`
+	// ResidencyFrom says where ResidencyState came from (ResidencyStated,
+	// ResidencySubject, ResidencyTenant); empty on requests logged before
+	// it was recorded.
+	ResidencyFrom string `bson:"residency_from,omitempty" json:"residency_from,omitempty"`
+	// AccessScope is what a request to know asks for, chosen at intake.
+	AccessScope AccessScope `bson:"access_scope,omitempty" json:"access_scope,omitempty"`
 	// Fields a correction asks to change, with the requested values.
 	Corrections map[string]string `bson:"corrections,omitempty" json:"corrections,omitempty"`
 
@@ -184,14 +195,18 @@ type Request struct {
 	AcknowledgedAt *time.Time    `bson:"acknowledged_at,omitempty" json:"acknowledged_at,omitempty"`
 	Verification   *Verification `bson:"verification,omitempty" json:"verification,omitempty"`
 	Decision       *Decision     `bson:"decision,omitempty" json:"decision,omitempty"`
-	Extension      *Extension    `bson:"extension,omitempty" json:"extension,omitempty"`
-	InfoRequested  string        `bson:"info_requested,omitempty" json:"info_requested,omitempty"`
-	DenialReason   string        `bson:"denial_reason,omitempty" json:"denial_reason,omitempty"`
-	RespondedAt    *time.Time    `bson:"responded_at,omitempty" json:"responded_at,omitempty"`
-	Outcome        string        `bson:"outcome,omitempty" json:"outcome,omitempty"`
-	FailureReason  string        `bson:"failure_reason,omitempty" json:"failure_reason,omitempty"`
-	Flags          []Flag        `bson:"flags" json:"flags"`
-	Notes          []Note        `bson:"notes" json:"notes"`
+	// PriorDecisions are the recorded decisions a lead corrected, oldest first.
+	PriorDecisions []Decision `bson:"prior_decisions,omitempty" json:"prior_decisions,omitempty"`
+	// Fee is a fee quoted for a baseless, repetitive or excessive request.
+	Fee           *Fee       `bson:"fee,omitempty" json:"fee,omitempty"`
+	Extension     *Extension `bson:"extension,omitempty" json:"extension,omitempty"`
+	InfoRequested string     `bson:"info_requested,omitempty" json:"info_requested,omitempty"`
+	DenialReason  string     `bson:"denial_reason,omitempty" json:"denial_reason,omitempty"`
+	RespondedAt   *time.Time `bson:"responded_at,omitempty" json:"responded_at,omitempty"`
+	Outcome       string     `bson:"outcome,omitempty" json:"outcome,omitempty"`
+	FailureReason string     `bson:"failure_reason,omitempty" json:"failure_reason,omitempty"`
+	Flags         []Flag     `bson:"flags" json:"flags"`
+	Notes         []Note     `bson:"notes" json:"notes"`
 	// Reminders are the chasers sent to the Customer's approvers while the
 	// request waited on its decision (issue 3).
 	Reminders []Reminder `bson:"reminders,omitempty" json:"reminders,omitempty"`

@@ -1,0 +1,383 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Rules of fulfilment: a plan is made for a linked subject, signed off by
+// a second privacy lead, run step by step, and completed when every step
+// is done.
+
+func rulePlanLinked() Rule {
+	return Rule{ID: "plan.linked", Cite: CiteFulfilment,
+		Says: "A plan is made only for a request linked to its subject.",
+		Pre: func(f Facts) *Refusal {
+			if f.Request.SubjectID == "" {
+				return refuse(rulePlanLinked(), "the request is not linked to a subject: link it to its subject before planning").withRemedy(ActLink)
+			}
+			return nil
+		}}
+}
+
+func rulePlanNotRunning() Rule {
+	return Rule{ID: "plan.not_running", Cite: CiteFulfilment,
+		Says: "A signed plan that is running is not replaced; a run whose data changed stops and asks for a new plan.",
+		Pre: func(f Facts) *Refusal {
+			if p := f.Request.Plan; f.Request.Status == StatusFulfilling && p != nil && p.Signed() {
+				return refuse(rulePlanNotRunning(), "plan %s is signed off and running: run it; if its data changed, the run stops and asks for a new plan", p.ID).withRemedy(ActStartFulfilment)
+			}
+			return nil
+		}}
+}
+
+func rulePlanStored() Rule {
+	return Rule{ID: "plan.built", Cite: CiteFulfilment,
+		Says: "A stored plan is new, unsigned, with no step done, built by the operator storing it for this request's type and subject, and matches its digest.",
+		Input: func(f Facts, next *Request) *Refusal {
+			p, handle := next.Plan, f.Actor.Handle()
+			switch {
+			case !f.Edited || p == nil || samePlan(p, f.Request.Plan):
+				return badInput(rulePlanStored(), "a plan is made by the planner, which stores the new plan")
+			case p.SignedBy != "" || !p.SignedAt.IsZero():
+				return badInput(rulePlanStored(), "a new plan cannot arrive signed off")
+			case p.BuiltBy != handle:
+				return badInput(rulePlanStored(), "a plan is stored by the operator who built it")
+			case p.Type != f.Request.Type || p.SubjectID != f.Request.SubjectID:
+				return badInput(rulePlanStored(), "the plan is for another request type or subject")
+			case p.Digest != p.ComputeDigest():
+				return badInput(rulePlanStored(), "the plan does not match its digest")
+			}
+			for _, st := range p.Steps {
+				if st.Done {
+					return badInput(rulePlanStored(), "a new plan cannot have steps already done")
+				}
+			}
+			return nil
+		}}
+}
+
+func recordPlan(_ Facts, next *Request) string {
+	p := next.Plan
+	return fmt.Sprintf("%s: %s; %d steps (digest %s)", p.ID, PlanCountsLine(*p), len(p.Steps), ShortDigest(p.Digest))
+}
+
+func ruleSignOffPlan() Rule {
+	return Rule{ID: "sign_off.plan", Cite: CiteFulfilment,
+		Says: "There is a plan to sign off, and it still matches its digest.",
+		Pre: func(f Facts) *Refusal {
+			p := f.Request.Plan
+			switch {
+			case p == nil:
+				return refuse(ruleSignOffPlan(), "there is no plan to sign off: make one first").withRemedy(ActPlan)
+			case p.Digest != p.ComputeDigest():
+				return refuse(ruleSignOffPlan(), "plan %s no longer matches its digest: make a new plan", p.ID).withRemedy(ActPlan)
+			}
+			return nil
+		}}
+}
+
+func ruleSignOffFourEyes() Rule {
+	return Rule{ID: "sign_off.four_eyes", Cite: CiteFourEyes,
+		Says: "The privacy lead who built a plan does not sign it off.",
+		Pre: func(f Facts) *Refusal {
+			if p := f.Request.Plan; p != nil && p.BuiltBy == f.Actor.Handle() {
+				return refuse(ruleSignOffFourEyes(), "four eyes: %s built this plan, so another privacy lead must sign it off", p.BuiltBy)
+			}
+			return nil
+		}}
+}
+
+func ruleSignOffOnce() Rule {
+	return Rule{ID: "sign_off.once", Cite: CiteFulfilment,
+		Says: "A plan is signed off once.",
+		Pre: func(f Facts) *Refusal {
+			if p := f.Request.Plan; p != nil && p.SignedBy != "" {
+				return refuse(ruleSignOffOnce(), "plan %s is already signed off by %s", p.ID, p.SignedBy)
+			}
+			return nil
+		}}
+}
+
+func ruleSignOffStored() Rule {
+	return Rule{ID: "sign_off.digest_read", Cite: CiteFulfilment,
+		Says: "A sign-off names the digest of the plan the lead read; a plan replaced meanwhile is never signed unseen.",
+		Input: func(f Facts, next *Request) *Refusal {
+			if !f.Edited || next.Plan == nil || next.Plan.SignedBy != f.Actor.Handle() {
+				return badInput(ruleSignOffStored(), "sign a plan off naming the digest you read")
+			}
+			return nil
+		}}
+}
+
+// CheckSignOffDigest is the sign_off.digest_read rule's comparison: the
+// digest the lead read must be the plan's.
+func CheckSignOffDigest(p *Plan, read string) *Refusal {
+	if p == nil {
+		return refuse(ruleSignOffPlan(), "there is no plan to sign off: make one first").withRemedy(ActPlan)
+	}
+	if p.Digest != read {
+		return badInput(ruleSignOffStored(), "the plan was replaced since you read it (you read %s, it is now %s): read it again before signing off",
+			ShortDigest(read), ShortDigest(p.Digest))
+	}
+	return nil
+}
+
+func recordSignOff(f Facts, next *Request) string {
+	signed := clonePlan(f.Request.Plan)
+	signed.SignedBy, signed.SignedAt = f.Actor.Handle(), f.Now
+	next.Plan = signed
+	return fmt.Sprintf("signed off %s (digest %s)", signed.ID, ShortDigest(signed.Digest))
+}
+
+func ruleSignedPlan() Rule {
+	return Rule{ID: "run.signed_plan", Cite: CiteFourEyes,
+		Says: "A run starts or is retried only with a plan signed off by a second privacy lead whose content still matches its digest.",
+		Pre:  func(f Facts) *Refusal { return requireSignedPlan(f.Request.Plan) }}
+}
+
+func requireSignedPlan(p *Plan) *Refusal {
+	switch {
+	case p == nil:
+		return refuse(ruleSignedPlan(), "there is no fulfilment plan: make one and have another privacy lead sign it off").withRemedy(ActPlan)
+	case p.SignedBy == "":
+		return refuse(ruleSignedPlan(), "plan %s is not signed off yet: another privacy lead must sign it off first", p.ID).withRemedy(ActSignOff)
+	case p.Digest != p.ComputeDigest():
+		return refuse(ruleSignedPlan(), "plan %s no longer matches its digest: make a new plan", p.ID).withRemedy(ActPlan)
+	}
+	return nil
+}
+
+func ruleStepPending() Rule {
+	return Rule{ID: "step.pending", Cite: CiteFulfilment,
+		Says: "A step is recorded only while the plan has one pending.",
+		Pre: func(f Facts) *Refusal {
+			p := f.Request.Plan
+			if p == nil {
+				return refuse(ruleStepPending(), "there is no plan to record a step of").withRemedy(ActPlan)
+			}
+			if len(p.Pending()) == 0 {
+				return refuse(ruleStepPending(), "every step of plan %s is already done", p.ID)
+			}
+			return nil
+		}}
+}
+
+func ruleStepRecord() Rule {
+	return Rule{ID: "step.next_only", Cite: CiteFulfilment,
+		Says: "A step record marks the next pending step done, says what happened, changes nothing else in the plan, and only the export step records the access package.",
+		Input: func(f Facts, next *Request) *Refusal {
+			cur := f.Request
+			if next.Plan == nil {
+				return badInput(ruleStepRecord(), "there is no plan to record a step of")
+			}
+			i := cur.Plan.Pending()[0]
+			if len(next.Plan.Steps) != len(cur.Plan.Steps) || !next.Plan.Steps[i].Done {
+				return badInput(ruleStepRecord(), "a step record marks the next pending step (%d) done", i+1)
+			}
+			if CleanLine(next.Plan.Steps[i].Result) == "" {
+				return badInput(ruleStepRecord(), "a step record says what happened")
+			}
+			check := clonePlan(next.Plan)
+			check.Steps[i] = cur.Plan.Steps[i]
+			if !samePlan(check, cur.Plan) {
+				return badInput(ruleStepRecord(), "a step record changes nothing in the plan but its step")
+			}
+			if !sameJSON(next.Export, cur.Export) && (cur.Plan.Steps[i].Kind != StepExport || next.Export == nil) {
+				return badInput(ruleStepRecord(), "only the export step records the access package")
+			}
+			return nil
+		}}
+}
+
+func recordStep(f Facts, next *Request) string {
+	i := f.Request.Plan.Pending()[0]
+	st := next.Plan.Steps[i]
+	st.Result = CleanLine(st.Result)
+	st.DoneAt, st.DoneBy = f.Now, f.Actor.Handle()
+	next.Plan.Steps[i] = st
+	return fmt.Sprintf("step %d/%d %s: %s", i+1, len(f.Request.Plan.Steps), StepTarget(*f.Request.Plan, i), st.Result)
+}
+
+// StepTarget names what a step acts on, without PI.
+func StepTarget(p Plan, i int) string {
+	st := p.Steps[i]
+	switch st.Kind {
+	case StepDocument:
+		switch {
+		case len(st.Docs) == 1 && st.Docs[0] >= 0 && st.Docs[0] < len(p.Docs):
+			return p.Docs[st.Docs[0]].Collection + "/" + p.Docs[st.Docs[0]].RecordID
+		case len(st.Docs) > 1 && st.Docs[0] >= 0 && st.Docs[0] < len(p.Docs):
+			return fmt.Sprintf("%s (%d documents)", p.Docs[st.Docs[0]].Collection, len(st.Docs))
+		}
+	case StepSubject:
+		return SubjectsCollection + "/" + p.SubjectID
+	case StepExport:
+		return "access package"
+	}
+	return string(st.Kind)
+}
+
+func ruleCompleteAllDone() Rule {
+	return Rule{ID: "complete.all_done", Cite: CiteFulfilment,
+		Says: "A request is completed only when every step of its plan is done; what was withheld comes from the plan.",
+		Pre: func(f Facts) *Refusal {
+			p := f.Request.Plan
+			if p == nil {
+				return refuse(ruleCompleteAllDone(), "there is no fulfilment plan to complete: fail the request, make a plan, have it signed off and retry").withRemedy(ActPlan)
+			}
+			if n := len(p.Pending()); n > 0 {
+				return refuse(ruleCompleteAllDone(), "%d of %d steps of plan %s are not done: run the plan to the end first", n, len(p.Steps), p.ID).withRemedy(ActStartFulfilment)
+			}
+			return nil
+		}}
+}
+
+func recordComplete(f Facts, next *Request) string {
+	p := f.Request.Plan
+	next.Withheld = nil
+	for _, w := range p.Withheld {
+		next.Withheld = append(next.Withheld, Withheld{Category: w.Category, Where: append([]string(nil), w.Where...), Reason: w.Reason})
+	}
+	if next.Outcome == "" {
+		next.Outcome = PlanOutcome(*p, next.Export)
+	}
+	return ""
+}
+
+func ruleFailReason() Rule {
+	return Rule{ID: "fail.reason", Cite: CiteRecords,
+		Says:  "A failed run records what went wrong.",
+		Input: func(f Facts, _ *Request) *Refusal { return needReason(ruleFailReason(), f, "what went wrong") }}
+}
+
+// PlanOutcome is the response's outcome for the 24-month record.
+func PlanOutcome(p Plan, exp *AccessExport) string {
+	n := map[DocOp]int{}
+	for _, d := range p.Docs {
+		n[d.Op]++
+	}
+	var parts []string
+	add := func(count int, format string) {
+		if count > 0 {
+			parts = append(parts, fmt.Sprintf(format, count))
+		}
+	}
+	switch p.Type {
+	case TypeAccess:
+		records := n[DocExport]
+		if exp != nil {
+			records = exp.Records
+		}
+		parts = append(parts, fmt.Sprintf("access package of %d records written", records))
+		add(n[DocOutOfScope], "%d older records outside the look-back")
+	case TypeDeletion, TypeChildDeletion:
+		add(n[DocDelete], "deleted %d documents")
+		add(n[DocMask], "de-identified %d")
+		add(n[DocKeep], "kept %d whole")
+		if len(p.Withheld) > 0 {
+			var cats []string
+			for _, w := range p.Withheld {
+				label := string(w.Category)
+				if info, ok := w.Category.Info(); ok {
+					label = strings.ToLower(info.Label)
+				}
+				if !slices.Contains(cats, label) {
+					cats = append(cats, label)
+				}
+			}
+			parts = append(parts, "kept "+strings.Join(cats, ", ")+" under retention rules or legal holds (see withheld)")
+		}
+		if p.Subject != nil && p.Subject.Op.Changes() {
+			parts = append(parts, "identity erased from the subject record")
+		}
+	case TypeRectification:
+		add(n[DocCorrect], "corrected %d documents")
+		if p.Subject != nil && p.Subject.Op.Changes() {
+			parts = append(parts, "subject record corrected")
+		}
+	case TypeOptOut:
+		add(n[DocOptOut], "marketing email switched off in %d subscriptions")
+	}
+	if len(parts) == 0 {
+		return "completed: nothing needed changing"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// PlanCountsLine summarises a plan without PI: "delete 5, mask 3, keep 2".
+func PlanCountsLine(p Plan) string {
+	n := map[DocOp]int{}
+	for _, d := range p.Docs {
+		n[d.Op]++
+	}
+	if len(n) == 0 {
+		return "no documents"
+	}
+	ops := make([]string, 0, len(n))
+	for op := range n {
+		ops = append(ops, string(op))
+	}
+	sort.Strings(ops)
+	parts := make([]string, len(ops))
+	for i, op := range ops {
+		parts[i] = fmt.Sprintf("%s %d", strings.ReplaceAll(op, "_", " "), n[DocOp(op)])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ShortDigest is the first 16 hex digits of a digest, enough to tell plans apart.
+func ShortDigest(d string) string {
+	if len(d) > 16 {
+		return d[:16]
+	}
+	return d
+}
+
+// sameJSON compares two values by their JSON form, so nil and empty
+// collections of the same kind read alike as they do once stored.
+func sameJSON(a, b any) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return bytes.Equal(normalJSON(ja), normalJSON(jb))
+}
+
+// normalJSON treats an empty list or object like null.
+func normalJSON(b []byte) []byte {
+	switch string(b) {
+	case "[]", "{}":
+		return []byte("null")
+	}
+	return b
+}
+
+// samePlan compares plans by their stored form (nil equals nil).
+func samePlan(a, b *Plan) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return sameJSON(a, b)
+}
+
+// clonePlan deep-copies a plan through its JSON form.
+func clonePlan(p *Plan) *Plan {
+	if p == nil {
+		return nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(fmt.Sprintf("plan does not encode: %v", err))
+	}
+	var out Plan
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(fmt.Sprintf("plan does not decode: %v", err))
+	}
+	return &out
+}
