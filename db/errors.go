@@ -34,7 +34,8 @@ type RefusedError struct {
 	Action string
 	Target string
 	Reason string
-	// Err is the *model.TransitionError when the lifecycle table refused.
+	// Err is the rule book's *model.Refusal (which wraps the lifecycle's
+	// *model.TransitionError when the table refused), or the table's error.
 	Err error
 }
 
@@ -84,10 +85,15 @@ func (e *ConflictError) Error() string {
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
 // inputError is bad input: the message is for the operator as is.
-type inputError struct{ msg string }
+type inputError struct {
+	msg string
+	// cause is the rule book's *model.Refusal, when a rule refused the input.
+	cause error
+}
 
 func (e *inputError) Error() string        { return e.msg }
 func (e *inputError) Is(target error) bool { return target == ErrInvalid }
+func (e *inputError) Unwrap() error        { return e.cause }
 
 func invalidf(format string, args ...any) error {
 	return &inputError{msg: fmt.Sprintf(format, args...)}

@@ -1010,8 +1010,10 @@ func TestFulfilmentSignOffIsFourEyes(t *testing.T) {
 		t.Errorf("wrong digest: %v", err)
 	}
 	// Starting needs the sign-off.
-	if _, err := f.s.RunFulfilment(f.ctx, f.who["lee"], r.ID, nil); !errors.Is(err, db.ErrInvalid) || !strings.Contains(err.Error(), "not signed off") {
-		t.Errorf("run without sign-off: %v", err)
+	// Starting needs the sign-off: a refusal on the audit chain whose
+	// remedy is the sign-off, for each door to name its own way.
+	if _, err := f.s.RunFulfilment(f.ctx, f.who["lee"], r.ID, nil); !errors.Is(err, db.ErrRefused) || !strings.Contains(err.Error(), "not signed off") || remedyOf(err) != model.ActSignOff {
+		t.Errorf("run without sign-off: %v (remedy %q)", err, remedyOf(err))
 	}
 	if r, err = f.s.SignOffPlan(f.ctx, f.who["lou"], r.ID, r.Version, r.Plan.Digest); err != nil || r.Plan.SignedBy != "lou" || r.Plan.SignedAt.IsZero() {
 		t.Fatalf("sign-off by another lead: %v", err)
@@ -1071,7 +1073,7 @@ func TestFulfilmentStalePlanStopsThenANewPlanFinishes(t *testing.T) {
 	changed := f.stored(target.Collection, target.RecordID)
 	failed, err := f.s.RunFulfilment(f.ctx, f.who["lou"], r.ID, nil)
 	wantMsg := "plan is stale: " + target.Collection + "/" + target.RecordID + " changed since the plan was made at"
-	if !errors.Is(err, db.ErrStalePlan) || !strings.Contains(err.Error(), wantMsg) || !strings.Contains(err.Error(), "make a new plan (p)") {
+	if !errors.Is(err, db.ErrStalePlan) || !strings.Contains(err.Error(), wantMsg) || remedyOf(err) != model.ActPlan || strings.Contains(err.Error(), "(p)") {
 		t.Fatalf("run over a changed document: %v", err)
 	}
 	if failed.Status != model.StatusFailed || !strings.HasPrefix(failed.FailureReason, wantMsg) || !failed.Plan.Steps[0].Done || failed.Plan.Steps[1].Done {
@@ -1081,14 +1083,14 @@ func TestFulfilmentStalePlanStopsThenANewPlanFinishes(t *testing.T) {
 		t.Errorf("the changed document was touched: %v", now)
 	}
 	// Retrying the stale plan is refused until a new plan is signed off.
-	if _, err := f.s.RunFulfilment(f.ctx, f.who["eve"], r.ID, nil); !errors.Is(err, db.ErrInvalid) {
+	if _, err := f.s.RunFulfilment(f.ctx, f.who["eve"], r.ID, nil); !errors.Is(err, db.ErrRefused) || remedyOf(err) != model.ActRetry {
 		t.Errorf("run of a failed request: %v", err)
 	}
 	r, err = f.s.PlanFulfilment(f.ctx, f.who["lee"], r.ID, failed.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.Apply(f.ctx, f.who["eve"], r.ID, r.Version, model.ActRetry, "new plan", nil); !errors.Is(err, db.ErrInvalid) {
+	if _, err := f.s.Apply(f.ctx, f.who["eve"], r.ID, r.Version, model.ActRetry, "new plan", nil); !errors.Is(err, db.ErrRefused) || remedyOf(err) != model.ActSignOff {
 		t.Errorf("retry before the new plan's sign-off: %v", err)
 	}
 	if r, err = f.s.SignOffPlan(f.ctx, f.who["lou"], r.ID, r.Version, r.Plan.Digest); err != nil {
@@ -1197,7 +1199,7 @@ func TestFulfilmentOfARequestFulfillingWithoutAPlan(t *testing.T) {
 	if r.ID == "" || r.Plan != nil {
 		t.Fatalf("the demo has no fulfilling request without a plan (%d fulfilling)", len(rows))
 	}
-	if _, err := f.s.RunFulfilment(f.ctx, lou, r.ID, nil); err == nil || !strings.Contains(err.Error(), "make a plan (p)") {
+	if _, err := f.s.RunFulfilment(f.ctx, lou, r.ID, nil); err == nil || !strings.Contains(err.Error(), "no fulfilment plan") || remedyOf(err) != model.ActPlan {
 		t.Fatalf("running without a plan: %v", err)
 	}
 	r = f.planned(r)
@@ -1282,4 +1284,13 @@ func TestFulfilmentRecordAddedSincePlanIsStale(t *testing.T) {
 			t.Errorf("a package was written for a stale plan: %v", err)
 		}
 	})
+}
+
+// remedyOf is the action a refusal names as its remedy ("" for none).
+func remedyOf(err error) model.Action {
+	var ref *model.Refusal
+	if errors.As(err, &ref) {
+		return ref.Remedy
+	}
+	return ""
 }

@@ -24,16 +24,14 @@ type staleError struct{ msg string }
 func (e *staleError) Error() string        { return e.msg }
 func (e *staleError) Is(target error) bool { return target == ErrStalePlan }
 
-func stale(p model.Plan, what string) error {
-	req, _, _ := strings.Cut(p.ID, "/")
-	return &staleError{msg: fmt.Sprintf("plan is stale: %s changed since the plan was made at %s; make a new plan (p), %s",
-		what, p.BuiltAt.UTC().Format("2006-01-02 15:04:05 UTC"), planInShell(req))}
+// Unwrap names the remedy, a new plan, for each door to phrase.
+func (e *staleError) Unwrap() error {
+	return &model.Refusal{Rule: "run.plan_current", Reason: e.msg, Cite: model.CiteFulfilment, Remedy: model.ActPlan}
 }
 
-// planInShell is the shell's way to what the console does with p, for the
-// messages that a `custodian requests` command prints too.
-func planInShell(requestID string) string {
-	return "or custodian requests plan " + requestID + " --new in a shell"
+func stale(p model.Plan, what string) error {
+	return &staleError{msg: fmt.Sprintf("plan is stale: %s changed since the plan was made at %s; make a new plan and have it signed off",
+		what, p.BuiltAt.UTC().Format("2006-01-02 15:04:05 UTC"))}
 }
 
 // stepRecordTimeout bounds the write that records a finished step; it runs
@@ -67,26 +65,20 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 	if err != nil {
 		return model.Request{}, err
 	}
-	if !actor.Can(model.PermRetry) {
-		return r, s.refuse(ctx, actor, string(model.ActFulfilStep), auditTarget("request", id), r.TenantID,
-			actor.Refusal(model.PermRetry, "run a fulfilment plan"), nil)
+	tenant, err := s.tenant(ctx, r.TenantID)
+	if err != nil {
+		return r, fmt.Errorf("run %s: %w", id, err)
+	}
+	if ref := model.CheckRun(model.Facts{Request: r, Tenant: tenant, Actor: actor, Now: s.now()}); ref != nil {
+		return r, fmt.Errorf("run %s: %w", id, s.refuseRule(ctx, actor, string(model.ActFulfilStep), auditTarget("request", id), r.TenantID, ref))
 	}
 	if r.Type == model.TypeAccess && s.exportDir == "" {
 		return r, invalidf("run %s: this console has no exports directory for the access package; run it from a console with a data directory", id)
 	}
-	switch r.Status {
-	case model.StatusApproved:
+	if r.Status == model.StatusApproved {
 		if r, err = s.Apply(ctx, actor, id, r.Version, model.ActStartFulfilment, "", nil); err != nil {
 			return model.Request{}, err
 		}
-	case model.StatusFulfilling:
-	case model.StatusFailed:
-		return r, invalidf("run %s: it failed (%s); retry it (r) first, after a new plan and sign-off if the plan was stale", id, model.CleanLine(r.FailureReason))
-	default:
-		return r, invalidf("run %s: a request that is %s has no fulfilment to run", id, r.Status.Label())
-	}
-	if err := requireSignedPlan(r.Plan); err != nil {
-		return r, fmt.Errorf("run %s: %w (make a plan (p), %s, and have another privacy lead sign it off, then run it)", id, err, planInShell(id))
 	}
 	env, err := s.runEnvFor(ctx, r)
 	if err != nil {
@@ -197,7 +189,7 @@ func (s *Store) failIfNew(ctx context.Context, actor model.Actor, r model.Reques
 func (s *Store) failRun(ctx context.Context, actor model.Actor, r model.Request, i int, cause error) (model.Request, error) {
 	reason := cause.Error()
 	if !errors.Is(cause, ErrStalePlan) {
-		reason = fmt.Sprintf("step %d/%d %s: %s", i+1, len(r.Plan.Steps), stepTarget(*r.Plan, i), reason)
+		reason = fmt.Sprintf("step %d/%d %s: %s", i+1, len(r.Plan.Steps), model.StepTarget(*r.Plan, i), reason)
 	}
 	reason = model.CleanLine(reason)
 	if n := []rune(reason); len(n) > maxTextLen {
@@ -390,7 +382,7 @@ func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd 
 	// The plan promised this fingerprint; writing anything else would make
 	// the step unrecognisable to a re-run.
 	if got := model.Fingerprint(out); got != pd.After {
-		return "", fmt.Errorf("%s: applying the plan gives another result than planned (fingerprint %s, planned %s)", where, shortDigest(got), shortDigest(pd.After))
+		return "", fmt.Errorf("%s: applying the plan gives another result than planned (fingerprint %s, planned %s)", where, model.ShortDigest(got), model.ShortDigest(pd.After))
 	}
 	if _, err := coll.ReplaceOne(ctx, filter, d.writable(out)); err != nil {
 		return "", fmt.Errorf("write %s: %w", where, err)

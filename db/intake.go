@@ -227,6 +227,16 @@ func (s *Store) CreateRequests(ctx context.Context, actor model.Actor, rs []mode
 		return nil, fmt.Errorf("log %d requests: check the two-per-12-months limit: %w", len(rs), err)
 	}
 	out := make([]ImportResult, len(rs))
+	touched := map[string]bool{}
+	defer func() {
+		// Requests imported out of order can put an earlier-stored one over
+		// the limit: derive the subjects' flags again once the batch is in.
+		for sub := range touched {
+			if _, err := s.rewriteLimitFlags(ctx, actor, earlier[sub]); err != nil {
+				s.log.Warn("re-derive the two-per-12-months flags", "subject", sub, "err", err)
+			}
+		}
+	}()
 	for i, r := range linked {
 		if err := ctx.Err(); err != nil {
 			return out[:i], fmt.Errorf("log requests: stopped after %d of %d: %w", i, len(rs), err)
@@ -235,6 +245,9 @@ func (s *Store) CreateRequests(ctx context.Context, actor model.Actor, rs []mode
 		out[i] = ImportResult{Request: req, Created: created, Err: err}
 		if err == nil && created && req.SubjectID != "" {
 			earlier[req.SubjectID] = append(earlier[req.SubjectID], req)
+			if req.Type == model.TypeAccess {
+				touched[req.SubjectID] = true
+			}
 		}
 		if progress != nil {
 			progress(i+1, len(rs))
@@ -251,7 +264,7 @@ func (s *Store) limitHistories(ctx context.Context, rs []model.Request) (map[str
 	out := map[string][]model.Request{}
 	var ids []string
 	for _, r := range rs {
-		if r.SubjectID != "" && model.CheckKnowLimit(r, nil).Applies {
+		if r.SubjectID != "" && r.Type == model.TypeAccess {
 			ids = append(ids, r.SubjectID)
 		}
 	}

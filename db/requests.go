@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -206,16 +205,18 @@ func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Re
 			r.SubjectID, linked = subs[0][0].ID, "; subject matched by contact"
 		}
 	}
+	var sub *model.Subject
 	if r.SubjectID != "" {
-		var sub model.Subject
-		err := s.subjects.FindOne(ctx, bson.D{{Key: "_id", Value: r.SubjectID}}).Decode(&sub)
-		if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && sub.TenantID != r.TenantID) {
+		var found model.Subject
+		err := s.subjects.FindOne(ctx, bson.D{{Key: "_id", Value: r.SubjectID}}).Decode(&found)
+		if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && found.TenantID != r.TenantID) {
 			return model.Request{}, false, invalidf("log request %s: %s is not a subject of tenant %s", r.ID, r.SubjectID, r.TenantID)
 		}
 		if err != nil {
 			return model.Request{}, false, fmt.Errorf("log request %s: read subject: %w", r.ID, err)
 		}
-		r.SubjectLabel = model.SubjectLabelFor(sub.Name)
+		sub = &found
+		r.SubjectLabel = model.SubjectLabelFor(found.Name)
 	} else {
 		r.SubjectLabel = model.SubjectLabelFor(r.Requester.Name)
 	}
@@ -232,25 +233,21 @@ func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Re
 	req.Status = model.StatusReceived
 	req.Version = 1
 	req.LoggedBy = actor.Handle()
-	if req.Agent != nil && !req.HasFlag(model.FlagAgent) {
-		req.Flags = append(req.Flags, model.Flag{Kind: model.FlagAgent, Reason: "submitted by an authorized agent: verify the agent and the subject (§7063)"})
-	}
-	if req.Type == model.TypeChildDeletion && !req.HasFlag(model.FlagChild) {
-		req.Flags = append(req.Flags, model.Flag{Kind: model.FlagChild, Reason: "data a child under 14 provided: delete as soon as reasonably practicable"})
-	}
-	// Only a California request to know can be over the limit; asking the
-	// database for the subject's history costs a scan on FerretDB, so ask only then.
-	if req.SubjectID != "" && !req.HasFlag(model.FlagOverLimit) && model.CheckKnowLimit(req, nil).Applies {
-		earlier := o.earlier[req.SubjectID]
+	facts := model.Facts{Tenant: tenant, Subject: sub, Actor: actor, Now: now}
+	// Only a request to know of a linked subject can be over the limit;
+	// asking the database for the subject's history costs a scan on
+	// FerretDB, so ask only then.
+	countsLimit := req.Type == model.TypeAccess && req.SubjectID != ""
+	if countsLimit {
+		facts.Others = o.earlier[req.SubjectID]
 		if o.earlier == nil {
-			var err error
-			if earlier, err = s.SubjectRequests(ctx, actor, req.SubjectID); err != nil {
+			if facts.Others, err = s.SubjectRequests(ctx, actor, req.SubjectID); err != nil {
 				return model.Request{}, false, fmt.Errorf("log request %s: check the two-per-12-months limit: %w", r.ID, err)
 			}
 		}
-		if f, ok := model.OverLimitFlag(req, earlier); ok {
-			req.Flags = append(req.Flags, f)
-		}
+	}
+	if ref := model.Intake(facts, &req); ref != nil {
+		return model.Request{}, false, fmt.Errorf("log request %s: %w", r.ID, &inputError{msg: ref.Reason, cause: ref})
 	}
 	id := claimID(collRequests, req.ID, 1)
 	req.History = []model.Event{{ID: id, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Action: model.ActLog, To: model.StatusReceived}}
@@ -269,6 +266,13 @@ func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Re
 	_, err = s.commit(ctx, c)
 	switch {
 	case err == nil:
+		if countsLimit && o.earlier == nil {
+			// A request logged with an earlier receipt date can put a later
+			// one over the limit.
+			if _, ferr := s.rewriteLimitFlags(ctx, actor, append(facts.Others, req)); ferr != nil {
+				s.log.Warn("re-derive the two-per-12-months flags", "subject", req.SubjectID, "err", ferr)
+			}
+		}
 		return req, true, nil
 	case errors.Is(err, errClaimTaken):
 		// A concurrent or earlier attempt with this id: same content is a
@@ -322,12 +326,6 @@ func validateNew(r *model.Request) error {
 	if strings.TrimSpace(r.Requester.Name) == "" && r.Requester.Email == "" && r.Requester.Phone == "" {
 		return invalidf("request %s: the requester needs a name, email or phone", r.ID)
 	}
-	if r.Agent != nil && strings.TrimSpace(r.Agent.PermissionEvidence) == "" {
-		return invalidf("request %s: an authorized agent needs the subject's written permission (§7063): record where it is", r.ID)
-	}
-	if r.Type == model.TypeRectification && len(r.Corrections) == 0 {
-		return invalidf("request %s: a correction must say which fields to change", r.ID)
-	}
 	if (r.Status != "" && r.Status != model.StatusReceived) || r.Version != 0 || len(r.History) > 0 ||
 		r.Verification != nil || r.Decision != nil || r.Extension != nil || r.AcknowledgedAt != nil || r.RespondedAt != nil {
 		return invalidf("request %s: a new request cannot carry lifecycle data (status, version, history, verification, decision, extension, acknowledgement, response)", r.ID)
@@ -354,13 +352,22 @@ func sameOrExists(want, have model.Request) (model.Request, error) {
 		Requester                                        model.Person
 		Agent                                            *model.Agent
 		Corrections                                      map[string]string
+		AccessScope                                      model.AccessScope
 	}
 	pick := func(r model.Request) content {
-		c := content{r.TenantID, r.SubjectID, r.ExternalRef, r.ResidencyState, r.Type, r.Channel, r.Requester, r.Agent, r.Corrections}
+		c := content{r.TenantID, r.SubjectID, r.ExternalRef, r.ResidencyState, r.Type, r.Channel, r.Requester, r.Agent, r.Corrections, r.AccessScope}
 		if len(c.Corrections) == 0 {
 			c.Corrections = nil
 		}
 		return c
+	}
+	// What the controller derives when the caller left it out (the state
+	// whose law applies, a request to know's default scope) is no difference.
+	if want.ResidencyState == "" {
+		want.ResidencyState = have.ResidencyState
+	}
+	if want.AccessScope == "" {
+		want.AccessScope = have.AccessScope
 	}
 	same := reflect.DeepEqual(pick(want), pick(have)) &&
 		(want.ReceivedAt.IsZero() || want.ReceivedAt.Equal(have.ReceivedAt))
@@ -377,20 +384,19 @@ func (s *Store) Transition(ctx context.Context, actor model.Actor, id string, ve
 
 // Apply performs action a on request id, which the caller read at version.
 //
-// Checks, in order: tenant scope (outside it the request is not found), the
-// actor's permission and session, the version (a stale version is a
-// *ConflictError naming who changed it), the lifecycle table, the four-eyes
-// rule for Customer decisions and the one-extension rule. Refusals are
-// *RefusedError and are audited. edit (may be nil) then changes a copy —
-// recording a verification, a decision, an assignment — and the action's own
-// rules check the result (bad input is ErrInvalid, not audited). The new
-// version carries a history event and a recomputed due date, and is written
-// together with its audit event in one claimed write (see claim), so exactly
-// one of several concurrent callers at the same version wins.
+// The rules are the model's rule book (model.Check, model.Decide); Apply
+// reads what they need, checks tenant scope (outside it the request is not
+// found) and the version (a stale version is a *ConflictError naming who
+// changed it), and stores the result. A rule refusal is a *RefusedError on
+// the audit chain; a refusal of the input is ErrInvalid and writes nothing;
+// both wrap the *model.Refusal. edit (may be nil) changes a copy —
+// recording a verification, a decision, an assignment. The new version
+// carries a history event and a recomputed due date, and is written together
+// with its audit event in one claimed write (see claim), so exactly one of
+// several concurrent callers at the same version wins.
 func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version int64, a model.Action, reason string, edit func(*model.Request) error) (model.Request, error) {
 	tgt := auditTarget("request", id)
-	t, ok := model.TransitionFor(a)
-	if !ok {
+	if _, ok := model.TransitionFor(a); !ok {
 		return model.Request{}, invalidf("%s: unknown action %q", id, a)
 	}
 	reason = strings.TrimSpace(reason)
@@ -406,45 +412,21 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 			fmt.Sprintf("tenant %s is outside operator %s's scope", cur.TenantID, actor.Handle()), nil)
 		return model.Request{}, notFound("request", id)
 	}
-	role := actor.Operator.Role
-	if !actor.Can(t.Perm) {
-		// The model's TransitionError rides along so callers can tell a role
-		// refusal from a state one with errors.As.
-		_, nerr := model.Next(cur.Status, a, role)
-		return model.Request{}, s.refuse(ctx, actor, string(a), tgt, cur.TenantID, actor.Refusal(t.Perm, a.Label()), nerr)
-	}
-	if version != cur.Version {
-		return model.Request{}, s.conflictFromDoc(cur)
-	}
-	next, err := model.Next(cur.Status, a, role)
-	if err != nil {
-		return model.Request{}, s.refuse(ctx, actor, string(a), tgt, cur.TenantID, err.Error(), err)
-	}
-	handle := actor.Handle()
-	if a == model.ActApprove || a == model.ActDeny {
-		switch {
-		case cur.LoggedBy == handle:
-			return model.Request{}, s.refuse(ctx, actor, string(a), tgt, cur.TenantID,
-				fmt.Sprintf("four eyes: %s logged this request, so another privacy lead must record the Customer's decision", handle), nil)
-		case cur.Verification != nil && cur.Verification.By == handle:
-			return model.Request{}, s.refuse(ctx, actor, string(a), tgt, cur.TenantID,
-				fmt.Sprintf("four eyes: %s verified the requester's identity, so another privacy lead must record the Customer's decision", handle), nil)
-		}
-	}
 	tenant, err := s.tenant(ctx, cur.TenantID)
 	if err != nil {
 		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
 	}
-	now := s.now()
-	if a == model.ActExtend {
-		d := model.ComputeDeadlines(cur, tenant)
-		switch {
-		case d.Extended:
-			return model.Request{}, s.refuse(ctx, actor, string(a), tgt, cur.TenantID, "the response deadline has already been extended once; only one extension is allowed", nil)
-		case !d.CanExtend(now):
-			return model.Request{}, s.refuse(ctx, actor, string(a), tgt, cur.TenantID,
-				fmt.Sprintf("an extension must be made within the first 45 days, which ended %s", d.Legal45.In(tenant.Location()).Format(time.DateOnly)), nil)
-		}
+	facts := model.Facts{Request: cur, Tenant: tenant, Actor: actor, Now: s.now(), Edited: edit != nil}
+	// The role is decided before the version: a role refusal does not
+	// depend on what the request is now.
+	if t, _ := model.TransitionFor(a); !actor.Can(t.Perm) {
+		return model.Request{}, s.refusal(ctx, actor, a, cur, model.Check(a, facts))
+	}
+	if version != cur.Version {
+		return model.Request{}, s.conflictFromDoc(cur)
+	}
+	if ref := model.Check(a, facts); ref != nil {
+		return model.Request{}, s.refusal(ctx, actor, a, cur, ref)
 	}
 
 	nr, err := cloneRequest(cur)
@@ -455,23 +437,24 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 		if err := edit(&nr); err != nil {
 			return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
 		}
-		if err := checkImmutable(a, cur, nr); err != nil {
-			return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
-		}
 	}
-	detail, err := s.prepare(ctx, a, cur, &nr, actor, now, reason, edit != nil)
-	if err != nil {
+	if err := s.readFacts(ctx, a, &facts, nr); err != nil {
 		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
 	}
-
+	detail, ref := model.Decide(a, facts, &nr, reason)
+	if ref != nil {
+		return model.Request{}, s.refusal(ctx, actor, a, cur, ref)
+	}
+	now, handle, role := facts.Now, actor.Handle(), actor.Operator.Role
+	next, _ := model.Next(cur.Status, a, role)
 	nr.Version = cur.Version + 1
 	nr.Status = next
 	evID := claimID(collRequests, id, nr.Version)
 	nr.History = append(nr.History, model.Event{ID: evID, At: now, Actor: handle, Role: role, Action: a, From: cur.Status, To: next, Reason: reason})
 	nr.DueAt = model.ComputeDeadlines(nr, tenant).Next
 	nr.UpdatedBy, nr.UpdatedAt = handle, now
-	if detail == "" && next != cur.Status {
-		detail = string(cur.Status) + "→" + string(next)
+	if next != cur.Status {
+		detail = strings.TrimSuffix(string(cur.Status)+"→"+string(next)+"; "+detail, "; ")
 	}
 	auditReason := reason
 	if a == model.ActNote {
@@ -491,194 +474,53 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 		}
 		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
 	}
+	if limitMayChange(cur, nr) {
+		if updated, err := s.refreshLimitFlags(ctx, actor, nr.SubjectID); err != nil {
+			s.log.Warn("re-derive the two-per-12-months flags", "subject", nr.SubjectID, "err", err)
+		} else if r, ok := updated[nr.ID]; ok {
+			nr = r
+		}
+	}
 	return nr, nil
 }
 
-// prepare applies an action's own rules to the edited copy nr and returns the
-// audit detail, if it is more than "from→to". Errors are bad input.
-func (s *Store) prepare(ctx context.Context, a model.Action, cur model.Request, nr *model.Request, actor model.Actor, now time.Time, reason string, edited bool) (string, error) {
-	handle := actor.Handle()
-	needReason := func(what string) error {
-		if reason == "" {
-			return invalidf("needs a reason: %s", what)
-		}
-		return nil
-	}
-	if a != model.ActRemind && !sameReminders(nr.Reminders, cur.Reminders) {
-		return "", invalidf("only a reminder may change the reminders")
-	}
-	switch a {
-	case model.ActRemind:
-		return s.prepareRemind(ctx, cur, nr, handle, now)
-	// issue 5: fulfilment (fulfil.go).
-	case model.ActPlan:
-		return preparePlan(cur, nr, handle, edited)
-	case model.ActSignOff:
-		return s.prepareSignOff(ctx, cur, nr, actor, now, edited)
-	case model.ActFulfilStep:
-		return prepareStep(cur, nr, handle, now)
-	case model.ActStartFulfilment:
-		if err := requireSignedPlan(cur.Plan); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%s→%s, plan %s signed off by %s", cur.Status, model.StatusFulfilling, cur.Plan.ID, cur.Plan.SignedBy), nil
-	case model.ActAcknowledge:
-		if nr.AcknowledgedAt == nil {
-			nr.AcknowledgedAt = &now
-		}
-	case model.ActRequestInfo:
-		if err := needReason("what the requester must provide"); err != nil {
-			return "", err
-		}
-		nr.InfoRequested = reason
-	case model.ActInfoReceived:
-		nr.InfoRequested = ""
-	case model.ActVerify:
-		v := nr.Verification
-		if v == nil || reflect.DeepEqual(v, cur.Verification) {
-			return "", invalidf("needs the verification: method, matched data points and level")
-		}
-		if strings.TrimSpace(v.Method) == "" {
-			return "", invalidf("say how identity was checked (method)")
-		}
-		switch v.Level {
-		case model.LevelReasonable:
-			if len(v.DataPoints) < 2 {
-				return "", invalidf("a reasonable degree of certainty needs 2 matched data points (§7062), got %d", len(v.DataPoints))
-			}
-		case model.LevelHigh:
-			if len(v.DataPoints) < 3 || !v.SignedDecl {
-				return "", invalidf("a high degree of certainty needs 3 matched data points and a signed declaration (§7062)")
-			}
-		default:
-			return "", invalidf("the verification level must be %q or %q", model.LevelReasonable, model.LevelHigh)
-		}
-		if nr.Agent != nil && !v.AgentChecked {
-			return "", invalidf("the authorized agent must be verified too (§7063)")
-		}
-		for _, dp := range v.DataPoints {
-			if _, ok := nr.Corrections[dp]; ok {
-				return "", invalidf("%q is being corrected; verify with other data", dp)
-			}
-		}
-		v.By, v.At = handle, now
-	case model.ActApprove, model.ActDeny:
-		want := model.DecisionApproved
-		if a == model.ActDeny {
-			want = model.DecisionDenied
-			if err := needReason("the Customer's reason for denying"); err != nil {
-				return "", err
-			}
-		}
-		d := nr.Decision
-		if d == nil || reflect.DeepEqual(d, cur.Decision) {
-			return "", invalidf("needs the Customer's decision: who decided, how, and the evidence")
-		}
-		if d.Outcome == "" {
-			d.Outcome = want
-		}
+// readFacts reads what the action's rules decide on besides the request
+// and its tenant: the subject being verified or linked, and the operator a
+// request is assigned to.
+func (s *Store) readFacts(ctx context.Context, a model.Action, f *model.Facts, next model.Request) error {
+	row, _ := model.RulesFor(a)
+	if row.NeedsSubject && next.SubjectID != "" {
+		var sub model.Subject
+		err := s.subjects.FindOne(ctx, bson.D{{Key: "_id", Value: next.SubjectID}}).Decode(&sub)
 		switch {
-		case d.Outcome != want:
-			return "", invalidf("the decision says %q", d.Outcome)
-		case strings.TrimSpace(d.Approver) == "" || strings.TrimSpace(d.Method) == "" || strings.TrimSpace(d.Evidence) == "":
-			return "", invalidf("record who at the Customer decided, how (email, ticket, letter) and where the evidence is")
-		case d.DecidedAt.After(now.Add(time.Minute)):
-			return "", invalidf("the decision date is in the future")
-		}
-		// The evidence must name a known method and a reference that
-		// finds it; stored in the method's canonical spelling.
-		e, err := model.ParseEvidence(d.Method, d.Evidence)
-		if err != nil {
-			return "", invalidf("the Customer's evidence: %v", err)
-		}
-		d.SetEvidence(e)
-		if d.DecidedAt.IsZero() {
-			d.DecidedAt = now
-		}
-		d.DecidedAt = d.DecidedAt.UTC().Truncate(time.Millisecond)
-		if a == model.ActDeny {
-			if d.Reason == "" {
-				d.Reason = reason
-			}
-			nr.DenialReason = reason
-		}
-		d.RecordedBy, d.RecordedAt = handle, now
-	case model.ActDenyUnverifiable:
-		if err := needReason("why identity could not be verified"); err != nil {
-			return "", err
-		}
-		nr.DenialReason = reason
-	case model.ActRefuseExcessive:
-		if err := needReason("why the request is baseless, repetitive or excessive"); err != nil {
-			return "", err
-		}
-		nr.DenialReason = reason
-	case model.ActExtend:
-		if err := needReason("the requester is told why"); err != nil {
-			return "", err
-		}
-		notice := now
-		if nr.Extension != nil && !nr.Extension.NoticeSent.IsZero() {
-			notice = nr.Extension.NoticeSent.UTC().Truncate(time.Millisecond)
-		}
-		nr.Extension = &model.Extension{By: handle, At: now, Reason: reason, NoticeSent: notice}
-	case model.ActFail:
-		if err := needReason("what went wrong"); err != nil {
-			return "", err
-		}
-		nr.FailureReason = reason
-	case model.ActRetry:
-		// A plan made after the failure needs its sign-off before it runs.
-		if err := requireSignedPlan(cur.Plan); err != nil {
-			return "", err
-		}
-		nr.FailureReason = ""
-	case model.ActAssign:
-		if !edited && nr.AssignedTo == cur.AssignedTo {
-			nr.AssignedTo = handle
-		}
-		if nr.AssignedTo == "" {
-			return "unassigned", nil
-		}
-		if nr.AssignedTo != cur.AssignedTo && nr.AssignedTo != handle {
-			op, err := s.Operator(ctx, nr.AssignedTo)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				return "", invalidf("there is no operator %q", nr.AssignedTo)
-			case err != nil:
-				return "", err
-			case op.Disabled || !op.InScope(nr.TenantID) || !op.Role.Can(model.PermTriage):
-				return "", invalidf("%s cannot work on this request (disabled, out of scope or read-only role)", op.Handle)
-			}
-		}
-		return "assigned to " + nr.AssignedTo, nil
-	case model.ActNote:
-		if err := needReason("the note's text"); err != nil {
-			return "", err
-		}
-		if len(nr.Notes) == len(cur.Notes) {
-			nr.Notes = append(nr.Notes, model.Note{By: handle, At: now, Text: reason})
-		}
-		return "note added", nil
-	case model.ActComplete:
-		if err := prepareComplete(cur, nr); err != nil {
-			return "", err
-		}
-	case model.ActWithdraw:
-		if nr.Outcome == "" {
-			nr.Outcome = "withdrawn"
+		case errors.Is(err, mongo.ErrNoDocuments):
+		case err != nil:
+			return fmt.Errorf("read subject %s: %w", next.SubjectID, err)
+		default:
+			f.Subject = &sub
 		}
 	}
-	if t, _ := model.TransitionFor(a); t.To == model.StatusDenied && nr.Outcome == "" {
-		nr.Outcome = "denied"
+	if a == model.ActAssign && next.AssignedTo != "" && next.AssignedTo != f.Request.AssignedTo && next.AssignedTo != f.Actor.Handle() {
+		op, err := s.Operator(ctx, next.AssignedTo)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			f.Assignee = &op
+		}
 	}
-	if t, _ := model.TransitionFor(a); (t.To == model.StatusCompleted || t.To == model.StatusDenied) && nr.RespondedAt == nil {
-		nr.RespondedAt = &now
+	return nil
+}
+
+// refusal turns the rule book's refusal into the controller's error: a
+// refusal of the input writes nothing; a rule's refusal is audited, naming
+// the rule, the same way through every door.
+func (s *Store) refusal(ctx context.Context, actor model.Actor, a model.Action, r model.Request, ref *model.Refusal) error {
+	if ref.Input {
+		return fmt.Errorf("%s %s: %w", a.Label(), r.ID, &inputError{msg: ref.Reason, cause: ref})
 	}
-	if a == model.ActExtend {
-		return "response deadline extended", nil
-	}
-	return "", nil
+	return s.refuseRule(ctx, actor, string(a), auditTarget("request", r.ID), r.TenantID, ref)
 }
 
 // cloneRequest deep-copies r for an edit: a round trip through BSON copies
@@ -691,49 +533,6 @@ func cloneRequest(r model.Request) (model.Request, error) {
 	var out model.Request
 	err = bson.Unmarshal(b, &out)
 	return out, err
-}
-
-// checkImmutable refuses edits to what only the controller may set. The
-// fulfilment record (plan, access package, what was withheld) changes only
-// through the fulfilment actions, whose prepare checks what they change.
-func checkImmutable(a model.Action, before, after model.Request) error {
-	var field string
-	switch {
-	case after.ID != before.ID:
-		field = "id"
-	case after.TenantID != before.TenantID:
-		field = "tenant"
-	case after.Type != before.Type:
-		field = "type"
-	case after.Channel != before.Channel:
-		field = "channel"
-	case after.Status != before.Status:
-		field = "status"
-	case after.Version != before.Version:
-		field = "version"
-	case !after.ReceivedAt.Equal(before.ReceivedAt):
-		field = "received date"
-	case after.LoggedBy != before.LoggedBy:
-		field = "logged-by"
-	case after.UpdatedBy != before.UpdatedBy || !after.UpdatedAt.Equal(before.UpdatedAt):
-		field = "last-change stamp"
-	case !reflect.DeepEqual(after.History, before.History):
-		field = "history"
-	case len(after.Notes) < len(before.Notes):
-		field = "earlier notes"
-	case !maps.Equal(after.Corrections, before.Corrections):
-		field = "requested corrections"
-	case a != model.ActPlan && a != model.ActSignOff && a != model.ActFulfilStep && !samePlan(after.Plan, before.Plan):
-		field = "fulfilment plan"
-	case a != model.ActFulfilStep && !sameExport(after.Export, before.Export):
-		field = "access package record"
-	case !sameWithheld(after.Withheld, before.Withheld):
-		field = "withheld data (the plan decides it)"
-	}
-	if field != "" {
-		return invalidf("an edit cannot change the request's %s", field)
-	}
-	return nil
 }
 
 func (s *Store) conflictFromDoc(r model.Request) *ConflictError {

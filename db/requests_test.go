@@ -130,7 +130,7 @@ func step(a model.Action) (reason string, edit func(*model.Request) error) {
 	switch a {
 	case model.ActVerify:
 		edit = func(r *model.Request) error {
-			r.Verification = &model.Verification{Method: "data points", DataPoints: []string{"email", "date of birth"}, Level: model.LevelReasonable}
+			r.Verification = &model.Verification{Method: "data points", DataPoints: []string{"email", "phone"}, Level: model.LevelReasonable}
 			return nil
 		}
 	case model.ActRemind:
@@ -143,6 +143,20 @@ func step(a model.Action) (reason string, edit func(*model.Request) error) {
 		edit = func(r *model.Request) error {
 			i := r.Plan.Pending()[0]
 			r.Plan.Steps[i].Done, r.Plan.Steps[i].Result = true, "done by hand"
+			return nil
+		}
+	case model.ActChargeFee:
+		edit = func(r *model.Request) error { r.Fee = &model.Fee{AmountCents: 2500}; return nil }
+	case model.ActCorrectDecision:
+		edit = func(r *model.Request) error {
+			d := *r.Decision
+			d.Evidence = "ticket 43"
+			r.Decision = &d
+			return nil
+		}
+	case model.ActLink:
+		edit = func(r *model.Request) error {
+			r.SubjectID = map[string]string{"ta": "sa1", "tb": "sb1"}[r.TenantID]
 			return nil
 		}
 	case model.ActApprove, model.ActDeny:
@@ -318,6 +332,13 @@ func (f *fixture) readyFor(a model.Action, r model.Request) model.Request {
 				f.t.Fatalf("sign off %s: %v", r.ID, err)
 			}
 		}
+	case model.ActLink:
+		// An unmatched request: logged before its subject was known.
+		if _, err := f.conn.DB.Collection("requests").UpdateOne(f.ctx, bson.D{{Key: "_id", Value: r.ID}},
+			bson.D{{Key: "$unset", Value: bson.D{{Key: "subject_id", Value: ""}}}}); err != nil {
+			f.t.Fatal(err)
+		}
+		r.SubjectID = ""
 	case model.ActComplete, model.ActFulfilStep:
 		if r.Status == model.StatusFulfilling && r.Plan == nil {
 			f.t.Fatalf("%s is fulfilling without a plan: walk it there with f.do", r.ID)
@@ -347,6 +368,8 @@ func (f *fixture) insertAt(id string, st model.Status) model.Request {
 	switch st {
 	case model.StatusApproved, model.StatusFulfilling, model.StatusFailed, model.StatusCompleted:
 		r.Decision = &model.Decision{Outcome: model.DecisionApproved, Approver: "Pat Clerk", Method: "email", Evidence: "ticket 1", DecidedAt: now, RecordedBy: "leo", RecordedAt: now}
+	case model.StatusDenied:
+		r.Decision = &model.Decision{Outcome: model.DecisionDenied, Approver: "Pat Clerk", Method: "email", Evidence: "ticket 1", Reason: "not ours", DecidedAt: now, RecordedBy: "leo", RecordedAt: now}
 	}
 	if _, err := f.conn.DB.Collection("requests").InsertOne(f.ctx, r); err != nil {
 		f.t.Fatal(err)
@@ -841,7 +864,7 @@ func TestQueuePaging(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.s.Transition(f.ctx, f.support, "R-0", 1, model.ActWithdraw, ""); err != nil {
+	if _, err := f.s.Transition(f.ctx, f.support, "R-0", 1, model.ActWithdraw, "requester's email"); err != nil {
 		t.Fatal(err)
 	}
 	var got []model.Request

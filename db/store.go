@@ -404,12 +404,22 @@ func (s *Store) canRead(ctx context.Context, actor model.Actor, target string) e
 	return s.refuse(ctx, actor, "read", target, "", actor.Refusal(model.PermRead, "read "+target), nil)
 }
 
+// refuseRule records a rule book refusal on the audit chain, naming the
+// rule, and returns it as a *RefusedError wrapping the *model.Refusal.
+func (s *Store) refuseRule(ctx context.Context, actor model.Actor, action, target, tenantID string, ref *model.Refusal) error {
+	return s.refuseDetail(ctx, actor, action, target, tenantID, ref.Reason, "rule "+ref.Rule, ref)
+}
+
 // refuse records a refusal on the audit chain and returns it as an error.
 // The refusal stands even if the audit write fails; that failure is logged.
 func (s *Store) refuse(ctx context.Context, actor model.Actor, action, target, tenantID, reason string, cause error) error {
+	return s.refuseDetail(ctx, actor, action, target, tenantID, reason, "", cause)
+}
+
+func (s *Store) refuseDetail(ctx context.Context, actor model.Actor, action, target, tenantID, reason, detail string, cause error) error {
 	ev := model.AuditEvent{
 		ID: newEventID(), At: s.now(), Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
-		Action: action, Target: target, TenantID: tenantID, Outcome: model.OutcomeRefused, Reason: reason,
+		Action: action, Target: target, TenantID: tenantID, Outcome: model.OutcomeRefused, Reason: reason, Detail: detail,
 	}
 	if _, err := s.AppendAudit(ctx, ev); err != nil {
 		s.log.Warn("audit refusal", "action", action, "target", target, "err", err)

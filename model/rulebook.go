@@ -264,6 +264,9 @@ func AllRules() []BookEntry {
 			add(r, row.Action)
 		}
 	}
+	for _, r := range RunRules() {
+		add(r, ActFulfilStep)
+	}
 	for _, r := range IntakeRules() {
 		add(r, ActLog)
 	}

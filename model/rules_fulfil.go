@@ -140,6 +140,32 @@ func ruleSignedPlan() Rule {
 		Pre:  func(f Facts) *Refusal { return requireSignedPlan(f.Request.Plan) }}
 }
 
+func ruleRunRetryFirst() Rule {
+	return Rule{ID: "run.retry_first", Cite: CiteFulfilment,
+		Says: "A failed run is retried (and, if its plan went stale, planned and signed off again) before it runs again."}
+}
+
+// RunRules are the rules of starting or resuming a run, besides the book's
+// rows for start_fulfilment and fulfil_step.
+func RunRules() []Rule { return []Rule{ruleRunRetryFirst()} }
+
+// CheckRun decides whether f.Actor may start (approved) or resume
+// (fulfilling) the run of f.Request's signed plan.
+func CheckRun(f Facts) *Refusal {
+	if !f.Actor.Can(PermRetry) {
+		return refuse(ruleRole(), "%s", f.Actor.Refusal(PermRetry, "run a fulfilment plan"))
+	}
+	switch f.Request.Status {
+	case StatusApproved:
+		return Check(ActStartFulfilment, f)
+	case StatusFulfilling:
+		return requireSignedPlan(f.Request.Plan)
+	case StatusFailed:
+		return refuse(ruleRunRetryFirst(), "it failed (%s): retry it first, after a new plan and sign-off if the plan was stale", CleanLine(f.Request.FailureReason)).withRemedy(ActRetry)
+	}
+	return refuse(ruleState(), "a request that is %s has no fulfilment to run", f.Request.Status.Label())
+}
+
 func requireSignedPlan(p *Plan) *Refusal {
 	switch {
 	case p == nil:
