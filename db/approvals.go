@@ -49,4 +49,3 @@ func (s *Store) Approvals(ctx context.Context, actor model.Actor, tenantID strin
 	}
 	return out, nil
 }
-

@@ -97,4 +97,3 @@ func (s *Store) buildPlan(ctx context.Context, by string, r model.Request) (mode
 	}
 	return p, nil
 }
-
