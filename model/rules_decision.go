@@ -150,7 +150,12 @@ func ruleCorrectionChanges() Rule {
 			if r := checkEvidence(d); r != nil {
 				return r
 			}
-			if d.Approver == old.Approver && d.Method == old.Method && d.Evidence == old.Evidence && sameDay(d.DecidedAt, old.DecidedAt, f.Tenant) && d.Reason == old.Reason {
+			// No date keeps the recorded one (see recordDecisionCorrection).
+			at := d.DecidedAt
+			if at.IsZero() {
+				at = old.DecidedAt
+			}
+			if d.Approver == old.Approver && d.Method == old.Method && d.Evidence == old.Evidence && sameDay(at, old.DecidedAt, f.Tenant) && d.Reason == old.Reason {
 				return badInput(ruleCorrectionChanges(), "nothing changed: correct the approver, method, evidence, date or reason")
 			}
 			return needReason(ruleCorrectionChanges(), f, "why the recorded decision was wrong")
