@@ -138,7 +138,7 @@ func ruleCorrectionHasDecision() Rule {
 
 func ruleCorrectionChanges() Rule {
 	return Rule{ID: "decision_fix.changes", Cite: CiteRecords,
-		Says: "A correction keeps the outcome, changes at least one of approver, method, evidence or date, and says why.",
+		Says: "A correction keeps the outcome, changes at least one of approver, method, evidence, date or reason, and says why.",
 		Input: func(f Facts, next *Request) *Refusal {
 			d, old := next.Decision, f.Request.Decision
 			if d == nil {
