@@ -66,7 +66,7 @@ func ClosedDeadlines(r Request, t Tenant) []DeadlineResult {
 }
 
 // Line renders a result as "legal response due 2026-11-20: met 2026-11-18"
-// or "…: missed, closed 2026-11-25 (5 days late)" in loc.
+// or "…: missed, 2026-11-25 (5 days late)" in loc.
 func (d DeadlineResult) Line(loc *time.Location) string {
 	due := d.Due.In(loc).Format(time.DateOnly)
 	at := d.At.In(loc).Format(time.DateOnly)

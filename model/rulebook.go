@@ -191,8 +191,10 @@ func Check(a Action, f Facts) *Refusal {
 
 // Decide checks a proposed change — next, an edited copy of f.Request — and
 // records it: Check first, then every input rule of the action, then the
-// controller's stamps. It returns the audit detail beyond "from→to". next
-// must carry the reason the operator gave in Reason (see Proposal).
+// controller's stamps. It returns the audit detail beyond "from→to".
+// reason is what the operator typed as the action's reason (a denial's
+// basis, a note's text, a fee's reason); the rules that need one refuse
+// a blank one.
 func Decide(a Action, f Facts, next *Request, reason string) (string, *Refusal) {
 	if r := Check(a, f); r != nil {
 		return "", r

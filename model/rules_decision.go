@@ -138,7 +138,7 @@ func ruleCorrectionHasDecision() Rule {
 
 func ruleCorrectionChanges() Rule {
 	return Rule{ID: "decision_fix.changes", Cite: CiteRecords,
-		Says: "A correction keeps the outcome, changes at least one of approver, method, evidence or date, and says why.",
+		Says: "A correction keeps the outcome, changes at least one of approver, method, evidence, date or reason, and says why.",
 		Input: func(f Facts, next *Request) *Refusal {
 			d, old := next.Decision, f.Request.Decision
 			if d == nil {
@@ -150,7 +150,12 @@ func ruleCorrectionChanges() Rule {
 			if r := checkEvidence(d); r != nil {
 				return r
 			}
-			if d.Approver == old.Approver && d.Method == old.Method && d.Evidence == old.Evidence && sameDay(d.DecidedAt, old.DecidedAt, f.Tenant) && d.Reason == old.Reason {
+			// No date keeps the recorded one (see recordDecisionCorrection).
+			at := d.DecidedAt
+			if at.IsZero() {
+				at = old.DecidedAt
+			}
+			if d.Approver == old.Approver && d.Method == old.Method && d.Evidence == old.Evidence && sameDay(at, old.DecidedAt, f.Tenant) && d.Reason == old.Reason {
 				return badInput(ruleCorrectionChanges(), "nothing changed: correct the approver, method, evidence, date or reason")
 			}
 			return needReason(ruleCorrectionChanges(), f, "why the recorded decision was wrong")

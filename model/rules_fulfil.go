@@ -205,7 +205,7 @@ func ruleStepRecord() Rule {
 			if len(next.Plan.Steps) != len(cur.Plan.Steps) || !next.Plan.Steps[i].Done {
 				return badInput(ruleStepRecord(), "a step record marks the next pending step (%d) done", i+1)
 			}
-			if CleanLine(next.Plan.Steps[i].Result) == "" {
+			if strings.TrimSpace(CleanLine(next.Plan.Steps[i].Result)) == "" {
 				return badInput(ruleStepRecord(), "a step record says what happened")
 			}
 			check := clonePlan(next.Plan)

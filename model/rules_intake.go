@@ -39,7 +39,7 @@ func (s AccessScope) Label() string {
 func ParseAccessScope(s string) (AccessScope, error) {
 	in := strings.ToLower(strings.TrimSpace(s))
 	for _, sc := range AccessScopes() {
-		if in == string(sc) || in == sc.Label() {
+		if in == string(sc) || in == strings.ToLower(sc.Label()) {
 			return sc, nil
 		}
 	}
