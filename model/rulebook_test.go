@@ -107,6 +107,9 @@ func stepsDone(p *Plan, n int) *Plan {
 	return p
 }
 
+// actRun marks a case for CheckRun: starting or resuming a run.
+const actRun Action = "run"
+
 // ruleCase is one input to the rule book and what it must decide.
 type ruleCase struct {
 	name string
@@ -145,9 +148,12 @@ func runRuleCase(t *testing.T, c ruleCase) {
 		detail string
 		ref    *Refusal
 	)
-	if c.action == ActLog {
+	switch c.action {
+	case ActLog:
 		ref = Intake(f, &next)
-	} else {
+	case actRun:
+		ref = CheckRun(f)
+	default:
 		detail, ref = Decide(c.action, f, &next, c.reason)
 	}
 	if !c.refused {
@@ -183,7 +189,7 @@ func runRuleCase(t *testing.T, c ruleCase) {
 	if m := keyNames.FindString(ref.Reason); m != "" {
 		t.Errorf("reason %q names a key or command (%q)", ref.Reason, m)
 	}
-	if c.action == ActLog {
+	if c.action == ActLog || c.action == actRun {
 		return
 	}
 	// A rule refusal is one Check gives before any input, so the console
@@ -789,6 +795,12 @@ func fulfilRuleCases() []ruleCase {
 			}},
 		{name: "a retry of an unsigned plan", rule: "run.signed_plan", cite: CiteFourEyes, action: ActRetry,
 			facts: rbFacts(rbEngineer, rbRequest(StatusFailed, withPlan(rbPlan("lee")))), refused: true, remedy: ActSignOff},
+
+		{name: "a lead resumes a signed running plan", rule: "run.retry_first", cite: CiteFulfilment, action: actRun,
+			facts: rbFacts(rbLead, fulfilling(signedPlan("lee", "lou")))},
+		{name: "a failed run is run again without a retry", rule: "run.retry_first", cite: CiteFulfilment, action: actRun,
+			facts: rbFacts(rbEngineer, rbRequest(StatusFailed, withPlan(signedPlan("lee", "lou")), func(r *Request) { r.FailureReason = "timeout" })),
+			refused: true, remedy: ActRetry},
 
 		// Steps.
 		{name: "the next step recorded", rule: "step.next_only", cite: CiteFulfilment, action: ActFulfilStep,
