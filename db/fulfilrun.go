@@ -70,7 +70,12 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 		return r, fmt.Errorf("run %s: %w", id, err)
 	}
 	if ref := model.CheckRun(model.Facts{Request: r, Tenant: tenant, Actor: actor, Now: s.now()}); ref != nil {
-		return r, fmt.Errorf("run %s: %w", id, s.refuseRule(ctx, actor, string(model.ActFulfilStep), auditTarget("request", id), r.TenantID, ref))
+		// Audited as what the run would have done: start, or a step.
+		refused := model.ActFulfilStep
+		if r.Status == model.StatusApproved {
+			refused = model.ActStartFulfilment
+		}
+		return r, fmt.Errorf("run %s: %w", id, s.refuseRule(ctx, actor, string(refused), auditTarget("request", id), r.TenantID, ref))
 	}
 	if r.Type == model.TypeAccess && s.exportDir == "" {
 		return r, invalidf("run %s: this console has no exports directory for the access package; run it from a console with a data directory", id)
