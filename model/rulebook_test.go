@@ -799,7 +799,7 @@ func fulfilRuleCases() []ruleCase {
 		{name: "a lead resumes a signed running plan", rule: "run.retry_first", cite: CiteFulfilment, action: actRun,
 			facts: rbFacts(rbLead, fulfilling(signedPlan("lee", "lou")))},
 		{name: "a failed run is run again without a retry", rule: "run.retry_first", cite: CiteFulfilment, action: actRun,
-			facts: rbFacts(rbEngineer, rbRequest(StatusFailed, withPlan(signedPlan("lee", "lou")), func(r *Request) { r.FailureReason = "timeout" })),
+			facts:   rbFacts(rbEngineer, rbRequest(StatusFailed, withPlan(signedPlan("lee", "lou")), func(r *Request) { r.FailureReason = "timeout" })),
 			refused: true, remedy: ActRetry},
 
 		// Steps.
