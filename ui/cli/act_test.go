@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -282,5 +283,88 @@ func TestExplainPhrasesRemediesAsCommands(t *testing.T) {
 	}
 	if got := cli.Explain(&model.Refusal{Rule: "extend.once", Reason: "already extended"}, "R-1"); got != "already extended" {
 		t.Fatalf("a refusal no other operator or command clears: %q", got)
+	}
+}
+
+func TestClosedRequestsAreJudgedNotCountedDown(t *testing.T) {
+	e := newEnv(t)
+	lee := e.actor(t, "lee")
+	// Received in September and withdrawn today (2026-11-29 in California):
+	// every deadline was missed by the time it closed.
+	late := e.importOne(t, obj{"external_ref": "closed-late", "tenant": "oakridge-ca", "type": "access", "channel": "web", "received": "2026-09-01",
+		"requester": obj{"name": "La Te", "email": "la.te@example.org"}})
+	e.mustAct(t, "sam", "withdraw", late, "--how", "requester's email")
+	// Received and withdrawn the same week: met.
+	early := e.importOne(t, obj{"external_ref": "closed-early", "tenant": "oakridge-ca", "type": "access", "channel": "web", "received": "2026-11-25",
+		"requester": obj{"name": "Ear Ly", "email": "ear.ly@example.org"}})
+	e.mustAct(t, "sam", "withdraw", early, "--how", "requester's email")
+
+	countdown := []string{"days left", "day left", "overdue", "due today", "◀ next"}
+	show := func(id string) string {
+		var out bytes.Buffer
+		if err := cli.Show(e.ctx, e.store, lee, id, false, now, &out); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range countdown {
+			if strings.Contains(out.String(), c) {
+				t.Errorf("show %s counts down (%q):\n%s", id, c, out.String())
+			}
+		}
+		return out.String()
+	}
+	if text := show(late); !strings.Contains(text, "acknowledgement due 2026-09-16: missed, 2026-11-29 (74 days late)") ||
+		!strings.Contains(text, "legal response due 2026-10-16: missed, 2026-11-29") {
+		t.Errorf("show of a late withdrawal:\n%s", text)
+	}
+	if text := show(early); !strings.Contains(text, "acknowledgement due 2026-12-11: met 2026-11-29") ||
+		!strings.Contains(text, "legal response due 2027-01-09: met 2026-11-29") {
+		t.Errorf("show of an early withdrawal:\n%s", text)
+	}
+	var out bytes.Buffer
+	if err := cli.Show(e.ctx, e.store, lee, late, true, now, &out); err != nil {
+		t.Fatal(err)
+	}
+	var v cli.RequestView
+	if err := json.Unmarshal(out.Bytes(), &v); err != nil || len(v.ClosedDeadlines) < 2 || v.ClosedDeadlines[0].Met || v.ClosedDeadlines[0].Kind != model.DueAck {
+		t.Fatalf("show --json of a closed request: %v %+v", err, v.ClosedDeadlines)
+	}
+
+	statuses, err := cli.ParseStatuses("completed,denied,withdrawn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := cli.List(e.ctx, e.store, lee, cli.ListOptions{Statuses: statuses, JSON: true}, now, &out); err != nil {
+		t.Fatal(err)
+	}
+	var rows []cli.ListRow
+	if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if len(r.ClosedDeadlines) == 0 {
+			t.Errorf("closed %s (%s) lists no met or missed deadlines", r.ID, r.Status)
+		}
+		for _, d := range r.ClosedDeadlines {
+			if !strings.Contains(d.Line, ": met ") && !strings.Contains(d.Line, ": missed, ") {
+				t.Errorf("%s: %q", r.ID, d.Line)
+			}
+		}
+	}
+	out.Reset()
+	if err := cli.List(e.ctx, e.store, lee, cli.ListOptions{Statuses: statuses}, now, &out); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, c := range countdown {
+		if strings.Contains(text, c) {
+			t.Errorf("list of closed requests counts down (%q):\n%s", c, text)
+		}
+	}
+	words := strings.Join(strings.Fields(text), " ")
+	for _, want := range []string{"2026-10-16 missed ack 2026-11-29 " + late, "2027-01-09 met 2026-11-29 " + early} {
+		if !strings.Contains(words, want) {
+			t.Errorf("list does not say %q:\n%s", want, text)
+		}
 	}
 }
