@@ -555,7 +555,7 @@ func checkAgainstStore(ctx context.Context, store *db.Store, actor model.Actor, 
 			continue
 		}
 		if have, ok := byID[p.req.ID]; ok {
-			if !db.SameRequest(asStored(p.req, have), have) {
+			if !db.SameRequest(p.req, have) {
 				invalid(p, "external reference %q was imported before as request %s with different content: give this request its own external_ref, or leave the line out", p.req.ExternalRef, have.ID)
 				continue
 			}
@@ -568,16 +568,6 @@ func checkAgainstStore(ctx context.Context, store *db.Store, actor model.Actor, 
 		}
 	}
 	return nil
-}
-
-// asStored is a line as the controller would have stored it, for comparing
-// with the request an earlier import made: a line that states no residency
-// gets the one the controller decided, unless that one was stated.
-func asStored(line, stored model.Request) model.Request {
-	if line.ResidencyState == "" && stored.ResidencyFrom != model.ResidencyStated {
-		line.ResidencyState = stored.ResidencyState
-	}
-	return line
 }
 
 func idsOf(subs []model.Subject) []string {
