@@ -40,6 +40,15 @@ func (e *env) act(t *testing.T, handle, verb, id string, args ...string) (string
 	return out.String(), err
 }
 
+func (e *env) showText(t *testing.T, id string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := cli.Show(e.ctx, e.store, e.actor(t, "lee"), id, false, now, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
 func (e *env) request(t *testing.T, id string) model.Request {
 	t.Helper()
 	r, err := e.store.Request(e.ctx, e.actor(t, "lee"), id)
@@ -125,14 +134,24 @@ func TestActVerbsTakeEachActionThroughTheController(t *testing.T) {
 		d.DecidedAt.In(loc).Format(time.DateOnly) != "2026-11-20" {
 		t.Fatalf("correct-decision keeps what it was not told to change: %+v", d)
 	}
+	if len(r.PriorDecisions) != 1 || r.PriorDecisions[0].Method != string(model.EvidenceEmail) {
+		t.Fatalf("correct-decision keeps the old decision: %+v", r.PriorDecisions)
+	}
+	if text := e.showText(t, id); !strings.Contains(text, "corrected (1)      was approved by "+contact+" on 2026-11-20, email: <CA+1@city.example>; recorded by lee") {
+		t.Errorf("show does not list the corrected decision:\n%s", text)
+	}
 	if r := e.mustAct(t, "lee", "extend", id, "--reason", "the Customer's records are archived"); r.Extension == nil || r.Extension.Reason == "" {
 		t.Fatalf("extend: %+v", r.Extension)
 	}
 
 	// The other ways a request ends, or is charged for.
-	if r := e.mustAct(t, "lee", "fee", linked("act-fee", "access"), "--amount", "$25.50", "--reason", "the fourth identical request this month"); r.Fee == nil ||
+	charged := linked("act-fee", "access")
+	if r := e.mustAct(t, "lee", "fee", charged, "--amount", "$25.50", "--reason", "the fourth identical request this month"); r.Fee == nil ||
 		r.Fee.AmountCents != 2550 || r.Status != model.StatusReceived {
 		t.Fatalf("fee: %s %+v", r.Status, r.Fee)
+	}
+	if text := e.showText(t, charged); !strings.Contains(text, "amount             $25.50") || !strings.Contains(text, "the fourth identical request this month") {
+		t.Errorf("show does not print the fee:\n%s", text)
 	}
 	if r := e.mustAct(t, "lee", "refuse", linked("act-refuse", "access"), "--reason", "the fourth identical request this month"); r.Status != model.StatusDenied ||
 		r.DenialReason == "" {
@@ -157,8 +176,8 @@ func TestActVerbsTakeEachActionThroughTheController(t *testing.T) {
 	// An unmatched request is linked to its subject.
 	unmatched := e.importOne(t, obj{"external_ref": "act-link", "tenant": "oakridge-ca", "type": "opt_out", "channel": "mail", "received": "2026-11-16",
 		"requester": obj{"name": "Un Matched", "email": "un.matched@example.org"}})
-	if r := e.mustAct(t, "sam", "link", unmatched, sub.ID); r.SubjectID != sub.ID {
-		t.Fatalf("link: subject %q", r.SubjectID)
+	if r := e.mustAct(t, "sam", "link", unmatched, sub.ID); r.SubjectID != sub.ID || r.SubjectLabel != model.SubjectLabelFor(sub.Name) {
+		t.Fatalf("link: subject %q labelled %q", r.SubjectID, r.SubjectLabel)
 	}
 }
 
