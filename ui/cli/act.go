@@ -115,7 +115,7 @@ func BindActFlags(fs *flag.FlagSet, v Verb) *ActFlags {
 }
 
 // decisionFlags are the flags of a Customer decision.
-var decisionFlagNames = []string{"approver", "method", "evidence", "decided"}
+func decisionFlags() []string { return []string{"approver", "method", "evidence", "decided"} }
 
 // Verbs is the table of request verbs, in lifecycle order.
 func Verbs() []Verb {
@@ -136,10 +136,10 @@ func Verbs() []Verb {
 		{Name: "refuse", Action: model.ActRefuseExcessive, Flags: []string{"reason"}, Says: "refuse as baseless, repetitive or excessive",
 			build: reasonFrom(func(f *ActFlags) string { return f.Reason })},
 		{Name: "fee", Action: model.ActChargeFee, Flags: []string{"amount", "reason"}, Says: "quote a reasonable fee instead of refusing", build: buildFee},
-		{Name: "approve", Action: model.ActApprove, Flags: decisionFlagNames, Says: "record the Customer's approval", build: buildDecision(model.DecisionApproved)},
-		{Name: "deny", Action: model.ActDeny, Flags: append(slices.Clone(decisionFlagNames), "reason"), Says: "record the Customer's denial (--reason: the Customer's)",
+		{Name: "approve", Action: model.ActApprove, Flags: decisionFlags(), Says: "record the Customer's approval", build: buildDecision(model.DecisionApproved)},
+		{Name: "deny", Action: model.ActDeny, Flags: append(decisionFlags(), "reason"), Says: "record the Customer's denial (--reason: the Customer's)",
 			build: buildDecision(model.DecisionDenied)},
-		{Name: "correct-decision", Action: model.ActCorrectDecision, Flags: append(slices.Clone(decisionFlagNames), "reason"),
+		{Name: "correct-decision", Action: model.ActCorrectDecision, Flags: append(decisionFlags(), "reason"),
 			Says: "correct the recorded decision (flags left out keep their value; --reason: why)", build: buildCorrection},
 		{Name: "extend", Action: model.ActExtend, Flags: []string{"reason"}, Says: "extend the response deadline once (the requester is told why)",
 			build: reasonFrom(func(f *ActFlags) string { return f.Reason })},
@@ -394,7 +394,7 @@ type actError struct {
 func (e *actError) Error() string { return e.err.Error() }
 func (e *actError) Unwrap() error { return e.err }
 
-// ErrorIsInput reports whether err is the operator's input to fix: a flag
+// errorIsInput reports whether err is the operator's input to fix: a flag
 // the command could not read, or the controller's refusal of the input.
 func errorIsInput(err error) bool {
 	var ref *model.Refusal
