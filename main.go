@@ -57,6 +57,15 @@ Usage:
   custodian requests sign-off ID --digest HEX
                                     sign off the plan with that digest (a privacy lead other than its builder)
   custodian requests run ID         run or resume the signed plan step by step (ctrl+c stops between steps)
+  custodian requests VERB ID [flags]
+                                    act on a request; the controller's rule book decides, as in the console:
+      acknowledge | start-verification | info-received
+      ask-info --what TEXT | note --text TEXT | withdraw --how TEXT | extend --reason TEXT
+      verify --points email,phone [--level reasonable|high|none] [--method M] [--signed-declaration] [--agent-verified]
+      deny-unverifiable --reason TEXT | refuse --reason TEXT | fee --amount 25.50 --reason TEXT
+      approve --approver NAME --method email|ticket|… --evidence REF [--decided YYYY-MM-DD]
+      deny (as approve) --reason TEXT | correct-decision (as deny; flags left out keep their value)
+      assign [--to HANDLE|me|none] | remind --to CONTACT | link ID SUBJECT_ID
   custodian serve [--listen ADDR] [--readonly] [--max-sessions N] [--idle-timeout D]
                                     serve the console over SSH to registered operator keys
                                     (default 127.0.0.1:2222; host key kept in the data directory)
@@ -641,33 +650,77 @@ func runRequests(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	case "run":
 		return runRequestsRun(ctx, args, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "custodian requests: unknown or missing subcommand %q (use: custodian requests import FILE | show ID | list | plan ID | sign-off ID | run ID)\n", sub)
+	if v, ok := cli.VerbNamed(sub); ok {
+		return runRequestsAct(ctx, v, args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "custodian requests: unknown or missing subcommand %q (use: custodian requests import FILE | show ID | list | plan ID | sign-off ID | run ID, or an action such as acknowledge ID; custodian help lists them)\n", sub)
 	return exitBadInput
+}
+
+// runRequestsAct runs `custodian requests <verb> ID …`: the verb's flags,
+// then cli.Act asks the controller.
+func runRequestsAct(ctx context.Context, v cli.Verb, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("requests "+v.Name, stderr)
+	flags := cli.BindActFlags(fs, v)
+	whats := []string{"request id"}
+	if v.Arg != "" {
+		whats = append(whats, v.Arg)
+	}
+	pos, ok, code := parseArgs(fs, args, whats, stderr)
+	if !ok {
+		return code
+	}
+	id, arg := pos[0], ""
+	if len(pos) > 1 {
+		arg = pos[1]
+	}
+	if err := cli.CheckActFlags(v, flags); err != nil {
+		return failRequests(stderr, v.Name, id, err)
+	}
+	b, actor, code := openActor(ctx, g, "cli", stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	if err := cli.Act(ctx, b.store, actor, v, id, arg, flags, time.Now(), stdout); err != nil {
+		return failRequests(stderr, v.Name, id, err)
+	}
+	return 0
 }
 
 // parseOneArg parses flags given before or after the one positional
 // argument (FILE, ID) and returns it; what names it in the message.
 func parseOneArg(fs *flag.FlagSet, args []string, what string, stderr io.Writer) (string, bool, int) {
-	arg := ""
+	pos, ok, code := parseArgs(fs, args, []string{what}, stderr)
+	if !ok {
+		return "", false, code
+	}
+	return pos[0], true, 0
+}
+
+// parseArgs parses flags given before, between or after the positional
+// arguments whats names (ID, SUBJECT_ID) and returns them, all present.
+func parseArgs(fs *flag.FlagSet, args []string, whats []string, stderr io.Writer) ([]string, bool, int) {
+	var pos []string
 	for {
 		if ok, code := parseFlags(fs, args, stderr); !ok {
-			return "", false, code
+			return nil, false, code
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
 			break
 		}
-		if arg != "" {
+		if len(pos) == len(whats) {
 			fmt.Fprintf(stderr, "custodian %s: unexpected argument %q\n\n%s", fs.Name(), rest[0], usage)
-			return "", false, exitBadInput
+			return nil, false, exitBadInput
 		}
-		arg, args = rest[0], rest[1:]
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
-	if arg == "" {
-		fmt.Fprintf(stderr, "custodian %s: give the %s\n\n%s", fs.Name(), what, usage)
-		return "", false, exitBadInput
+	if len(pos) < len(whats) {
+		fmt.Fprintf(stderr, "custodian %s: give the %s\n\n%s", fs.Name(), whats[len(pos)], usage)
+		return nil, false, exitBadInput
 	}
-	return arg, true, 0
+	return pos, true, 0
 }
 
 // parseFlags is parse without its refusal of positional arguments.
@@ -703,23 +756,16 @@ func openActor(ctx context.Context, g *globalFlags, origin string, stderr io.Wri
 // exitFor maps a store error to the exit code: refusals, unknown ids and
 // bad input are the caller's to fix (2); anything else failed (1).
 func exitFor(err error) int {
-	if errors.Is(err, db.ErrRefused) || errors.Is(err, db.ErrNotFound) || errors.Is(err, db.ErrInvalid) {
+	if cli.UsersToFix(err) {
 		return exitBadInput
 	}
 	return exitFailed
 }
 
-// failRequests reports a requests command's error with what to do next and
-// returns its exit code.
-func failRequests(stderr io.Writer, cmd string, err error) int {
-	hint := ""
-	switch {
-	case errors.Is(err, db.ErrRefused):
-		hint = " (act as an operator who may, with --operator HANDLE)"
-	case errors.Is(err, db.ErrNotFound):
-		hint = " (custodian requests list --status all shows the ids you can see)"
-	}
-	fmt.Fprintf(stderr, "custodian requests %s: %v%s\n", cmd, err, hint)
+// failRequests reports a requests command's error on request id (empty
+// for import and list) with what to do next, and returns its exit code.
+func failRequests(stderr io.Writer, cmd, id string, err error) int {
+	fmt.Fprintf(stderr, "custodian requests %s: %s\n", cmd, cli.Explain(err, id))
 	return exitFor(err)
 }
 
@@ -767,7 +813,7 @@ func runRequestsImport(ctx context.Context, args []string, stdin io.Reader, stdo
 	}
 	switch {
 	case err != nil:
-		return failRequests(stderr, "import", err)
+		return failRequests(stderr, "import", "", err)
 	case len(rep.Invalid) > 0:
 		return exitBadInput
 	case len(rep.Failed) > 0:
@@ -803,7 +849,7 @@ func runRequestsList(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer b.close()
 	if err := cli.List(ctx, b.store, actor, cli.ListOptions{Statuses: statuses, TenantID: *tenant, JSON: *asJSON}, time.Now(), stdout); err != nil {
-		return failRequests(stderr, "list", err)
+		return failRequests(stderr, "list", "", err)
 	}
 	return 0
 }
@@ -852,7 +898,7 @@ func onRequest(ctx context.Context, fs *flag.FlagSet, g *globalFlags, args []str
 	}
 	defer b.close()
 	if err := act(b, actor, id); err != nil {
-		return failRequests(stderr, strings.TrimPrefix(fs.Name(), "requests "), err)
+		return failRequests(stderr, strings.TrimPrefix(fs.Name(), "requests "), id, err)
 	}
 	return 0
 }

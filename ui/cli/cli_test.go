@@ -252,9 +252,13 @@ func TestImportRefusesAFileWithInvalidLines(t *testing.T) {
 		{with("subject_id", "no-such-subject"), `subject_id "no-such-subject" is not a subject of tenant oakridge-ca`},
 		{with("same_as_requester", true), "same_as_requester: no subject of tenant oakridge-ca"},
 		{with("residency_state", "California"), "two-letter postal code"},
-		{with("agent", obj{"name": "Agent A"}), "permission_evidence is missing"},
-		{with("corrections", obj{"email": "a@b.org"}), "corrections are only for type rectification"},
-		{with("type", "rectification"), "corrections are missing"},
+		// The rule book's intake rules (model.Intake), asked before anything is written.
+		{with("agent", obj{"name": "Agent A"}), "an authorized agent needs the subject's written permission (§7063)"},
+		{with("corrections", obj{"email": "a@b.org"}), "corrections are only for a correction request, not access"},
+		{with("type", "rectification"), "a correction must say which fields to change"},
+		{with("access_scope", "everything"), `access_scope: access scope "everything" is unknown: use categories`},
+		{obj{"external_ref": "bad-scope-on-deletion", "tenant": "oakridge-ca", "type": "deletion", "access_scope": "specific", "channel": "web",
+			"received": "2026-11-02", "requester": obj{"name": "Val Id"}}, "only a request to know has an access scope"},
 	}
 	lines := []any{valid}
 	for _, b := range bad {

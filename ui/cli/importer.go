@@ -28,18 +28,20 @@ import (
 //	{"external_ref": "portal-88123",        required: the source system's id; re-importing it changes nothing
 //	 "tenant": "t-oakridge",                required: the Customer's tenant id
 //	 "type": "access",                      access | deletion | rectification (correction) | opt_out | child_deletion
+//	 "access_scope": "categories",          access only, optional: categories (default) | specific (specific pieces of PI: reasonably high verification)
 //	 "channel": "web",                      web | email | phone | mail
 //	 "received": "2026-11-02",              YYYY-MM-DD (tenant's time zone), RFC 3339, today, yesterday
 //	 "requester": {"name": "…", "email": "…", "phone": "…"},   at least one of the three
 //	 "subject_id": "…",                     optional: the subject, of that tenant
 //	 "same_as_requester": true,             optional instead: the subject is the one whose email/phone the requester gave
-//	 "residency_state": "CA",               optional: two-letter code; default the tenant's state
+//	 "residency_state": "CA",               optional: two-letter code; left out, the subject's state on file, else the tenant's
 //	 "agent": {"name": "…", "email": "…", "phone": "…", "organization": "…", "permission_evidence": "…"},
 //	 "corrections": {"email": "…"}}         rectification only: name, email, phone, address, birth_date
 type ImportLine struct {
 	ExternalRef     string            `json:"external_ref"`
 	Tenant          string            `json:"tenant"`
 	Type            string            `json:"type"`
+	AccessScope     string            `json:"access_scope"`
 	Channel         string            `json:"channel"`
 	Received        string            `json:"received"`
 	Requester       *ImportPerson     `json:"requester"`
@@ -79,7 +81,7 @@ const (
 
 // importFields names the fields in the order the schema lists them, for
 // the message about an unknown one.
-const importFields = "external_ref, tenant, type, channel, received, requester, subject_id, same_as_requester, residency_state, agent, corrections"
+const importFields = "external_ref, tenant, type, access_scope, channel, received, requester, subject_id, same_as_requester, residency_state, agent, corrections"
 
 // ImportOptions tune Import.
 type ImportOptions struct {
@@ -330,6 +332,11 @@ func parseImportLine(raw []byte, tenants map[string]tenantInfo, now time.Time) (
 	if r.Type, err = model.ParseRequestType(l.Type); err != nil {
 		return r, false, fmt.Errorf("type: %w", err)
 	}
+	if strings.TrimSpace(l.AccessScope) != "" {
+		if r.AccessScope, err = model.ParseAccessScope(l.AccessScope); err != nil {
+			return r, false, fmt.Errorf("access_scope: %w", err)
+		}
+	}
 	if r.Channel, err = model.ParseChannel(l.Channel); err != nil {
 		return r, false, fmt.Errorf("channel: %w", err)
 	}
@@ -358,7 +365,8 @@ func parseImportLine(raw []byte, tenants map[string]tenantInfo, now time.Time) (
 	case l.SameAsRequester && r.Requester.Email == "" && r.Requester.Phone == "":
 		return r, false, errors.New("same_as_requester needs the requester's email or phone to find the subject: add one, or give subject_id")
 	}
-	r.ResidencyState = t.State
+	// Left empty, the controller decides where the requester lives (the
+	// subject's state on file, else the tenant's): model.Intake.
 	if strings.TrimSpace(l.ResidencyState) != "" {
 		if r.ResidencyState, err = model.ParseState(l.ResidencyState); err != nil {
 			return r, false, err
@@ -370,12 +378,6 @@ func parseImportLine(raw []byte, tenants map[string]tenantInfo, now time.Time) (
 			return r, false, fmt.Errorf("agent: %w", err)
 		}
 		r.Agent = &a
-	}
-	switch {
-	case r.Type == model.TypeRectification && len(l.Corrections) == 0:
-		return r, false, errors.New(`corrections are missing: a rectification says which fields to change, e.g. {"email": "new@example.org"}`)
-	case r.Type != model.TypeRectification && len(l.Corrections) > 0:
-		return r, false, fmt.Errorf("corrections are only for type rectification, not %s: change the type or drop them", r.Type)
 	}
 	if len(l.Corrections) > 0 {
 		r.Corrections = map[string]string{}
@@ -396,6 +398,14 @@ func parseImportLine(raw []byte, tenants map[string]tenantInfo, now time.Time) (
 			}
 			r.Corrections[string(f)] = v
 		}
+	}
+	// The rule book's intake rules (agent permission, corrections only on a
+	// correction, access scope only on access) are asked now, so a file
+	// with a refused line imports nothing. What they derive from the
+	// subject is the controller's to store, so the copy is dropped.
+	check := r
+	if rf := model.Intake(model.Facts{Request: r, Tenant: t.Tenant, Now: now}, &check); rf != nil {
+		return r, false, rf
 	}
 	return r, l.SameAsRequester, nil
 }
@@ -435,11 +445,11 @@ func parseAgent(a ImportAgent) (model.Agent, error) {
 	if out.Name == "" && out.Organization == "" {
 		return out, errors.New("give the agent's name or organization")
 	}
-	if strings.TrimSpace(a.PermissionEvidence) == "" {
-		return out, errors.New("permission_evidence is missing: an authorized agent needs the subject's written permission (§7063): say where it is, e.g. \"signed letter, file ref 1187\"")
-	}
-	if out.PermissionEvidence, err = model.ParseText("permission_evidence", a.PermissionEvidence, maxNameLen); err != nil {
-		return out, err
+	// A missing permission is the rule book's to refuse (model.Intake).
+	if strings.TrimSpace(a.PermissionEvidence) != "" {
+		if out.PermissionEvidence, err = model.ParseText("permission_evidence", a.PermissionEvidence, maxNameLen); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }

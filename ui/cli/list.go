@@ -57,6 +57,43 @@ type ListRow struct {
 	SubjectLabel string             `json:"subject_label,omitempty"` // masked
 	AssignedTo   string             `json:"assigned_to,omitempty"`
 	Flags        []model.FlagKind   `json:"flags"`
+	// ClosedDeadlines say, for a closed request, whether each deadline was
+	// met; open ones have none. DueAt stays the queue's sort key.
+	ClosedDeadlines []ClosedDeadline `json:"closed_deadlines,omitempty"`
+}
+
+// closedCell is what a closed row shows instead of a countdown: the first
+// missed deadline, else the response deadline, as met or missed with the
+// date it was met or the request closed.
+func closedCell(ds []ClosedDeadline, loc *time.Location) string {
+	for _, d := range ds {
+		if !d.Met {
+			return "missed " + shortKind(d.Kind) + " " + day(d.At, loc)
+		}
+	}
+	return "met " + day(responseDeadline(ds).At, loc)
+}
+
+// responseDeadline is the legal (or extended) response deadline among ds.
+func responseDeadline(ds []ClosedDeadline) ClosedDeadline {
+	for _, d := range ds {
+		if d.Kind == model.DueLegal || d.Kind == model.DueExtended {
+			return d
+		}
+	}
+	return ds[0]
+}
+
+func shortKind(k model.DeadlineKind) string {
+	switch k {
+	case model.DueAck:
+		return "ack"
+	case model.DueLegal, model.DueExtended:
+		return "response"
+	case model.DueExpedited:
+		return "child"
+	}
+	return string(k)
 }
 
 // List prints the queue, earliest due first, reading it page by page to the end.
@@ -106,7 +143,7 @@ func List(ctx context.Context, store *db.Store, actor model.Actor, opts ListOpti
 		fmt.Fprintln(w, "no requests")
 		return nil
 	}
-	fmt.Fprintf(w, "%-10s %-17s %-22s %-14s %-14s %-20s %-14s %s\n", "DUE", "", "ID", "TENANT", "TYPE", "STATUS", "SUBJECT", "FLAGS")
+	fmt.Fprintf(w, "%-10s %-22s %-22s %-14s %-14s %-20s %-14s %s\n", "DUE", "", "ID", "TENANT", "TYPE", "STATUS", "SUBJECT", "FLAGS")
 	for _, r := range rows {
 		loc := byID[r.TenantID].loc
 		if loc == nil {
@@ -116,7 +153,11 @@ func List(ctx context.Context, store *db.Store, actor model.Actor, opts ListOpti
 		for i, k := range r.Flags {
 			flags[i] = k.Short()
 		}
-		fmt.Fprintf(w, "%-10s %-17s %-22s %-14s %-14s %-20s %-14s %s\n", r.DueDate, daysLeft(now, r.DueAt, loc), r.ID, r.TenantID,
+		due, when := r.DueDate, daysLeft(now, r.DueAt, loc)
+		if len(r.ClosedDeadlines) > 0 {
+			due, when = day(responseDeadline(r.ClosedDeadlines).Due, loc), closedCell(r.ClosedDeadlines, loc)
+		}
+		fmt.Fprintf(w, "%-10s %-22s %-22s %-14s %-14s %-20s %-14s %s\n", due, when, r.ID, r.TenantID,
 			r.Type.Label(), r.Status.Label(), orDash(r.SubjectLabel), strings.Join(flags, " "))
 	}
 	fmt.Fprintf(w, "%d requests\n", len(rows))
@@ -136,6 +177,8 @@ func listRow(r model.Request, t tenantInfo) ListRow {
 	}
 	if r.Status.Open() {
 		row.DueKind = model.ComputeDeadlinesIn(r, t.Tenant, loc).NextKind
+	} else if ds := closedDeadlines(r, t.Tenant, loc); len(ds) > 0 {
+		row.ClosedDeadlines = ds
 	}
 	for _, f := range r.Flags {
 		row.Flags = append(row.Flags, model.FlagKind(c(string(f.Kind))))

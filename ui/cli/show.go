@@ -18,35 +18,49 @@ import (
 // information masked, every text from the database cleaned of control
 // characters, and the deadlines computed in the tenant's time zone.
 type RequestView struct {
-	ID             string              `json:"id"`
-	ExternalRef    string              `json:"external_ref,omitempty"`
-	TenantID       string              `json:"tenant_id"`
-	TenantName     string              `json:"tenant_name"`
-	TimeZone       string              `json:"time_zone"`
-	Type           model.RequestType   `json:"type"`
-	Channel        model.Channel       `json:"channel"`
-	Status         model.Status        `json:"status"`
-	ReceivedAt     time.Time           `json:"received_at"`
-	SubjectID      string              `json:"subject_id,omitempty"`
-	Subject        string              `json:"subject"` // masked name, or why there is none
-	Requester      PersonView          `json:"requester"`
-	Agent          *AgentView          `json:"agent,omitempty"`
-	ResidencyState string              `json:"residency_state"`
-	Corrections    map[string]string   `json:"corrections,omitempty"` // masked values
-	LoggedBy       string              `json:"logged_by"`
-	AssignedTo     string              `json:"assigned_to,omitempty"`
-	InfoRequested  string              `json:"info_requested,omitempty"`
-	Deadlines      DeadlinesView       `json:"deadlines"`
-	Limit          *LimitView          `json:"know_limit,omitempty"`
-	Flags          []model.Flag        `json:"flags"`
-	Verification   *model.Verification `json:"verification,omitempty"`
-	Decision       *model.Decision     `json:"decision,omitempty"`
-	Extension      *model.Extension    `json:"extension,omitempty"`
-	Outcome        string              `json:"outcome,omitempty"`
-	DenialReason   string              `json:"denial_reason,omitempty"`
-	FailureReason  string              `json:"failure_reason,omitempty"`
-	RespondedAt    *time.Time          `json:"responded_at,omitempty"`
-	Notes          []model.Note        `json:"notes"`
+	ID             string            `json:"id"`
+	ExternalRef    string            `json:"external_ref,omitempty"`
+	TenantID       string            `json:"tenant_id"`
+	TenantName     string            `json:"tenant_name"`
+	TimeZone       string            `json:"time_zone"`
+	Type           model.RequestType `json:"type"`
+	Channel        model.Channel     `json:"channel"`
+	Status         model.Status      `json:"status"`
+	ReceivedAt     time.Time         `json:"received_at"`
+	SubjectID      string            `json:"subject_id,omitempty"`
+	Subject        string            `json:"subject"` // masked name, or why there is none
+	Requester      PersonView        `json:"requester"`
+	Agent          *AgentView        `json:"agent,omitempty"`
+	ResidencyState string            `json:"residency_state"`
+	// ResidencyFrom says where the state came from: stated, subject or
+	// tenant (empty on requests logged before it was recorded).
+	ResidencyFrom string `json:"residency_from,omitempty"`
+	// AccessScope is what a request to know asks for (access only).
+	AccessScope model.AccessScope `json:"access_scope,omitempty"`
+	// RequiredLevel is the verification the request type needs:
+	// reasonable, high or none (model.RequiredLevel).
+	RequiredLevel string              `json:"required_verification"`
+	Corrections   map[string]string   `json:"corrections,omitempty"` // masked values
+	LoggedBy      string              `json:"logged_by"`
+	AssignedTo    string              `json:"assigned_to,omitempty"`
+	InfoRequested string              `json:"info_requested,omitempty"`
+	Deadlines     DeadlinesView       `json:"deadlines"`
+	Limit         *LimitView          `json:"know_limit,omitempty"`
+	Flags         []model.Flag        `json:"flags"`
+	Verification  *model.Verification `json:"verification,omitempty"`
+	Decision      *model.Decision     `json:"decision,omitempty"`
+	// PriorDecisions are recorded decisions a lead corrected, oldest first.
+	PriorDecisions []model.Decision `json:"prior_decisions,omitempty"`
+	Fee            *model.Fee       `json:"fee,omitempty"`
+	// ClosedDeadlines say, for a closed request, whether each deadline was
+	// met; a closed request has no countdown.
+	ClosedDeadlines []ClosedDeadline `json:"closed_deadlines,omitempty"`
+	Extension       *model.Extension `json:"extension,omitempty"`
+	Outcome         string           `json:"outcome,omitempty"`
+	DenialReason    string           `json:"denial_reason,omitempty"`
+	FailureReason   string           `json:"failure_reason,omitempty"`
+	RespondedAt     *time.Time       `json:"responded_at,omitempty"`
+	Notes           []model.Note     `json:"notes"`
 	// issue 5: fulfilment.
 	Fulfilment *FulfilmentView     `json:"fulfilment,omitempty"`
 	Export     *model.AccessExport `json:"export,omitempty"`
@@ -98,6 +112,24 @@ type DeadlinesView struct {
 	ResponseKind    model.DeadlineKind `json:"response_kind"`
 	Next            time.Time          `json:"next"`
 	NextKind        model.DeadlineKind `json:"next_kind"`
+}
+
+// ClosedDeadline is one deadline of a closed request, met or missed.
+type ClosedDeadline struct {
+	Kind model.DeadlineKind `json:"kind"`
+	Due  time.Time          `json:"due"`
+	// At is when it was met, or when the request closed.
+	At   time.Time `json:"at"`
+	Met  bool      `json:"met"`
+	Line string    `json:"line"` // e.g. "legal response due 2026-11-20: met 2026-11-18"
+}
+
+func closedDeadlines(r model.Request, t model.Tenant, loc *time.Location) []ClosedDeadline {
+	var out []ClosedDeadline
+	for _, d := range model.ClosedDeadlines(r, t) {
+		out = append(out, ClosedDeadline{Kind: d.Kind, Due: d.Due, At: d.At, Met: d.Met, Line: d.Line(loc)})
+	}
+	return out
 }
 
 // LimitView is the two-requests-to-know per 12 months evaluation.
@@ -166,7 +198,8 @@ func viewOf(r model.Request, t model.Tenant) RequestView {
 		ID: c(r.ID), ExternalRef: c(r.ExternalRef), TenantID: c(r.TenantID), TenantName: c(t.Name), TimeZone: loc.String(),
 		Type: model.RequestType(c(string(r.Type))), Channel: model.Channel(c(string(r.Channel))), Status: model.Status(c(string(r.Status))),
 		ReceivedAt: r.ReceivedAt, SubjectID: c(r.SubjectID), Requester: maskPerson(r.Requester),
-		ResidencyState: c(r.ResidencyState), LoggedBy: c(r.LoggedBy), AssignedTo: c(r.AssignedTo),
+		ResidencyState: c(r.ResidencyState), ResidencyFrom: c(r.ResidencyFrom), AccessScope: model.AccessScope(c(string(r.AccessScope))),
+		RequiredLevel: levelName(model.RequiredLevel(r)), ClosedDeadlines: closedDeadlines(r, t, loc), LoggedBy: c(r.LoggedBy), AssignedTo: c(r.AssignedTo),
 		InfoRequested: c(r.InfoRequested), Outcome: c(r.Outcome), DenialReason: c(r.DenialReason),
 		FailureReason: c(r.FailureReason), RespondedAt: r.RespondedAt, Version: r.Version,
 		Flags: []model.Flag{}, Notes: []model.Note{}, History: []model.Event{},
@@ -206,10 +239,16 @@ func viewOf(r model.Request, t model.Tenant) RequestView {
 		v.Verification = &vv
 	}
 	if x := r.Decision; x != nil {
-		d := *x
-		d.Outcome, d.Approver, d.Method, d.Evidence = model.DecisionOutcome(c(string(x.Outcome))), c(x.Approver), c(x.Method), c(x.Evidence)
-		d.Reason, d.RecordedBy = c(x.Reason), c(x.RecordedBy)
+		d := cleanDecision(*x)
 		v.Decision = &d
+	}
+	for _, x := range r.PriorDecisions {
+		v.PriorDecisions = append(v.PriorDecisions, cleanDecision(x))
+	}
+	if x := r.Fee; x != nil {
+		fee := *x
+		fee.Reason, fee.By = c(x.Reason), c(x.By)
+		v.Fee = &fee
 	}
 	if x := r.Extension; x != nil {
 		e := *x
@@ -243,6 +282,35 @@ func viewOf(r model.Request, t model.Tenant) RequestView {
 			Action: model.Action(c(string(e.Action))), From: model.Status(c(string(e.From))), To: model.Status(c(string(e.To))), Reason: c(e.Reason)})
 	}
 	return v
+}
+
+func cleanDecision(x model.Decision) model.Decision {
+	c := model.CleanLine
+	d := x
+	d.Outcome, d.Approver, d.Method, d.Evidence = model.DecisionOutcome(c(string(x.Outcome))), c(x.Approver), c(x.Method), c(x.Evidence)
+	d.Reason, d.RecordedBy = c(x.Reason), c(x.RecordedBy)
+	return d
+}
+
+// levelName is a verification level by name, "none" for none.
+func levelName(l model.VerificationLevel) string {
+	if l == model.LevelNone {
+		return "none"
+	}
+	return string(l)
+}
+
+// residencyLine is the state whose law applies and where it came from.
+func residencyLine(state, from string) string {
+	switch from {
+	case model.ResidencyStated:
+		return orDash(state) + " (stated by the requester)"
+	case model.ResidencySubject:
+		return orDash(state) + " (the subject on file)"
+	case model.ResidencyTenant:
+		return orDash(state) + " (the tenant's state: nothing else known)"
+	}
+	return orDash(state)
 }
 
 func day(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
@@ -286,7 +354,15 @@ func writeRequestText(w io.Writer, v RequestView, loc *time.Location, now time.T
 		kv("agent", strings.Join(nonEmpty(v.Agent.Name, v.Agent.Organization, v.Agent.Email, v.Agent.Phone), "  "))
 		kv("agent permission", v.Agent.PermissionEvidence)
 	}
-	kv("residency", orDash(v.ResidencyState))
+	kv("residency", residencyLine(v.ResidencyState, v.ResidencyFrom))
+	if v.AccessScope != "" {
+		kv("access scope", v.AccessScope.Label())
+	}
+	need := model.VerificationLevel(v.RequiredLevel)
+	if v.RequiredLevel == "none" {
+		need = model.LevelNone
+	}
+	kv("verification need", need.Label())
 	kv("logged by", orDash(v.LoggedBy))
 	kv("assigned to", orDash(v.AssignedTo))
 	for _, f := range slices.Sorted(maps.Keys(v.Corrections)) {
@@ -302,6 +378,19 @@ func writeRequestText(w io.Writer, v RequestView, loc *time.Location, now time.T
 	}
 
 	fmt.Fprintf(w, "\nDeadlines (%s)\n", v.TimeZone)
+	if len(v.ClosedDeadlines) > 0 {
+		// A closed request is judged, not counted down.
+		for _, x := range v.ClosedDeadlines {
+			fmt.Fprintf(w, "  %s\n", x.Line)
+		}
+	} else {
+		writeOpenDeadlines(w, v, loc, now)
+	}
+	writeRest(w, v, loc)
+}
+
+func writeOpenDeadlines(w io.Writer, v RequestView, loc *time.Location, now time.Time) {
+	kv := func(k, val string) { fmt.Fprintf(w, "  %-18s %s\n", k, val) }
 	d := v.Deadlines
 	due := func(kind model.DeadlineKind, at time.Time, note string) {
 		line := fmt.Sprintf("  %-18s %s  %s", kind, day(at, loc), daysLeft(now, at, loc))
@@ -335,6 +424,10 @@ func writeRequestText(w io.Writer, v RequestView, loc *time.Location, now time.T
 	if d.Expedited != nil {
 		due(model.DueExpedited, *d.Expedited, "")
 	}
+}
+
+func writeRest(w io.Writer, v RequestView, loc *time.Location) {
+	kv := func(k, val string) { fmt.Fprintf(w, "  %-18s %s\n", k, val) }
 	if v.Limit != nil {
 		fmt.Fprintln(w, "\nTwo requests to know per 12 months")
 		state := "within the limit"
@@ -377,6 +470,16 @@ func writeRequestText(w io.Writer, v RequestView, loc *time.Location, now time.T
 			kv("reason", x.Reason)
 		}
 		kv("recorded by", orDash(x.RecordedBy)+" "+stamp(x.RecordedAt, loc))
+	}
+	for i, x := range v.PriorDecisions {
+		kv(fmt.Sprintf("corrected (%d)", i+1), fmt.Sprintf("was %s by %s on %s, %s: %s; recorded by %s %s", x.Outcome, orDash(x.Approver),
+			day(x.DecidedAt, loc), orDash(x.Method), orDash(x.Evidence), orDash(x.RecordedBy), stamp(x.RecordedAt, loc)))
+	}
+	if x := v.Fee; x != nil {
+		fmt.Fprintln(w, "\nFee")
+		kv("amount", x.Amount())
+		kv("reason", orDash(x.Reason))
+		kv("quoted by", orDash(x.By)+" "+stamp(x.At, loc))
 	}
 	if x := v.Extension; x != nil {
 		fmt.Fprintln(w, "\nExtension")
