@@ -327,7 +327,7 @@ func validateNew(r *model.Request) error {
 		return invalidf("request %s: the requester needs a name, email or phone", r.ID)
 	}
 	if (r.Status != "" && r.Status != model.StatusReceived) || r.Version != 0 || len(r.History) > 0 ||
-		r.Verification != nil || r.Decision != nil || r.Extension != nil || r.AcknowledgedAt != nil || r.RespondedAt != nil {
+		r.Verification != nil || r.Decision != nil || r.Extension != nil || r.AcknowledgedAt != nil || r.RespondedAt != nil || r.ClosedOn != nil {
 		return invalidf("request %s: a new request cannot carry lifecycle data (status, version, history, verification, decision, extension, acknowledgement, response)", r.ID)
 	}
 	if !r.ReceivedAt.IsZero() {

@@ -23,6 +23,9 @@ func (r Request) ClosedAt() (time.Time, bool) {
 	if r.Status.Open() {
 		return time.Time{}, false
 	}
+	if r.ClosedOn != nil {
+		return *r.ClosedOn, true
+	}
 	if r.RespondedAt != nil {
 		return *r.RespondedAt, true
 	}

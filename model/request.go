@@ -203,6 +203,8 @@ type Request struct {
 	InfoRequested string     `bson:"info_requested,omitempty" json:"info_requested,omitempty"`
 	DenialReason  string     `bson:"denial_reason,omitempty" json:"denial_reason,omitempty"`
 	RespondedAt   *time.Time `bson:"responded_at,omitempty" json:"responded_at,omitempty"`
+	// ClosedOn is when the request was completed, denied or withdrawn.
+	ClosedOn      *time.Time `bson:"closed_at,omitempty" json:"closed_at,omitempty"`
 	Outcome       string     `bson:"outcome,omitempty" json:"outcome,omitempty"`
 	FailureReason string     `bson:"failure_reason,omitempty" json:"failure_reason,omitempty"`
 	Flags         []Flag     `bson:"flags" json:"flags"`

@@ -224,6 +224,12 @@ func Decide(a Action, f Facts, next *Request, reason string) (string, *Refusal) 
 		now := f.Now
 		next.RespondedAt = &now
 	}
+	// The closing moment is kept for every closed request, a withdrawal
+	// included (it has no response): lists judge deadlines by it.
+	if t, _ := TransitionFor(a); t.To != "" && !t.To.Open() && next.ClosedOn == nil {
+		now := f.Now
+		next.ClosedOn = &now
+	}
 	return detail, nil
 }
 
