@@ -92,10 +92,17 @@ func (p *detailPane) HelpGroups() []string {
 
 func (p *detailPane) keyPane() keymap.Pane { return keymap.PaneDetail }
 
+func (p *detailPane) hintedRequest() (model.Request, bool) {
+	if p.req == nil {
+		return model.Request{}, false
+	}
+	return *p.req, true
+}
+
 func (p *detailPane) KeyHelp() []key.Binding {
 	out := p.ctx.Keys.ShortHelp(keymap.Back)
 	if p.req != nil {
-		out = append(out, actionHints(p.ctx, p.req.Status)...)
+		out = append(out, actionHints(p.ctx, *p.req)...)
 	}
 	return append(out, p.ctx.Keys.ShortHelp(keymap.Down, keymap.Up, keymap.PageDown)...)
 }

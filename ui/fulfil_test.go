@@ -257,27 +257,40 @@ func TestFulfilmentViewsHelpShowsEveryKey(t *testing.T) {
 
 // TestFulfilmentHintsFollowTheLifecycle: p/F are offered only where the
 // lifecycle lets the role use them.
-func TestFulfilmentHintsFollowTheLifecycle(t *testing.T) {
+func TestFulfilmentHintsFollowTheRuleBook(t *testing.T) {
+	signed := samplePlan("r1", "")
+	signed.BuiltBy, signed.SignedBy, signed.SignedAt = "bo", "cy", testNow()
+	signed.Digest = signed.ComputeDigest()
+	unsigned := samplePlan("r1", "")
+	unsigned.BuiltBy = "bo"
+	unsigned.Digest = unsigned.ComputeDigest()
 	for _, tc := range []struct {
-		role   model.Role
-		status model.Status
-		want   []string
+		name    string
+		role    model.Role
+		status  model.Status
+		plan    *model.Plan
+		subject string
+		want    []string
 	}{
-		{model.RoleLead, model.StatusApproved, []string{"F", "p"}},
-		{model.RoleLead, model.StatusFulfilling, []string{"F", "p"}}, // p: a plan for a request fulfilling without one
-		{model.RoleLead, model.StatusFailed, []string{"p"}},
-		{model.RoleEngineer, model.StatusFulfilling, []string{"F"}},
-		{model.RoleEngineer, model.StatusApproved, nil},
-		{model.RoleSupport, model.StatusApproved, nil},
-		{model.RoleLead, model.StatusAwaitingApproval, nil},
+		{"signed plan: run it, or replan", model.RoleLead, model.StatusApproved, &signed, "s1", []string{"F", "p"}},
+		{"no plan: make one", model.RoleLead, model.StatusApproved, nil, "s1", []string{"p"}},
+		{"unsigned plan: no run yet", model.RoleLead, model.StatusApproved, &unsigned, "s1", []string{"p"}},
+		{"unlinked: neither plan nor run", model.RoleLead, model.StatusApproved, nil, "", nil},
+		{"running a signed plan: no replan", model.RoleLead, model.StatusFulfilling, &signed, "s1", []string{"F"}},
+		{"failed: replan (retry is r)", model.RoleLead, model.StatusFailed, &signed, "s1", []string{"p"}},
+		{"engineer runs steps", model.RoleEngineer, model.StatusFulfilling, &signed, "s1", []string{"F"}},
+		{"engineer does not start a run", model.RoleEngineer, model.StatusApproved, &signed, "s1", nil},
+		{"support", model.RoleSupport, model.StatusApproved, &signed, "s1", nil},
+		{"awaiting approval", model.RoleLead, model.StatusAwaitingApproval, nil, "s1", nil},
 	} {
-		c := &Context{Keys: keymap.Default(), Actor: testActor(tc.role)}
+		c := &Context{Keys: keymap.Default(), Actor: testActor(tc.role), Clock: model.FixedClock{T: testNow()}}
+		r := model.Request{ID: "r1", Status: tc.status, Plan: tc.plan, SubjectID: tc.subject, Type: model.TypeDeletion, ReceivedAt: testNow()}
 		var got []string
-		for _, b := range fulfilHints(c, tc.status) {
+		for _, b := range fulfilHints(c, r) {
 			got = append(got, b.Help().Key)
 		}
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
-			t.Errorf("%s on %s: hints %v, want %v", tc.role, tc.status, got, tc.want)
+			t.Errorf("%s: hints %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
