@@ -501,8 +501,12 @@ func decisionFields(c *Context, r model.Request, t model.Tenant, deny bool) []*f
 		return ""
 	})
 	decided := textField("decided", "Decided on", "YYYY-MM-DD, today or yesterday", func(f *form) string {
-		if _, err := model.ParseDate(f.value("decided"), t.Location(), c.Clock.Now()); err != nil {
+		at, err := model.ParseDate(f.value("decided"), t.Location(), c.Clock.Now())
+		if err != nil {
 			return err.Error()
+		}
+		if ref := model.CheckDecisionDate(at, r, t, c.Clock.Now()); ref != nil {
+			return ref.Reason
 		}
 		return ""
 	})
@@ -688,6 +692,12 @@ func specFor(a model.Action) actionSpec {
 		return remindSpec()
 	case model.ActSignOff: // issue 5: fulfilment
 		return signOffSpec()
+	case model.ActChargeFee:
+		return feeSpec()
+	case model.ActCorrectDecision:
+		return correctDecisionSpec()
+	case model.ActLink:
+		return linkSpec()
 	}
 	return actionSpec{act: a, verb: a.Label(), apply: noValues}
 }
@@ -698,79 +708,6 @@ func decisionIntro(c *Context, r model.Request, t model.Tenant) []string {
 		out = append(out, fmt.Sprintf("verified by %s: %s (%s)", model.CleanLine(v.By), model.CleanLine(string(v.Level)), model.CleanLine(strings.Join(v.DataPoints, ", "))))
 	}
 	return out
-}
-
-func verifySpec() actionSpec {
-	return actionSpec{act: model.ActVerify, verb: "verify",
-		intro: func(c *Context, r model.Request, t model.Tenant) []string {
-			out := []string{"Record how the requester's identity was established (§7060–7062): 2 matched data points for reasonable, 3 and a signed declaration for high."}
-			if len(r.Corrections) > 0 {
-				var fs []string
-				for k := range r.Corrections {
-					fs = append(fs, model.CleanLine(k))
-				}
-				slices.Sort(fs)
-				out = append(out, "This correction changes "+strings.Join(fs, ", ")+": verify with other data.")
-			}
-			if r.Agent != nil {
-				out = append(out, "Filed by an authorized agent: verify both the agent and the subject (§7063).")
-			}
-			return out
-		},
-		fields: func(c *Context, r model.Request, t model.Tenant, _ formInput) []*formField {
-			points := textField("points", "Matched data", "comma-separated: email, phone, date of birth…", func(f *form) string {
-				pts, err := splitPoints(f.value("points"))
-				if err != nil {
-					return err.Error()
-				}
-				for _, p := range pts {
-					for k := range r.Corrections {
-						if strings.EqualFold(k, p) {
-							return fmt.Sprintf("%q is being corrected: verify with other data", p)
-						}
-					}
-				}
-				switch f.value("level") {
-				case string(model.LevelReasonable):
-					if len(pts) < 2 {
-						return fmt.Sprintf("a reasonable degree needs 2 matched data points, have %d", len(pts))
-					}
-				case string(model.LevelHigh):
-					if len(pts) < 3 {
-						return fmt.Sprintf("a high degree needs 3 matched data points, have %d", len(pts))
-					}
-				}
-				return ""
-			})
-			signed := choiceField("signed", "Signed declaration", []string{"no", "yes"}, nil)
-			signed.check = func(f *form) string {
-				if f.value("level") == string(model.LevelHigh) && f.value("signed") != "yes" {
-					return "a high degree needs a signed declaration"
-				}
-				return ""
-			}
-			agent := choiceField("agent", "Agent verified", []string{"no", "yes"}, nil)
-			agent.show = func(*form) bool { return r.Agent != nil }
-			agent.check = func(f *form) string {
-				if f.value("agent") != "yes" {
-					return "an agent request needs the agent verified too (§7063)"
-				}
-				return ""
-			}
-			return []*formField{
-				choiceField("method", "Method", []string{"data points", "account re-authentication"}, nil),
-				points,
-				choiceField("level", "Level reached", []string{string(model.LevelReasonable), string(model.LevelHigh)}, nil),
-				signed,
-				agent,
-			}
-		},
-		apply: func(f *form, r model.Request, _ model.Tenant, _ time.Time) (string, func(*model.Request) error) {
-			pts, _ := splitPoints(f.value("points"))
-			v := model.Verification{Method: f.value("method"), DataPoints: pts,
-				Level: model.VerificationLevel(f.value("level")), SignedDecl: f.value("signed") == "yes", AgentChecked: f.value("agent") == "yes"}
-			return "", func(x *model.Request) error { vc := v; x.Verification = &vc; return nil }
-		}}
 }
 
 func refuseSpec() actionSpec {
