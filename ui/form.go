@@ -44,6 +44,9 @@ type formField struct {
 	// keeps its selection when that option is still offered. It must
 	// return at least one option.
 	optionsFrom func(f *form) (options, labels []string)
+	// placeholderFrom, when set, recomputes a text field's placeholder
+	// after every edit (a default that follows another field).
+	placeholderFrom func(f *form) string
 }
 
 func (fd *formField) isChoice() bool { return len(fd.options) > 0 }
@@ -339,9 +342,13 @@ func (f *form) edited(fd *formField) {
 	f.refreshOptions()
 }
 
-// refreshOptions recomputes the choices whose options follow other fields.
+// refreshOptions recomputes the choices and placeholders that follow
+// other fields.
 func (f *form) refreshOptions() {
 	for _, fd := range f.fields {
+		if fd.placeholderFrom != nil {
+			fd.input.Placeholder = fd.placeholderFrom(f)
+		}
 		if fd.optionsFrom == nil {
 			continue
 		}
