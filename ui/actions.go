@@ -119,6 +119,8 @@ type actionSpec struct {
 	preview func(c *Context, r model.Request, t model.Tenant, in formInput) func(*form) []string
 	// confirm, when set, is asked before saving with the safe choice focused.
 	confirm func(c *Context, r model.Request, t model.Tenant) func(*form) []string
+	// confirmWith is confirm for a question that shows what was read too.
+	confirmWith func(c *Context, r model.Request, t model.Tenant, in formInput) func(*form) []string
 	// apply turns the values into Apply's reason and edit. The edit closes
 	// over copies only: it runs in the save's goroutine.
 	apply func(f *form, r model.Request, t model.Tenant, now time.Time) (string, func(*model.Request) error)
@@ -382,6 +384,10 @@ func newActionPane(c *Context, seq int, spec actionSpec, r model.Request, t mode
 	}
 	if spec.confirm != nil {
 		f.confirm = spec.confirm(c, r, t)
+		f.confirmLabel = capitalize(spec.verb)
+	}
+	if spec.confirmWith != nil {
+		f.confirm = spec.confirmWith(c, r, t, in)
 		f.confirmLabel = capitalize(spec.verb)
 	}
 	target := r

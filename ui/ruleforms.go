@@ -160,12 +160,16 @@ func feeSpec() actionSpec {
 			ev := refusalEvidence(r, t, in.limit)
 			return func(*form) []string { return ev }
 		},
-		confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
+		// The evidence stays beside the question: it is what the fee is
+		// answerable to.
+		confirmWith: func(c *Context, r model.Request, t model.Tenant, in formInput) func(*form) []string {
+			ev := refusalEvidence(r, t, in.limit)
 			return func(f *form) []string {
 				cents, _ := model.ParseFee(f.value("amount"))
-				return []string{fmt.Sprintf("Quote %s a fee of %s? The requester is told why; the clock keeps running.", model.CleanLine(r.ID), model.FormatCents(cents)), "",
+				out := []string{fmt.Sprintf("Quote %s a fee of %s? The requester is told why; the clock keeps running.", model.CleanLine(r.ID), model.FormatCents(cents)), "",
 					"   fee     " + model.FormatCents(cents),
-					"   reason  " + model.CleanLine(f.value("reason"))}
+					"   reason  " + model.CleanLine(f.value("reason")), ""}
+				return append(out, ev...)
 			}
 		},
 		apply: func(f *form, _ model.Request, _ model.Tenant, _ time.Time) (string, func(*model.Request) error) {
