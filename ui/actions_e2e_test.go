@@ -293,7 +293,7 @@ func TestActionsE2E(t *testing.T) {
 		sam.waitFor("start verification form", formOpen("Start verification"))
 		sam.press("enter")
 		sam.detailStatus(id, model.StatusVerifying)
-		sam.linkTo(subjectWith(t, store, lee, "oakridge-ca", model.PointEmail, model.PointPhone, model.PointBirthDate).ID)
+		sam.linkTo(subjectWith(t, store, lee, "oakridge-ca", model.PointEmail, model.PointPhone).ID)
 		sam.press("v")
 		sam.waitFor("verify form", formOpen("Verify"))
 		sam.fill("points", "email")
@@ -305,10 +305,10 @@ func TestActionsE2E(t *testing.T) {
 		if !strings.Contains(screen, "needs 2 matched data points") {
 			t.Errorf("the problem is not shown by the field:\n%s", screen)
 		}
-		sam.fill("points", ", date of birth")
+		sam.fill("points", ", phone")
 		sam.press("ctrl+s")
 		sam.detailStatus(id, model.StatusAwaitingApproval)
-		if v := stored(t, store, lee, id).Verification; v == nil || v.By != "sam" || !slices.Equal(v.DataPoints, []string{"email", "birth_date"}) {
+		if v := stored(t, store, lee, id).Verification; v == nil || v.By != "sam" || !slices.Equal(v.DataPoints, []string{"email", "phone"}) {
 			t.Fatalf("verification stored as %+v", v)
 		}
 
@@ -451,7 +451,7 @@ func TestActionsE2E(t *testing.T) {
 		h.waitFor("start verification", formOpen("Start verification"))
 		h.press("enter")
 		h.detailStatus(id, model.StatusVerifying)
-		h.linkTo(subjectWith(t, store, lee, "oakridge-ca", model.PointEmail, model.PointPhone, model.PointBirthDate).ID)
+		h.linkTo(subjectWith(t, store, lee, stored(t, store, lee, id).TenantID, model.PointEmail, model.PointPhone).ID)
 		h.press("v")
 		h.waitFor("verify form", formOpen("Verify"))
 		h.fill("points", "email, phone")
@@ -516,7 +516,7 @@ func TestActionsE2E(t *testing.T) {
 		h.waitFor("start verification", formOpen("Start verification"))
 		h.press("enter")
 		h.detailStatus(id, model.StatusVerifying)
-		h.linkTo(subjectWith(t, store, lee, "oakridge-ca", model.PointEmail, model.PointPhone, model.PointBirthDate).ID)
+		h.linkTo(subjectWith(t, store, lee, stored(t, store, lee, id).TenantID, model.PointEmail, model.PointPhone).ID)
 		h.press("v")
 		h.waitFor("verify form", formOpen("Verify"))
 		h.fill("points", "email, phone")
@@ -525,7 +525,7 @@ func TestActionsE2E(t *testing.T) {
 			p, _ := formOf(a)
 			return p.form.problem(p.form.field("agent")) != ""
 		}))
-		if !strings.Contains(screen, "agent verified too") {
+		if !strings.Contains(screen, "agent must be verified too") {
 			t.Errorf("no message by the agent field:\n%s", screen)
 		}
 		h.choose("agent", "yes")
