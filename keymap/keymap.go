@@ -120,6 +120,15 @@ const (
 	Replan Action = "replan"
 )
 
+// Rule-book actions: a privacy lead's fee quote instead of a refusal, a
+// lead's correction of a recorded Customer decision, and linking an
+// unmatched request to its subject so it can be verified and fulfilled.
+const (
+	ChargeFee       Action = "charge_fee"
+	CorrectDecision Action = "correct_decision"
+	Link            Action = "link"
+)
+
 // Group headings, in the order the full help shows them.
 const (
 	GroupGlobal     = "Global"
@@ -225,6 +234,9 @@ func defaults() []Binding {
 		{StartVerification, []string{"V"}, "start verification", GroupRequest},
 		{InfoReceived, []string{"I"}, "info received", GroupRequest},
 		{Remind, []string{"M"}, "remind Customer", GroupRequest},
+		{ChargeFee, []string{"$"}, "quote a fee (excessive request)", GroupRequest},
+		{CorrectDecision, []string{"C"}, "correct the recorded decision", GroupRequest},
+		{Link, []string{"L"}, "link to a subject", GroupRequest},
 		{GroupByTenant, []string{"s"}, "group by tenant", GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, "save the form", GroupForm},
 		{FormPrevOption, []string{"left"}, "previous choice / button", GroupForm},

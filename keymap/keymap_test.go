@@ -53,6 +53,9 @@ func TestDefaultBindings(t *testing.T) {
 		{StartVerification, []string{"V"}, GroupRequest},
 		{InfoReceived, []string{"I"}, GroupRequest},
 		{Remind, []string{"M"}, GroupRequest},
+		{ChargeFee, []string{"$"}, GroupRequest},
+		{CorrectDecision, []string{"C"}, GroupRequest},
+		{Link, []string{"L"}, GroupRequest},
 		{GroupByTenant, []string{"s"}, GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, GroupForm},
 		{FormPrevOption, []string{"left"}, GroupForm},
@@ -236,6 +239,8 @@ func TestPaneActions(t *testing.T) {
 		{PanePlan, []Action{Back, Down, PageDown, SignOff, Fulfil, Replan}, []Action{SortReverse, Approve, Plan, Retry}},
 		{PaneRun, []Action{Back, Fulfil, Plan, Retry}, []Action{SignOff, Replan, Approve, SortReverse}},
 		{PaneApprovals, nil, []Action{Plan, Fulfil, SignOff, Replan}},
+		{PaneDetail, []Action{ChargeFee, CorrectDecision, Link}, nil},
+		{PaneQueue, []Action{ChargeFee, CorrectDecision, Link}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.pane), func(t *testing.T) {

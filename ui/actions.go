@@ -14,6 +14,7 @@ import (
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/lookup"
 )
 
 // Actions on one request. A key in the queue, the detail or the approvals
@@ -33,9 +34,62 @@ type actionOpenMsg struct {
 	// loaded is set once the request (and what the form needs) is read.
 	loaded bool
 	req    model.Request
-	ops    []model.Operator
-	limit  *model.LimitResult
+	in     formInput
 	err    error
+}
+
+// formInput is what an action form reads besides the request.
+type formInput struct {
+	ops   []model.Operator
+	limit *model.LimitResult
+	// subject is the request's linked subject, for the verification
+	// rules that match data points against what is on file.
+	subject *model.Subject
+	// candidates are the subjects the requester may be, and directory the
+	// tenant's subjects to search, for a link.
+	candidates []model.Subject
+	directory  *lookup.Directory
+}
+
+// load reads what spec's form needs besides the request r into in.
+func (spec actionSpec) load(ctx context.Context, backend Backend, actor model.Actor, r model.Request, in *formInput) error {
+	if spec.needsOperators {
+		ops, err := backend.Operators(ctx, actor)
+		if err != nil {
+			return err
+		}
+		in.ops = ops
+	}
+	if spec.needsLimit && r.SubjectID != "" {
+		// The evidence is a help, not a precondition: the form opens without it.
+		if lim, err := backend.KnowLimit(ctx, actor, r.ID); err == nil {
+			in.limit = &lim
+		}
+	}
+	if spec.needsSubject && r.SubjectID != "" {
+		sub, err := backend.Subject(ctx, actor, r.SubjectID)
+		if err != nil {
+			return fmt.Errorf("reading the linked subject %s: %w", r.SubjectID, err)
+		}
+		in.subject = &sub
+	}
+	if spec.needsCandidates {
+		cands, err := backend.MatchSubjects(ctx, actor, r.TenantID, r.Requester)
+		if err != nil {
+			return fmt.Errorf("matching the requester to a subject: %w", err)
+		}
+		in.candidates = cands
+		dir := lookup.NewDirectory()
+		err = backend.SubjectDirectory(ctx, actor, r.TenantID, time.Time{}, func(subs []model.Subject) error {
+			dir.Put(records(subs))
+			return nil
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("reading the subjects of %s: %w", r.TenantID, err)
+		}
+		in.directory = dir
+	}
+	return nil
 }
 
 // closeViewMsg pops the stacked view numbered seq, if it is still on top.
@@ -58,18 +112,20 @@ type actionSpec struct {
 	// verb names the action in titles and messages ("approve").
 	verb string
 	// build returns the form's fields; intro and preview are set by open.
-	fields func(c *Context, r model.Request, t model.Tenant, ops []model.Operator) []*formField
+	fields func(c *Context, r model.Request, t model.Tenant, in formInput) []*formField
 	// intro says what the action records.
 	intro func(c *Context, r model.Request, t model.Tenant) []string
 	// preview shows what depends on the values (a new due date, evidence).
-	preview func(c *Context, r model.Request, t model.Tenant, lim *model.LimitResult) func(*form) []string
+	preview func(c *Context, r model.Request, t model.Tenant, in formInput) func(*form) []string
 	// confirm, when set, is asked before saving with the safe choice focused.
 	confirm func(c *Context, r model.Request, t model.Tenant) func(*form) []string
+	// confirmWith is confirm for a question that shows what was read too.
+	confirmWith func(c *Context, r model.Request, t model.Tenant, in formInput) func(*form) []string
 	// apply turns the values into Apply's reason and edit. The edit closes
 	// over copies only: it runs in the save's goroutine.
 	apply func(f *form, r model.Request, t model.Tenant, now time.Time) (string, func(*model.Request) error)
 	// needs says what must be read besides the request.
-	needsOperators, needsLimit bool
+	needsOperators, needsLimit, needsSubject, needsCandidates bool
 	// after, when set, is what follows a successful save once the form
 	// has closed (issue 5: a retry opens the run it restarted).
 	after func(r model.Request) tea.Cmd
@@ -95,6 +151,9 @@ func actionKeys() map[keymap.Action]model.Action {
 		keymap.Note:              model.ActNote,
 		keymap.Retry:             model.ActRetry,
 		keymap.Remind:            model.ActRemind,
+		keymap.ChargeFee:         model.ActChargeFee,
+		keymap.CorrectDecision:   model.ActCorrectDecision,
+		keymap.Link:              model.ActLink,
 	}
 }
 
@@ -112,34 +171,6 @@ func requestActionKey(k keymap.KeyMap, msg tea.KeyPressMsg) (keymap.Action, bool
 // openActionCmd is what a pane returns for a request action key.
 func openActionCmd(ka keymap.Action, id string, have *model.Request) tea.Cmd {
 	return func() tea.Msg { return actionOpenMsg{action: ka, id: id, have: have} }
-}
-
-// mayTake reports whether the actor may take a on a request whose status
-// allows the actions in allowed (model.Allowed): the role and the session.
-func mayTake(c *Context, allowed []model.Action, a model.Action) bool {
-	tr, _ := model.TransitionFor(a)
-	return slices.Contains(allowed, a) && c.Actor.Can(tr.Perm)
-}
-
-// actionHints are the request actions the actor may take on a request in
-// status st, as short help: only a hint — the controller decides.
-func actionHints(c *Context, st model.Status) []key.Binding {
-	allowed := model.Allowed(st, c.Actor.Operator.Role)
-	// issue 5: fulfilment keys first — on an approved or fulfilling
-	// request they are what comes next.
-	out := fulfilHints(c, st)
-	for _, ka := range []keymap.Action{keymap.Acknowledge, keymap.StartVerification, keymap.Verify, keymap.RequestInfo,
-		keymap.InfoReceived, keymap.Approve, keymap.Deny, keymap.Remind, keymap.Assign, keymap.Note, keymap.Extend,
-		keymap.Refuse, keymap.DenyUnverifiable, keymap.Withdraw, keymap.Retry} {
-		a := actionKeys()[ka]
-		if mayTake(c, allowed, a) {
-			if a == model.ActAcknowledge && st != model.StatusReceived {
-				continue // allowed later too, but only news while received
-			}
-			out = append(out, c.Keys.Binding(ka))
-		}
-	}
-	return out
 }
 
 // openAction runs in the shell: first it reads what the form needs, then
@@ -172,37 +203,21 @@ func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
 			} else if out.req, out.err = backend.Request(ctx, actor, msg.id); out.err != nil {
 				return out
 			}
-			if spec.needsOperators {
-				if out.ops, out.err = backend.Operators(ctx, actor); out.err != nil {
-					return out
-				}
-			}
-			if spec.needsLimit && out.req.SubjectID != "" {
-				if lim, err := backend.KnowLimit(ctx, actor, out.req.ID); err == nil {
-					out.limit = &lim
-				}
-			}
+			out.err = spec.load(ctx, backend, actor, out.req, &out.in)
 			return out
 		})
 	}
 	if msg.err != nil {
-		return a.setStatus(fmt.Sprintf("%s %s: %s", spec.verb, model.CleanLine(msg.id), errText(msg.err)), true)
+		return a.setStatus(fmt.Sprintf("%s %s: %s", spec.verb, model.CleanLine(msg.id), c.errText(msg.err)), true)
 	}
 	r := msg.req
-	if _, err := model.Next(r.Status, act, c.Actor.Operator.Role); err != nil {
-		return a.setStatus(fmt.Sprintf("%s: %s", model.CleanLine(r.ID), model.CleanLine(err.Error())), true)
+	// The rule book's own early answer: the same Check the controller
+	// asks again on save, phrased with this operator's keys.
+	if ref := model.Check(act, requestFacts(c, r)); ref != nil {
+		return a.setStatus(fmt.Sprintf("%s: %s", model.CleanLine(r.ID), c.errText(ref)), true)
 	}
 	t, _ := c.Tenant(r.TenantID)
-	if act == model.ActExtend {
-		d := model.ComputeDeadlines(r, t)
-		switch {
-		case d.Extended:
-			return a.setStatus(model.CleanLine(r.ID)+": the response deadline has already been extended once; only one extension is allowed", true)
-		case !d.CanExtend(c.Clock.Now()):
-			return a.setStatus(fmt.Sprintf("%s: an extension must be made within the first 45 days, which ended %s", model.CleanLine(r.ID), day(d.Legal45, t.Location())), true)
-		}
-	}
-	return a.pushView(func(seq int) Pane { return newActionPane(c, seq, spec, r, t, msg.ops, msg.limit) })
+	return a.pushView(func(seq int) Pane { return newActionPane(c, seq, spec, r, t, msg.in) })
 }
 
 // pushView stacks a view built with the next sequence number.
@@ -292,7 +307,7 @@ func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		p.form.saving = false
 		if msg.err != nil {
-			p.form.err = errText(msg.err)
+			p.form.err = p.ctx.errText(msg.err)
 			// A lost race names the winner; offer to re-read it.
 			if p.reload != nil && errors.Is(msg.err, model.ErrConflict) {
 				p.form.err += " — " + p.ctx.keyFor(keymap.Refresh) + " re-reads it and keeps what you typed"
@@ -354,10 +369,10 @@ func (p *formPane) View() string {
 }
 
 // newActionPane builds the form of spec for request r.
-func newActionPane(c *Context, seq int, spec actionSpec, r model.Request, t model.Tenant, ops []model.Operator, lim *model.LimitResult) Pane {
+func newActionPane(c *Context, seq int, spec actionSpec, r model.Request, t model.Tenant, in formInput) Pane {
 	var fields []*formField
 	if spec.fields != nil {
-		fields = spec.fields(c, r, t, ops)
+		fields = spec.fields(c, r, t, in)
 	}
 	f := newForm(c, fields)
 	f.intro = []string{}
@@ -365,10 +380,14 @@ func newActionPane(c *Context, seq int, spec actionSpec, r model.Request, t mode
 		f.intro = spec.intro(c, r, t)
 	}
 	if spec.preview != nil {
-		f.preview = spec.preview(c, r, t, lim)
+		f.preview = spec.preview(c, r, t, in)
 	}
 	if spec.confirm != nil {
 		f.confirm = spec.confirm(c, r, t)
+		f.confirmLabel = capitalize(spec.verb)
+	}
+	if spec.confirmWith != nil {
+		f.confirm = spec.confirmWith(c, r, t, in)
 		f.confirmLabel = capitalize(spec.verb)
 	}
 	target := r
@@ -420,15 +439,15 @@ func (p *formPaneReloading) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, nil
 		}
 		if m.err != nil {
-			p.form.err = errText(m.err)
+			p.form.err = p.ctx.errText(m.err)
 			return p, nil
 		}
 		*p.target = m.req
 		p.form.err = ""
 		note := fmt.Sprintf("re-read: now %s, version %d, last changed by %s — your input is kept",
 			m.req.Status.Label(), m.req.Version, model.CleanLine(m.req.UpdatedBy))
-		if _, err := model.Next(m.req.Status, p.spec.act, p.ctx.Actor.Operator.Role); err != nil {
-			note += "; " + model.CleanLine(err.Error())
+		if ref := model.Check(p.spec.act, requestFacts(p.ctx, m.req)); ref != nil {
+			note += "; " + p.ctx.errText(ref)
 		}
 		p.form.intro = append(slices.Clone(p.form.intro), note)
 		return p, changed(m.req)
@@ -488,8 +507,12 @@ func decisionFields(c *Context, r model.Request, t model.Tenant, deny bool) []*f
 		return ""
 	})
 	decided := textField("decided", "Decided on", "YYYY-MM-DD, today or yesterday", func(f *form) string {
-		if _, err := model.ParseDate(f.value("decided"), t.Location(), c.Clock.Now()); err != nil {
+		at, err := model.ParseDate(f.value("decided"), t.Location(), c.Clock.Now())
+		if err != nil {
 			return err.Error()
+		}
+		if ref := model.CheckDecisionDate(at, r, t, c.Clock.Now()); ref != nil {
+			return ref.Reason
 		}
 		return ""
 	})
@@ -613,19 +636,19 @@ func specFor(a model.Action) actionSpec {
 			}}
 	case model.ActRequestInfo:
 		return actionSpec{act: a, verb: "ask for information", apply: reasonOnly,
-			fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+			fields: func(*Context, model.Request, model.Tenant, formInput) []*formField {
 				return []*formField{reasonField("What was asked", "e.g. a copy of a utility bill showing the address", "what the requester was asked for")}
 			}}
 	case model.ActNote:
 		return actionSpec{act: a, verb: "add note", apply: reasonOnly,
-			fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+			fields: func(*Context, model.Request, model.Tenant, formInput) []*formField {
 				return []*formField{reasonField("Note", "what happened, for the next person", "the note's text")}
 			}}
 	case model.ActVerify:
 		return verifySpec()
 	case model.ActDenyUnverifiable:
 		return actionSpec{act: a, verb: "deny as unverifiable", apply: reasonOnly,
-			fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+			fields: func(*Context, model.Request, model.Tenant, formInput) []*formField {
 				return []*formField{reasonField("Why", "what could not be verified", "why identity could not be verified")}
 			},
 			confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
@@ -637,19 +660,19 @@ func specFor(a model.Action) actionSpec {
 		return refuseSpec()
 	case model.ActApprove:
 		return actionSpec{act: a, verb: "approve", apply: decisionApply(model.DecisionApproved), confirm: decisionConfirm(model.DecisionApproved),
-			fields: func(c *Context, r model.Request, t model.Tenant, _ []model.Operator) []*formField {
+			fields: func(c *Context, r model.Request, t model.Tenant, _ formInput) []*formField {
 				return decisionFields(c, r, t, false)
 			},
 			intro: decisionIntro}
 	case model.ActDeny:
 		return actionSpec{act: a, verb: "deny", apply: decisionApply(model.DecisionDenied), confirm: decisionConfirm(model.DecisionDenied),
-			fields: func(c *Context, r model.Request, t model.Tenant, _ []model.Operator) []*formField {
+			fields: func(c *Context, r model.Request, t model.Tenant, _ formInput) []*formField {
 				return decisionFields(c, r, t, true)
 			},
 			intro: decisionIntro}
 	case model.ActWithdraw:
 		return actionSpec{act: a, verb: "withdraw", apply: reasonOnly,
-			fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+			fields: func(*Context, model.Request, model.Tenant, formInput) []*formField {
 				return []*formField{reasonField("How withdrawn", "e.g. requester's email of 2026-11-02", "how the requester withdrew")}
 			},
 			confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
@@ -675,6 +698,12 @@ func specFor(a model.Action) actionSpec {
 		return remindSpec()
 	case model.ActSignOff: // issue 5: fulfilment
 		return signOffSpec()
+	case model.ActChargeFee:
+		return feeSpec()
+	case model.ActCorrectDecision:
+		return correctDecisionSpec()
+	case model.ActLink:
+		return linkSpec()
 	}
 	return actionSpec{act: a, verb: a.Label(), apply: noValues}
 }
@@ -687,86 +716,13 @@ func decisionIntro(c *Context, r model.Request, t model.Tenant) []string {
 	return out
 }
 
-func verifySpec() actionSpec {
-	return actionSpec{act: model.ActVerify, verb: "verify",
-		intro: func(c *Context, r model.Request, t model.Tenant) []string {
-			out := []string{"Record how the requester's identity was established (§7060–7062): 2 matched data points for reasonable, 3 and a signed declaration for high."}
-			if len(r.Corrections) > 0 {
-				var fs []string
-				for k := range r.Corrections {
-					fs = append(fs, model.CleanLine(k))
-				}
-				slices.Sort(fs)
-				out = append(out, "This correction changes "+strings.Join(fs, ", ")+": verify with other data.")
-			}
-			if r.Agent != nil {
-				out = append(out, "Filed by an authorized agent: verify both the agent and the subject (§7063).")
-			}
-			return out
-		},
-		fields: func(c *Context, r model.Request, t model.Tenant, _ []model.Operator) []*formField {
-			points := textField("points", "Matched data", "comma-separated: email, phone, date of birth…", func(f *form) string {
-				pts, err := splitPoints(f.value("points"))
-				if err != nil {
-					return err.Error()
-				}
-				for _, p := range pts {
-					for k := range r.Corrections {
-						if strings.EqualFold(k, p) {
-							return fmt.Sprintf("%q is being corrected: verify with other data", p)
-						}
-					}
-				}
-				switch f.value("level") {
-				case string(model.LevelReasonable):
-					if len(pts) < 2 {
-						return fmt.Sprintf("a reasonable degree needs 2 matched data points, have %d", len(pts))
-					}
-				case string(model.LevelHigh):
-					if len(pts) < 3 {
-						return fmt.Sprintf("a high degree needs 3 matched data points, have %d", len(pts))
-					}
-				}
-				return ""
-			})
-			signed := choiceField("signed", "Signed declaration", []string{"no", "yes"}, nil)
-			signed.check = func(f *form) string {
-				if f.value("level") == string(model.LevelHigh) && f.value("signed") != "yes" {
-					return "a high degree needs a signed declaration"
-				}
-				return ""
-			}
-			agent := choiceField("agent", "Agent verified", []string{"no", "yes"}, nil)
-			agent.show = func(*form) bool { return r.Agent != nil }
-			agent.check = func(f *form) string {
-				if f.value("agent") != "yes" {
-					return "an agent request needs the agent verified too (§7063)"
-				}
-				return ""
-			}
-			return []*formField{
-				choiceField("method", "Method", []string{"data points", "account re-authentication"}, nil),
-				points,
-				choiceField("level", "Level reached", []string{string(model.LevelReasonable), string(model.LevelHigh)}, nil),
-				signed,
-				agent,
-			}
-		},
-		apply: func(f *form, r model.Request, _ model.Tenant, _ time.Time) (string, func(*model.Request) error) {
-			pts, _ := splitPoints(f.value("points"))
-			v := model.Verification{Method: f.value("method"), DataPoints: pts,
-				Level: model.VerificationLevel(f.value("level")), SignedDecl: f.value("signed") == "yes", AgentChecked: f.value("agent") == "yes"}
-			return "", func(x *model.Request) error { vc := v; x.Verification = &vc; return nil }
-		}}
-}
-
 func refuseSpec() actionSpec {
 	return actionSpec{act: model.ActRefuseExcessive, verb: "refuse as excessive", apply: reasonOnly, needsLimit: true,
-		fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+		fields: func(*Context, model.Request, model.Tenant, formInput) []*formField {
 			return []*formField{reasonField("Reason", "why it is baseless, repetitive or excessive", "the reason for refusing")}
 		},
-		preview: func(c *Context, r model.Request, t model.Tenant, lim *model.LimitResult) func(*form) []string {
-			ev := refusalEvidence(r, t, lim)
+		preview: func(c *Context, r model.Request, t model.Tenant, in formInput) func(*form) []string {
+			ev := refusalEvidence(r, t, in.limit)
 			return func(*form) []string { return ev }
 		},
 		confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
@@ -800,10 +756,10 @@ func refusalEvidence(r model.Request, t model.Tenant, lim *model.LimitResult) []
 
 func extendSpec() actionSpec {
 	return actionSpec{act: model.ActExtend, verb: "extend the deadline", apply: reasonOnly,
-		fields: func(*Context, model.Request, model.Tenant, []model.Operator) []*formField {
+		fields: func(*Context, model.Request, model.Tenant, formInput) []*formField {
 			return []*formField{reasonField("Reason", "the requester is told why", "the reason (the requester is told)")}
 		},
-		preview: func(c *Context, r model.Request, t model.Tenant, _ *model.LimitResult) func(*form) []string {
+		preview: func(c *Context, r model.Request, t model.Tenant, _ formInput) func(*form) []string {
 			line := extensionLine(r, t)
 			return func(*form) []string {
 				return []string{line, "Only one extension is allowed, inside the first 45 days."}
@@ -829,11 +785,11 @@ func extensionLine(r model.Request, t model.Tenant) string {
 
 func assignSpec() actionSpec {
 	return actionSpec{act: model.ActAssign, verb: "assign", needsOperators: true,
-		fields: func(c *Context, r model.Request, t model.Tenant, ops []model.Operator) []*formField {
+		fields: func(c *Context, r model.Request, t model.Tenant, in formInput) []*formField {
 			me := c.Actor.Handle()
 			opts := []string{me}
 			labels := []string{"me (" + model.CleanLine(me) + ")"}
-			for _, o := range ops {
+			for _, o := range in.ops {
 				if o.Handle == me || o.Disabled || !o.InScope(r.TenantID) || !o.Role.Can(model.PermTriage) {
 					continue
 				}
@@ -865,7 +821,7 @@ func assignSpec() actionSpec {
 
 func remindSpec() actionSpec {
 	return actionSpec{act: model.ActRemind, verb: "remind the Customer",
-		fields: func(c *Context, r model.Request, t model.Tenant, _ []model.Operator) []*formField {
+		fields: func(c *Context, r model.Request, t model.Tenant, _ formInput) []*formField {
 			return []*formField{approverChoice("to", "Reminded", t, false)}
 		},
 		intro: func(c *Context, r model.Request, t model.Tenant) []string {
@@ -876,7 +832,7 @@ func remindSpec() actionSpec {
 			}
 			return out
 		},
-		preview: func(c *Context, r model.Request, t model.Tenant, _ *model.LimitResult) func(*form) []string {
+		preview: func(c *Context, r model.Request, t model.Tenant, _ formInput) func(*form) []string {
 			return func(f *form) []string {
 				for _, ct := range t.Approvers {
 					if ct.Name == f.value("to") {

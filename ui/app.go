@@ -614,7 +614,7 @@ func (a *App) render() string {
 	switch {
 	case a.help:
 		title := "Keys · " + a.view().Title()
-		body = helpView(a.ctx.Theme, title, a.ctx.keyFor(keymap.Back)+" or "+a.ctx.keyFor(keymap.Help)+" closes this help", helpGroups(a.ctx.Keys, a.view().HelpGroups(), keyPaneOf(a.view())), w, h)
+		body = helpView(a.ctx.Theme, title, a.ctx.keyFor(keymap.Back)+" or "+a.ctx.keyFor(keymap.Help)+" closes this help", helpGroups(a.ctx.Keys, a.view().HelpGroups(), keyPaneOf(a.view()), hiddenKeys(a.ctx, a.view())), w, h)
 	default:
 		body = fitLines(a.view().View(), w, h)
 	}

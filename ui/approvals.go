@@ -69,6 +69,13 @@ func (p *approvalsPane) Capturing() bool { return false }
 
 func (p *approvalsPane) keyPane() keymap.Pane { return keymap.PaneApprovals }
 
+func (p *approvalsPane) hintedRequest() (model.Request, bool) {
+	if r, ok := p.selected(); ok {
+		return r.req, true
+	}
+	return model.Request{}, false
+}
+
 func (p *approvalsPane) HelpGroups() []string {
 	return []string{keymap.GroupApprovals, keymap.GroupRequest}
 }
@@ -76,11 +83,8 @@ func (p *approvalsPane) HelpGroups() []string {
 func (p *approvalsPane) KeyHelp() []key.Binding {
 	k := p.ctx.Keys
 	out := k.ShortHelp(keymap.Open, keymap.Mark)
-	if !p.ctx.ReadOnly {
-		if p.ctx.Actor.Can(model.PermDecide) {
-			out = append(out, k.ShortHelp(keymap.Approve, keymap.Deny)...)
-		}
-		out = append(out, k.ShortHelp(keymap.Remind)...)
+	if r, ok := p.selected(); ok {
+		out = append(out, actionHints(p.ctx, r.req)...)
 	}
 	return append(out, k.ShortHelp(keymap.GroupByTenant)...)
 }

@@ -136,3 +136,10 @@ func (c *Context) status(text string, isErr bool) tea.Cmd {
 func errText(err error) string {
 	return model.CleanLine(err.Error())
 }
+
+// errText is errText with the remedy a rule refusal names, phrased with
+// the operator's own key: the one place the console turns a refusal's
+// Remedy action into "press p to make a plan".
+func (c *Context) errText(err error) string {
+	return errText(err) + c.remedyText(err)
+}

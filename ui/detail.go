@@ -92,10 +92,17 @@ func (p *detailPane) HelpGroups() []string {
 
 func (p *detailPane) keyPane() keymap.Pane { return keymap.PaneDetail }
 
+func (p *detailPane) hintedRequest() (model.Request, bool) {
+	if p.req == nil {
+		return model.Request{}, false
+	}
+	return *p.req, true
+}
+
 func (p *detailPane) KeyHelp() []key.Binding {
 	out := p.ctx.Keys.ShortHelp(keymap.Back)
 	if p.req != nil {
-		out = append(out, actionHints(p.ctx, p.req.Status)...)
+		out = append(out, actionHints(p.ctx, *p.req)...)
 	}
 	return append(out, p.ctx.Keys.ShortHelp(keymap.Down, keymap.Up, keymap.PageDown)...)
 }
@@ -316,7 +323,15 @@ func (p *detailPane) content() string {
 	if r.ExternalRef != "" {
 		d.kv("external ref", clean(r.ExternalRef))
 	}
-	d.kv("residency", orDash(clean(r.ResidencyState)))
+	if r.Type == model.TypeAccess {
+		scope := model.AccessCategories
+		if r.AccessScope != "" {
+			scope = r.AccessScope
+		}
+		d.kv("asks for", clean(scope.Label()))
+	}
+	d.kv("verification", "needs a "+model.RequiredLevel(r).Label())
+	d.kv("residency", residencyLine(r))
 	d.kv("logged by", orDash(clean(r.LoggedBy)))
 	d.kv("assigned to", orDash(clean(r.AssignedTo)))
 	var subj string
@@ -419,6 +434,20 @@ func (p *detailPane) content() string {
 		}
 	}
 
+	if len(r.PriorDecisions) > 0 {
+		d.section(fmt.Sprintf("Earlier records of the decision (%d)", len(r.PriorDecisions)))
+		for _, old := range r.PriorDecisions {
+			d.kv(stamp(old.RecordedAt, loc), clean(model.DecisionDetail(old, t))+" — recorded by "+orDash(clean(old.RecordedBy)))
+		}
+	}
+
+	if fee := r.Fee; fee != nil {
+		d.section("Fee quoted")
+		d.kv("amount", fee.Amount())
+		d.kv("reason", orDash(clean(fee.Reason)))
+		d.kv("by", orDash(clean(fee.By))+" at "+stamp(fee.At, loc))
+	}
+
 	if x := r.Extension; x != nil {
 		d.section("Extension")
 		d.kv("by", orDash(clean(x.By))+" at "+stamp(x.At, loc))
@@ -495,8 +524,20 @@ func (p *detailPane) person(d *doc, x model.Person) {
 }
 
 func (p *detailPane) deadlines(d *doc, r model.Request, t model.Tenant, loc *time.Location, now time.Time) {
-	dl := model.ComputeDeadlinesIn(r, t, loc)
 	th := p.ctx.Theme
+	// A closed request's deadlines were met or missed; counting down to
+	// them would read as work still to do.
+	if results := model.ClosedDeadlines(r, t); results != nil {
+		for _, res := range results {
+			line := model.CleanLine(res.Line(loc))
+			if !res.Met {
+				line = th.Overdue.Render(line)
+			}
+			d.line("   " + line)
+		}
+		return
+	}
+	dl := model.ComputeDeadlinesIn(r, t, loc)
 	row := func(kind model.DeadlineKind, due time.Time, note string) {
 		days, level := urgency(now, due, loc)
 		left := padRight(daysLabel(days), 6)
@@ -582,4 +623,18 @@ func (p *detailPane) fulfilment(d *doc, r model.Request, loc *time.Location) {
 		}
 		d.kv("withheld", clean(string(wh.Category))+": "+orDash(clean(wh.Reason))+" ("+strings.Join(where, ", ")+")")
 	}
+}
+
+// residencyLine is the state whose law applies and where that came from.
+func residencyLine(r model.Request) string {
+	st := orDash(model.CleanLine(r.ResidencyState))
+	switch r.ResidencyFrom {
+	case model.ResidencyStated:
+		return st + " (stated by the requester)"
+	case model.ResidencySubject:
+		return st + " (the subject's on file)"
+	case model.ResidencyTenant:
+		return st + " (the tenant's: nothing else known)"
+	}
+	return st
 }

@@ -39,6 +39,14 @@ type formField struct {
 	// touched fields show their problem; untouched ones wait for the
 	// operator to get there (or to try to save).
 	touched bool
+	// optionsFrom, when set, recomputes a choice's options from the form
+	// after every edit (a picker filtered by a search field); the choice
+	// keeps its selection when that option is still offered. It must
+	// return at least one option.
+	optionsFrom func(f *form) (options, labels []string)
+	// placeholderFrom, when set, recomputes a text field's placeholder
+	// after every edit (a default that follows another field).
+	placeholderFrom func(f *form) string
 }
 
 func (fd *formField) isChoice() bool { return len(fd.options) > 0 }
@@ -120,6 +128,7 @@ func newForm(c *Context, fields []*formField) *form {
 	for _, fd := range fields {
 		fd.input.SetStyles(inputStyles(c.Theme))
 	}
+	f.refreshOptions()
 	f.focusFirst()
 	return f
 }
@@ -330,6 +339,26 @@ func (f *form) update(msg tea.Msg) (formResult, tea.Cmd) {
 func (f *form) edited(fd *formField) {
 	fd.touched = true
 	f.err = ""
+	f.refreshOptions()
+}
+
+// refreshOptions recomputes the choices and placeholders that follow
+// other fields.
+func (f *form) refreshOptions() {
+	for _, fd := range f.fields {
+		if fd.placeholderFrom != nil {
+			fd.input.Placeholder = fd.placeholderFrom(f)
+		}
+		if fd.optionsFrom == nil {
+			continue
+		}
+		was := ""
+		if fd.sel < len(fd.options) {
+			was = fd.options[fd.sel]
+		}
+		fd.options, fd.labels = fd.optionsFrom(f)
+		fd.sel = max(0, slices.Index(fd.options, was))
+	}
 }
 
 func (f *form) submit() formResult {

@@ -63,21 +63,6 @@ func openFulfilCmd(ka keymap.Action, id string, have *model.Request) tea.Cmd {
 	return func() tea.Msg { return fulfilOpenMsg{action: ka, id: id, have: have} }
 }
 
-// fulfilHints are the fulfilment keys the lifecycle lets the actor use on
-// a request in status st.
-func fulfilHints(c *Context, st model.Status) []key.Binding {
-	allowed := model.Allowed(st, c.Actor.Operator.Role)
-	may := func(a model.Action) bool { return mayTake(c, allowed, a) }
-	var out []key.Binding
-	if may(model.ActStartFulfilment) || may(model.ActFulfilStep) {
-		out = append(out, c.Keys.Binding(keymap.Fulfil))
-	}
-	if may(model.ActPlan) {
-		out = append(out, c.Keys.Binding(keymap.Plan))
-	}
-	return out
-}
-
 // openFulfil runs in the shell and stacks the view asked for.
 func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
 	c := a.ctx
@@ -94,15 +79,12 @@ func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
 		}
 		return a.pushView(func(seq int) Pane { return newRunPane(c, seq, msg.id) })
 	case keymap.SignOff:
-		if msg.have == nil || msg.have.Plan == nil {
-			return a.setStatus(model.CleanLine(msg.id)+": there is no plan to sign off — "+c.keyFor(keymap.Plan)+" makes one", true)
-		}
-		if tr, _ := model.TransitionFor(model.ActSignOff); !c.Actor.Can(tr.Perm) {
-			return a.setStatus(c.Actor.Refusal(tr.Perm, "sign off a plan"), true)
+		if msg.have == nil {
+			return nil
 		}
 		r := *msg.have
-		if _, err := model.Next(r.Status, model.ActSignOff, c.Actor.Operator.Role); err != nil {
-			return a.setStatus(model.CleanLine(r.ID)+": "+model.CleanLine(err.Error()), true)
+		if ref := model.Check(model.ActSignOff, requestFacts(c, r)); ref != nil {
+			return a.setStatus(model.CleanLine(r.ID)+": "+c.errText(ref), true)
 		}
 		t, _ := c.Tenant(r.TenantID)
 		return a.pushView(func(seq int) Pane { return newSignOffPane(c, seq, r, t) })
@@ -197,11 +179,8 @@ func (p *planPane) KeyHelp() []key.Binding {
 	k := p.ctx.Keys
 	out := k.ShortHelp(keymap.Back)
 	if p.req != nil && p.req.Plan != nil && !p.making {
-		may := func(a model.Action) bool {
-			_, err := model.Next(p.req.Status, a, p.ctx.Actor.Operator.Role)
-			tr, _ := model.TransitionFor(a)
-			return err == nil && p.ctx.Actor.Can(tr.Perm)
-		}
+		f := requestFacts(p.ctx, *p.req)
+		may := func(a model.Action) bool { return model.Check(a, f) == nil }
 		pl := p.req.Plan
 		if pl.SignedBy == "" && may(model.ActSignOff) {
 			out = append(out, k.Binding(keymap.SignOff))
@@ -291,7 +270,7 @@ func (p *planPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		p.render()
 		if msg.err != nil {
-			p.err = errText(msg.err)
+			p.err = p.ctx.errText(msg.err)
 			what := "read"
 			if msg.made {
 				what = "make the plan of"
@@ -598,7 +577,7 @@ type signOffPane struct {
 }
 
 func newSignOffPane(c *Context, seq int, r model.Request, t model.Tenant) Pane {
-	fp := newActionPane(c, seq, specFor(model.ActSignOff), r, t, nil, nil).(*formPaneReloading)
+	fp := newActionPane(c, seq, specFor(model.ActSignOff), r, t, formInput{}).(*formPaneReloading)
 	target := fp.target
 	fp.save = func(p *formPane) tea.Cmd {
 		backend, actor, timeout := c.Backend, c.Actor, c.Timeout
@@ -776,9 +755,9 @@ func (p *runPane) KeyHelp() []key.Binding {
 		var out []key.Binding
 		if p.req != nil {
 			if p.req.Status == model.StatusFailed {
-				out = append(out, actionHintsFor(p.ctx, p.req.Status, keymap.Retry)...)
+				out = append(out, actionHintsFor(p.ctx, *p.req, keymap.Retry)...)
 			}
-			out = append(out, fulfilHints(p.ctx, p.req.Status)...)
+			out = append(out, fulfilHints(p.ctx, *p.req)...)
 		}
 		return append(out, back)
 	}
@@ -786,9 +765,9 @@ func (p *runPane) KeyHelp() []key.Binding {
 }
 
 // actionHintsFor keeps only the given request actions of actionHints.
-func actionHintsFor(c *Context, st model.Status, only ...keymap.Action) []key.Binding {
+func actionHintsFor(c *Context, r model.Request, only ...keymap.Action) []key.Binding {
 	var out []key.Binding
-	for _, b := range actionHints(c, st) {
+	for _, b := range actionHints(c, r) {
 		for _, a := range only {
 			if slices.Equal(b.Keys(), c.Keys.Binding(a).Keys()) {
 				out = append(out, b)
@@ -906,7 +885,7 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		p.loc = msg.loc
 		if msg.err != nil {
-			p.state, p.err = runFailed, errText(msg.err)
+			p.state, p.err = runFailed, p.ctx.errText(msg.err)
 			return p, nil
 		}
 		r := msg.req
@@ -956,7 +935,7 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			p.err = "failed: " + orDash(model.CleanLine(r.FailureReason))
 			p.hint = p.failHint(r.FailureReason)
 		case msg.err != nil:
-			p.state, p.err = runFailed, errText(msg.err)
+			p.state, p.err = runFailed, p.ctx.errText(msg.err)
 			if r != nil && r.Status == model.StatusFulfilling && stopping {
 				p.state = runStopped
 			}

@@ -91,7 +91,9 @@ func TestPlanViewAndFourEyesOnTheFake(t *testing.T) {
 	screen := h.waitFor("plan made", planShown)
 	checkFits(t, screen, MinWidth, MinHeight)
 	plain := ansi.Strip(screen)
-	for _, want := range []string{"Plan " + id, "awaiting sign-off by a privacy lead other than ana", "built", "digest", "9b1f3c5d7e9f…"} {
+	var digest string
+	h.waitFor("digest", func(a *App) bool { p, _ := planOf(a); digest = p.req.Plan.Digest; return true })
+	for _, want := range []string{"Plan " + id, "awaiting sign-off by a privacy lead other than ana", "built", "digest", digest[:12] + "…"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("the plan view lacks %q:\n%s", want, plain)
 		}
@@ -118,32 +120,28 @@ func TestPlanViewAndFourEyesOnTheFake(t *testing.T) {
 		t.Error("pgdown did not scroll the plan")
 	}
 
-	// The builder's own sign-off is refused by the controller, and the
-	// question stays with Cancel focused.
-	h.press("S")
-	screen = ansi.Strip(h.waitFor("sign-off confirmation", func(a *App) bool {
-		p, ok := formOf(a)
-		return ok && p.form.confirming && !p.form.confirmOK
-	}))
-	for _, want := range []string{"[ Cancel ]", "builder  ana", "digest   9b1f3c5d7e9fa0b2"} {
-		if !strings.Contains(screen, want) {
-			t.Errorf("the confirmation lacks %q:\n%s", want, screen)
+	// The builder is not offered S (four eyes), and pressing it anyway is
+	// refused at once by the same rule the controller applies: no
+	// confirmation opens, nothing is signed.
+	h.waitFor("hints", func(a *App) bool {
+		for _, b := range a.view().KeyHelp() {
+			if b.Help().Key == "S" {
+				t.Error("the plan's builder is offered S")
+			}
 		}
-	}
-	checkFits(t, h.screen(), MinWidth, MinHeight)
-	h.confirm()
-	screen = ansi.Strip(h.waitFor("refused", func(a *App) bool {
-		p, ok := formOf(a)
-		return ok && !p.form.saving && p.form.err != ""
-	}))
-	if !strings.Contains(screen, "four eyes") {
-		t.Errorf("the refusal is not shown:\n%s", screen)
-	}
+		return true
+	})
+	h.press("S")
+	h.waitFor("refused", func(a *App) bool { return a.statusErr && strings.Contains(a.status, "four eyes") })
+	h.waitFor("no form", func(a *App) bool {
+		if _, ok := formOf(a); ok {
+			t.Error("a sign-off form opened for the plan's builder")
+		}
+		return true
+	})
 	if got := f.reqs[0].Plan; got.SignedBy != "" {
 		t.Fatalf("a refused sign-off signed: %+v", got)
 	}
-	h.press("enter") // Cancel is focused again: enter closes, nothing signed
-	h.waitFor("back on the plan", planShown)
 
 	// Another lead signs it.
 	cfg := testConfig(f)
@@ -154,6 +152,15 @@ func TestPlanViewAndFourEyesOnTheFake(t *testing.T) {
 	b.press("p")
 	b.waitFor("the stored plan", planShown)
 	b.press("S")
+	screen = ansi.Strip(b.waitFor("sign-off confirmation", func(a *App) bool {
+		p, ok := formOf(a)
+		return ok && p.form.confirming && !p.form.confirmOK
+	}))
+	for _, want := range []string{"[ Cancel ]", "builder  ana", "digest   " + digest[:16]} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the confirmation lacks %q:\n%s", want, screen)
+		}
+	}
 	b.confirm()
 	screen = ansi.Strip(b.waitFor("signed", func(a *App) bool {
 		p, ok := planOf(a)
@@ -257,27 +264,40 @@ func TestFulfilmentViewsHelpShowsEveryKey(t *testing.T) {
 
 // TestFulfilmentHintsFollowTheLifecycle: p/F are offered only where the
 // lifecycle lets the role use them.
-func TestFulfilmentHintsFollowTheLifecycle(t *testing.T) {
+func TestFulfilmentHintsFollowTheRuleBook(t *testing.T) {
+	signed := samplePlan("r1", "")
+	signed.BuiltBy, signed.SignedBy, signed.SignedAt = "bo", "cy", testNow()
+	signed.Digest = signed.ComputeDigest()
+	unsigned := samplePlan("r1", "")
+	unsigned.BuiltBy = "bo"
+	unsigned.Digest = unsigned.ComputeDigest()
 	for _, tc := range []struct {
-		role   model.Role
-		status model.Status
-		want   []string
+		name    string
+		role    model.Role
+		status  model.Status
+		plan    *model.Plan
+		subject string
+		want    []string
 	}{
-		{model.RoleLead, model.StatusApproved, []string{"F", "p"}},
-		{model.RoleLead, model.StatusFulfilling, []string{"F", "p"}}, // p: a plan for a request fulfilling without one
-		{model.RoleLead, model.StatusFailed, []string{"p"}},
-		{model.RoleEngineer, model.StatusFulfilling, []string{"F"}},
-		{model.RoleEngineer, model.StatusApproved, nil},
-		{model.RoleSupport, model.StatusApproved, nil},
-		{model.RoleLead, model.StatusAwaitingApproval, nil},
+		{"signed plan: run it, or replan", model.RoleLead, model.StatusApproved, &signed, "s1", []string{"F", "p"}},
+		{"no plan: make one", model.RoleLead, model.StatusApproved, nil, "s1", []string{"p"}},
+		{"unsigned plan: no run yet", model.RoleLead, model.StatusApproved, &unsigned, "s1", []string{"p"}},
+		{"unlinked: neither plan nor run", model.RoleLead, model.StatusApproved, nil, "", nil},
+		{"running a signed plan: no replan", model.RoleLead, model.StatusFulfilling, &signed, "s1", []string{"F"}},
+		{"failed: replan (retry is r)", model.RoleLead, model.StatusFailed, &signed, "s1", []string{"p"}},
+		{"engineer runs steps", model.RoleEngineer, model.StatusFulfilling, &signed, "s1", []string{"F"}},
+		{"engineer does not start a run", model.RoleEngineer, model.StatusApproved, &signed, "s1", nil},
+		{"support", model.RoleSupport, model.StatusApproved, &signed, "s1", nil},
+		{"awaiting approval", model.RoleLead, model.StatusAwaitingApproval, nil, "s1", nil},
 	} {
-		c := &Context{Keys: keymap.Default(), Actor: testActor(tc.role)}
+		c := &Context{Keys: keymap.Default(), Actor: testActor(tc.role), Clock: model.FixedClock{T: testNow()}}
+		r := model.Request{ID: "r1", Status: tc.status, Plan: tc.plan, SubjectID: tc.subject, Type: model.TypeDeletion, ReceivedAt: testNow()}
 		var got []string
-		for _, b := range fulfilHints(c, tc.status) {
+		for _, b := range fulfilHints(c, r) {
 			got = append(got, b.Help().Key)
 		}
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
-			t.Errorf("%s on %s: hints %v, want %v", tc.role, tc.status, got, tc.want)
+			t.Errorf("%s: hints %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

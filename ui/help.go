@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
 )
 
 // helpEntry is one line of the full help.
@@ -19,7 +20,10 @@ type helpGroup struct {
 // helpGroups collects, from the keymap itself, the bindings of the global and
 // navigation groups plus the groups the pane acts on. Built from keymap.All so
 // the help can never disagree with what the keys do, user overrides included.
-func helpGroups(km keymap.KeyMap, paneGroups []string, pane keymap.Pane) []helpGroup {
+//
+// hidden (may be nil) drops the keys the rule book does not offer on the
+// request the pane shows: `?` never lists what the operator may not do.
+func helpGroups(km keymap.KeyMap, paneGroups []string, pane keymap.Pane, hidden func(keymap.Action) bool) []helpGroup {
 	want := append([]string{keymap.GroupGlobal, keymap.GroupNavigation}, paneGroups...)
 	var out []helpGroup
 	for _, b := range km.All() {
@@ -28,6 +32,9 @@ func helpGroups(km keymap.KeyMap, paneGroups []string, pane keymap.Pane) []helpG
 		}
 		// A group can hold actions some panes lack (marking is for lists).
 		if pane != "" && !slices.Contains(keymap.PaneActions(pane), b.Action) {
+			continue
+		}
+		if hidden != nil && hidden(b.Action) {
 			continue
 		}
 		i := slices.IndexFunc(out, func(g helpGroup) bool { return g.title == b.Group })
@@ -198,4 +205,52 @@ func keyPaneOf(p Pane) keymap.Pane {
 		return kp.keyPane()
 	}
 	return ""
+}
+
+// ruleHinted is a pane showing one request (the detail) or a selected one
+// (a list), whose request keys follow the rule book.
+type ruleHinted interface {
+	hintedRequest() (model.Request, bool)
+}
+
+// hiddenKeys is the help's filter for pane p: the request and fulfilment
+// keys whose actions the rule book does not offer on p's request; nil for
+// a pane with no request.
+func hiddenKeys(c *Context, p Pane) func(keymap.Action) bool {
+	rh, ok := p.(ruleHinted)
+	if !ok {
+		return nil
+	}
+	var offered []model.Action
+	if r, ok := rh.hintedRequest(); ok {
+		offered = model.Offered(requestFacts(c, r))
+	}
+	return func(ka keymap.Action) bool {
+		acts := keyActions(ka)
+		if len(acts) == 0 {
+			return false
+		}
+		for _, a := range acts {
+			if slices.Contains(offered, a) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// keyActions are the rule-book actions a request or fulfilment key takes.
+func keyActions(ka keymap.Action) []model.Action {
+	if a, ok := actionKeys()[ka]; ok {
+		return []model.Action{a}
+	}
+	switch ka {
+	case keymap.Plan, keymap.Replan:
+		return []model.Action{model.ActPlan}
+	case keymap.SignOff:
+		return []model.Action{model.ActSignOff}
+	case keymap.Fulfil:
+		return []model.Action{model.ActStartFulfilment, model.ActFulfilStep}
+	}
+	return nil
 }

@@ -92,9 +92,6 @@ func newNewRequestPane(c *Context, seq int, known *model.Subject) Pane {
 		f.fields = slices.DeleteFunc(f.fields, func(fd *formField) bool {
 			return slices.Contains([]string{"subject", "sname", "semail", "sphone"}, fd.key)
 		})
-		if known.ResidencyState != "" {
-			f.field("state").input.SetValue(known.ResidencyState)
-		}
 		p.save = func(*formPane) tea.Cmd {
 			p.draft, p.subject = p.draftOf()
 			return p.log(p.known)
@@ -144,15 +141,25 @@ func newRequestFields(c *Context, onlyTenant string) []*formField {
 		return ""
 	})
 	received.input.SetValue("today")
-	state := textField("state", "Residency state", "two letters, e.g. CA", func(f *form) string {
+	// Blank means "not stated": the controller takes the subject's state,
+	// else the tenant's (model.ResolveResidency), so the form guesses none.
+	state := textField("state", "Residency state", "", func(f *form) string {
+		if f.value("state") == "" {
+			return ""
+		}
 		if _, err := model.ParseState(f.value("state")); err != nil {
 			return err.Error()
 		}
 		return ""
 	})
-	if ts := c.Tenants(); len(ts) > 0 {
-		state.input.SetValue(ts[0].State)
+	state.placeholderFrom = func(f *form) string {
+		return "blank: the subject's state, else " + orDash(model.CleanLine(tenantOf(c, f).State))
 	}
+	var scopes, scopeLabels []string
+	for _, sc := range model.AccessScopes() {
+		scopes, scopeLabels = append(scopes, string(sc)), append(scopeLabels, sc.Label())
+	}
+	isAccess := func(f *form) bool { return f.value("type") == string(model.TypeAccess) }
 	isCorrection := func(f *form) bool { return f.value("type") == string(model.TypeRectification) }
 	var corrFields, corrLabels []string
 	for _, dp := range model.CorrectableFields() {
@@ -171,6 +178,7 @@ func newRequestFields(c *Context, onlyTenant string) []*formField {
 		choiceField("type", "Type", types, typeLabels),
 		hidden(choiceField("cfield", "  field to correct", corrFields, corrLabels), isCorrection),
 		hidden(corrValue, isCorrection),
+		hidden(choiceField("scope", "  asks for", scopes, scopeLabels), isAccess),
 		choiceField("channel", "Channel", channels, nil),
 		received,
 		state,
@@ -236,13 +244,19 @@ func (p *newRequestPane) draftOf() (model.Request, model.Person) {
 	f, c := p.form, p.ctx
 	t := tenantOf(c, f)
 	recv, _ := model.ParseDate(f.value("received"), t.Location(), c.Clock.Now())
-	state, _ := model.ParseState(f.value("state"))
+	state := ""
+	if f.value("state") != "" {
+		state, _ = model.ParseState(f.value("state"))
+	}
 	email := func(k string) string { v, _ := model.ParseEmail(f.value(k)); return v }
 	phone := func(k string) string { v, _ := model.ParsePhone(f.value(k)); return v }
 	r := model.Request{
 		ID: p.id, TenantID: t.ID, Type: model.RequestType(f.value("type")), Channel: model.Channel(f.value("channel")),
 		ReceivedAt: recv, ResidencyState: state,
 		Requester: model.Person{Name: f.value("name"), Email: email("email"), Phone: phone("phone")},
+	}
+	if r.Type == model.TypeAccess {
+		r.AccessScope = model.AccessScope(f.value("scope"))
 	}
 	if r.Type == model.TypeRectification {
 		if field, value, err := model.ParseCorrection(f.value("cfield"), f.value("cvalue"), c.Clock.Now()); err == nil {
@@ -280,10 +294,9 @@ func (p *newRequestPane) log(sub *model.Subject) tea.Cmd {
 	c := p.ctx
 	r := p.draft
 	if sub != nil {
+		// The controller derives the flags (child, agent, limit) from the
+		// subject through model.Intake, as for every other way in.
 		r.SubjectID = sub.ID
-		if age, ok := sub.AgeOn(c.Clock.Now()); ok && age < model.ChildAge {
-			r.Flags = append(r.Flags, model.Flag{Kind: model.FlagChild, Reason: fmt.Sprintf("the subject is %d (under %d): delete as soon as reasonably practicable", age, model.ChildAge)})
-		}
 	}
 	backend, actor, timeout, seq := c.Backend, c.Actor, c.Timeout, p.seq
 	p.form.saving, p.form.err, p.form.progress = true, "", "logging "+p.id
@@ -457,6 +470,10 @@ func (p *newRequestPane) resultLines() []string {
 	default:
 		add("subject: no subject of this tenant matches — logged unlinked")
 	}
+	if r.Type == model.TypeAccess && r.AccessScope != "" {
+		add("asks for: " + clean(r.AccessScope.Label()) + " — verification needs a " + model.RequiredLevel(r).Label())
+	}
+	add("residency: " + residencyLine(r))
 	if len(r.Flags) == 0 {
 		add("flags: none")
 	}

@@ -60,6 +60,8 @@ type row struct {
 	cw [numCols]uint16
 	// hay is the lower-cased text the live filter searches.
 	hay string
+	// rules is what the rule book reads of the request to hint its keys.
+	rules *model.Request
 }
 
 func (r *row) setCell(k colKey, s string) {
@@ -93,6 +95,7 @@ func newRow(r model.Request, t model.Tenant, loc *time.Location, subj *model.Sub
 		loc:       loc,
 		statusIdx: slices.Index(model.Statuses(), r.Status),
 	}
+	x.rules = rulesView(r)
 	x.setCell(colID, x.id)
 	x.setCell(colTenant, tenantShort(r.TenantID))
 	x.setCell(colType, model.CleanLine(r.Type.Label()))
@@ -281,8 +284,8 @@ func (p *queuePane) KeyHelp() []key.Binding {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")), back}
 	}
 	out := p.ctx.Keys.ShortHelp(keymap.Open, keymap.Filter)
-	if st, ok := p.selectedStatus(); ok {
-		out = append(out, actionHints(p.ctx, st)...)
+	if r, ok := p.selectedRules(); ok {
+		out = append(out, actionHints(p.ctx, r)...)
 	}
 	if !p.ctx.ReadOnly {
 		out = append(out, p.ctx.Keys.ShortHelp(keymap.NewRequest)...)
@@ -409,16 +412,27 @@ func (p *queuePane) applyChange(r model.Request) {
 	p.recount(p.ctx.Clock.Now())
 }
 
-// selectedStatus is the status of the selected row.
-func (p *queuePane) selectedStatus() (model.Status, bool) {
+// rulesView keeps of r what the rule book's preconditions and the
+// deadlines read, so a row can hint the keys its request allows without
+// holding its notes, requester and records.
+func rulesView(r model.Request) *model.Request {
+	return &model.Request{ID: r.ID, TenantID: r.TenantID, SubjectID: r.SubjectID, Type: r.Type, Status: r.Status,
+		ReceivedAt: r.ReceivedAt, AccessScope: r.AccessScope, LoggedBy: r.LoggedBy, AcknowledgedAt: r.AcknowledgedAt,
+		Verification: r.Verification, Decision: r.Decision, Fee: r.Fee, Extension: r.Extension, Flags: r.Flags,
+		History: r.History, Plan: r.Plan, RespondedAt: r.RespondedAt, Version: r.Version}
+}
+
+func (p *queuePane) hintedRequest() (model.Request, bool) { return p.selectedRules() }
+
+// selectedRules is the selected row's request as the rule book reads it.
+func (p *queuePane) selectedRules() (model.Request, bool) {
 	if p.cursor < 0 || p.cursor >= len(p.vis) {
-		return "", false
+		return model.Request{}, false
 	}
-	i := p.rows[p.vis[p.cursor]].statusIdx
-	if i < 0 || i >= len(model.Statuses()) {
-		return "", false
+	if r := p.rows[p.vis[p.cursor]].rules; r != nil {
+		return *r, true
 	}
-	return model.Statuses()[i], true
+	return model.Request{}, false
 }
 
 // filterKey handles keys while the filter input has focus: arrows still
