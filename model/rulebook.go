@@ -58,6 +58,44 @@ type Facts struct {
 
 	reasonText string
 	action     Action
+	// memo keeps what several rules would each compute again — the
+	// tenant's zone, a plan's digest — for one Check, Decide or Offered.
+	memo *factsMemo
+}
+
+type factsMemo struct {
+	loc    *time.Location
+	intact map[*Plan]bool
+}
+
+func (f *Facts) remember() {
+	if f.memo == nil {
+		f.memo = &factsMemo{intact: map[*Plan]bool{}}
+	}
+}
+
+// location is the tenant's time zone.
+func (f Facts) location() *time.Location {
+	if f.memo == nil {
+		return f.Tenant.Location()
+	}
+	if f.memo.loc == nil {
+		f.memo.loc = f.Tenant.Location()
+	}
+	return f.memo.loc
+}
+
+// planIntact reports whether p still matches its digest.
+func (f Facts) planIntact(p *Plan) bool {
+	if f.memo == nil {
+		return p.Digest == p.ComputeDigest()
+	}
+	ok, seen := f.memo.intact[p]
+	if !seen {
+		ok = p.Digest == p.ComputeDigest()
+		f.memo.intact[p] = ok
+	}
+	return ok
 }
 
 // Rule is one named rule: its id, what it says, where it comes from, and
@@ -166,18 +204,26 @@ func Check(a Action, f Facts) *Refusal {
 	if !ok {
 		return badInput(ruleState(), "unknown action %q", a)
 	}
+	row, _ := RulesFor(a)
+	f.remember()
+	return check(t, row, f)
+}
+
+// check is Check with the action's table rows at hand.
+func check(t Transition, row ActionRules, f Facts) *Refusal {
+	a := t.Action
 	if !f.Actor.Can(t.Perm) {
 		_, err := Next(f.Request.Status, a, f.Actor.Operator.Role)
 		r := refuse(ruleRole(), "%s", f.Actor.Refusal(t.Perm, a.Label()))
 		r.Err = err
 		return r
 	}
-	if _, err := Next(f.Request.Status, a, f.Actor.Operator.Role); err != nil {
+	if !slices.Contains(t.From, f.Request.Status) {
+		_, err := Next(f.Request.Status, a, f.Actor.Operator.Role)
 		r := refuse(ruleState(), "%s", err.Error())
 		r.Err = err
 		return r
 	}
-	row, _ := RulesFor(a)
 	for _, rule := range row.Rules {
 		if rule.Pre == nil {
 			continue
@@ -196,6 +242,7 @@ func Check(a Action, f Facts) *Refusal {
 // basis, a note's text, a fee's reason); the rules that need one refuse
 // a blank one.
 func Decide(a Action, f Facts, next *Request, reason string) (string, *Refusal) {
+	f.remember()
 	if r := Check(a, f); r != nil {
 		return "", r
 	}
@@ -236,9 +283,11 @@ func Decide(a Action, f Facts, next *Request, reason string) (string, *Refusal) 
 // Offered lists the actions f.Actor may take on f.Request now (Check
 // passes), in lifecycle-table order: what the console hints and `?` lists.
 func Offered(f Facts) []Action {
+	f.remember()
+	book := Book()
 	var out []Action
-	for _, t := range Transitions() {
-		if Check(t.Action, f) == nil {
+	for i, t := range Transitions() {
+		if check(t, book[i], f) == nil {
 			out = append(out, t.Action)
 		}
 	}

@@ -185,7 +185,7 @@ func recordDecisionCorrection(f Facts, next *Request) string {
 			changes = append(changes, fmt.Sprintf("%s %s → %s", what, CleanLine(a), CleanLine(b)))
 		}
 	}
-	loc := f.Tenant.Location()
+	loc := f.location()
 	diff("approver", old.Approver, d.Approver)
 	diff("method", old.Method, d.Method)
 	diff("evidence", old.Evidence, d.Evidence)
@@ -209,9 +209,9 @@ func ruleExtendWindow() Rule {
 	return Rule{ID: "extend.window", Cite: CiteExtension,
 		Says: "An extension is made inside the first 45 days after receipt.",
 		Pre: func(f Facts) *Refusal {
-			d := ComputeDeadlines(f.Request, f.Tenant)
+			d := ComputeDeadlinesIn(f.Request, f.Tenant, f.location())
 			if !d.CanExtend(f.Now) {
-				return refuse(ruleExtendWindow(), "an extension must be made within the first 45 days, which ended %s", d.Legal45.In(f.Tenant.Location()).Format(time.DateOnly))
+				return refuse(ruleExtendWindow(), "an extension must be made within the first 45 days, which ended %s", d.Legal45.In(f.location()).Format(time.DateOnly))
 			}
 			return nil
 		}}
@@ -231,8 +231,8 @@ func recordExtend(f Facts, next *Request) string {
 		notice = next.Extension.NoticeSent.UTC().Truncate(time.Millisecond)
 	}
 	next.Extension = &Extension{By: f.Actor.Handle(), At: f.Now, Reason: f.reasonText, NoticeSent: notice}
-	d := ComputeDeadlines(*next, f.Tenant)
-	return "response deadline extended to " + d.Legal.In(f.Tenant.Location()).Format(time.DateOnly)
+	d := ComputeDeadlinesIn(*next, f.Tenant, f.location())
+	return "response deadline extended to " + d.Legal.In(f.location()).Format(time.DateOnly)
 }
 
 // Fee is a reasonable fee quoted for a baseless, repetitive or excessive

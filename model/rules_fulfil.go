@@ -28,7 +28,7 @@ func rulePlanNotRunning() Rule {
 	return Rule{ID: "plan.not_running", Cite: CiteFulfilment,
 		Says: "A signed plan that is running is not replaced; a run whose data changed stops and asks for a new plan.",
 		Pre: func(f Facts) *Refusal {
-			if p := f.Request.Plan; f.Request.Status == StatusFulfilling && p != nil && p.Signed() {
+			if p := f.Request.Plan; f.Request.Status == StatusFulfilling && p != nil && p.SignedBy != "" && f.planIntact(p) {
 				return refuse(rulePlanNotRunning(), "plan %s is signed off and running: run it; if its data changed, the run stops and asks for a new plan", p.ID).withRemedy(ActStartFulfilment)
 			}
 			return nil
@@ -74,7 +74,7 @@ func ruleSignOffPlan() Rule {
 			switch {
 			case p == nil:
 				return refuse(ruleSignOffPlan(), "there is no plan to sign off: make one first").withRemedy(ActPlan)
-			case p.Digest != p.ComputeDigest():
+			case !f.planIntact(p):
 				return refuse(ruleSignOffPlan(), "plan %s no longer matches its digest: make a new plan", p.ID).withRemedy(ActPlan)
 			}
 			return nil
@@ -137,7 +137,7 @@ func recordSignOff(f Facts, next *Request) string {
 func ruleSignedPlan() Rule {
 	return Rule{ID: "run.signed_plan", Cite: CiteFourEyes,
 		Says: "A run starts or is retried only with a plan signed off by a second privacy lead whose content still matches its digest.",
-		Pre:  func(f Facts) *Refusal { return requireSignedPlan(f.Request.Plan) }}
+		Pre:  func(f Facts) *Refusal { return requireSignedPlan(f, f.Request.Plan) }}
 }
 
 func ruleRunRetryFirst() Rule {
@@ -159,20 +159,20 @@ func CheckRun(f Facts) *Refusal {
 	case StatusApproved:
 		return Check(ActStartFulfilment, f)
 	case StatusFulfilling:
-		return requireSignedPlan(f.Request.Plan)
+		return requireSignedPlan(f, f.Request.Plan)
 	case StatusFailed:
 		return refuse(ruleRunRetryFirst(), "it failed (%s): retry it first, after a new plan and sign-off if the plan was stale", CleanLine(f.Request.FailureReason)).withRemedy(ActRetry)
 	}
 	return refuse(ruleState(), "a request that is %s has no fulfilment to run", f.Request.Status.Label())
 }
 
-func requireSignedPlan(p *Plan) *Refusal {
+func requireSignedPlan(f Facts, p *Plan) *Refusal {
 	switch {
 	case p == nil:
 		return refuse(ruleSignedPlan(), "there is no fulfilment plan: make one and have another privacy lead sign it off").withRemedy(ActPlan)
 	case p.SignedBy == "":
 		return refuse(ruleSignedPlan(), "plan %s is not signed off yet: another privacy lead must sign it off first", p.ID).withRemedy(ActSignOff)
-	case p.Digest != p.ComputeDigest():
+	case !f.planIntact(p):
 		return refuse(ruleSignedPlan(), "plan %s no longer matches its digest: make a new plan", p.ID).withRemedy(ActPlan)
 	}
 	return nil

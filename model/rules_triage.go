@@ -17,7 +17,7 @@ func ruleAckOnce() Rule {
 		Says: "Receipt is confirmed once; a request already acknowledged is not acknowledged again.",
 		Pre: func(f Facts) *Refusal {
 			if at := f.Request.AcknowledgedAt; at != nil {
-				return refuse(ruleAckOnce(), "receipt was already confirmed on %s", at.In(f.Tenant.Location()).Format(time.DateOnly))
+				return refuse(ruleAckOnce(), "receipt was already confirmed on %s", at.In(f.location()).Format(time.DateOnly))
 			}
 			return nil
 		}}

@@ -189,7 +189,9 @@ func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
 	}
 	spec := specFor(act)
 	if tr, _ := model.TransitionFor(act); !c.Actor.Can(tr.Perm) {
-		return a.setStatus(c.Actor.Refusal(tr.Perm, act.Label()), true)
+		// The role decides before the version does: the controller hears
+		// the attempt without a read.
+		return a.attempt(act, msg.id, 0)
 	}
 	if !msg.loaded {
 		backend, actor, timeout := c.Backend, c.Actor, c.Timeout
@@ -214,10 +216,43 @@ func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
 	// The rule book's own early answer: the same Check the controller
 	// asks again on save, phrased with this operator's keys.
 	if ref := model.Check(act, requestFacts(c, r)); ref != nil {
-		return a.setStatus(fmt.Sprintf("%s: %s", model.CleanLine(r.ID), c.errText(ref)), true)
+		return a.attempt(act, r.ID, r.Version)
 	}
 	t, _ := c.Tenant(r.TenantID)
 	return a.pushView(func(seq int) Pane { return newActionPane(c, seq, spec, r, t, msg.in) })
+}
+
+// errAttemptOnly stops the write of an attempt the console expected to be
+// refused, should the controller not refuse it.
+var errAttemptOnly = errors.New("not sent: the request changed since it was read")
+
+// attemptedMsg is the controller's answer to a refused key press.
+type attemptedMsg struct {
+	id  string
+	err error
+}
+
+// attempt hands a key press the rule book refuses to the controller, which
+// refuses it again and audits the refusal — the same from the console as
+// from every other door. Its edit fails before anything is written, so a
+// request that changed since it was read is never acted on unseen.
+func (a *App) attempt(act model.Action, id string, version int64) tea.Cmd {
+	backend, actor, timeout := a.ctx.Backend, a.ctx.Actor, a.ctx.Timeout
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		_, err := backend.Apply(ctx, actor, id, version, act, "", func(*model.Request) error { return errAttemptOnly })
+		return attemptedMsg{id: id, err: err}
+	}
+}
+
+// attempted shows the controller's refusal of a key press.
+func (a *App) attempted(msg attemptedMsg) tea.Cmd {
+	c := a.ctx
+	if msg.err == nil || errors.Is(msg.err, errAttemptOnly) {
+		return a.setStatus(model.CleanLine(msg.id)+": the request changed since it was read; "+c.keyFor(keymap.Refresh)+" reads it again", true)
+	}
+	return a.setStatus(model.CleanLine(msg.id)+": "+c.errText(msg.err), true)
 }
 
 // pushView stacks a view built with the next sequence number.

@@ -203,6 +203,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.openAction(msg)
 	case fulfilOpenMsg: // issue 5: fulfilment — the plan, its sign-off, a run
 		return a, a.openFulfil(msg)
+	case attemptedMsg:
+		return a, a.attempted(msg)
 	case closeViewMsg:
 		return a, a.closeView(msg.seq)
 	case bulkOpenMsg:

@@ -83,8 +83,8 @@ func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
 			return nil
 		}
 		r := *msg.have
-		if ref := model.Check(model.ActSignOff, requestFacts(c, r)); ref != nil {
-			return a.setStatus(model.CleanLine(r.ID)+": "+c.errText(ref), true)
+		if model.Check(model.ActSignOff, requestFacts(c, r)) != nil {
+			return a.attempt(model.ActSignOff, r.ID, r.Version)
 		}
 		t, _ := c.Tenant(r.TenantID)
 		return a.pushView(func(seq int) Pane { return newSignOffPane(c, seq, r, t) })
