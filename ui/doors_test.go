@@ -82,7 +82,9 @@ func walk(t *testing.T, store *db.Store, id string, steps ...func(r model.Reques
 }
 
 func stepOf(who string, a model.Action, reason string, edit func(*model.Request) error) func(model.Request) (string, model.Action, string, func(*model.Request) error) {
-	return func(model.Request) (string, model.Action, string, func(*model.Request) error) { return who, a, reason, edit }
+	return func(model.Request) (string, model.Action, string, func(*model.Request) error) {
+		return who, a, reason, edit
+	}
 }
 
 func verifiedWith(points ...string) func(*model.Request) error {
@@ -266,7 +268,7 @@ func TestDoorsActionRules(t *testing.T) {
 				cliArgs: []string{"--points", "email,phone", "--level", "reasonable"},
 				want:    model.CheckPointsOnFile(&model.Subject{Emails: []string{"x"}}, []string{"email", "phone"})},
 			{name: "decide.date: a decision is not dated before receipt (policy: Customer approval)", subject: "S-DOOR-NOPHONE", typ: model.TypeDeletion,
-				setup: []func(model.Request) (string, model.Action, string, func(*model.Request) error){stepOf("sam", model.ActVerify, "", verifiedWith("email", "name"))},
+				setup:  []func(model.Request) (string, model.Action, string, func(*model.Request) error){stepOf("sam", model.ActVerify, "", verifiedWith("email", "name"))},
 				handle: "lou", key: "a", verb: "approve",
 				fill: func(h *harness) {
 					h.fill("evidence", "CUST-DOOR-1")
@@ -336,7 +338,10 @@ func TestDoorsActionRules(t *testing.T) {
 		h.fill("reason", "third request this month")
 		h.press("ctrl+s")
 		h.confirm()
-		h.waitFor("fee saved", func(a *App) bool { d, ok := a.stack[0].(*detailPane); return noForm(a) && ok && d.req != nil && d.req.Fee != nil })
+		h.waitFor("fee saved", func(a *App) bool {
+			d, ok := a.stack[0].(*detailPane)
+			return noForm(a) && ok && d.req != nil && d.req.Fee != nil
+		})
 		if _, err := cliDoor(t, store, lee, "fee", rs["cli"].ID, "", "--amount", "25.50", "--reason", "third request this month"); err != nil {
 			t.Fatal(err)
 		}
