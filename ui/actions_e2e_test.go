@@ -167,6 +167,11 @@ func awaiting(t testing.TB, store *db.Store, id, tenant string, daysAgo int) mod
 	if r, err = store.Transition(ctx, sam, id, r.Version, model.ActStartVerification, ""); err != nil {
 		t.Fatal(err)
 	}
+	// Points are matched against the subject on file: link one that holds them.
+	sub := subjectWith(t, store, sam, tenant, model.PointEmail, model.PointPhone)
+	if r, err = store.Apply(ctx, sam, id, r.Version, model.ActLink, "", func(x *model.Request) error { x.SubjectID = sub.ID; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	r, err = store.Apply(ctx, sam, id, r.Version, model.ActVerify, "", func(x *model.Request) error {
 		x.Verification = &model.Verification{Method: "data points", DataPoints: []string{"email", "phone"}, Level: model.LevelReasonable}
 		return nil
@@ -194,7 +199,7 @@ func (h *harness) linkTo(id string) {
 }
 
 // subjectWith finds a subject of tenant holding every one of points.
-func subjectWith(t *testing.T, store *db.Store, actor model.Actor, tenant string, points ...model.DataPoint) model.Subject {
+func subjectWith(t testing.TB, store *db.Store, actor model.Actor, tenant string, points ...model.DataPoint) model.Subject {
 	t.Helper()
 	var found *model.Subject
 	err := store.SubjectDirectory(context.Background(), actor, tenant, time.Time{}, func(subs []model.Subject) error {
@@ -727,6 +732,8 @@ func TestActionsE2E(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, _ = store.Transition(ctx, lee, r.ID, r.Version, model.ActStartVerification, "")
+		sub := subjectWith(t, store, lee, "oakridge-ca", model.PointEmail, model.PointPhone)
+		r, _ = store.Apply(ctx, lee, r.ID, r.Version, model.ActLink, "", func(x *model.Request) error { x.SubjectID = sub.ID; return nil })
 		if _, err := store.Apply(ctx, lee, r.ID, r.Version, model.ActVerify, "", func(x *model.Request) error {
 			x.Verification = &model.Verification{Method: "data points", DataPoints: []string{"email", "phone"}, Level: model.LevelReasonable}
 			return nil

@@ -257,7 +257,8 @@ func testConfig(b Backend) Config {
 }
 
 // The writes: enough of the controller's contract for unit tests (version
-// check, lifecycle table, edit); the e2e tests use the real store.
+// check, the rule book's preconditions, edit); the e2e tests use the real
+// store.
 func (f *fakeBackend) Apply(ctx context.Context, actor model.Actor, id string, version int64, a model.Action, reason string, edit func(*model.Request) error) (model.Request, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -268,10 +269,17 @@ func (f *fakeBackend) Apply(ctx context.Context, actor model.Actor, id string, v
 		if r.Version != version {
 			return model.Request{}, fmt.Errorf("request %s was changed by %s (now %s, version %d); reload and try again", id, r.UpdatedBy, r.Status.Label(), r.Version)
 		}
-		next, err := model.Next(r.Status, a, actor.Operator.Role)
-		if err != nil {
-			return model.Request{}, err
+		var tenant model.Tenant
+		for _, t := range f.tenants {
+			if t.ID == r.TenantID {
+				tenant = t
+			}
 		}
+		// The rule book's preconditions, as the controller asks them.
+		if ref := model.Check(a, model.Facts{Request: r, Tenant: tenant, Actor: actor, Now: testNow()}); ref != nil {
+			return model.Request{}, ref
+		}
+		next, _ := model.Next(r.Status, a, actor.Operator.Role)
 		if edit != nil {
 			if err := edit(&r); err != nil {
 				return model.Request{}, err

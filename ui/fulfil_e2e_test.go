@@ -263,8 +263,9 @@ func TestFulfilmentE2E(t *testing.T) {
 				t.Errorf("the preview lacks withheld %s: %s", wh.Category, wh.Reason)
 			}
 		}
-		// Its builder is not offered S, and pressing it is refused at the
-		// key by the rule book's four-eyes rule: no question, no write.
+		// Its builder is not offered S, and pressing it anyway is refused
+		// by the four-eyes rule — the controller's, audited — with no
+		// question and no write.
 		A.press("S")
 		screen = ansi.Strip(A.waitFor("refused", func(a *App) bool { return a.statusErr && noForm(a) }))
 		if !strings.Contains(screen, "four eyes") {
@@ -356,6 +357,9 @@ func TestFulfilmentE2E(t *testing.T) {
 			if !slices.Contains(acts, want) {
 				t.Errorf("audit for %s lacks %s: %v", id, want, acts)
 			}
+		}
+		if got := slices.IndexFunc(acts, func(s string) bool { return strings.HasPrefix(s, "sign_off/lee") }); got < 0 {
+			t.Errorf("the refused self sign-off is not audited: %v", acts)
 		}
 		steps := 0
 		for _, a := range acts {
