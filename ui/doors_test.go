@@ -430,3 +430,138 @@ func TestDoorsActionRules(t *testing.T) {
 		}
 	})
 }
+
+// A recorded decision corrected, and an unmatched request linked: the same
+// record and the same entry on the chain from the console and the CLI.
+func TestDoorsCorrectionAndLink(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds an embedded database")
+	}
+	store, _ := seededStore(t)
+	doorSubjects(t, store)
+	ctx := context.Background()
+	lee := operatorActor(t, store, "lee")
+	base := func(id, subject string) model.Request {
+		return model.Request{ID: id, TenantID: "oakridge-ca", SubjectID: subject, Type: model.TypeDeletion, Channel: model.ChannelEmail,
+			Requester: model.Person{Name: "Someone Unmatched"}, ReceivedAt: e2eNow().AddDate(0, 0, -3)}
+	}
+	sameEntry := func(t *testing.T, a, b model.Request) {
+		t.Helper()
+		x, y := lastAuditOf(t, store, a.ID), lastAuditOf(t, store, b.ID)
+		if x.Action != y.Action || x.Detail != y.Detail || x.Reason != y.Reason || x.Outcome != model.OutcomeOK {
+			t.Errorf("audited differently:\nconsole %+v\nCLI     %+v", x.AuditEvent, y.AuditEvent)
+		}
+	}
+
+	t.Run("decision_fix: a lead corrects the evidence; the old decision is kept (§7101)", func(t *testing.T) {
+		rs := twins(t, store, base("R-DOOR-FIX", "S-DOOR-NOPHONE"), "console", "cli")
+		for _, r := range rs {
+			walk(t, store, r.ID, stepOf("sam", model.ActStartVerification, "", nil), stepOf("sam", model.ActVerify, "", verifiedWith("email", "name")),
+				stepOf("lee", model.ActApprove, "", func(x *model.Request) error {
+					x.Decision = &model.Decision{Approver: "Dana Whitfield", Method: "ticket", Evidence: "OAK-1", DecidedAt: e2eNow().AddDate(0, 0, -1)}
+					return nil
+				}))
+		}
+		h := start(t, appAs(t, store, "lou"), 110, 40)
+		h.loaded()
+		h.openDetail(rs["console"].ID)
+		h.press("C")
+		h.waitFor("correction form", func(a *App) bool { _, ok := formOf(a); return ok })
+		h.focus("evidence")
+		h.press("ctrl+u")
+		h.fill("evidence", "OAK-2")
+		h.fill("why", "the ticket number was mistyped")
+		h.press("ctrl+s")
+		h.confirm()
+		h.waitFor("corrected", func(a *App) bool {
+			d, ok := a.stack[0].(*detailPane)
+			return noForm(a) && ok && d.req != nil && len(d.req.PriorDecisions) == 1
+		})
+		if _, err := cliDoor(t, store, operatorActor(t, store, "lou"), "correct-decision", rs["cli"].ID, "", "--evidence", "OAK-2", "--reason", "the ticket number was mistyped"); err != nil {
+			t.Fatal(err)
+		}
+		con, _ := store.Request(ctx, lee, rs["console"].ID)
+		sh, _ := store.Request(ctx, lee, rs["cli"].ID)
+		for door, r := range map[string]model.Request{"console": con, "cli": sh} {
+			if len(r.PriorDecisions) != 1 || r.PriorDecisions[0].Evidence != "OAK-1" || r.Decision.Evidence != "OAK-2" || r.Decision.RecordedBy != "lou" {
+				t.Errorf("%s: decision %+v, prior %+v", door, r.Decision, r.PriorDecisions)
+			}
+		}
+		sameEntry(t, con, sh)
+	})
+
+	t.Run("link: an unmatched request linked to its subject (policy: Customer approval of every request)", func(t *testing.T) {
+		rs := twins(t, store, base("R-DOOR-LINK", ""), "console", "cli")
+		h := start(t, appAs(t, store, "sam"), 110, 40)
+		h.loaded()
+		h.openDetail(rs["console"].ID)
+		h.linkTo("S-DOOR-KID")
+		if _, err := cliDoor(t, store, operatorActor(t, store, "sam"), "link", rs["cli"].ID, "S-DOOR-KID"); err != nil {
+			t.Fatal(err)
+		}
+		con, _ := store.Request(ctx, lee, rs["console"].ID)
+		sh, _ := store.Request(ctx, lee, rs["cli"].ID)
+		if con.SubjectID != "S-DOOR-KID" || sh.SubjectID != con.SubjectID || con.SubjectLabel != sh.SubjectLabel ||
+			!slices.Equal(con.Flags, sh.Flags) || !con.HasFlag(model.FlagChild) || !con.DueAt.Equal(sh.DueAt) {
+			t.Errorf("linked differently:\nconsole %s %q %v due %s\nCLI     %s %q %v due %s",
+				con.SubjectID, con.SubjectLabel, con.Flags, con.DueAt, sh.SubjectID, sh.SubjectLabel, sh.Flags, sh.DueAt)
+		}
+		sameEntry(t, con, sh)
+	})
+
+	// Seed policy, California Residents: two requests to know in 12 months.
+	// An earlier request logged later — by the console's form for one
+	// subject, by an import line for its twin — flags the later requests alike.
+	t.Run("intake.know_limit: an earlier request logged later flags the later one", func(t *testing.T) {
+		twinsOf := map[string]string{"console": "lim.console@example.org", "import": "lim.import@example.org"}
+		later := map[string]string{}
+		for door, email := range twinsOf {
+			sub := model.Subject{ID: "S-DOOR-LIM-" + door, TenantID: "oakridge-ca", AccountID: "ACC-LIM-" + door, Name: "Lim Door",
+				Emails: []string{email}, ResidencyState: "CA", Status: model.AccountActive}
+			if _, err := store.Conn().DB.Collection("subjects").InsertOne(ctx, sub); err != nil {
+				t.Fatal(err)
+			}
+			for i, days := range []int{20, 10} {
+				r := logAs(t, store, "sam", model.Request{ID: fmt.Sprintf("R-DOOR-LIM-%s-%d", door, i), TenantID: "oakridge-ca", SubjectID: sub.ID,
+					Type: model.TypeAccess, Channel: model.ChannelWeb, Requester: model.Person{Name: "Lim Door", Email: email}, ReceivedAt: e2eNow().AddDate(0, 0, -days)})
+				later[door] = r.ID
+				if r.HasFlag(model.FlagOverLimit) {
+					t.Fatalf("%s is over the limit before the earlier request arrives", r.ID)
+				}
+			}
+		}
+		earlier := e2eNow().AddDate(0, 0, -40).Format(time.DateOnly)
+
+		h := start(t, appAs(t, store, "sam"), 110, 34)
+		h.loaded()
+		h.press("n")
+		h.waitFor("log form", formOpen("Log a new request"))
+		h.choose("tenant", "oakridge-ca")
+		h.choose("type", "access")
+		h.focus("received")
+		h.press("ctrl+u")
+		h.fill("received", earlier)
+		h.fill("name", "Lim Door")
+		h.fill("email", twinsOf["console"])
+		h.press("ctrl+s")
+		h.waitFor("logged", func(a *App) bool {
+			p, ok := a.stack[len(a.stack)-1].(*newRequestPane)
+			return ok && p.result != nil
+		})
+		line := fmt.Sprintf(`{"external_ref":"DOOR-LIM","tenant":"oakridge-ca","type":"access","channel":"web","received":%q,"requester":{"name":"Lim Door","email":%q},"same_as_requester":true}`+"\n",
+			earlier, twinsOf["import"])
+		if rep, err := cli.Import(ctx, store, operatorActor(t, store, "sam"), strings.NewReader(line), cli.ImportOptions{Clock: model.FixedClock{T: e2eNow()}}); err != nil || rep.Imported != 1 {
+			t.Fatalf("import: %v %+v", err, rep)
+		}
+		for door, id := range later {
+			r, _ := store.Request(ctx, lee, id)
+			if !r.HasFlag(model.FlagOverLimit) {
+				t.Errorf("%s: %s is not flagged over the limit after the earlier request: %v", door, id, r.Flags)
+			}
+			rows, _ := store.Queue(ctx, lee, model.QueueFilter{})
+			if i := slices.IndexFunc(rows, func(q model.Request) bool { return q.ID == id }); i < 0 || !rows[i].HasFlag(model.FlagOverLimit) {
+				t.Errorf("%s: the queue row of %s lacks the LIMIT flag", door, id)
+			}
+		}
+	})
+}
