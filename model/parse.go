@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -429,6 +430,26 @@ func ParseDataPoint(s string) (DataPoint, error) {
 		names = append(names, string(p))
 	}
 	return "", fmt.Errorf("data point %s is unknown: use one of %s", quoteInput(s), strings.Join(names, ", "))
+}
+
+// ParseDataPoints reads a list such as "email, phone; date of birth" into
+// data points, each once, in the order given; the error names the first one
+// it does not know.
+func ParseDataPoints(s string) ([]string, error) {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		dp, err := ParseDataPoint(p)
+		if err != nil {
+			return out, err
+		}
+		if !slices.Contains(out, string(dp)) {
+			out = append(out, string(dp))
+		}
+	}
+	return out, nil
 }
 
 // CorrectableFields are the subject fields a correction may change.

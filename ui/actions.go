@@ -631,25 +631,6 @@ func noValues(*form, model.Request, model.Tenant, time.Time) (string, func(*mode
 	return "", nil
 }
 
-// splitPoints reads "email, phone, date of birth" into data points, or
-// says which one it does not know.
-func splitPoints(s string) ([]string, error) {
-	var out []string
-	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
-		if strings.TrimSpace(p) == "" {
-			continue
-		}
-		dp, err := model.ParseDataPoint(p)
-		if err != nil {
-			return out, err
-		}
-		if !slices.Contains(out, string(dp)) {
-			out = append(out, string(dp))
-		}
-	}
-	return out, nil
-}
-
 // specFor is the form of every request action.
 func specFor(a model.Action) actionSpec {
 	switch a {

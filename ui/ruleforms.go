@@ -36,7 +36,7 @@ func verifySpec() actionSpec {
 		},
 		fields: func(c *Context, r model.Request, t model.Tenant, in formInput) []*formField {
 			verification := func(f *form) (model.Verification, error) {
-				pts, err := splitPoints(f.value("points"))
+				pts, err := model.ParseDataPoints(f.value("points"))
 				return model.Verification{Method: f.value("method"), DataPoints: pts, Level: model.VerificationLevel(f.value("level")),
 					SignedDecl: f.value("signed") == "yes", AgentChecked: f.value("agent") == "yes"}, err
 			}
@@ -93,7 +93,7 @@ func verifySpec() actionSpec {
 			}
 		},
 		apply: func(f *form, r model.Request, _ model.Tenant, _ time.Time) (string, func(*model.Request) error) {
-			pts, _ := splitPoints(f.value("points"))
+			pts, _ := model.ParseDataPoints(f.value("points"))
 			v := model.Verification{Method: f.value("method"), DataPoints: pts,
 				Level: model.VerificationLevel(f.value("level")), SignedDecl: f.value("signed") == "yes", AgentChecked: f.value("agent") == "yes"}
 			return "", func(x *model.Request) error { vc := v; x.Verification = &vc; return nil }

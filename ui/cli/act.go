@@ -252,21 +252,11 @@ func parseLevel(s string) (model.VerificationLevel, error) {
 	return "", inputf("--level %q is unknown: use reasonable (2 matched points), high (3 points and a signed declaration) or none (an opt-out)", model.CleanLine(s))
 }
 
-// parsePoints reads --points: data points separated by commas, each read by
-// model.ParseDataPoint as the console reads them.
+// parsePoints reads --points as the console reads its field.
 func parsePoints(s string) ([]string, error) {
-	var out []string
-	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
-		if strings.TrimSpace(p) == "" {
-			continue
-		}
-		dp, err := model.ParseDataPoint(p)
-		if err != nil {
-			return nil, inputf("--points: %v", err)
-		}
-		if !slices.Contains(out, string(dp)) {
-			out = append(out, string(dp))
-		}
+	out, err := model.ParseDataPoints(s)
+	if err != nil {
+		return nil, inputf("--points: %v", err)
 	}
 	return out, nil
 }
