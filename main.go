@@ -217,7 +217,7 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		CheckpointPath:    filepath.Join(dataDir, "audit-checkpoint.json"),
 		CheckpointKeyPath: filepath.Join(dataDir, "audit-checkpoint.key"),
 		// Access packages go beside the audit pane's exports, one
-		// directory per request (issue 5).
+		// directory per request.
 		ExportDir: filepath.Join(dataDir, "exports"),
 	})
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// issue 5: fulfilment. A plan is computed by the model from the subject's
+// Fulfilment. A plan is computed by the model from the subject's
 // documents (PlanFulfilment), stored on the request with its audit event in
 // one claimed write (Apply ActPlan), signed off by a second privacy lead
 // (SignOffPlan), and executed step by step (RunFulfilment, fulfilrun.go).

@@ -103,7 +103,7 @@ func Collections() []CollectionSpec {
 		// its audit events reaching the chain, so the collection stays
 		// tiny and DrainOutbox's bounded scan of it needs no index.
 		{Name: collClaims},
-		// issue 5: one HMAC key per tenant for erasure by hashing
+		// One HMAC key per tenant for erasure by hashing
 		// (tenantkeys.go); read by lone _id equality, created on first use.
 		{Name: collTenantKeys},
 	}

@@ -71,7 +71,7 @@ const (
 	Reveal           Action = "reveal"
 )
 
-// issue 3: the rest of the lifecycle's actions, the approvals pane and the
+// The rest of the lifecycle's actions, the approvals pane and the
 // action forms.
 const (
 	StartVerification Action = "start_verification"
@@ -88,7 +88,7 @@ const (
 	FormNextOption Action = "form_next_option"
 )
 
-// issue 4: audit
+// Audit
 // Audit actions belong to the audit history pane. Its filter has its own
 // action because it takes a small query language, not the queue's text.
 const (
@@ -98,13 +98,13 @@ const (
 	AuditExport      Action = "audit_export"
 )
 
-// issue 4: lookup
+// Lookup
 const (
 	// LookupSearch puts the cursor back in the Lookup pane's search box.
 	LookupSearch Action = "lookup_search"
 )
 
-// issue 5: fulfilment
+// Fulfilment
 // Fulfilment actions make, sign off and run a request's fulfilment plan.
 // SignOff and Replan act on the plan view only, so S can stay the queue's
 // reverse sort.
@@ -137,16 +137,15 @@ const (
 	// GroupDetail has no bindings of its own today: the detail view scrolls
 	// with the Navigation keys. It exists so detail-only bindings have a home
 	// without renaming anything users see.
-	GroupDetail  = "Detail"
-	GroupRequest = "Request actions"
-	// issue 3
+	GroupDetail    = "Detail"
+	GroupRequest   = "Request actions"
 	GroupApprovals = "Approvals"
 	GroupForm      = "Form"
-	// issue 4: audit
+	// Audit
 	GroupAudit = "Audit"
-	// issue 4: lookup
+	// Lookup
 	GroupLookup = "Lookup"
-	// issue 5: fulfilment
+	// Fulfilment
 	GroupFulfil = "Fulfilment"
 )
 
@@ -155,17 +154,16 @@ type Pane string
 
 // Panes of the console.
 const (
-	PaneQueue  Pane = "queue"
-	PaneDetail Pane = "detail"
-	// issue 3
+	PaneQueue     Pane = "queue"
+	PaneDetail    Pane = "detail"
 	PaneApprovals Pane = "approvals"
 	PaneForm      Pane = "form"
-	// issue 4: audit
+	// Audit
 	PaneAudit Pane = "audit"
-	// issue 4: lookup
+	// Lookup
 	PaneLookup  Pane = "lookup"
 	PaneSubject Pane = "subject"
-	// issue 5: fulfilment — the plan preview and the run's progress.
+	// Fulfilment — the plan preview and the run's progress.
 	PanePlan Pane = "plan"
 	PaneRun  Pane = "run"
 )
@@ -230,7 +228,6 @@ func defaults() []Binding {
 		{Retry, []string{"r"}, "retry fulfilment", GroupRequest},
 		{Reveal, []string{"R"}, "reveal personal data", GroupRequest},
 
-		// issue 3
 		{StartVerification, []string{"V"}, "start verification", GroupRequest},
 		{InfoReceived, []string{"I"}, "info received", GroupRequest},
 		{Remind, []string{"M"}, "remind Customer", GroupRequest},
@@ -241,14 +238,14 @@ func defaults() []Binding {
 		{FormSubmit, []string{"ctrl+s"}, "save the form", GroupForm},
 		{FormPrevOption, []string{"left"}, "previous choice / button", GroupForm},
 		{FormNextOption, []string{"right"}, "next choice / button", GroupForm},
-		// issue 4: audit
+		// Audit
 		{AuditFilter, []string{"/"}, "filter by actor: action: tenant: req: subject: since: until:", GroupAudit},
 		{AuditClearFilter, []string{"ctrl+u"}, "clear the audit filter", GroupAudit},
 		{AuditVerify, []string{"V"}, "verify the chain", GroupAudit},
 		{AuditExport, []string{"x"}, "export request records", GroupAudit},
-		// issue 4: lookup
+		// Lookup
 		{LookupSearch, []string{"/"}, "search", GroupLookup},
-		// issue 5: fulfilment
+		// Fulfilment
 		{Plan, []string{"p"}, "fulfilment plan", GroupFulfil},
 		{Fulfil, []string{"F"}, "run fulfilment", GroupFulfil},
 		{SignOff, []string{"S"}, "sign off the plan", GroupFulfil},
@@ -365,19 +362,19 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneQueue
 	case GroupDetail:
 		return p == PaneDetail
-	case GroupAudit: // issue 4: audit
+	case GroupAudit:
 		return p == PaneAudit
-	case GroupLookup: // issue 4: lookup
+	case GroupLookup:
 		return p == PaneLookup
 	case GroupRequest:
-		// issue 4: lookup — a subject's detail reveals one field; it has no
+		// Lookup — a subject's detail reveals one field; it has no
 		// request of its own to act on.
 		// Logging a new request works from a subject's detail too, for that
 		// subject.
 		if (b.Action == Reveal || b.Action == NewRequest) && p == PaneSubject {
 			return true
 		}
-		// issue 5: fulfilment — a run that failed is retried from its view.
+		// Fulfilment — a run that failed is retried from its view.
 		if b.Action == Retry && p == PaneRun {
 			return true
 		}
@@ -391,7 +388,7 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneApprovals
 	case GroupForm:
 		return p == PaneForm
-	case GroupFulfil: // issue 5: fulfilment
+	case GroupFulfil:
 		switch b.Action {
 		case SignOff, Replan:
 			return p == PanePlan

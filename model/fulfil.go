@@ -4,7 +4,7 @@ import (
 	"time"
 )
 
-// issue 5: fulfilment. A plan says, before anything happens, exactly which
+// Fulfilment. A plan says, before anything happens, exactly which
 // stored documents and fields an approved request will read or change and
 // why; it is stored on the request, signed off by a second privacy lead, and
 // executed step by step. Each step knows the fingerprint of its document

@@ -82,12 +82,11 @@ const (
 	// ActLog is the creation of a request; it has no source state.
 	ActLog Action = "log"
 
-	// issue 3
 	// ActRemind records that the data-owning Customer's approver was chased
 	// for a decision; the request stays where it is.
 	ActRemind Action = "remind"
 
-	// issue 5: fulfilment.
+	// Fulfilment.
 	// ActPlan computes and stores a fulfilment plan (replacing an unsigned
 	// or stale one).
 	ActPlan Action = "plan"
@@ -138,7 +137,7 @@ func Transitions() []Transition {
 		{ActDeny, []Status{StatusAwaitingApproval}, StatusDenied, PermDecide},
 		// A recorded decision can be corrected while its record matters.
 		{ActCorrectDecision, []Status{StatusApproved, StatusFulfilling, StatusFailed, StatusCompleted, StatusDenied}, "", PermDecide},
-		// issue 5: a plan is made and signed off while approved, or anew
+		// A plan is made and signed off while approved, or anew
 		// after a failure (a stale plan fails its step). A request that is
 		// fulfilling without a signed plan (one imported or logged before
 		// plans existed) gets one too; the controller refuses to replace a
@@ -158,7 +157,7 @@ func Transitions() []Transition {
 		{ActExtend, open, "", PermSignOff},
 		{ActAssign, open, "", PermTriage},
 		{ActNote, Statuses(), "", PermTriage},
-		// issue 3: chasing the Customer is triage work; only a request that
+		// Chasing the Customer is triage work; only a request that
 		// waits on its decision has anyone to chase.
 		{ActRemind, []Status{StatusAwaitingApproval}, "", PermTriage},
 		// An unmatched request is linked to its subject while it is open.

@@ -210,11 +210,11 @@ type Request struct {
 	Flags         []Flag     `bson:"flags" json:"flags"`
 	Notes         []Note     `bson:"notes" json:"notes"`
 	// Reminders are the chasers sent to the Customer's approvers while the
-	// request waited on its decision (issue 3).
+	// request waited on its decision.
 	Reminders []Reminder `bson:"reminders,omitempty" json:"reminders,omitempty"`
 	History   []Event    `bson:"history" json:"history"`
 
-	// issue 5: fulfilment.
+	// Fulfilment.
 	// Plan is the current fulfilment plan, its sign-off and step progress.
 	Plan *Plan `bson:"plan,omitempty" json:"plan,omitempty"`
 	// Export is the access package written for an access request.

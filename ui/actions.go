@@ -127,7 +127,7 @@ type actionSpec struct {
 	// needs says what must be read besides the request.
 	needsOperators, needsLimit, needsSubject, needsCandidates bool
 	// after, when set, is what follows a successful save once the form
-	// has closed (issue 5: a retry opens the run it restarted).
+	// has closed (a retry opens the run it restarted).
 	after func(r model.Request) tea.Cmd
 }
 
@@ -705,14 +705,14 @@ func specFor(a model.Action) actionSpec {
 			intro: func(c *Context, r model.Request, t model.Tenant) []string {
 				return []string{"Run the failed fulfilment of " + model.CleanLine(r.ID) + " again: its pending steps run at once, with progress.", "Last failure: " + orDash(model.CleanLine(r.FailureReason))}
 			},
-			// issue 5: fulfilment — a retry is the start of a run.
+			// Fulfilment — a retry is the start of a run.
 			after: func(r model.Request) tea.Cmd { return openFulfilCmd(keymap.Fulfil, r.ID, nil) },
 			confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
 				return func(*form) []string { return []string{"Retry the fulfilment of " + model.CleanLine(r.ID) + "?"} }
 			}}
 	case model.ActRemind:
 		return remindSpec()
-	case model.ActSignOff: // issue 5: fulfilment
+	case model.ActSignOff:
 		return signOffSpec()
 	case model.ActChargeFee:
 		return feeSpec()

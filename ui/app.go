@@ -56,7 +56,7 @@ type Config struct {
 	// ExportDir is where the audit pane writes request-record exports
 	// (main: <data dir>/exports); empty disables exports from the console.
 	ExportDir string
-	// issue 4: lookup
+	// Lookup
 	// RevealFor is how long a revealed value stays on screen (default 20s).
 	RevealFor time.Duration
 	// LookupPoll is how often the Lookup pane asks for subjects changed
@@ -108,7 +108,7 @@ func New(cfg Config) *App {
 		cfg.Timeout = 30 * time.Second
 	}
 	if cfg.ReadOnly {
-		// issue 3: the session's read-only flag rides on the actor, so the
+		// The session's read-only flag rides on the actor, so the
 		// controller refuses writes too, not only the keys.
 		cfg.Actor.ReadOnly = true
 	}
@@ -124,7 +124,7 @@ func New(cfg Config) *App {
 		QueueCap: cfg.QueueCap,
 		Timeout:  cfg.Timeout,
 		Scope:    cfg.Scope,
-		// issue 4: audit
+		// Audit
 		ExportDir: cfg.ExportDir,
 	}
 	return &App{
@@ -199,9 +199,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case openRequestMsg:
 		return a, a.push(msg.id)
-	case actionOpenMsg: // issue 3: request actions open their form here
+	case actionOpenMsg: // Request actions open their form here
 		return a, a.openAction(msg)
-	case fulfilOpenMsg: // issue 5: fulfilment — the plan, its sign-off, a run
+	case fulfilOpenMsg: // Fulfilment — the plan, its sign-off, a run
 		return a, a.openFulfil(msg)
 	case attemptedMsg:
 		return a, a.attempted(msg)

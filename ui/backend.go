@@ -24,7 +24,7 @@ type Backend interface {
 	Subjects(ctx context.Context, actor model.Actor, ids []string) (map[string]model.Subject, error)
 	Subject(ctx context.Context, actor model.Actor, id string) (model.Subject, error)
 
-	// issue 3: the writes of the request actions, and what their forms read.
+	// The writes of the request actions, and what their forms read.
 
 	// Apply performs action a on request id as read at version; edit (may
 	// be nil) records the action's details on a copy. The controller checks
@@ -42,7 +42,7 @@ type Backend interface {
 	// KnowLimit evaluates the two-requests-to-know per 12 months rule for a
 	// logged request, listing the earlier requests it counts.
 	KnowLimit(ctx context.Context, actor model.Actor, requestID string) (model.LimitResult, error)
-	// issue 4: audit
+	// Audit
 	// AuditHistory returns up to limit audit entries matching f with seq
 	// below beforeSeq (0: the newest), newest first; page on with the last
 	// entry's Seq.
@@ -52,7 +52,7 @@ type Backend interface {
 	// RequestRecords and RecordExport are the auditors' export (cli.RecordSource).
 	RequestRecords(ctx context.Context, actor model.Actor, f model.RecordFilter, fn func(model.Request) error) error
 	RecordExport(ctx context.Context, actor model.Actor, f model.RecordFilter, count int, dest string) error
-	// issue 4: lookup
+	// Lookup
 
 	// SubjectDirectory streams a scope's subjects (tenantID "" is every
 	// tenant in scope; a non-zero changedSince only those written since)
@@ -68,7 +68,7 @@ type Backend interface {
 	// reason; the reveal (or its refusal) is an audit event.
 	RevealField(ctx context.Context, actor model.Actor, subjectID string, ref model.FieldRef, reason string) (string, error)
 
-	// issue 5: fulfilment
+	// Fulfilment
 	// PlanFulfilment computes the plan for an approved (or failed) request read
 	// at version and stores it on the request (replacing an unsigned or stale one).
 	PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error)

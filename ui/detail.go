@@ -140,7 +140,7 @@ func (p *detailPane) load() tea.Cmd {
 			} else {
 				msg.subject = &s
 			}
-			// issue 3: the earlier requests behind a limit flag.
+			// The earlier requests behind a limit flag.
 			if model.CheckKnowLimit(r, nil).Applies {
 				if lim, err := backend.KnowLimit(ctx, actor, r.ID); err == nil {
 					msg.limit = &lim
@@ -177,7 +177,7 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case tenantsReadyMsg:
 		return p, p.load()
 	case requestChangedMsg:
-		// issue 3: an action saved from here (or over here) shows at once.
+		// An action saved from here (or over here) shows at once.
 		if msg.req.ID == p.id && p.req != nil && msg.req.Version >= p.req.Version {
 			r := msg.req
 			if len(r.History) == 0 && len(p.req.History) > 0 {
@@ -200,7 +200,7 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 				r := *p.req
 				return p, openActionCmd(ka, p.id, &r)
 			}
-			// issue 5: fulfilment — the plan view and the run read the
+			// Fulfilment — the plan view and the run read the
 			// request themselves.
 			if ka, ok := fulfilActionKey(k, msg); ok {
 				return p, openFulfilCmd(ka, p.id, nil)
@@ -420,7 +420,7 @@ func (p *detailPane) content() string {
 		d.line("   " + th.Dim.Render("none recorded — the Customer must approve before anything is done"))
 	}
 
-	// issue 3: the chasers sent while the Customer's decision was awaited.
+	// The chasers sent while the Customer's decision was awaited.
 	if len(r.Reminders) > 0 || r.Status == model.StatusAwaitingApproval {
 		d.section(fmt.Sprintf("Reminders to the Customer (%d)", len(r.Reminders)))
 		if since, ok := r.AwaitingSince(); ok {
@@ -455,7 +455,7 @@ func (p *detailPane) content() string {
 		d.kv("notice sent", stamp(x.NoticeSent, loc))
 	}
 
-	// issue 5: fulfilment
+	// Fulfilment
 	if r.Plan != nil || slices.Contains([]model.Status{model.StatusApproved, model.StatusFulfilling, model.StatusFailed, model.StatusCompleted}, r.Status) {
 		d.section("Fulfilment")
 		p.fulfilment(d, r, loc)

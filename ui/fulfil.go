@@ -19,7 +19,7 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// issue 5: fulfilment. Three views over a request: the plan (made in a Cmd
+// Fulfilment. Three views over a request: the plan (made in a Cmd
 // behind a spinner, previewed, signed off by a second lead), the sign-off
 // confirmation (the action form), and the run (progress through a channel,
 // esc stops between steps, F resumes). The controller decides everything;

@@ -110,7 +110,7 @@ func helpView(th Theme, title, closeHint string, groups []helpGroup, w, h int) s
 	}
 	out = append(out, th.Dim.Render(" "+closeHint))
 	if len(out) > h {
-		// issue 3: more bindings than rows; flow them down columns instead.
+		// More bindings than rows; flow them down columns instead.
 		out = flowHelp(th, title, closeHint, groups, w, h)
 	}
 	return fitLines(strings.Join(out, "\n"), w, h)

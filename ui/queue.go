@@ -365,14 +365,14 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 			return p.ctx.Info("load cancelled — " + p.ctx.keyFor(keymap.Refresh) + " loads again")
 		}
 	default:
-		// issue 3: a request action on the selected row; the shell reads the
+		// A request action on the selected row; the shell reads the
 		// request and opens its form.
 		if ka, ok := requestActionKey(k, msg); ok {
 			if id, ok := p.selectedID(); ok {
 				return openActionCmd(ka, id, nil)
 			}
 		}
-		// issue 5: fulfilment
+		// Fulfilment
 		if ka, ok := fulfilActionKey(k, msg); ok {
 			if id, ok := p.selectedID(); ok {
 				return openFulfilCmd(ka, id, nil)

@@ -61,7 +61,7 @@ type RequestView struct {
 	FailureReason   string           `json:"failure_reason,omitempty"`
 	RespondedAt     *time.Time       `json:"responded_at,omitempty"`
 	Notes           []model.Note     `json:"notes"`
-	// issue 5: fulfilment.
+	// Fulfilment.
 	Fulfilment *FulfilmentView     `json:"fulfilment,omitempty"`
 	Export     *model.AccessExport `json:"export,omitempty"`
 	Withheld   []model.Withheld    `json:"withheld,omitempty"`

@@ -169,7 +169,7 @@ func (b trackedBackend) RevealField(ctx context.Context, actor model.Actor, subj
 	return track(b.f, func() (string, error) { return b.Backend.RevealField(ctx, actor, subjectID, ref, reason) })
 }
 
-// issue 5: fulfilment. A run can take a while; shutdown waits for the step
+// Fulfilment. A run can take a while; shutdown waits for the step
 // in flight, whose change and record must not be cut apart.
 
 func (b trackedBackend) PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error) {
