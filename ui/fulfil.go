@@ -175,6 +175,22 @@ func (p *planPane) Close() {
 	}
 }
 
+// hintedRequest lets `?` follow the rule book on the plan's request, as the
+// status line does.
+func (p *planPane) hintedRequest() (model.Request, bool) {
+	if p.req == nil {
+		return model.Request{}, false
+	}
+	return *p.req, true
+}
+
+func (p *runPane) hintedRequest() (model.Request, bool) {
+	if p.req == nil {
+		return model.Request{}, false
+	}
+	return *p.req, true
+}
+
 func (p *planPane) KeyHelp() []key.Binding {
 	k := p.ctx.Keys
 	out := k.ShortHelp(keymap.Back)

@@ -221,7 +221,8 @@ func TestPlanViewRendersHostileStringsHarmlessly(t *testing.T) {
 }
 
 // TestFulfilmentViewsHelpShowsEveryKey: ? in the plan and run views lists
-// every key they act on.
+// every key they act on that the rule book offers on the request, and none
+// it does not (a signed plan's view has no S).
 func TestFulfilmentViewsHelpShowsEveryKey(t *testing.T) {
 	km := keymap.Default()
 	for _, tc := range []struct {
@@ -244,19 +245,32 @@ func TestFulfilmentViewsHelpShowsEveryKey(t *testing.T) {
 			f, id := approvedFixture("")
 			pl := samplePlan(id, "")
 			pl.BuiltBy, pl.SignedBy = "bo", "cy"
+			pl.Digest = pl.ComputeDigest()
 			f.reqs[0].Plan = &pl
 			h := start(t, New(testConfig(f)), MinWidth, MinHeight)
 			h.loaded()
 			h.openDetail(id)
 			tc.open(h)
+			var hidden func(keymap.Action) bool
+			h.waitFor("view", func(a *App) bool { hidden = hiddenKeys(a.ctx, a.view()); return hidden != nil })
 			h.press("?")
 			screen := ansi.Strip(h.waitFor("help", func(a *App) bool { return a.help }))
 			checkFits(t, screen, MinWidth, MinHeight)
+			shown := 0
 			for _, a := range keymap.PaneActions(tc.pane) {
 				hk := km.Binding(a).Help()
-				if !strings.Contains(screen, hk.Key+"  ") || !strings.Contains(screen, hk.Desc) {
+				listed := strings.Contains(screen, hk.Key+"  ") && strings.Contains(screen, hk.Desc)
+				switch {
+				case hidden(a) && strings.Contains(screen, hk.Desc):
+					t.Errorf("help lists %s (%s %s), which the rule book does not offer here:\n%s", a, hk.Key, hk.Desc, screen)
+				case !hidden(a) && !listed:
 					t.Errorf("help lacks %s (%s %s):\n%s", a, hk.Key, hk.Desc, screen)
+				case listed:
+					shown++
 				}
+			}
+			if shown < 2 {
+				t.Errorf("help lists %d of the view's keys", shown)
 			}
 		})
 	}
