@@ -347,6 +347,9 @@ func TestClosedRequestsAreJudgedNotCountedDown(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &v); err != nil || len(v.ClosedDeadlines) < 2 || v.ClosedDeadlines[0].Met || v.ClosedDeadlines[0].Kind != model.DueAck {
 		t.Fatalf("show --json of a closed request: %v %+v", err, v.ClosedDeadlines)
 	}
+	if v.Deadlines.Next != nil || v.Deadlines.NextKind != "" || strings.Contains(out.String(), `"next"`) {
+		t.Errorf("show --json of a closed request still names a next deadline: %v %q", v.Deadlines.Next, v.Deadlines.NextKind)
+	}
 
 	statuses, err := cli.ParseStatuses("completed,denied,withdrawn")
 	if err != nil {

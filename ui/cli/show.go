@@ -110,8 +110,10 @@ type DeadlinesView struct {
 	Expedited       *time.Time         `json:"child_expedited,omitempty"`
 	Response        time.Time          `json:"response"`
 	ResponseKind    model.DeadlineKind `json:"response_kind"`
-	Next            time.Time          `json:"next"`
-	NextKind        model.DeadlineKind `json:"next_kind"`
+	// Next is the earliest deadline still pending: absent once the request
+	// is closed, whose deadlines are judged in closed_deadlines instead.
+	Next     *time.Time         `json:"next,omitempty"`
+	NextKind model.DeadlineKind `json:"next_kind,omitempty"`
 }
 
 // ClosedDeadline is one deadline of a closed request, met or missed.
@@ -215,7 +217,11 @@ func viewOf(r model.Request, t model.Tenant) RequestView {
 	}
 	v.Deadlines = DeadlinesView{
 		Acknowledgement: dl.Ack, Acknowledged: dl.AckDone, LegalResponse: dl.Legal, Legal45: dl.Legal45, Extended: dl.Extended,
-		Response: dl.Response, ResponseKind: dl.ResponseKind, Next: dl.Next, NextKind: dl.NextKind,
+		Response: dl.Response, ResponseKind: dl.ResponseKind,
+	}
+	if r.Status.Open() {
+		next := dl.Next
+		v.Deadlines.Next, v.Deadlines.NextKind = &next, dl.NextKind
 	}
 	for _, p := range []struct {
 		at  time.Time
