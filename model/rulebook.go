@@ -359,6 +359,14 @@ func RuleBookMarkdown() string {
 // reason is the operator's stated reason for the action being decided.
 func (f Facts) reason(*Request) string { return f.reasonText }
 
+// reasonRule is a rule that the action states a reason; what says what
+// the reason is for.
+func reasonRule(id, cite, says, what string) Rule {
+	r := Rule{ID: id, Cite: cite, Says: says}
+	r.Input = func(f Facts, _ *Request) *Refusal { return needReason(r, f, what) }
+	return r
+}
+
 // needReason is an input rule: the action needs a stated reason.
 func needReason(rule Rule, f Facts, what string) *Refusal {
 	if f.reasonText == "" {

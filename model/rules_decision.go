@@ -66,11 +66,9 @@ func ruleDecisionDate() Rule {
 }
 
 func ruleDecisionReason() Rule {
-	return Rule{ID: "decide.denial_reason", Cite: CiteDenial,
-		Says: "A Customer's denial records the Customer's reason.",
-		Input: func(f Facts, _ *Request) *Refusal {
-			return needReason(ruleDecisionReason(), f, "the Customer's reason for denying")
-		}}
+	return reasonRule("decide.denial_reason", CiteDenial,
+		"A Customer's denial records the Customer's reason.",
+		"the Customer's reason for denying")
 }
 
 func checkEvidence(d *Decision) *Refusal {
@@ -218,11 +216,9 @@ func ruleExtendWindow() Rule {
 }
 
 func ruleExtendReason() Rule {
-	return Rule{ID: "extend.reason", Cite: CiteExtension,
-		Says: "An extension gives the reason the requester (and the Customer) are told.",
-		Input: func(f Facts, _ *Request) *Refusal {
-			return needReason(ruleExtendReason(), f, "the requester is told why")
-		}}
+	return reasonRule("extend.reason", CiteExtension,
+		"An extension gives the reason the requester (and the Customer) are told.",
+		"the requester is told why")
 }
 
 func recordExtend(f Facts, next *Request) string {

@@ -276,9 +276,9 @@ func recordComplete(f Facts, next *Request) string {
 }
 
 func ruleFailReason() Rule {
-	return Rule{ID: "fail.reason", Cite: CiteRecords,
-		Says:  "A failed run records what went wrong.",
-		Input: func(f Facts, _ *Request) *Refusal { return needReason(ruleFailReason(), f, "what went wrong") }}
+	return reasonRule("fail.reason", CiteRecords,
+		"A failed run records what went wrong.",
+		"what went wrong")
 }
 
 // PlanOutcome is the response's outcome for the 24-month record.

@@ -30,11 +30,9 @@ func recordAck(f Facts, next *Request) string {
 }
 
 func ruleInfoAsked() Rule {
-	return Rule{ID: "info.what", Cite: CitePolicyVerify,
-		Says: "Asking the requester for information records what was asked.",
-		Input: func(f Facts, _ *Request) *Refusal {
-			return needReason(ruleInfoAsked(), f, "what the requester must provide")
-		}}
+	return reasonRule("info.what", CitePolicyVerify,
+		"Asking the requester for information records what was asked.",
+		"what the requester must provide")
 }
 
 func recordInfoAsked(f Facts, next *Request) string {
@@ -278,11 +276,9 @@ func recordVerify(f Facts, next *Request) string {
 }
 
 func ruleDenialReason() Rule {
-	return Rule{ID: "deny.basis", Cite: CiteDenial,
-		Says: "A denial — unverifiable, or refused as baseless, repetitive or excessive — states its reason.",
-		Input: func(f Facts, _ *Request) *Refusal {
-			return needReason(ruleDenialReason(), f, "the basis the requester is told")
-		}}
+	return reasonRule("deny.basis", CiteDenial,
+		"A denial — unverifiable, or refused as baseless, repetitive or excessive — states its reason.",
+		"the basis the requester is told")
 }
 
 func recordDenial(f Facts, next *Request) string {
@@ -291,11 +287,9 @@ func recordDenial(f Facts, next *Request) string {
 }
 
 func ruleWithdrawHow() Rule {
-	return Rule{ID: "withdraw.how", Cite: CiteRecords,
-		Says: "A withdrawal records how the requester withdrew.",
-		Input: func(f Facts, _ *Request) *Refusal {
-			return needReason(ruleWithdrawHow(), f, "how the requester withdrew")
-		}}
+	return reasonRule("withdraw.how", CiteRecords,
+		"A withdrawal records how the requester withdrew.",
+		"how the requester withdrew")
 }
 
 func recordWithdraw(_ Facts, next *Request) string {
@@ -335,9 +329,9 @@ func recordAssign(_ Facts, next *Request) string {
 }
 
 func ruleNoteText() Rule {
-	return Rule{ID: "note.text", Cite: CiteRecords,
-		Says:  "A note has text.",
-		Input: func(f Facts, _ *Request) *Refusal { return needReason(ruleNoteText(), f, "the note's text") }}
+	return reasonRule("note.text", CiteRecords,
+		"A note has text.",
+		"the note's text")
 }
 
 func recordNote(f Facts, next *Request) string {

@@ -44,6 +44,17 @@ func doorSubjects(t *testing.T, store *db.Store) {
 	}
 }
 
+// doorStore is the demo database with the door subjects added.
+func doorStore(t *testing.T) (*db.Store, context.Context) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("seeds an embedded database")
+	}
+	store, _ := seededStore(t)
+	doorSubjects(t, store)
+	return store, context.Background()
+}
+
 // cliDoor runs `custodian requests <verb> id [arg] args…` through the CLI's
 // own flag parsing and verb table, as actor.
 func cliDoor(t *testing.T, store *db.Store, actor model.Actor, verb, id, arg string, args ...string) (string, error) {
@@ -134,12 +145,7 @@ func lastAuditOf(t *testing.T, store *db.Store, id string) model.AuditRecord {
 }
 
 func TestDoorsIntakeRules(t *testing.T) {
-	if testing.Short() {
-		t.Skip("seeds an embedded database")
-	}
-	store, _ := seededStore(t)
-	doorSubjects(t, store)
-	ctx := context.Background()
+	store, ctx := doorStore(t)
 	sam := operatorActor(t, store, "sam")
 
 	// The same request, by the console's form and by an import line.
@@ -221,12 +227,7 @@ func TestDoorsIntakeRules(t *testing.T) {
 }
 
 func TestDoorsActionRules(t *testing.T) {
-	if testing.Short() {
-		t.Skip("seeds an embedded database")
-	}
-	store, _ := seededStore(t)
-	doorSubjects(t, store)
-	ctx := context.Background()
+	store, ctx := doorStore(t)
 	lee := operatorActor(t, store, "lee")
 	base := func(id, subject string, typ model.RequestType) model.Request {
 		return model.Request{ID: id, TenantID: "oakridge-ca", SubjectID: subject, Type: typ, Channel: model.ChannelEmail,
@@ -434,12 +435,7 @@ func TestDoorsActionRules(t *testing.T) {
 // A recorded decision corrected, and an unmatched request linked: the same
 // record and the same entry on the chain from the console and the CLI.
 func TestDoorsCorrectionAndLink(t *testing.T) {
-	if testing.Short() {
-		t.Skip("seeds an embedded database")
-	}
-	store, _ := seededStore(t)
-	doorSubjects(t, store)
-	ctx := context.Background()
+	store, ctx := doorStore(t)
 	lee := operatorActor(t, store, "lee")
 	base := func(id, subject string) model.Request {
 		return model.Request{ID: id, TenantID: "oakridge-ca", SubjectID: subject, Type: model.TypeDeletion, Channel: model.ChannelEmail,
