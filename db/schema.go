@@ -10,6 +10,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/custodian-dev/custodian/model"
 )
 
 // CollectionSpec declares one collection and its secondary indexes.
@@ -32,23 +34,6 @@ type IndexSpec struct {
 	Name string
 	// Serves says which query uses the index.
 	Serves string
-}
-
-// ProductCollections holds personal data that the vendor's products
-// collected, one collection per product; fulfilment (access, deletion,
-// correction) walks all of them for a subject.
-func ProductCollections() []string {
-	return []string{
-		"rec_registrations",
-		"payments",
-		"job_applications",
-		"board_applications",
-		"hr_records",
-		"alert_subscriptions",
-		"meeting_media",
-		"web_visits",
-		"mobile_devices",
-	}
 }
 
 // Collections is the one place where collections and their indexes are
@@ -106,13 +91,26 @@ func Collections() []CollectionSpec {
 		// One HMAC key per tenant for erasure by hashing
 		// (tenantkeys.go); read by lone _id equality, created on first use.
 		{Name: collTenantKeys},
-	}
-	for _, p := range ProductCollections() {
-		cs = append(cs, CollectionSpec{Name: p, Indexes: []IndexSpec{
-			idx("fulfilment: a subject's records in this product", false, "tenant_id", 1, "subject_id", 1),
-		}})
+		// A fulfilment plan's immutable body, apart from the request that
+		// refers to it (plan_ref), so a request write stays small however
+		// many records the plan covers (plans.go). Read by lone _id
+		// equality: "<plan id>#<digest prefix>".
+		{Name: collPlans},
+		// The plan's documents in chunks of planChunkDocs, so no single
+		// document approaches the 16 MB limit; read by lone _id equality
+		// ("<plan key>/<chunk>").
+		{Name: collPlanDocs},
 	}
 	return cs
+}
+
+// productIndex is the index of a product collection the data map names:
+// fulfilment and the subject view read a subject's records by tenant and
+// the map's subject field, whatever the collection calls it.
+func productIndex(cm model.CollectionMap) CollectionSpec {
+	return CollectionSpec{Name: cm.Collection, Indexes: []IndexSpec{
+		idx("fulfilment and the subject view: a subject's records in this product", false, "tenant_id", 1, cm.SubjectField, 1),
+	}}
 }
 
 // idx builds an IndexSpec from alternating field names and directions.
@@ -144,6 +142,40 @@ func EnsureSchema(ctx context.Context, d *mongo.Database) error {
 	for _, c := range Collections() {
 		if err := ensureCollection(ctx, d, c, slices.Contains(existing, c.Name)); err != nil {
 			return fmt.Errorf("ensure schema: %w", err)
+		}
+	}
+	if err := ensureDataMapIndexes(ctx, d, existing); err != nil {
+		return fmt.Errorf("ensure schema: %w", err)
+	}
+	return nil
+}
+
+// ensureDataMapIndexes gives every product collection the stored data map
+// names its {tenant_id, <subject field>} index. The product collections are
+// the map's to name (a Customer's product added to the map is walked by
+// fulfilment at once), so their indexes follow it rather than a list here.
+// existing lists the collections already there; nil reads it.
+func ensureDataMapIndexes(ctx context.Context, d *mongo.Database, existing []string) error {
+	if existing == nil {
+		var err error
+		if existing, err = d.ListCollectionNames(ctx, bson.D{}); err != nil {
+			return fmt.Errorf("list collections in %s: %w", d.Name(), err)
+		}
+	}
+	cur, err := d.Collection(collSeedDataMap).Find(ctx, bson.D{}, options.Find().SetLimit(listMax))
+	if err != nil {
+		return fmt.Errorf("read data map: %w", err)
+	}
+	var dm []model.CollectionMap
+	if err := cur.All(ctx, &dm); err != nil {
+		return fmt.Errorf("read data map: %w", err)
+	}
+	for _, cm := range dm {
+		if err := cm.Validate(); err != nil {
+			return fmt.Errorf("data map: %w; fix the entry, then start again", err)
+		}
+		if err := ensureCollection(ctx, d, productIndex(cm), slices.Contains(existing, cm.Collection)); err != nil {
+			return err
 		}
 	}
 	return nil

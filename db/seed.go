@@ -185,6 +185,11 @@ func Seed(ctx context.Context, store *Store, opts SeedOptions) (SeedReport, erro
 	if err := seedInsertAll(ctx, d.Collection(collSeedDataMap), "data map", ds.DataMap, 0, len(ds.DataMap), progress); err != nil {
 		return SeedReport{}, err
 	}
+	// The schema made no product indexes before there was a map to take
+	// them from; on empty collections they cost next to nothing.
+	if err := ensureDataMapIndexes(ctx, d, nil); err != nil {
+		return SeedReport{}, fmt.Errorf("seed: %w", err)
+	}
 	if err := seedInsertAll(ctx, d.Collection(collOperators), "operators", ds.Operators, 0, len(ds.Operators), progress); err != nil {
 		return SeedReport{}, err
 	}

@@ -82,7 +82,7 @@ func seedReadBack(t testing.TB, d *mongo.Database, now time.Time) seedStored {
 	ds.Subjects = seedLoadAll[model.Subject](t, d, "subjects")
 	ds.Requests = seedLoadAll[model.Request](t, d, "requests")
 	raw := map[string]map[string]bson.Raw{}
-	for _, c := range db.ProductCollections() {
+	for _, c := range demo.Collections() {
 		raw[c] = map[string]bson.Raw{}
 		cur, err := d.Collection(c).Find(ctx, bson.D{})
 		if err != nil {
@@ -132,7 +132,7 @@ func seedSameAsGenerated(t testing.TB, got seedStored, o demo.Options) {
 	cmp("operator", seedByID(t, g.Operators, func(x model.Operator) string { return x.Handle }), seedByID(t, w.Operators, func(x model.Operator) string { return x.Handle }))
 	cmp("subject", seedByID(t, g.Subjects, func(x model.Subject) string { return x.ID }), seedByID(t, w.Subjects, func(x model.Subject) string { return x.ID }))
 	cmp("request", seedByID(t, g.Requests, func(x model.Request) string { return x.ID }), seedByID(t, w.Requests, func(x model.Request) string { return x.ID }))
-	for _, c := range db.ProductCollections() {
+	for _, c := range demo.Collections() {
 		if len(got.raw[c]) != len(want.Records[c]) {
 			t.Errorf("%s: %d documents in the database, %d generated", c, len(got.raw[c]), len(want.Records[c]))
 		}
@@ -231,16 +231,13 @@ func TestSeedDefault(t *testing.T) {
 	got := seedReadBack(t, d, seedClock.T)
 	first := seedCounts(got.ds)
 	if first["tenants"] != rep.Tenants || first["subjects"] != rep.Subjects || first["requests"] != rep.Requests ||
-		first["operators"] != rep.Operators || first["records"] != rep.Records || first["datamap"] != len(db.ProductCollections()) {
+		first["operators"] != rep.Operators || first["records"] != rep.Records || first["datamap"] != len(demo.Collections()) {
 		t.Errorf("database holds %v, report says %+v", first, rep)
 	}
-	for _, c := range db.ProductCollections() {
+	for _, c := range demo.Collections() {
 		if first[c] == 0 {
 			t.Errorf("collection %s is empty", c)
 		}
-	}
-	if !slices.Equal(demo.Collections(), db.ProductCollections()) {
-		t.Errorf("demo collections %v, schema's product collections %v", demo.Collections(), db.ProductCollections())
 	}
 	demotest.Check(t, got.ds, size)
 	seedSameAsGenerated(t, got, demo.Options{Subjects: size.Subjects, Requests: size.Requests, LocalUser: "tester", Clock: seedClock})
@@ -273,7 +270,7 @@ func TestSeedDefault(t *testing.T) {
 	if rep2 != rep {
 		t.Errorf("second seed reported %+v, want %+v", rep2, rep)
 	}
-	for _, c := range append([]string{"tenants", "datamap", "operators", "subjects", "requests"}, db.ProductCollections()...) {
+	for _, c := range append([]string{"tenants", "datamap", "operators", "subjects", "requests"}, demo.Collections()...) {
 		if n, err := d.Collection(c).EstimatedDocumentCount(ctx); err != nil || int(n) != first[c] {
 			t.Errorf("after the second seed %s holds %d documents (%v), was %d", c, n, err, first[c])
 		}
