@@ -104,15 +104,19 @@ func (s *Store) runExportStep(ctx context.Context, env runEnv, r model.Request) 
 		Address: sub.Address, BirthDate: sub.BirthDate, ResidencyState: sub.ResidencyState, AccountStatus: string(sub.Status)}
 
 	// One query per collection for the exported records, not one per record.
-	want := map[string][]string{}
+	want := map[string][]model.PlanDoc{}
 	for _, pd := range p.Docs {
 		if pd.Op == model.DocExport {
-			want[pd.Collection] = append(want[pd.Collection], pd.RecordID)
+			want[pd.Collection] = append(want[pd.Collection], pd)
 		}
 	}
 	stored := map[string]map[string]storedDoc{}
-	for coll, ids := range want {
-		got, err := s.readRecords(ctx, coll, ids)
+	for coll, pds := range want {
+		cm, ok := env.maps[coll]
+		if !ok {
+			return "", nil, stale(p, "the data map entry of "+coll)
+		}
+		got, err := s.readRecords(ctx, cm, r.TenantID, r.SubjectID, pds)
 		if err != nil {
 			return "", nil, err
 		}
@@ -137,7 +141,7 @@ func (s *Store) runExportStep(ctx context.Context, env runEnv, r model.Request) 
 		if !ok {
 			return "", nil, stale(p, "the data map entry of "+pd.Collection)
 		}
-		d, found := stored[pd.Collection][pd.RecordID]
+		d, found := stored[pd.Collection][recordKey(pd)]
 		// Checked again here, not only by the plan's query: a package must
 		// never carry another person's record.
 		if !found || !d.linked(cm, r.TenantID, r.SubjectID) || model.Fingerprint(d.doc) != pd.Before {

@@ -71,9 +71,11 @@ func (s *Store) buildPlan(ctx context.Context, by string, r model.Request) (mode
 		return model.Plan{}, err
 	}
 	docs := make(map[string][]model.Doc, len(stored))
+	keys := make(map[string][]string, len(stored))
 	for coll, ds := range stored {
 		for _, d := range ds {
 			docs[coll] = append(docs[coll], d.doc)
+			keys[coll] = append(keys[coll], d.key)
 		}
 	}
 	hash, err := s.tenantHasher(ctx, r.TenantID)
@@ -87,7 +89,7 @@ func (s *Store) buildPlan(ctx context.Context, by string, r model.Request) (mode
 		}
 	}
 	p, err := model.BuildPlan(model.PlanInput{
-		Request: r, Subject: sub, Tenant: tenant, DataMap: dm, Docs: docs,
+		Request: r, Subject: sub, Tenant: tenant, DataMap: dm, Docs: docs, IDKeys: keys,
 		Hash: hash, By: by, Now: s.now(), Seq: seq,
 	})
 	if err != nil {

@@ -139,11 +139,18 @@ func compareStates(t *testing.T, got, want dbState, alreadyDone int) {
 			t.Errorf("step %d after a crash past its change: result %q, want \"already done\"", alreadyDone+1, gr.Plan.Steps[alreadyDone].Result)
 		}
 		gr.Plan.Steps[alreadyDone].Result = wr.Plan.Steps[alreadyDone].Result
+		gr.PlanRef.Steps[alreadyDone].Result = wr.PlanRef.Steps[alreadyDone].Result
 	}
 	gb, _ := bson.MarshalExtJSON(gr, true, false)
 	wb, _ := bson.MarshalExtJSON(wr, true, false)
 	if string(gb) != string(wb) {
 		t.Errorf("request differs:\n got %s\nwant %s", gb, wb)
+	}
+	// The plan as loaded from its own collection, with the request's progress.
+	gp, _ := bson.MarshalExtJSON(gr.Plan, true, false)
+	wp, _ := bson.MarshalExtJSON(wr.Plan, true, false)
+	if string(gp) != string(wp) {
+		t.Errorf("plan differs:\n got %s\nwant %s", gp, wp)
 	}
 	if len(got.audit) != len(want.audit) {
 		t.Fatalf("audit chain has %d events, the uninterrupted run %d", len(got.audit), len(want.audit))

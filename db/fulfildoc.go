@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"reflect"
@@ -25,10 +26,22 @@ const fulfilMaxDocs = 20_000
 type storedDoc struct {
 	raw bson.D
 	doc model.Doc
+	// key is the _id with its type (idkey.go): how a plan names the record.
+	key string
 }
 
-// id is the document's _id as stored (for filters).
-func (d storedDoc) id() any { return rawID(d.raw) }
+// newStoredDoc converts a document as read.
+func newStoredDoc(raw bson.D) (storedDoc, error) {
+	doc, err := nativeDoc(raw)
+	if err != nil {
+		return storedDoc{}, err
+	}
+	key, err := idKey(rawID(raw))
+	if err != nil {
+		return storedDoc{}, err
+	}
+	return storedDoc{raw: raw, doc: doc, key: key}, nil
+}
 
 // nativeDoc converts a stored document to model.Doc values.
 func nativeDoc(d bson.D) (model.Doc, error) {
@@ -182,24 +195,17 @@ func (s *Store) collectionDocs(ctx context.Context, cm model.CollectionMap, tena
 	}
 	out := make([]storedDoc, 0, len(raws))
 	for _, raw := range raws {
-		doc, err := nativeDoc(raw)
+		d, err := newStoredDoc(raw)
 		if err != nil {
 			return nil, fmt.Errorf("read %s record %v: %w", cm.Collection, rawID(raw), err)
 		}
-		d := storedDoc{raw: raw, doc: doc}
 		if !d.linked(cm, tenantID, subjectID) {
 			return nil, fmt.Errorf("read %s record %v: it is not subject %s's of tenant %s, yet the query returned it", cm.Collection, rawID(raw), subjectID, tenantID)
 		}
 		out = append(out, d)
 	}
 	slices.SortFunc(out, func(a, b storedDoc) int {
-		switch x, y := a.recordID(), b.recordID(); {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.recordID(), b.recordID()), cmp.Compare(a.key, b.key))
 	})
 	return out, nil
 }
@@ -213,36 +219,111 @@ func rawID(d bson.D) any {
 	return nil
 }
 
-// readRecords reads planned documents of one collection in one query,
-// keyed by record id; a missing id is a document that is gone.
-func (s *Store) readRecords(ctx context.Context, coll string, recordIDs []string) (map[string]storedDoc, error) {
-	ids := make([]any, 0, len(recordIDs))
-	for _, id := range recordIDs {
-		ids = append(ids, id)
-		if oid, err := bson.ObjectIDFromHex(id); err == nil {
-			ids = append(ids, oid)
-		}
+// recordKey is how a step finds a planned document among those it read:
+// by its typed _id, or for a plan made before plans kept the type, by the
+// display text (recordIDs).
+func recordKey(pd model.PlanDoc) string {
+	if pd.IDKey != "" {
+		return pd.IDKey
 	}
-	cur, err := s.conn.DB.Collection(coll).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	return "text:" + pd.RecordID
+}
+
+// readRecords reads planned documents of one collection in one query by
+// their typed _id, tenant and subject link, keyed by recordKey; a missing
+// key is a document that is gone (or no longer the subject's).
+func (s *Store) readRecords(ctx context.Context, cm model.CollectionMap, tenantID, subjectID string, pds []model.PlanDoc) (map[string]storedDoc, error) {
+	ids := make([]any, 0, len(pds))
+	for _, pd := range pds {
+		if pd.IDKey == "" {
+			// A plan made before plans kept the _id's type: a string or an
+			// ObjectID, the only ids such a plan could find.
+			ids = append(ids, pd.RecordID)
+			if oid, err := bson.ObjectIDFromHex(pd.RecordID); err == nil {
+				ids = append(ids, oid)
+			}
+			continue
+		}
+		v, err := idValue(pd.IDKey)
+		if err != nil {
+			return nil, fmt.Errorf("read %s/%s: %w", cm.Collection, pd.RecordID, err)
+		}
+		ids = append(ids, v)
+	}
+	filter := bson.D{
+		{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}},
+		{Key: "tenant_id", Value: tenantID},
+		{Key: cm.SubjectField, Value: subjectID},
+	}
+	cur, err := s.conn.DB.Collection(cm.Collection).Find(ctx, filter)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", coll, err)
+		return nil, fmt.Errorf("read %s: %w", cm.Collection, err)
 	}
 	defer cur.Close(ctx)
-	out := make(map[string]storedDoc, len(recordIDs))
+	out := make(map[string]storedDoc, len(pds))
 	for cur.Next(ctx) {
 		var raw bson.D
 		if err := cur.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("read %s: %w", coll, err)
+			return nil, fmt.Errorf("read %s: %w", cm.Collection, err)
 		}
-		doc, err := nativeDoc(raw)
+		d, err := newStoredDoc(raw)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", coll, err)
+			return nil, fmt.Errorf("read %s: %w", cm.Collection, err)
 		}
-		d := storedDoc{raw: raw, doc: doc}
-		out[d.recordID()] = d
+		out[d.key] = d
+		if _, ok := out["text:"+d.recordID()]; !ok {
+			out["text:"+d.recordID()] = d
+		}
 	}
 	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", coll, err)
+		return nil, fmt.Errorf("read %s: %w", cm.Collection, err)
 	}
 	return out, nil
+}
+
+// readRecord reads one record by its typed _id, tenant and subject link;
+// found is false when no such record is there.
+func (s *Store) readRecord(ctx context.Context, cm model.CollectionMap, tenantID, subjectID string, pd model.PlanDoc) (storedDoc, bool, error) {
+	got, err := s.readRecords(ctx, cm, tenantID, subjectID, []model.PlanDoc{pd})
+	if err != nil {
+		return storedDoc{}, false, err
+	}
+	d, ok := got[recordKey(pd)]
+	return d, ok, nil
+}
+
+// casFilter matches the record d exactly as the step read it: its typed
+// _id, its tenant and subject link, and every other field with its stored
+// value (a null one as null, not as missing). A replace or delete with it
+// is a compare-and-swap: a product write since the read makes it match
+// nothing, and the step fails as stale instead of overwriting that write.
+//
+// On MongoDB the match and the write are one atomic step. FerretDB 1.24
+// runs a conditional write as "read, then write by _id" with nothing
+// locked in between, so there a product write landing inside that window
+// can still be overwritten; the window is the server's, no longer the
+// step's. Equality on an array also matches an array holding it as an
+// element, and a field the product adds meanwhile is not in the filter: a
+// replace would drop it. Both need a write that is not the subject's own
+// record to go unnoticed; the re-plan at the end of the run reads every
+// record again.
+func casFilter(cm model.CollectionMap, d storedDoc) (bson.D, error) {
+	id, err := idValue(d.key)
+	if err != nil {
+		return nil, err
+	}
+	f := bson.D{{Key: "_id", Value: id}, {Key: "tenant_id", Value: d.doc["tenant_id"]}, {Key: cm.SubjectField, Value: d.doc[cm.SubjectField]}}
+	for _, e := range d.raw {
+		switch e.Key {
+		case "_id", "tenant_id", cm.SubjectField:
+			continue
+		}
+		switch e.Value.(type) {
+		case nil, bson.Null:
+			f = append(f, bson.E{Key: e.Key, Value: bson.D{{Key: "$type", Value: "null"}}})
+		default:
+			f = append(f, bson.E{Key: e.Key, Value: bson.D{{Key: "$eq", Value: e.Value}}})
+		}
+	}
+	return f, nil
 }

@@ -163,13 +163,18 @@ func (s *Store) checkNothingNew(ctx context.Context, r model.Request) error {
 	if err != nil {
 		return fmt.Errorf("check for records added since the plan: %w", err)
 	}
+	// By typed _id: a new int 7 beside a planned string "7" is new. A plan
+	// made before plans kept the type is compared by display text.
 	listed := make(map[string]bool, len(r.Plan.Docs))
 	for _, d := range r.Plan.Docs {
-		listed[d.Collection+"/"+d.RecordID] = true
+		listed[d.Collection+"/"+recordKey(d)] = true
 	}
 	for _, d := range fresh.Docs {
 		where := d.Collection + "/" + d.RecordID
-		if (d.Op.Changes() || d.Op == model.DocExport) && !listed[where] {
+		if !d.Op.Changes() && d.Op != model.DocExport {
+			continue
+		}
+		if !listed[d.Collection+"/"+recordKey(d)] && !listed[d.Collection+"/text:"+d.RecordID] {
 			return stale(*r.Plan, "the subject's records ("+where+" is new)")
 		}
 	}
@@ -286,25 +291,33 @@ func (s *Store) runDocsStep(ctx context.Context, env runEnv, r model.Request, i 
 	if len(st.Docs) == 0 {
 		return "", fmt.Errorf("step %d names no document", i+1)
 	}
-	ids := make([]string, 0, len(st.Docs))
+	pds := make([]model.PlanDoc, 0, len(st.Docs))
 	for _, di := range st.Docs {
 		if di < 0 || di >= len(p.Docs) || p.Docs[di].Collection != p.Docs[st.Docs[0]].Collection {
 			return "", fmt.Errorf("step %d names document %d, not one of collection %s among %d", i+1, di, p.Docs[st.Docs[0]].Collection, len(p.Docs))
 		}
-		ids = append(ids, p.Docs[di].RecordID)
+		pds = append(pds, p.Docs[di])
 	}
 	coll := p.Docs[st.Docs[0]].Collection
-	stored, err := s.readRecords(ctx, coll, ids)
+	cm, ok := env.maps[coll]
+	if !ok {
+		return "", stale(p, "the data map entry of "+coll)
+	}
+	stored, err := s.readRecords(ctx, cm, r.TenantID, r.SubjectID, pds)
 	if err != nil {
 		return "", err
 	}
+	if h := s.hooks.betweenReadAndWrite; h != nil {
+		if err := h(i); err != nil {
+			return "", err
+		}
+	}
 	results := make([]string, 0, len(st.Docs))
-	for _, di := range st.Docs {
+	for _, pd := range pds {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		pd := p.Docs[di]
-		d, found := stored[pd.RecordID]
+		d, found := stored[recordKey(pd)]
 		res, err := s.runDocStep(ctx, env, r, pd, d, found)
 		if err != nil {
 			return "", err
@@ -348,6 +361,14 @@ func summariseResults(results []string) string {
 	return strings.Join(parts, "; ")
 }
 
+// vanished is the error of a planned record that is no longer there (or
+// no longer the subject's) when its change was not a deletion: the plan
+// promised a change to it, and nothing can prove that change was made.
+func vanished(p model.Plan, where string) error {
+	return &staleError{msg: fmt.Sprintf("record %s vanished since the plan was made at %s; make a new plan and have it signed off",
+		where, p.BuiltAt.UTC().Format("2006-01-02 15:04:05 UTC"))}
+}
+
 func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd model.PlanDoc, d storedDoc, found bool) (string, error) {
 	p := *r.Plan
 	where := pd.Collection + "/" + pd.RecordID
@@ -356,10 +377,13 @@ func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd 
 		return "", stale(p, "the data map entry of "+pd.Collection)
 	}
 	if !found {
+		// Gone is what a deletion leaves, so a planned deletion found gone
+		// is done (by a run that crashed before recording it, or by the
+		// product). Anything else has lost its record.
 		if pd.Op == model.DocDelete {
 			return resultAlreadyDone, nil
 		}
-		return "", stale(p, where)
+		return "", vanished(p, where)
 	}
 	if !d.linked(cm, r.TenantID, r.SubjectID) {
 		// The id now names someone else's record: never touch it.
@@ -373,26 +397,61 @@ func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd 
 		return "", stale(p, where)
 	}
 	out, deleted := model.ApplyDoc(cm, pd, d.doc, r.Corrections, env.hash)
-	coll := s.conn.DB.Collection(pd.Collection)
-	filter := bson.D{{Key: "_id", Value: d.id()}}
-	if deleted {
-		if pd.Op != model.DocDelete {
-			return "", fmt.Errorf("%s: the plan masks it but applying the plan deletes it", where)
-		}
-		if _, err := coll.DeleteOne(ctx, filter); err != nil {
-			return "", fmt.Errorf("delete %s: %w", where, err)
-		}
-		return "deleted", nil
+	if deleted && pd.Op != model.DocDelete {
+		return "", fmt.Errorf("%s: the plan masks it but applying the plan deletes it", where)
 	}
 	// The plan promised this fingerprint; writing anything else would make
 	// the step unrecognisable to a re-run.
-	if got := model.Fingerprint(out); got != pd.After {
+	if got := model.Fingerprint(out); !deleted && got != pd.After {
 		return "", fmt.Errorf("%s: applying the plan gives another result than planned (fingerprint %s, planned %s)", where, model.ShortDigest(got), model.ShortDigest(pd.After))
 	}
-	if _, err := coll.ReplaceOne(ctx, filter, d.writable(out)); err != nil {
-		return "", fmt.Errorf("write %s: %w", where, err)
+	filter, err := casFilter(cm, d)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", where, err)
+	}
+	coll := s.conn.DB.Collection(pd.Collection)
+	var matched int64
+	if deleted {
+		res, err := coll.DeleteOne(ctx, filter)
+		if err != nil {
+			return "", fmt.Errorf("delete %s: %w", where, err)
+		}
+		matched = res.DeletedCount
+	} else {
+		res, err := coll.ReplaceOne(ctx, filter, d.writable(out))
+		if err != nil {
+			return "", fmt.Errorf("write %s: %w", where, err)
+		}
+		matched = res.MatchedCount
+	}
+	if matched == 0 {
+		return s.lostWrite(ctx, p, cm, r, pd)
+	}
+	if deleted {
+		return "deleted", nil
 	}
 	return docResult(pd, d.doc, env.hash), nil
+}
+
+// lostWrite decides a step whose conditional write matched nothing: the
+// record changed between the step's read and its write. Read again, it is
+// either in the planned state already (another run of the same plan got
+// there first: done) or it is not (the product changed it: stale, and the
+// product's write stands).
+func (s *Store) lostWrite(ctx context.Context, p model.Plan, cm model.CollectionMap, r model.Request, pd model.PlanDoc) (string, error) {
+	where := pd.Collection + "/" + pd.RecordID
+	d, found, err := s.readRecord(ctx, cm, r.TenantID, r.SubjectID, pd)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("re-read %s after a write that matched nothing: %w", where, err)
+	case !found && pd.Op == model.DocDelete:
+		return resultAlreadyDone, nil
+	case !found:
+		return "", vanished(p, where)
+	case pd.Op != model.DocDelete && model.Fingerprint(d.doc) == pd.After:
+		return resultAlreadyDone, nil
+	}
+	return "", stale(p, where+" (changed while the step ran)")
 }
 
 // docResult says what a document step did, without PI: a correction's old

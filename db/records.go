@@ -105,7 +105,10 @@ func forEachCollection(dm []model.CollectionMap, read func(i int, cm model.Colle
 }
 
 func piRecord(cm model.CollectionMap, doc bson.M, tenant model.Tenant, holds []model.LegalHold) model.PIRecord {
-	r := model.PIRecord{Collection: cm.Collection, Product: cm.Product, RecordID: fmt.Sprint(doc["_id"])}
+	r := model.PIRecord{Collection: cm.Collection, Product: cm.Product, RecordID: displayID(doc["_id"])}
+	if k, err := idKey(doc["_id"]); err == nil {
+		r.IDKey = k
+	}
 	if t, ok := doc[cm.DateField].(bson.DateTime); ok {
 		r.CollectedAt = t.Time().UTC()
 	}
@@ -182,8 +185,20 @@ func (s *Store) recordValue(ctx context.Context, sub model.Subject, ref model.Fi
 	if j < 0 {
 		return "", model.FieldMap{}, invalidf("reveal: %q is not a personal-data field of %s", ref.Field, ref.Collection)
 	}
+	// By the typed _id, the tenant and the subject link: an ObjectID or
+	// integer id is found as what it is, and another person's record is
+	// never read at all.
+	var id any = ref.RecordID
+	if ref.IDKey != "" {
+		if id, err = idValue(ref.IDKey); err != nil {
+			return "", model.FieldMap{}, invalidf("reveal: %v", err)
+		}
+	} else if oid, err := bson.ObjectIDFromHex(ref.RecordID); err == nil {
+		id = bson.D{{Key: "$in", Value: bson.A{ref.RecordID, oid}}}
+	}
+	filter := bson.D{{Key: "_id", Value: id}, {Key: "tenant_id", Value: sub.TenantID}, {Key: cm.SubjectField, Value: sub.ID}}
 	var doc bson.M
-	err = s.conn.DB.Collection(cm.Collection).FindOne(ctx, bson.D{{Key: "_id", Value: ref.RecordID}}).Decode(&doc)
+	err = s.conn.DB.Collection(cm.Collection).FindOne(ctx, filter).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return "", model.FieldMap{}, notFound("record", ref.Collection+"/"+ref.RecordID)
 	}

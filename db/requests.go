@@ -32,7 +32,7 @@ var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
 // listProjection leaves out what lists never show and what grows with every
 // change; Request returns the whole record.
 func listProjection() bson.D {
-	return bson.D{{Key: "history", Value: 0}, {Key: "notes", Value: 0}}
+	return bson.D{{Key: "history", Value: 0}, {Key: "notes", Value: 0}, {Key: "plan", Value: 0}, {Key: "plan_ref", Value: 0}}
 }
 
 // Queue returns one page of requests in the actor's scope, earliest due
@@ -125,6 +125,9 @@ func (s *Store) readRequest(ctx context.Context, id string) (model.Request, erro
 	}
 	if err != nil {
 		return r, fmt.Errorf("read request %s: %w", id, err)
+	}
+	if err := s.loadPlan(ctx, &r); err != nil {
+		return r, err
 	}
 	return r, nil
 }
@@ -465,6 +468,10 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 		ID: evID, At: now, Actor: handle, Role: role, Origin: actor.Origin, Action: string(a), Target: tgt,
 		TenantID: cur.TenantID, Outcome: model.OutcomeOK, Reason: auditReason, Detail: detail,
 	}}
+	// The plan's body before the request that refers to it (plans.go).
+	if err := s.storePlan(ctx, &nr); err != nil {
+		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
+	}
 	if c.Doc, err = bson.Marshal(nr); err != nil {
 		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
 	}
@@ -524,15 +531,19 @@ func (s *Store) refusal(ctx context.Context, actor model.Actor, a model.Action, 
 }
 
 // cloneRequest deep-copies r for an edit: a round trip through BSON copies
-// every slice, map and pointer, including fields added to the model later.
+// every slice, map and pointer, including fields added to the model later;
+// the plan, which is not stored in the request, is copied on its own.
 func cloneRequest(r model.Request) (model.Request, error) {
 	b, err := bson.Marshal(r)
 	if err != nil {
 		return model.Request{}, err
 	}
 	var out model.Request
-	err = bson.Unmarshal(b, &out)
-	return out, err
+	if err = bson.Unmarshal(b, &out); err != nil {
+		return model.Request{}, err
+	}
+	out.Plan = r.Plan.Clone()
+	return out, nil
 }
 
 func (s *Store) conflictFromDoc(r model.Request) *ConflictError {

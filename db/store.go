@@ -97,6 +97,9 @@ type testHooks struct {
 	// before the step is recorded on the request: the crash that makes a
 	// re-run find the change already made.
 	afterStepEffect func(step int) error
+	// betweenReadAndWrite runs after a document step read its records and
+	// before it writes any: where a product write races the step.
+	betweenReadAndWrite func(step int) error
 }
 
 // NewStore wraps an open connection. The schema (db.EnsureSchema) must be in

@@ -1,12 +1,13 @@
 package model
 
 import (
+	"fmt"
 	"time"
 )
 
 // Fulfilment. A plan says, before anything happens, exactly which
 // stored documents and fields an approved request will read or change and
-// why; it is stored on the request, signed off by a second privacy lead, and
+// why; it is stored apart from its request, signed off by a second privacy lead, and
 // executed step by step. Each step knows the fingerprint of its document
 // before and after, so a re-run can tell "already done" (skip, never repeat
 // the side effect) from "changed since the plan" (stop for a new plan).
@@ -87,9 +88,14 @@ type PlanField struct {
 
 // PlanDoc is one stored document the plan considered.
 type PlanDoc struct {
-	Collection  string      `bson:"collection" json:"collection"`
-	Product     string      `bson:"product" json:"product"`
-	RecordID    string      `bson:"record_id" json:"record_id"`
+	Collection string `bson:"collection" json:"collection"`
+	Product    string `bson:"product" json:"product"`
+	RecordID   string `bson:"record_id" json:"record_id"`
+	// IDKey is the record's _id with its BSON type, encoded losslessly by
+	// the controller (RecordID is only its display text: the int 7, the
+	// int64 7 and the string "7" all read "7"). Every read and write of
+	// the record uses it; the digest covers it.
+	IDKey       string      `bson:"id_key,omitempty" json:"id_key,omitempty"`
 	CollectedAt time.Time   `bson:"collected_at" json:"collected_at"`
 	Op          DocOp       `bson:"op" json:"op"`
 	Fields      []PlanField `bson:"fields" json:"fields,omitempty"`
@@ -164,6 +170,62 @@ type Plan struct {
 	SignedAt time.Time `bson:"signed_at,omitzero" json:"signed_at,omitzero"`
 }
 
+// PlanRef is the part of a plan a request document carries: which stored
+// plan (Key), its sign-off, and the progress of each step, all of which
+// change after the plan is made; the plan's body never does.
+type PlanRef struct {
+	Key      string      `bson:"key"`
+	ID       string      `bson:"id"`
+	Digest   string      `bson:"digest"`
+	SignedBy string      `bson:"signed_by,omitempty"`
+	SignedAt time.Time   `bson:"signed_at,omitzero"`
+	Steps    []StepState `bson:"steps"`
+}
+
+// StepState is the progress of one step, as PlanStep records it.
+type StepState struct {
+	Done   bool      `bson:"done,omitempty"`
+	DoneAt time.Time `bson:"done_at,omitzero"`
+	DoneBy string    `bson:"done_by,omitempty"`
+	Result string    `bson:"result,omitempty"`
+}
+
+// Ref is what a request stores of p under key.
+func (p Plan) Ref(key string) PlanRef {
+	r := PlanRef{Key: key, ID: p.ID, Digest: p.Digest, SignedBy: p.SignedBy, SignedAt: p.SignedAt, Steps: make([]StepState, len(p.Steps))}
+	for i, s := range p.Steps {
+		r.Steps[i] = StepState{Done: s.Done, DoneAt: s.DoneAt, DoneBy: s.DoneBy, Result: s.Result}
+	}
+	return r
+}
+
+// Body is p without sign-off and step progress: what is stored once.
+func (p Plan) Body() Plan {
+	b := *clonePlan(&p)
+	b.SignedBy, b.SignedAt = "", time.Time{}
+	for i, s := range b.Steps {
+		b.Steps[i] = PlanStep{Kind: s.Kind, Docs: s.Docs, Label: s.Label}
+	}
+	return b
+}
+
+// WithRef is body with ref's sign-off and progress. A ref whose steps do
+// not match the body's is refused: the two were written for different plans.
+func (body Plan) WithRef(ref PlanRef) (Plan, error) {
+	if ref.ID != body.ID || ref.Digest != body.Digest || len(ref.Steps) != len(body.Steps) {
+		return Plan{}, fmt.Errorf("plan %s (%d steps) does not match the request's reference to plan %s (%d steps)", body.ID, len(body.Steps), ref.ID, len(ref.Steps))
+	}
+	p := body
+	p.SignedBy, p.SignedAt = ref.SignedBy, ref.SignedAt
+	for i, s := range ref.Steps {
+		p.Steps[i].Done, p.Steps[i].DoneAt, p.Steps[i].DoneBy, p.Steps[i].Result = s.Done, s.DoneAt, s.DoneBy, s.Result
+	}
+	return p, nil
+}
+
+// Clone deep-copies p.
+func (p *Plan) Clone() *Plan { return clonePlan(p) }
+
 // AccessExport records the package written for an access request.
 type AccessExport struct {
 	// Dir is the package's directory under the exports directory.
@@ -200,6 +262,9 @@ type PlanInput struct {
 	DataMap []CollectionMap
 	// Docs are the subject's documents per collection of the data map.
 	Docs map[string][]Doc
+	// IDKeys[c][i] is the typed _id of Docs[c][i] as the controller
+	// encodes it (PlanDoc.IDKey); the model only carries it.
+	IDKeys map[string][]string
 	// Hash erases a value with the tenant's key (HashPrefix + hex HMAC).
 	Hash func(string) string
 	By   string

@@ -56,9 +56,25 @@ func BuildPlan(in PlanInput) (Plan, error) {
 		if err := cm.Validate(); err != nil {
 			return Plan{}, fmt.Errorf("plan %s: %w", r.ID, err)
 		}
-		docs := slices.Clone(in.Docs[cm.Collection])
-		slices.SortFunc(docs, func(a, b Doc) int { return cmp.Compare(docID(a), docID(b)) })
-		for _, d := range docs {
+		docs := in.Docs[cm.Collection]
+		keys := in.IDKeys[cm.Collection]
+		order := make([]int, len(docs))
+		for i := range order {
+			order[i] = i
+		}
+		// By display id, then by typed key: the int 7 and the string "7"
+		// read the same but are two records.
+		key := func(i int) string {
+			if i < len(keys) {
+				return keys[i]
+			}
+			return ""
+		}
+		slices.SortFunc(order, func(a, b int) int {
+			return cmp.Or(cmp.Compare(docID(docs[a]), docID(docs[b])), cmp.Compare(key(a), key(b)))
+		})
+		for _, di := range order {
+			d := docs[di]
 			if d[cm.SubjectField] != r.SubjectID || d["tenant_id"] != r.TenantID {
 				return Plan{}, fmt.Errorf("plan %s: %s/%s is not a record of subject %s", r.ID, cm.Collection, docID(d), r.SubjectID)
 			}
@@ -66,6 +82,7 @@ func BuildPlan(in PlanInput) (Plan, error) {
 			if !ok {
 				continue
 			}
+			pd.IDKey = key(di)
 			pd.Before = Fingerprint(d)
 			pd.After = pd.Before
 			if pd.Op.Changes() {

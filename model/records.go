@@ -6,9 +6,12 @@ import "time"
 // as the data map describes it. Values are masked: the controller layer
 // never hands an unmasked value to a list, only RevealField does, one at a time.
 type PIRecord struct {
-	Collection  string    `json:"collection"`
-	Product     string    `json:"product"`
-	RecordID    string    `json:"record_id"`
+	Collection string `json:"collection"`
+	Product    string `json:"product"`
+	RecordID   string `json:"record_id"`
+	// IDKey is the record's _id with its type, as the controller encodes
+	// it (see PlanDoc.IDKey); a reveal names the record by it.
+	IDKey       string    `json:"id_key,omitempty"`
 	CollectedAt time.Time `json:"collected_at"`
 	Fields      []PIField `json:"fields"`
 }
@@ -33,7 +36,10 @@ type PIField struct {
 type FieldRef struct {
 	Collection string `json:"collection"`
 	RecordID   string `json:"record_id"`
-	Field      string `json:"field"`
+	// IDKey is PIRecord.IDKey: the typed _id. Empty, RecordID is taken as
+	// a string or ObjectID _id.
+	IDKey string `json:"id_key,omitempty"`
+	Field string `json:"field"`
 }
 
 // SubjectsCollection is the FieldRef collection of a subject's own identity.

@@ -215,8 +215,18 @@ type Request struct {
 	History   []Event    `bson:"history" json:"history"`
 
 	// Fulfilment.
-	// Plan is the current fulfilment plan, its sign-off and step progress.
-	Plan *Plan `bson:"plan,omitempty" json:"plan,omitempty"`
+	// Plan is the current fulfilment plan, its sign-off and step progress:
+	// the in-memory view the controller fills when it reads one request.
+	// The plan itself is stored apart from the request (PlanRef points at
+	// it), so a request write stays small however large the plan, and
+	// lists never carry plans.
+	Plan *Plan `bson:"-" json:"plan,omitempty"`
+	// PlanRef is what the stored request holds of its plan: which plan,
+	// its sign-off and each step's progress.
+	PlanRef *PlanRef `bson:"plan_ref,omitempty" json:"-"`
+	// LegacyPlan is a plan stored inside the request by earlier versions;
+	// it is read when there is no PlanRef and moved out on the next write.
+	LegacyPlan *Plan `bson:"plan,omitempty" json:"-"`
 	// Export is the access package written for an access request.
 	Export *AccessExport `bson:"export,omitempty" json:"export,omitempty"`
 	// Withheld is what the response did not delete or disclose, and why

@@ -553,7 +553,7 @@ func (p *subjectPane) records(d *doc, field func(model.FieldRef, string, string,
 		d.lines = append(d.lines, "")
 		d.line("   " + th.Label.Render(clean(r.Collection)+" · "+clean(r.Product)) + "  " + clean(r.RecordID) + "  collected " + day(r.CollectedAt, p.loc))
 		for _, f := range r.Fields {
-			ref := model.FieldRef{Collection: r.Collection, RecordID: r.RecordID, Field: f.Field}
+			ref := model.FieldRef{Collection: r.Collection, RecordID: r.RecordID, IDKey: r.IDKey, Field: f.Field}
 			field(ref, clean(f.Field), orDash(f.Masked), clean(string(f.Category)))
 			// A hold blocks deletion outright, so it comes first.
 			for _, h := range f.Holds {
