@@ -77,7 +77,18 @@ func adultActive(f *ffix) func(model.Subject) bool {
 // (Looked up by a string or ObjectID _id only, the int and compound ones
 // were "not found", recorded as already deleted, and left in place.)
 func TestFulfilmentDeletionOfEveryIDType(t *testing.T) {
+	for _, byFilter := range []bool{false, true} {
+		t.Run(map[bool]string{false: "embedded path", true: "written by filter (MongoDB path)"}[byFilter], func(t *testing.T) {
+			testDeletionOfEveryIDType(t, byFilter)
+		})
+	}
+}
+
+func testDeletionOfEveryIDType(t *testing.T, byFilter bool) {
 	f := newFulfilFixture(t, 60, 10)
+	if byFilter {
+		f.s.WriteRecordsByFilterForTest()
+	}
 	sub := f.pick("an adult with records", adultActive(f))
 	colls := f.collections(sub.ID)
 	orig := map[string]map[string]bson.D{}
@@ -231,8 +242,19 @@ func TestFulfilmentVanishedRecordFailsTheStep(t *testing.T) {
 // product's write stands (it was overwritten before).
 func TestFulfilmentProductWriteRacingAStepFailsItStale(t *testing.T) {
 	f := newFulfilFixture(t, 60, 10)
-	for i, del := range []bool{false, true} {
-		t.Run(map[bool]string{true: "planned delete", false: "planned mask"}[del], func(t *testing.T) {
+	tests := []struct {
+		name     string
+		del      bool
+		byFilter bool // the MongoDB path: one write filtered on the record as read
+	}{
+		{"planned mask", false, false},
+		{"planned delete", true, false},
+		{"planned mask, written by filter", false, true},
+		{"planned delete, written by filter", true, true},
+	}
+	for i, tc := range tests {
+		del := tc.del
+		t.Run(tc.name, func(t *testing.T) {
 			sub := f.pick("an adult with records", adultActive(f))
 			r := f.planned(f.approved(fmt.Sprintf("T-RACE-%d", i), sub, model.TypeDeletion, nil))
 			target, step := changingDoc(t, r.Plan, del)
@@ -246,6 +268,9 @@ func TestFulfilmentProductWriteRacingAStepFailsItStale(t *testing.T) {
 				}
 			}
 			f.s = f.store()
+			if tc.byFilter {
+				f.s.WriteRecordsByFilterForTest()
+			}
 			f.s.RaceStepForTest(func(i int) error {
 				if i != step {
 					return nil

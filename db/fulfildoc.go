@@ -3,12 +3,14 @@ package db
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/custodian-dev/custodian/model"
@@ -292,17 +294,61 @@ func (s *Store) readRecord(ctx context.Context, cm model.CollectionMap, tenantID
 	return d, ok, nil
 }
 
+// casWrite replaces the record d with repl, or deletes it when repl is nil,
+// only if it is still exactly as the step read it; matched is false when
+// it is not (changed, gone, or no longer the subject's).
+//
+// On MongoDB that is one write filtered by casFilter. On FerretDB the same
+// filter has the server read and decode every document of the collection
+// in Go (only a lone _id equality reaches SQLite), which for a step of 50
+// records in a collection of thousands costs seconds; and FerretDB runs a
+// conditional write as "read, then write by _id" anyway. So there the
+// record is read again by its typed _id alone, compared with what the step
+// read, and written by that _id: the same compare-and-swap FerretDB would
+// do, with the same unlocked window between its read and its write.
+func (s *Store) casWrite(ctx context.Context, coll *mongo.Collection, cm model.CollectionMap, d storedDoc, repl bson.D) (bool, error) {
+	id, err := idValue(d.key)
+	if err != nil {
+		return false, err
+	}
+	filter := bson.D{{Key: "_id", Value: id}}
+	if s.conn.Embedded && !s.hooks.casByFilter {
+		var now bson.D
+		err := coll.FindOne(ctx, filter).Decode(&now)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !reflect.DeepEqual(now, d.raw) {
+			return false, nil
+		}
+	} else if filter, err = casFilter(cm, d); err != nil {
+		return false, err
+	}
+	if repl == nil {
+		res, err := coll.DeleteOne(ctx, filter)
+		if err != nil {
+			return false, err
+		}
+		return res.DeletedCount > 0, nil
+	}
+	res, err := coll.ReplaceOne(ctx, filter, repl)
+	if err != nil {
+		return false, err
+	}
+	return res.MatchedCount > 0, nil
+}
+
 // casFilter matches the record d exactly as the step read it: its typed
 // _id, its tenant and subject link, and every other field with its stored
 // value (a null one as null, not as missing). A replace or delete with it
 // is a compare-and-swap: a product write since the read makes it match
 // nothing, and the step fails as stale instead of overwriting that write.
 //
-// On MongoDB the match and the write are one atomic step. FerretDB 1.24
-// runs a conditional write as "read, then write by _id" with nothing
-// locked in between, so there a product write landing inside that window
-// can still be overwritten; the window is the server's, no longer the
-// step's. Equality on an array also matches an array holding it as an
+// On MongoDB the match and the write are one atomic step (on FerretDB see
+// casWrite). Equality on an array also matches an array holding it as an
 // element, and a field the product adds meanwhile is not in the filter: a
 // replace would drop it. Both need a write that is not the subject's own
 // record to go unnoticed; the re-plan at the end of the run reads every

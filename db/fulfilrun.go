@@ -405,26 +405,15 @@ func (s *Store) runDocStep(ctx context.Context, env runEnv, r model.Request, pd 
 	if got := model.Fingerprint(out); !deleted && got != pd.After {
 		return "", fmt.Errorf("%s: applying the plan gives another result than planned (fingerprint %s, planned %s)", where, model.ShortDigest(got), model.ShortDigest(pd.After))
 	}
-	filter, err := casFilter(cm, d)
+	var repl bson.D
+	if !deleted {
+		repl = d.writable(out)
+	}
+	matched, err := s.casWrite(ctx, s.conn.DB.Collection(pd.Collection), cm, d, repl)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", where, err)
+		return "", fmt.Errorf("write %s: %w", where, err)
 	}
-	coll := s.conn.DB.Collection(pd.Collection)
-	var matched int64
-	if deleted {
-		res, err := coll.DeleteOne(ctx, filter)
-		if err != nil {
-			return "", fmt.Errorf("delete %s: %w", where, err)
-		}
-		matched = res.DeletedCount
-	} else {
-		res, err := coll.ReplaceOne(ctx, filter, d.writable(out))
-		if err != nil {
-			return "", fmt.Errorf("write %s: %w", where, err)
-		}
-		matched = res.MatchedCount
-	}
-	if matched == 0 {
+	if !matched {
 		return s.lostWrite(ctx, p, cm, r, pd)
 	}
 	if deleted {

@@ -100,6 +100,9 @@ type testHooks struct {
 	// betweenReadAndWrite runs after a document step read its records and
 	// before it writes any: where a product write races the step.
 	betweenReadAndWrite func(step int) error
+	// casByFilter makes product writes use the MongoDB path (one write
+	// filtered on the whole record) on FerretDB too, so it is tested there.
+	casByFilter bool
 }
 
 // NewStore wraps an open connection. The schema (db.EnsureSchema) must be in
