@@ -55,5 +55,11 @@ func BenchmarkFulfilStep10k(b *testing.B) {
 			b.ReportMetric(float64(times[len(times)/2].Milliseconds()), "ms/step-median")
 		}
 		b.ReportMetric(float64(len(r.Plan.Steps)), "steps")
+		// What the request carried before plans were stored apart.
+		pb, err := bson.Marshal(r.Plan)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(pb)), "plan-bytes")
 	}
 }
