@@ -356,6 +356,14 @@ func TestPlanDigest(t *testing.T) {
 	if r.ComputeDigest() == p.Digest {
 		t.Error("changing a document's operation kept the digest")
 	}
+	// The typed _id is what the steps act on: a plan naming another
+	// record under the same display text is another plan.
+	k := p
+	k.Docs = slices.Clone(p.Docs)
+	k.Docs[0].IDKey = "1029000000"
+	if k.ComputeDigest() == p.Digest {
+		t.Error("changing a document's typed id kept the digest")
+	}
 	if (Plan{SignedBy: "kim", Digest: "x"}).Signed() {
 		t.Error("a plan whose digest does not match its content counts as signed")
 	}
