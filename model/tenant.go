@@ -18,6 +18,9 @@ type Tenant struct {
 	Holidays []string `bson:"holidays" json:"holidays"`
 	// Government tenants keep some records under open-records laws.
 	Government bool `bson:"government" json:"government"`
+	// PrivacyContact is where a resident writes with a question about, or
+	// an appeal of, a response: an access package names it.
+	PrivacyContact *Contact `bson:"privacy_contact,omitempty" json:"privacy_contact,omitempty"`
 }
 
 // Contact is a person at the Customer who may approve or deny requests.
@@ -26,6 +29,8 @@ type Contact struct {
 	Title string `bson:"title" json:"title"`
 	Email string `bson:"email" json:"email"`
 	Phone string `bson:"phone" json:"phone"`
+	// Address is a postal address, for a contact residents may write to.
+	Address string `bson:"address,omitempty" json:"address,omitempty"`
 }
 
 // RetentionRule says how long a category must be kept and why, which makes a
