@@ -835,6 +835,11 @@ func (f *ffix) checkAccess(t *testing.T, r model.Request, sub model.Subject) {
 			Collection string `json:"collection"`
 			Records    int    `json:"records"`
 		} `json:"out_of_scope"`
+		Withheld []struct {
+			Collection string `json:"collection"`
+			Field      string `json:"field"`
+			Reason     string `json:"reason"`
+		} `json:"withheld"`
 	}
 	if err := json.Unmarshal(files["access.json"], &pkg); err != nil {
 		t.Fatal(err)
@@ -902,6 +907,21 @@ func (f *ffix) checkAccess(t *testing.T, r model.Request, sub model.Subject) {
 		n := 0
 		for _, e := range d {
 			if e.Key == "_id" || e.Key == "tenant_id" || e.Key == "subject_id" {
+				continue
+			}
+			// Never-disclose classes and other people's data stay out,
+			// named as withheld (TestAccessWithholdsForEveryDemoSubject
+			// checks them for every subject).
+			if fm, ok := cm.Field(e.Key); ok && (fm.Class.NeverDisclose() || fm.ThirdParty != "") {
+				if !slices.ContainsFunc(pkg.Withheld, func(w struct {
+					Collection string `json:"collection"`
+					Field      string `json:"field"`
+					Reason     string `json:"reason"`
+				}) bool {
+					return w.Collection == rec.Collection && w.Field == e.Key && w.Reason != ""
+				}) {
+					t.Errorf("%s/%s.%s is not listed as withheld", rec.Collection, rec.RecordID, e.Key)
+				}
 				continue
 			}
 			n++
