@@ -2,14 +2,18 @@ package db_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/custodian-dev/custodian/db"
 
 	"github.com/custodian-dev/custodian/model"
 )
@@ -134,3 +138,65 @@ func jsonText(s string) string {
 	return string(b[1 : len(b)-1])
 }
 
+// TestDiscloseThirdPartyField: a lead's decision to disclose a guardian's
+// phone is recorded with its reason on the request and the chain; the plan
+// built before it cannot be signed off; the new plan exports the field,
+// lists the decision, and the package carries the value. A never-disclose
+// field cannot be released by a decision.
+func TestDiscloseThirdPartyField(t *testing.T) {
+	f := newFulfilFixture(t, 60, 10)
+	since := model.AccessSince(fulfilClock.T)
+	sub := f.pick("a registration with a guardian's phone in scope", func(s model.Subject) bool {
+		for _, d := range f.records("rec_registrations", s.ID) {
+			if at, ok := field(d, "registered_at").(time.Time); ok && !at.Before(since) && field(d, "guardian_phone") != nil {
+				return true
+			}
+		}
+		return false
+	})
+	r := f.approved("T-DISCLOSE", sub, model.TypeAccess, nil)
+	r, err := f.s.PlanFulfilment(f.ctx, f.who["lee"], r.ID, r.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const why = "the requester is the guardian named on the registration"
+	if _, err := f.s.Disclose(f.ctx, f.who["lou"], r.ID, r.Version, "rec_registrations.medical_notes", why); !errors.Is(err, db.ErrInvalid) || !strings.Contains(err.Error(), "§7024(d)") {
+		t.Errorf("disclosing medical notes: %v", err)
+	}
+	if _, err := f.s.Disclose(f.ctx, f.who["lou"], r.ID, r.Version, "rec_registrations.guardian_phone", " "); !errors.Is(err, db.ErrInvalid) {
+		t.Errorf("a decision without a reason: %v", err)
+	}
+	r, err = f.s.Disclose(f.ctx, f.who["lou"], r.ID, r.Version, "rec_registrations.guardian_phone", why)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Disclosures) != 1 || r.Disclosures[0].By != "lou" || r.Disclosures[0].Reason != why {
+		t.Fatalf("disclosures %+v", r.Disclosures)
+	}
+	evs := f.auditOf(r.ID)
+	if last := evs[len(evs)-1]; last.Action != string(model.ActDisclose) || last.Reason != why || !strings.Contains(last.Detail, "rec_registrations.guardian_phone") {
+		t.Errorf("audit %+v", last)
+	}
+	if _, err := f.s.SignOffPlan(f.ctx, f.who["lou"], r.ID, r.Version, r.Plan.Digest); err == nil || !strings.Contains(err.Error(), "disclosure decision") {
+		t.Errorf("signing off the plan made before the decision: %v", err)
+	}
+	r = f.run(f.planned(r), "lou")
+	if len(r.Plan.Disclosures) != 1 {
+		t.Errorf("the new plan lists %+v", r.Plan.Disclosures)
+	}
+	b, err := os.ReadFile(filepath.Join(f.exports, r.ID, "access.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.records("rec_registrations", sub.ID) {
+		if at := field(d, "registered_at").(time.Time); at.Before(since) || field(d, "guardian_phone") == nil {
+			continue
+		}
+		if !strings.Contains(string(b), jsonText(field(d, "guardian_phone").(string))) {
+			t.Errorf("the disclosed guardian phone of %v is not in access.json", field(d, "_id"))
+		}
+		if v := field(d, "guardian_email"); v != nil && strings.Contains(string(b), jsonText(v.(string))) {
+			t.Errorf("the undecided guardian email of %v is in access.json", field(d, "_id"))
+		}
+	}
+}
