@@ -252,8 +252,10 @@ func heldFor(tn model.Tenant, subjectID string, c model.Category) bool {
 	return false
 }
 
-func ruleFor(tn model.Tenant, c model.Category) bool {
-	return slices.ContainsFunc(tn.Retention, func(r model.RetentionRule) bool { return r.Category == c })
+func ruleFor(tn model.Tenant, coll string, c model.Category) bool {
+	return slices.ContainsFunc(tn.Retention, func(r model.RetentionRule) bool {
+		return r.Category == c && (len(r.Collections) == 0 || slices.Contains(r.Collections, coll))
+	})
 }
 
 // wantDeletion is what a deletion must do to one document and its fields.
@@ -271,7 +273,7 @@ func wantDeletion(tn model.Tenant, sub model.Subject, cm model.CollectionMap, d 
 			op = model.FieldKeep
 		case erasedAlready(fm, v):
 			op = model.FieldAlready
-		case !child && fm.Erasure == model.EraseKeep && ruleFor(tn, fm.Category):
+		case !child && fm.Erasure == model.EraseKeep && ruleFor(tn, cm.Collection, fm.Category):
 			op = model.FieldKeep
 		case child || fm.Erasure == model.EraseDeleteDoc:
 			op = model.FieldDelete

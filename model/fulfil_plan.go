@@ -195,7 +195,7 @@ func (pb planBuilder) deletion(cm CollectionMap, d Doc, pd PlanDoc) PlanDoc {
 			continue
 		}
 		pf := PlanField{Field: fm.Field, Category: fm.Category, Kind: fm.Kind, Current: MaskStored(fm.Kind, v)}
-		rule, hasRule := pb.retention(fm.Category)
+		rule, hasRule := pb.in.Tenant.RetentionFor(cm.Collection, fm.Category)
 		switch hold, held := pb.hold(fm.Category); {
 		case held:
 			pf.Op, pf.Reason = FieldKeep, holdReason(hold)
@@ -448,15 +448,6 @@ func (pb planBuilder) hold(c Category) (LegalHold, bool) {
 		}
 	}
 	return LegalHold{}, false
-}
-
-func (pb planBuilder) retention(c Category) (RetentionRule, bool) {
-	for _, r := range pb.in.Tenant.Retention {
-		if r.Category == c {
-			return r, true
-		}
-	}
-	return RetentionRule{}, false
 }
 
 func holdReason(h LegalHold) string {
