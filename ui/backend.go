@@ -74,9 +74,6 @@ type Backend interface {
 	PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error)
 	// SignOffPlan records a second privacy lead's sign-off of the plan with digest.
 	SignOffPlan(ctx context.Context, actor model.Actor, id string, version int64, digest string) (model.Request, error)
-	// Disclose records a lead's decision to disclose a third-party field
-	// ("collection.field") of an access plan, with a reason.
-	Disclose(ctx context.Context, actor model.Actor, id string, version int64, field, reason string) (model.Request, error)
 	// RunFulfilment starts (approved) or resumes (fulfilling) the signed plan,
 	// reporting progress; it returns the request as the run left it. A failed
 	// request must be retried (Apply ActRetry) first.

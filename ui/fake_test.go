@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -380,15 +379,4 @@ func (f *fakeBackend) SignOffPlan(ctx context.Context, actor model.Actor, id str
 
 func (f *fakeBackend) RunFulfilment(context.Context, model.Actor, string, func(model.StepProgress)) (model.Request, error) {
 	return model.Request{}, fmt.Errorf("the fake backend runs no plans (fulfil_e2e_test.go runs them on the embedded database)")
-}
-
-func (f *fakeBackend) Disclose(ctx context.Context, actor model.Actor, id string, version int64, field, reason string) (model.Request, error) {
-	coll, name, ok := strings.Cut(field, ".")
-	if !ok {
-		return model.Request{}, fmt.Errorf("disclose %s: name the field as collection.field", id)
-	}
-	return f.Apply(ctx, actor, id, version, model.ActDisclose, reason, func(r *model.Request) error {
-		r.Disclosures = append(r.Disclosures, model.Disclosure{Collection: coll, Field: name})
-		return nil
-	})
 }
