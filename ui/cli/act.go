@@ -400,7 +400,7 @@ func errorIsInput(err error) bool {
 func buildDisclose(in actInput) (string, func(*model.Request) error, error) {
 	coll, field, ok := strings.Cut(strings.TrimSpace(in.f.Field), ".")
 	if !ok || coll == "" || field == "" {
-		return "", nil, fmt.Errorf("--field names the field as collection.field, e.g. rec_registrations.guardian_phone (the plan view lists them)")
+		return "", nil, inputf("--field names the field as collection.field, e.g. rec_registrations.guardian_phone (the plan view lists them)")
 	}
 	return in.f.Reason, func(r *model.Request) error {
 		r.Disclosures = append(r.Disclosures, model.Disclosure{Collection: coll, Field: field})
