@@ -66,6 +66,7 @@ Usage:
       approve --approver NAME --method email|ticket|… --evidence REF [--decided YYYY-MM-DD]
       deny (as approve) --reason TEXT | correct-decision (as deny; flags left out keep their value)
       assign [--to HANDLE|me|none] | remind --to CONTACT | link ID SUBJECT_ID
+      disclose --field COLLECTION.FIELD --reason TEXT (another person's data in an access plan; plan again after)
   custodian serve [--listen ADDR] [--readonly] [--max-sessions N] [--idle-timeout D]
                                     serve the console over SSH to registered operator keys
                                     (default 127.0.0.1:2222; host key kept in the data directory)

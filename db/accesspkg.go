@@ -1,16 +1,15 @@
 package db
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +36,21 @@ type accessPackage struct {
 	Subject     accessSubject   `json:"subject"`
 	Records     []accessRecord  `json:"records"`
 	OutOfScope  []outOfScopeRow `json:"out_of_scope"`
+	// Withheld names, without their values, the fields of the records
+	// above the response holds back, and why.
+	Withheld []accessWithheld `json:"withheld"`
+}
+
+// accessWithheld is one field held back from the package's records.
+type accessWithheld struct {
+	Collection string           `json:"collection"`
+	Product    string           `json:"product"`
+	Field      string           `json:"field"`
+	Category   model.Category   `json:"category"`
+	Class      model.FieldClass `json:"class,omitempty"`
+	ThirdParty string           `json:"third_party,omitempty"`
+	Records    int              `json:"records"`
+	Reason     string           `json:"reason"`
 }
 
 type accessTenant struct {
@@ -88,6 +102,7 @@ func (s *Store) runExportStep(ctx context.Context, env runEnv, r model.Request) 
 	pkg := accessPackage{
 		RequestID: r.ID, Tenant: accessTenant{ID: env.tenant.ID, Name: env.tenant.Name},
 		GeneratedAt: p.SignedAt.UTC(), Since: p.Since, Records: []accessRecord{}, OutOfScope: []outOfScopeRow{},
+		Withheld: []accessWithheld{},
 	}
 	var sub model.Subject
 	err := s.subjects.FindOne(ctx, bson.D{{Key: "_id", Value: r.SubjectID}}).Decode(&sub)
@@ -147,7 +162,9 @@ func (s *Store) runExportStep(ctx context.Context, env runEnv, r model.Request) 
 		if !found || !d.linked(cm, r.TenantID, r.SubjectID) || model.Fingerprint(d.doc) != pd.Before {
 			return "", nil, stale(p, where)
 		}
-		pkg.Records = append(pkg.Records, exportRecord(cm, pd, d))
+		rec, held := exportRecord(cm, pd, d, p.Disclosures)
+		pkg.Records = append(pkg.Records, rec)
+		pkg.Withheld = addWithheld(pkg.Withheld, held)
 	}
 	for _, c := range outOrder {
 		pkg.OutOfScope = append(pkg.OutOfScope, outOfScopeRow{Collection: c, Product: env.maps[c].Product, Records: out[c]})
@@ -172,21 +189,61 @@ func nonNil(s []string) []string {
 }
 
 // exportRecord is one document for the package: every field but the
-// structural ones (_id, tenant, subject link), in stored order.
-func exportRecord(cm model.CollectionMap, pd model.PlanDoc, d storedDoc) accessRecord {
-	cat := map[string]model.Category{}
-	for _, f := range cm.Fields {
-		cat[f.Field] = f.Category
-	}
+// structural ones (_id, tenant, subject link), in stored order, except the
+// fields it must hold back, which it returns instead (without values).
+func exportRecord(cm model.CollectionMap, pd model.PlanDoc, d storedDoc, disclosed []model.Disclosure) (accessRecord, []accessWithheld) {
 	rec := accessRecord{Collection: pd.Collection, Product: cm.Product, RecordID: pd.RecordID, CollectedAt: pd.CollectedAt.UTC(), Fields: []accessField{}}
+	var held []accessWithheld
 	for _, e := range d.raw {
 		switch e.Key {
 		case "_id", "tenant_id", cm.SubjectField:
 			continue
 		}
-		rec.Fields = append(rec.Fields, accessField{Field: e.Key, Value: d.doc[e.Key], Category: cat[e.Key]})
+		fm, _ := cm.Field(e.Key)
+		if reason, ok := withholdReason(fm, pd, disclosed); ok {
+			held = append(held, accessWithheld{Collection: pd.Collection, Product: cm.Product, Field: e.Key, Category: fm.Category,
+				Class: fm.Class, ThirdParty: fm.ThirdParty, Records: 1, Reason: reason})
+			continue
+		}
+		rec.Fields = append(rec.Fields, accessField{Field: e.Key, Value: d.doc[e.Key], Category: fm.Category})
 	}
-	return rec
+	return rec, held
+}
+
+// withholdReason decides, again at the moment of writing, whether a field
+// stays out of the package: the signed plan's decision, and the data map's
+// marks besides, so a plan signed before a field was marked (or a
+// hand-edited one) still cannot hand out an SSN or another person's data.
+func withholdReason(fm model.FieldMap, pd model.PlanDoc, disclosed []model.Disclosure) (string, bool) {
+	for _, pf := range pd.Fields {
+		if pf.Field == fm.Field && pf.Op == model.FieldWithhold {
+			return pf.Reason, true
+		}
+	}
+	switch {
+	case fm.Field == "":
+		return "", false
+	case fm.Class.NeverDisclose():
+		return fm.Class.WithholdReason(), true
+	case fm.ThirdParty != "" && !slices.ContainsFunc(disclosed, func(d model.Disclosure) bool {
+		return d.Collection == pd.Collection && d.Field == fm.Field
+	}):
+		return model.ThirdPartyReason(fm.ThirdParty), true
+	}
+	return "", false
+}
+
+// addWithheld merges held into list, one row per collection and field.
+func addWithheld(list, held []accessWithheld) []accessWithheld {
+	for _, h := range held {
+		i := slices.IndexFunc(list, func(w accessWithheld) bool { return w.Collection == h.Collection && w.Field == h.Field })
+		if i < 0 {
+			list = append(list, h)
+			continue
+		}
+		list[i].Records++
+	}
+	return list
 }
 
 // writeAccessPackage writes both files under <exports>/<request id>/, each
@@ -248,155 +305,4 @@ func writePackageFile(dir, name string, data []byte) error {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
-}
-
-// The summary a resident reads: html/template escapes every value, and
-// values also go through model.CleanLine so control and bidi characters a
-// form let through cannot disguise what is shown (access.json keeps them).
-var summaryTemplate = template.Must(template.New("summary").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Your personal information held by {{.Tenant}}</title>
-<style>
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.4; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; }
-th, td { border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
-</style>
-</head>
-<body>
-<h1>Your personal information</h1>
-<p>This is a copy of the personal information {{.Tenant}} holds about you in the products its vendor runs for it,
-prepared for your request {{.RequestID}} on {{.Generated}}.
-The file access.json beside this page holds the same records in a machine-readable form.</p>
-<p>{{.LookBack}}</p>
-
-<h2>About you</h2>
-<table>
-{{range .Identity}}<tr><th>{{.Label}}</th><td>{{.Value}}</td></tr>
-{{end}}</table>
-{{range .Products}}
-<h2>{{.Product}}</h2>
-{{range .Categories}}<h3>{{.Label}}</h3>
-<table>
-<tr><th>Record</th><th>Collected</th><th>Detail</th><th>Value</th></tr>
-{{range .Rows}}<tr><td>{{.RecordID}}</td><td>{{.Collected}}</td><td>{{.Field}}</td><td>{{.Value}}</td></tr>
-{{end}}</table>
-{{end}}{{else}}
-<p>No records were collected about you in the period covered.</p>
-{{end}}
-<h2>Older records</h2>
-{{if .OutOfScope}}<ul>
-{{range .OutOfScope}}<li>{{.Product}}: {{.Records}} record(s) collected before {{$.Since}} are not included.</li>
-{{end}}</ul>{{else}}<p>There are no older records.</p>{{end}}
-</body>
-</html>
-`))
-
-type summaryRow struct{ RecordID, Collected, Field, Value string }
-
-type summaryCategory struct {
-	Label string
-	Rows  []summaryRow
-}
-
-type summaryProduct struct {
-	Product    string
-	Categories []summaryCategory
-}
-
-type summaryLabel struct{ Label, Value string }
-
-// otherDetails groups the fields that describe a record rather than the
-// person (a program, an amount): still the resident's data, shown last.
-const otherDetails = "Other details of the record"
-
-func renderSummary(pkg accessPackage, env runEnv) ([]byte, error) {
-	since := "—"
-	look := "It covers every record we hold about you."
-	if pkg.Since != nil {
-		since = pkg.Since.UTC().Format(time.DateOnly)
-		look = "It covers records collected on or after " + since + " (the 12 months before your request, extended back to 1 January 2022 as the law allows)."
-	}
-	s := pkg.Subject
-	identity := []summaryLabel{
-		{"Name", s.Name}, {"Email addresses", strings.Join(s.Emails, ", ")}, {"Phone numbers", strings.Join(s.Phones, ", ")},
-		{"Address", s.Address}, {"Date of birth", s.BirthDate}, {"Account", s.AccountID}, {"Account status", s.AccountStatus},
-	}
-	for i := range identity {
-		identity[i].Value = orDash(model.CleanLine(identity[i].Value))
-	}
-	var products []summaryProduct
-	pIdx := map[string]int{}
-	for _, rec := range pkg.Records {
-		pi, ok := pIdx[rec.Product]
-		if !ok {
-			pi = len(products)
-			pIdx[rec.Product] = pi
-			products = append(products, summaryProduct{Product: model.CleanLine(rec.Product)})
-		}
-		for _, f := range rec.Fields {
-			label := otherDetails
-			if info, ok := f.Category.Info(); ok {
-				label = info.Label
-			}
-			cats := &products[pi].Categories
-			ci := -1
-			for k, c := range *cats {
-				if c.Label == label {
-					ci = k
-				}
-			}
-			if ci < 0 {
-				ci = len(*cats)
-				*cats = append(*cats, summaryCategory{Label: label})
-			}
-			(*cats)[ci].Rows = append((*cats)[ci].Rows, summaryRow{
-				RecordID: model.CleanLine(rec.RecordID), Collected: rec.CollectedAt.Format(time.DateOnly),
-				Field: strings.ReplaceAll(f.Field, "_", " "), Value: orDash(model.CleanLine(summaryValue(f.Value))),
-			})
-		}
-	}
-	// Categories in the policy's order, "other details" last.
-	order := map[string]int{otherDetails: len(model.Categories())}
-	for i, c := range model.Categories() {
-		order[c.Label] = i
-	}
-	for _, p := range products {
-		cs := p.Categories
-		for i := 1; i < len(cs); i++ {
-			for j := i; j > 0 && order[cs[j].Label] < order[cs[j-1].Label]; j-- {
-				cs[j], cs[j-1] = cs[j-1], cs[j]
-			}
-		}
-	}
-	var buf bytes.Buffer
-	err := summaryTemplate.Execute(&buf, map[string]any{
-		"Tenant": model.CleanLine(env.tenant.Name), "RequestID": pkg.RequestID, "Generated": pkg.GeneratedAt.Format(time.DateOnly),
-		"LookBack": look, "Since": since, "Identity": identity, "Products": products, "OutOfScope": pkg.OutOfScope,
-	})
-	return buf.Bytes(), err
-}
-
-func orDash(s string) string {
-	if strings.TrimSpace(s) == "" {
-		return "—"
-	}
-	return s
-}
-
-// summaryValue renders a plain value as a resident reads it: as operators
-// see stored values, but with the time of day when a record has one.
-func summaryValue(v any) string {
-	switch x := v.(type) {
-	case time.Time:
-		if x := x.UTC(); x.Hour() != 0 || x.Minute() != 0 || x.Second() != 0 {
-			return x.Format("2006-01-02 15:04 UTC")
-		}
-	case map[string]any:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
-	return model.StoredText(v)
 }

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -98,4 +99,21 @@ func (s *Store) buildPlan(ctx context.Context, by string, r model.Request) (mode
 		return model.Plan{}, invalidf("%v", err)
 	}
 	return p, nil
+}
+
+// Disclose records a privacy lead's decision, with reason, that the access
+// response discloses field ("collection.field") although it holds another
+// person's data. The rule book decides (model rules disclose.*); the
+// decision goes on the request and the audit chain. The stored plan stays
+// as it was built, and sign_off.plan refuses it until a new plan is made
+// with the decision.
+func (s *Store) Disclose(ctx context.Context, actor model.Actor, id string, version int64, field, reason string) (model.Request, error) {
+	coll, name, ok := strings.Cut(strings.TrimSpace(field), ".")
+	if !ok || coll == "" || name == "" {
+		return model.Request{}, invalidf("disclose %s: name the field as collection.field, e.g. rec_registrations.guardian_phone", id)
+	}
+	return s.Apply(ctx, actor, id, version, model.ActDisclose, reason, func(r *model.Request) error {
+		r.Disclosures = append(r.Disclosures, model.Disclosure{Collection: coll, Field: name})
+		return nil
+	})
 }

@@ -252,8 +252,10 @@ func heldFor(tn model.Tenant, subjectID string, c model.Category) bool {
 	return false
 }
 
-func ruleFor(tn model.Tenant, c model.Category) bool {
-	return slices.ContainsFunc(tn.Retention, func(r model.RetentionRule) bool { return r.Category == c })
+func ruleFor(tn model.Tenant, coll string, c model.Category) bool {
+	return slices.ContainsFunc(tn.Retention, func(r model.RetentionRule) bool {
+		return r.Category == c && (len(r.Collections) == 0 || slices.Contains(r.Collections, coll))
+	})
 }
 
 // wantDeletion is what a deletion must do to one document and its fields.
@@ -271,7 +273,7 @@ func wantDeletion(tn model.Tenant, sub model.Subject, cm model.CollectionMap, d 
 			op = model.FieldKeep
 		case erasedAlready(fm, v):
 			op = model.FieldAlready
-		case !child && fm.Erasure == model.EraseKeep && ruleFor(tn, fm.Category):
+		case !child && fm.Erasure == model.EraseKeep && ruleFor(tn, cm.Collection, fm.Category):
 			op = model.FieldKeep
 		case child || fm.Erasure == model.EraseDeleteDoc:
 			op = model.FieldDelete
@@ -835,6 +837,11 @@ func (f *ffix) checkAccess(t *testing.T, r model.Request, sub model.Subject) {
 			Collection string `json:"collection"`
 			Records    int    `json:"records"`
 		} `json:"out_of_scope"`
+		Withheld []struct {
+			Collection string `json:"collection"`
+			Field      string `json:"field"`
+			Reason     string `json:"reason"`
+		} `json:"withheld"`
 	}
 	if err := json.Unmarshal(files["access.json"], &pkg); err != nil {
 		t.Fatal(err)
@@ -902,6 +909,21 @@ func (f *ffix) checkAccess(t *testing.T, r model.Request, sub model.Subject) {
 		n := 0
 		for _, e := range d {
 			if e.Key == "_id" || e.Key == "tenant_id" || e.Key == "subject_id" {
+				continue
+			}
+			// Never-disclose classes and other people's data stay out,
+			// named as withheld (TestAccessWithholdsForEveryDemoSubject
+			// checks them for every subject).
+			if fm, ok := cm.Field(e.Key); ok && (fm.Class.NeverDisclose() || fm.ThirdParty != "") {
+				if !slices.ContainsFunc(pkg.Withheld, func(w struct {
+					Collection string `json:"collection"`
+					Field      string `json:"field"`
+					Reason     string `json:"reason"`
+				}) bool {
+					return w.Collection == rec.Collection && w.Field == e.Key && w.Reason != ""
+				}) {
+					t.Errorf("%s/%s.%s is not listed as withheld", rec.Collection, rec.RecordID, e.Key)
+				}
 				continue
 			}
 			n++

@@ -118,11 +118,10 @@ func piRecord(cm model.CollectionMap, doc bson.M, tenant model.Tenant, holds []m
 			continue
 		}
 		f := model.PIField{Field: fm.Field, Category: fm.Category, Kind: fm.Kind, Erasure: fm.Erasure, Masked: maskValue(fm.Kind, v)}
-		for _, rule := range tenant.Retention {
-			if rule.Category == fm.Category {
-				f.Retention = &rule
-				break
-			}
+		// The note is this record's own: its collection's rule for the
+		// category, and only for a field the data map keeps under one.
+		if rule, ok := tenant.RetentionFor(cm.Collection, fm.Category); ok && fm.Erasure == model.EraseKeep {
+			f.Retention = &rule
 		}
 		for _, h := range holds {
 			if len(h.Categories) == 0 || slices.Contains(h.Categories, fm.Category) {

@@ -152,3 +152,76 @@ func TestRevealField(t *testing.T) {
 		t.Fatalf("identity reveal %q %v", name, err)
 	}
 }
+
+// TestSubjectRecordsRetentionNotes: each field's retention note is its own
+// record's: the Customer's rule for the category scoped to the record's
+// collection (or one for every collection), shown only for a field the data
+// map keeps. A board application's public-records note never appears on
+// another product.
+func TestSubjectRecordsRetentionNotes(t *testing.T) {
+	conn, s, who := seededLookup(t)
+	ctx := seedContext(t)
+	dm, err := s.DataMap(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	erasure := map[string]model.Erasure{}
+	for _, cm := range dm {
+		for _, fm := range cm.Fields {
+			erasure[cm.Collection+"."+fm.Field] = fm.Erasure
+		}
+	}
+	var subs []model.Subject
+	cur, err := conn.DB.Collection("subjects").Find(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cur.All(ctx, &subs); err != nil {
+		t.Fatal(err)
+	}
+	notes := map[string]int{}
+	for _, sub := range subs {
+		tn, err := s.Tenant(ctx, who["lee"], sub.TenantID)
+		if err != nil {
+			continue // outside lee's scope
+		}
+		recs, err := s.SubjectRecords(ctx, who["lee"], sub.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			for _, f := range r.Fields {
+				var want *model.RetentionRule
+				if erasure[r.Collection+"."+f.Field] == model.EraseKeep {
+					for _, rule := range tn.Retention {
+						if rule.Category != f.Category {
+							continue
+						}
+						if len(rule.Collections) == 0 && want == nil {
+							want = &rule
+						}
+						if len(rule.Collections) > 0 && rule.Collections[0] == r.Collection {
+							want = &rule
+							break
+						}
+					}
+				}
+				switch {
+				case (want == nil) != (f.Retention == nil):
+					t.Errorf("%s/%s.%s: retention %+v, want %+v", r.Collection, r.RecordID, f.Field, f.Retention, want)
+				case want != nil && f.Retention.Period != want.Period:
+					t.Errorf("%s/%s.%s: retention %q, want %q", r.Collection, r.RecordID, f.Field, f.Retention.Period, want.Period)
+				}
+				if f.Retention != nil {
+					notes[r.Collection]++
+					if strings.Contains(f.Retention.Period, "board") && r.Collection != "board_applications" {
+						t.Errorf("%s/%s.%s shows the board applications' note", r.Collection, r.RecordID, f.Field)
+					}
+				}
+			}
+		}
+	}
+	if len(notes) < 3 {
+		t.Errorf("retention notes only in %v: the test saw too little", notes)
+	}
+}

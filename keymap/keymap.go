@@ -77,6 +77,9 @@ const (
 	StartVerification Action = "start_verification"
 	InfoReceived      Action = "info_received"
 	Remind            Action = "remind"
+	// Disclose records a lead's decision to disclose another person's
+	// data withheld by an access plan.
+	Disclose Action = "disclose"
 	// GroupByTenant switches the approvals list between oldest-waiting
 	// first and grouped by tenant.
 	GroupByTenant Action = "group_by_tenant"
@@ -234,6 +237,7 @@ func defaults() []Binding {
 		{ChargeFee, []string{"$"}, "quote a fee (excessive request)", GroupRequest},
 		{CorrectDecision, []string{"C"}, "correct the recorded decision", GroupRequest},
 		{Link, []string{"L"}, "link to a subject", GroupRequest},
+		{Disclose, []string{"D"}, "disclose another person's data in an access plan", GroupRequest},
 		{GroupByTenant, []string{"s"}, "group by tenant", GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, "save the form", GroupForm},
 		{FormPrevOption, []string{"left"}, "previous choice / button", GroupForm},

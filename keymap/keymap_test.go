@@ -56,6 +56,7 @@ func TestDefaultBindings(t *testing.T) {
 		{ChargeFee, []string{"$"}, GroupRequest},
 		{CorrectDecision, []string{"C"}, GroupRequest},
 		{Link, []string{"L"}, GroupRequest},
+		{Disclose, []string{"D"}, GroupRequest},
 		{GroupByTenant, []string{"s"}, GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, GroupForm},
 		{FormPrevOption, []string{"left"}, GroupForm},

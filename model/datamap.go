@@ -29,6 +29,14 @@ type FieldMap struct {
 	// OptOut marks a marketing subscription flag (true = subscribed): an
 	// opt-out request switches it to false.
 	OptOut bool `bson:"opt_out,omitempty" json:"opt_out,omitempty"`
+	// Class marks a field the law forbids disclosing in an access response
+	// (FieldClass.NeverDisclose): it is withheld and named as held instead.
+	Class FieldClass `bson:"class,omitempty" json:"class,omitempty"`
+	// ThirdParty names whose data the field holds when it is not the
+	// subject's ("guardian", "dependants", "emergency contact",
+	// "references"): an access plan withholds it unless a privacy lead
+	// records a decision to disclose it.
+	ThirdParty string `bson:"third_party,omitempty" json:"third_party,omitempty"`
 }
 
 // CollectionMap says how one product collection links to subjects and which
@@ -39,6 +47,22 @@ type CollectionMap struct {
 	SubjectField string     `bson:"subject_field" json:"subject_field"`
 	DateField    string     `bson:"date_field" json:"date_field"` // when the record was collected
 	Fields       []FieldMap `bson:"fields" json:"fields"`
+	// Sources, Purposes and Recipients are what a resident's access package
+	// says of the product (CCPA §1798.110(a)): where the data comes from,
+	// why it is collected, and the categories of recipients it goes to.
+	Sources    []string `bson:"sources,omitempty" json:"sources,omitempty"`
+	Purposes   []string `bson:"purposes,omitempty" json:"purposes,omitempty"`
+	Recipients []string `bson:"recipients,omitempty" json:"recipients,omitempty"`
+}
+
+// Field returns the map of field name; ok is false when it is not mapped.
+func (c CollectionMap) Field(name string) (FieldMap, bool) {
+	for _, f := range c.Fields {
+		if f.Field == name {
+			return f, true
+		}
+	}
+	return FieldMap{}, false
 }
 
 // Validate names the collection and field of the first problem.
@@ -60,6 +84,12 @@ func (c CollectionMap) Validate() error {
 		seen[f.Field] = true
 		if !f.Category.Valid() {
 			return fmt.Errorf("data map %s.%s: unknown category %q", c.Collection, f.Field, f.Category)
+		}
+		if !f.Class.Valid() {
+			return fmt.Errorf("data map %s.%s: unknown class %q (one of %v, or none)", c.Collection, f.Field, f.Class, FieldClasses())
+		}
+		if f.ThirdParty != "" && f.SubjectPoint != "" {
+			return fmt.Errorf("data map %s.%s: a field about another person (%s) cannot hold a copy of the subject's %s", c.Collection, f.Field, f.ThirdParty, f.SubjectPoint)
 		}
 		switch f.Erasure {
 		case EraseDeleteDoc, EraseNull, EraseHash, EraseKeep:

@@ -39,6 +39,10 @@ func TestCollectionMapValidate(t *testing.T) {
 		{"unknown erasure", func(c *CollectionMap) { c.Fields[4].Erasure = "shred" }, []string{"permits.applications.video", `"shred"`, "erasure"}},
 		{"empty erasure", func(c *CollectionMap) { c.Fields[1].Erasure = "" }, []string{"permits.applications.email", "erasure"}},
 		{"fixed without replacement", func(c *CollectionMap) { c.Fields[0].Fixed = "" }, []string{"permits.applications.name", "replacement"}},
+		{"unknown class", func(c *CollectionMap) { c.Fields[2].Class = "secret" }, []string{"permits.applications.ssn", `"secret"`, "class"}},
+		{"another person's copy of the subject's point", func(c *CollectionMap) {
+			c.Fields[1].ThirdParty, c.Fields[1].SubjectPoint = "guardian", PointEmail
+		}, []string{"permits.applications.email", "guardian", "another person"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

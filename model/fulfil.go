@@ -63,6 +63,9 @@ const (
 	FieldKeep    FieldOp = "keep"    // retained: Reason says under which rule or hold
 	FieldSet     FieldOp = "set"     // correction or opt-out: a new value
 	FieldAlready FieldOp = "already" // already erased, or already the requested value
+	// FieldWithhold: access, not disclosed (a never-disclose class, or
+	// another person's data no lead decided to disclose); Reason says why.
+	FieldWithhold FieldOp = "withhold"
 )
 
 // HashPrefix starts every value erased by hashing, so a value that already
@@ -84,6 +87,33 @@ type PlanField struct {
 	// Reason says why a field is kept (retention period and legal basis, or
 	// the legal hold) or why it is not touched.
 	Reason string `bson:"reason,omitempty" json:"reason,omitempty"`
+	// Class and ThirdParty copy the data map's marks, so a view can offer a
+	// disclosure decision and a package can say what it holds back.
+	Class      FieldClass `bson:"class,omitempty" json:"class,omitempty"`
+	ThirdParty string     `bson:"third_party,omitempty" json:"third_party,omitempty"`
+}
+
+// Label is how a field op reads in a plan view: a withheld field names
+// its reason's rule ("withhold (§7024(d))").
+func (pf PlanField) Label() string {
+	if pf.Op == FieldWithhold && pf.Class.NeverDisclose() {
+		return "withhold (§7024(d))"
+	}
+	if pf.Op == FieldWithhold && pf.ThirdParty != "" {
+		return "withhold (another person's data)"
+	}
+	return string(pf.Op)
+}
+
+// Disclosure is a privacy lead's decision to disclose, in an access
+// response, a field that holds another person's data (Collection.Field,
+// for every record of the collection).
+type Disclosure struct {
+	Collection string    `bson:"collection" json:"collection"`
+	Field      string    `bson:"field" json:"field"`
+	By         string    `bson:"by" json:"by"`
+	At         time.Time `bson:"at" json:"at"`
+	Reason     string    `bson:"reason" json:"reason"`
 }
 
 // PlanDoc is one stored document the plan considered.
@@ -162,6 +192,9 @@ type Plan struct {
 	Subject  *PlanDoc   `bson:"subject,omitempty" json:"subject,omitempty"`
 	Steps    []PlanStep `bson:"steps" json:"steps,omitempty"`
 	Withheld []Withheld `bson:"withheld,omitempty" json:"withheld,omitempty"`
+	// Disclosures are the request's disclosure decisions the plan was
+	// built with: a decision recorded later leaves the plan out of date.
+	Disclosures []Disclosure `bson:"disclosures,omitempty" json:"disclosures,omitempty"`
 	// Digest is a SHA-256 over everything above except step progress: a
 	// sign-off names the digest it read, so it cannot sign a plan that was
 	// replaced meanwhile.

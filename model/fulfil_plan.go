@@ -105,6 +105,9 @@ func BuildPlan(in PlanInput) (Plan, error) {
 	}
 	p.Steps = planSteps(p)
 	p.Withheld = withheld(p)
+	if r.Type == TypeAccess {
+		p.Disclosures = slices.Clone(r.Disclosures)
+	}
 	p.Digest = p.ComputeDigest()
 	return p, nil
 }
@@ -169,13 +172,31 @@ func (pb planBuilder) access(cm CollectionMap, d Doc, pd PlanDoc) PlanDoc {
 		if !ok || v == nil {
 			continue
 		}
-		op := FieldExport
-		if pd.Op == DocOutOfScope {
-			op = FieldKeep
+		pf := PlanField{Field: fm.Field, Category: fm.Category, Kind: fm.Kind, Op: FieldExport, Current: MaskStored(fm.Kind, v), Class: fm.Class, ThirdParty: fm.ThirdParty}
+		switch d, disclosed := pb.disclosure(cm.Collection, fm.Field); {
+		case pd.Op == DocOutOfScope:
+			pf.Op = FieldKeep
+		case fm.Class.NeverDisclose():
+			// No decision overrides §7024(d), not even a lead's.
+			pf.Op, pf.Reason = FieldWithhold, fm.Class.WithholdReason()
+		case fm.ThirdParty != "" && !disclosed:
+			pf.Op, pf.Reason = FieldWithhold, ThirdPartyReason(fm.ThirdParty)
+		case fm.ThirdParty != "":
+			pf.Reason = fmt.Sprintf("another person's data (%s), disclosed by %s: %s", fm.ThirdParty, d.By, CleanLine(d.Reason))
 		}
-		pd.Fields = append(pd.Fields, PlanField{Field: fm.Field, Category: fm.Category, Kind: fm.Kind, Op: op, Current: MaskStored(fm.Kind, v)})
+		pd.Fields = append(pd.Fields, pf)
 	}
 	return pd
+}
+
+// disclosure is the request's decision to disclose collection.field.
+func (pb planBuilder) disclosure(collection, field string) (Disclosure, bool) {
+	for _, d := range pb.in.Request.Disclosures {
+		if d.Collection == collection && d.Field == field {
+			return d, true
+		}
+	}
+	return Disclosure{}, false
 }
 
 // deletion decides per field, then for the document: see the package
@@ -191,7 +212,7 @@ func (pb planBuilder) deletion(cm CollectionMap, d Doc, pd PlanDoc) PlanDoc {
 			continue
 		}
 		pf := PlanField{Field: fm.Field, Category: fm.Category, Kind: fm.Kind, Current: MaskStored(fm.Kind, v)}
-		rule, hasRule := pb.retention(fm.Category)
+		rule, hasRule := pb.in.Tenant.RetentionFor(cm.Collection, fm.Category)
 		switch hold, held := pb.hold(fm.Category); {
 		case held:
 			pf.Op, pf.Reason = FieldKeep, holdReason(hold)
@@ -446,15 +467,6 @@ func (pb planBuilder) hold(c Category) (LegalHold, bool) {
 	return LegalHold{}, false
 }
 
-func (pb planBuilder) retention(c Category) (RetentionRule, bool) {
-	for _, r := range pb.in.Tenant.Retention {
-		if r.Category == c {
-			return r, true
-		}
-	}
-	return RetentionRule{}, false
-}
-
 func holdReason(h LegalHold) string {
 	return fmt.Sprintf("legal hold %s: %s", CleanLine(h.Reference), CleanLine(h.Reason))
 }
@@ -588,7 +600,7 @@ func withheld(p Plan) []Withheld {
 			switch {
 			case d.Op == DocOutOfScope:
 				add(f.Category, d.Collection+"."+f.Field, fmt.Sprintf("collected before %s: outside the look-back of a request to know", p.Since.Format(time.DateOnly)))
-			case f.Op == FieldKeep:
+			case f.Op == FieldKeep, f.Op == FieldWithhold:
 				add(f.Category, d.Collection+"."+f.Field, f.Reason)
 			}
 		}

@@ -103,6 +103,9 @@ const (
 	ActCorrectDecision Action = "correct_decision"
 	// ActLink links an unmatched request to its subject.
 	ActLink Action = "link"
+	// ActDisclose records a privacy lead's decision that an access response
+	// discloses a field holding another person's data.
+	ActDisclose Action = "disclose"
 )
 
 // Label is the verb shown to people.
@@ -144,6 +147,9 @@ func Transitions() []Transition {
 		// signed plan that is running.
 		{ActPlan, []Status{StatusApproved, StatusFulfilling, StatusFailed}, "", PermSignOff},
 		{ActSignOff, []Status{StatusApproved, StatusFulfilling, StatusFailed}, "", PermSignOff},
+		// A disclosure is decided in the plan preview, before the sign-off:
+		// wherever a plan may be made.
+		{ActDisclose, []Status{StatusApproved, StatusFulfilling, StatusFailed}, "", PermSignOff},
 		{ActStartFulfilment, []Status{StatusApproved}, StatusFulfilling, PermSignOff},
 		// Steps are run by whoever runs or resumes the plan: a lead, or an
 		// engineer after a retry. Completing it (the response) is a lead's.

@@ -25,7 +25,7 @@ var (
 	triageRoles    = []Role{RoleSupport, RoleLead}
 	leadOnly       = []Role{RoleLead}
 	retryRoles     = []Role{RoleLead, RoleEngineer}
-	allActions     = []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActRefuseExcessive, ActApprove, ActDeny, ActStartFulfilment, ActComplete, ActFail, ActRetry, ActWithdraw, ActExtend, ActAssign, ActNote, ActRemind, ActPlan, ActSignOff, ActFulfilStep, ActChargeFee, ActCorrectDecision, ActLink}
+	allActions     = []Action{ActAcknowledge, ActStartVerification, ActRequestInfo, ActInfoReceived, ActVerify, ActDenyUnverifiable, ActRefuseExcessive, ActApprove, ActDeny, ActStartFulfilment, ActComplete, ActFail, ActRetry, ActWithdraw, ActExtend, ActAssign, ActNote, ActRemind, ActPlan, ActSignOff, ActFulfilStep, ActChargeFee, ActCorrectDecision, ActLink, ActDisclose}
 	rolesUnderTest = []Role{RoleSupport, RoleLead, RoleEngineer, RoleAdmin, RoleSystem, Role(""), Role("superuser")}
 	expectedRules  = map[Action]expectedRule{
 		ActAcknowledge:       {openStatuses, "", triageRoles},
@@ -57,6 +57,8 @@ var (
 		ActChargeFee:       {preApproval, "", leadOnly},
 		ActCorrectDecision: {[]Status{StatusApproved, StatusFulfilling, StatusFailed, StatusCompleted, StatusDenied}, "", leadOnly},
 		ActLink:            {openStatuses, "", triageRoles},
+		// A lead decides to disclose another person's data where a plan is made.
+		ActDisclose: {[]Status{StatusApproved, StatusFulfilling, StatusFailed}, "", leadOnly},
 	}
 )
 

@@ -232,6 +232,9 @@ type Request struct {
 	// Withheld is what the response did not delete or disclose, and why
 	// (the 24-month record keeps it with the outcome).
 	Withheld []Withheld `bson:"withheld,omitempty" json:"withheld,omitempty"`
+	// Disclosures are a privacy lead's decisions to disclose fields holding
+	// another person's data in an access response, oldest first.
+	Disclosures []Disclosure `bson:"disclosures,omitempty" json:"disclosures,omitempty"`
 
 	// DueAt is the earliest applicable deadline, stored so the queue can be
 	// sorted by an index; it is recomputed on every change.

@@ -169,6 +169,7 @@ func Book() []ActionRules {
 		{Action: ActCorrectDecision, Rules: []Rule{ruleCorrectionHasDecision(), ruleCorrectionChanges(), ruleDecisionDate()}, Record: recordDecisionCorrection},
 		{Action: ActPlan, Rules: []Rule{rulePlanLinked(), rulePlanNotRunning(), rulePlanStored()}, Record: recordPlan},
 		{Action: ActSignOff, Rules: []Rule{ruleSignOffPlan(), ruleSignOffFourEyes(), ruleSignOffOnce(), ruleSignOffStored()}, Record: recordSignOff},
+		{Action: ActDisclose, Rules: []Rule{ruleDiscloseAccess(), ruleDiscloseField(), ruleDiscloseReason()}, Record: recordDisclose},
 		{Action: ActStartFulfilment, Rules: []Rule{ruleSignedPlan()}, Record: func(f Facts, _ *Request) string {
 			return fmt.Sprintf("plan %s signed off by %s", f.Request.Plan.ID, f.Request.Plan.SignedBy)
 		}},

@@ -212,7 +212,7 @@ func TestRuleBook(t *testing.T) {
 
 func allRuleCases() []ruleCase {
 	var out []ruleCase
-	for _, cs := range [][]ruleCase{lifecycleRuleCases(), triageRuleCases(), decisionRuleCases(), fulfilRuleCases(), intakeRuleCases()} {
+	for _, cs := range [][]ruleCase{lifecycleRuleCases(), triageRuleCases(), decisionRuleCases(), fulfilRuleCases(), intakeRuleCases(), discloseRuleCases()} {
 		out = append(out, cs...)
 	}
 	return out

@@ -68,7 +68,7 @@ func recordPlan(_ Facts, next *Request) string {
 
 func ruleSignOffPlan() Rule {
 	return Rule{ID: "sign_off.plan", Cite: CiteFulfilment,
-		Says: "There is a plan to sign off, and it still matches its digest.",
+		Says: "There is a plan to sign off, it still matches its digest, and it was made with every disclosure decision recorded.",
 		Pre: func(f Facts) *Refusal {
 			p := f.Request.Plan
 			switch {
@@ -76,6 +76,8 @@ func ruleSignOffPlan() Rule {
 				return refuse(ruleSignOffPlan(), "there is no plan to sign off: make one first").withRemedy(ActPlan)
 			case !f.planIntact(p):
 				return refuse(ruleSignOffPlan(), "plan %s no longer matches its digest: make a new plan", p.ID).withRemedy(ActPlan)
+			case !DisclosuresCurrent(f.Request, p):
+				return refuse(ruleSignOffPlan(), "plan %s was made before the latest disclosure decision: make a new plan", p.ID).withRemedy(ActPlan)
 			}
 			return nil
 		}}

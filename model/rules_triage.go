@@ -452,6 +452,8 @@ func checkImmutable(f Facts, next *Request) *Refusal {
 		field = "fulfilment plan"
 	case a != ActFulfilStep && !sameJSON(after.Export, before.Export):
 		field = "access package record"
+	case a != ActDisclose && !sameJSON(after.Disclosures, before.Disclosures):
+		field = "disclosure decisions"
 	case !sameJSON(after.Withheld, before.Withheld):
 		field = "withheld data (the plan decides it)"
 	case a != ActChargeFee && !sameJSON(after.Fee, before.Fee):

@@ -18,6 +18,9 @@ type Tenant struct {
 	Holidays []string `bson:"holidays" json:"holidays"`
 	// Government tenants keep some records under open-records laws.
 	Government bool `bson:"government" json:"government"`
+	// PrivacyContact is where a resident writes with a question about, or
+	// an appeal of, a response: an access package names it.
+	PrivacyContact *Contact `bson:"privacy_contact,omitempty" json:"privacy_contact,omitempty"`
 }
 
 // Contact is a person at the Customer who may approve or deny requests.
@@ -26,6 +29,8 @@ type Contact struct {
 	Title string `bson:"title" json:"title"`
 	Email string `bson:"email" json:"email"`
 	Phone string `bson:"phone" json:"phone"`
+	// Address is a postal address, for a contact residents may write to.
+	Address string `bson:"address,omitempty" json:"address,omitempty"`
 }
 
 // RetentionRule says how long a category must be kept and why, which makes a
@@ -34,6 +39,37 @@ type RetentionRule struct {
 	Category   Category `bson:"category" json:"category"`
 	Period     string   `bson:"period" json:"period"` // human text, e.g. "7 years after separation"
 	LegalBasis string   `bson:"legal_basis" json:"legal_basis"`
+	// Collections limits the rule to records of these collections (board
+	// applications are public records; a payment's name is not); empty
+	// means every collection.
+	Collections []string `bson:"collections,omitempty" json:"collections,omitempty"`
+}
+
+// RetentionFor is the tenant's rule for data of category c held in
+// collection: the first rule scoped to the collection, else the first for
+// every collection.
+func (t Tenant) RetentionFor(collection string, c Category) (RetentionRule, bool) {
+	var general *RetentionRule
+	for i, r := range t.Retention {
+		if r.Category != c {
+			continue
+		}
+		if len(r.Collections) == 0 {
+			if general == nil {
+				general = &t.Retention[i]
+			}
+			continue
+		}
+		for _, coll := range r.Collections {
+			if coll == collection {
+				return r, true
+			}
+		}
+	}
+	if general != nil {
+		return *general, true
+	}
+	return RetentionRule{}, false
 }
 
 // LegalHold blocks deletion (e.g. a subpoena) for one subject or a whole category.

@@ -154,6 +154,7 @@ func actionKeys() map[keymap.Action]model.Action {
 		keymap.ChargeFee:         model.ActChargeFee,
 		keymap.CorrectDecision:   model.ActCorrectDecision,
 		keymap.Link:              model.ActLink,
+		keymap.Disclose:          model.ActDisclose,
 	}
 }
 
@@ -720,6 +721,8 @@ func specFor(a model.Action) actionSpec {
 		return correctDecisionSpec()
 	case model.ActLink:
 		return linkSpec()
+	case model.ActDisclose:
+		return discloseSpec()
 	}
 	return actionSpec{act: a, verb: a.Label(), apply: noValues}
 }
@@ -877,3 +880,37 @@ func reminderSummary(r model.Request, loc *time.Location) string {
 }
 
 func (p *formPane) keyPane() keymap.Pane { return keymap.PaneForm }
+
+// discloseSpec offers the fields an access plan withholds as another
+// person's data; the rule book decides the rest (disclose.*).
+func discloseSpec() actionSpec {
+	return actionSpec{act: model.ActDisclose, verb: "disclose another person's data",
+		fields: func(c *Context, r model.Request, t model.Tenant, _ formInput) []*formField {
+			var opts, labels []string
+			if r.Plan != nil {
+				for _, d := range r.Plan.Docs {
+					for _, pf := range d.Fields {
+						key := d.Collection + "." + pf.Field
+						if pf.ThirdParty == "" || pf.Op != model.FieldWithhold || slices.Contains(opts, key) {
+							continue
+						}
+						opts = append(opts, key)
+						labels = append(labels, model.CleanLine(key+" ("+pf.ThirdParty+")"))
+					}
+				}
+			}
+			return []*formField{choiceField("field", "Field", opts, labels),
+				reasonField("Why", "e.g. the requester is the guardian named", "why disclosing it does not harm the other person")}
+		},
+		intro: func(c *Context, r model.Request, t model.Tenant) []string {
+			return []string{"Disclose, in " + model.CleanLine(r.ID) + "'s access package, a field holding another person's data.",
+				"The plan must then be made again (" + c.keyFor(keymap.Replan) + " in the plan view) before it is signed off."}
+		},
+		apply: func(f *form, _ model.Request, _ model.Tenant, _ time.Time) (string, func(*model.Request) error) {
+			coll, field, _ := strings.Cut(f.value("field"), ".")
+			return f.value("reason"), func(x *model.Request) error {
+				x.Disclosures = append(x.Disclosures, model.Disclosure{Collection: coll, Field: field})
+				return nil
+			}
+		}}
+}

@@ -917,7 +917,8 @@ func TestEveryTransitionHasAKey(t *testing.T) {
 // meetPreconditions makes r a request on which the rule book lets a lead
 // (an engineer for a retry) take tr's action: in tr's first source status,
 // logged and verified by someone else, linked unless it is a link, with a
-// decision to correct, and a signed plan to retry.
+// decision to correct, a signed plan to retry, and an access plan
+// withholding a guardian's phone to disclose.
 func meetPreconditions(r *model.Request, tr model.Transition) {
 	r.Status = tr.From[0]
 	r.LoggedBy = "bo"
@@ -932,6 +933,14 @@ func meetPreconditions(r *model.Request, tr model.Transition) {
 	}
 	if tr.Action == model.ActCorrectDecision {
 		r.Decision = &model.Decision{Outcome: model.DecisionApproved, Approver: "Dana", Method: "email", Evidence: "msg-1", DecidedAt: testNow().Add(-24 * time.Hour)}
+	}
+	if tr.Action == model.ActDisclose {
+		r.Type = model.TypeAccess
+		pl := model.Plan{ID: r.ID + "/plan-1", Type: model.TypeAccess, SubjectID: r.SubjectID, BuiltBy: "bo", BuiltAt: testNow(),
+			Docs: []model.PlanDoc{{Collection: "rec_registrations", Product: "Rec", RecordID: "REC-1", Op: model.DocExport,
+				Fields: []model.PlanField{{Field: "guardian_phone", Category: model.CatIdentifying, Kind: model.KindPhone, Op: model.FieldWithhold, ThirdParty: "guardian"}}}}}
+		pl.Digest = pl.ComputeDigest()
+		r.Plan = &pl
 	}
 	if tr.Action == model.ActRetry {
 		pl := samplePlan(r.ID, "")

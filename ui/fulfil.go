@@ -557,7 +557,7 @@ func planDocLines(d *doc, pd model.PlanDoc, loc *time.Location) {
 	}
 	d.para(3, head)
 	for _, f := range pd.Fields {
-		line := fmt.Sprintf("%s (%s) %s", clean(f.Field), clean(string(f.Category)), clean(string(f.Op)))
+		line := fmt.Sprintf("%s (%s) %s", clean(f.Field), clean(string(f.Category)), clean(f.Label()))
 		if f.Current != "" || f.New != "" {
 			line += "  " + orDash(clean(f.Current))
 			if f.New != "" {

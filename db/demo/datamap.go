@@ -54,6 +54,58 @@ func optOut(f model.FieldMap) model.FieldMap {
 	return f
 }
 
+// never marks a field the law forbids disclosing in an access response
+// (11 CCR §7024(d)): the response says it is on file instead.
+func never(f model.FieldMap, c model.FieldClass) model.FieldMap {
+	f.Class = c
+	return f
+}
+
+// other marks a field that holds another person's data (who): an access
+// response withholds it unless a privacy lead decides otherwise.
+func other(f model.FieldMap, who string) model.FieldMap {
+	f.ThirdParty = who
+	return f
+}
+
+// About says where a product's data comes from, why the Customer holds it
+// and who receives it, from the seed policy's "How Do We Collect", "How Do
+// We Use" and "How Do We Share" sections, for a resident's access package.
+func about(collection string) (sources, purposes, recipients []string) {
+	const (
+		you      = "You, when you used the product (a web form, email, text or a call to the Customer)"
+		browser  = "Your browser or device, automatically, when you visited (IP address, cookies, pages)"
+		service  = "To provide the service you asked the Customer for, and support for it"
+		improve  = "To understand how the product is used and improve it"
+		law      = "To comply with the laws that apply to the Customer, including open-records laws"
+		vendor   = "The vendor that runs the product for the Customer, and its service providers (hosting, support)"
+		officers = "Law enforcement or other officials, when a subpoena, court order or law requires it"
+		payment  = "The Customer's payment processor and financial institutions, to complete a payment"
+	)
+	sources, purposes, recipients = []string{you}, []string{service, law}, []string{vendor, officers}
+	switch collection {
+	case CollPayments:
+		recipients = []string{payment, vendor, officers}
+	case CollJobApplications, CollBoardApplications:
+		purposes = []string{"To consider your application", law}
+	case CollHRRecords:
+		sources = []string{you, "The Customer, as your employer"}
+		purposes = []string{"To employ and pay you", law}
+	case CollAlertSubscriptions:
+		purposes = []string{"To send you the alerts and messages you subscribed to", service}
+	case CollMeetingMedia:
+		sources = []string{"The recording of a public meeting you spoke at"}
+		purposes = []string{"To publish the public record of the meeting", law}
+	case CollWebVisits:
+		sources = []string{browser}
+		purposes = []string{improve, service}
+	case CollMobileDevices:
+		sources = []string{"Your device, when you installed the app and allowed notifications or location"}
+		purposes = []string{"To send you push notifications you chose", improve}
+	}
+	return sources, purposes, recipients
+}
+
 const (
 	del   = model.EraseDeleteDoc
 	null  = model.EraseNull
@@ -69,12 +121,12 @@ var collSpecs = []collSpec{
 		Fields: []model.FieldMap{
 			fm("participant_name", model.CatIdentifying, model.KindName, del),
 			fm("participant_birth_date", model.CatSensitive, model.KindDate, null),
-			fm("guardian_name", model.CatIdentifying, model.KindName, fixed),
-			fm("guardian_email", model.CatIdentifying, model.KindEmail, null),
-			fm("guardian_phone", model.CatIdentifying, model.KindPhone, null),
+			other(fm("guardian_name", model.CatIdentifying, model.KindName, fixed), "guardian"),
+			other(fm("guardian_email", model.CatIdentifying, model.KindEmail, null), "guardian"),
+			other(fm("guardian_phone", model.CatIdentifying, model.KindPhone, null), "guardian"),
 			copyOf(fm("address", model.CatIdentifying, model.KindAddress, null), model.PointAddress),
-			fm("emergency_contact", model.CatContact, model.KindText, null),
-			fm("medical_notes", model.CatSensitive, model.KindText, null),
+			other(fm("emergency_contact", model.CatContact, model.KindText, null), "emergency contact"),
+			never(fm("medical_notes", model.CatSensitive, model.KindText, null), model.ClassHealthID),
 		}},
 		nonPI: []string{"program", "season", "fee_cents"}},
 	{m: model.CollectionMap{Collection: CollPayments, Product: "Online payments", SubjectField: FieldSubject, DateField: "paid_at",
@@ -83,7 +135,7 @@ var collSpecs = []collSpec{
 			copyOf(fm("billing_email", model.CatIdentifying, model.KindEmail, null), model.PointEmail),
 			copyOf(fm("billing_address", model.CatIdentifying, model.KindAddress, null), model.PointAddress),
 			// Card data is never stored: only the processor's token.
-			fm("processor_token", model.CatFinancial, model.KindToken, keep),
+			never(fm("processor_token", model.CatFinancial, model.KindToken, keep), model.ClassPaymentToken),
 		}},
 		nonPI: []string{"amount_cents", "description", "processor"}},
 	{m: model.CollectionMap{Collection: CollJobApplications, Product: "Jobs portal", SubjectField: FieldSubject, DateField: "applied_at",
@@ -98,11 +150,11 @@ var collSpecs = []collSpec{
 			fm("political_party", model.CatSensitive, model.KindText, null),
 			fm("education", model.CatSensitive, model.KindText, null),
 			fm("job_history", model.CatSensitive, model.KindText, null),
-			fm("references", model.CatSensitive, model.KindText, null),
-			fm("ssn", model.CatApplicant, model.KindSSN, hash),
-			fm("passport_number", model.CatApplicant, model.KindNumber, null),
-			fm("alien_registration_number", model.CatApplicant, model.KindNumber, null),
-			fm("drivers_license", model.CatApplicant, model.KindNumber, null),
+			other(fm("references", model.CatSensitive, model.KindText, null), "references"),
+			never(fm("ssn", model.CatApplicant, model.KindSSN, hash), model.ClassSSN),
+			never(fm("passport_number", model.CatApplicant, model.KindNumber, null), model.ClassGovernmentID),
+			never(fm("alien_registration_number", model.CatApplicant, model.KindNumber, null), model.ClassGovernmentID),
+			never(fm("drivers_license", model.CatApplicant, model.KindNumber, null), model.ClassGovernmentID),
 			fm("salary_history", model.CatApplicant, model.KindText, null),
 		}},
 		nonPI: []string{"position", "requisition", "decision"}},
@@ -123,12 +175,12 @@ var collSpecs = []collSpec{
 			copyOf(fm("home_address", model.CatIdentifying, model.KindAddress, null), model.PointAddress),
 			copyOf(fm("personal_phone", model.CatIdentifying, model.KindPhone, null), model.PointPhone),
 			copyOf(fm("birth_date", model.CatSensitive, model.KindDate, keep), model.PointBirthDate),
-			fm("ssn", model.CatEmployee, model.KindSSN, keep),
-			fm("bank_account", model.CatEmployee, model.KindNumber, null),
-			fm("routing_number", model.CatEmployee, model.KindNumber, null),
+			never(fm("ssn", model.CatEmployee, model.KindSSN, keep), model.ClassSSN),
+			never(fm("bank_account", model.CatEmployee, model.KindNumber, null), model.ClassFinancialAccount),
+			never(fm("routing_number", model.CatEmployee, model.KindNumber, null), model.ClassFinancialAccount),
 			// Arrays: one entry per dependant, in the same order.
-			fm("dependant_names", model.CatEmployee, model.KindName, null),
-			fm("dependant_ssns", model.CatEmployee, model.KindSSN, null),
+			other(fm("dependant_names", model.CatEmployee, model.KindName, null), "dependants"),
+			other(never(fm("dependant_ssns", model.CatEmployee, model.KindSSN, null), model.ClassSSN), "dependants"),
 		}},
 		nonPI: []string{"employee_number", "department", "job_title", "separated_at"}},
 	{m: model.CollectionMap{Collection: CollAlertSubscriptions, Product: "Community alerts", SubjectField: FieldSubject, DateField: "subscribed_at",
@@ -172,6 +224,7 @@ func DataMap() []model.CollectionMap {
 	for i, c := range collSpecs {
 		out[i] = c.m
 		out[i].Fields = slices.Clone(c.m.Fields)
+		out[i].Sources, out[i].Purposes, out[i].Recipients = about(c.m.Collection)
 	}
 	return out
 }

@@ -23,6 +23,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -140,6 +141,22 @@ func Generate(o Options) (*Dataset, error) {
 	return ds, nil
 }
 
+// privacyContact is the office residents write to: the Customer's
+// records office at the first approver's domain and phone.
+func privacyContact(d tenantDef) *model.Contact {
+	domain := "example"
+	if len(d.approvers) > 0 {
+		if _, after, ok := strings.Cut(d.approvers[0].Email, "@"); ok {
+			domain = after
+		}
+	}
+	c := &model.Contact{Name: d.name + " Privacy Office", Email: "privacy@" + domain, Address: "Records Office, 100 Main Street, " + d.city + ", " + d.state + " " + d.zip + "01"}
+	if len(d.approvers) > 0 {
+		c.Phone = d.approvers[0].Phone
+	}
+	return c
+}
+
 // tenants materialises the tenant definitions for the clock's year, with the
 // legal holds pointing at the held subjects.
 func tenants(now time.Time, people []*person) []model.Tenant {
@@ -153,11 +170,12 @@ func tenants(now time.Time, people []*person) []model.Tenant {
 	for i, d := range tenantDefs {
 		out[i] = model.Tenant{
 			ID: d.id, Name: d.name, State: d.state, TimeZone: d.tz,
-			Approvers:  slices.Clone(d.approvers),
-			Retention:  retentionFor(d),
-			Holds:      []model.LegalHold{},
-			Holidays:   holidaysFor(d, now.Year()),
-			Government: true,
+			Approvers:      slices.Clone(d.approvers),
+			Retention:      retentionFor(d),
+			Holds:          []model.LegalHold{},
+			Holidays:       holidaysFor(d, now.Year()),
+			Government:     true,
+			PrivacyContact: privacyContact(d),
 		}
 		for _, p := range held {
 			if p.TenantID != d.id {

@@ -93,12 +93,18 @@ func retentionFor(d tenantDef) []model.RetentionRule {
 		{Category: model.CatApplicant, Period: "3 years after hiring decision", LegalBasis: st + " state records retention schedule GS-PER-12 (applications, not hired)"},
 		{Category: model.CatEmployee, Period: "6 years after separation", LegalBasis: st + " state records retention schedule GS-PER-03 (personnel files, payroll)"},
 		{Category: model.CatFinancial, Period: "5 years after fiscal year end", LegalBasis: st + " state records retention schedule GS-FIN-02 (receipts; audit)"},
+		// The employee's name in the personnel file is kept with it.
+		{Category: model.CatIdentifying, Period: "6 years after separation", LegalBasis: st + " state records retention schedule GS-PER-03 (personnel files, payroll)",
+			Collections: []string{CollHRRecords}},
 	}
 	switch d.kind {
 	case "city", "county":
 		rules = append(rules,
 			model.RetentionRule{Category: model.CatImage, Period: "permanent (recordings of public meetings)", LegalBasis: st + " open-meetings law; schedule GS-ADM-40"},
-			model.RetentionRule{Category: model.CatIdentifying, Period: "2 years after term ends (board and commission applications are public records)", LegalBasis: st + " public records act; schedule GS-ADM-18"},
+			model.RetentionRule{Category: model.CatIdentifying, Period: "2 years after term ends (board and commission applications are public records)", LegalBasis: st + " public records act; schedule GS-ADM-18",
+				Collections: []string{CollBoardApplications}},
+			model.RetentionRule{Category: model.CatIdentifying, Period: "permanent (speakers named in the record of a public meeting)", LegalBasis: st + " open-meetings law; schedule GS-ADM-40",
+				Collections: []string{CollMeetingMedia}},
 		)
 	case "school":
 		rules = append(rules,

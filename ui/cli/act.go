@@ -58,6 +58,7 @@ type ActFlags struct {
 	Method, Points, Level               string
 	SignedDecl, AgentVerified           bool
 	Approver, Evidence, Decided         string
+	Field                               string
 	fs                                  *flag.FlagSet
 }
 
@@ -96,6 +97,7 @@ func actFlagDefs() map[string]actFlagDef {
 		"approver":           s("--approver NAME", func(f *ActFlags) *string { return &f.Approver }),
 		"evidence":           s("--evidence REF", func(f *ActFlags) *string { return &f.Evidence }),
 		"decided":            s("--decided YYYY-MM-DD", func(f *ActFlags) *string { return &f.Decided }),
+		"field":              s("--field COLLECTION.FIELD", func(f *ActFlags) *string { return &f.Field }),
 	}
 }
 
@@ -149,6 +151,8 @@ func Verbs() []Verb {
 		{Name: "note", Action: model.ActNote, Flags: []string{"text"}, Says: "add a note",
 			build: reasonFrom(func(f *ActFlags) string { return f.Text })},
 		{Name: "remind", Action: model.ActRemind, Flags: []string{"to"}, Says: "record a reminder to one of the Customer's approver contacts", build: buildRemind},
+		{Name: "disclose", Action: model.ActDisclose, Flags: []string{"field", "reason"},
+			Says: "disclose another person's data held in a field of the access plan (--reason: why it does not harm them); make a new plan after", build: buildDisclose},
 		{Name: "link", Action: model.ActLink, Arg: "SUBJECT_ID", Says: "link an unmatched request to its subject", build: buildLink},
 	}
 }
@@ -389,4 +393,17 @@ func (e *actError) Unwrap() error { return e.err }
 func errorIsInput(err error) bool {
 	var ref *model.Refusal
 	return IsInputError(err) || (errors.As(err, &ref) && ref.Input)
+}
+
+// buildDisclose reads --field as collection.field; the rule book decides
+// whether that field may be disclosed.
+func buildDisclose(in actInput) (string, func(*model.Request) error, error) {
+	coll, field, ok := strings.Cut(strings.TrimSpace(in.f.Field), ".")
+	if !ok || coll == "" || field == "" {
+		return "", nil, inputf("--field names the field as collection.field, e.g. rec_registrations.guardian_phone (the plan view lists them)")
+	}
+	return in.f.Reason, func(r *model.Request) error {
+		r.Disclosures = append(r.Disclosures, model.Disclosure{Collection: coll, Field: field})
+		return nil
+	}, nil
 }

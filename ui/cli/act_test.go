@@ -208,6 +208,7 @@ func TestActBadFlagsChangeNothingAndSayWhatToType(t *testing.T) {
 		// What the controller refuses of the input is explained with the verb's usage.
 		{"lee", "approve", nil, []string{"custodian requests approve ID [--approver NAME]"}},
 		{"lee", "deny", []string{"--approver", "A", "--method", "email", "--evidence", "x@y 2026"}, []string{"reason", "usage: custodian requests deny ID"}},
+		{"lee", "disclose", []string{"--field", "guardian_phone", "--reason", "the guardian asked"}, []string{"--field", "collection.field"}},
 		{"sam", "remind", []string{"--to", "Nobody Known"}, []string{"usage: custodian requests remind ID [--to NAME]", tenant.Approvers[0].Name}},
 	}
 	for _, tc := range cases {
