@@ -8,7 +8,7 @@ import "testing"
 func TestPlanConfirmLine(t *testing.T) {
 	doc := func(coll string, op DocOp) PlanDoc { return PlanDoc{Collection: coll, RecordID: coll + "-1", Op: op} }
 	deletion := Plan{Type: TypeDeletion,
-		Docs: []PlanDoc{doc("payments", DocDelete), doc("payments", DocMask), doc("permits", DocDelete), doc("permits", DocMask), doc("permits", DocKeep)},
+		Docs:  []PlanDoc{doc("payments", DocDelete), doc("payments", DocMask), doc("permits", DocDelete), doc("permits", DocMask), doc("permits", DocKeep)},
 		Steps: []PlanStep{{Kind: StepDocument, Docs: []int{0, 1}}, {Kind: StepDocument, Docs: []int{2, 3}}}}
 	withSubject := deletion
 	withSubject.Subject = &PlanDoc{Collection: SubjectsCollection, Op: DocMask}
