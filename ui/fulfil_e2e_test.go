@@ -134,6 +134,17 @@ func runIn(states ...runState) func(*App) bool {
 	}
 }
 
+// confirmRun answers the run's question: Cancel has focus, so it first
+// moves to Run.
+func (h *harness) confirmRun() {
+	h.t.Helper()
+	h.waitFor("the run's question with Cancel focused", func(a *App) bool {
+		p, ok := runOf(a)
+		return ok && p.state == runConfirming && !p.runOK
+	})
+	h.press("right", "enter")
+}
+
 // events are the actions the request's history records, oldest first.
 func events(r model.Request) []model.Action {
 	var out []model.Action
@@ -301,6 +312,7 @@ func TestFulfilmentE2E(t *testing.T) {
 		// F runs it from the plan view, with progress, to N of N.
 		n := len(r.Plan.Steps)
 		B.press("F")
+		B.confirmRun()
 		screen = ansi.Strip(B.waitFor("run finished", runIn(runFinished, runFailed)))
 		if !strings.Contains(screen, fmt.Sprintf("step %d of %d", n, n)) || !strings.Contains(screen, "✓ completed") {
 			t.Fatalf("the run view does not end at %d of %d, completed:\n%s", n, n, screen)
@@ -415,6 +427,50 @@ func TestFulfilmentE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("F on a plan that changes data asks once, Cancel focused: Cancel changes nothing, Run runs", func(t *testing.T) {
+		r := picker.signed(t, model.StatusApproved, model.TypeDeletion, model.TypeChildDeletion)
+		want := model.PlanConfirmLine(*r.Plan)
+		if want == "" {
+			t.Fatalf("%s's deletion plan changes nothing: %s", r.ID, model.PlanCountsLine(*r.Plan))
+		}
+		h := start(t, appAs(t, store, "lou"), 100, 30)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("F")
+		screen := ansi.Strip(h.waitFor("the question", runIn(runConfirming)))
+		if !strings.Contains(squash(screen), squash(want)) || !strings.Contains(screen, "[ Cancel ]") || strings.Contains(screen, "[ Run ]") {
+			t.Errorf("the question lacks %q with Cancel focused:\n%s", want, screen)
+		}
+		checkFits(t, h.screen(), 100, 30)
+		// enter on the focused Cancel: the view closes, nothing was written.
+		h.press("enter")
+		h.waitFor("back on the detail", func(a *App) bool { _, ok := runOf(a); return !ok && detailLoaded(a) })
+		got := stored(t, store, lee, r.ID)
+		if got.Version != r.Version || got.Status != model.StatusApproved || doneSteps(got.Plan) != 0 {
+			t.Fatalf("Cancel changed %s: version %d → %d, %s, %d steps done", r.ID, r.Version, got.Version, got.Status, doneSteps(got.Plan))
+		}
+		page, err := store.AuditHistory(context.Background(), lee, model.AuditFilter{Target: "request:" + r.ID}, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range page.Records {
+			if rec.Action == string(model.ActStartFulfilment) || rec.Action == string(model.ActFulfilStep) {
+				t.Fatalf("Cancel audited %s by %s", rec.Action, rec.Actor)
+			}
+		}
+		// esc cancels too; F again, then Run, runs it to the end.
+		h.press("F")
+		h.waitFor("the question again", runIn(runConfirming))
+		h.press("esc")
+		h.waitFor("back on the detail", func(a *App) bool { _, ok := runOf(a); return !ok })
+		h.press("F")
+		h.confirmRun()
+		h.waitFor("run finished", runIn(runFinished, runFailed))
+		if got := stored(t, store, lee, r.ID); got.Status != model.StatusCompleted || doneSteps(got.Plan) != len(got.Plan.Steps) {
+			t.Fatalf("Run left %s %s with %d of %d steps (%s)", r.ID, got.Status, doneSteps(got.Plan), len(got.Plan.Steps), got.FailureReason)
+		}
+	})
+
 	t.Run("access: the run shows the export path and SHA-256", func(t *testing.T) {
 		r := picker.signed(t, model.StatusApproved, model.TypeAccess)
 		h := start(t, fulfilApp(t, store, "lou", exports), 120, 40)
@@ -471,6 +527,7 @@ func TestFulfilmentE2E(t *testing.T) {
 		h.loaded()
 		h.openDetail(r.ID)
 		h.press("F")
+		h.confirmRun()
 		<-g.holding // step 1 is done and recorded; step 2 has not started
 		screen := ansi.Strip(h.waitFor("progress at step 1", func(a *App) bool {
 			p, ok := runOf(a)
@@ -490,6 +547,12 @@ func TestFulfilmentE2E(t *testing.T) {
 			t.Fatalf("after the stop: %s with %d of %d steps done", mid.Status, doneSteps(mid.Plan), n)
 		}
 		h.press("F")
+		// A resumed run asks again, naming what remains.
+		screen = ansi.Strip(h.waitFor("the resumed run's question", runIn(runConfirming)))
+		if !strings.Contains(screen, fmt.Sprintf("Resume the plan (1 of %d steps done)", n)) {
+			t.Errorf("the resumed run's question does not say what is done:\n%s", screen)
+		}
+		h.confirmRun()
 		h.waitFor("resumed to the end", runIn(runFinished, runFailed))
 		end := stored(t, store, lee, r.ID)
 		if end.Status != model.StatusCompleted || doneSteps(end.Plan) != n {
@@ -545,6 +608,7 @@ func TestFulfilmentE2E(t *testing.T) {
 		h.loaded()
 		h.openDetail(r.ID)
 		h.press("F")
+		h.confirmRun()
 		screen := ansi.Strip(h.waitFor("failed", runIn(runFailed, runFinished)))
 		if got := stored(t, store, lee, r.ID); got.Status != model.StatusFailed || !strings.Contains(got.FailureReason, "stale") {
 			t.Fatalf("stored %s (%s)", got.Status, got.FailureReason)
@@ -663,6 +727,9 @@ func (f *fulfilmentRows) reach(t *testing.T, tr model.Transition, fk keymap.Acti
 		h.confirm()
 		h.waitFor("signed", func(a *App) bool { p, ok := planOf(a); return ok && noForm(a) && p.req.Plan.SignedBy != "" })
 	case keymap.Fulfil:
+		if model.PlanConfirmLine(*r.Plan) != "" {
+			h.confirmRun()
+		}
 		h.waitFor("the run's end", runIn(runFinished, runFailed))
 	}
 	got := stored(t, f.store, operatorActor(t, f.store, "lee"), r.ID)
