@@ -697,11 +697,11 @@ type runState int
 const (
 	runReading    runState = iota // reading the request before starting
 	runConfirming                 // asking before a run that changes stored data
-	runRunning                  // steps running
-	runStopping                 // esc pressed: the current step finishes, then it stops
-	runStopped                  // stopped between steps; F resumes
-	runFailed                   // a step failed, or the controller refused
-	runFinished                 // every step done (completed, or waiting for a lead)
+	runRunning                    // steps running
+	runStopping                   // esc pressed: the current step finishes, then it stops
+	runStopped                    // stopped between steps; F resumes
+	runFailed                     // a step failed, or the controller refused
+	runFinished                   // every step done (completed, or waiting for a lead)
 )
 
 type runReadMsg struct {
