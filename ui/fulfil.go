@@ -116,6 +116,16 @@ func planSignature(p *model.Plan, loc *time.Location) string {
 	return "awaiting sign-off by a privacy lead other than " + model.CleanLine(p.BuiltBy)
 }
 
+// staleText marks a stale plan (model.PlanStale) with the key that
+// replaces it; "" while the plan still describes what a run would do.
+func staleText(c *Context, r model.Request) string {
+	why := model.PlanStale(r)
+	if why == "" {
+		return ""
+	}
+	return "stale: the request changed since this plan (replan with " + c.keyFor(keymap.Replan) + "): " + model.CleanLine(why)
+}
+
 func shortDigest(d string) string {
 	d = model.CleanLine(d)
 	if len(d) > 12 {
@@ -433,7 +443,13 @@ func (p *planPane) render() {
 		return
 	}
 	yoff := p.vp.YOffset()
-	p.vp.SetContent(planContent(p.ctx.Theme, *p.req, p.loc, p.width))
+	content := planContent(p.ctx.Theme, *p.req, p.loc, p.width)
+	if st := staleText(p.ctx, *p.req); st != "" {
+		d := &doc{th: p.ctx.Theme, width: p.width}
+		d.para(1, p.ctx.Theme.Overdue.Render(st))
+		content = strings.Join(d.lines, "\n") + "\n" + content
+	}
+	p.vp.SetContent(content)
 	p.vp.SetYOffset(yoff)
 }
 
@@ -1089,6 +1105,12 @@ func (p *runPane) View() string {
 	title := th.Crumb.Render(truncate(" "+head, p.width))
 	d := &doc{th: th, width: p.width, labelW: 10}
 	d.lines = append(d.lines, "")
+	if p.req != nil {
+		if st := staleText(p.ctx, *p.req); st != "" {
+			d.para(1, th.Overdue.Render(st))
+			d.line("")
+		}
+	}
 	pct := 0.0
 	if p.total > 0 {
 		pct = float64(p.done) / float64(p.total)

@@ -616,6 +616,19 @@ func TestFulfilmentE2E(t *testing.T) {
 		if !strings.Contains(screen, "plan is stale") || !strings.Contains(screen, "make a new plan (p)") {
 			t.Errorf("the run view does not say the plan is stale and what to do:\n%s", screen)
 		}
+		// Every view of the plan marks it stale, from what the request
+		// carries: the run view, the plan view and the detail.
+		const mark = "stale: the request changed since this plan (replan with P)"
+		if !strings.Contains(squash(screen), squash(mark)) {
+			t.Errorf("the run view does not mark the plan stale:\n%s", screen)
+		}
+		h.press("p")
+		h.waitFor("the plan marked stale", func(a *App) bool {
+			p, ok := planOf(a)
+			return ok && p.req != nil && strings.Contains(squash(ansi.Strip(p.vp.View())), squash(mark))
+		})
+		h.press("esc")
+		h.waitFor("back on the run", runIn(runFailed))
 		// A new plan, signed off; r in the failed run's view retries and
 		// runs there, not in a second view stacked over it.
 		failed := stored(t, store, lee, r.ID)
