@@ -428,10 +428,11 @@ func TestFulfilmentE2E(t *testing.T) {
 	})
 
 	t.Run("F on a plan that changes data asks once, Cancel focused: Cancel changes nothing, Run runs", func(t *testing.T) {
-		r := picker.signed(t, model.StatusApproved, model.TypeDeletion, model.TypeChildDeletion)
+		// A correction or opt-out: the deletions are the other scenarios'.
+		r := picker.signed(t, model.StatusApproved, model.TypeRectification, model.TypeOptOut)
 		want := model.PlanConfirmLine(*r.Plan)
 		if want == "" {
-			t.Fatalf("%s's deletion plan changes nothing: %s", r.ID, model.PlanCountsLine(*r.Plan))
+			t.Fatalf("%s's plan changes nothing: %s", r.ID, model.PlanCountsLine(*r.Plan))
 		}
 		h := start(t, appAs(t, store, "lou"), 100, 30)
 		h.loaded()
