@@ -820,3 +820,60 @@ func TestPlanViewOfHostileDemoSubjects(t *testing.T) {
 	}
 	t.Logf("%d plans rendered, %d of hostile subjects opened in the console", planned, hostile)
 }
+
+// TestDemoFailedRequestsRetryAsTheREADMESays: every failed demo request
+// carries a signed plan and names its failed step; an engineer presses r
+// (audited, the question names what the run changes) and the run starts
+// at once with progress, doing every step and leaving the request to a
+// privacy lead, as the README's key table says.
+func TestDemoFailedRequestsRetryAsTheREADMESays(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds an embedded database")
+	}
+	store, exports := fulfilStore(t)
+	lee := operatorActor(t, store, "lee")
+	reqs, err := store.Queue(context.Background(), lee, model.QueueFilter{Statuses: []model.Status{model.StatusFailed}, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) == 0 {
+		t.Fatal("the demo has no failed request")
+	}
+	h := start(t, fulfilApp(t, store, "eve", exports), 100, 30)
+	h.loaded()
+	for _, row := range reqs {
+		r := stored(t, store, lee, row.ID)
+		if r.Plan == nil || !r.Plan.Signed() || r.FailureReason == "" {
+			t.Fatalf("%s: failed without a signed plan or a reason: %+v %q", r.ID, r.Plan, r.FailureReason)
+		}
+		if len(r.Plan.Steps) > 0 && !strings.HasPrefix(r.FailureReason, "step 1/") {
+			t.Errorf("%s: the reason %q names no step of its plan", r.ID, r.FailureReason)
+		}
+		h.openDetail(r.ID)
+		h.press("r")
+		h.waitFor("retry form", formOpen("Retry fulfilment"))
+		h.press("enter")
+		if q := model.PlanConfirmLine(*r.Plan); q != "" {
+			screen := ansi.Strip(h.waitFor("the retry's question", func(a *App) bool { p, ok := formOf(a); return ok && p.form.confirming }))
+			if !strings.Contains(squash(screen), squash(q)) {
+				t.Errorf("%s: the retry's question does not name what the run changes (%q):\n%s", r.ID, q, screen)
+			}
+		}
+		h.confirm()
+		screen := ansi.Strip(h.waitFor("the run after the retry", runIn(runFinished, runFailed)))
+		got := stored(t, store, lee, r.ID)
+		if got.Status != model.StatusFulfilling || len(got.Plan.Pending()) != 0 {
+			t.Fatalf("%s after eve's retry: %s with %d of %d steps pending (%s)\n%s", r.ID, got.Status, len(got.Plan.Pending()), len(got.Plan.Steps), got.FailureReason, screen)
+		}
+		if !strings.Contains(screen, "a privacy lead completes it") {
+			t.Errorf("%s: the engineer's run does not say a lead completes it:\n%s", r.ID, screen)
+		}
+		if i := slices.IndexFunc(got.History, func(e model.Event) bool { return e.Action == model.ActRetry && e.Actor == "eve" }); i < 0 {
+			t.Errorf("%s: no retry by eve in the history", r.ID)
+		}
+		h.press("esc")
+		h.waitFor("back on the detail", func(a *App) bool { _, ok := runOf(a); return !ok })
+		h.press("esc")
+		h.waitFor("back on the queue", func(a *App) bool { return len(a.stack) == 0 })
+	}
+}
