@@ -77,3 +77,32 @@ func TestPlanStale(t *testing.T) {
 		})
 	}
 }
+
+// A correction's preview reveals the value the requester asked for: the
+// request's correction whose masked form the plan shows (11 CCR §7023: the
+// lead checks the correction before signing it off).
+func TestCorrectionFor(t *testing.T) {
+	r := Request{Type: TypeRectification, Corrections: map[string]string{"email": "new@example.org", "address": "1 Main St, Oakridge, CA 95000"}}
+	email := PlanField{Field: "billing_email", Kind: KindEmail, Op: FieldSet, New: Mask(KindEmail, "new@example.org")}
+	addr := PlanField{Field: "address", Kind: KindAddress, Op: FieldAlready, New: Mask(KindAddress, "1 Main St, Oakridge, CA 95000")}
+	for _, tc := range []struct {
+		name string
+		r    Request
+		pf   PlanField
+		want string
+		ok   bool
+	}{
+		{"set field", r, email, "new@example.org", true},
+		{"already the new value", r, addr, "1 Main St, Oakridge, CA 95000", true},
+		{"a field the plan does not set", r, PlanField{Field: "ssn", Op: FieldKeep, New: email.New}, "", false},
+		{"no correction matches", r, PlanField{Field: "phone", Kind: KindPhone, Op: FieldSet, New: Mask(KindPhone, "555-0100")}, "", false},
+		{"not a correction", Request{Type: TypeDeletion, Corrections: r.Corrections}, email, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := CorrectionFor(tc.r, tc.pf)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("CorrectionFor = %q, %v; want %q, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -487,3 +488,24 @@ func PlanStale(r Request) string {
 // StalePlanText starts the failure reason of a run stopped because the
 // data changed since its plan was made.
 const StalePlanText = "plan is stale"
+
+// CorrectionFor is the value the request asks a correction plan's field
+// to be set to: the request's correction whose masked form the plan shows
+// as the field's new value (the plan keeps values masked; the request
+// keeps what the requester asked for). ok is false for a field the plan
+// does not set, or when no correction or more than one matches.
+func CorrectionFor(r Request, pf PlanField) (string, bool) {
+	if r.Type != TypeRectification || (pf.Op != FieldSet && pf.Op != FieldAlready) {
+		return "", false
+	}
+	found, n := "", 0
+	for _, point := range slices.Sorted(maps.Keys(r.Corrections)) {
+		if v := r.Corrections[point]; Mask(pf.Kind, v) == pf.New {
+			if n == 0 || v != found {
+				n++
+			}
+			found = v
+		}
+	}
+	return found, n == 1
+}

@@ -170,13 +170,14 @@ type planPane struct {
 	// replanArmed is set by a first P on a signed plan: a new plan drops
 	// a colleague's sign-off, so it takes a second P.
 	replanArmed bool
+	reveal      planReveal // R on a correction's plan (planreveal.go)
 }
 
 // newPlanPane reads the request itself: a list row carries no plan.
 func newPlanPane(c *Context, seq int, id string) *planPane {
 	p := &planPane{ctx: c, seq: seq, id: id, loc: time.UTC,
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Theme.Spinner)),
-		vp:   viewport.New()}
+		vp:   viewport.New(), reveal: newPlanReveal(c)}
 	p.vp.KeyMap = viewport.KeyMap{}
 	p.vp.MouseWheelEnabled = false
 	return p
@@ -188,9 +189,10 @@ func (p *planPane) Title() string { return "Plan " + model.CleanLine(p.id) }
 
 func (p *planPane) Init() tea.Cmd { return p.load(false) }
 
-func (p *planPane) Capturing() bool { return false }
+// Capturing while a reveal's reason is typed.
+func (p *planPane) Capturing() bool { return p.reveal.asking }
 
-func (p *planPane) HelpGroups() []string { return []string{keymap.GroupFulfil} }
+func (p *planPane) HelpGroups() []string { return []string{keymap.GroupFulfil, keymap.GroupRequest} }
 
 func (p *planPane) keyPane() keymap.Pane { return keymap.PanePlan }
 
@@ -219,7 +221,11 @@ func (p *runPane) hintedRequest() (model.Request, bool) {
 
 func (p *planPane) KeyHelp() []key.Binding {
 	k := p.ctx.Keys
+	if p.reveal.asking {
+		return p.revealHelp()
+	}
 	out := k.ShortHelp(keymap.Back)
+	out = append(out, p.revealHelp()...)
 	if p.req != nil && p.req.Plan != nil && !p.making {
 		f := requestFacts(p.ctx, *p.req)
 		may := func(a model.Action) bool { return model.Check(a, f) == nil }
@@ -294,6 +300,7 @@ func (p *planPane) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.vp.SetWidth(w)
 	p.vp.SetHeight(max(1, h-2))
+	p.reveal.prompt.SetWidth(max(10, w-12))
 	p.render()
 }
 
@@ -357,12 +364,26 @@ func (p *planPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.render()
 	case spinner.TickMsg:
 		return p, spinWhile(p.loading || p.making, &p.spin, msg)
+	case planRevealMsg:
+		if msg.seq == p.seq {
+			return p, p.revealed(msg)
+		}
+	case planHideMsg:
+		if msg.seq == p.seq && msg.token == p.reveal.token && p.reveal.lines != nil {
+			p.reveal.lines = nil
+			p.render()
+		}
 	case tea.KeyPressMsg:
 		k := c.Keys
+		if p.reveal.asking {
+			return p, p.revealKey(msg)
+		}
 		if !k.Matches(msg, keymap.Replan) {
 			p.replanArmed = false
 		}
 		switch {
+		case k.Matches(msg, keymap.Reveal):
+			return p, p.askReveal()
 		case scrollViewport(k, msg, &p.vp):
 		case k.Matches(msg, keymap.Replan):
 			if p.making || p.req == nil {
@@ -420,7 +441,12 @@ func (p *planPane) View() string {
 	}
 	body = fitLines(body, p.width, max(1, p.height-2))
 	foot := ""
-	if p.loading && p.req != nil {
+	switch {
+	case p.reveal.asking:
+		foot = " " + p.reveal.prompt.View()
+	case p.reveal.revealing:
+		foot = " revealing…"
+	case p.loading && p.req != nil:
 		foot = " " + p.spin.View() + " refreshing"
 	}
 	right := ""
@@ -449,7 +475,7 @@ func (p *planPane) render() {
 		d.para(1, p.ctx.Theme.Overdue.Render(st))
 		content = strings.Join(d.lines, "\n") + "\n" + content
 	}
-	p.vp.SetContent(content)
+	p.vp.SetContent(p.revealLines() + content)
 	p.vp.SetYOffset(yoff)
 }
 

@@ -472,6 +472,74 @@ func TestFulfilmentE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("a correction's plan reveals old and new values to a lead, after a reason, audited", func(t *testing.T) {
+		r := picker.planned(t, model.StatusApproved, false, model.TypeRectification)
+		h := start(t, appAs(t, store, "lou"), 120, 40)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("p")
+		h.waitFor("plan", planShown)
+		h.press("R")
+		h.waitFor("the reason prompt", func(a *App) bool { p, ok := planOf(a); return ok && p.reveal.asking })
+		h.press("enter") // no reason: refused, still asking
+		h.waitFor("still asking", func(a *App) bool { p, ok := planOf(a); return ok && p.reveal.asking && a.statusErr })
+		h.typ("checking the correction before sign-off")
+		h.press("enter")
+		var lines []string
+		h.waitFor("revealed", func(a *App) bool {
+			p, ok := planOf(a)
+			if ok {
+				lines = p.reveal.lines
+			}
+			return ok && len(lines) > 0
+		})
+		want := 0
+		docs := append([]model.PlanDoc(nil), r.Plan.Docs...)
+		if r.Plan.Subject != nil {
+			docs = append(docs, *r.Plan.Subject)
+		}
+		for _, d := range docs {
+			for _, f := range d.Fields {
+				if f.Op != model.FieldSet && f.Op != model.FieldAlready {
+					continue
+				}
+				want++
+				next, ok := model.CorrectionFor(r, f)
+				if !ok {
+					t.Errorf("%s/%s %s: no correction on the request matches %q", d.Collection, d.RecordID, f.Field, f.New)
+				}
+				prefix := fmt.Sprintf("%s/%s %s: ", d.Collection, d.RecordID, f.Field)
+				if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, prefix) && strings.HasSuffix(l, " → "+next) }) {
+					t.Errorf("the reveal lacks %s… → %s: %q", prefix, next, lines)
+				}
+			}
+		}
+		page, err := store.AuditHistory(context.Background(), lee, model.AuditFilter{Target: "subject:" + r.SubjectID, Action: db.ActionReveal}, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		audited := 0
+		for _, rec := range page.Records {
+			if rec.Actor == "lou" && rec.Reason == "checking the correction before sign-off" {
+				audited++
+			}
+		}
+		if audited != want {
+			t.Errorf("%d reveals audited for %d fields", audited, want)
+		}
+		// An engineer may not reveal: the controller refuses, and audits it.
+		e := start(t, appAs(t, store, "eve"), 120, 40)
+		e.loaded()
+		e.openDetail(r.ID)
+		e.press("p")
+		e.waitFor("plan", planShown)
+		e.press("R")
+		screen := ansi.Strip(e.waitFor("refused", func(a *App) bool { p, ok := planOf(a); return ok && !p.reveal.revealing && a.statusErr }))
+		if !strings.Contains(screen, "not revealed") {
+			t.Errorf("the engineer's reveal is not refused:\n%s", screen)
+		}
+	})
+
 	t.Run("access: the run shows the export path and SHA-256", func(t *testing.T) {
 		r := picker.signed(t, model.StatusApproved, model.TypeAccess)
 		h := start(t, fulfilApp(t, store, "lou", exports), 120, 40)
