@@ -199,7 +199,7 @@ func Seed(ctx context.Context, store *Store, opts SeedOptions) (SeedReport, erro
 		}
 		done += len(docs)
 	}
-	reqs, err := store.seedPlans(ctx, ds.Requests)
+	reqs, err := store.seedPlans(ctx, ds)
 	if err != nil {
 		return SeedReport{}, err
 	}
