@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -21,6 +22,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/keymap"
@@ -56,7 +58,8 @@ Usage:
                                     an approved request's fulfilment plan (made now if it has none; --new replaces it)
   custodian requests sign-off ID --digest HEX
                                     sign off the plan with that digest (a privacy lead other than its builder)
-  custodian requests run ID         run or resume the signed plan step by step (ctrl+c stops between steps)
+  custodian requests run ID [--yes] run or resume the signed plan step by step (ctrl+c stops between steps);
+                                    asks y/N first when it deletes, masks, corrects or opts out, unless --yes
   custodian requests VERB ID [flags]
                                     act on a request; the controller's rule book decides, as in the console:
       acknowledge | start-verification | info-received
@@ -649,7 +652,7 @@ func runRequests(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	case "sign-off":
 		return runRequestsSignOff(ctx, args, stdout, stderr)
 	case "run":
-		return runRequestsRun(ctx, args, stdout, stderr)
+		return runRequestsRun(ctx, args, stdin, stdout, stderr)
 	}
 	if v, ok := cli.VerbNamed(sub); ok {
 		return runRequestsAct(ctx, v, args, stdout, stderr)
@@ -872,8 +875,9 @@ func runRequestsSignOff(ctx context.Context, args []string, stdout, stderr io.Wr
 	})
 }
 
-func runRequestsRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runRequestsRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs, g := newFlagSet("requests run", stderr)
+	yes := fs.Bool("yes", false, "")
 	// One line per step on stderr, so a wrapper (or a test) sees each step
 	// land; ctrl+c cancels ctx, which stops the run between steps and the
 	// error says how to resume.
@@ -881,8 +885,30 @@ func runRequestsRun(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "step %d/%d %s\n", p.Done, p.Total, model.CleanLine(p.Label))
 	}
 	return onRequest(ctx, fs, g, args, stderr, func(b *backend, actor model.Actor, id string) error {
-		return cli.Run(ctx, b.store, actor, id, progress, stdout)
+		return cli.Run(ctx, b.store, actor, id, cli.RunOptions{Yes: *yes, Ask: terminalAsk(stdin, stderr)}, progress, stdout)
 	})
+}
+
+// terminalAsk asks a yes/no question on a terminal (no unless the answer
+// starts with y); nil when stdin is not a terminal, so a script that did
+// not say --yes is refused rather than left waiting.
+func terminalAsk(stdin io.Reader, stderr io.Writer) func(string) (bool, error) {
+	f, ok := stdin.(*os.File)
+	if !ok {
+		return nil
+	}
+	if !term.IsTerminal(f.Fd()) {
+		return nil
+	}
+	return func(q string) (bool, error) {
+		fmt.Fprintf(stderr, "%s [y/N] ", q)
+		line, err := bufio.NewReader(f).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return false, err
+		}
+		a := strings.ToLower(strings.TrimSpace(line))
+		return a == "y" || a == "yes", nil
+	}
 }
 
 // onRequest is the shape of the commands that act on one request: the flags

@@ -106,7 +106,16 @@ func TestCLIFulfilmentSurvivesKilledProcesses(t *testing.T) {
 	if out, err := exec.Command("cp", "-a", killed, whole).CombinedOutput(); err != nil {
 		t.Fatalf("copy the data directory: %v %s", err, out)
 	}
-	if code, out, stderr := cli(whole, "lou", "requests", "run", id); code != 0 || !strings.Contains(out, "completed") {
+	// Without a terminal to ask and without --yes, the run is refused
+	// as bad input and changes nothing.
+	code, out, stderr = cli(whole, "lou", "requests", "run", id)
+	if code != exitBadInput || !strings.Contains(stderr, "add --yes to run without asking") || !strings.Contains(stderr, "Run the plan: ") {
+		t.Fatalf("run without --yes: exit %d, %q %q", code, out, stderr)
+	}
+	if code, out, _ := cli(whole, "lee", "requests", "show", id, "--json"); code != 0 || !strings.Contains(out, `"status": "approved"`) {
+		t.Fatalf("a refused run changed %s: %s", id, out)
+	}
+	if code, out, stderr := cli(whole, "lou", "requests", "run", id, "--yes"); code != 0 || !strings.Contains(out, "completed") {
 		t.Fatalf("uninterrupted run: exit %d, %q %q", code, out, stderr)
 	}
 
@@ -163,7 +172,7 @@ func runUntilStepLands(t *testing.T, bin, data, id string, step int) (finished, 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "requests", "run", id, "--data-dir", data, "--operator", "lou")
+	cmd := exec.CommandContext(ctx, bin, "requests", "run", id, "--yes", "--data-dir", data, "--operator", "lou")
 	cmd.Stdout = io.Discard
 	pipe, err := cmd.StderrPipe()
 	if err != nil {

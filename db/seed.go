@@ -204,7 +204,11 @@ func Seed(ctx context.Context, store *Store, opts SeedOptions) (SeedReport, erro
 		}
 		done += len(docs)
 	}
-	if err := seedInsertAll(ctx, d.Collection(collRequests), "requests", ds.Requests, 0, len(ds.Requests), progress); err != nil {
+	reqs, err := store.seedPlans(ctx, ds)
+	if err != nil {
+		return SeedReport{}, err
+	}
+	if err := seedInsertAll(ctx, d.Collection(collRequests), "requests", reqs, 0, len(reqs), progress); err != nil {
 		return SeedReport{}, err
 	}
 

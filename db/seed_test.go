@@ -131,7 +131,7 @@ func seedSameAsGenerated(t testing.TB, got seedStored, o demo.Options) {
 	cmp("data map", seedByID(t, g.DataMap, func(x model.CollectionMap) string { return x.Collection }), seedByID(t, w.DataMap, func(x model.CollectionMap) string { return x.Collection }))
 	cmp("operator", seedByID(t, g.Operators, func(x model.Operator) string { return x.Handle }), seedByID(t, w.Operators, func(x model.Operator) string { return x.Handle }))
 	cmp("subject", seedByID(t, g.Subjects, func(x model.Subject) string { return x.ID }), seedByID(t, w.Subjects, func(x model.Subject) string { return x.ID }))
-	cmp("request", seedByID(t, g.Requests, func(x model.Request) string { return x.ID }), seedByID(t, w.Requests, func(x model.Request) string { return x.ID }))
+	cmp("request", seedByID(t, seedAsGenerated(t, g.Requests, w.Requests), func(x model.Request) string { return x.ID }), seedByID(t, w.Requests, func(x model.Request) string { return x.ID }))
 	for _, c := range demo.Collections() {
 		if len(got.raw[c]) != len(want.Records[c]) {
 			t.Errorf("%s: %d documents in the database, %d generated", c, len(got.raw[c]), len(want.Records[c]))
@@ -150,6 +150,40 @@ func seedSameAsGenerated(t testing.TB, got seedStored, o demo.Options) {
 			}
 		}
 	}
+}
+
+// seedAsGenerated undoes what the seed adds to the generated requests
+// (demo.NeedsPlan): their signed plan, and the failed step named in a
+// failure reason; it checks both are there.
+func seedAsGenerated(t testing.TB, stored, generated []model.Request) []model.Request {
+	t.Helper()
+	gen := map[string]model.Request{}
+	for _, r := range generated {
+		gen[r.ID] = r
+	}
+	out := make([]model.Request, len(stored))
+	for i, r := range stored {
+		w, ok := gen[r.ID]
+		if !ok || !demo.NeedsPlan(w) {
+			out[i] = r
+			continue
+		}
+		if r.Plan == nil || !r.Plan.Signed() {
+			t.Errorf("seeded %s (%s) has no signed plan", r.ID, r.Status)
+		}
+		if !strings.HasSuffix(r.FailureReason, w.FailureReason) {
+			t.Errorf("seeded %s fails with %q, generated %q", r.ID, r.FailureReason, w.FailureReason)
+		}
+		r.Plan, r.FailureReason = nil, w.FailureReason
+		r.History = slices.Clone(r.History)
+		for k := range r.History {
+			if k < len(w.History) {
+				r.History[k].Reason = w.History[k].Reason
+			}
+		}
+		out[i] = r
+	}
+	return out
 }
 
 // seedByID encodes each item as JSON (map keys sorted), keyed by its id.

@@ -378,6 +378,10 @@ func inPane(b Binding, p Pane) bool {
 		if (b.Action == Reveal || b.Action == NewRequest) && p == PaneSubject {
 			return true
 		}
+		// Fulfilment — a correction's plan reveals its old and new values.
+		if b.Action == Reveal && p == PanePlan {
+			return true
+		}
 		// Fulfilment — a run that failed is retried from its view.
 		if b.Action == Retry && p == PaneRun {
 			return true

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -408,4 +409,105 @@ func clonePlan(p *Plan) *Plan {
 		panic(fmt.Sprintf("plan does not decode: %v", err))
 	}
 	return &out
+}
+
+// PlanConfirmLine is the question asked before a run that changes stored
+// data, naming what its pending steps still do ("Run the plan: delete 2
+// documents, mask 2, in 2 collections?"). It is "" when nothing pending
+// changes anything (an access plan, or a run whose changes are all done),
+// which runs without asking. The console and the CLI both ask it, so the
+// counts a lead confirms are the same whichever door they use.
+func PlanConfirmLine(p Plan) string {
+	n := map[DocOp]int{}
+	colls := map[string]bool{}
+	var subject *PlanDoc
+	pending := p.Pending()
+	for _, i := range pending {
+		switch st := p.Steps[i]; st.Kind {
+		case StepDocument:
+			for _, di := range st.Docs {
+				if di >= 0 && di < len(p.Docs) && p.Docs[di].Op.Changes() {
+					n[p.Docs[di].Op]++
+					colls[p.Docs[di].Collection] = true
+				}
+			}
+		case StepSubject:
+			if p.Subject != nil && p.Subject.Op.Changes() {
+				subject = p.Subject
+			}
+		}
+	}
+	var docs []string
+	for _, op := range DocOps() {
+		if k := n[op]; k > 0 {
+			if len(docs) == 0 {
+				docs = append(docs, fmt.Sprintf("%s %d document%s", op.Label(), k, plural(k)))
+			} else {
+				docs = append(docs, fmt.Sprintf("%s %d", op.Label(), k))
+			}
+		}
+	}
+	var what []string
+	if len(docs) > 0 {
+		what = append(what, strings.Join(docs, ", ")+fmt.Sprintf(", in %d collection%s", len(colls), plural(len(colls))))
+	}
+	if subject != nil {
+		verb := "de-identify"
+		if subject.Op == DocCorrect {
+			verb = "correct"
+		}
+		what = append(what, verb+" the subject record")
+	}
+	if len(what) == 0 {
+		return ""
+	}
+	if done := len(p.Steps) - len(pending); done > 0 {
+		return fmt.Sprintf("Resume the plan (%d of %d steps done): %s?", done, len(p.Steps), strings.Join(what, " and "))
+	}
+	return "Run the plan: " + strings.Join(what, " and ") + "?"
+}
+
+// PlanStale says why r's plan no longer describes what a run would do,
+// or "" while it still does: its content no longer matches its digest, the
+// request's type or subject changed since it was made, or a run failed
+// because the data changed since it was made. Views mark such a plan
+// stale from what the request carries, without reading the database.
+func PlanStale(r Request) string {
+	p := r.Plan
+	switch {
+	case p == nil:
+		return ""
+	case p.Digest != p.ComputeDigest():
+		return "it no longer matches its digest"
+	case p.Type != r.Type || p.SubjectID != r.SubjectID:
+		return "the request's type or subject changed since it was made"
+	case r.Status == StatusFailed && strings.Contains(r.FailureReason, StalePlanText):
+		return "a run found the data changed since it was made"
+	}
+	return ""
+}
+
+// StalePlanText starts the failure reason of a run stopped because the
+// data changed since its plan was made.
+const StalePlanText = "plan is stale"
+
+// CorrectionFor is the value the request asks a correction plan's field
+// to be set to: the request's correction whose masked form the plan shows
+// as the field's new value (the plan keeps values masked; the request
+// keeps what the requester asked for). ok is false for a field the plan
+// does not set, or when no correction or more than one matches.
+func CorrectionFor(r Request, pf PlanField) (string, bool) {
+	if r.Type != TypeRectification || (pf.Op != FieldSet && pf.Op != FieldAlready) {
+		return "", false
+	}
+	found, n := "", 0
+	for _, point := range slices.Sorted(maps.Keys(r.Corrections)) {
+		if v := r.Corrections[point]; Mask(pf.Kind, v) == pf.New {
+			if n == 0 || v != found {
+				n++
+			}
+			found = v
+		}
+	}
+	return found, n == 1
 }

@@ -706,10 +706,19 @@ func specFor(a model.Action) actionSpec {
 			intro: func(c *Context, r model.Request, t model.Tenant) []string {
 				return []string{"Run the failed fulfilment of " + model.CleanLine(r.ID) + " again: its pending steps run at once, with progress.", "Last failure: " + orDash(model.CleanLine(r.FailureReason))}
 			},
-			// Fulfilment — a retry is the start of a run.
-			after: func(r model.Request) tea.Cmd { return openFulfilCmd(keymap.Fulfil, r.ID, nil) },
+			// Fulfilment — a retry is the start of a run. Its question names
+			// what the run changes, so the run view does not ask again.
+			after: func(r model.Request) tea.Cmd {
+				return func() tea.Msg { return fulfilOpenMsg{action: keymap.Fulfil, id: r.ID, confirmed: true} }
+			},
 			confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
-				return func(*form) []string { return []string{"Retry the fulfilment of " + model.CleanLine(r.ID) + "?"} }
+				return func(*form) []string {
+					out := []string{"Retry the fulfilment of " + model.CleanLine(r.ID) + "?"}
+					if q := planQuestion(r); q != "" {
+						out = append(out, "", q)
+					}
+					return out
+				}
 			}}
 	case model.ActRemind:
 		return remindSpec()

@@ -597,6 +597,9 @@ func (p *detailPane) fulfilment(d *doc, r model.Request, loc *time.Location) {
 		d.kv("plan", clean(pl.ID)+" built by "+clean(pl.BuiltBy)+" at "+stamp(pl.BuiltAt, loc))
 		d.kv("sign-off", planSignature(pl, loc))
 		d.kv("steps", fmt.Sprintf("%d of %d done", doneSteps(pl), len(pl.Steps)))
+		if st := staleText(p.ctx, r); st != "" {
+			d.kv("stale", th.Overdue.Render(st))
+		}
 	}
 	if r.Status == model.StatusFailed {
 		d.kv("failed", th.Overdue.Render(orDash(clean(r.FailureReason))))

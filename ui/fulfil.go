@@ -32,6 +32,9 @@ type fulfilOpenMsg struct {
 	action keymap.Action
 	id     string
 	have   *model.Request
+	// confirmed is set by a retry, whose own confirmation already named
+	// what the run changes: the run view does not ask a second time.
+	confirmed bool
 }
 
 // fulfilKeys says which key reaches each fulfilment row of the lifecycle
@@ -63,6 +66,14 @@ func openFulfilCmd(ka keymap.Action, id string, have *model.Request) tea.Cmd {
 	return func() tea.Msg { return fulfilOpenMsg{action: ka, id: id, have: have} }
 }
 
+// planQuestion is what a run of r's plan asks before it starts, or "".
+func planQuestion(r model.Request) string {
+	if r.Plan == nil {
+		return ""
+	}
+	return model.PlanConfirmLine(*r.Plan)
+}
+
 // openFulfil runs in the shell and stacks the view asked for.
 func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
 	c := a.ctx
@@ -74,10 +85,15 @@ func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
 		// stacking a second run view over the stale one.
 		if n := len(a.stack); n > 0 {
 			if rp, ok := a.stack[n-1].(*runPane); ok && rp.id == msg.id && !rp.Capturing() {
+				rp.confirmed = msg.confirmed
 				return rp.read()
 			}
 		}
-		return a.pushView(func(seq int) Pane { return newRunPane(c, seq, msg.id) })
+		return a.pushView(func(seq int) Pane {
+			rp := newRunPane(c, seq, msg.id)
+			rp.confirmed = msg.confirmed
+			return rp
+		})
 	case keymap.SignOff:
 		if msg.have == nil {
 			return nil
@@ -98,6 +114,16 @@ func planSignature(p *model.Plan, loc *time.Location) string {
 		return "signed by " + model.CleanLine(p.SignedBy) + " at " + stamp(p.SignedAt, loc)
 	}
 	return "awaiting sign-off by a privacy lead other than " + model.CleanLine(p.BuiltBy)
+}
+
+// staleText marks a stale plan (model.PlanStale) with the key that
+// replaces it; "" while the plan still describes what a run would do.
+func staleText(c *Context, r model.Request) string {
+	why := model.PlanStale(r)
+	if why == "" {
+		return ""
+	}
+	return "stale: the request changed since this plan (replan with " + c.keyFor(keymap.Replan) + "): " + model.CleanLine(why)
 }
 
 func shortDigest(d string) string {
@@ -144,13 +170,14 @@ type planPane struct {
 	// replanArmed is set by a first P on a signed plan: a new plan drops
 	// a colleague's sign-off, so it takes a second P.
 	replanArmed bool
+	reveal      planReveal // R on a correction's plan (planreveal.go)
 }
 
 // newPlanPane reads the request itself: a list row carries no plan.
 func newPlanPane(c *Context, seq int, id string) *planPane {
 	p := &planPane{ctx: c, seq: seq, id: id, loc: time.UTC,
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Theme.Spinner)),
-		vp:   viewport.New()}
+		vp:   viewport.New(), reveal: newPlanReveal(c)}
 	p.vp.KeyMap = viewport.KeyMap{}
 	p.vp.MouseWheelEnabled = false
 	return p
@@ -162,9 +189,10 @@ func (p *planPane) Title() string { return "Plan " + model.CleanLine(p.id) }
 
 func (p *planPane) Init() tea.Cmd { return p.load(false) }
 
-func (p *planPane) Capturing() bool { return false }
+// Capturing while a reveal's reason is typed.
+func (p *planPane) Capturing() bool { return p.reveal.asking }
 
-func (p *planPane) HelpGroups() []string { return []string{keymap.GroupFulfil} }
+func (p *planPane) HelpGroups() []string { return []string{keymap.GroupFulfil, keymap.GroupRequest} }
 
 func (p *planPane) keyPane() keymap.Pane { return keymap.PanePlan }
 
@@ -193,7 +221,11 @@ func (p *runPane) hintedRequest() (model.Request, bool) {
 
 func (p *planPane) KeyHelp() []key.Binding {
 	k := p.ctx.Keys
+	if p.reveal.asking {
+		return p.revealHelp()
+	}
 	out := k.ShortHelp(keymap.Back)
+	out = append(out, p.revealHelp()...)
 	if p.req != nil && p.req.Plan != nil && !p.making {
 		f := requestFacts(p.ctx, *p.req)
 		may := func(a model.Action) bool { return model.Check(a, f) == nil }
@@ -268,6 +300,7 @@ func (p *planPane) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.vp.SetWidth(w)
 	p.vp.SetHeight(max(1, h-2))
+	p.reveal.prompt.SetWidth(max(10, w-12))
 	p.render()
 }
 
@@ -331,12 +364,26 @@ func (p *planPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.render()
 	case spinner.TickMsg:
 		return p, spinWhile(p.loading || p.making, &p.spin, msg)
+	case planRevealMsg:
+		if msg.seq == p.seq {
+			return p, p.revealed(msg)
+		}
+	case planHideMsg:
+		if msg.seq == p.seq && msg.token == p.reveal.token && p.reveal.lines != nil {
+			p.reveal.lines = nil
+			p.render()
+		}
 	case tea.KeyPressMsg:
 		k := c.Keys
+		if p.reveal.asking {
+			return p, p.revealKey(msg)
+		}
 		if !k.Matches(msg, keymap.Replan) {
 			p.replanArmed = false
 		}
 		switch {
+		case k.Matches(msg, keymap.Reveal):
+			return p, p.askReveal()
 		case scrollViewport(k, msg, &p.vp):
 		case k.Matches(msg, keymap.Replan):
 			if p.making || p.req == nil {
@@ -394,7 +441,12 @@ func (p *planPane) View() string {
 	}
 	body = fitLines(body, p.width, max(1, p.height-2))
 	foot := ""
-	if p.loading && p.req != nil {
+	switch {
+	case p.reveal.asking:
+		foot = " " + p.reveal.prompt.View()
+	case p.reveal.revealing:
+		foot = " revealing…"
+	case p.loading && p.req != nil:
 		foot = " " + p.spin.View() + " refreshing"
 	}
 	right := ""
@@ -417,7 +469,13 @@ func (p *planPane) render() {
 		return
 	}
 	yoff := p.vp.YOffset()
-	p.vp.SetContent(planContent(p.ctx.Theme, *p.req, p.loc, p.width))
+	content := planContent(p.ctx.Theme, *p.req, p.loc, p.width)
+	if st := staleText(p.ctx, *p.req); st != "" {
+		d := &doc{th: p.ctx.Theme, width: p.width}
+		d.para(1, p.ctx.Theme.Overdue.Render(st))
+		content = strings.Join(d.lines, "\n") + "\n" + content
+	}
+	p.vp.SetContent(p.revealLines() + content)
 	p.vp.SetYOffset(yoff)
 }
 
@@ -679,12 +737,13 @@ func signOffQuestion(c *Context, r model.Request, t model.Tenant) []string {
 type runState int
 
 const (
-	runReading  runState = iota // reading the request before starting
-	runRunning                  // steps running
-	runStopping                 // esc pressed: the current step finishes, then it stops
-	runStopped                  // stopped between steps; F resumes
-	runFailed                   // a step failed, or the controller refused
-	runFinished                 // every step done (completed, or waiting for a lead)
+	runReading    runState = iota // reading the request before starting
+	runConfirming                 // asking before a run that changes stored data
+	runRunning                    // steps running
+	runStopping                   // esc pressed: the current step finishes, then it stops
+	runStopped                    // stopped between steps; F resumes
+	runFailed                     // a step failed, or the controller refused
+	runFinished                   // every step done (completed, or waiting for a lead)
 )
 
 type runReadMsg struct {
@@ -728,6 +787,12 @@ type runPane struct {
 	spin   spinner.Model
 	width  int
 	height int
+	// question is what the run will change, asked with Cancel focused
+	// (runOK false) before steps that delete, mask, correct or opt out;
+	// confirmed skips it once the operator has answered it elsewhere.
+	question  string
+	runOK     bool
+	confirmed bool
 }
 
 func newRunPane(c *Context, seq int, id string) *runPane {
@@ -743,7 +808,11 @@ func (p *runPane) Init() tea.Cmd { return p.read() }
 
 // Capturing while steps run: esc must reach the run (stop after the
 // current step) rather than close the view over a run still going.
-func (p *runPane) Capturing() bool { return p.state == runRunning || p.state == runStopping }
+//
+// Capturing while asking too: esc and tab answer the question.
+func (p *runPane) Capturing() bool {
+	return p.state == runRunning || p.state == runStopping || p.state == runConfirming
+}
 
 func (p *runPane) HelpGroups() []string { return []string{keymap.GroupFulfil, keymap.GroupRequest} }
 
@@ -765,6 +834,12 @@ func (p *runPane) KeyHelp() []key.Binding {
 		return []key.Binding{back}
 	case runStopping:
 		return nil
+	case runConfirming:
+		next, open := k.Binding(keymap.FormNextOption), k.Binding(keymap.Open)
+		next.SetHelp(next.Help().Key, "Cancel / Run")
+		open.SetHelp(open.Help().Key, "choose")
+		back.SetHelp(back.Help().Key, "cancel")
+		return []key.Binding{next, open, back}
 	case runStopped:
 		return append(k.ShortHelp(keymap.Fulfil), back)
 	case runFailed:
@@ -916,6 +991,14 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			}
 			return p, nil
 		}
+		// A run that deletes, masks, corrects or opts out asks once,
+		// naming what its pending steps still change; an access plan
+		// (nothing changes) runs at once.
+		if q := planQuestion(r); q != "" && !p.confirmed {
+			p.state, p.question, p.runOK = runConfirming, q, false
+			return p, nil
+		}
+		p.confirmed = false
 		return p, p.run()
 	case runProgressMsg:
 		if msg.seq != p.seq || msg.gen != p.gen {
@@ -989,6 +1072,8 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, nil
 		case runStopping:
 			return p, nil
+		case runConfirming:
+			return p, p.answer(msg)
 		}
 		switch {
 		case k.Matches(msg, keymap.Fulfil):
@@ -1002,6 +1087,26 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 	}
 	return p, nil
+}
+
+// answer handles a key at the run's question: left/right or tab move
+// between Cancel and Run, enter chooses, esc cancels. Cancel closes the
+// view having changed nothing.
+func (p *runPane) answer(msg tea.KeyPressMsg) tea.Cmd {
+	c := p.ctx
+	k := c.Keys
+	switch {
+	case k.Matches(msg, keymap.Back) || k.Matches(msg, keymap.Open) && !p.runOK:
+		seq := p.seq
+		return tea.Batch(func() tea.Msg { return closeViewMsg{seq: seq} },
+			c.Info(model.CleanLine(p.id)+": run cancelled, nothing changed"))
+	case k.Matches(msg, keymap.Open):
+		return p.run()
+	case k.Matches(msg, keymap.FormPrevOption), k.Matches(msg, keymap.FormNextOption),
+		k.Matches(msg, keymap.NextPane), k.Matches(msg, keymap.PrevPane):
+		p.runOK = !p.runOK
+	}
+	return nil
 }
 
 func (p *runPane) stoppedText() string {
@@ -1026,6 +1131,12 @@ func (p *runPane) View() string {
 	title := th.Crumb.Render(truncate(" "+head, p.width))
 	d := &doc{th: th, width: p.width, labelW: 10}
 	d.lines = append(d.lines, "")
+	if p.req != nil {
+		if st := staleText(p.ctx, *p.req); st != "" {
+			d.para(1, th.Overdue.Render(st))
+			d.line("")
+		}
+	}
 	pct := 0.0
 	if p.total > 0 {
 		pct = float64(p.done) / float64(p.total)
@@ -1034,6 +1145,8 @@ func (p *runPane) View() string {
 	switch p.state {
 	case runReading:
 		d.line(" " + p.spin.View() + " reading " + model.CleanLine(p.id) + "…")
+	case runConfirming:
+		p.questionLines(d)
 	case runRunning, runStopping:
 		d.line(bar)
 		if p.label != "" {
@@ -1066,6 +1179,28 @@ func (p *runPane) View() string {
 		p.result(d)
 	}
 	return title + "\n" + fitLines(strings.Join(d.lines, "\n"), p.width, max(1, p.height-1))
+}
+
+// questionLines are the run's question and its two buttons, Cancel
+// focused until the operator moves to Run.
+func (p *runPane) questionLines(d *doc) {
+	th := p.ctx.Theme
+	if r := p.req; r != nil && r.Plan != nil {
+		d.para(1, fmt.Sprintf("Plan %s, signed off by %s", model.CleanLine(r.Plan.ID), orDash(model.CleanLine(r.Plan.SignedBy))))
+		d.line("")
+	}
+	d.para(1, p.question)
+	d.line("")
+	cancel, run := " Cancel ", " Run "
+	if p.runOK {
+		cancel, run = " "+cancel+" ", th.Selected.Render("["+run+"]")
+	} else {
+		cancel, run = th.Selected.Render("["+cancel+"]"), " "+run+" "
+	}
+	d.line("   " + cancel + "   " + run)
+	d.line("")
+	k := p.ctx.Keys
+	d.para(1, th.Dim.Render("Cancel is focused: "+k.Binding(keymap.FormNextOption).Help().Key+" then enter runs, "+k.Binding(keymap.Back).Help().Key+" cancels"))
 }
 
 // result is the end of a run: the response as recorded.

@@ -134,6 +134,17 @@ func runIn(states ...runState) func(*App) bool {
 	}
 }
 
+// confirmRun answers the run's question: Cancel has focus, so it first
+// moves to Run.
+func (h *harness) confirmRun() {
+	h.t.Helper()
+	h.waitFor("the run's question with Cancel focused", func(a *App) bool {
+		p, ok := runOf(a)
+		return ok && p.state == runConfirming && !p.runOK
+	})
+	h.press("right", "enter")
+}
+
 // events are the actions the request's history records, oldest first.
 func events(r model.Request) []model.Action {
 	var out []model.Action
@@ -301,6 +312,7 @@ func TestFulfilmentE2E(t *testing.T) {
 		// F runs it from the plan view, with progress, to N of N.
 		n := len(r.Plan.Steps)
 		B.press("F")
+		B.confirmRun()
 		screen = ansi.Strip(B.waitFor("run finished", runIn(runFinished, runFailed)))
 		if !strings.Contains(screen, fmt.Sprintf("step %d of %d", n, n)) || !strings.Contains(screen, "✓ completed") {
 			t.Fatalf("the run view does not end at %d of %d, completed:\n%s", n, n, screen)
@@ -415,6 +427,119 @@ func TestFulfilmentE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("F on a plan that changes data asks once, Cancel focused: Cancel changes nothing, Run runs", func(t *testing.T) {
+		// A correction or opt-out: the deletions are the other scenarios'.
+		r := picker.signed(t, model.StatusApproved, model.TypeRectification, model.TypeOptOut)
+		want := model.PlanConfirmLine(*r.Plan)
+		if want == "" {
+			t.Fatalf("%s's plan changes nothing: %s", r.ID, model.PlanCountsLine(*r.Plan))
+		}
+		h := start(t, appAs(t, store, "lou"), 100, 30)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("F")
+		screen := ansi.Strip(h.waitFor("the question", runIn(runConfirming)))
+		if !strings.Contains(squash(screen), squash(want)) || !strings.Contains(screen, "[ Cancel ]") || strings.Contains(screen, "[ Run ]") {
+			t.Errorf("the question lacks %q with Cancel focused:\n%s", want, screen)
+		}
+		checkFits(t, h.screen(), 100, 30)
+		// enter on the focused Cancel: the view closes, nothing was written.
+		h.press("enter")
+		h.waitFor("back on the detail", func(a *App) bool { _, ok := runOf(a); return !ok && detailLoaded(a) })
+		got := stored(t, store, lee, r.ID)
+		if got.Version != r.Version || got.Status != model.StatusApproved || doneSteps(got.Plan) != 0 {
+			t.Fatalf("Cancel changed %s: version %d → %d, %s, %d steps done", r.ID, r.Version, got.Version, got.Status, doneSteps(got.Plan))
+		}
+		page, err := store.AuditHistory(context.Background(), lee, model.AuditFilter{Target: "request:" + r.ID}, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range page.Records {
+			if rec.Action == string(model.ActStartFulfilment) || rec.Action == string(model.ActFulfilStep) {
+				t.Fatalf("Cancel audited %s by %s", rec.Action, rec.Actor)
+			}
+		}
+		// esc cancels too; F again, then Run, runs it to the end.
+		h.press("F")
+		h.waitFor("the question again", runIn(runConfirming))
+		h.press("esc")
+		h.waitFor("back on the detail", func(a *App) bool { _, ok := runOf(a); return !ok })
+		h.press("F")
+		h.confirmRun()
+		h.waitFor("run finished", runIn(runFinished, runFailed))
+		if got := stored(t, store, lee, r.ID); got.Status != model.StatusCompleted || doneSteps(got.Plan) != len(got.Plan.Steps) {
+			t.Fatalf("Run left %s %s with %d of %d steps (%s)", r.ID, got.Status, doneSteps(got.Plan), len(got.Plan.Steps), got.FailureReason)
+		}
+	})
+
+	t.Run("a correction's plan reveals old and new values to a lead, after a reason, audited", func(t *testing.T) {
+		r := picker.planned(t, model.StatusApproved, false, model.TypeRectification)
+		h := start(t, appAs(t, store, "lou"), 120, 40)
+		h.loaded()
+		h.openDetail(r.ID)
+		h.press("p")
+		h.waitFor("plan", planShown)
+		h.press("R")
+		h.waitFor("the reason prompt", func(a *App) bool { p, ok := planOf(a); return ok && p.reveal.asking })
+		h.press("enter") // no reason: refused, still asking
+		h.waitFor("still asking", func(a *App) bool { p, ok := planOf(a); return ok && p.reveal.asking && a.statusErr })
+		h.typ("checking the correction before sign-off")
+		h.press("enter")
+		var lines []string
+		h.waitFor("revealed", func(a *App) bool {
+			p, ok := planOf(a)
+			if ok {
+				lines = p.reveal.lines
+			}
+			return ok && len(lines) > 0
+		})
+		want := 0
+		docs := append([]model.PlanDoc(nil), r.Plan.Docs...)
+		if r.Plan.Subject != nil {
+			docs = append(docs, *r.Plan.Subject)
+		}
+		for _, d := range docs {
+			for _, f := range d.Fields {
+				if f.Op != model.FieldSet && f.Op != model.FieldAlready {
+					continue
+				}
+				want++
+				next, ok := model.CorrectionFor(r, f)
+				if !ok {
+					t.Errorf("%s/%s %s: no correction on the request matches %q", d.Collection, d.RecordID, f.Field, f.New)
+				}
+				prefix := fmt.Sprintf("%s/%s %s: ", d.Collection, d.RecordID, f.Field)
+				if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, prefix) && strings.HasSuffix(l, " → "+next) }) {
+					t.Errorf("the reveal lacks %s… → %s: %q", prefix, next, lines)
+				}
+			}
+		}
+		page, err := store.AuditHistory(context.Background(), lee, model.AuditFilter{Target: "subject:" + r.SubjectID, Action: db.ActionReveal}, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		audited := 0
+		for _, rec := range page.Records {
+			if rec.Actor == "lou" && rec.Reason == "checking the correction before sign-off" {
+				audited++
+			}
+		}
+		if audited != want {
+			t.Errorf("%d reveals audited for %d fields", audited, want)
+		}
+		// An engineer may not reveal: the controller refuses, and audits it.
+		e := start(t, appAs(t, store, "eve"), 120, 40)
+		e.loaded()
+		e.openDetail(r.ID)
+		e.press("p")
+		e.waitFor("plan", planShown)
+		e.press("R")
+		screen := ansi.Strip(e.waitFor("refused", func(a *App) bool { p, ok := planOf(a); return ok && !p.reveal.revealing && a.statusErr }))
+		if !strings.Contains(screen, "not revealed") {
+			t.Errorf("the engineer's reveal is not refused:\n%s", screen)
+		}
+	})
+
 	t.Run("access: the run shows the export path and SHA-256", func(t *testing.T) {
 		r := picker.signed(t, model.StatusApproved, model.TypeAccess)
 		h := start(t, fulfilApp(t, store, "lou", exports), 120, 40)
@@ -471,6 +596,7 @@ func TestFulfilmentE2E(t *testing.T) {
 		h.loaded()
 		h.openDetail(r.ID)
 		h.press("F")
+		h.confirmRun()
 		<-g.holding // step 1 is done and recorded; step 2 has not started
 		screen := ansi.Strip(h.waitFor("progress at step 1", func(a *App) bool {
 			p, ok := runOf(a)
@@ -490,6 +616,12 @@ func TestFulfilmentE2E(t *testing.T) {
 			t.Fatalf("after the stop: %s with %d of %d steps done", mid.Status, doneSteps(mid.Plan), n)
 		}
 		h.press("F")
+		// A resumed run asks again, naming what remains.
+		screen = ansi.Strip(h.waitFor("the resumed run's question", runIn(runConfirming)))
+		if !strings.Contains(screen, fmt.Sprintf("Resume the plan (1 of %d steps done)", n)) {
+			t.Errorf("the resumed run's question does not say what is done:\n%s", screen)
+		}
+		h.confirmRun()
 		h.waitFor("resumed to the end", runIn(runFinished, runFailed))
 		end := stored(t, store, lee, r.ID)
 		if end.Status != model.StatusCompleted || doneSteps(end.Plan) != n {
@@ -545,6 +677,7 @@ func TestFulfilmentE2E(t *testing.T) {
 		h.loaded()
 		h.openDetail(r.ID)
 		h.press("F")
+		h.confirmRun()
 		screen := ansi.Strip(h.waitFor("failed", runIn(runFailed, runFinished)))
 		if got := stored(t, store, lee, r.ID); got.Status != model.StatusFailed || !strings.Contains(got.FailureReason, "stale") {
 			t.Fatalf("stored %s (%s)", got.Status, got.FailureReason)
@@ -552,6 +685,19 @@ func TestFulfilmentE2E(t *testing.T) {
 		if !strings.Contains(screen, "plan is stale") || !strings.Contains(screen, "make a new plan (p)") {
 			t.Errorf("the run view does not say the plan is stale and what to do:\n%s", screen)
 		}
+		// Every view of the plan marks it stale, from what the request
+		// carries: the run view, the plan view and the detail.
+		const mark = "stale: the request changed since this plan (replan with P)"
+		if !strings.Contains(squash(screen), squash(mark)) {
+			t.Errorf("the run view does not mark the plan stale:\n%s", screen)
+		}
+		h.press("p")
+		h.waitFor("the plan marked stale", func(a *App) bool {
+			p, ok := planOf(a)
+			return ok && p.req != nil && strings.Contains(squash(ansi.Strip(p.vp.View())), squash(mark))
+		})
+		h.press("esc")
+		h.waitFor("back on the run", runIn(runFailed))
 		// A new plan, signed off; r in the failed run's view retries and
 		// runs there, not in a second view stacked over it.
 		failed := stored(t, store, lee, r.ID)
@@ -663,6 +809,9 @@ func (f *fulfilmentRows) reach(t *testing.T, tr model.Transition, fk keymap.Acti
 		h.confirm()
 		h.waitFor("signed", func(a *App) bool { p, ok := planOf(a); return ok && noForm(a) && p.req.Plan.SignedBy != "" })
 	case keymap.Fulfil:
+		if model.PlanConfirmLine(*r.Plan) != "" {
+			h.confirmRun()
+		}
 		h.waitFor("the run's end", runIn(runFinished, runFailed))
 	}
 	got := stored(t, f.store, operatorActor(t, f.store, "lee"), r.ID)
@@ -738,4 +887,61 @@ func TestPlanViewOfHostileDemoSubjects(t *testing.T) {
 		t.Fatal("no demo request could be planned")
 	}
 	t.Logf("%d plans rendered, %d of hostile subjects opened in the console", planned, hostile)
+}
+
+// TestDemoFailedRequestsRetryAsTheREADMESays: every failed demo request
+// carries a signed plan and names its failed step; an engineer presses r
+// (audited, the question names what the run changes) and the run starts
+// at once with progress, doing every step and leaving the request to a
+// privacy lead, as the README's key table says.
+func TestDemoFailedRequestsRetryAsTheREADMESays(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds an embedded database")
+	}
+	store, exports := fulfilStore(t)
+	lee := operatorActor(t, store, "lee")
+	reqs, err := store.Queue(context.Background(), lee, model.QueueFilter{Statuses: []model.Status{model.StatusFailed}, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) == 0 {
+		t.Fatal("the demo has no failed request")
+	}
+	h := start(t, fulfilApp(t, store, "eve", exports), 100, 30)
+	h.loaded()
+	for _, row := range reqs {
+		r := stored(t, store, lee, row.ID)
+		if r.Plan == nil || !r.Plan.Signed() || r.FailureReason == "" {
+			t.Fatalf("%s: failed without a signed plan or a reason: %+v %q", r.ID, r.Plan, r.FailureReason)
+		}
+		if len(r.Plan.Steps) > 0 && !strings.HasPrefix(r.FailureReason, "step 1/") {
+			t.Errorf("%s: the reason %q names no step of its plan", r.ID, r.FailureReason)
+		}
+		h.openDetail(r.ID)
+		h.press("r")
+		h.waitFor("retry form", formOpen("Retry fulfilment"))
+		h.press("enter")
+		if q := model.PlanConfirmLine(*r.Plan); q != "" {
+			screen := ansi.Strip(h.waitFor("the retry's question", func(a *App) bool { p, ok := formOf(a); return ok && p.form.confirming }))
+			if !strings.Contains(squash(screen), squash(q)) {
+				t.Errorf("%s: the retry's question does not name what the run changes (%q):\n%s", r.ID, q, screen)
+			}
+		}
+		h.confirm()
+		screen := ansi.Strip(h.waitFor("the run after the retry", runIn(runFinished, runFailed)))
+		got := stored(t, store, lee, r.ID)
+		if got.Status != model.StatusFulfilling || len(got.Plan.Pending()) != 0 {
+			t.Fatalf("%s after eve's retry: %s with %d of %d steps pending (%s)\n%s", r.ID, got.Status, len(got.Plan.Pending()), len(got.Plan.Steps), got.FailureReason, screen)
+		}
+		if !strings.Contains(screen, "a privacy lead completes it") {
+			t.Errorf("%s: the engineer's run does not say a lead completes it:\n%s", r.ID, screen)
+		}
+		if i := slices.IndexFunc(got.History, func(e model.Event) bool { return e.Action == model.ActRetry && e.Actor == "eve" }); i < 0 {
+			t.Errorf("%s: no retry by eve in the history", r.ID)
+		}
+		h.press("esc")
+		h.waitFor("back on the detail", func(a *App) bool { _, ok := runOf(a); return !ok })
+		h.press("esc")
+		h.waitFor("back on the queue", func(a *App) bool { return len(a.stack) == 0 })
+	}
 }

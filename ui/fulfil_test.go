@@ -235,6 +235,7 @@ func TestFulfilmentViewsHelpShowsEveryKey(t *testing.T) {
 		}},
 		{keymap.PaneRun, func(h *harness) {
 			h.press("F")
+			h.confirmRun()
 			h.waitFor("run view, not running", func(a *App) bool {
 				p, ok := a.stack[len(a.stack)-1].(*runPane)
 				return ok && p.state == runFailed

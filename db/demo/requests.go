@@ -82,6 +82,77 @@ func (g *reqGen) actor(role model.Role, tenant string, not ...string) model.Oper
 	return ok[g.r.IntN(len(ok))]
 }
 
+// lead is the first privacy lead of tenant other than never, preferring
+// one not named in rather: a choice without a random draw.
+func (g *reqGen) lead(tenant, never string, rather ...string) model.Operator {
+	c := slices.DeleteFunc(actorsFor(g.staff, model.RoleLead, tenant), func(o model.Operator) bool { return o.Handle == never })
+	for _, o := range c {
+		if !slices.Contains(rather, o.Handle) {
+			return o
+		}
+	}
+	if len(c) == 0 {
+		panic("demo: tenant " + tenant + " has a single privacy lead; a plan needs two")
+	}
+	return c[0]
+}
+
+// withPlanSteps adds the plan and its sign-off between the approval and
+// the start of the run, at a third and two thirds of the way.
+func withPlanSteps(steps []step) []step {
+	var approved, started time.Time
+	for _, s := range steps {
+		switch s.action {
+		case model.ActApprove:
+			approved = s.at
+		case model.ActStartFulfilment:
+			if started.IsZero() {
+				started = s.at
+			}
+		}
+	}
+	if approved.IsZero() || started.IsZero() || !started.After(approved) {
+		return steps
+	}
+	gap := started.Sub(approved)
+	return append(steps,
+		step{at: approved.Add(gap / 3), action: model.ActPlan, role: model.RoleLead},
+		step{at: approved.Add(2 * gap / 3), action: model.ActSignOff, role: model.RoleLead})
+}
+
+// NeedsPlan reports whether r is a demo request whose history has a plan
+// signed off but which carries none yet: its plan depends on the records
+// as stored and on the tenant's erasure key, so db.Seed computes it.
+func NeedsPlan(r model.Request) bool {
+	if r.Plan != nil || (r.Status != model.StatusFulfilling && r.Status != model.StatusFailed) {
+		return false
+	}
+	return slices.ContainsFunc(r.History, func(e model.Event) bool { return e.Action == model.ActSignOff })
+}
+
+// PlanEvents are the plan and sign-off events of a request NeedsPlan
+// names: who built it and when, who signed it and when.
+func PlanEvents(r model.Request) (built, signed model.Event, ok bool) {
+	for _, e := range r.History {
+		switch e.Action {
+		case model.ActPlan:
+			built = e
+		case model.ActSignOff:
+			signed = e
+		}
+	}
+	return built, signed, built.Actor != "" && signed.Actor != ""
+}
+
+// FailedStepReason is a demo failure as a run records it: the step that
+// failed (the plan's first, none having run) and the passing cause.
+func FailedStepReason(p model.Plan, cause string) string {
+	if len(p.Steps) == 0 {
+		return "stopped before its first step: " + cause
+	}
+	return fmt.Sprintf("step 1/%d %s: %s", len(p.Steps), model.StepTarget(p, 0), cause)
+}
+
 // step is one event to apply, in time order.
 type step struct {
 	at       time.Time
@@ -108,10 +179,13 @@ var (
 		"Duplicate web form submission merged into this request.",
 		"Requester asked for the response in Spanish.",
 	}
+	// failReasons are what stopped a demo run: passing causes, so a retry
+	// runs. db.Seed names the step that failed (the first of the signed
+	// plan it computes from the records, see FailedStepReason).
 	failReasons = []string{
-		"step 3/5 mobile_devices: push provider returned 503 while revoking the token",
-		"step 2/4 payments: update timed out after 30s",
-		"step 4/6 meeting_media: storage service refused the thumbnail delete (permission denied)",
+		"the product's API returned 503 Service Unavailable",
+		"the write timed out after 30s",
+		"the storage service refused the change (permission denied)",
 	}
 	extendReasons = []string{
 		"records span four products and the Customer's archive; notice sent with the reason",
@@ -436,6 +510,13 @@ func (g *reqGen) timeline(d *draft, pl plan, recv time.Time) {
 			steps = append(steps, step{at: at.Truncate(time.Second), action: a, role: roleFor(a)})
 		}
 	}
+	// A run starts only with a signed plan: a lead makes it and another
+	// signs it off between the approval and the start. No random draw, so
+	// the rest of the dataset stays as it was; db.Seed computes the plan
+	// from the records (see NeedsPlan).
+	if pl.status == model.StatusFulfilling || pl.status == model.StatusFailed {
+		steps = withPlanSteps(steps)
+	}
 	// assignment soon after receipt
 	if r.IntN(10) < 8 && (pl.status.Open() || r.IntN(2) == 0) {
 		steps = append(steps, step{at: recv.Add(time.Duration(g.ageBetween(0.05, 0.3)*float64(min(span, 48*time.Hour))) + 2*time.Second), action: model.ActAssign, role: model.RoleSupport, optional: true})
@@ -458,7 +539,7 @@ func (g *reqGen) timeline(d *draft, pl plan, recv time.Time) {
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].at.Before(steps[j].at) })
 
 	var verifyAt time.Time
-	var approvedBy string
+	var approvedBy, builtBy string
 	for _, s := range steps {
 		s.at = s.at.Truncate(time.Second)
 		from := d.Status
@@ -479,6 +560,11 @@ func (g *reqGen) timeline(d *draft, pl plan, recv time.Time) {
 		switch {
 		case s.role == model.RoleSystem:
 			op = g.actor(model.RoleSystem, d.TenantID)
+		case s.action == model.ActPlan:
+			op = g.lead(d.TenantID, "", approvedBy)
+			builtBy = op.Handle
+		case s.action == model.ActSignOff:
+			op = g.lead(d.TenantID, builtBy, approvedBy) // four eyes: never the plan's builder
 		case s.action == model.ActStartFulfilment:
 			op = g.actor(s.role, d.TenantID, approvedBy) // four eyes: not the lead who recorded the approval
 		default:

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -83,14 +84,58 @@ func SignOff(ctx context.Context, f Fulfiller, actor model.Actor, id, digest str
 	return nil
 }
 
+// RunOptions says whether `requests run` asks before changing data.
+type RunOptions struct {
+	// Yes runs without asking (--yes).
+	Yes bool
+	// Ask puts the question to the operator and reports a yes; nil when no
+	// one can answer (standard input is not a terminal).
+	Ask func(question string) (bool, error)
+}
+
+// ErrDeclined: the operator answered no at the run's question.
+var ErrDeclined = errors.New("not run: you answered no, nothing changed")
+
 // Run starts or resumes the signed plan, telling progress what runs; a
-// cancelled ctx stops it between steps, and running again resumes.
-func Run(ctx context.Context, f Fulfiller, actor model.Actor, id string, progress func(model.StepProgress), w io.Writer) error {
+// cancelled ctx stops it between steps, and running again resumes. A plan
+// whose pending steps change stored data asks the console's question
+// first (model.PlanConfirmLine) unless o.Yes; with no one to ask it
+// refuses, changing nothing. A request the controller will refuse to run
+// is not asked about: the refusal says what to do instead.
+func Run(ctx context.Context, f Fulfiller, actor model.Actor, id string, o RunOptions, progress func(model.StepProgress), w io.Writer) error {
+	if !o.Yes {
+		r, err := f.Request(ctx, actor, id)
+		if err != nil {
+			return fmt.Errorf("run %s: %w", model.CleanLine(id), err)
+		}
+		if q := runQuestion(r); q != "" {
+			if o.Ask == nil {
+				return fmt.Errorf("run %s: %s Standard input is not a terminal, so no one can answer: add --yes to run without asking: %w",
+					r.ID, q, db.ErrInvalid)
+			}
+			yes, err := o.Ask(q)
+			if err != nil {
+				return fmt.Errorf("run %s: read the answer: %w", r.ID, err)
+			}
+			if !yes {
+				return fmt.Errorf("run %s: %w", r.ID, ErrDeclined)
+			}
+		}
+	}
 	r, err := f.RunFulfilment(ctx, actor, id, progress)
 	if r.ID != "" {
 		writeRunResult(w, r, f.ExportDir())
 	}
 	return err
+}
+
+// runQuestion is what a run of r asks first: only a signed plan of an
+// approved or fulfilling request runs at all.
+func runQuestion(r model.Request) string {
+	if r.Plan == nil || !r.Plan.Signed() || (r.Status != model.StatusApproved && r.Status != model.StatusFulfilling) {
+		return ""
+	}
+	return model.PlanConfirmLine(*r.Plan)
 }
 
 func writeRunResult(w io.Writer, r model.Request, exportDir string) {
@@ -149,6 +194,9 @@ func WritePlanText(w io.Writer, r model.Request) {
 		fmt.Fprintf(w, "  signed off  %s by %s\n", p.SignedAt.UTC().Format(time.RFC3339), c(p.SignedBy))
 	} else {
 		fmt.Fprintf(w, "  signed off  not yet: a privacy lead other than %s signs it off\n", c(p.BuiltBy))
+	}
+	if why := model.PlanStale(r); why != "" {
+		fmt.Fprintf(w, "  stale       %s\n", StaleText(r.ID, why))
 	}
 	if p.Since != nil {
 		fmt.Fprintf(w, "  look-back   records collected since %s\n", p.Since.Format(time.DateOnly))
@@ -212,6 +260,12 @@ func WritePlanText(w io.Writer, r model.Request) {
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// StaleText marks a stale plan as the shell phrases it: what to run for
+// a new one, then why (model.PlanStale).
+func StaleText(id, why string) string {
+	return "stale: the request changed since this plan (replan with custodian requests plan " + orID(id) + " --new): " + model.CleanLine(why)
 }
 
 func prefix(s string, n int) string {

@@ -82,6 +82,9 @@ type FulfilmentView struct {
 	SignedAt  time.Time `json:"signed_at,omitzero"`
 	StepsDone int       `json:"steps_done"`
 	Steps     int       `json:"steps"`
+	// Stale says why the plan no longer describes what a run would do
+	// (model.PlanStale); empty while it does.
+	Stale string `json:"stale,omitempty"`
 }
 
 // PersonView is a requester or agent, masked.
@@ -266,7 +269,8 @@ func viewOf(r model.Request, t model.Tenant) RequestView {
 	}
 	if p := r.Plan; p != nil {
 		v.Fulfilment = &FulfilmentView{Plan: c(p.ID), Digest: c(p.Digest), BuiltBy: c(p.BuiltBy), BuiltAt: p.BuiltAt,
-			SignedBy: c(p.SignedBy), SignedAt: p.SignedAt, Steps: len(p.Steps), StepsDone: len(p.Steps) - len(p.Pending())}
+			SignedBy: c(p.SignedBy), SignedAt: p.SignedAt, Steps: len(p.Steps), StepsDone: len(p.Steps) - len(p.Pending()),
+			Stale: c(model.PlanStale(r))}
 	}
 	if x := r.Export; x != nil {
 		e := *x
@@ -502,6 +506,9 @@ func writeRest(w io.Writer, v RequestView, loc *time.Location) {
 			kv("signed off by", "nobody yet (a privacy lead other than "+f.BuiltBy+")")
 		}
 		kv("steps", fmt.Sprintf("%d of %d done", f.StepsDone, f.Steps))
+		if f.Stale != "" {
+			kv("stale", StaleText(v.ID, f.Stale))
+		}
 		writeExport(w, v.Export, v.exportDir)
 		writeWithheld(w, v.Withheld)
 	}
