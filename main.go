@@ -42,7 +42,8 @@ const usage = `custodian — privacy request console
 
 Usage:
   custodian [flags]                 open the console (embedded database with demo data unless --mongo-uri)
-  custodian db [--listen ADDR]      run the embedded database alone and print its mongodb:// URI
+  custodian db                      run the embedded database alone and print its socket's mongodb:// URI
+                                    (only your OS user can connect; --listen ADDR for TCP is refused: no authentication)
   custodian seed [--subjects N] [--requests N]
                                     load the demo dataset (safe to repeat)
   custodian audit verify            check the audit chain and its signed checkpoint
@@ -466,7 +467,9 @@ func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 
 func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, g := newFlagSet("db", stderr)
-	listen := fs.String("listen", "127.0.0.1:27017", "")
+	// No default: the database listens on its socket only, and any TCP
+	// address is refused with the reason (db.TCPRefusedError).
+	listen := fs.String("listen", "", "")
 	if ok, code := parse(fs, args, stderr); !ok {
 		return code
 	}
@@ -485,7 +488,7 @@ func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	fmt.Fprintln(stdout, srv.URI())
-	fmt.Fprintf(stderr, "embedded database on %s (data in %s); ctrl+c stops it\n", srv.URI(), dataDir)
+	fmt.Fprintf(stderr, "embedded database on its socket, for your OS user only: mongosh %q (data in %s); ctrl+c stops it\n", srv.URI(), dataDir)
 	<-ctx.Done()
 	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
