@@ -70,7 +70,7 @@ Usage:
   custodian serve [--listen ADDR] [--readonly] [--max-sessions N] [--idle-timeout D]
                                     serve the console over SSH to registered operator keys
                                     (default 127.0.0.1:2222; host key kept in the data directory)
-  custodian operators list|add|disable|enable|add-key|remove-key …
+  custodian operators list|add|disable|enable|add-key|remove-key|set-os-user …
                                     manage operators and their SSH keys (admins; see custodian operators help)
   custodian audit export --since DATE --until DATE [--tenant ID] [--out FILE]
                                     the record of each request received in the range, as JSON Lines
@@ -81,7 +81,8 @@ Flags (every command):
   --mongo-uri URI    MongoDB to use (env CUSTODIAN_MONGO_URI); empty: embedded FerretDB
   --data-dir DIR     embedded database, audit checkpoint and keys (default $XDG_DATA_HOME/custodian)
   --db NAME          database name (default custodian)
-  --operator HANDLE  act as this registered operator (default: your OS user name)
+  --operator HANDLE  act as this demo operator (demo database only; elsewhere you are the
+                     operator registered to your OS user: operators add --os-user)
   --keys FILE        key binding overrides (default $XDG_CONFIG_HOME/custodian/keys.toml)
 `
 
@@ -91,6 +92,9 @@ type globalFlags struct {
 	database string
 	operator string
 	keysPath string
+	// mustExist: the command only inspects, so a data directory with no
+	// database is a mistake to report, not one to create (db.Options.MustExist).
+	mustExist bool
 }
 
 func main() {
@@ -199,10 +203,11 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		fmt.Fprintf(stderr, "custodian: data directory: %v (set --data-dir)\n", err)
 		return nil, exitBadInput
 	}
-	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger()})
+	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger(), MustExist: g.mustExist})
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian: %v\n", err)
-		if db.IsConnectError(err) {
+		var noDB *db.NoDatabaseError
+		if db.IsConnectError(err) || errors.As(err, &noDB) {
 			return nil, exitBadInput
 		}
 		return nil, exitFailed
@@ -311,19 +316,69 @@ func consoleConfig(b *backend, keys keymap.KeyMap) ui.Config {
 	}
 }
 
-// resolveActor finds the registered operator the console acts as.
-func resolveActor(ctx context.Context, store *db.Store, handle string, stderr io.Writer) (model.Actor, int) {
-	if handle == "" {
-		local, err := demo.LocalHandle(localUser())
+// localHandle decides which operator a command run on this machine acts
+// as. The OS account running it is the identity: the operator registered
+// to it (operators add --os-user). --operator picks anyone, so it is only
+// for the demo database, whose operators are fictional; elsewhere it would
+// let one person type two names and be both sides of a four-eyes check.
+// On the demo, an account registered to nobody gets the demo's local admin
+// (named after the account), as the seed made it.
+func localHandle(ctx context.Context, store *db.Store, flagHandle string) (string, error) {
+	isDemo, err := store.IsDemo(ctx)
+	if err != nil {
+		return "", err
+	}
+	osUser := localUser()
+	if flagHandle != "" {
+		if isDemo {
+			return flagHandle, nil
+		}
+		mine := "no operator is registered to it yet (an admin runs `custodian operators set-os-user HANDLE " + osUser + "`)"
+		if op, err := store.OperatorByOSUser(ctx, osUser); err == nil {
+			mine = op.Handle
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return "", err
+		}
+		return "", &operatorFlagError{msg: fmt.Sprintf("--operator is only for the demo database; on this database you are the operator registered to OS user %s: %s. Run the command without --operator",
+			model.CleanLine(osUser), mine)}
+	}
+	op, err := store.OperatorByOSUser(ctx, osUser)
+	if err == nil {
+		return op.Handle, nil
+	}
+	if !errors.Is(err, db.ErrNotFound) {
+		return "", err
+	}
+	if isDemo {
+		h, err := demo.LocalHandle(osUser)
 		if err != nil {
-			fmt.Fprintf(stderr, "custodian: %v (choose a registered operator with --operator)\n", err)
+			return "", &operatorFlagError{msg: fmt.Sprintf("%v (choose a demo operator with --operator)", err)}
+		}
+		return h, nil
+	}
+	return "", &operatorFlagError{msg: fmt.Sprintf("no operator is registered to OS user %s: ask an admin to run `custodian operators set-os-user HANDLE %s` (or `operators add HANDLE --role ROLE --os-user %s`)",
+		model.CleanLine(osUser), model.CleanLine(osUser), model.CleanLine(osUser))}
+}
+
+// operatorFlagError is a refusal to act as someone: the user's to fix (exit 2).
+type operatorFlagError struct{ msg string }
+
+func (e *operatorFlagError) Error() string { return e.msg }
+
+// resolveActor finds the registered operator the console acts as.
+func resolveActor(ctx context.Context, store *db.Store, flagHandle string, stderr io.Writer) (model.Actor, int) {
+	handle, err := localHandle(ctx, store, flagHandle)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %v\n", err)
+		var ofe *operatorFlagError
+		if errors.As(err, &ofe) {
 			return model.Actor{}, exitBadInput
 		}
-		handle = local
+		return model.Actor{}, exitFailed
 	}
 	op, err := store.Operator(ctx, handle)
 	if errors.Is(err, db.ErrNotFound) {
-		fmt.Fprintf(stderr, "custodian: no registered operator %q: choose one with --operator, or on an empty database run `custodian seed` for the demo operators\n", handle)
+		fmt.Fprintf(stderr, "custodian: no registered operator %q: choose one with --operator, or on an empty database run `custodian seed` for the demo operators\n", model.CleanLine(handle))
 		return model.Actor{}, exitBadInput
 	}
 	if err != nil {
@@ -346,8 +401,22 @@ func seedIfEmpty(ctx context.Context, b *backend, stderr io.Writer) int {
 	if seeded {
 		return 0
 	}
-	fmt.Fprintln(stderr, "custodian: first run — loading the demo dataset (ctrl+c cancels)")
-	if _, err := db.Seed(ctx, b.store, seedOptions(0, 0, stderr)); err != nil {
+	// Said once the seed has started writing: a database that already holds
+	// real data (Seed refuses it with ErrNotEmpty) is used as it is, and is
+	// not a demo database.
+	opts := seedOptions(0, 0, stderr)
+	started, progress := false, opts.Progress
+	opts.Progress = func(stage string, done, total int) {
+		if !started {
+			started = true
+			fmt.Fprintln(stderr, "custodian: first run — loading the demo dataset (ctrl+c cancels)")
+		}
+		progress(stage, done, total)
+	}
+	if _, err := db.Seed(ctx, b.store, opts); err != nil {
+		if errors.Is(err, db.ErrNotEmpty) {
+			return 0
+		}
 		fmt.Fprintf(stderr, "\ncustodian: seeding: %v\n", err)
 		return exitFailed
 	}
@@ -408,6 +477,7 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if ok, code := parse(fs, args, stderr); !ok {
 		return code
 	}
+	g.mustExist = true
 	b, code := openBackend(ctx, g, stderr)
 	if b == nil {
 		return code
@@ -608,15 +678,21 @@ func runOperators(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return code
 	}
 	defer b.close()
-	handle := g.operator
-	if handle == "" {
-		local, err := demo.LocalHandle(localUser())
-		if err != nil {
-			fmt.Fprintf(stderr, "custodian operators: %v (choose a registered admin with --operator)\n", err)
+	handle, err := localHandle(ctx, b.store, g.operator)
+	var ofe *operatorFlagError
+	if errors.As(err, &ofe) && g.operator == "" {
+		// Nobody registered to this account: on a database with no
+		// operators at all, ResolveActor lets it add the first admin.
+		handle, err = demo.LocalHandle(localUser())
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian operators: %v\n", err)
+		if errors.As(err, &ofe) {
 			return exitBadInput
 		}
-		handle = local
+		return exitFailed
 	}
+	cmd.LocalOSUser = localUser()
 	actor, err := opcli.ResolveActor(ctx, b.store, cmd, handle)
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian operators: %v\n", err)
