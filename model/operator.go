@@ -45,8 +45,8 @@ type Operator struct {
 	// OSUser is the local OS account this operator is: a command run on
 	// the console's machine by that account acts as this operator. Empty:
 	// the operator works over SSH only. At most one operator per account.
-	OSUser string `bson:"os_user,omitempty" json:"os_user,omitempty"`
-	Version         int64    `bson:"version" json:"version"`
+	OSUser  string `bson:"os_user,omitempty" json:"os_user,omitempty"`
+	Version int64  `bson:"version" json:"version"`
 }
 
 // InScope reports whether the operator may see tenantID.
