@@ -212,3 +212,15 @@ func newFixtureStoreOnly(t *testing.T) *db.Store {
 	}
 	return s
 }
+
+// BenchmarkOperatorReload is what every write now adds before its checks:
+// the acting operator's record read by _id (Store.Operator, which the
+// write's reload calls). Compare with BenchmarkTransition, a whole write.
+func BenchmarkOperatorReload(b *testing.B) {
+	f := newFixture(b)
+	for b.Loop() {
+		if _, err := f.s.Operator(f.ctx, "sam"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
