@@ -681,9 +681,16 @@ func runOperators(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	handle, err := localHandle(ctx, b.store, g.operator)
 	var ofe *operatorFlagError
 	if errors.As(err, &ofe) && g.operator == "" {
-		// Nobody registered to this account: on a database with no
-		// operators at all, ResolveActor lets it add the first admin.
-		handle, err = demo.LocalHandle(localUser())
+		// Nobody registered to this account: only on a database with no
+		// operators at all may it go on, for ResolveActor to let it add the
+		// first admin. Anywhere else a handle that happens to equal the
+		// account's name must not stand in for a registration.
+		all, lerr := b.store.Operators(ctx, model.SystemActor("cli"))
+		if lerr != nil {
+			err = lerr
+		} else if len(all) == 0 {
+			handle, err = demo.LocalHandle(localUser())
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian operators: %v\n", err)

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -118,13 +119,24 @@ func TestCLIOperatorFlagOnlyOnTheDemo(t *testing.T) {
 }
 
 // TestCLIUnregisteredOSUserIsRefused: on a real database, an OS account
-// no operator is registered to gets nobody, and is told how to fix it.
+// no operator is registered to gets nobody, and is told how to fix it —
+// even when an operator's handle happens to be the account's name.
 func TestCLIUnregisteredOSUserIsRefused(t *testing.T) {
 	t.Setenv("CUSTODIAN_MONGO_URI", "")
-	real := realDatabase(t)
-	code, _, stderr := runCLI(t, "requests", "list", "--data-dir", real)
-	if code != exitBadInput || !strings.Contains(stderr, "no operator is registered to OS user") || !strings.Contains(stderr, "set-os-user") {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
+	namesake, err := demo.LocalHandle(localUser())
+	if err != nil {
+		t.Skipf("the OS user name cannot be a handle: %v", err)
+	}
+	real := realDatabase(t, model.Operator{Handle: namesake, Role: model.RoleAdmin})
+	for _, args := range [][]string{
+		{"requests", "list"},
+		{"operators", "list"},
+		{"operators", "add", "mal", "--role", "admin"},
+	} {
+		code, _, stderr := runCLI(t, append(args, "--data-dir", real)...)
+		if code != exitBadInput || !strings.Contains(stderr, "no operator is registered to OS user") || !strings.Contains(stderr, "set-os-user") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
 	}
 }
 
