@@ -23,7 +23,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -129,13 +128,13 @@ func Generate(o Options) (*Dataset, error) {
 	if o.LocalUser != "" {
 		local, _ = LocalHandle(o.LocalUser) // checked by Validate
 	}
-	ds.Operators = operators(local, strings.TrimSpace(o.LocalUser))
+	ds.Operators = operators(local)
 
 	tm := map[string]*model.Tenant{}
 	for i := range ds.Tenants {
 		tm[ds.Tenants[i].ID] = &ds.Tenants[i]
 	}
-	g := &reqGen{r: rand.New(rand.NewPCG(seed, 0x7265717565737473)), now: now, tenants: tm, staff: operators("", ""), people: people, max: o.Requests}
+	g := &reqGen{r: rand.New(rand.NewPCG(seed, 0x7265717565737473)), now: now, tenants: tm, staff: operators(""), people: people, max: o.Requests}
 	g.plan()
 	ds.Requests = g.finish()
 	return ds, nil

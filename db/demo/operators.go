@@ -80,7 +80,7 @@ func operatorKey(handle string) (line, fingerprint string) {
 // operators returns the demo staff plus the local OS user as an admin. The
 // local user gets no SSH key: it uses the console on this machine, and an
 // admin key anyone can derive would be a door.
-func operators(localUser, osUser string) []model.Operator {
+func operators(localUser string) []model.Operator {
 	var out []model.Operator
 	for _, d := range operatorDefs {
 		if d.handle == localUser {
@@ -96,7 +96,7 @@ func operators(localUser, osUser string) []model.Operator {
 	}
 	if localUser != "" {
 		out = append(out, model.Operator{
-			Handle: localUser, Name: localUser + " (local user)", Role: model.RoleAdmin, OSUser: osUser,
+			Handle: localUser, Name: localUser + " (local user)", Role: model.RoleAdmin,
 			Tenants: []string{}, Keys: []string{}, KeyFingerprints: []string{}, Version: 1,
 		})
 	}
