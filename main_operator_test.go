@@ -172,3 +172,25 @@ func TestCLIAuditVerifyRefusesToCreate(t *testing.T) {
 		t.Errorf("audit verify created %s: %v", missing, err)
 	}
 }
+
+// TestCLIDBListenRefused: `custodian db --listen` would open the
+// unauthenticated database to every local user; it is refused, saying why,
+// before anything is created.
+func TestCLIDBListenRefused(t *testing.T) {
+	t.Setenv("CUSTODIAN_MONGO_URI", "")
+	dir := filepath.Join(t.TempDir(), "data")
+	for _, addr := range []string{"127.0.0.1:27017", "0.0.0.0:27017", "27017"} {
+		code, out, stderr := runCLI(t, "db", "--listen", addr, "--data-dir", dir)
+		if code != exitBadInput || out != "" {
+			t.Errorf("db --listen %s: exit %d, stdout %q", addr, code, out)
+		}
+		for _, want := range []string{"refusing to listen on TCP " + addr, "no authentication", "every local user", "socket URI"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("db --listen %s: stderr %q lacks %q", addr, stderr, want)
+			}
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("a refused db --listen created %s: %v", dir, err)
+	}
+}
