@@ -296,8 +296,9 @@ func startEmbedded(ctx, life context.Context, dataDir string, logger *slog.Logge
 		_ = os.Remove(sock)
 		_ = lock.Close()
 	}()
-	// ferretdb.New has already bound the socket with the umask's mode;
-	// clients are only served once Run is under way, after this.
+	// ferretdb.New bound the socket with the umask's mode, and the kernel
+	// queues connections from then on; until this chmod only the 0700 data
+	// directory keeps other users from connecting.
 	if err := os.Chmod(sock, 0o600); err != nil {
 		stop()
 		<-s.done
