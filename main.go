@@ -14,7 +14,9 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -328,12 +330,15 @@ func localHandle(ctx context.Context, store *db.Store, flagHandle string) (strin
 	if err != nil {
 		return "", err
 	}
-	osUser := localUser()
+	osUser, accountErr := osAccount()
 	if flagHandle != "" {
 		if isDemo {
 			return flagHandle, nil
 		}
-		mine := "no operator is registered to it yet (an admin runs `custodian operators set-os-user HANDLE " + osUser + "`)"
+		if accountErr != nil {
+			return "", &operatorFlagError{msg: fmt.Sprintf("--operator is only for the demo database, and on this one the OS account running custodian decides, but %v", accountErr)}
+		}
+		mine := "no operator is registered to it yet (an admin runs `custodian operators set-os-user HANDLE " + model.CleanLine(osUser) + "`)"
 		if op, err := store.OperatorByOSUser(ctx, osUser); err == nil {
 			mine = op.Handle
 		} else if !errors.Is(err, db.ErrNotFound) {
@@ -342,12 +347,19 @@ func localHandle(ctx context.Context, store *db.Store, flagHandle string) (strin
 		return "", &operatorFlagError{msg: fmt.Sprintf("--operator is only for the demo database; on this database you are the operator registered to OS user %s: %s. Run the command without --operator",
 			model.CleanLine(osUser), mine)}
 	}
-	op, err := store.OperatorByOSUser(ctx, osUser)
-	if err == nil {
-		return op.Handle, nil
-	}
-	if !errors.Is(err, db.ErrNotFound) {
-		return "", err
+	if accountErr != nil {
+		if !isDemo {
+			return "", &operatorFlagError{msg: fmt.Sprintf("cannot tell who you are: %v", accountErr)}
+		}
+		osUser = localUser()
+	} else {
+		op, err := store.OperatorByOSUser(ctx, osUser)
+		if err == nil {
+			return op.Handle, nil
+		}
+		if !errors.Is(err, db.ErrNotFound) {
+			return "", err
+		}
 	}
 	if isDemo {
 		h, err := demo.LocalHandle(osUser)
@@ -575,6 +587,24 @@ func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
+// osAccount is the name of the OS account running this process, as the
+// system's user database has it: the identity of a local operator. Without
+// cgo, os/user.Current falls back to $USER when the database has no entry
+// for our uid, and an environment variable anyone can set is no identity,
+// so the name must look up to our own uid.
+func osAccount() (string, error) {
+	u, err := user.Current()
+	if err != nil {
+		return "", fmt.Errorf("the OS account running custodian cannot be looked up: %w", err)
+	}
+	byName, err := user.Lookup(u.Username)
+	sameUID := err == nil && byName.Uid == u.Uid && (runtime.GOOS == "windows" || u.Uid == strconv.Itoa(os.Getuid()))
+	if !sameUID {
+		return "", fmt.Errorf("the system's user database has no account for uid %d (so $USER cannot be trusted); add one, or use SSH", os.Getuid())
+	}
+	return u.Username, nil
+}
+
 func localUser() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return u.Username
@@ -699,7 +729,7 @@ func runOperators(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		return exitFailed
 	}
-	cmd.LocalOSUser = localUser()
+	cmd.LocalOSUser, _ = osAccount() // none: the first admin gets no OS account
 	actor, err := opcli.ResolveActor(ctx, b.store, cmd, handle)
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian operators: %v\n", err)

@@ -75,7 +75,10 @@ func auditCount(t *testing.T, dir string) int64 {
 // acts. On the demo --operator still picks any demo operator.
 func TestCLIOperatorFlagOnlyOnTheDemo(t *testing.T) {
 	t.Setenv("CUSTODIAN_MONGO_URI", "")
-	me := localUser()
+	me, err := osAccount()
+	if err != nil {
+		t.Skipf("no OS account to register: %v", err)
+	}
 	if model.ValidOSUser(me) != nil {
 		t.Skipf("the OS user name %q cannot be registered to an operator", me)
 	}
