@@ -15,7 +15,9 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -44,7 +46,8 @@ const usage = `custodian — privacy request console
 
 Usage:
   custodian [flags]                 open the console (embedded database with demo data unless --mongo-uri)
-  custodian db [--listen ADDR]      run the embedded database alone and print its mongodb:// URI
+  custodian db                      run the embedded database alone and print its socket's mongodb:// URI
+                                    (only your OS user can connect; --listen ADDR for TCP is refused: no authentication)
   custodian seed [--subjects N] [--requests N]
                                     load the demo dataset (safe to repeat)
   custodian audit verify            check the audit chain and its signed checkpoint
@@ -73,7 +76,7 @@ Usage:
   custodian serve [--listen ADDR] [--readonly] [--max-sessions N] [--idle-timeout D]
                                     serve the console over SSH to registered operator keys
                                     (default 127.0.0.1:2222; host key kept in the data directory)
-  custodian operators list|add|disable|enable|add-key|remove-key …
+  custodian operators list|add|disable|enable|add-key|remove-key|set-os-user …
                                     manage operators and their SSH keys (admins; see custodian operators help)
   custodian audit export --since DATE --until DATE [--tenant ID] [--out FILE]
                                     the record of each request received in the range, as JSON Lines
@@ -84,7 +87,8 @@ Flags (every command):
   --mongo-uri URI    MongoDB to use (env CUSTODIAN_MONGO_URI); empty: embedded FerretDB
   --data-dir DIR     embedded database, audit checkpoint and keys (default $XDG_DATA_HOME/custodian)
   --db NAME          database name (default custodian)
-  --operator HANDLE  act as this registered operator (default: your OS user name)
+  --operator HANDLE  act as this demo operator (demo database only; elsewhere you are the
+                     operator registered to your OS user: operators add --os-user)
   --keys FILE        key binding overrides (default $XDG_CONFIG_HOME/custodian/keys.toml)
 `
 
@@ -94,6 +98,9 @@ type globalFlags struct {
 	database string
 	operator string
 	keysPath string
+	// mustExist: the command only inspects, so a data directory with no
+	// database is a mistake to report, not one to create (db.Options.MustExist).
+	mustExist bool
 }
 
 func main() {
@@ -202,10 +209,11 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		fmt.Fprintf(stderr, "custodian: data directory: %v (set --data-dir)\n", err)
 		return nil, exitBadInput
 	}
-	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger()})
+	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger(), MustExist: g.mustExist})
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian: %v\n", err)
-		if db.IsConnectError(err) {
+		var noDB *db.NoDatabaseError
+		if db.IsConnectError(err) || errors.As(err, &noDB) {
 			return nil, exitBadInput
 		}
 		return nil, exitFailed
@@ -314,19 +322,79 @@ func consoleConfig(b *backend, keys keymap.KeyMap) ui.Config {
 	}
 }
 
-// resolveActor finds the registered operator the console acts as.
-func resolveActor(ctx context.Context, store *db.Store, handle string, stderr io.Writer) (model.Actor, int) {
-	if handle == "" {
-		local, err := demo.LocalHandle(localUser())
+// localHandle decides which operator a command run on this machine acts
+// as. The OS account running it is the identity: the operator registered
+// to it (operators add --os-user). --operator picks anyone, so it is only
+// for the demo database, whose operators are fictional; elsewhere it would
+// let one person type two names and be both sides of a four-eyes check.
+// On the demo, an account registered to nobody gets the demo's local admin
+// (named after the account), as the seed made it.
+func localHandle(ctx context.Context, store *db.Store, flagHandle string) (string, error) {
+	isDemo, err := store.IsDemo(ctx)
+	if err != nil {
+		return "", err
+	}
+	osUser, accountErr := osAccount()
+	if flagHandle != "" {
+		if isDemo {
+			return flagHandle, nil
+		}
+		if accountErr != nil {
+			return "", &operatorFlagError{msg: fmt.Sprintf("--operator is only for the demo database, and on this one the OS account running custodian decides, but %v", accountErr)}
+		}
+		mine := "no operator is registered to it yet (an admin runs `custodian operators set-os-user HANDLE " + model.CleanLine(osUser) + "`)"
+		if op, err := store.OperatorByOSUser(ctx, osUser); err == nil {
+			mine = op.Handle
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return "", err
+		}
+		return "", &operatorFlagError{msg: fmt.Sprintf("--operator is only for the demo database; on this database you are the operator registered to OS user %s: %s. Run the command without --operator",
+			model.CleanLine(osUser), mine)}
+	}
+	if accountErr != nil {
+		if !isDemo {
+			return "", &operatorFlagError{msg: fmt.Sprintf("cannot tell who you are: %v", accountErr)}
+		}
+		osUser = localUser()
+	} else {
+		op, err := store.OperatorByOSUser(ctx, osUser)
+		if err == nil {
+			return op.Handle, nil
+		}
+		if !errors.Is(err, db.ErrNotFound) {
+			return "", err
+		}
+	}
+	if isDemo {
+		h, err := demo.LocalHandle(osUser)
 		if err != nil {
-			fmt.Fprintf(stderr, "custodian: %v (choose a registered operator with --operator)\n", err)
+			return "", &operatorFlagError{msg: fmt.Sprintf("%v (choose a demo operator with --operator)", err)}
+		}
+		return h, nil
+	}
+	return "", &operatorFlagError{msg: fmt.Sprintf("no operator is registered to OS user %s: ask an admin to run `custodian operators set-os-user HANDLE %s` (or `operators add HANDLE --role ROLE --os-user %s`)",
+		model.CleanLine(osUser), model.CleanLine(osUser), model.CleanLine(osUser))}
+}
+
+// operatorFlagError is a refusal to act as someone: the user's to fix (exit 2).
+type operatorFlagError struct{ msg string }
+
+func (e *operatorFlagError) Error() string { return e.msg }
+
+// resolveActor finds the registered operator the console acts as.
+func resolveActor(ctx context.Context, store *db.Store, flagHandle string, stderr io.Writer) (model.Actor, int) {
+	handle, err := localHandle(ctx, store, flagHandle)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: %v\n", err)
+		var ofe *operatorFlagError
+		if errors.As(err, &ofe) {
 			return model.Actor{}, exitBadInput
 		}
-		handle = local
+		return model.Actor{}, exitFailed
 	}
 	op, err := store.Operator(ctx, handle)
 	if errors.Is(err, db.ErrNotFound) {
-		fmt.Fprintf(stderr, "custodian: no registered operator %q: choose one with --operator, or on an empty database run `custodian seed` for the demo operators\n", handle)
+		fmt.Fprintf(stderr, "custodian: no registered operator %q: choose one with --operator, or on an empty database run `custodian seed` for the demo operators\n", model.CleanLine(handle))
 		return model.Actor{}, exitBadInput
 	}
 	if err != nil {
@@ -349,8 +417,22 @@ func seedIfEmpty(ctx context.Context, b *backend, stderr io.Writer) int {
 	if seeded {
 		return 0
 	}
-	fmt.Fprintln(stderr, "custodian: first run — loading the demo dataset (ctrl+c cancels)")
-	if _, err := db.Seed(ctx, b.store, seedOptions(0, 0, stderr)); err != nil {
+	// Said once the seed has started writing: a database that already holds
+	// real data (Seed refuses it with ErrNotEmpty) is used as it is, and is
+	// not a demo database.
+	opts := seedOptions(0, 0, stderr)
+	started, progress := false, opts.Progress
+	opts.Progress = func(stage string, done, total int) {
+		if !started {
+			started = true
+			fmt.Fprintln(stderr, "custodian: first run — loading the demo dataset (ctrl+c cancels)")
+		}
+		progress(stage, done, total)
+	}
+	if _, err := db.Seed(ctx, b.store, opts); err != nil {
+		if errors.Is(err, db.ErrNotEmpty) {
+			return 0
+		}
 		fmt.Fprintf(stderr, "\ncustodian: seeding: %v\n", err)
 		return exitFailed
 	}
@@ -411,6 +493,7 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if ok, code := parse(fs, args, stderr); !ok {
 		return code
 	}
+	g.mustExist = true
 	b, code := openBackend(ctx, g, stderr)
 	if b == nil {
 		return code
@@ -470,7 +553,9 @@ func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 
 func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, g := newFlagSet("db", stderr)
-	listen := fs.String("listen", "127.0.0.1:27017", "")
+	// No default: the database listens on its socket only, and any TCP
+	// address is refused with the reason (db.TCPRefusedError).
+	listen := fs.String("listen", "", "")
 	if ok, code := parse(fs, args, stderr); !ok {
 		return code
 	}
@@ -489,7 +574,7 @@ func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	fmt.Fprintln(stdout, srv.URI())
-	fmt.Fprintf(stderr, "embedded database on %s (data in %s); ctrl+c stops it\n", srv.URI(), dataDir)
+	fmt.Fprintf(stderr, "embedded database on its socket, for your OS user only: mongosh %q (data in %s); ctrl+c stops it\n", srv.URI(), dataDir)
 	<-ctx.Done()
 	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -504,6 +589,24 @@ func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // stderr would corrupt the full-screen UI, and its logs can echo queries.
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+// osAccount is the name of the OS account running this process, as the
+// system's user database has it: the identity of a local operator. Without
+// cgo, os/user.Current falls back to $USER when the database has no entry
+// for our uid, and an environment variable anyone can set is no identity,
+// so the name must look up to our own uid.
+func osAccount() (string, error) {
+	u, err := user.Current()
+	if err != nil {
+		return "", fmt.Errorf("the OS account running custodian cannot be looked up: %w", err)
+	}
+	byName, err := user.Lookup(u.Username)
+	sameUID := err == nil && byName.Uid == u.Uid && (runtime.GOOS == "windows" || u.Uid == strconv.Itoa(os.Getuid()))
+	if !sameUID {
+		return "", fmt.Errorf("the system's user database has no account for uid %d (so $USER cannot be trusted); add one, or use SSH", os.Getuid())
+	}
+	return u.Username, nil
 }
 
 func localUser() string {
@@ -609,15 +712,28 @@ func runOperators(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return code
 	}
 	defer b.close()
-	handle := g.operator
-	if handle == "" {
-		local, err := demo.LocalHandle(localUser())
-		if err != nil {
-			fmt.Fprintf(stderr, "custodian operators: %v (choose a registered admin with --operator)\n", err)
+	handle, err := localHandle(ctx, b.store, g.operator)
+	var ofe *operatorFlagError
+	if errors.As(err, &ofe) && g.operator == "" {
+		// Nobody registered to this account: only on a database with no
+		// operators at all may it go on, for ResolveActor to let it add the
+		// first admin. Anywhere else a handle that happens to equal the
+		// account's name must not stand in for a registration.
+		all, lerr := b.store.Operators(ctx, model.SystemActor("cli"))
+		if lerr != nil {
+			err = lerr
+		} else if len(all) == 0 {
+			handle, err = demo.LocalHandle(localUser())
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian operators: %v\n", err)
+		if errors.As(err, &ofe) {
 			return exitBadInput
 		}
-		handle = local
+		return exitFailed
 	}
+	cmd.LocalOSUser, _ = osAccount() // none: the first admin gets no OS account
 	actor, err := opcli.ResolveActor(ctx, b.store, cmd, handle)
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian operators: %v\n", err)

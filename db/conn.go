@@ -66,6 +66,11 @@ type Options struct {
 	// can lose recent writes or corrupt the database. Ignored for a real
 	// MongoDB, and when another process already serves DataDir.
 	NoSync bool
+	// MustExist refuses (with *NoDatabaseError) to open an embedded
+	// database that does not exist yet instead of creating it: for commands
+	// that only inspect, where a mistyped --data-dir must not look like an
+	// empty, healthy database. Ignored with a URI.
+	MustExist bool
 }
 
 // Conn is an open database connection.
@@ -73,8 +78,8 @@ type Conn struct {
 	Client *mongo.Client
 	DB     *mongo.Database
 	// URI is what the connection uses, fit for display: for the embedded
-	// database the FerretDB listener's loopback URI (usable by mongosh as
-	// is), for a real deployment the given URI with the password replaced
+	// database the URI of FerretDB's Unix socket (usable by mongosh as is,
+	// by the data directory's OS user only), for a real deployment the given URI with the password replaced
 	// by *** and the query options (which can carry tokens) elided.
 	URI string
 	// Embedded is true when the server is FerretDB, whether this process runs
@@ -445,7 +450,8 @@ func checkDatabaseName(name string) error {
 	return nil
 }
 
-// newClient connects to a loopback FerretDB (ours or another process's).
+// newClient connects to the embedded FerretDB's socket (ours or another
+// process's).
 // FerretDB ignores read and write concerns, so none are set.
 func newClient(ctx context.Context, uri string, sst time.Duration) (*mongo.Client, error) {
 	co := options.Client().ApplyURI(uri).

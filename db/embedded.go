@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // Files in the data directory.
@@ -25,16 +23,27 @@ const (
 	// directory. FerretDB caches SQLite metadata in memory, so two servers on
 	// the same files would silently diverge and corrupt them.
 	lockFileName = "custodian.lock"
-	// uriFileName holds the running server's URI so that a second custodian
-	// process can join the first one's server instead of failing.
-	uriFileName = "embedded.uri"
+	// socketFileName is the Unix domain socket FerretDB listens on. Only the
+	// data directory's owner can open it: the directory is 0700 and the
+	// socket 0600, and FerretDB on SQLite has no authentication of its own,
+	// so file permissions are the database's only lock. The name must end
+	// in "sock": that is how the Go driver and mongosh tell a socket path
+	// from a host name.
+	socketFileName = "custodian.sock"
+	// legacyURIFileName is where earlier versions published a loopback TCP
+	// URI; a stale one is removed so nothing points clients at a dead port.
+	legacyURIFileName = "embedded.uri"
 	// sqliteDirName keeps FerretDB's *.sqlite files apart from ours.
 	sqliteDirName = "ferretdb"
 )
 
 // joinTimeout bounds how long a second process waits for the owner of the
-// data directory to publish and serve its URI (the owner may be starting).
+// data directory to serve its socket (the owner may be starting).
 const joinTimeout = 5 * time.Second
+
+// maxSocketPath is the longest socket path every Unix accepts: sun_path is
+// 104 bytes on macOS and the BSDs (108 on Linux), including the final NUL.
+const maxSocketPath = 103
 
 // ferretNewMu serialises ferretdb.New. This is the one package-level mutable
 // value in db, and it guards a third-party global rather than state of ours:
@@ -51,9 +60,10 @@ type EmbeddedServer struct {
 	done    chan struct{}
 }
 
-// URI is the mongodb:// URI clients (mongosh, Compass, mongodump, another
-// custodian with --mongo-uri) can use. There is no authentication, which is
-// why the server only ever listens on loopback.
+// URI is the mongodb:// URI of the server's Unix socket, which clients run
+// by the data directory's OS user (mongosh, Compass, mongodump, another
+// custodian with --mongo-uri) can use. There is no authentication: the
+// socket's file permissions are what keep everyone else out.
 func (s *EmbeddedServer) URI() string { return s.uri }
 
 // DataDir is the absolute data directory the server owns.
@@ -80,37 +90,45 @@ func (s *EmbeddedServer) Close(ctx context.Context) error {
 }
 
 // ServeEmbedded runs the embedded database alone (`custodian db`) until ctx
-// is cancelled or Close is called. listen is "host:port", ":port" or a bare
-// port; an empty host means 127.0.0.1, and a non-loopback host is refused
-// because FerretDB is started without authentication.
+// is cancelled or Close is called. It listens only on the Unix socket in the
+// data directory. A TCP address (listen non-empty) is refused: FerretDB 1.24
+// offers no authentication on SQLite (its SCRAM support is internal and
+// test-only), so a TCP port would hand every local user — or the network —
+// the whole database.
 //
 // A plain `custodian` started on the same data directory while this runs
 // connects to this server.
 func ServeEmbedded(ctx context.Context, dataDir, listen string, logger *slog.Logger) (*EmbeddedServer, error) {
-	addr, err := loopbackAddr(listen)
-	if err != nil {
-		return nil, err
+	if listen != "" {
+		return nil, &TCPRefusedError{Addr: listen}
 	}
-	// Probe a fixed port first: when ferretdb.New cannot listen it returns
-	// an unwrapped error string and leaves its SQLite backend open.
-	if !strings.HasSuffix(addr, ":0") {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			return nil, fmt.Errorf("embedded database cannot listen on %s: %w", addr, err)
-		}
-		_ = l.Close()
-	}
-	s, err := startEmbedded(ctx, ctx, dataDir, addr, logger, false)
+	s, err := startEmbedded(ctx, ctx, dataDir, logger, false)
 	var held *dirHeldError
 	if errors.As(err, &held) {
-		reason := fmt.Sprintf("another custodian process%s already owns the data directory %s (lock file %s)",
-			held.pidText(), held.dir, held.lockPath())
-		if uri, uriErr := readOwnerURI(held.uriPath()); uriErr == nil {
-			reason += " and serves it at " + uri
-		}
+		reason := fmt.Sprintf("another custodian process%s already owns the data directory %s (lock file %s) and serves it at %s",
+			held.pidText(), held.dir, held.lockPath(), socketURI(held.socketPath()))
 		return nil, &ConnectError{Reason: reason, Hint: "stop that process, or connect to its URI", Err: held}
 	}
 	return s, err
+}
+
+// TCPRefusedError is `custodian db --listen`: refused, because the embedded
+// database cannot authenticate clients.
+type TCPRefusedError struct{ Addr string }
+
+func (e *TCPRefusedError) Error() string {
+	return fmt.Sprintf("refusing to listen on TCP %s: the embedded database (FerretDB on SQLite) has no authentication, "+
+		"so anyone who can reach the port — every local user on 127.0.0.1, anyone on the network otherwise — could read "+
+		"residents' data and rewrite operators, requests and the audit chain. Use the socket URI `custodian db` prints "+
+		"(only your OS user can open it), or run MongoDB with authentication and pass --mongo-uri", oneLine(e.Addr))
+}
+
+// NoDatabaseError is Open with MustExist on a data directory that holds no
+// custodian database: most likely a mistyped --data-dir.
+type NoDatabaseError struct{ Dir string }
+
+func (e *NoDatabaseError) Error() string {
+	return fmt.Sprintf("no custodian database in %s: check --data-dir", oneLine(e.Dir))
 }
 
 func openEmbedded(ctx context.Context, o Options) (*Conn, error) {
@@ -122,9 +140,24 @@ func openEmbedded(ctx context.Context, o Options) (*Conn, error) {
 		return nil, err
 	}
 
+	if o.MustExist {
+		dir, err := resolveDataDir(o.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		// Checked before anything is created: the SQLite file FerretDB
+		// keeps for the database is there whether or not a server runs.
+		if _, err := os.Stat(filepath.Join(dir, sqliteDirName, dbName+".sqlite")); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, &NoDatabaseError{Dir: dir}
+			}
+			return nil, fmt.Errorf("look for the database in %s: %w", dir, err)
+		}
+	}
+
 	// The server outlives Open's context (which may carry a start-up
 	// timeout); it stops in Conn.Close.
-	srv, err := startEmbedded(ctx, context.WithoutCancel(ctx), o.DataDir, "127.0.0.1:0", o.Logger, o.NoSync)
+	srv, err := startEmbedded(ctx, context.WithoutCancel(ctx), o.DataDir, o.Logger, o.NoSync)
 	var held *dirHeldError
 	if errors.As(err, &held) {
 		return joinOwner(ctx, held, dbName)
@@ -143,22 +176,19 @@ func openEmbedded(ctx context.Context, o Options) (*Conn, error) {
 }
 
 // joinOwner connects to the server run by the process that holds the data
-// directory's lock. It retries for a while because that process may be
-// between taking the lock and publishing its URI, or a crashed owner's URI
-// file may still be there.
+// directory's lock, through its socket. It retries for a while because that
+// process may be between taking the lock and listening, or a crashed owner's
+// socket file may still be there.
 func joinOwner(ctx context.Context, held *dirHeldError, dbName string) (*Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()
 
+	uri := socketURI(held.socketPath())
 	var lastErr error
-	var uri string
 	for {
-		var err error
-		if uri, err = readOwnerURI(held.uriPath()); err == nil {
-			var client *mongo.Client
-			if client, err = newClient(ctx, uri, time.Second); err == nil {
-				return &Conn{Client: client, DB: client.Database(dbName), URI: uri, Embedded: true}, nil
-			}
+		client, err := newClient(ctx, uri, time.Second)
+		if err == nil {
+			return &Conn{Client: client, DB: client.Database(dbName), URI: uri, Embedded: true}, nil
 		}
 		lastErr = err
 		select {
@@ -166,13 +196,9 @@ func joinOwner(ctx context.Context, held *dirHeldError, dbName string) (*Conn, e
 			if errors.Is(ctx.Err(), context.Canceled) {
 				return nil, fmt.Errorf("join embedded database in %s: %w", held.dir, ctx.Err())
 			}
-			at := ""
-			if uri != "" {
-				at = " at " + hostOf(uri)
-			}
 			return nil, &ConnectError{
-				Reason: fmt.Sprintf("another custodian process%s owns the data directory %s (lock file %s) and its database%s did not answer",
-					held.pidText(), held.dir, held.lockPath(), at),
+				Reason: fmt.Sprintf("another custodian process%s owns the data directory %s (lock file %s) and its database at %s did not answer",
+					held.pidText(), held.dir, held.lockPath(), held.socketPath()),
 				Hint: "stop that process; to share one database between consoles, run `custodian db` and start them with --mongo-uri set to the URI it prints",
 				Err:  lastErr,
 			}
@@ -181,10 +207,20 @@ func joinOwner(ctx context.Context, held *dirHeldError, dbName string) (*Conn, e
 	}
 }
 
-func startEmbedded(ctx, life context.Context, dataDir, addr string, logger *slog.Logger, noSync bool) (*EmbeddedServer, error) {
+func startEmbedded(ctx, life context.Context, dataDir string, logger *slog.Logger, noSync bool) (*EmbeddedServer, error) {
 	dir, err := resolveDataDir(dataDir)
 	if err != nil {
 		return nil, err
+	}
+	sock := filepath.Join(dir, socketFileName)
+	// The Go driver reads a ':' in a socket path as a port separator, even
+	// percent-encoded, so clients could never dial the socket.
+	if strings.Contains(sock, ":") {
+		return nil, fmt.Errorf("the embedded database cannot use the data directory %q: its path contains ':', which the MongoDB driver cannot dial as a socket path; choose another directory", dir)
+	}
+	if len(sock) > maxSocketPath {
+		return nil, fmt.Errorf("the embedded database cannot use the data directory %s: its socket path %s is %d bytes, and Unix allows at most %d; choose a shorter --data-dir",
+			dir, socketFileName, len(sock), maxSocketPath)
 	}
 	sqliteDir := filepath.Join(dir, sqliteDirName)
 	// FerretDB 1.24 decodes its SQLite URL and then hands the decoded path
@@ -195,6 +231,12 @@ func startEmbedded(ctx, life context.Context, dataDir, addr string, logger *slog
 	}
 	if err := os.MkdirAll(sqliteDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create embedded database directory: %w", err)
+	}
+	// The socket is created with the process umask and only then narrowed
+	// to 0600; a private directory leaves nobody else a window to connect
+	// in between. It also holds the audit keys and access packages.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("restrict data directory %s: %w", dir, err)
 	}
 	// FerretDB creates its SQLite files 0644 and they hold personal data;
 	// a private directory keeps other local users out whatever the data
@@ -207,11 +249,14 @@ func startEmbedded(ctx, life context.Context, dataDir, addr string, logger *slog
 	if err != nil {
 		return nil, err
 	}
-	uriPath := filepath.Join(dir, uriFileName)
-	// Left behind by a crashed owner, it would point clients at a dead port.
-	if err := os.Remove(uriPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		_ = lock.Close()
-		return nil, fmt.Errorf("remove stale %s: %w", uriPath, err)
+	// Left behind by a crashed owner (or an earlier version), they would
+	// make the listen fail or point clients at a dead port. Holding the
+	// lock, we are the only one who may remove them.
+	for _, stale := range []string{sock, filepath.Join(dir, legacyURIFileName)} {
+		if err := os.Remove(stale); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			_ = lock.Close()
+			return nil, fmt.Errorf("remove stale %s: %w", stale, err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		_ = lock.Close()
@@ -230,7 +275,7 @@ func startEmbedded(ctx, life context.Context, dataDir, addr string, logger *slog
 
 	ferretNewMu.Lock()
 	fdb, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: addr},
+		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: sqliteURL.String(),
@@ -238,31 +283,48 @@ func startEmbedded(ctx, life context.Context, dataDir, addr string, logger *slog
 	ferretNewMu.Unlock()
 	if err != nil {
 		_ = lock.Close()
-		return nil, fmt.Errorf("start embedded database in %s on %s: %w", dir, addr, err)
+		return nil, fmt.Errorf("start embedded database in %s on %s: %w", dir, sock, err)
 	}
 
 	runCtx, stop := context.WithCancel(life)
-	s := &EmbeddedServer{dataDir: dir, stop: stop, done: make(chan struct{})}
+	s := &EmbeddedServer{dataDir: dir, stop: stop, done: make(chan struct{}), uri: socketURI(sock)}
 	go func() {
 		defer close(s.done)
 		// Run returns only after the listener, every connection and the
 		// SQLite backend are closed; only then may another process take over.
 		_ = fdb.Run(runCtx)
-		_ = os.Remove(uriPath)
+		_ = os.Remove(sock)
 		_ = lock.Close()
 	}()
-
-	// MongoDBURI blocks until the listener exists. In v1.24 ferretdb.New
-	// already opened it, but the documented contract is "after Run", and
-	// Run is now underway.
-	s.uri = fdb.MongoDBURI()
-
-	if err := writeFileAtomic(uriPath, []byte(s.uri+"\n")); err != nil {
+	// ferretdb.New bound the socket with the umask's mode, and the kernel
+	// queues connections from then on; until this chmod only the 0700 data
+	// directory keeps other users from connecting.
+	if err := os.Chmod(sock, 0o600); err != nil {
 		stop()
 		<-s.done
-		return nil, fmt.Errorf("publish embedded database URI: %w", err)
+		return nil, fmt.Errorf("restrict embedded database socket %s: %w", sock, err)
 	}
 	return s, nil
+}
+
+// socketURI is the mongodb:// URI of a Unix socket: the path percent-encoded
+// whole in the host part, the form both the Go driver and mongosh read.
+func socketURI(path string) string {
+	var b strings.Builder
+	b.WriteString("mongodb://")
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	b.WriteString("/")
+	return b.String()
 }
 
 func resolveDataDir(dataDir string) (string, error) {
@@ -291,8 +353,8 @@ func (e *dirHeldError) Error() string {
 	return fmt.Sprintf("data directory %s is locked by another process%s", e.dir, e.pidText())
 }
 
-func (e *dirHeldError) lockPath() string { return filepath.Join(e.dir, lockFileName) }
-func (e *dirHeldError) uriPath() string  { return filepath.Join(e.dir, uriFileName) }
+func (e *dirHeldError) lockPath() string   { return filepath.Join(e.dir, lockFileName) }
+func (e *dirHeldError) socketPath() string { return filepath.Join(e.dir, socketFileName) }
 
 func (e *dirHeldError) pidText() string {
 	if e.pid == 0 {
@@ -336,81 +398,4 @@ func readPID(path string) int {
 		return 0
 	}
 	return pid
-}
-
-// readOwnerURI reads and checks the URI published by the data directory's
-// owner. The file is outside our control, so nothing from it is used except
-// a loopback IP and a port, re-assembled here.
-func readOwnerURI(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("read embedded database URI: %w", err)
-	}
-	bad := fmt.Errorf("%s does not hold a loopback mongodb:// URI", path)
-	if len(b) > 256 {
-		return "", bad
-	}
-	rest, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "mongodb://")
-	if !ok {
-		return "", bad
-	}
-	host, port, err := net.SplitHostPort(strings.TrimSuffix(rest, "/"))
-	if err != nil {
-		return "", bad
-	}
-	ip := net.ParseIP(host)
-	n, err := strconv.Atoi(port)
-	if ip == nil || !ip.IsLoopback() || err != nil || n < 1 || n > 65535 {
-		return "", bad
-	}
-	return "mongodb://" + net.JoinHostPort(ip.String(), strconv.Itoa(n)) + "/", nil
-}
-
-func hostOf(uri string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/")
-}
-
-// loopbackAddr normalises the `custodian db` listen address.
-func loopbackAddr(listen string) (string, error) {
-	if listen == "" {
-		return "127.0.0.1:0", nil
-	}
-	if _, err := strconv.Atoi(listen); err == nil {
-		listen = ":" + listen
-	}
-	host, port, err := net.SplitHostPort(listen)
-	if err != nil {
-		return "", fmt.Errorf("listen address %q: want host:port or a port number", listen)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return "", fmt.Errorf("listen address %q: port must be a number from 0 to 65535", listen)
-	}
-	if host == "" || host == "localhost" {
-		host = "127.0.0.1"
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return "", fmt.Errorf("listen address %q: the embedded database has no authentication, so it listens only on a loopback address (127.0.0.1 or ::1)", listen)
-	}
-	return net.JoinHostPort(host, port), nil
-}
-
-// writeFileAtomic writes via rename so that a reader never sees a partial URI.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -8,11 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/address"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 )
 
 // tempDataDir is a fresh directory for an embedded database. t.TempDir is
@@ -77,8 +78,8 @@ func TestOpenEmbeddedRoundTrip(t *testing.T) {
 	if !c.Embedded || c.server == nil {
 		t.Fatalf("Embedded = %v, own server = %v; want both", c.Embedded, c.server != nil)
 	}
-	if !strings.HasPrefix(c.URI, "mongodb://127.0.0.1:") {
-		t.Errorf("URI = %q, want a loopback mongodb:// URI", c.URI)
+	if want := socketURI(filepath.Join(dir, socketFileName)); c.URI != want {
+		t.Errorf("URI = %q, want the socket's %q", c.URI, want)
 	}
 	if c.DB.Name() != DefaultDatabase {
 		t.Errorf("database = %q, want %q", c.DB.Name(), DefaultDatabase)
@@ -91,11 +92,8 @@ func TestOpenEmbeddedRoundTrip(t *testing.T) {
 
 	assertMode(t, dir, 0o700)
 	assertMode(t, filepath.Join(dir, sqliteDirName), 0o700)
-	assertMode(t, filepath.Join(dir, uriFileName), 0o600)
+	assertMode(t, filepath.Join(dir, socketFileName), 0o600)
 	assertMode(t, filepath.Join(dir, lockFileName), 0o600)
-	if b, err := os.ReadFile(filepath.Join(dir, uriFileName)); err != nil || strings.TrimSpace(string(b)) != c.URI {
-		t.Errorf("%s = %q, %v; want %q", uriFileName, b, err, c.URI)
-	}
 	if _, err := os.Stat(filepath.Join(dir, sqliteDirName, "custodian.sqlite")); err != nil {
 		t.Errorf("SQLite file not in the %s subdirectory: %v", sqliteDirName, err)
 	}
@@ -104,8 +102,8 @@ func TestOpenEmbeddedRoundTrip(t *testing.T) {
 	if err := c.Close(context.Background()); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, uriFileName)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("%s still there after Close: %v", uriFileName, err)
+	if _, err := os.Stat(filepath.Join(dir, socketFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s still there after Close: %v", socketFileName, err)
 	}
 
 	// The data survives a restart.
@@ -167,13 +165,18 @@ func TestSecondOpenJoinsOwner(t *testing.T) {
 
 func TestOpenOwnerNotAnswering(t *testing.T) {
 	dir := tempDataDir(t)
-	// Hold the lock as a hung owner would, with a URI nobody answers on.
+	// Hold the lock as a hung owner would, with a socket nobody answers on.
 	lock, err := lockDataDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lock.Close()
-	if err := os.WriteFile(filepath.Join(dir, uriFileName), []byte("mongodb://127.0.0.1:1/\n"), 0o600); err != nil {
+	l, err := net.Listen("unix", filepath.Join(dir, socketFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = l.Close()
+	if err := os.WriteFile(filepath.Join(dir, socketFileName), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -221,8 +224,8 @@ func TestServeEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(srv.URI(), "mongodb://127.0.0.1:") {
-		t.Errorf("URI = %q", srv.URI())
+	if want := socketURI(filepath.Join(dir, socketFileName)); srv.URI() != want {
+		t.Errorf("URI = %q, want %q", srv.URI(), want)
 	}
 
 	// A console started on the same directory uses the running server.
@@ -250,10 +253,10 @@ func TestServeEmbedded(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("server did not stop after its context was cancelled")
 	}
-	if _, err := os.Stat(filepath.Join(dir, uriFileName)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("%s left behind: %v", uriFileName, err)
+	if _, err := os.Stat(filepath.Join(dir, socketFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left behind: %v", socketFileName, err)
 	}
-	srv2, err := ServeEmbedded(context.Background(), dir, "127.0.0.1:0", nil)
+	srv2, err := ServeEmbedded(context.Background(), dir, "", nil)
 	if err != nil {
 		t.Fatalf("data directory not released: %v", err)
 	}
@@ -262,79 +265,102 @@ func TestServeEmbedded(t *testing.T) {
 	}
 }
 
-func TestServeEmbeddedPortInUse(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// TestServeEmbeddedRefusesTCP: with no authentication to offer, a TCP
+// listener is refused before anything is created, saying why.
+func TestServeEmbeddedRefusesTCP(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:0", "27017", "0.0.0.0:27017", "[::1]:27017"} {
+		dir := filepath.Join(tempDataDir(t), "data")
+		srv, err := ServeEmbedded(context.Background(), dir, addr, nil)
+		if err == nil {
+			_ = srv.Close(context.Background())
+			t.Errorf("ServeEmbedded(--listen %s) succeeded", addr)
+			continue
+		}
+		var refused *TCPRefusedError
+		if !errors.As(err, &refused) {
+			t.Errorf("ServeEmbedded(--listen %s): %v, want a *TCPRefusedError", addr, err)
+		}
+		for _, want := range []string{addr, "no authentication", "every local user", "socket URI", "--mongo-uri"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("refusal of %s lacks %q: %v", addr, want, err)
+			}
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("refused --listen %s created the data directory: %v", addr, err)
+		}
+	}
+}
+
+// TestSocketURI: the URI names the path so that the driver, which is what
+// mongosh is built on too, dials exactly that path over a Unix socket.
+func TestSocketURI(t *testing.T) {
+	for _, path := range []string{
+		"/home/ann/.local/share/custodian/custodian.sock",
+		"/tmp/My Data (custodian)/custodian.sock",
+		"/tmp/a@b,c;d?e=f&g#h%41[x]/custodian.sock",
+		"/tmp/é/custodian.sock",
+	} {
+		uri := socketURI(path)
+		cs, err := connstring.ParseAndValidate(uri)
+		if err != nil {
+			t.Errorf("socketURI(%q) = %q does not parse: %v", path, uri, err)
+			continue
+		}
+		if len(cs.Hosts) != 1 || cs.Hosts[0] != path {
+			t.Errorf("socketURI(%q) = %q parses to hosts %q", path, uri, cs.Hosts)
+		}
+		if got := address.Address(cs.Hosts[0]).Network(); got != "unix" {
+			t.Errorf("%q dials over %s, want unix", uri, got)
+		}
+	}
+}
+
+func TestEmbeddedSocketPathTooLong(t *testing.T) {
+	parent := tempDataDir(t)
+	dir := filepath.Join(parent, strings.Repeat("d", maxSocketPath-len(parent)-len(socketFileName)-1))
+	if n := len(filepath.Join(dir, socketFileName)); n != maxSocketPath+1 {
+		t.Fatalf("socket path is %d bytes, want %d", n, maxSocketPath+1)
+	}
+	_, err := Open(context.Background(), Options{DataDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "choose a shorter --data-dir") {
+		t.Fatalf("Open(%d-byte data dir): %v; want a refusal asking for a shorter --data-dir", len(dir), err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a refused Open created the data directory")
+	}
+	// One byte shorter fits.
+	openEmbeddedT(t, dir[:len(dir)-1])
+}
+
+// TestOpenMustExist: an inspecting command on a mistyped --data-dir is told
+// so, and nothing is created; an existing database opens as usual.
+func TestOpenMustExist(t *testing.T) {
+	parent := tempDataDir(t)
+	missing := filepath.Join(parent, "typo")
+	_, err := Open(context.Background(), Options{DataDir: missing, MustExist: true})
+	var nd *NoDatabaseError
+	if !errors.As(err, &nd) || err.Error() != "no custodian database in "+missing+": check --data-dir" {
+		t.Fatalf("Open(MustExist) on a missing dir: %v", err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Errorf("a refused Open created %v", entries)
+	}
+
+	dir := filepath.Join(parent, "data")
+	c := openEmbeddedT(t, dir)
+	insertNote(t, c, "n", "x")
+	closeT(t, c)
+	c2, err := Open(context.Background(), Options{DataDir: dir, MustExist: true})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Open(MustExist) on an existing database: %v", err)
 	}
-	defer l.Close()
-	dir := tempDataDir(t)
-	srv, err := ServeEmbedded(context.Background(), dir, l.Addr().String(), nil)
-	if err == nil {
-		_ = srv.Close(context.Background())
-		t.Fatal("ServeEmbedded on a busy port succeeded")
-	}
-	if !strings.Contains(err.Error(), l.Addr().String()) || !errors.Is(err, syscall.EADDRINUSE) {
-		t.Errorf("error does not say the port is busy: %v", err)
-	}
-	// The data directory is free for the next attempt.
-	openEmbeddedT(t, dir)
-}
-
-func TestLoopbackAddr(t *testing.T) {
-	for _, tc := range []struct{ in, want, err string }{
-		{in: "", want: "127.0.0.1:0"},
-		{in: "27017", want: "127.0.0.1:27017"},
-		{in: ":27017", want: "127.0.0.1:27017"},
-		{in: "localhost:0", want: "127.0.0.1:0"},
-		{in: "[::1]:27017", want: "[::1]:27017"},
-		{in: "0.0.0.0:27017", err: "loopback"},
-		{in: "[::]:27017", err: "loopback"},
-		{in: "192.0.2.1:27017", err: "loopback"},
-		{in: "db.example:27017", err: "loopback"},
-		{in: "127.0.0.1:99999", err: "port"},
-		{in: "nonsense", err: "host:port"},
-	} {
-		got, err := loopbackAddr(tc.in)
-		switch {
-		case tc.err == "" && (err != nil || got != tc.want):
-			t.Errorf("loopbackAddr(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
-			t.Errorf("loopbackAddr(%q) = %q, %v; want an error about %q", tc.in, got, err, tc.err)
-		}
-	}
-}
-
-func TestReadOwnerURI(t *testing.T) {
-	dir := t.TempDir()
-	for _, tc := range []struct{ content, want string }{
-		{content: "mongodb://127.0.0.1:4242/\n", want: "mongodb://127.0.0.1:4242/"},
-		{content: "mongodb://[::1]:4242/", want: "mongodb://[::1]:4242/"},
-		{content: "mongodb://db.example:27017/"},
-		{content: "mongodb://192.0.2.1:27017/"},
-		{content: "mongodb://u:p@127.0.0.1:4242/"},
-		{content: "mongodb://127.0.0.1:4242/?tls=false"},
-		{content: "mongodb://127.0.0.1:0/"},
-		{content: "http://127.0.0.1:4242/"},
-		{content: "\x1b]0;pwned\x07"},
-	} {
-		path := filepath.Join(dir, uriFileName)
-		if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		got, err := readOwnerURI(path)
-		if tc.want == "" && err == nil {
-			t.Errorf("readOwnerURI(%q) = %q, want an error", tc.content, got)
-		}
-		if tc.want != "" && (err != nil || got != tc.want) {
-			t.Errorf("readOwnerURI(%q) = %q, %v; want %q", tc.content, got, err, tc.want)
-		}
-	}
+	t.Cleanup(func() { closeT(t, c2) })
+	findNote(t, c2, "n")
 }
 
 func TestEmbeddedRefusesSpecialPath(t *testing.T) {
 	parent := tempDataDir(t)
-	for _, name := range []string{"a#b", "a%41b"} {
+	for _, name := range []string{"a#b", "a%41b", "a:b"} {
 		dir := filepath.Join(parent, name)
 		c, err := Open(context.Background(), Options{DataDir: dir})
 		if err == nil {

@@ -61,6 +61,12 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 	if progress == nil {
 		progress = func(model.StepProgress) {}
 	}
+	// Each step's write checks the record again (Apply); this makes the
+	// run's own rule check use the current role too.
+	actor, err := s.currentActor(ctx, actor)
+	if err != nil {
+		return model.Request{}, fmt.Errorf("run %s: %w", id, err)
+	}
 	r, err := s.Request(ctx, actor, id)
 	if err != nil {
 		return model.Request{}, err

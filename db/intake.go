@@ -200,6 +200,10 @@ type ImportResult struct {
 // requests, the context ended). progress, if not nil, is called after each
 // request.
 func (s *Store) CreateRequests(ctx context.Context, actor model.Actor, rs []model.Request, progress func(done, total int)) ([]ImportResult, error) {
+	actor, err := s.currentActor(ctx, actor)
+	if err != nil {
+		return nil, fmt.Errorf("log requests: %w", err)
+	}
 	if !actor.Can(model.PermTriage) {
 		return nil, s.refuse(ctx, actor, string(model.ActLog), "requests", "",
 			actor.Refusal(model.PermTriage, model.ActLog.Label()), nil)

@@ -27,6 +27,12 @@ func (s *Store) OperatorByKey(ctx context.Context, fingerprint string) (model.Op
 	return s.findOperator(ctx, bson.D{{Key: "key_fingerprints", Value: fingerprint}}, "with key "+fingerprint)
 }
 
+// OperatorByOSUser returns the operator registered to the local OS account
+// name (model.Operator.OSUser): who a command run on this machine acts as.
+func (s *Store) OperatorByOSUser(ctx context.Context, name string) (model.Operator, error) {
+	return s.findOperator(ctx, bson.D{{Key: "os_user", Value: name}}, "registered to OS user "+name)
+}
+
 func (s *Store) findOperator(ctx context.Context, filter bson.D, what string) (model.Operator, error) {
 	var op model.Operator
 	err := s.operators.FindOne(ctx, filter).Decode(&op)
@@ -37,6 +43,42 @@ func (s *Store) findOperator(ctx context.Context, filter bson.D, what string) (m
 		return op, fmt.Errorf("read operator %s: %w", what, err)
 	}
 	return op, nil
+}
+
+// currentActor is actor with its operator record as stored now. Every write
+// starts here, so an operator disabled, narrowed or demoted while their
+// console or SSH session is open is judged by the record, not by what the
+// session loaded at login; the write's own permission check then refuses,
+// and audits, a disabled operator. An operator whose record is gone is
+// treated as disabled. The system actor has no record. Not cached: one
+// lookup by _id per write (see BENCHMARKS.md) buys a refusal on the very
+// next action.
+func (s *Store) currentActor(ctx context.Context, actor model.Actor) (model.Actor, error) {
+	if actor.Operator.Role == model.RoleSystem {
+		return actor, nil
+	}
+	op, err := s.Operator(ctx, actor.Handle())
+	switch {
+	case errors.Is(err, ErrNotFound):
+		op = actor.Operator
+		op.Disabled = true
+	case err != nil:
+		return actor, fmt.Errorf("check operator %s is still enabled: %w", actor.Handle(), err)
+	}
+	actor.Operator = op
+	return actor, nil
+}
+
+// IsDemo reports whether the database holds the demo dataset: its seed
+// marker, written by Seed before the first demo document and only into an
+// empty database. On a demo database anyone at the keyboard may pick any
+// demo operator (--operator); elsewhere the OS account decides.
+func (s *Store) IsDemo(ctx context.Context) (bool, error) {
+	_, found, err := readSeedMarker(ctx, s.conn.DB)
+	if err != nil {
+		return false, fmt.Errorf("is this the demo database: %w", err)
+	}
+	return found, nil
 }
 
 // Operators lists every operator by handle.
@@ -61,6 +103,10 @@ func (s *Store) Operators(ctx context.Context, actor model.Actor) ([]model.Opera
 func (s *Store) PutOperator(ctx context.Context, actor model.Actor, op model.Operator) error {
 	tgt := auditTarget("operator", op.Handle)
 	action := "put_operator"
+	actor, err := s.currentActor(ctx, actor)
+	if err != nil {
+		return fmt.Errorf("put operator %s: %w", op.Handle, err)
+	}
 	if !actor.Can(model.PermManageOperators) {
 		return s.refuse(ctx, actor, action, tgt, "",
 			actor.Refusal(model.PermManageOperators, "manage operators"), nil)
@@ -93,6 +139,9 @@ func (s *Store) PutOperator(ctx context.Context, actor model.Actor, op model.Ope
 
 	now := s.now()
 	detail := fmt.Sprintf("role=%s tenants=%s keys=%d disabled=%t", op.Role, strings.Join(op.Tenants, ","), len(op.Keys), op.Disabled)
+	if op.OSUser != "" {
+		detail += " os_user=" + op.OSUser
+	}
 	if prev > 0 && !slices.Equal(old.KeyFingerprints, op.KeyFingerprints) {
 		detail += " keys changed"
 	}
@@ -156,6 +205,19 @@ func (s *Store) normalizeOperator(ctx context.Context, op *model.Operator) error
 	}
 	if len(op.Name) > 200 {
 		return invalidf("operator %s: name longer than 200 characters", op.Handle)
+	}
+	op.OSUser = strings.TrimSpace(op.OSUser)
+	if op.OSUser != "" {
+		if err := model.ValidOSUser(op.OSUser); err != nil {
+			return invalidf("operator %s: %v", op.Handle, err)
+		}
+		// An account must name one operator, or a local command could not
+		// tell who it acts as.
+		if other, err := s.OperatorByOSUser(ctx, op.OSUser); err == nil && other.Handle != op.Handle {
+			return invalidf("operator %s: OS user %s is already registered to operator %s", op.Handle, op.OSUser, other.Handle)
+		} else if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
 	}
 	tenants := slices.Clone(op.Tenants)
 	slices.Sort(tenants)

@@ -163,6 +163,10 @@ func (s *Store) SubjectRequests(ctx context.Context, actor model.Actor, subjectI
 // (matchContacts); with several matches or none it stays unlinked for an
 // operator to pick from MatchSubjects' candidates.
 func (s *Store) CreateRequest(ctx context.Context, actor model.Actor, r model.Request) (model.Request, error) {
+	actor, err := s.currentActor(ctx, actor)
+	if err != nil {
+		return model.Request{}, fmt.Errorf("log request %s: %w", r.ID, err)
+	}
 	req, _, err := s.createRequest(ctx, actor, r, createOptions{match: true})
 	return req, err
 }
@@ -399,6 +403,10 @@ func (s *Store) Transition(ctx context.Context, actor model.Actor, id string, ve
 // several concurrent callers at the same version wins.
 func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version int64, a model.Action, reason string, edit func(*model.Request) error) (model.Request, error) {
 	tgt := auditTarget("request", id)
+	actor, err := s.currentActor(ctx, actor)
+	if err != nil {
+		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
+	}
 	if _, ok := model.TransitionFor(a); !ok {
 		return model.Request{}, invalidf("%s: unknown action %q", id, a)
 	}

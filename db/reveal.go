@@ -19,6 +19,10 @@ const ActionReveal = "reveal"
 // revealed. Anyone else is refused, and the refusal is audited too.
 func (s *Store) RevealField(ctx context.Context, actor model.Actor, subjectID string, ref model.FieldRef, reason string) (string, error) {
 	tgt := auditTarget("subject", subjectID)
+	actor, err := s.currentActor(ctx, actor)
+	if err != nil {
+		return "", fmt.Errorf("reveal a field of %s: %w", subjectID, err)
+	}
 	if !actor.Can(model.PermReveal) {
 		return "", s.refuse(ctx, actor, ActionReveal, tgt, "", actor.Refusal(model.PermReveal, "reveal personal data"), nil)
 	}

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Role is what an operator is allowed to do.
@@ -41,7 +42,11 @@ type Operator struct {
 	Keys            []string `bson:"keys" json:"keys"`
 	KeyFingerprints []string `bson:"key_fingerprints" json:"key_fingerprints"`
 	Disabled        bool     `bson:"disabled" json:"disabled"`
-	Version         int64    `bson:"version" json:"version"`
+	// OSUser is the local OS account this operator is: a command run on
+	// the console's machine by that account acts as this operator. Empty:
+	// the operator works over SSH only. At most one operator per account.
+	OSUser  string `bson:"os_user,omitempty" json:"os_user,omitempty"`
+	Version int64  `bson:"version" json:"version"`
 }
 
 // InScope reports whether the operator may see tenantID.
@@ -82,6 +87,24 @@ func (r Role) Can(perm Permission) bool {
 
 // ReadOnly reports whether an operator of this role can change nothing about a request's decision.
 func (r Role) ReadOnly() bool { return !r.Can(PermTriage) && !r.Can(PermDecide) }
+
+// ValidOSUser checks an OS account name given for an operator: 1–256 bytes
+// of ASCII letters, digits and '.', '_', '-', '@', '$', '\' (POSIX portable
+// user names, plus the '@' and '\' of directory and Windows domain accounts
+// and the trailing '$' of Samba machine accounts), not starting with '-'.
+// Anything else could not be an account os/user.Current reports, or would
+// smuggle spaces and controls into lists and audit entries.
+func ValidOSUser(name string) error {
+	ok := len(name) >= 1 && len(name) <= 256 && name[0] != '-'
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(`._-@$\`, c) >= 0
+	}
+	if !ok {
+		return fmt.Errorf("OS user name %q: use 1–256 ASCII letters, digits, '.', '_', '-', '@', '$' or '\\', not starting with '-'", name)
+	}
+	return nil
+}
 
 // ValidHandle checks the operator handle rule: 1–64 lower-case ASCII letters,
 // digits, '.', '_' or '-', starting with a letter or digit. Handles appear in

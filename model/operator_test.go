@@ -98,3 +98,36 @@ func TestOperatorInScope(t *testing.T) {
 		}
 	}
 }
+
+// TestValidOSUser: the names os/user.Current reports for POSIX accounts
+// (portable user names: letters, digits, '.', '_', '-'), directory and
+// Windows domain accounts ('@', '\') and Samba machine accounts (a trailing
+// '$') pass; spaces, controls, non-ASCII and a leading '-' do not.
+func TestValidOSUser(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"ann", true},
+		{"Ann.Lee_2", true},
+		{`CORP\ann`, true},
+		{"ann@corp.example", true},
+		{"host$", true},
+		{"", false},
+		{"-rf", false},
+		{"ann lee", false},
+		{"ann\x1b[2J", false},
+		{"ann\u200b", false},
+		{"ännä", false},
+		{strings.Repeat("a", 256), true},
+		{strings.Repeat("a", 257), false},
+	} {
+		err := ValidOSUser(tc.name)
+		if (err == nil) != tc.ok {
+			t.Errorf("ValidOSUser(%q) = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "OS user name") {
+			t.Errorf("ValidOSUser(%q): %q does not say what it checks", tc.name, err)
+		}
+	}
+}

@@ -34,7 +34,8 @@ const (
 const Usage = `Operators (admins only; every change is audited):
   custodian operators list [--json]
   custodian operators add NAME --role support|lead|engineer|admin [--tenants a,b] [--name "Full Name"]
-                          [--key "ssh-ed25519 AAAA… comment"]... [--key-file FILE]
+                          [--key "ssh-ed25519 AAAA… comment"]... [--key-file FILE] [--os-user ACCOUNT]
+  custodian operators set-os-user NAME [ACCOUNT]   the local OS account that acts as NAME (none: SSH only)
   custodian operators disable NAME | enable NAME
   custodian operators add-key NAME --key "…" | --key-file FILE
   custodian operators remove-key NAME SHA256:fingerprint | --key "…"
@@ -52,6 +53,12 @@ type Command struct {
 	Keys     keyList
 	KeyFile  string
 	JSON     bool
+	OSUser   string // --os-user, or set-os-user's account
+
+	// LocalOSUser is the OS account running the command (main sets it): the
+	// first admin on an empty database is registered to it unless --os-user
+	// says otherwise, or nobody could act as that admin on this machine.
+	LocalOSUser string
 }
 
 type keyList []string
@@ -60,7 +67,7 @@ func (k *keyList) String() string     { return strings.Join(*k, "\n") }
 func (k *keyList) Set(v string) error { *k = append(*k, v); return nil }
 
 // verbs and the positional arguments each takes.
-var verbs = map[string]int{"list": 0, "add": 1, "disable": 1, "enable": 1, "add-key": 1, "remove-key": 1}
+var verbs = map[string]int{"list": 0, "add": 1, "disable": 1, "enable": 1, "add-key": 1, "remove-key": 1, "set-os-user": 1}
 
 // Bind declares the operators flags on fs, beside the shared ones.
 func Bind(fs *flag.FlagSet) *Command {
@@ -71,6 +78,7 @@ func Bind(fs *flag.FlagSet) *Command {
 	fs.Var(&c.Keys, "key", "")
 	fs.StringVar(&c.KeyFile, "key-file", "", "")
 	fs.BoolVar(&c.JSON, "json", false, "")
+	fs.StringVar(&c.OSUser, "os-user", "", "")
 	return c
 }
 
@@ -88,15 +96,15 @@ func Parse(fs *flag.FlagSet, c *Command, args []string) error {
 		args = fs.Args()[1:]
 	}
 	if len(pos) == 0 {
-		return errors.New("missing subcommand (list, add, disable, enable, add-key, remove-key)")
+		return errors.New("missing subcommand (list, add, disable, enable, add-key, remove-key, set-os-user)")
 	}
 	c.Verb = pos[0]
 	want, ok := verbs[c.Verb]
 	if !ok {
-		return fmt.Errorf("unknown subcommand %q (use list, add, disable, enable, add-key or remove-key)", c.Verb)
+		return fmt.Errorf("unknown subcommand %q (use list, add, disable, enable, add-key, remove-key or set-os-user)", c.Verb)
 	}
 	pos = pos[1:]
-	if c.Verb == "remove-key" && len(pos) == 2 {
+	if (c.Verb == "remove-key" || c.Verb == "set-os-user") && len(pos) == 2 {
 		c.Arg, pos = pos[1], pos[:1]
 	}
 	if len(pos) != want {
@@ -125,20 +133,33 @@ func (c *Command) check() error {
 			return len(c.Keys) > 0 || c.KeyFile != ""
 		case "json":
 			return c.JSON
+		case "os-user":
+			return c.OSUser != ""
 		}
 		return false
 	}
 	allowed := map[string][]string{
-		"list": {"json"}, "add": {"role", "tenants", "name", "key"},
-		"disable": {}, "enable": {}, "add-key": {"key"}, "remove-key": {"key"},
+		"list": {"json"}, "add": {"role", "tenants", "name", "key", "os-user"},
+		"disable": {}, "enable": {}, "add-key": {"key"}, "remove-key": {"key"}, "set-os-user": {},
 	}[c.Verb]
-	for _, f := range []string{"role", "tenants", "name", "key", "json"} {
+	for _, f := range []string{"role", "tenants", "name", "key", "json", "os-user"} {
 		if given(f) && !slices.Contains(allowed, f) {
 			return fmt.Errorf("%s does not take --%s", c.Verb, f)
 		}
 	}
 	switch c.Verb {
+	case "set-os-user":
+		c.OSUser = c.Arg
+		fallthrough
 	case "add":
+		if c.OSUser != "" {
+			if err := model.ValidOSUser(c.OSUser); err != nil {
+				return err
+			}
+		}
+		if c.Verb != "add" {
+			break
+		}
 		if c.Role == "" {
 			return errors.New("add needs --role support|lead|engineer|admin")
 		}
@@ -176,6 +197,9 @@ func ResolveActor(ctx context.Context, store *db.Store, c *Command, handle strin
 		return model.Actor{}, fmt.Errorf("list operators: %w", lerr)
 	}
 	if len(all) == 0 && c.Verb == "add" && c.Role == string(model.RoleAdmin) {
+		if c.OSUser == "" {
+			c.OSUser = c.LocalOSUser
+		}
 		return model.SystemActor("cli: first admin, added by local user " + handle), nil
 	}
 	if len(all) == 0 {
@@ -197,8 +221,11 @@ func Run(ctx context.Context, store *db.Store, actor model.Actor, c *Command, st
 	var op model.Operator
 	var what string
 	if c.Verb == "add" {
-		op = model.Operator{Handle: c.Name, Name: c.FullName, Role: model.Role(c.Role), Tenants: splitList(c.Tenants), Keys: keys}
+		op = model.Operator{Handle: c.Name, Name: c.FullName, Role: model.Role(c.Role), Tenants: splitList(c.Tenants), Keys: keys, OSUser: c.OSUser}
 		what = fmt.Sprintf("added %s (%s)", c.Name, c.Role)
+		if c.OSUser != "" {
+			what += ", OS user " + c.OSUser
+		}
 	} else {
 		op, err = store.Operator(ctx, c.Name)
 		if err != nil {
@@ -212,6 +239,13 @@ func Run(ctx context.Context, store *db.Store, actor model.Actor, c *Command, st
 			}
 			op.Disabled = c.Verb == "disable"
 			what = c.Verb + "d " + op.Handle
+		case "set-os-user":
+			if op.OSUser == c.OSUser {
+				fmt.Fprintf(stdout, "%s is already registered to OS user %s; nothing changed\n", op.Handle, orNone(splitList(c.OSUser)))
+				return exitOK
+			}
+			op.OSUser = c.OSUser
+			what = op.Handle + " is now OS user " + orNone(splitList(c.OSUser)) + " on this machine"
 		case "add-key":
 			op.Keys = append(op.Keys, keys...)
 			what = fmt.Sprintf("added %d key(s) to %s", len(keys), op.Handle)
@@ -235,7 +269,11 @@ func Run(ctx context.Context, store *db.Store, actor model.Actor, c *Command, st
 	}
 	fmt.Fprintln(stdout, what)
 	if c.Verb == "add" && len(keys) == 0 {
-		fmt.Fprintf(stdout, "%s has no SSH key: only the local console (--operator %s) until `operators add-key`\n", c.Name, c.Name)
+		if c.OSUser != "" {
+			fmt.Fprintf(stdout, "%s has no SSH key: only the local console, run by OS user %s, until `operators add-key`\n", c.Name, c.OSUser)
+		} else {
+			fmt.Fprintf(stdout, "%s has no SSH key and no OS user: no way in until `operators add-key` or `operators set-os-user`\n", c.Name)
+		}
 	}
 	return exitOK
 }
@@ -267,7 +305,7 @@ func list(ctx context.Context, store *db.Store, actor model.Actor, asJSON bool, 
 		return exitOK
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "HANDLE\tROLE\tSTATUS\tTENANTS\tNAME")
+	fmt.Fprintln(tw, "HANDLE\tROLE\tSTATUS\tTENANTS\tOS USER\tNAME")
 	for _, op := range ops {
 		status := "enabled"
 		if op.Disabled {
@@ -277,10 +315,14 @@ func list(ctx context.Context, store *db.Store, actor model.Actor, asJSON bool, 
 		if len(op.Tenants) > 0 {
 			tenants = strings.Join(op.Tenants, ",")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", model.CleanLine(op.Handle), model.CleanLine(string(op.Role)), status,
-			model.CleanLine(tenants), model.CleanLine(op.Name))
+		osUser := "-"
+		if op.OSUser != "" {
+			osUser = op.OSUser
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", model.CleanLine(op.Handle), model.CleanLine(string(op.Role)), status,
+			model.CleanLine(tenants), model.CleanLine(osUser), model.CleanLine(op.Name))
 		for _, fp := range op.KeyFingerprints {
-			fmt.Fprintf(tw, "  key %s\t\t\t\t\n", fp)
+			fmt.Fprintf(tw, "  key %s\t\t\t\t\t\n", fp)
 		}
 	}
 	_ = tw.Flush()

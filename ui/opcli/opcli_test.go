@@ -233,3 +233,54 @@ func TestFirstAdminOnAnEmptyDatabase(t *testing.T) {
 		t.Fatalf("the first admin adding an operator: %d %q", code, errs)
 	}
 }
+
+// TestOperatorsOSUser: add --os-user and set-os-user register the local OS
+// account an operator is; bad accounts and misplaced flags change nothing.
+func TestOperatorsOSUser(t *testing.T) {
+	c := seededCLI(t)
+	ctx := context.Background()
+	osUserOf := func(handle string) string {
+		t.Helper()
+		op, err := c.store.Operator(ctx, handle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return op.OSUser
+	}
+	if code, out, errs := c.run("ada", "add", "ola", "--role", "support", "--os-user", "ola"); code != 0 || !strings.Contains(out, "OS user ola") {
+		t.Fatalf("add --os-user: %d %q %q", code, out, errs)
+	}
+	if got := osUserOf("ola"); got != "ola" {
+		t.Errorf("ola's OS user = %q", got)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"add", "oli", "--role", "support", "--os-user", "o li"}, "OS user name"},
+		{[]string{"add", "oli", "--role", "support", "--os-user", "ola"}, "already registered to operator ola"},
+		{[]string{"set-os-user", "sam", "ola"}, "already registered to operator ola"},
+		{[]string{"disable", "sam", "--os-user", "x"}, "does not take --os-user"},
+		{[]string{"set-os-user", "sam", "x", "--os-user", "y"}, "does not take --os-user"},
+	} {
+		code, _, errs := c.run("ada", tc.args...)
+		if code != exitBadInput || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: %d %q; want exit 2 saying %q", tc.args, code, errs, tc.want)
+		}
+	}
+	if _, err := c.store.Operator(ctx, "oli"); err == nil {
+		t.Error("oli was added by a refused command")
+	}
+	if got := osUserOf("sam"); got != "" {
+		t.Errorf("sam's OS user = %q after refusals", got)
+	}
+	if code, _, errs := c.run("ada", "set-os-user", "ola", "ola2"); code != 0 || osUserOf("ola") != "ola2" {
+		t.Fatalf("set-os-user: %d %q, now %q", code, errs, osUserOf("ola"))
+	}
+	if code, _, errs := c.run("ada", "set-os-user", "ola"); code != 0 || osUserOf("ola") != "" {
+		t.Fatalf("set-os-user without an account clears it: %d %q, now %q", code, errs, osUserOf("ola"))
+	}
+	if code, _, _ := c.run("sam", "set-os-user", "sam", "sam"); code == 0 || osUserOf("sam") != "" {
+		t.Error("a support operator registered an OS account")
+	}
+}
