@@ -9,9 +9,12 @@ import (
 // AuditRecord is one entry of the hash chain: the event plus its position
 // (Seq, gap-free from 1) and the links that make the chain tamper-evident.
 type AuditRecord struct {
-	Seq        int64  `bson:"_id" json:"seq"`
-	Prev       string `bson:"prev" json:"prev"`
-	Hash       string `bson:"hash" json:"hash"`
+	Seq  int64  `bson:"_id" json:"seq"`
+	Prev string `bson:"prev" json:"prev"`
+	Hash string `bson:"hash" json:"hash"`
+	// MAC is HMAC-SHA256 over what Hash covers, under a key kept outside
+	// the database; empty on entries written before the key existed.
+	MAC        string `bson:"mac,omitempty" json:"mac,omitempty"`
 	AuditEvent `bson:",inline"`
 }
 
@@ -25,8 +28,13 @@ type VerifyResult struct {
 	Problem string
 	// CheckpointSeq is the seq the signed checkpoint vouches for (0: none).
 	CheckpointSeq int64
+	// Checkpoints is how many signed checkpoints were checked against the chain.
+	Checkpoints int
+	// Legacy is the last seq of the entries written before the MAC key
+	// existed (0: none): they are vouched for by hash links and checkpoints only.
+	Legacy int64
 	// Warning is set when the chain is fine but could not be fully vouched
-	// for, e.g. no checkpoint has been written yet.
+	// for, e.g. no checkpoint was configured and the caller allowed that.
 	Warning string
 }
 
@@ -37,7 +45,15 @@ func (r VerifyResult) Line() string {
 	if !r.OK {
 		return fmt.Sprintf("FAILED at seq %d: %s", r.BadSeq, CleanLine(r.Problem))
 	}
-	return fmt.Sprintf("ok %d events, head %s", r.Events, r.Head)
+	legacy := ""
+	if r.Legacy > 0 {
+		legacy = fmt.Sprintf(" (seq 1-%d unsigned legacy entries)", r.Legacy)
+	}
+	// A warning means the chain could not be fully vouched for: never "ok".
+	if r.Warning != "" {
+		return fmt.Sprintf("UNVOUCHED %d events%s, head %s: %s", r.Events, legacy, r.Head, CleanLine(r.Warning))
+	}
+	return fmt.Sprintf("ok %d events%s, head %s", r.Events, legacy, r.Head)
 }
 
 // AuditFilter selects audit entries. Every set field must match; the zero
