@@ -45,7 +45,9 @@ Usage:
   custodian db [--listen ADDR]      run the embedded database alone and print its mongodb:// URI
   custodian seed [--subjects N] [--requests N]
                                     load the demo dataset (safe to repeat)
-  custodian audit verify            check the audit chain and its signed checkpoint
+  custodian audit verify [--allow-missing-checkpoint]
+                                    check the audit chain, every MAC and every signed checkpoint;
+                                    a missing checkpoint or key fails unless allowed (then a warning)
   custodian requests import FILE.jsonl [--skip-invalid]
                                     log one request per JSON line (FILE "-" reads stdin); safe to repeat
   custodian requests show ID [--json]
@@ -82,6 +84,10 @@ Flags (every command):
   --db NAME          database name (default custodian)
   --operator HANDLE  act as this registered operator (default: your OS user name)
   --keys FILE        key binding overrides (default $XDG_CONFIG_HOME/custodian/keys.toml)
+  --audit-key FILE   the audit chain's MAC key, shared by every server (env CUSTODIAN_AUDIT_KEY;
+                     default audit-mac.key in the data directory)
+  --checkpoint-log FILE
+                     also append every audit checkpoint to FILE (env CUSTODIAN_CHECKPOINT_LOG)
 `
 
 type globalFlags struct {
@@ -90,6 +96,12 @@ type globalFlags struct {
 	database string
 	operator string
 	keysPath string
+	// auditKey and checkpointLog: StoreOptions.AuditKeyPath, CheckpointLog.
+	auditKey      string
+	checkpointLog string
+	// verifyOnly opens the store for audit verify: no key is created and
+	// nothing is written, so a missing key is reported, not replaced.
+	verifyOnly bool
 }
 
 func main() {
@@ -151,6 +163,8 @@ func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *globalFlags) {
 	fs.StringVar(&g.database, "db", "custodian", "")
 	fs.StringVar(&g.operator, "operator", "", "")
 	fs.StringVar(&g.keysPath, "keys", "", "")
+	fs.StringVar(&g.auditKey, "audit-key", os.Getenv("CUSTODIAN_AUDIT_KEY"), "")
+	fs.StringVar(&g.checkpointLog, "checkpoint-log", os.Getenv("CUSTODIAN_CHECKPOINT_LOG"), "")
 	return fs, g
 }
 
@@ -216,6 +230,9 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		Clock:             model.SystemClock{},
 		CheckpointPath:    filepath.Join(dataDir, "audit-checkpoint.json"),
 		CheckpointKeyPath: filepath.Join(dataDir, "audit-checkpoint.key"),
+		AuditKeyPath:      g.auditKey,
+		CheckpointLog:     g.checkpointLog,
+		VerifyOnly:        g.verifyOnly,
 		// Access packages go beside the audit pane's exports, one
 		// directory per request.
 		ExportDir: filepath.Join(dataDir, "exports"),
@@ -226,6 +243,9 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		return nil, exitFailed
 	}
 	b.store = store
+	if g.verifyOnly {
+		return b, 0
+	}
 	// Events left in outboxes by a crashed process reach the chain first.
 	if _, err := store.DrainOutbox(ctx); err != nil {
 		fmt.Fprintf(stderr, "custodian: warning: moving pending audit events: %v\n", err)
@@ -404,15 +424,18 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, g := newFlagSet("audit verify", stderr)
+	var o db.VerifyOptions
+	fs.BoolVar(&o.AllowMissingCheckpoint, "allow-missing-checkpoint", false, "")
 	if ok, code := parse(fs, args, stderr); !ok {
 		return code
 	}
+	g.verifyOnly = true
 	b, code := openBackend(ctx, g, stderr)
 	if b == nil {
 		return code
 	}
 	defer b.close()
-	res, err := b.store.VerifyAudit(ctx, func(done, total int64) {
+	res, err := b.store.VerifyAuditWith(ctx, o, func(done, total int64) {
 		fmt.Fprintf(stderr, "\r  verifying %d/%d", done, total)
 	})
 	fmt.Fprint(stderr, "\r\033[K")
