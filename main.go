@@ -45,8 +45,9 @@ Usage:
   custodian db [--listen ADDR]      run the embedded database alone and print its mongodb:// URI
   custodian seed [--subjects N] [--requests N]
                                     load the demo dataset (safe to repeat)
-  custodian audit verify [--allow-missing-checkpoint]
-                                    check the audit chain, every MAC and every signed checkpoint;
+  custodian audit verify [--allow-missing-checkpoint] [--requests]
+                                    check the audit chain, every MAC and every signed checkpoint
+                                    (--requests: and that every request matches its events);
                                     a missing checkpoint or key fails unless allowed (then a warning)
   custodian requests import FILE.jsonl [--skip-invalid]
                                     log one request per JSON line (FILE "-" reads stdin); safe to repeat
@@ -426,6 +427,7 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs, g := newFlagSet("audit verify", stderr)
 	var o db.VerifyOptions
 	fs.BoolVar(&o.AllowMissingCheckpoint, "allow-missing-checkpoint", false, "")
+	fs.BoolVar(&o.Requests, "requests", false, "")
 	if ok, code := parse(fs, args, stderr); !ok {
 		return code
 	}
@@ -444,6 +446,9 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return exitFailed
 	}
 	fmt.Fprintln(stdout, res.Line())
+	for _, m := range res.Mismatches {
+		fmt.Fprintln(stdout, "  "+model.CleanLine(m))
+	}
 	if !res.OK {
 		return exitFailed
 	}

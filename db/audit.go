@@ -349,6 +349,9 @@ type VerifyOptions struct {
 	// AllowMissingCheckpoint accepts a missing checkpoint file or key (and
 	// a missing MAC key) as a warning instead of a failure.
 	AllowMissingCheckpoint bool
+	// Requests also reconciles every request with the chain (VerifyRequests)
+	// once the chain itself is sound; any mismatch fails the verdict.
+	Requests bool
 }
 
 // VerifyAudit is VerifyAuditWith with nothing relaxed.
@@ -485,6 +488,16 @@ func (s *Store) VerifyAuditWith(ctx context.Context, o VerifyOptions, progress f
 			return bad(0, msg+" (--allow-missing-checkpoint accepts this)")
 		}
 		res.Warning = msg
+	}
+	if o.Requests {
+		rep, err := s.VerifyRequests(ctx)
+		if err != nil {
+			return res, err
+		}
+		res.RequestsChecked, res.RequestsLegacy, res.Mismatches = rep.Checked, rep.Legacy, rep.Mismatches
+		if len(rep.Mismatches) > 0 {
+			return bad(0, fmt.Sprintf("%d request(s) differ from the chain: %s", len(rep.Mismatches), rep.Mismatches[0]))
+		}
 	}
 	res.OK = true
 	return res, nil

@@ -72,6 +72,17 @@ func TestChainAttacksDetected(t *testing.T) {
 			}
 			f.s = f.newStore(f.conn) // the console restarts with the swapped key
 		}, "MAC key"},
+		{"forge a request's history", func(t *testing.T, f *fixture) {
+			r, err := f.s.Request(f.ctx, f.support, "R1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := append(r.History, model.Event{At: r.UpdatedAt, Actor: "lee", Role: model.RoleSupport, Action: model.ActWithdraw, From: r.Status, To: model.StatusWithdrawn})
+			if _, err := f.conn.DB.Collection("requests").UpdateOne(f.ctx, bson.D{{Key: "_id", Value: "R1"}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: model.StatusReceived}, {Key: "history", Value: h}}}}); err != nil {
+				t.Fatal(err)
+			}
+		}, "differ from the chain"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -83,7 +94,10 @@ func TestChainAttacksDetected(t *testing.T) {
 			tc.attack(t, f)
 			check := func(when string) {
 				t.Helper()
-				res := f.verify()
+				res, err := f.s.VerifyAuditWith(f.ctx, db.VerifyOptions{Requests: true}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
 				if res.OK || !strings.Contains(res.Problem, tc.want) {
 					t.Fatalf("%s: verify says %q, want a failure mentioning %q", when, res.Line(), tc.want)
 				}

@@ -33,6 +33,11 @@ type VerifyResult struct {
 	// Legacy is the last seq of the entries written before the MAC key
 	// existed (0: none): they are vouched for by hash links and checkpoints only.
 	Legacy int64
+	// RequestsChecked and RequestsLegacy count the requests reconciled with
+	// the chain and those with unverifiable legacy history lines; Mismatches
+	// name each request that differs and how (only when asked for).
+	RequestsChecked, RequestsLegacy int
+	Mismatches                      []string
 	// Warning is set when the chain is fine but could not be fully vouched
 	// for, e.g. no checkpoint was configured and the caller allowed that.
 	Warning string
@@ -53,7 +58,11 @@ func (r VerifyResult) Line() string {
 	if r.Warning != "" {
 		return fmt.Sprintf("UNVOUCHED %d events%s, head %s: %s", r.Events, legacy, r.Head, CleanLine(r.Warning))
 	}
-	return fmt.Sprintf("ok %d events%s, head %s", r.Events, legacy, r.Head)
+	reqs := ""
+	if r.RequestsChecked > 0 {
+		reqs = fmt.Sprintf("; %d requests match the chain (%d with unverifiable legacy history lines)", r.RequestsChecked, r.RequestsLegacy)
+	}
+	return fmt.Sprintf("ok %d events%s, head %s%s", r.Events, legacy, r.Head, reqs)
 }
 
 // AuditFilter selects audit entries. Every set field must match; the zero
