@@ -25,6 +25,8 @@ func TestChainAttacksDetected(t *testing.T) {
 		name   string
 		attack func(t *testing.T, f *fixture)
 		want   string // in the failure
+		// frozen: the checkpoint must not advance over the attacked chain.
+		frozen bool
 	}{
 		{"truncate the newest entries and fix the head hint", func(t *testing.T, f *fixture) {
 			head := f.lastAudit()
@@ -35,7 +37,7 @@ func TestChainAttacksDetected(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.s = f.newStore(f.conn) // a new process trusts the fixed hint
-		}, "checkpoint"},
+		}, "checkpoint", true},
 		{"rewrite consistently with recomputed hashes", func(t *testing.T, f *fixture) {
 			recs := coll(f).all(t)
 			prev := db.GenesisHash
@@ -49,7 +51,7 @@ func TestChainAttacksDetected(t *testing.T) {
 				prev = r.Hash
 				coll(f).replace(t, *r)
 			}
-		}, ""},
+		}, "", true},
 		{"append a forged entry with a correct hash", func(t *testing.T, f *fixture) {
 			head := f.lastAudit()
 			ev := model.AuditEvent{ID: "forged", At: head.At, Actor: "lou", Role: model.RoleLead, Origin: "local", Action: "approve", Target: "request:R1", Outcome: model.OutcomeOK}
@@ -58,12 +60,12 @@ func TestChainAttacksDetected(t *testing.T) {
 			if _, err := f.conn.DB.Collection("audit").InsertOne(f.ctx, rec); err != nil {
 				t.Fatal(err)
 			}
-		}, "MAC"},
+		}, "MAC", true},
 		{"delete the checkpoint file", func(t *testing.T, f *fixture) {
 			if err := os.Remove(f.cpPath); err != nil {
 				t.Fatal(err)
 			}
-		}, "no checkpoint"},
+		}, "no checkpoint", false},
 		{"swap the MAC key", func(t *testing.T, f *fixture) {
 			k := make([]byte, 32)
 			_, _ = rand.Read(k)
@@ -71,7 +73,7 @@ func TestChainAttacksDetected(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.s = f.newStore(f.conn) // the console restarts with the swapped key
-		}, "MAC key"},
+		}, "MAC key", true},
 		{"forge a request's history", func(t *testing.T, f *fixture) {
 			r, err := f.s.Request(f.ctx, f.support, "R1")
 			if err != nil {
@@ -82,14 +84,15 @@ func TestChainAttacksDetected(t *testing.T) {
 				bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: model.StatusReceived}, {Key: "history", Value: h}}}}); err != nil {
 				t.Fatal(err)
 			}
-		}, "differ from the chain"},
+		}, "differ from the chain", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.create("R1", "ta")
 			f.seedChain(4)
-			if res := f.verify(); !res.OK {
-				t.Fatalf("before the attack: %s", res.Line())
+			before := f.verify()
+			if !before.OK {
+				t.Fatalf("before the attack: %s", before.Line())
 			}
 			tc.attack(t, f)
 			check := func(when string) {
@@ -106,6 +109,9 @@ func TestChainAttacksDetected(t *testing.T) {
 			f.do("R1", model.ActStartVerification)
 			f.do("R1", model.ActRequestInfo)
 			check("after two ordinary writes")
+			if res := f.verify(); tc.frozen && res.CheckpointSeq != before.CheckpointSeq {
+				t.Fatalf("the checkpoint advanced from seq %d to %d over the attacked chain", before.CheckpointSeq, res.CheckpointSeq)
+			}
 		})
 	}
 }
