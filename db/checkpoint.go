@@ -54,9 +54,10 @@ type checkpointer struct {
 	keyPath string
 	key     ed25519.PrivateKey
 	// fresh is set when this process created the key, i.e. the data
-	// directory is new: only then may a missing checkpoint file be started
-	// afresh. Otherwise a missing file is a deletion, and starting over
-	// would hide it. Guarded by the checkpoint file lock.
+	// directory is new. A new key comes with an empty checkpoint file, and
+	// only an empty file (or a fresh key) starts a sequence: a missing file
+	// is a deletion, and starting over would hide it. Guarded by the
+	// checkpoint file lock.
 	fresh bool
 	// external, when set, also receives every checkpoint line.
 	external string
@@ -75,6 +76,17 @@ func openCheckpointer(path, keyPath string, create bool) (*checkpointer, error) 
 	key, created, err := loadOrCreateKey(keyPath, create)
 	if err != nil {
 		return nil, err
+	}
+	if created {
+		// An empty checkpoint file says "a sequence may start here"; from
+		// now on a missing file can only mean a deletion.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			err = f.Close()
+		}
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("create audit checkpoint: %w", err)
+		}
 	}
 	return &checkpointer{path: path, keyPath: keyPath, key: key, fresh: created}, nil
 }
@@ -322,7 +334,7 @@ func (c *checkpointer) advance(ctx context.Context, rec AuditRecord, now time.Ti
 		if last.MACKey != "" && macID != last.MACKey {
 			return fmt.Errorf("the audit MAC key is not the one the checkpoints name (%s): not advancing", last.MACKey)
 		}
-	} else if !c.fresh {
+	} else if _, err := os.Stat(c.path); err != nil && !c.fresh {
 		return errNoCheckpointFile
 	}
 	macFrom := int64(0)
