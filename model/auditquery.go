@@ -56,7 +56,8 @@ func (r VerifyResult) Line() string {
 	}
 	// A warning means the chain could not be fully vouched for: never "ok".
 	if r.Warning != "" {
-		return fmt.Sprintf("UNVOUCHED %d events%s, head %s: %s", r.Events, legacy, r.Head, CleanLine(r.Warning))
+		// No head hash: the warning must fit the audit pane's status line.
+		return fmt.Sprintf("UNVOUCHED %d events%s: %s", r.Events, legacy, CleanLine(r.Warning))
 	}
 	reqs := ""
 	if r.RequestsChecked > 0 {
