@@ -27,6 +27,10 @@ func TestReconcileRequestsWithChain(t *testing.T) {
 			h := append(r.History, model.Event{ID: "requests/R1@9", At: r.UpdatedAt, Actor: "lee", Role: model.RoleSupport, Action: model.ActWithdraw, From: r.Status, To: model.StatusWithdrawn})
 			return bson.D{{Key: "status", Value: model.StatusWithdrawn}, {Key: "history", Value: h}}
 		}, "not on the chain", 0},
+		{"withdrawn with a forged line naming a demo-style event id", func(r model.Request) bson.D {
+			h := append(r.History, model.Event{ID: "R1-E09", At: r.UpdatedAt, Actor: "lee", Role: model.RoleSupport, Action: model.ActWithdraw, From: r.Status, To: model.StatusWithdrawn})
+			return bson.D{{Key: "status", Value: model.StatusWithdrawn}, {Key: "history", Value: h}}
+		}, "names no audit event", 0},
 		{"status changed alone", func(r model.Request) bson.D {
 			return bson.D{{Key: "status", Value: model.StatusWithdrawn}}
 		}, "status is withdrawn", 0},
