@@ -297,6 +297,50 @@ func (c *checkpointer) readAll() ([]checkpointDoc, error) {
 	return out, nil
 }
 
+// readLast returns the newest checkpoint (none or one), its signature
+// checked, reading only the file's tail.
+func (c *checkpointer) readLast() ([]checkpointDoc, error) {
+	if c.key == nil {
+		return nil, errors.New("no checkpoint key to check the checkpoints with")
+	}
+	f, err := os.Open(c.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read audit checkpoint: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read audit checkpoint: %w", err)
+	}
+	const tail = 4096 // a line is about 300 bytes
+	off := max(fi.Size()-tail, 0)
+	buf := make([]byte, fi.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil {
+		return nil, fmt.Errorf("read audit checkpoint: %w", err)
+	}
+	buf = bytes.TrimRight(buf, "\n")
+	if len(buf) == 0 {
+		return nil, nil
+	}
+	line := buf[bytes.LastIndexByte(buf, '\n')+1:]
+	if !bytes.HasPrefix(line, []byte("{")) {
+		// The old single indented object: small, read it whole.
+		return c.readAll()
+	}
+	var cp checkpointDoc
+	if err := json.Unmarshal(line, &cp); err != nil {
+		return nil, fmt.Errorf("audit checkpoint %s: the last checkpoint is not valid JSON: %v", c.path, err)
+	}
+	sig, err := base64.StdEncoding.DecodeString(cp.Sig)
+	if err != nil || !ed25519.Verify(c.key.Public().(ed25519.PublicKey), signedMessage(cp), sig) {
+		return nil, fmt.Errorf("audit checkpoint %s: the last checkpoint has a bad signature (altered, or signed with a key other than %s)", c.path, c.keyPath)
+	}
+	return []checkpointDoc{cp}, nil
+}
+
 // checkFunc verifies the chain entries from the one last vouched for (nil:
 // from the first) to upTo, returning the first seq in them carrying a MAC.
 type checkFunc func(ctx context.Context, last *checkpointDoc, upTo int64) (macFrom int64, err error)
@@ -321,7 +365,10 @@ func (c *checkpointer) advance(ctx context.Context, rec AuditRecord, now time.Ti
 		return err
 	}
 	defer unlock()
-	cps, err := c.readAll()
+	// Only the newest checkpoint is read: checking the whole sequence on
+	// every write would cost a signature check per write ever made.
+	// VerifyAudit checks all of them.
+	cps, err := c.readLast()
 	if err != nil {
 		return err
 	}
@@ -343,7 +390,14 @@ func (c *checkpointer) advance(ctx context.Context, rec AuditRecord, now time.Ti
 			return fmt.Errorf("not advancing the checkpoint to seq %d: %w", rec.Seq, err)
 		}
 	}
-	cp := checkpointDoc{V: 2, N: int64(len(cps) + 1), Seq: rec.Seq, Hash: rec.Hash, Time: now.UTC().Format(time.RFC3339), MACKey: macID, MACFrom: macFrom}
+	n := int64(1)
+	if last != nil {
+		n = last.N + 1
+		if last.V < 2 {
+			n = 2 // after a single checkpoint of the old format
+		}
+	}
+	cp := checkpointDoc{V: 2, N: n, Seq: rec.Seq, Hash: rec.Hash, Time: now.UTC().Format(time.RFC3339), MACKey: macID, MACFrom: macFrom}
 	if last != nil {
 		cp.Prev = linkHash(*last)
 		if last.MACFrom != 0 {

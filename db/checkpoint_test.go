@@ -99,7 +99,9 @@ func TestCheckpointNeverMovesBack(t *testing.T) {
 	}
 	// Tampering with any signed field is caught.
 	b, _ := os.ReadFile(cp.path)
-	bad := strings.Replace(string(b), got.Hash, hashOf(byte(got.Seq+1)), 1)
+	// The newest line: advance reads only that one (VerifyAudit checks all).
+	i := strings.LastIndex(string(b), got.Hash)
+	bad := string(b[:i]) + hashOf(byte(got.Seq+1)) + string(b[i+len(got.Hash):])
 	if err := os.WriteFile(cp.path, []byte(bad), 0o600); err != nil {
 		t.Fatal(err)
 	}
