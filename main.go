@@ -50,7 +50,10 @@ Usage:
                                     (only your OS user can connect; --listen ADDR for TCP is refused: no authentication)
   custodian seed [--subjects N] [--requests N]
                                     load the demo dataset (safe to repeat)
-  custodian audit verify            check the audit chain and its signed checkpoint
+  custodian audit verify [--allow-missing-checkpoint] [--requests]
+                                    check the audit chain, every MAC and every signed checkpoint
+                                    (--requests: and that every request matches its events);
+                                    a missing checkpoint or key fails unless allowed (then a warning)
   custodian requests import FILE.jsonl [--skip-invalid]
                                     log one request per JSON line (FILE "-" reads stdin); safe to repeat
   custodian requests show ID [--json]
@@ -90,6 +93,10 @@ Flags (every command):
   --operator HANDLE  act as this demo operator (demo database only; elsewhere you are the
                      operator registered to your OS user: operators add --os-user)
   --keys FILE        key binding overrides (default $XDG_CONFIG_HOME/custodian/keys.toml)
+  --audit-key FILE   the audit chain's MAC key, shared by every server (env CUSTODIAN_AUDIT_KEY;
+                     default audit-mac.key in the data directory)
+  --checkpoint-log FILE
+                     also append every audit checkpoint to FILE (env CUSTODIAN_CHECKPOINT_LOG)
 `
 
 type globalFlags struct {
@@ -101,6 +108,12 @@ type globalFlags struct {
 	// mustExist: the command only inspects, so a data directory with no
 	// database is a mistake to report, not one to create (db.Options.MustExist).
 	mustExist bool
+	// auditKey and checkpointLog: StoreOptions.AuditKeyPath, CheckpointLog.
+	auditKey      string
+	checkpointLog string
+	// verifyOnly opens the store for audit verify: no key is created and
+	// nothing is written, so a missing key is reported, not replaced.
+	verifyOnly bool
 }
 
 func main() {
@@ -162,6 +175,8 @@ func newFlagSet(name string, stderr io.Writer) (*flag.FlagSet, *globalFlags) {
 	fs.StringVar(&g.database, "db", "custodian", "")
 	fs.StringVar(&g.operator, "operator", "", "")
 	fs.StringVar(&g.keysPath, "keys", "", "")
+	fs.StringVar(&g.auditKey, "audit-key", os.Getenv("CUSTODIAN_AUDIT_KEY"), "")
+	fs.StringVar(&g.checkpointLog, "checkpoint-log", os.Getenv("CUSTODIAN_CHECKPOINT_LOG"), "")
 	return fs, g
 }
 
@@ -228,6 +243,9 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		Clock:             model.SystemClock{},
 		CheckpointPath:    filepath.Join(dataDir, "audit-checkpoint.json"),
 		CheckpointKeyPath: filepath.Join(dataDir, "audit-checkpoint.key"),
+		AuditKeyPath:      g.auditKey,
+		CheckpointLog:     g.checkpointLog,
+		VerifyOnly:        g.verifyOnly,
 		// Access packages go beside the audit pane's exports, one
 		// directory per request.
 		ExportDir: filepath.Join(dataDir, "exports"),
@@ -238,6 +256,9 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		return nil, exitFailed
 	}
 	b.store = store
+	if g.verifyOnly {
+		return b, 0
+	}
 	// Events left in outboxes by a crashed process reach the chain first.
 	if _, err := store.DrainOutbox(ctx); err != nil {
 		fmt.Fprintf(stderr, "custodian: warning: moving pending audit events: %v\n", err)
@@ -490,16 +511,20 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, g := newFlagSet("audit verify", stderr)
+	var o db.VerifyOptions
+	fs.BoolVar(&o.AllowMissingCheckpoint, "allow-missing-checkpoint", false, "")
+	fs.BoolVar(&o.Requests, "requests", false, "")
 	if ok, code := parse(fs, args, stderr); !ok {
 		return code
 	}
 	g.mustExist = true
+	g.verifyOnly = true
 	b, code := openBackend(ctx, g, stderr)
 	if b == nil {
 		return code
 	}
 	defer b.close()
-	res, err := b.store.VerifyAudit(ctx, func(done, total int64) {
+	res, err := b.store.VerifyAuditWith(ctx, o, func(done, total int64) {
 		fmt.Fprintf(stderr, "\r  verifying %d/%d", done, total)
 	})
 	fmt.Fprint(stderr, "\r\033[K")
@@ -508,6 +533,9 @@ func runAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return exitFailed
 	}
 	fmt.Fprintln(stdout, res.Line())
+	for _, m := range res.Mismatches {
+		fmt.Fprintln(stdout, "  "+model.CleanLine(m))
+	}
 	if !res.OK {
 		return exitFailed
 	}

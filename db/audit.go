@@ -65,6 +65,12 @@ type headDoc struct {
 func chainHash(seq int64, prev string, ev model.AuditEvent) string {
 	h := sha256.New()
 	h.Write([]byte("custodian audit v1\n"))
+	writeCanonical(h, seq, prev, ev)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeCanonical writes what an entry's hash and MAC cover.
+func writeCanonical(h hash.Hash, seq int64, prev string, ev model.AuditEvent) {
 	field := func(h hash.Hash, s string) {
 		var n [20]byte
 		h.Write(strconv.AppendInt(n[:0], int64(len(s)), 10))
@@ -85,7 +91,6 @@ func chainHash(seq int64, prev string, ev model.AuditEvent) string {
 	field(h, ev.Outcome)
 	field(h, ev.Reason)
 	field(h, ev.Detail)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // normalizeEvent makes an event hash the same before and after a round trip:
@@ -186,6 +191,9 @@ func (s *Store) appendOne(ctx context.Context, ev model.AuditEvent) (AuditRecord
 // mean ev is already on the chain (unique event_id); FerretDB's error does
 // not say which index, so the catch-up scan looks for both.
 func (s *Store) appendLocked(ctx context.Context, ev model.AuditEvent) (AuditRecord, bool, error) {
+	if s.verifyOnly {
+		return AuditRecord{}, false, errors.New("store opened for verification only")
+	}
 	if !s.head.known {
 		h, err := s.readHeadHint(ctx)
 		if err != nil {
@@ -196,6 +204,9 @@ func (s *Store) appendLocked(ctx context.Context, ev model.AuditEvent) (AuditRec
 	for range appendTries {
 		rec := AuditRecord{Seq: s.head.seq + 1, Prev: s.head.hash, AuditEvent: ev}
 		rec.Hash = chainHash(rec.Seq, rec.Prev, ev)
+		if s.mac != nil {
+			rec.MAC = s.mac.sum(rec)
+		}
 		_, err := s.audit.InsertOne(ctx, rec)
 		if err == nil {
 			s.head = chainHead{known: true, seq: rec.Seq, hash: rec.Hash}
@@ -333,20 +344,62 @@ func (s *Store) DrainOutbox(ctx context.Context) (int, error) {
 	return added, nil
 }
 
-// VerifyAudit walks the whole chain in order, recomputing every hash and
-// checking every prev link and that no seq is missing, then checks the
-// signed checkpoint: a valid signature, a chain at least as long as the
-// checkpoint and the same hash at its seq. progress (may be nil) is called
-// every batch (1000) entries with done and an estimated total.
+// VerifyOptions relax VerifyAuditWith.
+type VerifyOptions struct {
+	// AllowMissingCheckpoint accepts a missing checkpoint file or key (and
+	// a missing MAC key) as a warning instead of a failure.
+	AllowMissingCheckpoint bool
+	// Requests also reconciles every request with the chain (VerifyRequests)
+	// once the chain itself is sound; any mismatch fails the verdict.
+	Requests bool
+}
+
+// VerifyAudit is VerifyAuditWith with nothing relaxed.
 func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64)) (VerifyResult, error) {
+	return s.VerifyAuditWith(ctx, VerifyOptions{}, progress)
+}
+
+// VerifyAuditWith walks the whole chain in order, recomputing every hash
+// and MAC and checking every prev link and that no seq is missing, then
+// checks every signed checkpoint against it: each links to the one before,
+// and the chain still has, at each checkpoint's seq, the hash it vouched
+// for. progress (may be nil) is called every batch (1000) entries with done
+// and an estimated total.
+func (s *Store) VerifyAuditWith(ctx context.Context, o VerifyOptions, progress func(done, total int64)) (VerifyResult, error) {
 	res := VerifyResult{Head: GenesisHash}
-	var cp checkpointDoc
-	var cpErr error
-	cpExists := false
+	bad := func(seq int64, problem string) (VerifyResult, error) {
+		res.BadSeq, res.Problem = seq, problem
+		return res, nil
+	}
+	var missing []string
+	var cps []checkpointDoc
 	if s.cp != nil {
-		cp, cpExists, cpErr = s.cp.read()
-		if cpExists && cpErr == nil {
-			res.CheckpointSeq = cp.Seq
+		for _, e := range []error{s.cpKeyErr, s.macErr} {
+			if e != nil {
+				missing = append(missing, e.Error())
+			}
+		}
+		if s.cpKeyErr == nil {
+			var err error
+			if cps, err = s.cp.readAll(); err != nil {
+				return bad(0, err.Error())
+			}
+		}
+	}
+	// want maps each vouched-for seq to the checkpoint vouching for it.
+	want := make(map[int64]checkpointDoc, len(cps))
+	macFrom := int64(0)
+	for _, cp := range cps {
+		want[cp.Seq] = cp
+		if cp.MACFrom != 0 {
+			macFrom = cp.MACFrom
+		}
+	}
+	if len(cps) > 0 {
+		last := cps[len(cps)-1]
+		res.CheckpointSeq, res.Checkpoints = last.Seq, len(cps)
+		if last.MACKey != "" && s.mac != nil && s.mac.id() != last.MACKey {
+			return bad(0, fmt.Sprintf("the audit MAC key %s is not the one the checkpoints name (replaced?)", s.mac.path))
 		}
 	}
 	hint, err := s.readHeadHint(ctx)
@@ -355,16 +408,12 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64
 	}
 	total := max(hint.seq, res.CheckpointSeq)
 
-	var cpHash string
-	bad := func(seq int64, problem string) (VerifyResult, error) {
-		res.BadSeq, res.Problem = seq, problem
-		return res, nil
-	}
 	// One cursor in _id order, fetched a batch at a time. On MongoDB this
 	// walks the _id index; on FerretDB any query scans and sorts the whole
 	// collection, so a fresh keyset query per page would make the walk
 	// quadratic. If the cursor dies the walk resumes after the last seq.
 	last := int64(0)
+	sawMAC := false
 	for {
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("verify audit chain: %w", err)
@@ -380,22 +429,32 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64
 				_ = cur.Close(ctx)
 				return bad(last+1, fmt.Sprintf("entry after seq %d cannot be read: %v", last, err))
 			}
-			want := last + 1
+			wantSeq := last + 1
+			problem := ""
 			switch {
-			case rec.Seq != want:
-				_ = cur.Close(ctx)
-				return bad(want, fmt.Sprintf("gap: seq %d missing", want))
+			case rec.Seq != wantSeq:
+				rec.Seq, problem = wantSeq, fmt.Sprintf("gap: seq %d missing", wantSeq)
 			case rec.Prev != res.Head:
-				_ = cur.Close(ctx)
-				return bad(rec.Seq, fmt.Sprintf("prev does not match seq %d", rec.Seq-1))
+				problem = fmt.Sprintf("prev does not match seq %d", rec.Seq-1)
 			case chainHash(rec.Seq, rec.Prev, rec.AuditEvent) != rec.Hash:
+				problem = "hash mismatch"
+			default:
+				if cp, ok := want[rec.Seq]; ok && cp.Hash != rec.Hash {
+					problem = fmt.Sprintf("seq %d differs from checkpoint %d of %s", rec.Seq, cp.N, cp.Time)
+				} else if p := s.macProblem(rec, sawMAC || (macFrom > 0 && rec.Seq >= macFrom)); p != "" {
+					problem = p
+				}
+			}
+			if problem != "" {
 				_ = cur.Close(ctx)
-				return bad(rec.Seq, "hash mismatch")
+				return bad(rec.Seq, problem)
+			}
+			if rec.MAC != "" {
+				sawMAC = true
+			} else if s.mac != nil {
+				res.Legacy = rec.Seq
 			}
 			last, res.Head, res.Events = rec.Seq, rec.Hash, rec.Seq
-			if rec.Seq == res.CheckpointSeq {
-				cpHash = rec.Hash
-			}
 			if progress != nil && rec.Seq%int64(s.batch) == 0 {
 				progress(rec.Seq, max(total, rec.Seq))
 			}
@@ -416,17 +475,29 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64
 
 	switch {
 	case s.cp == nil:
-		res.Warning = "no checkpoint configured: truncation of the newest entries cannot be detected"
-	case cpErr != nil:
-		return bad(0, cpErr.Error())
-	case !cpExists:
-		if res.Events > 0 {
-			res.Warning = fmt.Sprintf("no checkpoint at %s yet: truncation of the newest entries cannot be detected", s.cp.path)
+		res.Warning = "no checkpoint configured" // short: the audit pane shows it on one line
+	case res.CheckpointSeq > res.Events:
+		cp := cps[len(cps)-1]
+		return bad(res.Events+1, fmt.Sprintf("chain truncated: checkpoint %d of %s vouches for seq %d but the chain ends at seq %d", cp.N, cp.Time, cp.Seq, res.Events))
+	case len(cps) == 0 && s.cpKeyErr == nil && res.Events > 0:
+		missing = append(missing, fmt.Sprintf("no checkpoint at %s: truncation of the newest entries cannot be detected", s.cp.path))
+	}
+	if len(missing) > 0 {
+		msg := strings.Join(missing, "; ")
+		if !o.AllowMissingCheckpoint {
+			return bad(0, msg+" (--allow-missing-checkpoint accepts this)")
 		}
-	case cp.Seq > res.Events:
-		return bad(res.Events+1, fmt.Sprintf("chain truncated: the checkpoint of %s vouches for seq %d but the chain ends at seq %d", cp.Time, cp.Seq, res.Events))
-	case cp.Seq > 0 && cpHash != cp.Hash:
-		return bad(cp.Seq, fmt.Sprintf("seq %d differs from the checkpoint of %s", cp.Seq, cp.Time))
+		res.Warning = msg
+	}
+	if o.Requests {
+		rep, err := s.VerifyRequests(ctx)
+		if err != nil {
+			return res, err
+		}
+		res.RequestsChecked, res.RequestsLegacy, res.Mismatches = rep.Checked, rep.Legacy, rep.Mismatches
+		if len(rep.Mismatches) > 0 {
+			return bad(0, fmt.Sprintf("%d request(s) differ from the chain: %s", len(rep.Mismatches), rep.Mismatches[0]))
+		}
 	}
 	res.OK = true
 	return res, nil

@@ -60,7 +60,7 @@ func TestCheckpointNeverMovesBack(t *testing.T) {
 	}
 	now := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	for _, seq := range []int64{5, 3, 7, 6} {
-		if err := cp.advance(ctx, AuditRecord{Seq: seq, Hash: hashOf(byte(seq))}, now); err != nil {
+		if err := cp.advance(ctx, AuditRecord{Seq: seq, Hash: hashOf(byte(seq))}, now, "", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,7 +85,7 @@ func TestCheckpointNeverMovesBack(t *testing.T) {
 			defer wg.Done()
 			for i := int64(0); i < 40; i++ {
 				seq := 10 + i*4 + int64(w)
-				if err := c.advance(ctx, AuditRecord{Seq: seq, Hash: hashOf(byte(seq))}, now); err != nil {
+				if err := c.advance(ctx, AuditRecord{Seq: seq, Hash: hashOf(byte(seq))}, now, "", nil); err != nil {
 					t.Error(err)
 					return
 				}
@@ -99,14 +99,16 @@ func TestCheckpointNeverMovesBack(t *testing.T) {
 	}
 	// Tampering with any signed field is caught.
 	b, _ := os.ReadFile(cp.path)
-	bad := strings.Replace(string(b), got.Hash, hashOf(byte(got.Seq+1)), 1)
+	// The newest line: advance reads only that one (VerifyAudit checks all).
+	i := strings.LastIndex(string(b), got.Hash)
+	bad := string(b[:i]) + hashOf(byte(got.Seq+1)) + string(b[i+len(got.Hash):])
 	if err := os.WriteFile(cp.path, []byte(bad), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := cp.read(); err == nil || !strings.Contains(err.Error(), "bad signature") {
 		t.Fatalf("altered hash: %v", err)
 	}
-	if err := cp.advance(ctx, AuditRecord{Seq: 1000, Hash: hashOf(1)}, now); err == nil {
+	if err := cp.advance(ctx, AuditRecord{Seq: 1000, Hash: hashOf(1)}, now, "", nil); err == nil {
 		t.Fatal("advanced over a checkpoint with a bad signature")
 	}
 }

@@ -50,6 +50,16 @@ type StoreOptions struct {
 	// CheckpointKeyPath is the Ed25519 private key (PKCS#8 PEM) that signs the
 	// checkpoint; created with mode 0600 if missing. Required with CheckpointPath.
 	CheckpointKeyPath string
+	// AuditKeyPath is the HMAC key every chain entry is MACed with (hex,
+	// mode 0600, created if missing). Empty: audit-mac.key beside
+	// CheckpointKeyPath. Servers sharing one database must share this file.
+	AuditKeyPath string
+	// CheckpointLog, when set, also receives every checkpoint line: a file
+	// path opened for appending, or "syslog".
+	CheckpointLog string
+	// VerifyOnly opens the keys without ever creating them, so that a
+	// missing key is reported (by VerifyAudit) instead of replaced.
+	VerifyOnly bool
 	// Logger receives warnings about work deferred to DrainOutbox; nil discards.
 	// Nothing logged here carries PI: only ids, seqs and error texts.
 	Logger *slog.Logger
@@ -68,6 +78,14 @@ type Store struct {
 	clock model.Clock
 	log   *slog.Logger
 	cp    *checkpointer
+	// mac is the entry MAC key; nil without checkpoints (or, with
+	// VerifyOnly, when the file is missing: macErr says why).
+	mac    *macKey
+	macErr error
+	// cpKeyErr is set when VerifyOnly found no checkpoint key.
+	cpKeyErr error
+	// verifyOnly stores never append (StoreOptions.VerifyOnly).
+	verifyOnly bool
 
 	requests, subjects, tenants, operators, audit, meta, claims *mongo.Collection
 	// queue is the open-queue projection of requests (queue.go).
@@ -134,11 +152,9 @@ func NewStore(c *Conn, o StoreOptions) (*Store, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if o.CheckpointPath != "" || o.CheckpointKeyPath != "" {
-		cp, err := newCheckpointer(o.CheckpointPath, o.CheckpointKeyPath)
-		if err != nil {
+		if err := s.openKeys(o); err != nil {
 			return nil, fmt.Errorf("new store: %w", err)
 		}
-		s.cp = cp
 	}
 	return s, nil
 }

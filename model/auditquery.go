@@ -9,9 +9,12 @@ import (
 // AuditRecord is one entry of the hash chain: the event plus its position
 // (Seq, gap-free from 1) and the links that make the chain tamper-evident.
 type AuditRecord struct {
-	Seq        int64  `bson:"_id" json:"seq"`
-	Prev       string `bson:"prev" json:"prev"`
-	Hash       string `bson:"hash" json:"hash"`
+	Seq  int64  `bson:"_id" json:"seq"`
+	Prev string `bson:"prev" json:"prev"`
+	Hash string `bson:"hash" json:"hash"`
+	// MAC is HMAC-SHA256 over what Hash covers, under a key kept outside
+	// the database; empty on entries written before the key existed.
+	MAC        string `bson:"mac,omitempty" json:"mac,omitempty"`
 	AuditEvent `bson:",inline"`
 }
 
@@ -25,8 +28,18 @@ type VerifyResult struct {
 	Problem string
 	// CheckpointSeq is the seq the signed checkpoint vouches for (0: none).
 	CheckpointSeq int64
+	// Checkpoints is how many signed checkpoints were checked against the chain.
+	Checkpoints int
+	// Legacy is the last seq of the entries written before the MAC key
+	// existed (0: none): they are vouched for by hash links and checkpoints only.
+	Legacy int64
+	// RequestsChecked and RequestsLegacy count the requests reconciled with
+	// the chain and those with unverifiable legacy history lines; Mismatches
+	// name each request that differs and how (only when asked for).
+	RequestsChecked, RequestsLegacy int
+	Mismatches                      []string
 	// Warning is set when the chain is fine but could not be fully vouched
-	// for, e.g. no checkpoint has been written yet.
+	// for, e.g. no checkpoint was configured and the caller allowed that.
 	Warning string
 }
 
@@ -37,7 +50,20 @@ func (r VerifyResult) Line() string {
 	if !r.OK {
 		return fmt.Sprintf("FAILED at seq %d: %s", r.BadSeq, CleanLine(r.Problem))
 	}
-	return fmt.Sprintf("ok %d events, head %s", r.Events, r.Head)
+	legacy := ""
+	if r.Legacy > 0 {
+		legacy = fmt.Sprintf(" (seq 1-%d unsigned legacy entries)", r.Legacy)
+	}
+	// A warning means the chain could not be fully vouched for: never "ok".
+	if r.Warning != "" {
+		// No head hash: the warning must fit the audit pane's status line.
+		return fmt.Sprintf("UNVOUCHED %d events%s: %s", r.Events, legacy, CleanLine(r.Warning))
+	}
+	reqs := ""
+	if r.RequestsChecked > 0 {
+		reqs = fmt.Sprintf("; %d requests match the chain (%d with unverifiable legacy history lines)", r.RequestsChecked, r.RequestsLegacy)
+	}
+	return fmt.Sprintf("ok %d events%s, head %s%s", r.Events, legacy, r.Head, reqs)
 }
 
 // AuditFilter selects audit entries. Every set field must match; the zero
