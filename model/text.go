@@ -2,6 +2,8 @@ package model
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -22,19 +24,64 @@ func clean(s string, keepNewlines bool) string {
 	s = ansi.Strip(s)
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
+	var prev rune // the last rune kept, for emoji sequences
+	for i, r := range s {
 		switch {
 		case r == '\n' && keepNewlines:
 			b.WriteRune(r)
 		case r == '\n' || r == '\t':
 			b.WriteRune(' ')
 		case unsafeRune(r):
-			// dropped
+			continue
+		case isIgnorable(r) && !inEmojiSequence(prev, r, s[i+utf8.RuneLen(r):]):
+			continue
 		default:
 			b.WriteRune(r)
 		}
+		prev = r
 	}
 	return b.String()
+}
+
+// isIgnorable is a default-ignorable or format character: it draws
+// nothing in one terminal and a cell in another (a soft hyphen is 0 cells to
+// the layout and 1 to xterm, so 150 of them in a reason overwrote the next
+// row of the audit pane), or it hides characters outright (tag characters
+// carry invisible ASCII). Hangul fillers look like spaces yet are letters,
+// so a name made of them reads as blank.
+func isIgnorable(r rune) bool {
+	switch {
+	case r < 0xa0:
+		return false
+	case unicode.Is(unicode.Cf, r), // soft hyphen, zero-width chars, tags, invisible operators
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r), // Hangul fillers, CGJ, unassigned ignorables
+		unicode.Is(unicode.Variation_Selector, r):
+		return true
+	case r == 0x115f, r == 0x1160, r == 0x3164, r == 0xffa0: // Hangul fillers (also in the table above; named for the reader)
+		return true
+	}
+	return false
+}
+
+// inEmojiSequence keeps what joins and styles emoji: a zero-width joiner
+// between two pictographs (a family) and a text/emoji presentation
+// selector right after a pictograph or a keycap base ("❤️", "1️⃣"). Anywhere
+// else they only hide text.
+func inEmojiSequence(prev, r rune, rest string) bool {
+	switch r {
+	case 0x200d:
+		next, _ := utf8.DecodeRuneInString(rest)
+		return isPictograph(prev) && isPictograph(next)
+	case 0xfe0e, 0xfe0f:
+		return isPictograph(prev) || prev == '#' || prev == '*' || prev >= '0' && prev <= '9'
+	}
+	return false
+}
+
+// isPictograph approximates Extended_Pictographic, which the standard
+// library lacks: symbols outside ASCII (emoji are So) and skin tones (Sk).
+func isPictograph(r rune) bool {
+	return r > 0x7f && (unicode.Is(unicode.So, r) || r >= 0x1f3fb && r <= 0x1f3ff)
 }
 
 // unsafeRune covers C0 (incl. ESC, BEL, BS, CR), DEL, C1 (incl. U+009B CSI)

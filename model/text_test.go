@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestCleanLine(t *testing.T) {
@@ -110,7 +112,7 @@ func TestUnsafeRuneCoversTheBrief(t *testing.T) {
 	}
 }
 
-// TestCleanKeepsEverySafeRune: nothing but the unsafe runes is lost, over
+// TestCleanKeepsEverySafeRune: nothing but the unsafe and ignorable runes is lost, over
 // the whole of Unicode.
 func TestCleanKeepsEverySafeRune(t *testing.T) {
 	if testing.Short() {
@@ -122,7 +124,7 @@ func TestCleanKeepsEverySafeRune(t *testing.T) {
 		}
 		in := "a" + string(r) + "b"
 		got := CleanText(in)
-		if unsafeRune(r) {
+		if unsafeRune(r) || isIgnorable(r) {
 			if strings.ContainsRune(got, r) {
 				t.Errorf("CleanText keeps unsafe %U", r)
 			}
@@ -174,4 +176,50 @@ func FuzzCleanLine(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkClean(t, s) })
+}
+
+// TestCleanIgnorable: default-ignorable and format characters are dropped
+// because terminals disagree about them with the layout: a soft hyphen is
+// no cell to x/ansi and one to xterm, so a reason of 150 of them pushed the
+// audit pane's row 150 cells wider than it was measured and overwrote the
+// next one. Invisible ones hide text from the operator reading it.
+func TestCleanIgnorable(t *testing.T) {
+	cases := []struct {
+		name, in, want, why string
+	}{
+		{"soft hyphen", "Mar\u00adia", "Maria", "0 cells to the layout, 1 to xterm"},
+		{"150 soft hyphens in a reason", "ok" + strings.Repeat("\u00ad", 150), "ok", "overwrote the next audit row"},
+		{"tag characters", "lee\U000E0041\U000E0042\U000E007F", "lee", "invisible ASCII smuggled past a reader"},
+		{"Hangul choseong filler", "a\u115fb", "ab", "a blank-looking letter, 2 cells to x/ansi, 0 in many fonts"},
+		{"Hangul jungseong filler", "a\u1160b", "ab", "a blank-looking letter"},
+		{"Hangul filler", "\u3164\u3164", "", "a name that reads as blank"},
+		{"halfwidth Hangul filler", "a\uffa0b", "ab", "a blank-looking letter"},
+		{"zero-width space, non-joiner, joiner in text", "a\u200bb\u200cc\u200dd", "abcd", "hide where words break"},
+		{"word joiner and invisible operators", "a\u2060b\u2062c\u2064d", "abcd", "invisible"},
+		{"Mongolian vowel separator", "a\u180eb", "ab", "format character"},
+		{"combining grapheme joiner", "a\u034fb", "ab", "default-ignorable"},
+		{"variation selector on a letter", "a\ufe0fb\ufe00c", "abc", "1 extra cell to x/ansi, 0 to wcwidth"},
+		{"ideographic variation selector", "王\U000E0100", "王", "default-ignorable"},
+		{"Arabic number sign", "a\u0600b", "ab", "prepended format character"},
+		{"musical symbol format", "a\U0001D173b", "ab", "format character"},
+		{"emoji presentation selector kept", "❤\ufe0f ok", "❤\ufe0f ok", "part of the emoji"},
+		{"keycap kept", "1\ufe0f\u20e3", "1\ufe0f\u20e3", "part of the keycap"},
+		{"family ZWJ sequence kept", "👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧", "joins the pictographs"},
+		{"ZWJ after a pictograph before a letter", "👨\u200dx", "👨x", "joins nothing"},
+	}
+	for _, c := range cases {
+		got := CleanLine(c.in)
+		if got != c.want {
+			t.Errorf("%s (%s): CleanLine(%q) = %q, want %q", c.name, c.why, c.in, got, c.want)
+			continue
+		}
+		if strings.ContainsAny(c.want, "\u200d\ufe0f") {
+			continue // emoji sequences: grapheme and per-rune widths differ by design
+		}
+		// The console measures with graphemes (x/ansi, lipgloss), terminals
+		// with per-rune wcwidth: after cleaning they agree.
+		if g, wc := ansi.StringWidth(got), ansi.StringWidthWc(got); g != wc {
+			t.Errorf("%s: %q is %d cells to the layout, %d to wcwidth", c.name, got, g, wc)
+		}
+	}
 }
