@@ -1,8 +1,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -112,4 +115,105 @@ func isPlain(s string) bool {
 		}
 	}
 	return true
+}
+
+// maxQuotedBytes bounds how much of an argument a message repeats.
+const maxQuotedBytes = 200
+
+// QuoteArg quotes an argument for a message that repeats it: in double
+// quotes, with every control, bidi, invisible or ignorable rune and every
+// invalid byte written as a Go escape (\x1b, \u202e), so a message never
+// carries a terminal escape sequence someone typed or pasted, and the
+// operator sees exactly what was given. Long arguments are cut with "…".
+func QuoteArg(s string) string {
+	cut := len(s) > maxQuotedBytes
+	if cut {
+		n := maxQuotedBytes
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n]
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	escapeTo(&b, s, true)
+	b.WriteByte('"')
+	if cut {
+		b.WriteString("…")
+	}
+	return b.String()
+}
+
+// EscapeLine is QuoteArg without the quotes and the cut, for a message that
+// already holds an argument (an error naming a path): what CleanLine would
+// drop is shown escaped instead.
+func EscapeLine(s string) string {
+	if isPlain(s) {
+		return s
+	}
+	var b strings.Builder
+	escapeTo(&b, s, false)
+	return b.String()
+}
+
+func escapeTo(b *strings.Builder, s string, quoted bool) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(b, `\x%02x`, s[i])
+		case quoted && (r == '"' || r == '\\'):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x80 && (r < 0x20 || r == 0x7f):
+			fmt.Fprintf(b, `\x%02x`, r)
+		case unsafeRune(r) || isIgnorable(r) || !unicode.IsPrint(r) && r != ' ':
+			if r > 0xffff {
+				fmt.Fprintf(b, `\U%08x`, r)
+			} else {
+				fmt.Fprintf(b, `\u%04x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+}
+
+// EscapeJSON rewrites, in encoded JSON, every rune CleanLine would drop as
+// a \u escape (a surrogate pair beyond U+FFFF). Such runes can only occur
+// inside strings (JSON's own syntax is ASCII), where the escape means the
+// same character: machine output keeps text exactly yet nothing in it can
+// act on a terminal that prints it. encoding/json already escapes C0
+// controls and U+2028/9, not DEL, C1, bidi or invisible runes.
+func EscapeJSON(js []byte) []byte {
+	if !bytes.ContainsFunc(js, func(r rune) bool { return r != '\n' && UnsafeRune(r) }) {
+		return js
+	}
+	out := make([]byte, 0, len(js)+32)
+	for len(js) > 0 {
+		r, size := utf8.DecodeRune(js)
+		switch {
+		case r == '\n' || !UnsafeRune(r):
+			out = append(out, js[:size]...)
+		case r > 0xffff:
+			hi, lo := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		js = js[size:]
+	}
+	return out
+}
+
+// CheckPlainPath refuses a path (what names it: "--data-dir") holding
+// control, bidi or invisible characters or invalid UTF-8: such a name is a
+// paste gone wrong or an attempt to hide where data goes, and every later
+// message naming the directory would carry it.
+func CheckPlainPath(what, path string) error {
+	if utf8.ValidString(path) && !strings.ContainsFunc(path, UnsafeRune) {
+		return nil
+	}
+	return fmt.Errorf("%s %s contains control or invisible characters: give a plain directory name", what, QuoteArg(path))
 }
