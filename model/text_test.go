@@ -1,6 +1,8 @@
 package model
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -220,6 +222,69 @@ func TestCleanIgnorable(t *testing.T) {
 		// with per-rune wcwidth: after cleaning they agree.
 		if g, wc := ansi.StringWidth(got), ansi.StringWidthWc(got); g != wc {
 			t.Errorf("%s: %q is %d cells to the layout, %d to wcwidth", c.name, got, g, wc)
+		}
+	}
+}
+
+func TestQuoteArgEscapesWhatATerminalWouldAct(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"R-2026-00042", `"R-2026-00042"`},
+		{"X\x1b]52;c;QUFB\x07", `"X\x1b]52;c;QUFB\x07"`}, // OSC 52 would write the clipboard
+		{"a\u202eb", `"a\u202eb"`},                       // bidi override reorders the message
+		{"a\u00adb", `"a\u00adb"`},                       // soft hyphen: width the layout does not see
+		{"lee\U000E0041", `"lee\U000e0041"`},             // tag character: invisible
+		{"a\u009bb", `"a\u009bb"`},                       // C1 CSI
+		{"a\xffb", `"a\xffb"`},                           // invalid UTF-8 shown as the byte
+		{`say "hi" \ bye`, `"say \"hi\" \\ bye"`},
+		{"María 王", `"María 王"`},
+		{strings.Repeat("é", 150), `"` + strings.Repeat("é", 100) + `"…`},
+	}
+	for _, c := range cases {
+		if got := QuoteArg(c.in); got != c.want {
+			t.Errorf("QuoteArg(%q) = %s, want %s", c.in, got, c.want)
+		}
+		if strings.ContainsAny(QuoteArg(c.in), "\x1b\x07") || strings.ContainsAny(EscapeLine(c.in), "\x1b\x07") {
+			t.Errorf("%q: raw ESC or BEL survives", c.in)
+		}
+	}
+	if got := EscapeLine("open X\x1b[2J: no such file"); got != `open X\x1b[2J: no such file` {
+		t.Errorf("EscapeLine = %q", got)
+	}
+}
+
+func TestCheckPlainPath(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		ok   bool
+	}{
+		{"/var/lib/custodian", true},
+		{"/home/maría/données", true},
+		{"/tmp/x\x1b]52;c;QUFB\x07", false},
+		{"/tmp/a\u202ebin", false},
+		{"/tmp/a\u00adb", false},
+		{"/tmp/a\nb", false},
+		{"/tmp/a\xffb", false},
+	} {
+		err := CheckPlainPath("--data-dir", c.path)
+		if (err == nil) != c.ok {
+			t.Errorf("CheckPlainPath(%q) = %v, want ok %v", c.path, err, c.ok)
+		}
+		if err != nil && strings.ContainsAny(err.Error(), "\x1b\x07\n") {
+			t.Errorf("the refusal of %q carries raw controls: %q", c.path, err)
+		}
+	}
+}
+
+func TestEscapeJSONKeepsTheTextAndValidJSON(t *testing.T) {
+	for _, s := range []string{"plain", "a\u202eb", "a\u009bb", "lee\U000E0041\U000E007F", "a\u00adb", "❤\ufe0f", "王"} {
+		raw, _ := json.Marshal(map[string]string{"name": s})
+		out := EscapeJSON(raw)
+		var back map[string]string
+		if err := json.Unmarshal(out, &back); err != nil || back["name"] != s {
+			t.Errorf("%q: EscapeJSON gave %s, which reads back as %q (%v)", s, out, back["name"], err)
+		}
+		if bytes.ContainsFunc(out, UnsafeRune) {
+			t.Errorf("%q: EscapeJSON left an unsafe rune in %s", s, out)
 		}
 	}
 }
