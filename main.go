@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -188,7 +189,7 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (ok bool, code int
 		return false, 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "custodian %s: %v\n\n%s", fs.Name(), err, usage)
+		fmt.Fprintf(stderr, "custodian %s: %s\n\n%s", fs.Name(), model.EscapeLine(err.Error()), usage)
 		return false, exitBadInput
 	}
 	if fs.NArg() > 0 {
@@ -199,10 +200,18 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (ok bool, code int
 }
 
 func (g *globalFlags) resolveDataDir() (string, error) {
+	dir, err := db.DefaultDataDir()
 	if g.dataDir != "" {
-		return filepath.Abs(g.dataDir)
+		dir, err = filepath.Abs(g.dataDir)
 	}
-	return db.DefaultDataDir()
+	if err != nil {
+		return "", err
+	}
+	// Refused before anything is created in it.
+	if err := model.CheckPlainPath("--data-dir", dir); err != nil {
+		return "", err
+	}
+	return dir, nil
 }
 
 // backend is everything a command needs from the database.
@@ -322,10 +331,21 @@ func loadKeys(g *globalFlags, stderr io.Writer) (keymap.KeyMap, int) {
 	keysPath := g.keysPath
 	if keysPath == "" {
 		keysPath = keymap.DefaultPath()
+	} else if _, err := os.Stat(keysPath); err != nil {
+		// Only the default file may be absent: a --keys nobody can read
+		// is a typo, and silently using the default bindings hides it.
+		why := err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			why = pe.Err.Error() // the path is quoted already
+		}
+		fmt.Fprintf(stderr, "custodian: --keys %s: %s: give an existing key bindings file, or leave --keys out for the defaults\n",
+			model.QuoteArg(g.keysPath), model.EscapeLine(why))
+		return keymap.KeyMap{}, exitBadInput
 	}
 	keys, err := keymap.Load(keysPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "custodian: %v\n", err)
+		fmt.Fprintf(stderr, "custodian: %s\n", model.EscapeLine(err.Error()))
 		return keymap.KeyMap{}, exitBadInput
 	}
 	return keys, 0
@@ -732,7 +752,7 @@ func runOperators(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs, g := newFlagSet("operators", stderr)
 	cmd := opcli.Bind(fs)
 	if err := opcli.Parse(fs, cmd, args); err != nil {
-		fmt.Fprintf(stderr, "custodian operators: %v\n\n%s", err, opcli.Usage)
+		fmt.Fprintf(stderr, "custodian operators: %s\n\n%s", model.EscapeLine(err.Error()), opcli.Usage)
 		return exitBadInput
 	}
 	b, code := openSeeded(ctx, g, stderr)
@@ -879,7 +899,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (bool, int) {
 		return false, 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "custodian %s: %v\n\n%s", fs.Name(), err, usage)
+		fmt.Fprintf(stderr, "custodian %s: %s\n\n%s", fs.Name(), model.EscapeLine(err.Error()), usage)
 		return false, exitBadInput
 	}
 	return true, 0
@@ -928,7 +948,7 @@ func runRequestsImport(ctx context.Context, args []string, stdin io.Reader, stdo
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			fmt.Fprintf(stderr, "custodian requests import: %v\n", err)
+			fmt.Fprintf(stderr, "custodian requests import: %s\n", model.EscapeLine(err.Error()))
 			return exitBadInput
 		}
 		defer f.Close()

@@ -203,8 +203,8 @@ func (s *Store) normalizeOperator(ctx context.Context, op *model.Operator) error
 	if op.Name == "" {
 		op.Name = op.Handle
 	}
-	if len(op.Name) > 200 {
-		return invalidf("operator %s: name longer than 200 characters", op.Handle)
+	if _, err := model.ParseName("name", op.Name); err != nil {
+		return invalidf("operator %s: %v", op.Handle, err)
 	}
 	op.OSUser = strings.TrimSpace(op.OSUser)
 	if op.OSUser != "" {

@@ -142,7 +142,7 @@ func ParseTimeBound(s string, end bool) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a date (2026-11-01) or an RFC 3339 time (2026-11-01T09:00:00Z)", CleanLine(s))
 }
 
-// UnsafeRune reports whether r is a control, bidi or invisible rune that
-// CleanLine drops: output that must keep such text exactly (an export)
-// escapes these instead.
-func UnsafeRune(r rune) bool { return unsafeRune(r) }
+// UnsafeRune reports whether r is a control, bidi, invisible or
+// default-ignorable rune that CleanLine drops (outside emoji sequences):
+// output that must keep such text exactly (an export) escapes these instead.
+func UnsafeRune(r rune) bool { return unsafeRune(r) || isIgnorable(r) }

@@ -22,13 +22,54 @@ const earliestYear = 2000
 
 // quoteInput shows bad input back to the operator safely and briefly: the
 // input may hold escape sequences and may be a whole pasted paragraph.
+// Control and invisible characters are shown escaped (\x1b, \u202e), so
+// the operator sees why a value that looks right was refused.
 func quoteInput(s string) string {
-	s = CleanLine(s)
-	if utf8.RuneCountInString(s) > 40 {
-		r := []rune(s)
-		s = string(r[:39]) + "…"
+	if r := []rune(s); len(r) > 40 {
+		return QuoteArg(string(r[:39])) + "…"
 	}
-	return fmt.Sprintf("%q", s)
+	return QuoteArg(s)
+}
+
+// personal marks an argument of personalErrorf as a person's data: a name,
+// an email address, a phone number, a birth date.
+type personal string
+
+// InputError is a refusal of input that repeats the refused value. Error
+// shows it (the operator typed it and sees it beside the field); Redacted
+// leaves it out, for reports that outlive the screen, such as an import's.
+type InputError struct {
+	shown, redacted string
+}
+
+func (e *InputError) Error() string { return e.shown }
+
+// personalErrorf is fmt.Errorf whose personal arguments are quoted in
+// Error and left out of the redacted message.
+func personalErrorf(format string, args ...any) error {
+	shown, hidden := make([]any, len(args)), make([]any, len(args))
+	for i, a := range args {
+		shown[i], hidden[i] = a, a
+		if p, ok := a.(personal); ok {
+			shown[i], hidden[i] = quoteInput(string(p)), "(value not shown)"
+		}
+	}
+	return &InputError{shown: fmt.Sprintf(format, shown...), redacted: fmt.Sprintf(format, hidden...)}
+}
+
+// Redacted is err's message with every personal value an InputError in
+// its chain repeats left out: what an import report may keep.
+func Redacted(err error) string {
+	msg := err.Error()
+	for e := err; e != nil; {
+		var ie *InputError
+		if !errors.As(e, &ie) {
+			break
+		}
+		msg = strings.Replace(msg, ie.shown, ie.redacted, 1)
+		e = errors.Unwrap(ie)
+	}
+	return msg
 }
 
 // ParseDate reads the date a request was received or a decision was made:
@@ -88,32 +129,32 @@ func ParseEmail(s string) (string, error) {
 	case len(in) > maxEmailLen:
 		return "", fmt.Errorf("email address is %d bytes long; the limit is %d: %s", len(in), maxEmailLen, hint)
 	case !utf8.ValidString(in):
-		return "", fmt.Errorf("email address %s is not valid UTF-8 text: retype it, %s", quoteInput(in), hint)
+		return "", personalErrorf("email address %s is not valid UTF-8 text: retype it, %s", personal(in), hint)
 	case strings.ContainsFunc(in, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || unsafeRune(r) }):
-		return "", fmt.Errorf("email address %s contains spaces or control characters: %s, without the person's name", quoteInput(in), hint)
+		return "", personalErrorf("email address %s contains spaces or control characters: %s, without the person's name", personal(in), hint)
 	case strings.ContainsAny(in, `<>(),;:"[]\`):
-		return "", fmt.Errorf("email address %s contains <>(),;:\"[] or \\: %s, without the name or angle brackets", quoteInput(in), hint)
+		return "", personalErrorf("email address %s contains <>(),;:\"[] or \\: %s, without the name or angle brackets", personal(in), hint)
 	case strings.Count(in, "@") != 1:
-		return "", fmt.Errorf("email address %s must contain exactly one @: %s", quoteInput(in), hint)
+		return "", personalErrorf("email address %s must contain exactly one @: %s", personal(in), hint)
 	}
 	local, domain, _ := strings.Cut(in, "@")
 	switch {
 	case local == "":
-		return "", fmt.Errorf("email address %s has nothing before the @: %s", quoteInput(in), hint)
+		return "", personalErrorf("email address %s has nothing before the @: %s", personal(in), hint)
 	case len(local) > 64:
-		return "", fmt.Errorf("email address %s has more than 64 bytes before the @: %s", quoteInput(in), hint)
+		return "", personalErrorf("email address %s has more than 64 bytes before the @: %s", personal(in), hint)
 	case strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, ".."):
-		return "", fmt.Errorf("email address %s has a misplaced dot before the @: %s", quoteInput(in), hint)
+		return "", personalErrorf("email address %s has a misplaced dot before the @: %s", personal(in), hint)
 	case !strings.Contains(domain, "."):
-		return "", fmt.Errorf("email address %s needs a domain with a dot after the @ (e.g. example.org): %s", quoteInput(in), hint)
+		return "", personalErrorf("email address %s needs a domain with a dot after the @ (e.g. example.org): %s", personal(in), hint)
 	}
 	for _, label := range strings.Split(domain, ".") {
 		if label == "" || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return "", fmt.Errorf("email address %s has a malformed domain %s: %s", quoteInput(in), quoteInput(domain), hint)
+			return "", personalErrorf("email address %s has a malformed domain %s: %s", personal(in), personal(domain), hint)
 		}
 		for _, r := range label {
 			if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-				return "", fmt.Errorf("email address %s: the domain may hold only letters, digits, '-' and '.': %s", quoteInput(in), hint)
+				return "", personalErrorf("email address %s: the domain may hold only letters, digits, '-' and '.': %s", personal(in), hint)
 			}
 		}
 	}
@@ -165,12 +206,12 @@ func ParsePhone(s string) (string, error) {
 			digits.WriteRune(r)
 		case r == '+':
 			if strings.TrimSpace(main[:i]) != "" || plus {
-				return "", fmt.Errorf("phone number %s: '+' may only start the number: %s", quoteInput(in), hint)
+				return "", personalErrorf("phone number %s: '+' may only start the number: %s", personal(in), hint)
 			}
 			plus = true
 		case r == ' ' || r == '(' || r == ')' || r == '-' || r == '.' || r == '/':
 		default:
-			return "", fmt.Errorf("phone number %s contains %s: use only digits, spaces, ()-./ and a leading +: %s", quoteInput(in), quoteInput(string(r)), hint)
+			return "", personalErrorf("phone number %s contains %s: use only digits, spaces, ()-./ and a leading +: %s", personal(in), quoteInput(string(r)), hint)
 		}
 	}
 	ext := ""
@@ -185,16 +226,16 @@ func ParsePhone(s string) (string, error) {
 		}
 		rest := strings.TrimLeft(strings.TrimSpace(tail[len(marker):]), ".: ")
 		if marker == "" || rest == "" || len(rest) > phoneMaxExt || strings.ContainsFunc(rest, func(r rune) bool { return r < '0' || r > '9' }) {
-			return "", fmt.Errorf("phone number %s contains letters: only an extension may follow the number, as x12 or ext. 12 (up to %d digits): %s", quoteInput(in), phoneMaxExt, hint)
+			return "", personalErrorf("phone number %s contains letters: only an extension may follow the number, as x12 or ext. 12 (up to %d digits): %s", personal(in), phoneMaxExt, hint)
 		}
 		ext = rest
 	}
 	d := digits.String()
 	switch n := len(d); {
 	case n < phoneMinDigits:
-		return "", fmt.Errorf("phone number %s has %d digits, fewer than %d: %s", quoteInput(in), n, phoneMinDigits, hint)
+		return "", personalErrorf("phone number %s has %d digits, fewer than %d: %s", personal(in), n, phoneMinDigits, hint)
 	case n > phoneMaxDigits:
-		return "", fmt.Errorf("phone number %s has %d digits, more than %d: %s", quoteInput(in), n, phoneMaxDigits, hint)
+		return "", personalErrorf("phone number %s has %d digits, more than %d: %s", personal(in), n, phoneMaxDigits, hint)
 	}
 	out := d
 	switch {
@@ -488,9 +529,9 @@ func ParseCorrection(field, value string, now time.Time) (DataPoint, string, err
 	case PointBirthDate:
 		var t time.Time
 		if t, err = time.Parse(time.DateOnly, strings.TrimSpace(value)); err != nil {
-			err = fmt.Errorf("birth date %s: write YYYY-MM-DD, e.g. 1984-07-02", quoteInput(value))
+			err = personalErrorf("birth date %s: write YYYY-MM-DD, e.g. 1984-07-02", personal(value))
 		} else if t.After(now) || t.Year() < 1900 {
-			err = fmt.Errorf("birth date %s is not plausible: write the year with four digits, between 1900 and today", quoteInput(value))
+			err = personalErrorf("birth date %s is not plausible: write the year with four digits, between 1900 and today", personal(value))
 		}
 		v = strings.TrimSpace(value)
 	default:
@@ -501,6 +542,15 @@ func ParseCorrection(field, value string, now time.Time) (DataPoint, string, err
 	}
 	return p, v, nil
 }
+
+// MaxNameLen bounds a person's or an organization's name, wherever it is
+// given: an import line, an operator's full name.
+const MaxNameLen = 200
+
+// ParseName checks a name (what names it: "name", "organization"): the
+// rule for an imported requester's name and an operator's full name alike,
+// so neither can carry control, bidi or invisible characters.
+func ParseName(what, s string) (string, error) { return ParseText(what, s, MaxNameLen) }
 
 // ParseText checks one line of free text such as a name: trimmed, not empty,
 // at most max characters, no control characters or escape sequences.
@@ -514,7 +564,7 @@ func ParseText(what, s string, max int) (string, error) {
 	case utf8.RuneCountInString(in) > max:
 		return "", fmt.Errorf("the %s is longer than %d characters: shorten it", what, max)
 	case CleanLine(in) != in:
-		return "", fmt.Errorf("the %s %s contains control characters or escape sequences: retype it as plain text", what, quoteInput(in))
+		return "", personalErrorf("the %s %s contains control characters or escape sequences: retype it as plain text", what, personal(in))
 	}
 	return in, nil
 }

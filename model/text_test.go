@@ -1,9 +1,13 @@
 package model
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestCleanLine(t *testing.T) {
@@ -110,7 +114,7 @@ func TestUnsafeRuneCoversTheBrief(t *testing.T) {
 	}
 }
 
-// TestCleanKeepsEverySafeRune: nothing but the unsafe runes is lost, over
+// TestCleanKeepsEverySafeRune: nothing but the unsafe and ignorable runes is lost, over
 // the whole of Unicode.
 func TestCleanKeepsEverySafeRune(t *testing.T) {
 	if testing.Short() {
@@ -122,7 +126,7 @@ func TestCleanKeepsEverySafeRune(t *testing.T) {
 		}
 		in := "a" + string(r) + "b"
 		got := CleanText(in)
-		if unsafeRune(r) {
+		if unsafeRune(r) || isIgnorable(r) {
 			if strings.ContainsRune(got, r) {
 				t.Errorf("CleanText keeps unsafe %U", r)
 			}
@@ -174,4 +178,113 @@ func FuzzCleanLine(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkClean(t, s) })
+}
+
+// TestCleanIgnorable: default-ignorable and format characters are dropped
+// because terminals disagree about them with the layout: a soft hyphen is
+// no cell to x/ansi and one to xterm, so a reason of 150 of them pushed the
+// audit pane's row 150 cells wider than it was measured and overwrote the
+// next one. Invisible ones hide text from the operator reading it.
+func TestCleanIgnorable(t *testing.T) {
+	cases := []struct {
+		name, in, want, why string
+	}{
+		{"soft hyphen", "Mar\u00adia", "Maria", "0 cells to the layout, 1 to xterm"},
+		{"150 soft hyphens in a reason", "ok" + strings.Repeat("\u00ad", 150), "ok", "overwrote the next audit row"},
+		{"tag characters", "lee\U000E0041\U000E0042\U000E007F", "lee", "invisible ASCII smuggled past a reader"},
+		{"Hangul choseong filler", "a\u115fb", "ab", "a blank-looking letter, 2 cells to x/ansi, 0 in many fonts"},
+		{"Hangul jungseong filler", "a\u1160b", "ab", "a blank-looking letter"},
+		{"Hangul filler", "\u3164\u3164", "", "a name that reads as blank"},
+		{"halfwidth Hangul filler", "a\uffa0b", "ab", "a blank-looking letter"},
+		{"zero-width space, non-joiner, joiner in text", "a\u200bb\u200cc\u200dd", "abcd", "hide where words break"},
+		{"word joiner and invisible operators", "a\u2060b\u2062c\u2064d", "abcd", "invisible"},
+		{"Mongolian vowel separator", "a\u180eb", "ab", "format character"},
+		{"combining grapheme joiner", "a\u034fb", "ab", "default-ignorable"},
+		{"variation selector on a letter", "a\ufe0fb\ufe00c", "abc", "1 extra cell to x/ansi, 0 to wcwidth"},
+		{"ideographic variation selector", "王\U000E0100", "王", "default-ignorable"},
+		{"Arabic number sign", "a\u0600b", "ab", "prepended format character"},
+		{"musical symbol format", "a\U0001D173b", "ab", "format character"},
+		{"emoji presentation selector kept", "❤\ufe0f ok", "❤\ufe0f ok", "part of the emoji"},
+		{"keycap kept", "1\ufe0f\u20e3", "1\ufe0f\u20e3", "part of the keycap"},
+		{"family ZWJ sequence kept", "👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧", "joins the pictographs"},
+		{"ZWJ after a pictograph before a letter", "👨\u200dx", "👨x", "joins nothing"},
+	}
+	for _, c := range cases {
+		got := CleanLine(c.in)
+		if got != c.want {
+			t.Errorf("%s (%s): CleanLine(%q) = %q, want %q", c.name, c.why, c.in, got, c.want)
+			continue
+		}
+		if strings.ContainsAny(c.want, "\u200d\ufe0f") {
+			continue // emoji sequences: grapheme and per-rune widths differ by design
+		}
+		// The console measures with graphemes (x/ansi, lipgloss), terminals
+		// with per-rune wcwidth: after cleaning they agree.
+		if g, wc := ansi.StringWidth(got), ansi.StringWidthWc(got); g != wc {
+			t.Errorf("%s: %q is %d cells to the layout, %d to wcwidth", c.name, got, g, wc)
+		}
+	}
+}
+
+func TestQuoteArgEscapesWhatATerminalWouldAct(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"R-2026-00042", `"R-2026-00042"`},
+		{"X\x1b]52;c;QUFB\x07", `"X\x1b]52;c;QUFB\x07"`}, // OSC 52 would write the clipboard
+		{"a\u202eb", `"a\u202eb"`},                       // bidi override reorders the message
+		{"a\u00adb", `"a\u00adb"`},                       // soft hyphen: width the layout does not see
+		{"lee\U000E0041", `"lee\U000e0041"`},             // tag character: invisible
+		{"a\u009bb", `"a\u009bb"`},                       // C1 CSI
+		{"a\xffb", `"a\xffb"`},                           // invalid UTF-8 shown as the byte
+		{`say "hi" \ bye`, `"say \"hi\" \\ bye"`},
+		{"María 王", `"María 王"`},
+		{strings.Repeat("é", 150), `"` + strings.Repeat("é", 100) + `"…`},
+	}
+	for _, c := range cases {
+		if got := QuoteArg(c.in); got != c.want {
+			t.Errorf("QuoteArg(%q) = %s, want %s", c.in, got, c.want)
+		}
+		if strings.ContainsAny(QuoteArg(c.in), "\x1b\x07") || strings.ContainsAny(EscapeLine(c.in), "\x1b\x07") {
+			t.Errorf("%q: raw ESC or BEL survives", c.in)
+		}
+	}
+	if got := EscapeLine("open X\x1b[2J: no such file"); got != `open X\x1b[2J: no such file` {
+		t.Errorf("EscapeLine = %q", got)
+	}
+}
+
+func TestCheckPlainPath(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		ok   bool
+	}{
+		{"/var/lib/custodian", true},
+		{"/home/maría/données", true},
+		{"/tmp/x\x1b]52;c;QUFB\x07", false},
+		{"/tmp/a\u202ebin", false},
+		{"/tmp/a\u00adb", false},
+		{"/tmp/a\nb", false},
+		{"/tmp/a\xffb", false},
+	} {
+		err := CheckPlainPath("--data-dir", c.path)
+		if (err == nil) != c.ok {
+			t.Errorf("CheckPlainPath(%q) = %v, want ok %v", c.path, err, c.ok)
+		}
+		if err != nil && strings.ContainsAny(err.Error(), "\x1b\x07\n") {
+			t.Errorf("the refusal of %q carries raw controls: %q", c.path, err)
+		}
+	}
+}
+
+func TestEscapeJSONKeepsTheTextAndValidJSON(t *testing.T) {
+	for _, s := range []string{"plain", "a\u202eb", "a\u009bb", "lee\U000E0041\U000E007F", "a\u00adb", "❤\ufe0f", "王"} {
+		raw, _ := json.Marshal(map[string]string{"name": s})
+		out := EscapeJSON(raw)
+		var back map[string]string
+		if err := json.Unmarshal(out, &back); err != nil || back["name"] != s {
+			t.Errorf("%q: EscapeJSON gave %s, which reads back as %q (%v)", s, out, back["name"], err)
+		}
+		if bytes.ContainsFunc(out, UnsafeRune) {
+			t.Errorf("%q: EscapeJSON left an unsafe rune in %s", s, out)
+		}
+	}
 }

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/custodian-dev/custodian/model"
 )
@@ -97,34 +96,7 @@ func MarshalLine(rec Record) ([]byte, error) {
 	if err := enc.Encode(rec); err != nil {
 		return nil, fmt.Errorf("encode record of %s: %w", model.CleanLine(rec.RequestID), err)
 	}
-	return escapeUnsafe(b.Bytes()), nil
-}
-
-// escapeUnsafe rewrites unsafe runes in JSON text as \uXXXX. They can only
-// occur inside strings (JSON's own syntax is ASCII), where the escape means
-// the same character.
-func escapeUnsafe(js []byte) []byte {
-	clean := true
-	for _, r := range string(js) {
-		if r != '\n' && model.UnsafeRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return js
-	}
-	out := make([]byte, 0, len(js)+32)
-	for len(js) > 0 {
-		r, size := utf8.DecodeRune(js)
-		if r != '\n' && model.UnsafeRune(r) {
-			out = fmt.Appendf(out, `\u%04x`, r)
-		} else {
-			out = append(out, js[:size]...)
-		}
-		js = js[size:]
-	}
-	return out
+	return model.EscapeJSON(b.Bytes()), nil
 }
 
 // WriteRecords writes the records f selects to w as JSON Lines and returns

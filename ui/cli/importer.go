@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
@@ -76,7 +77,6 @@ const (
 	// importChunk is how many lines one round of database checks covers.
 	importChunk = 500
 	maxRefLen   = 100
-	maxNameLen  = 200
 )
 
 // importFields names the fields in the order the schema lists them, for
@@ -191,7 +191,9 @@ func Import(ctx context.Context, store *db.Store, actor model.Actor, in io.Reade
 		}
 		req, same, err := parseImportLine(raw, tenants, now)
 		if err != nil {
-			rep.Invalid = append(rep.Invalid, LineProblem{Line: n, ExternalRef: req.ExternalRef, Reason: err.Error()})
+			// The report names the line and the field, never the person's
+			// data: it is printed, saved and sent on.
+			rep.Invalid = append(rep.Invalid, LineProblem{Line: n, ExternalRef: req.ExternalRef, Reason: model.Redacted(err)})
 			return nil
 		}
 		p := pendingLine{line: n, req: req, same: same}
@@ -304,6 +306,9 @@ func readLines(in io.Reader, max int, fn func(n int, raw []byte, tooLong bool) e
 // and returns the request it describes (its ExternalRef set as far as it
 // could be read, for the report).
 func parseImportLine(raw []byte, tenants map[string]tenantInfo, now time.Time) (model.Request, bool, error) {
+	if err := checkRawLine(raw); err != nil {
+		return model.Request{}, false, err
+	}
 	var l ImportLine
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -414,7 +419,7 @@ func parsePerson(p ImportPerson) (model.Person, error) {
 	var out model.Person
 	var err error
 	if strings.TrimSpace(p.Name) != "" {
-		if out.Name, err = model.ParseText("name", p.Name, maxNameLen); err != nil {
+		if out.Name, err = model.ParseName("name", p.Name); err != nil {
 			return out, err
 		}
 	}
@@ -438,7 +443,7 @@ func parseAgent(a ImportAgent) (model.Agent, error) {
 	}
 	out := model.Agent{Person: p}
 	if strings.TrimSpace(a.Organization) != "" {
-		if out.Organization, err = model.ParseText("organization", a.Organization, maxNameLen); err != nil {
+		if out.Organization, err = model.ParseName("organization", a.Organization); err != nil {
 			return out, err
 		}
 	}
@@ -447,11 +452,119 @@ func parseAgent(a ImportAgent) (model.Agent, error) {
 	}
 	// A missing permission is the rule book's to refuse (model.Intake).
 	if strings.TrimSpace(a.PermissionEvidence) != "" {
-		if out.PermissionEvidence, err = model.ParseText("permission_evidence", a.PermissionEvidence, maxNameLen); err != nil {
+		if out.PermissionEvidence, err = model.ParseText("permission_evidence", a.PermissionEvidence, model.MaxNameLen); err != nil {
 			return out, err
 		}
 	}
 	return out, nil
+}
+
+// lowerCaseFields are the field names of each object of a line, by where
+// the object is; corrections' keys are checked by model.ParseCorrection.
+var lowerCaseFields = map[string][]string{
+	"":          strings.Split(importFields, ", "),
+	"requester": {"name", "email", "phone"},
+	"agent":     {"name", "email", "phone", "organization", "permission_evidence"},
+}
+
+// checkRawLine refuses what encoding/json would let through silently:
+// invalid UTF-8 (replaced by U+FFFD), a field given twice (the last one
+// wins) and a field name in another case ("Name" is read as "name"). Each
+// problem names the field, never its value. Syntax errors are left to the
+// decoder, whose message says where.
+func checkRawLine(raw []byte) error {
+	type object struct {
+		path   string
+		seen   map[string]bool
+		key    string // the field whose value comes next
+		hasKey bool
+	}
+	var stack []*object
+	fieldOf := func() string {
+		if len(stack) == 0 {
+			return "the line"
+		}
+		o := stack[len(stack)-1]
+		if o == nil || o.key == "" {
+			return "the line"
+		}
+		return join(o.path, o.key)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var prev int64
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // end of the line, or a syntax error the decoder reports
+		}
+		seg := raw[prev:dec.InputOffset()]
+		prev = dec.InputOffset()
+		var top *object
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && !top.hasKey {
+			if k, ok := tok.(string); ok {
+				// A key.
+				if !utf8.Valid(seg) {
+					return fmt.Errorf("a field name in %s is not valid UTF-8: save the file as UTF-8", orLine(top.path))
+				}
+				if top.seen[k] {
+					return fmt.Errorf("%s is given twice: give each field once", join(top.path, k))
+				}
+				top.seen[k] = true
+				if known, ok := lowerCaseFields[top.path]; ok && !slices.Contains(known, k) {
+					if i := slices.IndexFunc(known, func(f string) bool { return strings.EqualFold(f, k) }); i >= 0 {
+						return fmt.Errorf("field %s is written %s: field names are lower case, as %s", join(top.path, known[i]), model.QuoteArg(k), known[i])
+					}
+				}
+				top.key, top.hasKey = k, true
+				continue
+			}
+		}
+		if !utf8.Valid(seg) {
+			return fmt.Errorf("%s is not valid UTF-8 text: save the file as UTF-8", fieldOf())
+		}
+		switch tok {
+		case json.Delim('{'):
+			path := ""
+			switch {
+			case top != nil:
+				path = join(top.path, top.key)
+			case len(stack) > 0:
+				path = "[]" // inside an array: no field of the schema
+			}
+			stack = append(stack, &object{path: path, seen: map[string]bool{}})
+			continue
+		case json.Delim('['):
+			stack = append(stack, nil) // an array: its values have no keys
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 && stack[len(stack)-1] != nil {
+				stack[len(stack)-1].hasKey = false
+			}
+			continue
+		}
+		if top != nil {
+			top.hasKey = false // a value: the next string is a key
+		}
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func orLine(path string) string {
+	if path == "" {
+		return "the line"
+	}
+	return path
 }
 
 // jsonProblem turns a decoding error into what to fix on the line.

@@ -166,6 +166,13 @@ func (c *Command) check() error {
 		if _, err := model.ParseRole(c.Role); err != nil {
 			return err
 		}
+		// Blank is the handle (the controller's default); anything given
+		// follows the rule for a requester's name.
+		if c.FullName != "" {
+			if _, err := model.ParseName("--name", c.FullName); err != nil {
+				return err
+			}
+		}
 	case "add-key":
 		if !given("key") {
 			return errors.New(`add-key needs --key "ssh-ed25519 AAAA… comment" or --key-file FILE`)
@@ -215,7 +222,7 @@ func Run(ctx context.Context, store *db.Store, actor model.Actor, c *Command, st
 	}
 	keys, err := c.keyLines()
 	if err != nil {
-		fmt.Fprintf(stderr, "custodian operators %s: %v\n", c.Verb, err)
+		fmt.Fprintf(stderr, "custodian operators %s: %s\n", c.Verb, model.EscapeLine(err.Error()))
 		return exitBadInput
 	}
 	var op model.Operator
@@ -297,9 +304,16 @@ func list(ctx context.Context, store *db.Store, actor model.Actor, asJSON bool, 
 		return exitFailed
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(ops); err != nil {
+			fmt.Fprintf(stderr, "custodian operators list: %v\n", err)
+			return exitFailed
+		}
+		// Records stored before names were checked may hold control or
+		// bidi characters: escaped, they cannot act on a terminal.
+		if _, err := stdout.Write(model.EscapeJSON(b.Bytes())); err != nil {
 			return exitFailed
 		}
 		return exitOK

@@ -26,7 +26,7 @@ type refusal struct {
 }
 
 // refusals holds, per live connection, the keys it offered and was refused.
-// They are audited only if the connection never authenticates: an agent
+// They are counted only if the connection never authenticates: an agent
 // offering three other keys before the operator's own is not an attack.
 type refusals struct {
 	mu     sync.Mutex
@@ -184,8 +184,9 @@ func isDemoKey(op model.Operator, fp string) bool {
 	return i >= 0 && i < len(op.Keys) && strings.Contains(op.Keys[i], demo.DemoKeyComment)
 }
 
-// connectionFailed audits a connection that tried to authenticate and never
-// did, once per refused key, and counts it against its address.
+// connectionFailed counts a connection that tried to authenticate and never
+// did into its address's refusals (audited at the next flush, one entry per
+// address and interval), and against its address's failure delay.
 func (s *Server) connectionFailed(conn net.Conn, err error) {
 	refs := s.refused.take(conn.RemoteAddr().String())
 	var authErr *gossh.ServerAuthError
@@ -193,30 +194,37 @@ func (s *Server) connectionFailed(conn net.Conn, err error) {
 	if len(refs) == 0 && !tried {
 		return // a port scan, a handshake timeout, a version probe: nothing was attempted
 	}
-	s.limiter.fail(hostOf(conn.RemoteAddr()))
-	origin := "ssh:" + conn.RemoteAddr().String()
+	host := hostOf(conn.RemoteAddr())
+	s.limiter.fail(host)
 	if len(refs) == 0 {
 		refs = []refusal{{reason: "no public key offered (only public-key authentication is accepted)"}}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.LookupTimeout)
-	defer cancel()
-	for _, r := range refs {
-		ev := model.AuditEvent{
-			Actor: "unknown", Role: "", Origin: origin, Action: "ssh_login",
-			Target: "ssh-key:" + r.fingerprint, Outcome: model.OutcomeRefused, Reason: r.reason,
-		}
-		if r.fingerprint == "" {
-			ev.Target = "ssh-key:none"
-		}
-		if r.operator.Handle != "" {
-			ev.Actor, ev.Role = r.operator.Handle, r.operator.Role
-		}
-		if _, aerr := s.cfg.Store.AppendAudit(ctx, ev); aerr != nil {
-			s.log.Error("ssh: could not audit a refused login", "from", origin, "err", aerr)
-		}
+	s.strangers.connection(host, refs)
+	s.log.Debug("ssh: login refused", "from", conn.RemoteAddr().String(), "keys", len(refs), "detail", fmt.Sprint(err))
+}
+
+// connectionOpened admits a new connection unless too many are already
+// authenticating: then it is closed before its handshake and counted into
+// its address's refusals, so a flood neither exhausts the server nor the
+// audit chain.
+func (s *Server) connectionOpened(_ ssh.Context, conn net.Conn) net.Conn {
+	if !s.pending.admit(conn) {
+		s.strangers.overCap(hostOf(conn.RemoteAddr()))
+		return nil
 	}
-	s.log.Info("ssh: login refused", "from", origin, "keys", len(refs), "detail", fmt.Sprint(err))
+	return conn
+}
+
+// authAttempted frees the connection's unauthenticated slot once it
+// authenticates.
+func (s *Server) authAttempted(meta gossh.ConnMetadata, _ string, err error) {
+	if err == nil {
+		s.pending.release(meta.RemoteAddr().String())
+	}
 }
 
 // connectionClosed forgets what a closed connection offered.
-func (s *Server) connectionClosed(conn net.Conn) { s.refused.take(conn.RemoteAddr().String()) }
+func (s *Server) connectionClosed(conn net.Conn) {
+	s.refused.take(conn.RemoteAddr().String())
+	s.pending.release(conn.RemoteAddr().String())
+}

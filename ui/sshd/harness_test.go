@@ -96,6 +96,21 @@ func startServer(t testing.TB, store *db.Store, edit func(*Config)) *testServer 
 	return &testServer{Server: srv, addr: ln.Addr().String(), hostKey: hk.Signer.PublicKey()}
 }
 
+// auditRefusals writes the refused logins gathered so far, once every
+// connection the server accepted has finished authenticating: a refused
+// client returns before the server has counted its connection.
+func (ts *testServer) auditRefusals(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ts.pending.wait(ctx); err != nil {
+		t.Fatalf("connections still authenticating: %v", err)
+	}
+	if err := ts.flushRefusals(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // demoSigner is the demo operator's key, as their SSH client holds it.
 func demoSigner(t testing.TB, handle string) gossh.Signer {
 	t.Helper()

@@ -51,8 +51,14 @@ type Config struct {
 	IdleTimeout      time.Duration
 	HandshakeTimeout time.Duration
 	// MaxAuthTries is the authentication attempts one connection gets.
-	MaxAuthTries  int
-	LookupTimeout time.Duration
+	MaxAuthTries int
+	// MaxUnauthenticated caps connections still authenticating; the next
+	// is closed before its handshake and counted as refused.
+	MaxUnauthenticated int
+	// RefusalInterval is how long refused logins from one address are
+	// gathered into one audit entry (also written at Shutdown).
+	RefusalInterval time.Duration
+	LookupTimeout   time.Duration
 	// Logger gets one line per login, session and refusal: handles,
 	// addresses and fingerprints, never request or subject data.
 	Logger *slog.Logger
@@ -68,6 +74,14 @@ type Server struct {
 	limiter *failureLimiter
 	refused refusals
 	calls   inflight
+	// strangers gathers refused logins until the next flush; pending holds
+	// the connections still authenticating.
+	strangers refusalLog
+	pending   *preauth
+	flushing  sync.Once
+	stopOnce  sync.Once
+	stopFlush chan struct{}
+	flushDone chan struct{}
 
 	mu       sync.Mutex
 	live     map[*session]struct{}
@@ -98,10 +112,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.LookupTimeout <= 0 {
 		cfg.LookupTimeout = defaultLookupTimeout
 	}
+	if cfg.MaxUnauthenticated <= 0 {
+		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
+	if cfg.RefusalInterval <= 0 {
+		cfg.RefusalInterval = DefaultRefusalInterval
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, limiter: newFailureLimiter(cfg.Now), live: map[*session]struct{}{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, limiter: newFailureLimiter(cfg.Now), live: map[*session]struct{}{},
+		pending: newPreauth(cfg.MaxUnauthenticated), stopFlush: make(chan struct{}), flushDone: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -110,8 +131,9 @@ func New(cfg Config) (*Server, error) {
 			srv.AddHostKey(cfg.HostKey.Signer)
 			srv.HandshakeTimeout = cfg.HandshakeTimeout
 			srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
-				return &gossh.ServerConfig{MaxAuthTries: cfg.MaxAuthTries}
+				return &gossh.ServerConfig{MaxAuthTries: cfg.MaxAuthTries, AuthLogCallback: s.authAttempted}
 			}
+			srv.ConnCallback = s.connectionOpened
 			srv.ConnectionFailedCallback = s.connectionFailed
 			srv.ConnectionCloseCallback = s.connectionClosed
 			return nil
@@ -136,11 +158,17 @@ func New(cfg Config) (*Server, error) {
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
+	s.startFlushing()
 	err := s.srv.Serve(ln)
 	if errors.Is(err, ssh.ErrServerClosed) {
 		return nil
 	}
 	return err
+}
+
+// startFlushing starts the periodic audit of refused logins, once.
+func (s *Server) startFlushing() {
+	s.flushing.Do(func() { go s.flushEvery(s.cfg.RefusalInterval, s.stopFlush, s.flushDone) })
 }
 
 // Sessions is the number of sessions open now.
@@ -204,7 +232,28 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if cerr := s.srv.Close(); cerr != nil && err == nil && !errors.Is(cerr, net.ErrClosed) {
 		err = cerr
 	}
+	if ferr := s.flushStrangers(ctx); ferr != nil && err == nil {
+		err = ferr
+	}
 	return err
+}
+
+// flushStrangers ends the connections still authenticating (counting their
+// refusals), stops the periodic flush and writes what is left, so every
+// refusal counted reaches the audit chain.
+func (s *Server) flushStrangers(ctx context.Context) error {
+	s.pending.closeAll()
+	werr := s.pending.wait(ctx)
+	s.startFlushing() // a server never served still has a flusher to stop
+	s.stopOnce.Do(func() { close(s.stopFlush) })
+	<-s.flushDone
+	if err := s.flushRefusals(ctx); err != nil {
+		return fmt.Errorf("ssh server: %w", err)
+	}
+	if werr != nil {
+		return fmt.Errorf("ssh server: connections still authenticating at shutdown: %w", werr)
+	}
+	return nil
 }
 
 // admit registers a new session unless the server is closing or full.
