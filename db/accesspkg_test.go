@@ -160,6 +160,13 @@ func TestDiscloseThirdPartyField(t *testing.T) {
 		t.Fatal(err)
 	}
 	const why = "the requester is the guardian named on the registration"
+	// The role is the lifecycle table's: an engineer is refused, and audited.
+	if _, err := f.s.Disclose(f.ctx, f.who["eve"], r.ID, r.Version, "rec_registrations.guardian_phone", why); !errors.Is(err, db.ErrRefused) {
+		t.Errorf("an engineer's disclosure: %v", err)
+	}
+	if evs := f.auditOf(r.ID); evs[len(evs)-1].Outcome != model.OutcomeRefused || evs[len(evs)-1].Actor != "eve" {
+		t.Errorf("the engineer's refusal is not on the chain: %+v", evs[len(evs)-1])
+	}
 	if _, err := f.s.Disclose(f.ctx, f.who["lou"], r.ID, r.Version, "rec_registrations.medical_notes", why); !errors.Is(err, db.ErrInvalid) || !strings.Contains(err.Error(), "§7024(d)") {
 		t.Errorf("disclosing medical notes: %v", err)
 	}
