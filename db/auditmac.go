@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 )
 
@@ -43,14 +42,8 @@ func loadMACKey(path string, create bool) (*macKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read audit MAC key: %w", err)
 	}
-	if runtime.GOOS != "windows" {
-		fi, err := os.Stat(path)
-		if err != nil {
-			return nil, fmt.Errorf("read audit MAC key: %w", err)
-		}
-		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-			return nil, fmt.Errorf("audit MAC key %s can be read by other users (mode %04o): run chmod 600 on it", path, perm)
-		}
+	if err := checkPrivateFile(path, "audit MAC key"); err != nil {
+		return nil, err
 	}
 	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil || len(k) != macKeyLen {

@@ -143,14 +143,8 @@ func loadOrCreateKey(path string, create bool) (key ed25519.PrivateKey, created 
 }
 
 func parseKey(path string, b []byte) (ed25519.PrivateKey, error) {
-	if runtime.GOOS != "windows" {
-		fi, err := os.Stat(path)
-		if err != nil {
-			return nil, fmt.Errorf("read checkpoint key: %w", err)
-		}
-		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-			return nil, fmt.Errorf("checkpoint key %s can be read by other users (mode %04o): run chmod 600 on it", path, perm)
-		}
+	if err := checkPrivateFile(path, "checkpoint key"); err != nil {
+		return nil, err
 	}
 	block, _ := pem.Decode(b)
 	if block == nil || block.Type != "PRIVATE KEY" {
@@ -557,4 +551,20 @@ func (s *Store) macProblem(rec AuditRecord, required bool) string {
 		return "carries no MAC"
 	}
 	return ""
+}
+
+// checkPrivateFile refuses a key file other users can read: a key anyone can
+// read signs or MACs anything, so it would guard nothing.
+func checkPrivateFile(path, what string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("%s %s can be read by other users (mode %04o): run chmod 600 on it", what, path, perm)
+	}
+	return nil
 }
