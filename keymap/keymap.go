@@ -382,6 +382,11 @@ func inPane(b Binding, p Pane) bool {
 		if b.Action == Reveal && p == PanePlan {
 			return true
 		}
+		// Fulfilment — an access plan's preview is where a lead decides
+		// to disclose a field holding another person's data.
+		if b.Action == Disclose && p == PanePlan {
+			return true
+		}
 		// Fulfilment — a run that failed is retried from its view.
 		if b.Action == Retry && p == PaneRun {
 			return true

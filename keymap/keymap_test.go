@@ -237,7 +237,7 @@ func TestPaneActions(t *testing.T) {
 		// issue 5: fulfilment — S signs off only where no sort reverses.
 		{PaneQueue, []Action{Plan, Fulfil, SortReverse}, []Action{SignOff, Replan}},
 		{PaneDetail, []Action{Plan, Fulfil}, []Action{SignOff, Replan}},
-		{PanePlan, []Action{Back, Down, PageDown, SignOff, Fulfil, Replan}, []Action{SortReverse, Approve, Plan, Retry}},
+		{PanePlan, []Action{Back, Down, PageDown, SignOff, Fulfil, Replan, Disclose}, []Action{SortReverse, Approve, Plan, Retry}},
 		{PaneRun, []Action{Back, Fulfil, Plan, Retry}, []Action{SignOff, Replan, Approve, SortReverse}},
 		{PaneApprovals, nil, []Action{Plan, Fulfil, SignOff, Replan}},
 		{PaneDetail, []Action{ChargeFee, CorrectDecision, Link}, nil},

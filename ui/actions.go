@@ -49,6 +49,9 @@ type formInput struct {
 	// tenant's subjects to search, for a link.
 	candidates []model.Subject
 	directory  *lookup.Directory
+	// discloseField is the collection.field a disclosure starts on, when
+	// opened from that field's line in the plan view.
+	discloseField string
 }
 
 // load reads what spec's form needs besides the request r into in.
@@ -894,7 +897,7 @@ func (p *formPane) keyPane() keymap.Pane { return keymap.PaneForm }
 // person's data; the rule book decides the rest (disclose.*).
 func discloseSpec() actionSpec {
 	return actionSpec{act: model.ActDisclose, verb: "disclose another person's data",
-		fields: func(c *Context, r model.Request, t model.Tenant, _ formInput) []*formField {
+		fields: func(c *Context, r model.Request, t model.Tenant, in formInput) []*formField {
 			var opts, labels []string
 			if r.Plan != nil {
 				for _, d := range r.Plan.Docs {
@@ -908,7 +911,11 @@ func discloseSpec() actionSpec {
 					}
 				}
 			}
-			return []*formField{choiceField("field", "Field", opts, labels),
+			field := choiceField("field", "Field", opts, labels)
+			if i := slices.Index(opts, in.discloseField); i >= 0 {
+				field.sel = i
+			}
+			return []*formField{field,
 				reasonField("Why", "e.g. the requester is the guardian named", "why disclosing it does not harm the other person")}
 		},
 		intro: func(c *Context, r model.Request, t model.Tenant) []string {

@@ -171,6 +171,9 @@ type planPane struct {
 	// a colleague's sign-off, so it takes a second P.
 	replanArmed bool
 	reveal      planReveal // R on a correction's plan (planreveal.go)
+	// discloseAt maps viewport lines to the withheld third-party field
+	// shown there (plandisclose.go).
+	discloseAt map[int]string
 }
 
 // newPlanPane reads the request itself: a list row carries no plan.
@@ -226,6 +229,7 @@ func (p *planPane) KeyHelp() []key.Binding {
 	}
 	out := k.ShortHelp(keymap.Back)
 	out = append(out, p.revealHelp()...)
+	out = append(out, p.discloseHelp()...)
 	if p.req != nil && p.req.Plan != nil && !p.making {
 		f := requestFacts(p.ctx, *p.req)
 		may := func(a model.Action) bool { return model.Check(a, f) == nil }
@@ -384,6 +388,8 @@ func (p *planPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		switch {
 		case k.Matches(msg, keymap.Reveal):
 			return p, p.askReveal()
+		case k.Matches(msg, keymap.Disclose):
+			return p, p.openDisclose()
 		case scrollViewport(k, msg, &p.vp):
 		case k.Matches(msg, keymap.Replan):
 			if p.making || p.req == nil {
@@ -469,22 +475,32 @@ func (p *planPane) render() {
 		return
 	}
 	yoff := p.vp.YOffset()
-	content := planContent(p.ctx.Theme, *p.req, p.loc, p.width)
+	content, marks := planContentMarked(p.ctx.Theme, *p.req, p.loc, p.width)
+	head := p.revealLines()
 	if st := staleText(p.ctx, *p.req); st != "" {
 		d := &doc{th: p.ctx.Theme, width: p.width}
 		d.para(1, p.ctx.Theme.Overdue.Render(st))
-		content = strings.Join(d.lines, "\n") + "\n" + content
+		head += strings.Join(d.lines, "\n") + "\n"
 	}
-	p.vp.SetContent(p.revealLines() + content)
+	p.setDiscloseLines(marks, strings.Count(head, "\n"))
+	p.vp.SetContent(head + content)
 	p.vp.SetYOffset(yoff)
 }
 
 // planContent is the whole preview at width w. Every string from the
 // database goes through CleanLine here, the one place it enters the view.
 func planContent(th Theme, r model.Request, loc *time.Location, w int) string {
+	content, _ := planContentMarked(th, r, loc, w)
+	return content
+}
+
+// planContentMarked is planContent with the lines of the fields withheld
+// as another person's data: line index → collection.field.
+func planContentMarked(th Theme, r model.Request, loc *time.Location, w int) (string, map[int]string) {
 	pl := r.Plan
 	clean := model.CleanLine
 	d := &doc{th: th, width: w, labelW: 12}
+	marks := map[int]string{}
 
 	d.section("Plan " + clean(pl.ID))
 	subj := clean(r.SubjectLabel)
@@ -510,15 +526,17 @@ func planContent(th Theme, r model.Request, loc *time.Location, w int) string {
 
 	d.section(fmt.Sprintf("Documents (%d)", len(pl.Docs)))
 	for _, pd := range pl.Docs {
-		planDocLines(d, pd, loc)
+		planDocLines(d, pd, loc, marks)
 	}
 	if len(pl.Docs) == 0 {
 		d.line("   " + th.Dim.Render("the subject has no documents in any mapped collection"))
 	}
 	if pl.Subject != nil {
 		d.section("Subject record")
-		planDocLines(d, *pl.Subject, loc)
+		planDocLines(d, *pl.Subject, loc, marks)
 	}
+
+	disclosedLines(d, pl.Disclosures, r.Disclosures, loc)
 
 	d.section(fmt.Sprintf("Withheld (%d)", len(pl.Withheld)))
 	for _, wh := range pl.Withheld {
@@ -543,7 +561,7 @@ func planContent(th Theme, r model.Request, loc *time.Location, w int) string {
 	if len(pl.Steps) == 0 {
 		d.line("   " + th.Dim.Render("no steps: nothing to change"))
 	}
-	return strings.Join(d.lines, "\n")
+	return strings.Join(d.lines, "\n"), marks
 }
 
 // planCounts is the preview's table: one row per collection, a column per
@@ -607,7 +625,9 @@ func planCounts(d *doc, pl *model.Plan) {
 
 // planDocLines is one document: where it is, when it was collected, what
 // happens to it and why, then each field.
-func planDocLines(d *doc, pd model.PlanDoc, loc *time.Location) {
+// marks, when not nil, gets the lines of each field withheld as another
+// person's data, so D on such a line knows which field it is.
+func planDocLines(d *doc, pd model.PlanDoc, loc *time.Location, marks map[int]string) {
 	clean := model.CleanLine
 	head := fmt.Sprintf("%s/%s  collected %s  %s", clean(pd.Collection), clean(pd.RecordID), day(pd.CollectedAt, loc), strings.ToUpper(pd.Op.Label()))
 	if pd.Reason != "" {
@@ -625,7 +645,13 @@ func planDocLines(d *doc, pd model.PlanDoc, loc *time.Location) {
 		if f.Reason != "" {
 			line += " — " + clean(f.Reason)
 		}
+		start := len(d.lines)
 		d.para(7, line)
+		if marks != nil && f.ThirdParty != "" && f.Op == model.FieldWithhold {
+			for i := start; i < len(d.lines); i++ {
+				marks[i] = pd.Collection + "." + f.Field
+			}
+		}
 	}
 }
 
