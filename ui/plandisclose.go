@@ -63,9 +63,9 @@ func (p *planPane) openDisclose() tea.Cmd {
 	if p.req == nil || p.making {
 		return nil
 	}
-	r := *p.req
+	r, field := *p.req, p.discloseField()
 	return func() tea.Msg {
-		return actionOpenMsg{action: keymap.Disclose, id: r.ID, have: &r, in: formInput{discloseField: p.discloseField()}}
+		return actionOpenMsg{action: keymap.Disclose, id: r.ID, have: &r, in: formInput{discloseField: field}}
 	}
 }
 
