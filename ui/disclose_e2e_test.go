@@ -127,7 +127,7 @@ func TestDisclosureFromPlanPreviewE2E(t *testing.T) {
 		content = ansi.Strip(planContent(a.ctx.Theme, *p.req, p.loc, 100))
 		return true
 	})
-	for _, s := range []string{"Disclosed (1)", want + "  by lee at", why} {
+	for _, s := range []string{"Disclosed (1)", want + "  by lee at", why, "not in this plan yet"} {
 		if !strings.Contains(squash(content), squash(s)) {
 			t.Errorf("plan view lacks %q:\n%s", s, content)
 		}
