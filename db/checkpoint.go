@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -50,6 +51,10 @@ type checkpointDoc struct {
 const checkpointLockWait = 5 * time.Second
 
 type checkpointer struct {
+	// mu serialises advances within this process; the flock on the lock
+	// file serialises processes but is invisible to the race detector and
+	// says nothing about this struct's own fields.
+	mu      sync.Mutex
 	path    string
 	keyPath string
 	key     ed25519.PrivateKey
@@ -354,6 +359,8 @@ func (c *checkpointer) advance(ctx context.Context, rec AuditRecord, now time.Ti
 	if c.key == nil {
 		return errors.New("no checkpoint key")
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	unlock, err := lockCheckpointFile(ctx, c.path+".lock")
 	if err != nil {
 		return err
