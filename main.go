@@ -85,6 +85,10 @@ Usage:
   custodian audit export --since DATE --until DATE [--tenant ID] [--out FILE]
                                     the record of each request received in the range, as JSON Lines
                                     (DATE: 2026-01-31 in UTC, --until's day included, or RFC 3339)
+  custodian migrate [--check]       create missing collections and indexes and check existing ones
+                                    (one line each: created, ok, missing, differs; nothing is dropped);
+                                    --check only reports; exits 1 when an index differs or, with --check,
+                                    is missing. The only command that builds indexes on a --mongo-uri server
   custodian version                 print the version
 
 Flags (every command):
@@ -151,6 +155,8 @@ func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitBadInput
 	case "requests":
 		return runRequests(ctx, rest, stdin, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
 	case "serve":
 		return runServe(ctx, rest, stdout, stderr)
 	case "operators":
@@ -243,10 +249,17 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		return nil, exitFailed
 	}
 	b := &backend{conn: conn, dataDir: dataDir}
-	if err := db.EnsureSchema(ctx, conn.DB); err != nil {
-		b.close()
-		fmt.Fprintf(stderr, "custodian: prepare database: %v\n", err)
-		return nil, exitFailed
+	// Only the embedded database is ours to change at start: against a
+	// remote server an index build is `custodian migrate`'s, run on
+	// purpose, never a side effect of a laptop opening the console.
+	if conn.Embedded {
+		if err := db.EnsureSchema(ctx, conn.DB); err != nil {
+			b.close()
+			fmt.Fprintf(stderr, "custodian: prepare database: %v\n", err)
+			return nil, exitFailed
+		}
+	} else {
+		checkRemoteSchema(ctx, conn, stderr)
 	}
 	store, err := db.NewStore(conn, db.StoreOptions{
 		Clock:             model.SystemClock{},

@@ -32,12 +32,21 @@ type IndexSpec struct {
 	// operator who creates the same index by hand in mongosh gets the same
 	// name instead of a conflicting duplicate.
 	Name string
+	// Partial, when set, is the index's partialFilterExpression: only
+	// documents matching it are indexed (MongoDB only; FerretDB 1.24
+	// refuses it, and migrate says so).
+	Partial bson.D
+	// Collation, when set, makes string keys compare by it (MongoDB only,
+	// as Partial). A query uses the index only with the same collation.
+	Collation *options.Collation
 	// Serves says which query uses the index.
 	Serves string
 }
 
 // Collections is the one place where collections and their indexes are
-// declared; EnsureSchema creates exactly these.
+// declared; Migrate creates and checks exactly these (plus productIndex for
+// each collection the data map names), and Queries() says which of them
+// serves each query.
 func Collections() []CollectionSpec {
 	cs := []CollectionSpec{
 		{Name: collTenants},
@@ -130,22 +139,30 @@ func sparse(s IndexSpec) IndexSpec {
 	return s
 }
 
-// EnsureSchema creates missing collections and indexes. It is idempotent and
-// safe to run from several processes at once. An existing index whose keys
-// or uniqueness differ from the declaration is reported, never dropped:
-// dropping a unique index on a live cluster is an operator's decision.
+// EnsureSchema creates missing collections and indexes (Migrate with
+// apply). It is idempotent and safe to run from several processes at once.
+// An existing index whose keys or options differ from the declaration is an
+// error, never dropped: dropping a unique index on a live cluster is an
+// operator's decision. Only the embedded database runs it at start; a
+// remote server's schema is changed by `custodian migrate` alone.
 func EnsureSchema(ctx context.Context, d *mongo.Database) error {
-	existing, err := d.ListCollectionNames(ctx, bson.D{})
+	reports, err := Migrate(ctx, d, true)
 	if err != nil {
-		return fmt.Errorf("ensure schema: list collections in %s: %w", d.Name(), err)
+		return fmt.Errorf("ensure schema: %w", err)
 	}
-	for _, c := range Collections() {
-		if err := ensureCollection(ctx, d, c, slices.Contains(existing, c.Name)); err != nil {
-			return fmt.Errorf("ensure schema: %w", err)
+	return differsError(reports)
+}
+
+func differsError(reports []IndexReport) error {
+	var errs []error
+	for _, r := range reports {
+		if r.State == IndexDiffers {
+			errs = append(errs, fmt.Errorf("index %s on %s differs from custodian's declaration: %s; drop it to let custodian recreate it",
+				r.Index, r.Collection, r.Detail))
 		}
 	}
-	if err := ensureDataMapIndexes(ctx, d, existing); err != nil {
-		return fmt.Errorf("ensure schema: %w", err)
+	if len(errs) > 0 {
+		return fmt.Errorf("ensure schema: %w", errors.Join(errs...))
 	}
 	return nil
 }
@@ -162,121 +179,24 @@ func ensureDataMapIndexes(ctx context.Context, d *mongo.Database, existing []str
 			return fmt.Errorf("list collections in %s: %w", d.Name(), err)
 		}
 	}
-	cur, err := d.Collection(collSeedDataMap).Find(ctx, bson.D{}, options.Find().SetLimit(listMax))
+	dm, err := readDataMap(ctx, d)
 	if err != nil {
-		return fmt.Errorf("read data map: %w", err)
+		return err
 	}
-	var dm []model.CollectionMap
-	if err := cur.All(ctx, &dm); err != nil {
-		return fmt.Errorf("read data map: %w", err)
+	ferret, err := isFerretDB(ctx, d)
+	if err != nil {
+		return err
 	}
+	var reports []IndexReport
 	for _, cm := range dm {
-		if err := cm.Validate(); err != nil {
-			return fmt.Errorf("data map: %w; fix the entry, then start again", err)
-		}
-		if err := ensureCollection(ctx, d, productIndex(cm), slices.Contains(existing, cm.Collection)); err != nil {
+		rs, err := migrateCollection(ctx, d, declared{CollectionSpec: productIndex(cm), product: true},
+			slices.Contains(existing, cm.Collection), ferret, true)
+		if err != nil {
 			return err
 		}
+		reports = append(reports, rs...)
 	}
-	return nil
-}
-
-func ensureCollection(ctx context.Context, d *mongo.Database, c CollectionSpec, exists bool) error {
-	coll := d.Collection(c.Name)
-	have := map[string]mongo.IndexSpecification{}
-	switch {
-	case exists && len(c.Indexes) > 0:
-		specs, err := coll.Indexes().ListSpecifications(ctx)
-		if err != nil {
-			return fmt.Errorf("list indexes of %s: %w", c.Name, err)
-		}
-		for _, s := range specs {
-			have[s.Name] = s
-		}
-	case !exists && len(c.Indexes) == 0:
-		// Collections with indexes are created by createIndexes below.
-		if err := d.CreateCollection(ctx, c.Name); err != nil && !isNamespaceExists(err) {
-			return fmt.Errorf("create collection %s: %w", c.Name, err)
-		}
-	}
-
-	for _, ix := range c.Indexes {
-		if s, ok := have[ix.Name]; ok {
-			if got := describeSpec(s); got != describeIndex(ix) {
-				return fmt.Errorf("index %s on %s is %s but custodian declares %s; drop it to let custodian recreate it",
-					ix.Name, c.Name, got, describeIndex(ix))
-			}
-			continue
-		}
-		o := options.Index().SetName(ix.Name)
-		if ix.Unique {
-			o.SetUnique(true)
-		}
-		if ix.Sparse {
-			o.SetSparse(true)
-		}
-		// One index per createIndexes command: FerretDB 1.24 filters
-		// already-existing indexes out of a batch by position while
-		// shrinking it, so a batch that partly exists panics the
-		// connection or silently skips a new index. Another process may
-		// create some between our listing and here, so batching only the
-		// missing ones would not avoid it.
-		_, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.Keys, Options: o})
-		if err != nil {
-			if isIndexConflict(err) {
-				return fmt.Errorf("index %s on %s conflicts with an existing index (drop that one to let custodian create its own): %w", ix.Name, c.Name, err)
-			}
-			return fmt.Errorf("create index %s on %s: %w", ix.Name, c.Name, err)
-		}
-	}
-	return nil
-}
-
-// describeIndex and describeSpec render what matters for correctness, so
-// that comparing them compares key fields, their order and direction, and
-// uniqueness. Directions are reduced to their sign because mongosh writes
-// them as doubles. Sparse is left out: FerretDB does not keep it.
-func describeIndex(ix IndexSpec) string {
-	parts := make([]string, len(ix.Keys))
-	for i, k := range ix.Keys {
-		dir, _ := k.Value.(int)
-		parts[i] = fmt.Sprintf("%s: %d", k.Key, sign(float64(dir)))
-	}
-	return fmtIndex(parts, ix.Unique)
-}
-
-func describeSpec(s mongo.IndexSpecification) string {
-	elems, err := s.KeysDocument.Elements()
-	if err != nil {
-		return "unreadable"
-	}
-	parts := make([]string, len(elems))
-	for i, e := range elems {
-		v := e.Value()
-		if f, ok := v.AsFloat64OK(); ok {
-			parts[i] = fmt.Sprintf("%s: %d", e.Key(), sign(f))
-		} else if n, ok := v.AsInt64OK(); ok {
-			parts[i] = fmt.Sprintf("%s: %d", e.Key(), sign(float64(n)))
-		} else {
-			parts[i] = fmt.Sprintf("%s: %s", e.Key(), v) // "text", "2dsphere", ...
-		}
-	}
-	return fmtIndex(parts, s.Unique != nil && *s.Unique)
-}
-
-func fmtIndex(parts []string, unique bool) string {
-	s := "{" + strings.Join(parts, ", ") + "}"
-	if unique {
-		return "unique " + s
-	}
-	return "non-unique " + s
-}
-
-func sign(f float64) int {
-	if f < 0 {
-		return -1
-	}
-	return 1
+	return differsError(reports)
 }
 
 func isNamespaceExists(err error) bool {
