@@ -209,3 +209,149 @@ func isIndexConflict(err error) bool {
 	var se mongo.ServerError
 	return errors.As(err, &se) && (se.HasErrorCode(85) || se.HasErrorCode(86))
 }
+
+// QuerySpec is one query shape the controller sends, beside the index that
+// serves it on MongoDB, or the reason it deliberately reads without one.
+// db/querymap_test.go runs a workload with a command monitor and fails on a
+// shape sent that no entry names, or an entry whose index cannot serve it.
+type QuerySpec struct {
+	// Collection is the collection queried; ProductCollection for any
+	// collection the data map names.
+	Collection string
+	// Shape is the filter and sort in the notation of QueryShape.
+	Shape string
+	// Index names the index that serves it ("_id_" for the primary key;
+	// "a | b" when each branch of a top-level $or uses its own).
+	Index string
+	// Scan, instead of Index, says why reading without an index is right.
+	Scan string
+	// MemSort, when the index bounds the query but not its sort, says why
+	// sorting the matches in memory is cheap.
+	MemSort string
+	// Name says which operation sends it.
+	Name string
+}
+
+func query(coll, shape, index, name string) QuerySpec {
+	return QuerySpec{Collection: coll, Shape: shape, Index: index, Name: name}
+}
+
+func scan(coll, shape, reason string) QuerySpec {
+	return QuerySpec{Collection: coll, Shape: shape, Scan: reason, Name: reason}
+}
+
+func memSort(q QuerySpec, why string) QuerySpec {
+	q.MemSort = why
+	return q
+}
+
+// Queries lists every query shape in db/ beside the index that serves it.
+// Adding one is a line: the querymap test prints the line to add.
+func Queries() []QuerySpec {
+	const (
+		scoped     = ", scoped to tenants"
+		fewByEmail = "an address or number names a handful of subjects"
+	)
+	return []QuerySpec{
+		// Point reads and conditional writes by primary key.
+		query(collTenants, "_id=", "_id_", "a tenant by id"),
+		query(collSubjects, "_id=", "_id_", "a subject by id; its write on FerretDB"),
+		query(collSubjects, "_id= version=", "_id_", "a subject's conditional write (fulfilment) on MongoDB"),
+		query(collRequests, "_id=", "_id_", "a request by id; a claimed write on FerretDB"),
+		query(collRequests, "_id= version=", "_id_", "a request's conditional write on MongoDB"),
+		query(collQueue, "_id=", "_id_", "a queue row's read, replace and delete"),
+		query(collOperators, "_id=", "_id_", "an operator by handle (every write reloads the actor)"),
+		query(collMeta, "_id=", "_id_", "singletons: audit head hint, seed and queue markers"),
+		query(collMeta, "_id= seq>", "_id_", "audit head hint advanced only forwards"),
+		query(collClaims, "_id=", "_id_", "a claim read and released"),
+		query(collTenantKeys, "_id=", "_id_", "a tenant's erasure key"),
+		query(collPlans, "_id=", "_id_", "a plan body"),
+		query(collPlanDocs, "_id=", "_id_", "a plan's document chunk"),
+		query(ProductCollection, "_id=", "_id_", "a product record's read and compare-and-swap write on FerretDB"),
+		query(ProductCollection, "<subject>= _id= tenant_id=", "_id_", "reveal and fulfilment: records by typed _id, tenant and subject"),
+		query(ProductCollection, "<subject>= _id= tenant_id= <record>?", "_id_", "fulfilment's compare-and-swap write on MongoDB"),
+		query(ProductCollection, "<subject>= tenant_id=", "tenant_id_1_<subject>_1", "fulfilment and the subject view: a subject's records"),
+
+		// The request queue (open rows) and closed statuses (requests).
+		query(collQueue, "status= sort(due_at,_id)", "status_1_due_at_1__id_1", "request queue, first page"),
+		query(collQueue, "status= or(due_at>|due_at=,_id>) sort(due_at,_id)", "status_1_due_at_1__id_1", "request queue, next page (keyset)"),
+		query(collQueue, "status= tenant_id= sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "request queue of a tenant"+scoped),
+		query(collQueue, "status= tenant_id= or(due_at>|due_at=,_id>) sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "request queue of a tenant, next page"),
+		query(collRequests, "status= sort(due_at,_id)", "status_1_due_at_1__id_1", "requests list with a closed status"),
+		query(collRequests, "status= or(due_at>|due_at=,_id>) sort(due_at,_id)", "status_1_due_at_1__id_1", "requests list with a closed status, next page"),
+		query(collRequests, "status= tenant_id= sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "requests list with a closed status"+scoped),
+		query(collRequests, "status= tenant_id= or(due_at>|due_at=,_id>) sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "requests list with a closed status"+scoped+", next page"),
+		scan(collQueue, "*", "EnsureQueue compares every row's version: the projection holds open requests only"),
+		scan(collQueue, "subject_id>", "open requests per subject for the directory: a pass over the open rows only"),
+		query(collQueue, "tenant_id= subject_id>", "tenant_id_1_status_1_due_at_1__id_1", "open requests per subject of a tenant"+scoped),
+
+		// Requests by subject, import and export.
+		query(collRequests, "subject_id=", "subject_id_1_received_at_-1", "import: requests of the matched subjects"),
+		query(collRequests, "subject_id= sort(-received_at)", "subject_id_1_received_at_-1", "a subject's request history and the 12-month limit"),
+		query(collRequests, "or(_id=|external_ref=)", "_id_ | external_ref_1", "import: lines seen before, by id or external reference"),
+		query(collRequests, "tenant_id= or(_id=|external_ref=)", "_id_ | external_ref_1", "import lines seen before"+scoped),
+		query(collRequests, "received_at>", "received_at_1__id_1", "auditors' export on FerretDB (sorted in Go)"),
+		query(collRequests, "received_at> sort(received_at,_id)", "received_at_1__id_1", "auditors' export"),
+		query(collRequests, "tenant_id= received_at>", "tenant_id_1_received_at_1__id_1", "auditors' export of a tenant on FerretDB"),
+		query(collRequests, "tenant_id= received_at> sort(received_at,_id)", "tenant_id_1_received_at_1__id_1", "auditors' export of a tenant"+scoped),
+		query(collRequests, "_id= received_at>", "_id_", "auditors' export of one request on FerretDB"),
+		query(collRequests, "_id= received_at> sort(received_at,_id)", "_id_", "auditors' export of one request"),
+		query(collRequests, "sort(_id)", "_id_", "RebuildQueue: every request in _id pages, a full pass by design"),
+		query(collRequests, "_id> sort(_id)", "_id_", "RebuildQueue: the next page"),
+		scan(collRequests, "*", "audit verify --requests reads every request by design; seeding probes for one document"),
+
+		// Subjects: lookup, matching, the directory.
+		memSort(query(collSubjects, "emails= sort(_id)", "emails_1", "user lookup by email"), fewByEmail),
+		memSort(query(collSubjects, "emails= tenant_id= sort(_id)", "emails_1", "user lookup by email"+scoped), fewByEmail),
+		memSort(query(collSubjects, "phones= sort(_id)", "phones_1", "user lookup by phone"), fewByEmail),
+		memSort(query(collSubjects, "phones= tenant_id= sort(_id)", "phones_1", "user lookup by phone"+scoped), fewByEmail),
+		memSort(query(collSubjects, "tenant_id= or(emails=) sort(_id)", "emails_1", "import: requesters matched by email"), fewByEmail),
+		memSort(query(collSubjects, "tenant_id= or(phones=) sort(_id)", "phones_1", "import: requesters matched by phone"), fewByEmail),
+		memSort(query(collSubjects, "tenant_id= or(emails=|phones=) sort(_id)", "emails_1 | phones_1", "import: requesters matched by email or phone"), fewByEmail),
+		query(collSubjects, "tenant_id= name? sort(_id)", "tenant_id_1__id_1", "intake matching by name alone: a case-insensitive regex over the tenant's subjects"),
+		query(collSubjects, "tenant_id=", "tenant_id_1__id_1", "lookup directory of a tenant, and its count"+scoped),
+		query(collSubjects, "updated_at>", "updated_at_1", "lookup directory: subjects changed since its last poll"),
+		query(collSubjects, "tenant_id= updated_at>", "tenant_id_1__id_1", "lookup directory of a tenant: changed since its last poll"),
+		scan(collSubjects, "*", "lookup directory of an unscoped operator streams every subject (and seeding probes for one)"),
+
+		// Operators and tenants: tens of documents.
+		query(collOperators, "key_fingerprints=", "key_fingerprints_1", "SSH login by key fingerprint"),
+		scan(collOperators, "os_user=", "local login by OS account: operators are tens of documents"),
+		query(collOperators, "sort(_id)", "_id_", "operators list"),
+		query(collTenants, "sort(_id)", "_id_", "tenants list"),
+		query(collTenants, "_id= sort(_id)", "_id_", "tenants list of a scoped operator"),
+		scan(collTenants, "*", "seeding probes for one document: tenants are tens"),
+		scan(collSeedDataMap, "*", "the data map: one document per product collection"),
+
+		// The audit chain: _id is the sequence number.
+		query(collAudit, "_id> sort(_id)", "_id_", "chain catch-up, verify and checkpoint ranges"),
+		query(collAudit, "or(_id>|event_id=) sort(_id)", "_id_ | event_id_1", "append: entries past the head hint, and whether the event landed"),
+		query(collAudit, "sort(-_id)", "_id_", "audit history, unfiltered, newest first"),
+		query(collAudit, "_id> sort(-_id)", "_id_", "audit history, next page"),
+		query(collAudit, "tenant_id= sort(-_id)", "tenant_id_1__id_-1", "audit history of a tenant, or of a scoped operator"),
+		query(collAudit, "tenant_id= _id> sort(-_id)", "tenant_id_1__id_-1", "audit history of a tenant, next page"),
+		query(collAudit, "actor= sort(-_id)", "actor_1__id_-1", "audit history by operator"),
+		query(collAudit, "actor= _id> sort(-_id)", "actor_1__id_-1", "audit history by operator, next page"),
+		query(collAudit, "actor= tenant_id= sort(-_id)", "actor_1__id_-1", "audit history by operator"+scoped),
+		query(collAudit, "actor= tenant_id= _id> sort(-_id)", "actor_1__id_-1", "audit history by operator"+scoped+", next page"),
+		query(collAudit, "action= sort(-_id)", "action_1__id_-1", "audit history by action"),
+		query(collAudit, "action= _id> sort(-_id)", "action_1__id_-1", "audit history by action, next page"),
+		query(collAudit, "action= tenant_id= sort(-_id)", "action_1__id_-1", "audit history by action"+scoped),
+		query(collAudit, "action= tenant_id= _id> sort(-_id)", "action_1__id_-1", "audit history by action"+scoped+", next page"),
+		query(collAudit, "target= sort(-_id)", "target_1__id_-1", "audit history of a request or subject"),
+		query(collAudit, "target= _id> sort(-_id)", "target_1__id_-1", "audit history of a request or subject, next page"),
+		query(collAudit, "target= tenant_id= sort(-_id)", "target_1__id_-1", "audit history of a request or subject"+scoped),
+		query(collAudit, "outcome= target= sort(-_id)", "target_1__id_-1", "an operator's last successful change"),
+		query(collAudit, "target>", "target_1__id_-1", "audit verify --requests: every request event (anchored prefix)"),
+		// Date filters are checked on each entry while the chain is walked
+		// newest first: bounded by the page size only when matches are recent.
+		query(collAudit, "at> sort(-_id)", "_id_", "audit history with since:/until: only, walking the chain"),
+		query(collAudit, "actor= at> sort(-_id)", "actor_1__id_-1", "audit history by operator and date"),
+		query(collAudit, "actor= tenant_id= at> sort(-_id)", "actor_1__id_-1", "audit history by operator and date"+scoped),
+		query(collAudit, "tenant_id= at> sort(-_id)", "tenant_id_1__id_-1", "audit history by date of a scoped operator"),
+
+		// Claims exist only while a change is in flight: a handful.
+		query(collClaims, "_id> sort(_id)", "_id_", "DrainOutbox pages through leftover claims"),
+		scan(collClaims, "coll=", "audit verify --requests: claims of requests in flight, a handful"),
+	}
+}
