@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -113,12 +114,33 @@ func Migrate(ctx context.Context, d *mongo.Database, apply bool) ([]IndexReport,
 	for _, cm := range products {
 		specs = append(specs, declared{CollectionSpec: productIndex(cm), product: true})
 	}
+	// A check only reads, so its listIndexes go out together: against a
+	// remote server every command pays this at start, and one round trip
+	// per collection in a row would add up (20 collections at 30 ms).
+	// Creating stays sequential, one build at a time on the server, and
+	// the lines come out in declaration order either way.
+	results := make([][]IndexReport, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, c := range specs {
+		run := func() {
+			results[i], errs[i] = migrateCollection(ctx, d, c, slices.Contains(existing, c.Name), ferret, apply)
+		}
+		if apply {
+			run()
+			if errs[i] != nil {
+				break
+			}
+			continue
+		}
+		wg.Go(run)
+	}
+	wg.Wait()
 	var out []IndexReport
-	for _, c := range specs {
-		rs, err := migrateCollection(ctx, d, c, slices.Contains(existing, c.Name), ferret, apply)
-		out = append(out, rs...)
-		if err != nil {
-			return out, fmt.Errorf("migrate: %w", err)
+	for i := range specs {
+		out = append(out, results[i]...)
+		if errs[i] != nil {
+			return out, fmt.Errorf("migrate: %w", errs[i])
 		}
 	}
 	return out, nil

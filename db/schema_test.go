@@ -306,3 +306,26 @@ func TestEnsureSchemaIndexesFollowDataMap(t *testing.T) {
 		t.Errorf("bad data map entry: %v", err)
 	}
 }
+
+// BenchmarkMigrateCheck is what a command pays at start against a remote
+// server (main.go checkRemoteSchema): Migrate without apply over the demo
+// schema, with the data map's product collections.
+func BenchmarkMigrateCheck(b *testing.B) {
+	c := dbtest.New(b)
+	s, err := db.NewStore(c, db.StoreOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Seed(context.Background(), s, db.SeedOptions{Subjects: 50, Requests: 5}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		reports, err := db.Migrate(context.Background(), c.DB, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(reports) < 30 {
+			b.Fatalf("%d report lines", len(reports))
+		}
+	}
+}
