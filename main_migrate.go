@@ -74,12 +74,16 @@ func checkRemoteSchema(ctx context.Context, conn *db.Conn, stderr io.Writer) {
 	}
 	n := 0
 	for _, r := range reports {
+		risk := ""
+		if r.Unique {
+			risk = " (a unique index: until it is right, duplicates are not refused)"
+		}
 		switch r.State {
 		case db.IndexMissing:
-			fmt.Fprintf(stderr, "custodian: warning: %s.%s is missing; create it with `%s`\n", r.Collection, r.Index, r.Create)
+			fmt.Fprintf(stderr, "custodian: warning: %s.%s is missing%s; create it with `%s`\n", r.Collection, r.Index, risk, r.Create)
 			n++
 		case db.IndexDiffers:
-			fmt.Fprintf(stderr, "custodian: warning: index %s.%s differs from custodian's: %s\n", r.Collection, r.Index, r.Detail)
+			fmt.Fprintf(stderr, "custodian: warning: index %s.%s differs from custodian's%s: %s\n", r.Collection, r.Index, risk, r.Detail)
 			n++
 		}
 	}

@@ -170,7 +170,7 @@ func TestCLIRemoteSchemaIsCheckedNotBuilt(t *testing.T) {
 		t.Fatalf("audit verify with a missing index: exit %d\n%s%s", code, out, stderr)
 	}
 	for _, want := range []string{
-		"requests.external_ref_1 is missing; create it with `db.requests.createIndex({external_ref: 1}, {name: \"external_ref_1\", unique: true, sparse: true})`",
+		"requests.external_ref_1 is missing (a unique index: until it is right, duplicates are not refused); create it with `db.requests.createIndex({external_ref: 1}, {name: \"external_ref_1\", unique: true, sparse: true})`",
 		"run `custodian migrate`",
 	} {
 		if !strings.Contains(stderr, want) {

@@ -50,6 +50,9 @@ type IndexReport struct {
 	// Create is the mongosh command that creates the declared index, for
 	// an operator applying the schema by hand.
 	Create string
+	// Unique: the declared index is unique, so while it is missing or
+	// differs, duplicates it exists to refuse are let in.
+	Unique bool
 }
 
 // Failed reports whether the line needs an operator: an index that differs
@@ -208,7 +211,7 @@ func migrateCollection(ctx context.Context, d *mongo.Database, c declared, exist
 
 	var out []IndexReport
 	for _, ix := range c.Indexes {
-		r := IndexReport{Collection: c.Name, Index: ix.Name, Product: c.product, Create: MongoshCreateIndex(c.Name, ix)}
+		r := IndexReport{Collection: c.Name, Index: ix.Name, Product: c.product, Create: MongoshCreateIndex(c.Name, ix), Unique: ix.Unique}
 		r.State, r.Detail = compareExisting(ix, have, ferret)
 		if r.State == IndexMissing && ferret && (len(ix.Partial) > 0 || ix.Collation != nil) {
 			r.State, r.Detail = IndexUnsupported, "FerretDB builds no partial or collated index; create it on MongoDB with: "+r.Create
