@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/custodian-dev/custodian/db"
 )
@@ -29,7 +31,11 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger(), MustExist: *check})
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian migrate: %v\n", err)
-		return exitBadInput
+		var noDB *db.NoDatabaseError
+		if db.IsConnectError(err) || errors.As(err, &noDB) {
+			return exitBadInput
+		}
+		return exitFailed
 	}
 	defer (&backend{conn: conn}).close()
 
@@ -70,6 +76,13 @@ func checkRemoteSchema(ctx context.Context, conn *db.Conn, stderr io.Writer) {
 	reports, err := db.Migrate(ctx, conn.DB, false)
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian: warning: could not check the schema: %v\n", err)
+		return
+	}
+	// A database with none of custodian's schema (a new cluster, a wrong
+	// --db) gets one line, not one per index.
+	if !slices.ContainsFunc(reports, func(r db.IndexReport) bool { return r.State != db.IndexMissing }) {
+		fmt.Fprintf(stderr, "custodian: warning: database %s at %s has no custodian collections or indexes; check --db, or run `custodian migrate` to create them\n",
+			conn.DB.Name(), conn.URI)
 		return
 	}
 	n := 0

@@ -196,3 +196,22 @@ func TestCLIRemoteSchemaIsCheckedNotBuilt(t *testing.T) {
 		t.Errorf("a complete schema still warns:\n%s", stderr)
 	}
 }
+
+// A database with none of the schema gets one line saying what to do, not
+// a warning per index.
+func TestCLIRemoteWithoutSchemaSaysSoOnce(t *testing.T) {
+	t.Setenv("CUSTODIAN_MONGO_URI", "")
+	server := dbtest.New(t)
+	_, _, stderr := runCLI(t, "audit", "verify", "--allow-missing-checkpoint", "--mongo-uri", server.URI, "--db", "elsewhere", "--data-dir", t.TempDir())
+	if !strings.Contains(stderr, "database elsewhere at ") || !strings.Contains(stderr, "check --db, or run `custodian migrate`") ||
+		strings.Contains(stderr, "createIndex") {
+		t.Fatalf("stderr:\n%s", stderr)
+	}
+	names, err := server.Client.Database("elsewhere").ListCollectionNames(context.Background(), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 0 {
+		t.Errorf("a command other than migrate created collections %v", names)
+	}
+}
