@@ -95,6 +95,15 @@ func TestCLIMigrateEmbedded(t *testing.T) {
 		if err := d.Collection(cm.ID).Indexes().DropOne(ctx, "tenant_id_1_"+cm.SubjectField+"_1"); err != nil {
 			t.Fatal(err)
 		}
+		// Indexes custodian does not declare: reported on its own
+		// collections, ignored on the Customer's product collections.
+		for _, coll := range []string{"requests", cm.ID} {
+			if _, err := d.Collection(coll).Indexes().CreateOne(ctx, mongo.IndexModel{
+				Keys: bson.D{{Key: "extra", Value: 1}}, Options: options.Index().SetName("extra_1"),
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	})
 
 	code, out, stderr := runCLI(t, "migrate", "--check", "--data-dir", dir)
@@ -105,10 +114,14 @@ func TestCLIMigrateEmbedded(t *testing.T) {
 		`missing     requests.external_ref_1: db.requests.createIndex({external_ref: 1}, {name: "external_ref_1", unique: true, sparse: true})`,
 		"differs     audit.event_id_1: unique is false, declared true; left as it is",
 		"(product collection in the data map): db.",
+		"undeclared  requests.extra_1: not declared by custodian; left alone",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}
+	}
+	if stateLines(out, "undeclared") != 1 {
+		t.Errorf("want exactly requests.extra_1 undeclared, not the product collection's:\n%s", out)
 	}
 	withEmbedded(t, dir, func(d *mongo.Database) {
 		if exists, _ := indexUnique(t, d, "requests", "external_ref_1"); exists {
@@ -139,7 +152,7 @@ func TestCLIMigrateEmbedded(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "created     audit.event_id_1") {
 		t.Fatalf("migrate after the drop: exit %d\n%s%s", code, out, stderr)
 	}
-	if code, out, stderr := runCLI(t, "migrate", "--check", "--data-dir", dir); code != 0 || stateLines(out, "ok") != strings.Count(out, "\n")-1 {
+	if code, out, stderr := runCLI(t, "migrate", "--check", "--data-dir", dir); code != 0 || stateLines(out, "ok")+stateLines(out, "undeclared") != strings.Count(out, "\n")-1 {
 		t.Fatalf("check after migrate: exit %d\n%s%s", code, out, stderr)
 	}
 }

@@ -224,12 +224,17 @@ func migrateCollection(ctx context.Context, d *mongo.Database, c declared, exist
 		}
 		out = append(out, r)
 	}
+	// A product collection is the Customer's: its other indexes serve the
+	// product, not custodian, and are none of migrate's business.
 	for _, raw := range have {
+		if c.product {
+			break
+		}
 		name, _ := raw.Lookup("name").StringValueOK()
 		if name == "_id_" || slices.ContainsFunc(c.Indexes, func(ix IndexSpec) bool { return ix.Name == name }) {
 			continue
 		}
-		out = append(out, IndexReport{Collection: c.Name, Index: name, State: IndexUndeclared, Product: c.product,
+		out = append(out, IndexReport{Collection: c.Name, Index: name, State: IndexUndeclared,
 			Detail: "not declared by custodian; left alone (it costs every write: drop it if nothing uses it)"})
 	}
 	return out, nil
