@@ -329,3 +329,34 @@ func BenchmarkMigrateCheck(b *testing.B) {
 		}
 	}
 }
+
+// Migrate without apply reads only: a dropped index is reported missing
+// with the command that creates it, and still missing afterwards.
+func TestMigrateCheckOnlyReads(t *testing.T) {
+	c := dbtest.New(t)
+	ctx := context.Background()
+	if err := c.DB.Collection("audit").Indexes().DropOne(ctx, "actor_1__id_-1"); err != nil {
+		t.Fatal(err)
+	}
+	reports, err := db.Migrate(ctx, c.DB, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range reports {
+		if r.State != db.IndexOK {
+			got = append(got, r.String())
+		}
+	}
+	want := []string{`missing     audit.actor_1__id_-1: db.audit.createIndex({actor: 1, _id: -1}, {name: "actor_1__id_-1"})`}
+	if !slices.Equal(got, want) {
+		t.Errorf("reports other than ok:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	specs, err := c.DB.Collection("audit").Indexes().ListSpecifications(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(specs, func(s mongo.IndexSpecification) bool { return s.Name == "actor_1__id_-1" }) {
+		t.Error("a check created the index")
+	}
+}
