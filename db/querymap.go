@@ -34,8 +34,8 @@ const (
 )
 
 // QueryShape is the shape of one filter and sort, as Queries() spells it.
-// product names the subject field when the collection is a product
-// collection ("" otherwise).
+// subjectField is the data map's subject field when the collection is a
+// product collection, "" otherwise.
 func QueryShape(filter, sort bson.Raw, subjectField string) string {
 	var s shape
 	s.addFilter(filter, subjectField)
