@@ -1,6 +1,7 @@
 package db
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -90,5 +91,34 @@ func TestMongoshCreateIndex(t *testing.T) {
 		if got := MongoshCreateIndex(tc.coll, tc.ix); got != tc.want {
 			t.Errorf("got  %s\nwant %s", got, tc.want)
 		}
+	}
+}
+
+// FerretDB refuses partial and collated indexes; migrate reports such a
+// declaration as unsupported instead of failing the whole run, and builds
+// the rest.
+func TestMigrateUnsupportedOnFerretDB(t *testing.T) {
+	c := openEmbeddedT(t, tempDataDir(t))
+	ctx := context.Background()
+	ferret, err := isFerretDB(ctx, c.DB)
+	if err != nil || !ferret {
+		t.Fatalf("isFerretDB on the embedded database: %v, %v", ferret, err)
+	}
+	partial := idx("test", false, "b", 1)
+	partial.Partial = bson.D{{Key: "b", Value: bson.D{{Key: "$exists", Value: true}}}}
+	collated := idx("test", false, "c", 1)
+	collated.Collation = &options.Collation{Locale: "en", Strength: 2}
+	spec := declared{CollectionSpec: CollectionSpec{Name: "things", Indexes: []IndexSpec{partial, idx("test", false, "a", 1), collated}}}
+	reports, err := migrateCollection(ctx, c.DB, spec, false, true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range reports {
+		got = append(got, string(r.State)+" "+r.Index)
+	}
+	want := "unsupported b_1, created a_1, unsupported c_1"
+	if strings.Join(got, ", ") != want {
+		t.Errorf("got %s, want %s", strings.Join(got, ", "), want)
 	}
 }
