@@ -37,3 +37,12 @@ func (s *Store) SetBatchForTest(n int) { s.batch = n }
 func (s *Store) ProjectQueueForTest(ctx context.Context, r model.Request) error {
 	return s.projectRequest(ctx, r)
 }
+
+// BeforeClaimForTest runs f in every write after it has read what it decides
+// on and before it inserts its claim: where another writer can finish.
+func (s *Store) BeforeClaimForTest(f func() error) { s.hooks.beforeClaim = f }
+
+// StaleVersionReadForTest makes a write's version re-check after its claim
+// answer f(what the database says), as a lagging replica would; the store
+// then writes conditionally, as it does on MongoDB.
+func (s *Store) StaleVersionReadForTest(f func(read int64) int64) { s.hooks.staleVersion = f }
