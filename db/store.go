@@ -124,6 +124,10 @@ type testHooks struct {
 	// lagging replica would answer; a store with it writes conditionally,
 	// as on MongoDB.
 	staleVersion func(read int64) int64
+	// claimAckLost makes a claim insert that reached the database report
+	// its error, and the withdrawal after it fail alike: a connection lost
+	// just after the insert.
+	claimAckLost func() error
 	afterClaim   func() error
 	afterWrite   func() error
 	failAppend   func() error
@@ -296,7 +300,11 @@ func (s *Store) commit(ctx context.Context, c claim) ([]AuditRecord, error) {
 		}
 	}
 	coll := s.db.Collection(c.Coll)
-	if _, err := s.claims.InsertOne(ctx, c); err != nil {
+	_, err = s.claims.InsertOne(ctx, c)
+	if h := s.hooks.claimAckLost; h != nil && err == nil {
+		err = h()
+	}
+	if err != nil {
 		if isDup(err) {
 			return nil, errClaimTaken
 		}
@@ -362,7 +370,13 @@ func (s *Store) commit(ctx context.Context, c claim) ([]AuditRecord, error) {
 func (s *Store) withdrawOrPending(ctx context.Context, c claim, cause error) error {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitFinishTimeout)
 	defer cancel()
-	if _, err := s.claims.DeleteOne(dctx, ownClaim(c)); err != nil {
+	var err error
+	if h := s.hooks.claimAckLost; h != nil {
+		err = h()
+	} else {
+		_, err = s.claims.DeleteOne(dctx, ownClaim(c))
+	}
+	if err != nil {
 		return &PendingError{ClaimID: c.ID, Err: cause}
 	}
 	return cause

@@ -46,3 +46,7 @@ func (s *Store) BeforeClaimForTest(f func() error) { s.hooks.beforeClaim = f }
 // answer f(what the database says), as a lagging replica would; the store
 // then writes conditionally, as it does on MongoDB.
 func (s *Store) StaleVersionReadForTest(f func(read int64) int64) { s.hooks.staleVersion = f }
+
+// LoseClaimAckForTest makes the next writes' claim inserts reach the
+// database but report f's error, and their withdrawal fail the same way.
+func (s *Store) LoseClaimAckForTest(f func() error) { s.hooks.claimAckLost = f }

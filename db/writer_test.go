@@ -1,0 +1,170 @@
+package db_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// A writer whose version read is stale (a lagging replica, a failover) can
+// insert the claim of a version another writer has just finished and freed.
+// The version number then says "written", but not by it: the loser must be
+// told it lost, and nothing of its write may reach the database or chain.
+func TestStaleReadLoserToldItLost(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// setup returns the request id and version both writers start from.
+		setup func(f *fixture) (string, int64)
+		// winner and loser are the two writes; loser runs on a stale store.
+		winner, loser func(f *fixture, s *db.Store, id string, v int64) error
+		// lost checks the loser's error.
+		lost func(t *testing.T, err error)
+		// stored checks the request afterwards: the winner's change only.
+		stored func(t *testing.T, r model.Request)
+		// winnerAction is the audit action of the winner, loserAction the
+		// loser's, on the request.
+		winnerAction, loserAction string
+	}{
+		{
+			name: "transition",
+			setup: func(f *fixture) (string, int64) {
+				r := f.create("R-1", "ta")
+				return r.ID, r.Version
+			},
+			winner: func(f *fixture, s *db.Store, id string, v int64) error {
+				_, err := s.Transition(f.ctx, f.lead, id, v, model.ActStartVerification, "")
+				return err
+			},
+			loser: func(f *fixture, s *db.Store, id string, v int64) error {
+				_, err := s.Transition(f.ctx, f.support, id, v, model.ActNote, "the loser's note")
+				return err
+			},
+			lost: func(t *testing.T, err error) {
+				var ce *db.ConflictError
+				if !errors.As(err, &ce) || ce.By != "ana" || ce.Version != 2 || ce.Status != model.StatusVerifying {
+					t.Fatalf("loser: want a conflict naming ana's version 2, got %v", err)
+				}
+			},
+			stored: func(t *testing.T, r model.Request) {
+				if r.Version != 2 || r.Status != model.StatusVerifying || r.UpdatedBy != "ana" || len(r.History) != 2 {
+					t.Fatalf("stored: v%d %s by %s, %d history lines", r.Version, r.Status, r.UpdatedBy, len(r.History))
+				}
+			},
+			winnerAction: string(model.ActStartVerification), loserAction: string(model.ActNote),
+		},
+		{
+			name:  "create",
+			setup: func(f *fixture) (string, int64) { return "R-NEW", 0 },
+			winner: func(f *fixture, s *db.Store, id string, _ int64) error {
+				_, err := s.CreateRequest(f.ctx, f.support, newReq(id, "ta", "sa1"))
+				return err
+			},
+			loser: func(f *fixture, s *db.Store, id string, _ int64) error {
+				r := newReq(id, "ta", "sa1")
+				r.Type = model.TypeAccess
+				_, err := s.CreateRequest(f.ctx, f.support2, r)
+				return err
+			},
+			lost: func(t *testing.T, err error) {
+				if !errors.Is(err, db.ErrExists) {
+					t.Fatalf("loser: want ErrExists (same id, other content), got %v", err)
+				}
+			},
+			stored: func(t *testing.T, r model.Request) {
+				if r.Version != 1 || r.Type != model.TypeDeletion || r.LoggedBy != "sam" {
+					t.Fatalf("stored: v%d %s logged by %s", r.Version, r.Type, r.LoggedBy)
+				}
+			},
+			winnerAction: string(model.ActLog), loserAction: "",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			id, v := tc.setup(f)
+			a, b := f.newStore(f.conn), f.newStore(f.conn)
+			// B has read version v; A's whole write lands before B claims.
+			b.BeforeClaimForTest(func() error {
+				b.BeforeClaimForTest(nil)
+				if err := tc.winner(f, a, id, v); err != nil {
+					t.Fatalf("winner: %v", err)
+				}
+				return nil
+			})
+			// B's re-check after its claim still sees version v.
+			b.StaleVersionReadForTest(func(int64) int64 { return v })
+			err := tc.loser(f, b, id, v)
+			tc.lost(t, err)
+			if errors.Is(err, db.ErrPending) {
+				t.Fatalf("loser told pending: %v", err)
+			}
+
+			stored, rerr := f.s.Request(f.ctx, f.admin, id)
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			tc.stored(t, stored)
+			var winners, losers int
+			for _, ev := range f.allAudit() {
+				if ev.Target != "request:"+id {
+					continue
+				}
+				switch {
+				case ev.Actor == "sue" || (ev.Action == tc.loserAction && tc.loserAction != ""):
+					losers++
+				case ev.Action == tc.winnerAction:
+					winners++
+				}
+			}
+			if winners != 1 || losers != 0 {
+				t.Fatalf("chain has %d winner and %d loser events for %s, want 1 and 0", winners, losers, id)
+			}
+			if n, _ := f.conn.DB.Collection("claims").CountDocuments(f.ctx, bson.D{}); n != 0 {
+				t.Fatalf("%d claims left", n)
+			}
+			// Nothing left for a drain to apply later either.
+			f.s.SetStaleClaimForTest(0)
+			if n, err := f.s.DrainOutbox(f.ctx); err != nil || n != 0 {
+				t.Fatalf("drain after the race added %d (%v)", n, err)
+			}
+			f.verifyOK()
+			rep, err := f.s.VerifyRequests(f.ctx)
+			if err != nil || len(rep.Mismatches) > 0 {
+				t.Fatalf("requests vs chain: %v %v", rep.Mismatches, err)
+			}
+		})
+	}
+}
+
+// A claim insert that reached the database but whose answer was lost is
+// not "not saved": the caller is told it is pending, and a drain applies it.
+func TestClaimAckLostIsPendingAndDrained(t *testing.T) {
+	f := newFixture(t)
+	r := f.create("R-1", "ta")
+	victim := f.newStore(f.conn)
+	victim.LoseClaimAckForTest(func() error { return errors.New("connection reset") })
+	_, err := victim.Transition(f.ctx, f.lead, r.ID, r.Version, model.ActStartVerification, "")
+	var pe *db.PendingError
+	if !errors.As(err, &pe) || !errors.Is(err, model.ErrPending) || pe.ClaimID != "requests/R-1@2" {
+		t.Fatalf("want a pending error for claim requests/R-1@2, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "pending: will be applied (claim requests/R-1@2)") {
+		t.Fatalf("message: %q", err)
+	}
+	if got, _ := f.s.Request(f.ctx, f.admin, r.ID); got.Version != 1 {
+		t.Fatalf("applied before any drain: v%d", got.Version)
+	}
+	f.s.SetStaleClaimForTest(0)
+	if n, err := f.s.DrainOutbox(f.ctx); err != nil || n != 1 {
+		t.Fatalf("drain added %d events (%v), want 1", n, err)
+	}
+	got, err := f.s.Request(f.ctx, f.admin, r.ID)
+	if err != nil || got.Version != 2 || got.Status != model.StatusVerifying || got.UpdatedBy != "ana" {
+		t.Fatalf("after drain: v%d %s by %s (%v)", got.Version, got.Status, got.UpdatedBy, err)
+	}
+	f.verifyOK()
+}
