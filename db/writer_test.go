@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/dbtest"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -167,4 +169,20 @@ func TestClaimAckLostIsPendingAndDrained(t *testing.T) {
 		t.Fatalf("after drain: v%d %s by %s (%v)", got.Version, got.Status, got.UpdatedBy, err)
 	}
 	f.verifyOK()
+}
+
+// Through --mongo-uri the embedded FerretDB is an external server like any
+// other: its kind is detected from what it answers, and it has no
+// transactions, so writes stay on claims.
+func TestRemoteFerretDBDetected(t *testing.T) {
+	conn := dbtest.New(t)
+	ctx := context.Background()
+	remote, err := db.Open(ctx, db.Options{URI: conn.URI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remote.Close(ctx)
+	if remote.Embedded || remote.Transactions || remote.Topology != "FerretDB" {
+		t.Fatalf("remote FerretDB: embedded=%t transactions=%t topology=%q", remote.Embedded, remote.Transactions, remote.Topology)
+	}
 }
