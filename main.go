@@ -221,6 +221,15 @@ type backend struct {
 	dataDir string
 }
 
+// startDrainer finishes pending writes (ours or other processes') every
+// db.DefaultDrainEvery while a long-running command is up; the returned
+// function stops it, before the connection closes.
+func (b *backend) startDrainer(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	wait := b.store.StartDrainer(ctx, db.DefaultDrainEvery)
+	return func() { cancel(); wait() }
+}
+
 func (b *backend) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -294,6 +303,7 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 		return code
 	}
 	defer b.close()
+	defer b.startDrainer(ctx)()
 	actor, code := resolveActor(ctx, b.store, g.operator, stderr)
 	if code != 0 {
 		return code
@@ -690,6 +700,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return code
 	}
 	defer b.close()
+	defer b.startDrainer(ctx)()
 	hk, err := sshd.LoadOrCreateHostKey(filepath.Join(b.dataDir, "ssh_host_ed25519_key"))
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian serve: %v\n", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -185,4 +186,55 @@ func TestRemoteFerretDBDetected(t *testing.T) {
 	if remote.Embedded || remote.Transactions || remote.Topology != "FerretDB" {
 		t.Fatalf("remote FerretDB: embedded=%t transactions=%t topology=%q", remote.Embedded, remote.Transactions, remote.Topology)
 	}
+}
+
+// A process that stays up finishes a write another one left pending (here:
+// stopped right after its claim) without being restarted.
+func TestDrainerAppliesCrashedWrite(t *testing.T) {
+	f := newFixture(t)
+	r := f.create("R-1", "ta")
+	victim := f.newStore(f.conn)
+	victim.CrashAfterClaimForTest(func() error { return errors.New("simulated crash") })
+	if _, err := victim.Transition(f.ctx, f.lead, r.ID, r.Version, model.ActStartVerification, ""); !errors.Is(err, db.ErrPending) {
+		t.Fatalf("crashed write: want pending, got %v", err)
+	}
+	f.s.SetStaleClaimForTest(0)
+	ctx, cancel := context.WithCancel(f.ctx)
+	wait := f.s.StartDrainer(ctx, 5*time.Millisecond)
+	defer func() { cancel(); wait() }()
+	// Polled, not timed: the deadline only stops a broken drainer from
+	// hanging the test.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := f.s.Request(f.ctx, f.admin, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims, err := f.conn.DB.Collection("claims").CountDocuments(f.ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Version == 2 && claims == 0 {
+			if got.Status != model.StatusVerifying || got.UpdatedBy != "ana" {
+				t.Fatalf("drained: %s by %s", got.Status, got.UpdatedBy)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the drainer never applied the pending write")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	wait()
+	var oks int
+	for _, ev := range f.allAudit() {
+		if ev.Target == "request:R-1" && ev.Action == string(model.ActStartVerification) {
+			oks++
+		}
+	}
+	if oks != 1 {
+		t.Fatalf("%d chain entries for the drained write, want 1", oks)
+	}
+	f.verifyOK()
 }
