@@ -299,6 +299,9 @@ func (s *Store) commit(ctx context.Context, c claim) ([]AuditRecord, error) {
 			return nil, err
 		}
 	}
+	if s.conn.Transactions {
+		return s.commitTxn(ctx, c)
+	}
 	coll := s.db.Collection(c.Coll)
 	_, err = s.claims.InsertOne(ctx, c)
 	if h := s.hooks.claimAckLost; h != nil && err == nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -50,3 +52,7 @@ func (s *Store) StaleVersionReadForTest(f func(read int64) int64) { s.hooks.stal
 // LoseClaimAckForTest makes the next writes' claim inserts reach the
 // database but report f's error, and their withdrawal fail the same way.
 func (s *Store) LoseClaimAckForTest(f func() error) { s.hooks.claimAckLost = f }
+
+// DiffUpdateForTest exposes the transactional path's document update so it
+// can be applied to FerretDB, which has no transactions.
+func DiffUpdateForTest(old, new bson.Raw) (bson.D, error) { return diffUpdate(old, new) }
