@@ -138,6 +138,9 @@ type testHooks struct {
 	// betweenReadAndWrite runs after a document step read its records and
 	// before it writes any: where a product write races the step.
 	betweenReadAndWrite func(step int) error
+	// fixedNonce gives every write the nonce "0", so that two runs of the
+	// same writes on separate databases (crash tests) compare byte for byte.
+	fixedNonce bool
 	// casByFilter makes product writes use the MongoDB path (one write
 	// filtered on the whole record) on FerretDB too, so it is tested there.
 	casByFilter bool
@@ -244,6 +247,9 @@ func claimID(coll, docID string, version int64) string {
 func (s *Store) newClaim(coll, docID string, version int64, by string, at time.Time) claim {
 	id := claimID(coll, docID, version)
 	nonce := strings.ToLower(rand.Text()[:10])
+	if s.hooks.fixedNonce {
+		nonce = "0"
+	}
 	return claim{ID: id, Coll: coll, DocID: docID, Version: version, Writer: s.writer, Nonce: nonce,
 		WriteID: id + "#" + s.writer + "." + nonce, By: by, At: at}
 }

@@ -56,3 +56,9 @@ func (s *Store) LoseClaimAckForTest(f func() error) { s.hooks.claimAckLost = f }
 // DiffUpdateForTest exposes the transactional path's document update so it
 // can be applied to FerretDB, which has no transactions.
 func DiffUpdateForTest(old, new bson.Raw) (bson.D, error) { return diffUpdate(old, new) }
+
+// DeterministicWriteIDsForTest makes the store's write ids a function of
+// the claim alone (writer "test", nonce "0"), so that runs on separate
+// databases compare byte for byte. It gives up telling two such stores'
+// writes apart: never use it where writers race.
+func (s *Store) DeterministicWriteIDsForTest() { s.writer, s.hooks.fixedNonce = "test", true }
