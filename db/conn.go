@@ -253,7 +253,11 @@ func openRemote(ctx context.Context, o Options) (*Conn, error) {
 		disconnect(client)
 		return nil, classifyConnectErr(err, hosts, pingSelection, remoteHint)
 	}
-	c := &Conn{Client: client, DB: client.Database(dbName), URI: redactURI(raw)}
+	// Every read goes to the primary whatever the URI's readPreference
+	// says: custodian's reads decide its writes (versions, claims, scope,
+	// the records a fulfilment step changes), and a secondary may lag.
+	primary := options.Database().SetReadPreference(readpref.Primary())
+	c := &Conn{Client: client, DB: client.Database(dbName, primary), URI: redactURI(raw)}
 	if err := c.detect(ctx, pingLimit); err != nil {
 		disconnect(client)
 		return nil, classifyConnectErr(err, hosts, pingSelection, remoteHint)
