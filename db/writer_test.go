@@ -238,3 +238,52 @@ func TestDrainerAppliesCrashedWrite(t *testing.T) {
 	}
 	f.verifyOK()
 }
+
+// A loser that stops right after inserting its claim leaves a claim for a
+// version another write made. A drain must recognise it by the write id in
+// the document and drop it: its event would otherwise reach the chain under
+// its own id, as if its change had happened.
+func TestDrainDropsALosersClaim(t *testing.T) {
+	f := newFixture(t)
+	r := f.create("R-1", "ta")
+	a, b := f.newStore(f.conn), f.newStore(f.conn)
+	b.BeforeClaimForTest(func() error {
+		b.BeforeClaimForTest(nil)
+		_, err := a.Transition(f.ctx, f.lead, r.ID, r.Version, model.ActStartVerification, "")
+		return err
+	})
+	b.StaleVersionReadForTest(func(int64) int64 { return r.Version })
+	b.CrashAfterClaimForTest(func() error { return errors.New("simulated crash") })
+	if _, err := b.Transition(f.ctx, f.support, r.ID, r.Version, model.ActNote, "the loser's note"); !errors.Is(err, db.ErrPending) {
+		t.Fatalf("crashed loser: %v", err)
+	}
+	claims, err := f.s.Claims(f.ctx)
+	if err != nil || len(claims) != 1 || claims[0].State != db.ClaimLost {
+		t.Fatalf("claims before the drain: %+v (%v)", claims, err)
+	}
+	f.s.SetStaleClaimForTest(0)
+	if n, err := f.s.DrainOutbox(f.ctx); err != nil || n != 0 {
+		t.Fatalf("drain added %d events (%v), want 0", n, err)
+	}
+	if claims, err := f.s.Claims(f.ctx); err != nil || len(claims) != 0 {
+		t.Fatalf("claims after the drain: %+v (%v)", claims, err)
+	}
+	var starts, notes int
+	for _, ev := range f.allAudit() {
+		switch {
+		case ev.Target != "request:R-1":
+		case ev.Action == string(model.ActStartVerification):
+			starts++
+		case ev.Action == string(model.ActNote):
+			notes++
+		}
+	}
+	if starts != 1 || notes != 0 {
+		t.Fatalf("chain: %d start_verification, %d note events; want 1 and 0", starts, notes)
+	}
+	got, err := f.s.Request(f.ctx, f.admin, r.ID)
+	if err != nil || got.Version != 2 || got.UpdatedBy != "ana" || len(got.History) != 2 {
+		t.Fatalf("request after the drain: v%d by %s, %d lines (%v)", got.Version, got.UpdatedBy, len(got.History), err)
+	}
+	f.verifyOK()
+}
