@@ -49,6 +49,9 @@ Usage:
   custodian [flags]                 open the console (embedded database with demo data unless --mongo-uri)
   custodian db                      run the embedded database alone and print its socket's mongodb:// URI
                                     (only your OS user can connect; --listen ADDR for TCP is refused: no authentication)
+  custodian db doctor [--drop CLAIM_ID]
+                                    list writes left pending (claims) and what becomes of each; exit 1 when
+                                    one can never be applied (--drop removes it, on the audit chain; admins)
   custodian seed [--subjects N] [--requests N]
                                     load the demo dataset (safe to repeat)
   custodian audit verify [--allow-missing-checkpoint] [--requests]
@@ -227,6 +230,15 @@ type backend struct {
 	dataDir string
 }
 
+// startDrainer finishes pending writes (ours or other processes') every
+// db.DefaultDrainEvery while a long-running command is up; the returned
+// function stops it, before the connection closes.
+func (b *backend) startDrainer(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	wait := b.store.StartDrainer(ctx, db.DefaultDrainEvery)
+	return func() { cancel(); wait() }
+}
+
 func (b *backend) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -283,7 +295,7 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 	}
 	// Events left in outboxes by a crashed process reach the chain first.
 	if _, err := store.DrainOutbox(ctx); err != nil {
-		fmt.Fprintf(stderr, "custodian: warning: moving pending audit events: %v\n", err)
+		fmt.Fprintf(stderr, "custodian: warning: finishing pending writes: %v (custodian db doctor lists them)\n", err)
 	}
 	// A database from before the open-queue projection (or one whose
 	// projection missed an update) gets it rebuilt; otherwise one read.
@@ -307,6 +319,7 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 		return code
 	}
 	defer b.close()
+	defer b.startDrainer(ctx)()
 	actor, code := resolveActor(ctx, b.store, g.operator, stderr)
 	if code != 0 {
 		return code
@@ -613,6 +626,9 @@ func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "doctor" {
+		return runDBDoctor(ctx, args[1:], stdout, stderr)
+	}
 	fs, g := newFlagSet("db", stderr)
 	// No default: the database listens on its socket only, and any TCP
 	// address is refused with the reason (db.TCPRefusedError).
@@ -641,6 +657,76 @@ func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	if err := srv.Close(closeCtx); err != nil {
 		fmt.Fprintf(stderr, "custodian db: stopping: %v\n", err)
+		return exitFailed
+	}
+	return 0
+}
+
+// runDBDoctor lists the writes left pending in the database (after the
+// drain every command runs at start) and says what becomes of each; with
+// --drop it removes one that no drain can resolve (admins). It exits 1 when
+// a claim needs attention.
+func runDBDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("db doctor", stderr)
+	drop := fs.String("drop", "", "")
+	if ok, code := parse(fs, args, stderr); !ok {
+		return code
+	}
+	// A doctor inspects: a mistyped --data-dir must not create a database.
+	g.mustExist = true
+	if *drop != "" {
+		b, actor, code := openActor(ctx, g, "cli", stderr)
+		if b == nil {
+			return code
+		}
+		defer b.close()
+		if err := b.store.DropClaim(ctx, actor, *drop); err != nil {
+			fmt.Fprintf(stderr, "custodian db doctor: %s\n", model.CleanLine(err.Error()))
+			return exitFor(err)
+		}
+		fmt.Fprintf(stdout, "claim %s dropped; the audit chain records it\n", model.CleanLine(*drop))
+		return 0
+	}
+	b, code := openBackend(ctx, g, stderr)
+	if b == nil {
+		return code
+	}
+	defer b.close()
+	writes := "claims (no multi-document transactions)"
+	if b.conn.Transactions {
+		writes = "transactions"
+	}
+	fmt.Fprintf(stdout, "database: %s at %s; writes use %s\n", b.conn.Topology, b.conn.URI, writes)
+	claims, err := b.store.Claims(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian db doctor: %s\n", model.CleanLine(err.Error()))
+		return exitFailed
+	}
+	if len(claims) == 0 {
+		fmt.Fprintln(stdout, "no pending writes")
+		return 0
+	}
+	attention := 0
+	for _, c := range claims {
+		line := fmt.Sprintf("%s  %s %s  age %s  by %s  writes version %d, document at %d  %s",
+			c.ID, c.Coll, c.DocID, c.Age.Round(time.Second), c.By, c.Version, c.DocVersion, c.State)
+		switch c.State {
+		case db.ClaimCannotApply:
+			line += ": it can never be written; resolve: custodian db doctor --drop " + c.ID
+		case db.ClaimUndecided:
+			line += ": the document moved on without recording whether this write made it; check the document and its audit history, then: custodian db doctor --drop " + c.ID
+		case db.ClaimInFlight:
+			line += ": its writer is probably still at work"
+		default:
+			line += ": the next drain (any custodian command, or a running console within 30 s) resolves it"
+		}
+		fmt.Fprintln(stdout, model.CleanLine(line))
+		if c.State.NeedsAttention() {
+			attention++
+		}
+	}
+	fmt.Fprintf(stdout, "%d pending write(s), %d need attention\n", len(claims), attention)
+	if attention > 0 {
 		return exitFailed
 	}
 	return 0
@@ -703,6 +789,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return code
 	}
 	defer b.close()
+	defer b.startDrainer(ctx)()
 	hk, err := sshd.LoadOrCreateHostKey(filepath.Join(b.dataDir, "ssh_host_ed25519_key"))
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian serve: %v\n", err)

@@ -306,9 +306,10 @@ func (s *Store) writeHeadHint(ctx context.Context, rec AuditRecord) {
 // DrainOutbox finishes writes that stopped between their commit and the
 // chain: it puts their pending events on the audit chain, writes documents
 // whose writer died after claiming them (once the claim is stale), and
-// removes the finished claims. It returns how many events it added to the
-// chain. Safe to repeat and to run from several processes at once; run it at
-// start-up and now and then.
+// removes the finished claims and those whose version another write took.
+// It returns how many events it added to the chain. Safe to repeat and to
+// run from several processes at once; run it at start-up and, in a
+// long-running process, every so often (StartDrainer).
 func (s *Store) DrainOutbox(ctx context.Context) (int, error) {
 	var added int
 	var errs []error

@@ -19,6 +19,7 @@ import (
 	"time"
 	"unicode"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
@@ -32,9 +33,15 @@ import (
 const DefaultDatabase = "custodian"
 
 const (
-	// connectTimeout bounds server selection and dialling. The driver's 30 s
-	// default makes a typo in a host name look like a hung console.
+	// connectTimeout bounds dialling and the first ping's server selection.
+	// The driver's 30 s default makes a typo in a host name look like a hung
+	// console.
 	connectTimeout = 3 * time.Second
+	// selectionTimeout is the server selection timeout of every operation
+	// after the first ping: a replica set election takes 10–12 s, and an
+	// operation that gives up sooner fails writes (and leaves claims) at
+	// every maintenance step-down.
+	selectionTimeout = 30 * time.Second
 
 	appName = "custodian"
 
@@ -87,6 +94,15 @@ type Conn struct {
 	// FerretDB ignores write/read concerns and never retries writes, so the
 	// controller layer must lean on idempotent writes instead.
 	Embedded bool
+	// Transactions is true when the server runs multi-document
+	// transactions: a replica set member or a mongos, told apart from a
+	// standalone mongod and from FerretDB (which has none) by hello and
+	// buildInfo once after the first ping. Writes then use one transaction
+	// (txn.go) instead of the claim protocol.
+	Transactions bool
+	// Topology says what the server is, for status output: "FerretDB",
+	// "replica set NAME", "sharded cluster (mongos)" or "standalone".
+	Topology string
 
 	server *EmbeddedServer // nil unless this process runs FerretDB
 
@@ -205,13 +221,19 @@ func openRemote(ctx context.Context, o Options) (*Conn, error) {
 		return nil, err
 	}
 
-	// Explicit timeouts in the URI are the user's choice; only the driver's
-	// 30 s default is replaced.
-	if co.ServerSelectionTimeout == nil {
-		co.SetServerSelectionTimeout(connectTimeout)
-	}
+	// Explicit timeouts in the URI are the user's choice, for the first
+	// ping too. Otherwise the first ping gives up after connectTimeout (a
+	// wrong host is reported at once) and later operations wait out an
+	// election.
+	pingSelection, pingLimit := connectTimeout, connectTimeout
 	if co.ConnectTimeout == nil {
 		co.SetConnectTimeout(connectTimeout)
+	}
+	if co.ServerSelectionTimeout == nil {
+		co.SetServerSelectionTimeout(selectionTimeout)
+	} else {
+		pingSelection = *co.ServerSelectionTimeout
+		pingLimit = pingSelection + *co.ConnectTimeout
 	}
 	if co.AppName == nil {
 		co.SetAppName(appName)
@@ -225,13 +247,76 @@ func openRemote(ctx context.Context, o Options) (*Conn, error) {
 
 	client, err := mongo.Connect(co)
 	if err != nil {
-		return nil, classifyConnectErr(err, hosts, *co.ServerSelectionTimeout, remoteHint)
+		return nil, classifyConnectErr(err, hosts, pingSelection, remoteHint)
 	}
-	if err := ping(ctx, client, *co.ServerSelectionTimeout+*co.ConnectTimeout); err != nil {
+	if err := ping(ctx, client, pingLimit); err != nil {
 		disconnect(client)
-		return nil, classifyConnectErr(err, hosts, *co.ServerSelectionTimeout, remoteHint)
+		return nil, classifyConnectErr(err, hosts, pingSelection, remoteHint)
 	}
-	return &Conn{Client: client, DB: client.Database(dbName), URI: redactURI(raw)}, nil
+	// Every read goes to the primary whatever the URI's readPreference
+	// says: custodian's reads decide its writes (versions, claims, scope,
+	// the records a fulfilment step changes), and a secondary may lag.
+	primary := options.Database().SetReadPreference(readpref.Primary())
+	c := &Conn{Client: client, DB: client.Database(dbName, primary), URI: redactURI(raw)}
+	if err := c.detect(ctx, pingLimit); err != nil {
+		disconnect(client)
+		return nil, classifyConnectErr(err, hosts, pingSelection, remoteHint)
+	}
+	return c, nil
+}
+
+// detect asks the server once what it is (hello, buildInfo) and sets
+// Transactions and Topology.
+func (c *Conn) detect(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	admin := c.Client.Database("admin")
+	var hello, build bson.M
+	if err := admin.RunCommand(ctx, bson.D{{Key: "hello", Value: 1}}).Decode(&hello); err != nil {
+		return fmt.Errorf("hello: %w", err)
+	}
+	// buildInfo is what FerretDB marks itself in; a server that refuses it
+	// is still told apart by hello alone.
+	_ = admin.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&build)
+	c.Topology, c.Transactions = serverKind(hello, build)
+	return nil
+}
+
+// serverKind reads the server's kind from its hello and buildInfo answers.
+// Transactions need sessions (logicalSessionTimeoutMinutes) and a replica
+// set (MongoDB 4.0, wire version 7) or a mongos (4.2, wire version 8);
+// FerretDB, which reports ferretdbVersion, has none, nor has a standalone
+// mongod.
+func serverKind(hello, build bson.M) (topology string, transactions bool) {
+	wire := asInt(hello["maxWireVersion"])
+	_, sessions := hello["logicalSessionTimeoutMinutes"]
+	_, ferret := build["ferretdbVersion"]
+	if !ferret {
+		_, ferret = hello["ferretdbVersion"]
+	}
+	setName, _ := hello["setName"].(string)
+	msg, _ := hello["msg"].(string)
+	switch {
+	case ferret:
+		return "FerretDB", false
+	case msg == "isdbgrid":
+		return "sharded cluster (mongos)", sessions && wire >= 8
+	case setName != "":
+		return "replica set " + setName, sessions && wire >= 7
+	}
+	return "standalone", false
+}
+
+func asInt(v any) int64 {
+	switch n := v.(type) {
+	case int32:
+		return int64(n)
+	case int64:
+		return n
+	case float64:
+		return int64(n)
+	}
+	return 0
 }
 
 // applyURI parses the URI with the driver. For mongodb+srv the driver looks

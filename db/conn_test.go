@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func TestOpenMalformedURI(t *testing.T) {
@@ -174,5 +176,33 @@ func TestDefaultDataDir(t *testing.T) {
 		if got, err := DefaultDataDir(); err != nil || got != want {
 			t.Errorf("XDG_DATA_HOME=%q: %q, %v; want %q", v, got, err, want)
 		}
+	}
+}
+
+func TestServerKind(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		hello, build bson.M
+		topology     string
+		transactions bool
+	}{
+		{"FerretDB via buildInfo", bson.M{"isWritablePrimary": true, "maxWireVersion": int32(21), "logicalSessionTimeoutMinutes": int32(30)},
+			bson.M{"version": "7.0.77", "ferretdbVersion": "v1.24.0"}, "FerretDB", false},
+		{"FerretDB via hello", bson.M{"maxWireVersion": int32(21), "ferretdbVersion": "v1.24.0"}, nil, "FerretDB", false},
+		{"standalone mongod", bson.M{"isWritablePrimary": true, "maxWireVersion": int32(21), "logicalSessionTimeoutMinutes": int32(30)},
+			bson.M{"version": "7.0.2"}, "standalone", false},
+		{"replica set", bson.M{"setName": "rs0", "maxWireVersion": int32(21), "logicalSessionTimeoutMinutes": int32(30)},
+			bson.M{"version": "7.0.2"}, "replica set rs0", true},
+		{"replica set without sessions", bson.M{"setName": "rs0", "maxWireVersion": int32(21)}, nil, "replica set rs0", false},
+		{"replica set on 3.6", bson.M{"setName": "rs0", "maxWireVersion": int32(6), "logicalSessionTimeoutMinutes": int32(30)}, nil, "replica set rs0", false},
+		{"mongos", bson.M{"msg": "isdbgrid", "maxWireVersion": int64(21), "logicalSessionTimeoutMinutes": int32(30)}, nil, "sharded cluster (mongos)", true},
+		{"mongos on 4.0", bson.M{"msg": "isdbgrid", "maxWireVersion": int32(7), "logicalSessionTimeoutMinutes": int32(30)}, nil, "sharded cluster (mongos)", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			topo, tx := serverKind(tc.hello, tc.build)
+			if topo != tc.topology || tx != tc.transactions {
+				t.Errorf("serverKind = %q, %t; want %q, %t", topo, tx, tc.topology, tc.transactions)
+			}
+		})
 	}
 }

@@ -172,7 +172,7 @@ func openEmbedded(ctx context.Context, o Options) (*Conn, error) {
 		defer cancel()
 		return nil, errors.Join(fmt.Errorf("open embedded database in %s: %w", srv.dataDir, err), srv.Close(stopCtx))
 	}
-	return &Conn{Client: client, DB: client.Database(dbName), URI: srv.URI(), Embedded: true, server: srv}, nil
+	return &Conn{Client: client, DB: client.Database(dbName), URI: srv.URI(), Embedded: true, Topology: "FerretDB", server: srv}, nil
 }
 
 // joinOwner connects to the server run by the process that holds the data
@@ -188,7 +188,7 @@ func joinOwner(ctx context.Context, held *dirHeldError, dbName string) (*Conn, e
 	for {
 		client, err := newClient(ctx, uri, time.Second)
 		if err == nil {
-			return &Conn{Client: client, DB: client.Database(dbName), URI: uri, Embedded: true}, nil
+			return &Conn{Client: client, DB: client.Database(dbName), URI: uri, Embedded: true, Topology: "FerretDB"}, nil
 		}
 		lastErr = err
 		select {

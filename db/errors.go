@@ -24,6 +24,8 @@ var (
 	ErrExists = errors.New("already exists")
 	// ErrInvalid marks bad input; nothing was written and nothing audited.
 	ErrInvalid = errors.New("invalid input")
+	// ErrPending marks a *PendingError: not confirmed, but will be applied.
+	ErrPending = model.ErrPending
 )
 
 // RefusedError is an action refused for the actor's role, session, scope, the
@@ -83,6 +85,22 @@ func (e *ConflictError) Error() string {
 }
 
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// PendingError is a write whose claim is stored but whose completion could
+// not be confirmed (the server went away, a step after the claim failed).
+// It is not a failure: the claim is applied by the next DrainOutbox, in this
+// process or another, so the operator must not redo the change. It matches
+// ErrPending (model.ErrPending) with errors.Is, and wraps the cause.
+type PendingError struct {
+	ClaimID string
+	Err     error
+}
+
+func (e *PendingError) Error() string {
+	return fmt.Sprintf("pending: will be applied (claim %s): %v", e.ClaimID, e.Err)
+}
+
+func (e *PendingError) Unwrap() []error { return []error{ErrPending, e.Err} }
 
 // inputError is bad input: the message is for the operator as is.
 type inputError struct {

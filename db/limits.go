@@ -91,10 +91,10 @@ func (s *Store) writeLimitFlag(ctx context.Context, actor model.Actor, r model.R
 			detail = "two-per-12-months flag: " + f.Reason
 		}
 	}
-	id := claimID(collRequests, r.ID, nr.Version)
-	c := claim{ID: id, Coll: collRequests, DocID: r.ID, Version: nr.Version, By: actor.Handle(), At: now, Status: nr.Status}
+	c := s.newClaim(collRequests, r.ID, nr.Version, actor.Handle(), now)
+	c.Status = nr.Status
 	c.Events = []model.AuditEvent{{
-		ID: id, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
+		ID: c.WriteID, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
 		Action: actionLimitFlag, Target: auditTarget("request", r.ID), TenantID: r.TenantID,
 		Outcome: model.OutcomeOK, Detail: detail,
 	}}

@@ -145,12 +145,9 @@ func (s *Store) PutOperator(ctx context.Context, actor model.Actor, op model.Ope
 	if prev > 0 && !slices.Equal(old.KeyFingerprints, op.KeyFingerprints) {
 		detail += " keys changed"
 	}
-	c := claim{
-		ID: claimID(collOperators, op.Handle, op.Version), Coll: collOperators, DocID: op.Handle, Version: op.Version,
-		By: actor.Handle(), At: now,
-	}
+	c := s.newClaim(collOperators, op.Handle, op.Version, actor.Handle(), now)
 	c.Events = []model.AuditEvent{{
-		ID: c.ID, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
+		ID: c.WriteID, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
 		Action: action, Target: tgt, Outcome: model.OutcomeOK, Detail: detail,
 	}}
 	raw, err := bson.Marshal(op)

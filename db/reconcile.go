@@ -55,7 +55,8 @@ func (s *Store) VerifyRequests(ctx context.Context) (RequestsReport, error) {
 		}
 		events[r.ID] = chainEvent{target: r.Target, action: r.Action, actor: r.Actor, role: r.Role}
 		id := strings.TrimPrefix(r.Target, "request:")
-		// Claimed request writes have event ids "requests/<id>@<version>";
+		// Claimed request writes have event ids "requests/<id>@<version>"
+		// (followed by "#<writer>.<nonce>" since writes name their writer);
 		// all but a LIMIT flag re-derivation add a history line.
 		if strings.HasPrefix(r.ID, collRequests+"/"+id+"@") && r.Action != actionLimitFlag {
 			byReq[id] = append(byReq[id], r.ID)
@@ -69,18 +70,23 @@ func (s *Store) VerifyRequests(ctx context.Context) (RequestsReport, error) {
 	// A write between its document and its events (or crashed there) has
 	// its events still in its claim: those lines are pending, not forged.
 	pending := map[string]bool{}
-	ccur, err := s.claims.Find(ctx, bson.D{{Key: "coll", Value: collRequests}}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	ccur, err := s.claims.Find(ctx, bson.D{{Key: "coll", Value: collRequests}}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "write_id", Value: 1}}))
 	if err != nil {
 		return rep, fmt.Errorf("verify requests: read claims: %w", err)
 	}
+	// History lines name their write id; claims of older versions, their claim id.
 	var cs []struct {
-		ID string `bson:"_id"`
+		ID      string `bson:"_id"`
+		WriteID string `bson:"write_id"`
 	}
 	if err := ccur.All(ctx, &cs); err != nil {
 		return rep, fmt.Errorf("verify requests: read claims: %w", err)
 	}
 	for _, c := range cs {
 		pending[c.ID] = true
+		if c.WriteID != "" {
+			pending[c.WriteID] = true
+		}
 	}
 
 	rcur, err := s.requests.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "status", Value: 1}, {Key: "history", Value: 1}}))

@@ -256,14 +256,15 @@ func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Re
 	if ref := model.Intake(facts, &req); ref != nil {
 		return model.Request{}, false, fmt.Errorf("log request %s: %w", r.ID, &inputError{msg: ref.Reason, cause: ref})
 	}
-	id := claimID(collRequests, req.ID, 1)
-	req.History = []model.Event{{ID: id, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Action: model.ActLog, To: model.StatusReceived}}
+	c := s.newClaim(collRequests, req.ID, 1, actor.Handle(), now)
+	c.Status = req.Status
+	id := c.ID
+	req.History = []model.Event{{ID: c.WriteID, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Action: model.ActLog, To: model.StatusReceived}}
 	req.DueAt = model.ComputeDeadlines(req, tenant).Next
 	req.UpdatedBy, req.UpdatedAt = actor.Handle(), now
 
-	c := claim{ID: id, Coll: collRequests, DocID: req.ID, Version: 1, By: actor.Handle(), At: now, Status: req.Status}
 	c.Events = []model.AuditEvent{{
-		ID: id, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
+		ID: c.WriteID, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
 		Action: string(model.ActLog), Target: tgt, TenantID: req.TenantID, Outcome: model.OutcomeOK,
 		Detail: fmt.Sprintf("%s via %s → %s%s", req.Type, req.Channel, req.Status, linked),
 	}}
@@ -460,8 +461,9 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 	next, _ := model.Next(cur.Status, a, role)
 	nr.Version = cur.Version + 1
 	nr.Status = next
-	evID := claimID(collRequests, id, nr.Version)
-	nr.History = append(nr.History, model.Event{ID: evID, At: now, Actor: handle, Role: role, Action: a, From: cur.Status, To: next, Reason: reason})
+	c := s.newClaim(collRequests, id, nr.Version, handle, now)
+	c.Status = next
+	nr.History = append(nr.History, model.Event{ID: c.WriteID, At: now, Actor: handle, Role: role, Action: a, From: cur.Status, To: next, Reason: reason})
 	nr.DueAt = model.ComputeDeadlines(nr, tenant).Next
 	nr.UpdatedBy, nr.UpdatedAt = handle, now
 	if next != cur.Status {
@@ -471,9 +473,8 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 	if a == model.ActNote {
 		auditReason = "" // a note may quote the requester; the chain never holds PI
 	}
-	c := claim{ID: evID, Coll: collRequests, DocID: id, Version: nr.Version, By: handle, At: now, Status: next}
 	c.Events = []model.AuditEvent{{
-		ID: evID, At: now, Actor: handle, Role: role, Origin: actor.Origin, Action: string(a), Target: tgt,
+		ID: c.WriteID, At: now, Actor: handle, Role: role, Origin: actor.Origin, Action: string(a), Target: tgt,
 		TenantID: cur.TenantID, Outcome: model.OutcomeOK, Reason: auditReason, Detail: detail,
 	}}
 	// The plan's body before the request that refers to it (plans.go).
@@ -485,7 +486,7 @@ func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version
 	}
 	if _, err := s.commit(ctx, c); err != nil {
 		if errors.Is(err, errClaimTaken) || errors.Is(err, errSlotUsed) {
-			return model.Request{}, s.conflictAfterClaim(ctx, id, evID)
+			return model.Request{}, s.conflictAfterClaim(ctx, id, c.ID)
 		}
 		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -37,3 +39,26 @@ func (s *Store) SetBatchForTest(n int) { s.batch = n }
 func (s *Store) ProjectQueueForTest(ctx context.Context, r model.Request) error {
 	return s.projectRequest(ctx, r)
 }
+
+// BeforeClaimForTest runs f in every write after it has read what it decides
+// on and before it inserts its claim: where another writer can finish.
+func (s *Store) BeforeClaimForTest(f func() error) { s.hooks.beforeClaim = f }
+
+// StaleVersionReadForTest makes a write's version re-check after its claim
+// answer f(what the database says), as a lagging replica would; the store
+// then writes conditionally, as it does on MongoDB.
+func (s *Store) StaleVersionReadForTest(f func(read int64) int64) { s.hooks.staleVersion = f }
+
+// LoseClaimAckForTest makes the next writes' claim inserts reach the
+// database but report f's error, and their withdrawal fail the same way.
+func (s *Store) LoseClaimAckForTest(f func() error) { s.hooks.claimAckLost = f }
+
+// DiffUpdateForTest exposes the transactional path's document update so it
+// can be applied to FerretDB, which has no transactions.
+func DiffUpdateForTest(old, new bson.Raw) (bson.D, error) { return diffUpdate(old, new) }
+
+// DeterministicWriteIDsForTest makes the store's write ids a function of
+// the claim alone (writer "test", nonce "0"), so that runs on separate
+// databases compare byte for byte. It gives up telling two such stores'
+// writes apart: never use it where writers race.
+func (s *Store) DeterministicWriteIDsForTest() { s.writer, s.hooks.fixedNonce = "test", true }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -140,6 +141,13 @@ func errText(err error) string {
 // errText is errText with the remedy a rule refusal names, phrased with
 // the operator's own key: the one place the console turns a refusal's
 // Remedy action into "press p to make a plan".
+//
+// A pending write is no failure: its claim is stored and the next drain (in
+// this process or another) applies it, so the operator is told not to redo
+// it, which would only meet a conflict.
 func (c *Context) errText(err error) string {
+	if errors.Is(err, model.ErrPending) {
+		return "not confirmed, not lost — " + errText(err) + " — reload in a minute instead of redoing it"
+	}
 	return errText(err) + c.remedyText(err)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -389,5 +390,18 @@ func TestClosedRequestsAreJudgedNotCountedDown(t *testing.T) {
 		if !strings.Contains(words, want) {
 			t.Errorf("list does not say %q:\n%s", want, text)
 		}
+	}
+}
+
+func TestExplainPending(t *testing.T) {
+	err := fmt.Errorf("verify R-1: %w", &db.PendingError{ClaimID: "requests/R-1@2", Err: errors.New("connection reset")})
+	got := cli.Explain(err, "R-1")
+	for _, want := range []string{"pending: will be applied (claim requests/R-1@2)", "do not repeat it", "custodian db doctor"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("%q does not say %q", got, want)
+		}
+	}
+	if cli.UsersToFix(err) {
+		t.Fatal("a pending write is reported as the operator's mistake")
 	}
 }

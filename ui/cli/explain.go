@@ -55,6 +55,8 @@ func Explain(err error, id string) string {
 		}
 	case isRoleRefusal(err):
 		msg += " (act as an operator who may, with --operator HANDLE)"
+	case errors.Is(err, model.ErrPending):
+		msg += " (not lost: do not repeat it; the next custodian command or a running console applies it once 30 s old, and custodian db doctor lists it until then)"
 	case errors.Is(err, db.ErrNotFound):
 		msg += " (custodian requests list --status all shows the ids you can see)"
 	case errors.As(err, &ae) && (errorIsInput(err) || errors.Is(err, db.ErrInvalid)):
