@@ -202,3 +202,55 @@ func ExternalDatabase(t testing.TB) string {
 	c := newExternal(t, ExternalURI())
 	return c.DB.Name()
 }
+
+// Shared returns a function that opens another connection to one fresh
+// database without the schema, closed when the test ends: on the embedded
+// database through one data directory (the first call hosts the server,
+// later ones join it, as a second process would), on an external server
+// by the same database name, which is dropped when the test ends. For
+// tests of several stores on one database, or of the schema itself.
+func Shared(t testing.TB) func() *db.Conn {
+	t.Helper()
+	var o db.Options
+	if uri := ExternalURI(); uri != "" {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			t.Fatalf("dbtest: %v", err)
+		}
+		o = db.Options{URI: uri, Database: "custodian_test_" + hex.EncodeToString(b[:])}
+	} else {
+		dir, err := os.MkdirTemp("", "custodian-dbtest-")
+		if err != nil {
+			t.Fatalf("dbtest: %v", err)
+		}
+		t.Cleanup(func() { _ = os.RemoveAll(dir) })
+		o = db.Options{DataDir: dir, NoSync: true}
+	}
+	first := true
+	return func() *db.Conn {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := db.Open(ctx, o)
+		if err != nil {
+			t.Fatalf("dbtest: open: %v", err)
+		}
+		drop := first && o.URI != ""
+		first = false
+		// Cleanups run last-registered first: later connections close
+		// before the first, which may host the embedded server.
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if drop {
+				if err := c.DB.Drop(ctx); err != nil {
+					t.Errorf("dbtest: drop test database %s: %v", o.Database, err)
+				}
+			}
+			if err := c.Close(ctx); err != nil {
+				t.Errorf("dbtest: close: %v", err)
+			}
+		})
+		return c
+	}
+}
