@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/dbtest"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -57,24 +58,15 @@ func TestAppendAuditIdempotentAndRoundTrips(t *testing.T) {
 	}
 }
 
-// Two Stores on two connections to one embedded server (the second Open on
-// the data directory joins the first one's server) extend one chain.
+// Two Stores on two connections to one database (on the embedded one the
+// second Open on the data directory joins the first one's server) extend
+// one chain.
 func TestConcurrentAppendersTwoStores(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	open := func() *db.Conn {
-		c, err := db.Open(ctx, db.Options{DataDir: dir, NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	open := dbtest.Shared(t)
 	c1 := open()
 	c2 := open()
-	t.Cleanup(func() {
-		_ = c2.Close(ctx)
-		_ = c1.Close(ctx)
-	})
 	if err := db.EnsureSchema(ctx, c1.DB); err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,7 @@ func runDialChild(path string) int {
 // socket, while the same process run as the owner can. It needs root to
 // switch users, as in CI.
 func TestEmbeddedOnlyOwnerConnects(t *testing.T) {
+	embeddedOnly(t)
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run a child process as uid 65534 (nobody); run the db tests as root to check the socket's permissions")
 	}
@@ -100,6 +101,7 @@ func TestEmbeddedOnlyOwnerConnects(t *testing.T) {
 // all. Every listening TCP socket of this process is looked up by inode in
 // /proc/net/tcp{,6}; other tests in this package start no TCP listeners.
 func TestEmbeddedNoTCPListener(t *testing.T) {
+	embeddedOnly(t)
 	before := tcpListeners(t)
 	c := openEmbeddedT(t, tempDataDir(t))
 	insertNote(t, c, "n", "x")

@@ -16,6 +16,17 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 )
 
+// embeddedOnly skips a test of the embedded server itself in the run
+// against an external server (dbtest.URIEnv, named here because dbtest
+// imports this package): such a test starts embedded servers of its own,
+// so that run would only repeat it.
+func embeddedOnly(t *testing.T) {
+	t.Helper()
+	if os.Getenv("CUSTODIAN_TEST_MONGO_URI") != "" {
+		t.Skip("tests the embedded server itself; CUSTODIAN_TEST_MONGO_URI is set, and the embedded run covers it")
+	}
+}
+
 // tempDataDir is a fresh directory for an embedded database. t.TempDir is
 // not used because subtest names can put '#' in it, which the embedded
 // database refuses (see TestEmbeddedRefusesSpecialPath).
@@ -72,6 +83,7 @@ func findNote(t *testing.T, c *Conn, id string) note {
 }
 
 func TestOpenEmbeddedRoundTrip(t *testing.T) {
+	embeddedOnly(t)
 	dir := filepath.Join(tempDataDir(t), "data") // Open must create it
 	c := openEmbeddedT(t, dir)
 
@@ -126,6 +138,7 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 }
 
 func TestSecondOpenJoinsOwner(t *testing.T) {
+	embeddedOnly(t)
 	dir := tempDataDir(t)
 	first := openEmbeddedT(t, dir)
 	insertNote(t, first, "from-first", "1")
@@ -164,6 +177,7 @@ func TestSecondOpenJoinsOwner(t *testing.T) {
 }
 
 func TestOpenOwnerNotAnswering(t *testing.T) {
+	embeddedOnly(t)
 	dir := tempDataDir(t)
 	// Hold the lock as a hung owner would, with a socket nobody answers on.
 	lock, err := lockDataDir(dir)
@@ -203,6 +217,7 @@ func TestOpenOwnerNotAnswering(t *testing.T) {
 }
 
 func TestOpenCancelledReleasesDataDir(t *testing.T) {
+	embeddedOnly(t)
 	dir := tempDataDir(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -217,6 +232,7 @@ func TestOpenCancelledReleasesDataDir(t *testing.T) {
 }
 
 func TestServeEmbedded(t *testing.T) {
+	embeddedOnly(t)
 	dir := tempDataDir(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -268,6 +284,7 @@ func TestServeEmbedded(t *testing.T) {
 // TestServeEmbeddedRefusesTCP: with no authentication to offer, a TCP
 // listener is refused before anything is created, saying why.
 func TestServeEmbeddedRefusesTCP(t *testing.T) {
+	embeddedOnly(t)
 	for _, addr := range []string{"127.0.0.1:0", "27017", "0.0.0.0:27017", "[::1]:27017"} {
 		dir := filepath.Join(tempDataDir(t), "data")
 		srv, err := ServeEmbedded(context.Background(), dir, addr, nil)
@@ -316,6 +333,7 @@ func TestSocketURI(t *testing.T) {
 }
 
 func TestEmbeddedSocketPathTooLong(t *testing.T) {
+	embeddedOnly(t)
 	parent := tempDataDir(t)
 	dir := filepath.Join(parent, strings.Repeat("d", maxSocketPath-len(parent)-len(socketFileName)-1))
 	if n := len(filepath.Join(dir, socketFileName)); n != maxSocketPath+1 {
@@ -335,6 +353,7 @@ func TestEmbeddedSocketPathTooLong(t *testing.T) {
 // TestOpenMustExist: an inspecting command on a mistyped --data-dir is told
 // so, and nothing is created; an existing database opens as usual.
 func TestOpenMustExist(t *testing.T) {
+	embeddedOnly(t)
 	parent := tempDataDir(t)
 	missing := filepath.Join(parent, "typo")
 	_, err := Open(context.Background(), Options{DataDir: missing, MustExist: true})
@@ -359,6 +378,7 @@ func TestOpenMustExist(t *testing.T) {
 }
 
 func TestEmbeddedRefusesSpecialPath(t *testing.T) {
+	embeddedOnly(t)
 	parent := tempDataDir(t)
 	for _, name := range []string{"a#b", "a%41b", "a:b"} {
 		dir := filepath.Join(parent, name)
@@ -380,6 +400,7 @@ func TestEmbeddedRefusesSpecialPath(t *testing.T) {
 }
 
 func TestEmbeddedPathWithSpaces(t *testing.T) {
+	embeddedOnly(t)
 	dir := filepath.Join(tempDataDir(t), "My Data (custodian)")
 	c := openEmbeddedT(t, dir)
 	insertNote(t, c, "n", "x")
@@ -391,6 +412,7 @@ func TestEmbeddedPathWithSpaces(t *testing.T) {
 // TestEmbeddedParallel starts several servers at once; under -race it checks
 // that nothing global in FerretDB is written unsynchronised.
 func TestEmbeddedParallel(t *testing.T) {
+	embeddedOnly(t)
 	for i := range 4 {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()

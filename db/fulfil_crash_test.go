@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/dbtest"
 	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/model"
 )
@@ -156,9 +157,17 @@ func compareStates(t *testing.T, got, want dbState, alreadyDone int) {
 		t.Fatalf("audit chain has %d events, the uninterrupted run %d", len(got.audit), len(want.audit))
 	}
 	diverged := false
+	// On an external server every test has a database of its own, and the
+	// seed event names it: there the seed targets differ, and with them
+	// every hash after it.
+	external := dbtest.External()
 	steps := map[string]int{}
 	for i := range want.audit {
 		g, w := got.audit[i], want.audit[i]
+		gt, wt := g.Target, w.Target
+		if external && g.Action == "seed" && w.Action == "seed" {
+			gt, wt = "", ""
+		}
 		gd := g.Detail
 		if alreadyDone >= 0 && g.Action == string(model.ActFulfilStep) && strings.HasPrefix(gd, fmt.Sprintf("step %d/", alreadyDone+1)) {
 			gd = strings.TrimSuffix(gd, "already done")
@@ -167,10 +176,10 @@ func compareStates(t *testing.T, got, want dbState, alreadyDone int) {
 			}
 			gd, diverged = w.Detail, true
 		}
-		if g.Seq != w.Seq || g.Action != w.Action || g.Target != w.Target || gd != w.Detail || g.Outcome != w.Outcome || g.Actor != w.Actor || g.Reason != w.Reason {
+		if g.Seq != w.Seq || g.Action != w.Action || gt != wt || gd != w.Detail || g.Outcome != w.Outcome || g.Actor != w.Actor || g.Reason != w.Reason {
 			t.Errorf("audit %d: got %s %s %q %s by %s, want %s %s %q %s by %s", i, g.Action, g.Target, g.Detail, g.Outcome, g.Actor, w.Action, w.Target, w.Detail, w.Outcome, w.Actor)
 		}
-		if !diverged && (g.Hash != w.Hash || g.Prev != w.Prev) {
+		if !diverged && !external && (g.Hash != w.Hash || g.Prev != w.Prev) {
 			t.Errorf("audit %d (%s): hash %s, uninterrupted %s", i, g.Action, g.Hash, w.Hash)
 		}
 		if g.Action == string(model.ActFulfilStep) {

@@ -2,11 +2,9 @@ package db_test
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -16,26 +14,10 @@ import (
 	"github.com/custodian-dev/custodian/db/dbtest"
 )
 
-// freshDB is an embedded database without the schema (dbtest.New already
-// has it).
+// freshDB is a database without the schema (dbtest.New already has it).
 func freshDB(t *testing.T) *mongo.Database {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "custodian-schema-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	c, err := db.Open(context.Background(), db.Options{DataDir: dir, NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := c.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
+	c := dbtest.Shared(t)()
 	return c.DB
 }
 
