@@ -352,7 +352,7 @@ func Queries() []QuerySpec {
 
 		// Claims exist only while a change is in flight: a handful.
 		query(collClaims, "_id> sort(_id)", "_id_", "DrainOutbox pages through leftover claims"),
-		query(collClaims, "_id= at= by=", "_id_", "a failed claim insert removes the claim only if it is its own"),
+		query(collClaims, "_id= write_id=", "_id_", "a claim is released, or a failed insert withdrawn, only by the write that made it"),
 		scan(collClaims, "coll=", "audit verify --requests: claims of requests in flight, a handful"),
 	}
 }
