@@ -1193,3 +1193,60 @@ func onRequest(ctx context.Context, fs *flag.FlagSet, g *globalFlags, args []str
 	}
 	return 0
 }
+
+// runMigrate creates missing collections and indexes, or with --check only
+// reports them. It is the one command that builds indexes on a remote
+// server: an index build on a large production collection is an operator's
+// decision, so no other command starts one there.
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, g := newFlagSet("migrate", stderr)
+	check := fs.Bool("check", false, "")
+	if ok, code := parse(fs, args, stderr); !ok {
+		return code
+	}
+	dataDir, err := g.resolveDataDir()
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian migrate: data directory: %v (set --data-dir)\n", err)
+		return exitBadInput
+	}
+	// Not openBackend: it would ensure the embedded schema before there
+	// is anything to report. A check of a data directory with no
+	// database is a mistyped --data-dir, not an empty schema.
+	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger(), MustExist: *check})
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian migrate: %v\n", err)
+		var noDB *db.NoDatabaseError
+		if db.IsConnectError(err) || errors.As(err, &noDB) {
+			return exitBadInput
+		}
+		return exitFailed
+	}
+	defer (&backend{conn: conn}).close()
+
+	reports, err := db.Migrate(ctx, conn.DB, !*check)
+	if err != nil {
+		for _, r := range reports {
+			fmt.Fprintln(stdout, r)
+		}
+		fmt.Fprintf(stderr, "custodian migrate: %v\n", err)
+		return exitFailed
+	}
+	if cli.WriteMigrateReport(stdout, stderr, conn.URI, *check, reports) {
+		return exitFailed
+	}
+	return 0
+}
+
+// checkRemoteSchema is what a command does at start against a server it
+// did not start: read the schema (listIndexes per collection, no build) and
+// warn about each index that is missing or differs, with the mongosh
+// command that creates it. Reads still work without an index, only slower,
+// so the command carries on.
+func checkRemoteSchema(ctx context.Context, conn *db.Conn, stderr io.Writer) {
+	reports, err := db.Migrate(ctx, conn.DB, false)
+	if err != nil {
+		fmt.Fprintf(stderr, "custodian: warning: could not check the schema: %v\n", err)
+		return
+	}
+	cli.WriteRemoteSchemaWarnings(stderr, conn.DB.Name(), conn.URI, reports)
+}
