@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -21,10 +22,10 @@ func BenchmarkFulfilStep10k(b *testing.B) {
 	const records, steps = 10_000, 3
 	f := newFulfilFixture(b, 0, 0)
 	bs := &benchSubjects{f: f}
-	for b.Loop() {
+	for n := 0; b.Loop(); n++ {
 		sub := bs.take(b)
-		f.giveRecords(b, sub, records, "10k")
-		r := f.planned(f.approved("B-10K", sub, model.TypeDeletion, nil))
+		f.giveRecords(b, sub, records, fmt.Sprintf("10k-%d", n))
+		r := f.planned(f.approved(fmt.Sprintf("B-10K-%d", n), sub, model.TypeDeletion, nil))
 		raw, err := f.conn.DB.Collection("requests").FindOne(f.ctx, bson.D{{Key: "_id", Value: r.ID}}).Raw()
 		if err != nil {
 			b.Fatal(err)
