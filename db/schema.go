@@ -47,6 +47,9 @@ func Collections() []CollectionSpec {
 			idx("user lookup by phone number (phones is an array: multikey)", false, "phones", 1),
 			idx("user lookup by the product account id within a tenant", false, "tenant_id", 1, "account_id", 1),
 			idx("lookup directory: subjects changed since its last poll", false, "updated_at", 1),
+			// name_key is model.NameKey of the name, written with every
+			// subject (StoredSubject) and backfilled on older ones.
+			idx("intake match by name alone (MatchSubjects): equality on the normalised name within a tenant", false, "tenant_id", 1, "name_key", 1),
 		}},
 		{Name: collRequests, Indexes: []IndexSpec{
 			idx("request queue filtered by a closed status, earliest due first", false, "status", 1, "due_at", 1, "_id", 1),
@@ -145,6 +148,9 @@ func EnsureSchema(ctx context.Context, d *mongo.Database) error {
 		}
 	}
 	if err := ensureDataMapIndexes(ctx, d, existing); err != nil {
+		return fmt.Errorf("ensure schema: %w", err)
+	}
+	if err := backfillNameKeys(ctx, d); err != nil {
 		return fmt.Errorf("ensure schema: %w", err)
 	}
 	return nil
