@@ -801,8 +801,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitBadInput
 	}
 	loopback := isLoopback(ln.Addr())
+	app := consoleConfig(b, keys)
+	// One subject directory for every session, searched within each
+	// operator's scope: per-session copies cost ≈ 280 B a subject each.
+	app.SharedLookup = ui.NewSharedLookup(ctx, b.store, model.SystemActor("lookup"), app.Clock, app.LookupPoll, app.Timeout)
 	srv, err := sshd.New(sshd.Config{
-		Store: b.store, App: consoleConfig(b, keys), HostKey: hk, ReadOnly: *readOnly,
+		Store: b.store, App: app, HostKey: hk, ReadOnly: *readOnly,
 		AllowDemoKeys: loopback, MaxSessions: *maxSessions, IdleTimeout: *idle,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})

@@ -514,6 +514,11 @@ func TestFulfilmentPerType(t *testing.T) {
 			t.Fatalf("after the run: %s, responded %v, outcome %q", r.Status, r.RespondedAt, r.Outcome)
 		}
 		f.checkDeletion(t, r, sub, tn, false)
+		// The stored name key follows the masked name: the erased name
+		// must not stay findable through it.
+		if before, now := model.NameKey(sub.Name), f.stored("subjects", sub.ID)["name_key"]; now != model.NameKey(model.DeletedName) || now == before {
+			t.Errorf("name_key after deletion = %v, want the key of %q (was %q)", now, model.DeletedName, before)
+		}
 		after := f.subject(sub.ID)
 		if after.Name != model.DeletedName || after.Address != "" || after.BirthDate != "" || after.Status != model.AccountMasked || after.Version != sub.Version+1 || after.UpdatedAt.IsZero() {
 			t.Errorf("subject after deletion: %+v", after)

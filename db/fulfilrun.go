@@ -521,7 +521,7 @@ func (s *Store) runSubjectStep(ctx context.Context, env runEnv, r model.Request)
 	if !s.conn.Embedded {
 		filter = append(filter, bson.E{Key: "version", Value: sub.Version})
 	}
-	res, err := s.subjects.ReplaceOne(ctx, filter, ns)
+	res, err := s.subjects.ReplaceOne(ctx, filter, StoredSubject(ns))
 	if err != nil {
 		return "", fmt.Errorf("write %s: %w", where, err)
 	}

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -21,8 +20,8 @@ const matchBatchMax = 500
 // MatchSubjects returns the subjects of tenantID that a requester p may be:
 // those holding p's email address (any case) or phone number (any
 // punctuation, with or without the +1 country code) — both indexed — and,
-// only when p gives neither, those whose name equals p's ignoring case and
-// spacing. At most 50, by id. Outside the actor's scope the tenant is not
+// only when p gives neither, those whose name equals p's ignoring case,
+// accents, punctuation and spacing (model.NameKey). At most 50, by id. Outside the actor's scope the tenant is not
 // found; an unreadable email or phone is ErrInvalid.
 func (s *Store) MatchSubjects(ctx context.Context, actor model.Actor, tenantID string, p model.Person) ([]model.Subject, error) {
 	if err := s.canRead(ctx, actor, auditTarget("tenant", tenantID)); err != nil {
@@ -48,45 +47,26 @@ func (s *Store) MatchSubjects(ctx context.Context, actor model.Actor, tenantID s
 		}
 		return subs[0], nil
 	}
-	name := normalName(p.Name)
-	if name == "" {
+	key := model.NameKey(p.Name)
+	if key == "" {
 		return nil, invalidf("match subjects: give the requester's email, phone or name")
 	}
-	return s.matchName(ctx, tenantID, name)
+	return s.matchName(ctx, tenantID, key)
 }
 
-// normalName is a name as compared for matching: clean, lower-case, single-spaced.
-func normalName(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(model.CleanLine(s)), " "))
-}
-
-// matchName finds subjects of a tenant by normalised name. Names are not
-// indexed: this reads the tenant's subjects (its tenant_id index prefix on
-// MongoDB, every subject on FerretDB), which is why it runs only when the
-// requester gave no email or phone.
-func (s *Store) matchName(ctx context.Context, tenantID, name string) ([]model.Subject, error) {
-	words := strings.Fields(name)
-	for i, w := range words {
-		words[i] = regexp.QuoteMeta(w)
-	}
-	filter := bson.D{
-		{Key: "tenant_id", Value: tenantID},
-		{Key: "name", Value: bson.Regex{Pattern: `^\s*` + strings.Join(words, `\s+`) + `\s*$`, Options: "i"}},
-	}
+// matchName finds subjects of a tenant by name key (model.NameKey): one
+// equality on the {tenant_id, name_key} index, however many subjects the
+// tenant has. Subjects stored before name_key existed get it from the
+// backfill EnsureSchema runs.
+func (s *Store) matchName(ctx context.Context, tenantID, key string) ([]model.Subject, error) {
+	filter := bson.D{{Key: "tenant_id", Value: tenantID}, {Key: "name_key", Value: key}}
 	cur, err := s.subjects.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(lookupMax))
 	if err != nil {
 		return nil, fmt.Errorf("match subjects of tenant %s by name: %w", tenantID, err)
 	}
-	var found []model.Subject
-	if err := cur.All(ctx, &found); err != nil {
-		return nil, fmt.Errorf("match subjects of tenant %s by name: %w", tenantID, err)
-	}
-	// The server's case folding may differ from Go's; Go has the last word.
 	out := []model.Subject{}
-	for _, sub := range found {
-		if normalName(sub.Name) == name {
-			out = append(out, sub)
-		}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("match subjects of tenant %s by name: %w", tenantID, err)
 	}
 	return out, nil
 }

@@ -18,9 +18,9 @@ import (
 func intakeFixture(t *testing.T) *fixture {
 	f := newFixture(t)
 	subjects := []any{
-		model.Subject{ID: "sa2", TenantID: "ta", Name: "Alma A", Emails: []string{"alma.two@example.org"}, Phones: []string{"5551230009"}, Status: model.AccountActive},
-		model.Subject{ID: "sa3", TenantID: "ta", Name: "Cy  Cárdenas", Emails: []string{}, Phones: []string{"5551230009"}, Status: model.AccountActive},
-		model.Subject{ID: "sb2", TenantID: "tb", Name: "Alma A", Emails: []string{"alma@example.org"}, Phones: []string{"5551230001"}, Status: model.AccountActive},
+		db.StoredSubject(model.Subject{ID: "sa2", TenantID: "ta", Name: "Alma A", Emails: []string{"alma.two@example.org"}, Phones: []string{"5551230009"}, Status: model.AccountActive}),
+		db.StoredSubject(model.Subject{ID: "sa3", TenantID: "ta", Name: "Cy  Cárdenas", Emails: []string{}, Phones: []string{"5551230009"}, Status: model.AccountActive}),
+		db.StoredSubject(model.Subject{ID: "sb2", TenantID: "tb", Name: "Alma A", Emails: []string{"alma@example.org"}, Phones: []string{"5551230001"}, Status: model.AccountActive}),
 	}
 	if _, err := f.conn.DB.Collection("subjects").InsertMany(f.ctx, subjects); err != nil {
 		t.Fatal(err)

@@ -146,6 +146,14 @@ func Migrate(ctx context.Context, d *mongo.Database, apply bool) ([]IndexReport,
 			return out, fmt.Errorf("migrate: %w", errs[i])
 		}
 	}
+	if apply {
+		// Subjects stored before name keys existed get theirs, so the
+		// {tenant_id, name_key} index finds them; resumable and a single
+		// read once done.
+		if err := backfillNameKeys(ctx, d); err != nil {
+			return out, fmt.Errorf("migrate: %w", err)
+		}
+	}
 	return out, nil
 }
 

@@ -20,8 +20,8 @@ import (
 // stored, open or closed, with its history and notes; the slim rows of the
 // open ones cost a fraction of that. The requests collection stays the
 // source of truth: a row that is missing or stale is fixed by the next write
-// of its request, by DrainOutbox for a write that stopped half-way, or by
-// RebuildQueue.
+// of its request, by DrainOutbox for a write that stopped half-way, by
+// RepairQueue for a row write that failed, or by RebuildQueue.
 
 const (
 	collQueue = "queue"
@@ -29,6 +29,12 @@ const (
 	// (v = queueProjectionVersion); EnsureQueue rebuilds while it is missing.
 	queueMarkerID          = "queue_projection"
 	queueProjectionVersion = 1
+	// queueRepairID is the meta document listing the requests whose row
+	// write failed (ids, a set): RepairQueue re-projects only those.
+	queueRepairID = "queue_repair"
+	// queueRepairMax bounds that list, keeping the document far below
+	// 16 MB: past it, so many writes failed that a rebuild is cheaper.
+	queueRepairMax = 10000
 	// queueProjectRetries bounds how often a projection write follows its
 	// request moving on underneath it before leaving the rest to that write.
 	queueProjectRetries = 3
@@ -97,20 +103,89 @@ func queueRowOf(r model.Request) queueRow {
 
 // projectQueue brings the queue row of a request written by this process up
 // to date, after the request document itself. It never fails the write: the
-// error is logged, the marker removed so the next start rebuilds, and the
-// next write of the request rewrites its row anyway.
+// error is logged and the request's id recorded for RepairQueue, which the
+// next start runs; the next write of the request rewrites its row anyway.
+// Only when the id cannot be recorded (or the request cannot be read) is
+// the marker removed, so the next start rebuilds the whole projection.
 func (s *Store) projectQueue(ctx context.Context, doc bson.Raw) {
 	var r model.Request
 	err := bson.Unmarshal(doc, &r)
 	if err == nil {
 		err = s.projectRequest(ctx, r)
 	}
+	if err == nil {
+		return
+	}
+	s.log.Warn("queue projection not updated; the next write of the request or the next start fixes it", "request", r.ID, "err", err)
+	if r.ID != "" {
+		_, rerr := s.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: queueRepairID}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "ids", Value: r.ID}}}}, options.UpdateOne().SetUpsert(true))
+		if rerr == nil {
+			return
+		}
+		s.log.Warn("queue row to repair not recorded; the next start rebuilds the queue", "request", r.ID, "err", rerr)
+	}
+	if _, derr := s.meta.DeleteOne(ctx, bson.D{{Key: "_id", Value: queueMarkerID}}); derr != nil {
+		s.log.Warn("queue projection marker not cleared", "err", derr)
+	}
+}
+
+// RepairQueue re-projects the rows whose write failed (recorded by
+// projectQueue) from their requests and takes them off the list; it
+// returns how many it repaired. Ids recorded while it runs stay for the
+// next call. A list longer than queueRepairMax is dropped for a full
+// RebuildQueue. Safe while others write: each row write is the same
+// version-monotonic one the write path uses.
+func (s *Store) RepairQueue(ctx context.Context) (int, error) {
+	var m struct {
+		IDs []string `bson:"ids"`
+	}
+	err := s.meta.FindOne(ctx, bson.D{{Key: "_id", Value: queueRepairID}}).Decode(&m)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, nil
+	}
 	if err != nil {
-		s.log.Warn("queue projection not updated; the next write of the request or a rebuild fixes it", "request", r.ID, "err", err)
-		if _, derr := s.meta.DeleteOne(ctx, bson.D{{Key: "_id", Value: queueMarkerID}}); derr != nil {
-			s.log.Warn("queue projection marker not cleared", "err", derr)
+		return 0, fmt.Errorf("repair queue: read the rows to repair: %w", err)
+	}
+	if len(m.IDs) > queueRepairMax {
+		if _, err := s.RebuildQueue(ctx); err != nil {
+			return 0, fmt.Errorf("repair queue: %d rows failed, rebuilding all: %w", len(m.IDs), err)
+		}
+		return len(m.IDs), s.doneRepairing(ctx, m.IDs)
+	}
+	for _, id := range m.IDs {
+		if err := s.reproject(ctx, id); err != nil {
+			return 0, fmt.Errorf("repair queue: %w", err)
 		}
 	}
+	return len(m.IDs), s.doneRepairing(ctx, m.IDs)
+}
+
+// doneRepairing takes ids off the repair list, leaving any added meanwhile.
+func (s *Store) doneRepairing(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: queueRepairID}},
+		bson.D{{Key: "$pullAll", Value: bson.D{{Key: "ids", Value: ids}}}})
+	if err != nil {
+		return fmt.Errorf("repair queue: take %d repaired rows off the list: %w", len(ids), err)
+	}
+	return nil
+}
+
+// reproject makes the row of request id match the stored request: written
+// when it is open, removed when it is closed or gone.
+func (s *Store) reproject(ctx context.Context, id string) error {
+	var r model.Request
+	err := s.requests.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(queueSourceProjection())).Decode(&r)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return s.deleteQueueRow(ctx, id)
+	case err != nil:
+		return fmt.Errorf("read request %s for the queue: %w", id, err)
+	}
+	return s.projectRequest(ctx, r)
 }
 
 // projectRequest writes (or removes) the queue row of r, then checks that r
@@ -201,15 +276,19 @@ func (s *Store) deleteQueueRow(ctx context.Context, id string) error {
 }
 
 // EnsureQueue builds the open-queue projection if this database has never
-// had it (a database from before it existed, or one whose projection failed
-// an update): it rebuilds while the meta marker is missing. Cheap otherwise:
-// one read of the marker.
+// had it (a database from before it existed, or one where a failed row
+// write could not even be recorded): it rebuilds while the meta marker is
+// missing. Otherwise it re-projects only the rows recorded as failed
+// (RepairQueue): two reads when there are none.
 func (s *Store) EnsureQueue(ctx context.Context) error {
 	var m struct {
 		V int `bson:"v"`
 	}
 	err := s.meta.FindOne(ctx, bson.D{{Key: "_id", Value: queueMarkerID}}).Decode(&m)
 	if err == nil && m.V >= queueProjectionVersion {
+		if _, err := s.RepairQueue(ctx); err != nil {
+			return fmt.Errorf("ensure queue: %w", err)
+		}
 		return nil
 	}
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
@@ -290,15 +369,7 @@ func (s *Store) RebuildQueue(ctx context.Context) (int, error) {
 	}
 	// Rows whose request is closed, gone, or was not open when read.
 	for id := range have {
-		var r model.Request
-		err := s.requests.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(queueSourceProjection())).Decode(&r)
-		switch {
-		case errors.Is(err, mongo.ErrNoDocuments):
-			err = s.deleteQueueRow(ctx, id)
-		case err == nil:
-			err = s.projectRequest(ctx, r)
-		}
-		if err != nil {
+		if err := s.reproject(ctx, id); err != nil {
 			return open, fmt.Errorf("rebuild queue: %w", err)
 		}
 	}

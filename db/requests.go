@@ -82,11 +82,7 @@ func (s *Store) Queue(ctx context.Context, actor model.Actor, f model.QueueFilte
 	}
 	filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: statuses}}})
 	if !f.AfterDue.IsZero() || f.AfterID != "" {
-		after := f.AfterDue.UTC()
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "due_at", Value: bson.D{{Key: "$gt", Value: after}}}},
-			bson.D{{Key: "due_at", Value: after}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: f.AfterID}}}},
-		}})
+		filter = append(filter, afterDueAndID(f.AfterDue, f.AfterID)...)
 	}
 	cur, err := source.Find(ctx, filter, options.Find().
 		SetSort(bson.D{{Key: "due_at", Value: 1}, {Key: "_id", Value: 1}}).
@@ -100,6 +96,20 @@ func (s *Store) Queue(ctx context.Context, actor model.Actor, f model.QueueFilte
 		return nil, fmt.Errorf("read queue: %w", err)
 	}
 	return out, nil
+}
+
+// afterDueAndID is the keyset position "strictly after (due, id)" in
+// {due_at, _id} order, written as a range on due_at (due_at >= due: index
+// bounds on the {[tenant_id,] status, due_at, _id} indexes) minus the rows
+// at due itself up to id. The equivalent $or of the two cases gives the
+// planner no single range, so every page would read the index from the
+// start of each status.
+func afterDueAndID(due time.Time, id string) bson.D {
+	due = due.UTC()
+	return bson.D{
+		{Key: "due_at", Value: bson.D{{Key: "$gte", Value: due}}},
+		{Key: "$nor", Value: bson.A{bson.D{{Key: "due_at", Value: due}, {Key: "_id", Value: bson.D{{Key: "$lte", Value: id}}}}}},
+	}
 }
 
 // Request returns one whole request; outside the actor's scope it is not found.

@@ -84,8 +84,8 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	subjects := []any{
-		model.Subject{ID: "sa1", TenantID: "ta", Name: "Alma A", Emails: []string{"alma@example.org"}, Phones: []string{"5551230001"}, Status: model.AccountActive},
-		model.Subject{ID: "sb1", TenantID: "tb", Name: "Bo B", Emails: []string{"bo@example.org"}, Phones: []string{"5551230002"}, Status: model.AccountActive},
+		db.StoredSubject(model.Subject{ID: "sa1", TenantID: "ta", Name: "Alma A", Emails: []string{"alma@example.org"}, Phones: []string{"5551230001"}, Status: model.AccountActive}),
+		db.StoredSubject(model.Subject{ID: "sb1", TenantID: "tb", Name: "Bo B", Emails: []string{"bo@example.org"}, Phones: []string{"5551230002"}, Status: model.AccountActive}),
 	}
 	if _, err := conn.DB.Collection("subjects").InsertMany(f.ctx, subjects); err != nil {
 		t.Fatal(err)

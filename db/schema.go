@@ -56,6 +56,9 @@ func Collections() []CollectionSpec {
 			idx("user lookup by phone number (phones is an array: multikey)", false, "phones", 1),
 			idx("user lookup by the product account id within a tenant", false, "tenant_id", 1, "account_id", 1),
 			idx("lookup directory: subjects changed since its last poll", false, "updated_at", 1),
+			// name_key is model.NameKey of the name, written with every
+			// subject (StoredSubject) and backfilled on older ones.
+			idx("intake match by name alone (MatchSubjects): equality on the normalised name within a tenant", false, "tenant_id", 1, "name_key", 1),
 		}},
 		{Name: collRequests, Indexes: []IndexSpec{
 			idx("request queue filtered by a closed status, earliest due first", false, "status", 1, "due_at", 1, "_id", 1),
@@ -274,13 +277,13 @@ func Queries() []QuerySpec {
 
 		// The request queue (open rows) and closed statuses (requests).
 		query(collQueue, "status= sort(due_at,_id)", "status_1_due_at_1__id_1", "request queue, first page"),
-		query(collQueue, "status= or(due_at>|due_at=,_id>) sort(due_at,_id)", "status_1_due_at_1__id_1", "request queue, next page (keyset)"),
+		query(collQueue, "$nor= status= due_at> sort(due_at,_id)", "status_1_due_at_1__id_1", "request queue, next page (keyset)"),
 		query(collQueue, "status= tenant_id= sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "request queue of a tenant"+scoped),
-		query(collQueue, "status= tenant_id= or(due_at>|due_at=,_id>) sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "request queue of a tenant, next page"),
+		query(collQueue, "$nor= status= tenant_id= due_at> sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "request queue of a tenant, next page"),
 		query(collRequests, "status= sort(due_at,_id)", "status_1_due_at_1__id_1", "requests list with a closed status"),
-		query(collRequests, "status= or(due_at>|due_at=,_id>) sort(due_at,_id)", "status_1_due_at_1__id_1", "requests list with a closed status, next page"),
+		query(collRequests, "$nor= status= due_at> sort(due_at,_id)", "status_1_due_at_1__id_1", "requests list with a closed status, next page"),
 		query(collRequests, "status= tenant_id= sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "requests list with a closed status"+scoped),
-		query(collRequests, "status= tenant_id= or(due_at>|due_at=,_id>) sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "requests list with a closed status"+scoped+", next page"),
+		query(collRequests, "$nor= status= tenant_id= due_at> sort(due_at,_id)", "tenant_id_1_status_1_due_at_1__id_1", "requests list with a closed status"+scoped+", next page"),
 		scan(collQueue, "*", "EnsureQueue compares every row's version: the projection holds open requests only"),
 		scan(collQueue, "subject_id>", "open requests per subject for the directory: a pass over the open rows only"),
 		query(collQueue, "tenant_id= subject_id>", "tenant_id_1_status_1_due_at_1__id_1", "open requests per subject of a tenant"+scoped),
@@ -301,6 +304,7 @@ func Queries() []QuerySpec {
 		scan(collRequests, "*", "audit verify --requests reads every request by design; seeding probes for one document"),
 
 		// Subjects: lookup, matching, the directory.
+		memSort(query(collSubjects, "name_key= tenant_id= sort(_id)", "tenant_id_1_name_key_1", "intake match by name alone (MatchSubjects)"), "the few subjects of a tenant sharing one normalised name, sorted in memory"),
 		memSort(query(collSubjects, "emails= sort(_id)", "emails_1", "user lookup by email"), fewByEmail),
 		memSort(query(collSubjects, "emails= tenant_id= sort(_id)", "emails_1", "user lookup by email"+scoped), fewByEmail),
 		memSort(query(collSubjects, "phones= sort(_id)", "phones_1", "user lookup by phone"), fewByEmail),

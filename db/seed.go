@@ -193,7 +193,11 @@ func Seed(ctx context.Context, store *Store, opts SeedOptions) (SeedReport, erro
 	if err := seedInsertAll(ctx, d.Collection(collOperators), "operators", ds.Operators, 0, len(ds.Operators), progress); err != nil {
 		return SeedReport{}, err
 	}
-	if err := seedInsertAll(ctx, d.Collection(collSubjects), "subjects", ds.Subjects, 0, len(ds.Subjects), progress); err != nil {
+	subjects := make([]any, len(ds.Subjects))
+	for i, sub := range ds.Subjects {
+		subjects[i] = StoredSubject(sub)
+	}
+	if err := seedInsertAll(ctx, d.Collection(collSubjects), "subjects", subjects, 0, len(subjects), progress); err != nil {
 		return SeedReport{}, err
 	}
 	records, done := ds.RecordCount(), 0

@@ -62,6 +62,11 @@ type Config struct {
 	// LookupPoll is how often the Lookup pane asks for subjects changed
 	// since its directory was built (default 30s); ctrl+r asks at once.
 	LookupPoll time.Duration
+	// SharedLookup, when set, is the process's one subject directory: the
+	// Lookup pane searches it within the session's scope instead of
+	// building its own, and leaves polling to it (serve shares one among
+	// all its SSH sessions).
+	SharedLookup *SharedLookup
 }
 
 // App is the console's root model: the shell around the panes.

@@ -88,6 +88,7 @@ type lookupPane struct {
 	spin  spinner.Model
 
 	dir         *lookup.Directory
+	shared      *SharedLookup // the process's directory; nil: the pane builds its own
 	scope       string
 	started     bool
 	building    bool
@@ -123,6 +124,7 @@ func newLookupPane(ctx *Context, cfg Config) *lookupPane {
 		input:     in,
 		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		dir:       lookup.NewDirectory(),
+		shared:    cfg.SharedLookup,
 	}
 	if p.poll <= 0 {
 		p.poll = defaultLookupPoll
@@ -218,6 +220,9 @@ func records(subs []model.Subject) []lookup.Record {
 // the end arrive on a channel the pane listens to; the stream never holds
 // Update up, and a scope change cancels it.
 func (p *lookupPane) build() tea.Cmd {
+	if p.shared != nil {
+		return p.attach()
+	}
 	p.Close()
 	p.buildGen++
 	p.started, p.building = true, true
@@ -261,11 +266,36 @@ func (p *lookupPane) build() tea.Cmd {
 
 func listen(ch <-chan tea.Msg) tea.Cmd { return func() tea.Msg { return <-ch } }
 
+// attach is build for a pane on the process's shared directory: nothing
+// is read, the pane waits for the shared build (at once when it is done)
+// and searches within its scope.
+func (p *lookupPane) attach() tea.Cmd {
+	p.Close()
+	p.buildGen++
+	p.started, p.building = true, true
+	p.done, p.total, p.buildErr = 0, -1, ""
+	p.dir = nil
+	p.scope = p.ctx.Scope
+	p.state, p.res, p.jump = nil, lookup.Result{}, nil
+	shared, gen := p.shared, p.buildGen
+	shared.start()
+	wait := func() tea.Msg {
+		<-shared.Ready()
+		return dirBuiltMsg{gen: gen, err: shared.Err()}
+	}
+	return tea.Batch(wait, p.spin.Tick)
+}
+
 // refresh brings in the subjects written since the last poll and re-reads
 // the open-request counts.
 func (p *lookupPane) refresh() tea.Cmd {
 	if !p.started || p.building || p.polling {
 		return nil
+	}
+	if p.shared != nil {
+		// The shared directory polls for every session; this pane only
+		// searches again to show what the last poll brought in.
+		return p.research()
 	}
 	p.polling = true
 	c := p.ctx
@@ -307,8 +337,18 @@ func (p *lookupPane) search() tea.Cmd {
 	seq, dir, prev := p.searchSeq, p.dir, p.state
 	ctx, cancel := context.WithCancel(context.Background())
 	p.searchCancel = cancel
+	find := func() (lookup.Result, *lookup.State, error) { return dir.Search(ctx, q, prev, lookupLimit) }
+	if shared := p.shared; shared != nil {
+		if p.building {
+			cancel()
+			p.searchCancel = nil
+			return nil // the end of the shared build searches again
+		}
+		tenants := scopeTenants(p.ctx.Actor, p.scope)
+		find = func() (lookup.Result, *lookup.State, error) { return shared.Search(ctx, tenants, q, prev, lookupLimit) }
+	}
 	cmds := []tea.Cmd{func() tea.Msg {
-		res, st, err := dir.Search(ctx, q, prev, lookupLimit)
+		res, st, err := find()
 		return searchDoneMsg{seq: seq, res: res, st: st, err: err}
 	}}
 	if id := strings.TrimSpace(q); requestIDPattern.MatchString(id) {
@@ -371,7 +411,9 @@ func (p *lookupPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, p.ctx.Error("lookup: could not read the subjects: " + p.buildErr + " — press " + p.ctx.keyFor(keymap.Refresh) + " to try again")
 		}
 		p.mark = msg.mark
-		p.done = p.dir.Len()
+		if p.dir != nil {
+			p.done = p.dir.Len()
+		}
 		var cmd tea.Cmd
 		if msg.countsErr != nil {
 			cmd = p.ctx.Error("lookup: open-request counts are unavailable: " + errText(msg.countsErr))
@@ -570,6 +612,10 @@ func (p *lookupPane) dirStatus() string {
 		return p.spin.View() + " indexing " + count(p.done) + "…"
 	case !p.started:
 		return th.Dim.Render("not indexed yet")
+	case p.shared != nil:
+		// The shared directory's size counts every tenant's subjects:
+		// not this session's to know.
+		return th.Dim.Render("subjects of " + truncate(scope, 20))
 	}
 	return th.Dim.Render(count(p.dir.Len()) + " subjects · " + truncate(scope, 20))
 }

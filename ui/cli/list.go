@@ -96,7 +96,10 @@ func shortKind(k model.DeadlineKind) string {
 	return string(k)
 }
 
-// List prints the queue, earliest due first, reading it page by page to the end.
+// List prints the queue, earliest due first, reading it page by page to the
+// end and writing each page as it arrives, so memory stays one page
+// whatever the number of requests. Pages are keyset on (due, id). An error
+// after the first page leaves the rows already written on w.
 func List(ctx context.Context, store *db.Store, actor model.Actor, opts ListOptions, now time.Time, w io.Writer) error {
 	tenants, err := store.Tenants(ctx, actor)
 	if err != nil {
@@ -115,7 +118,7 @@ func List(ctx context.Context, store *db.Store, actor model.Actor, opts ListOpti
 	if page <= 0 {
 		page = 500
 	}
-	rows := []ListRow{}
+	out := &listWriter{w: w, json: opts.JSON, now: now, byID: byID}
 	f := model.QueueFilter{TenantID: opts.TenantID, Statuses: opts.Statuses, Limit: page}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -126,7 +129,9 @@ func List(ctx context.Context, store *db.Store, actor model.Actor, opts ListOpti
 			return fmt.Errorf("list requests: %w", err)
 		}
 		for _, r := range rs {
-			rows = append(rows, listRow(r, byID[r.TenantID]))
+			if err := out.row(listRow(r, byID[r.TenantID])); err != nil {
+				return fmt.Errorf("list requests: %w", err)
+			}
 		}
 		if len(rs) < page {
 			break
@@ -134,34 +139,73 @@ func List(ctx context.Context, store *db.Store, actor model.Actor, opts ListOpti
 		last := rs[len(rs)-1]
 		f.AfterDue, f.AfterID = last.DueAt, last.ID
 	}
-	if opts.JSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+	if err := out.end(); err != nil {
+		return fmt.Errorf("list requests: %w", err)
 	}
-	if len(rows) == 0 {
-		fmt.Fprintln(w, "no requests")
-		return nil
-	}
-	fmt.Fprintf(w, "%-10s %-22s %-22s %-14s %-14s %-20s %-14s %s\n", "DUE", "", "ID", "TENANT", "TYPE", "STATUS", "SUBJECT", "FLAGS")
-	for _, r := range rows {
-		loc := byID[r.TenantID].loc
-		if loc == nil {
-			loc = time.UTC
-		}
-		flags := make([]string, len(r.Flags))
-		for i, k := range r.Flags {
-			flags[i] = k.Short()
-		}
-		due, when := r.DueDate, daysLeft(now, r.DueAt, loc)
-		if len(r.ClosedDeadlines) > 0 {
-			due, when = day(responseDeadline(r.ClosedDeadlines).Due, loc), closedCell(r.ClosedDeadlines, loc)
-		}
-		fmt.Fprintf(w, "%-10s %-22s %-22s %-14s %-14s %-20s %-14s %s\n", due, when, r.ID, r.TenantID,
-			r.Type.Label(), r.Status.Label(), orDash(r.SubjectLabel), strings.Join(flags, " "))
-	}
-	fmt.Fprintf(w, "%d requests\n", len(rows))
 	return nil
+}
+
+// listWriter writes rows as they come, in the same bytes the whole list
+// encoded at once would give: an indented JSON array, or the table with
+// its header before the first row and the count after the last.
+type listWriter struct {
+	w    io.Writer
+	json bool
+	now  time.Time
+	byID map[string]tenantInfo
+	n    int
+}
+
+func (lw *listWriter) row(r ListRow) error {
+	if lw.json {
+		b, err := json.MarshalIndent(r, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		sep := ",\n  "
+		if lw.n == 0 {
+			sep = "[\n  "
+		}
+		lw.n++
+		_, err = fmt.Fprintf(lw.w, "%s%s", sep, b)
+		return err
+	}
+	if lw.n == 0 {
+		if _, err := fmt.Fprintf(lw.w, "%-10s %-22s %-22s %-14s %-14s %-20s %-14s %s\n", "DUE", "", "ID", "TENANT", "TYPE", "STATUS", "SUBJECT", "FLAGS"); err != nil {
+			return err
+		}
+	}
+	lw.n++
+	loc := lw.byID[r.TenantID].loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	flags := make([]string, len(r.Flags))
+	for i, k := range r.Flags {
+		flags[i] = k.Short()
+	}
+	due, when := r.DueDate, daysLeft(lw.now, r.DueAt, loc)
+	if len(r.ClosedDeadlines) > 0 {
+		due, when = day(responseDeadline(r.ClosedDeadlines).Due, loc), closedCell(r.ClosedDeadlines, loc)
+	}
+	_, err := fmt.Fprintf(lw.w, "%-10s %-22s %-22s %-14s %-14s %-20s %-14s %s\n", due, when, r.ID, r.TenantID,
+		r.Type.Label(), r.Status.Label(), orDash(r.SubjectLabel), strings.Join(flags, " "))
+	return err
+}
+
+func (lw *listWriter) end() error {
+	var err error
+	switch {
+	case lw.json && lw.n == 0:
+		_, err = fmt.Fprintln(lw.w, "[]")
+	case lw.json:
+		_, err = fmt.Fprint(lw.w, "\n]\n")
+	case lw.n == 0:
+		_, err = fmt.Fprintln(lw.w, "no requests")
+	default:
+		_, err = fmt.Fprintf(lw.w, "%d requests\n", lw.n)
+	}
+	return err
 }
 
 func listRow(r model.Request, t tenantInfo) ListRow {

@@ -393,3 +393,65 @@ func TestSearchCancelled(t *testing.T) {
 		t.Fatalf("cancelled search returned %v, %v", st, err)
 	}
 }
+
+// One directory serves sessions of different scopes: each search returns,
+// ranks and counts only its tenants' subjects, an exact identifier of
+// another tenant included, and a result is never narrowed into another
+// scope's search.
+func TestSearchInScopes(t *testing.T) {
+	ctx := context.Background()
+	d := NewDirectory()
+	d.Put([]Record{
+		{ID: "S-A1", TenantID: "ta", Name: "Maria Lopez", Emails: []string{"maria@a.example"}, Status: "active"},
+		{ID: "S-A2", TenantID: "ta", Name: "Mario Rossi", Status: "active"},
+		{ID: "S-B1", TenantID: "tb", Name: "Maria Lopez", Emails: []string{"maria@b.example"}, Status: "active"},
+		{ID: "S-C1", TenantID: "tc", Name: "Marta Kim", Status: "active"},
+	})
+	ids := func(res Result) []string {
+		var out []string
+		for _, h := range res.Hits {
+			out = append(out, h.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	cases := []struct {
+		name    string
+		tenants []string
+		q       string
+		want    []string
+	}{
+		{"every tenant", nil, "mar", []string{"S-A1", "S-A2", "S-B1", "S-C1"}},
+		{"one tenant", []string{"ta"}, "mar", []string{"S-A1", "S-A2"}},
+		{"another tenant, same name", []string{"tb"}, "maria lopez", []string{"S-B1"}},
+		{"two tenants", []string{"tb", "tc"}, "mar", []string{"S-B1", "S-C1"}},
+		{"exact id of another tenant", []string{"ta"}, "S-B1", nil},
+		{"no tenant", []string{}, "mar", nil},
+		{"unknown tenant", []string{"tz"}, "mar", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, _, err := d.SearchIn(ctx, tc.tenants, tc.q, nil, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(res); !slices.Equal(got, tc.want) || res.Total != len(tc.want) {
+				t.Fatalf("%q in %v: %v (total %d), want %v", tc.q, tc.tenants, got, res.Total, tc.want)
+			}
+		})
+	}
+	// A wider scope's state must not be narrowed into a narrower one's
+	// search, nor the other way round.
+	_, st, err := d.SearchIn(ctx, nil, "mar", nil, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, st2, err := d.SearchIn(ctx, []string{"tb"}, "mari", st, 50)
+	if err != nil || res.Narrowed || !slices.Equal(ids(res), []string{"S-B1"}) {
+		t.Fatalf("tb after an unscoped search: %v narrowed %v, %v", ids(res), res.Narrowed, err)
+	}
+	res, _, err = d.SearchIn(ctx, []string{"ta"}, "maria lo", st2, 50)
+	if err != nil || res.Narrowed || !slices.Equal(ids(res), []string{"S-A1"}) {
+		t.Fatalf("ta after tb: %v narrowed %v, %v", ids(res), res.Narrowed, err)
+	}
+}

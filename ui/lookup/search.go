@@ -73,6 +73,7 @@ type Result struct {
 // immutable once returned; a nil State means "start afresh".
 type State struct {
 	gen      uint64
+	scope    string // the tenants searched (SearchIn), joined; "" is all
 	q        query
 	cands    []int32 // every matching entry, ascending
 	typoDone bool    // cands include the matches that needed a typo forgiven
@@ -89,6 +90,15 @@ type query struct {
 	fmask  uint64 // text's first character: it must start a word
 	tfmask uint64 // text's first two characters: with a typo, one must start a word
 	dmask  uint64
+	// allow, when not nil, holds the tenants (by interned index) a search
+	// may return: a directory shared by sessions of different scopes.
+	allow []bool
+}
+
+// allows reports whether entries of the tenant with index t may match.
+// A tenant interned after the search began is not in allow: outside.
+func (q *query) allows(t uint16) bool {
+	return q.allow == nil || (int(t) < len(q.allow) && q.allow[t])
 }
 
 func parseQuery(raw string) query {
@@ -141,15 +151,34 @@ func (q query) narrows(prev query) bool {
 // Only when fewer than typoBelow subjects match so does a subject that
 // matches with one character of the query dropped (a typo), ranked after.
 func (d *Directory) Search(ctx context.Context, raw string, prev *State, limit int) (Result, *State, error) {
+	return d.SearchIn(ctx, nil, raw, prev, limit)
+}
+
+// SearchIn is Search over the subjects of the given tenants only (nil:
+// every tenant): one directory of every subject serves sessions of
+// different scopes, and a subject of another tenant is never examined for
+// a match, so it is never returned, ranked or counted.
+func (d *Directory) SearchIn(ctx context.Context, tenants []string, raw string, prev *State, limit int) (Result, *State, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	q := parseQuery(raw)
+	scope := ""
+	if tenants != nil {
+		q.allow = make([]bool, len(d.tenants))
+		for _, t := range tenants {
+			if i, ok := d.tenantIx[t]; ok {
+				q.allow[i] = true
+			}
+		}
+		sorted := slices.Sorted(slices.Values(tenants))
+		scope = "\x00" + strings.Join(sorted, "\x00")
+	}
 	res := Result{Query: raw}
-	st := &State{gen: d.gen, q: q}
+	st := &State{gen: d.gen, scope: scope, q: q}
 	if q.text == "" && q.digits == "" {
 		return res, st, nil
 	}
-	narrow := prev != nil && prev.gen == d.gen && q.narrows(prev.q)
+	narrow := prev != nil && prev.gen == d.gen && prev.scope == scope && q.narrows(prev.q)
 	var base []int32 // nil: every entry
 	if narrow {
 		base = prev.cands
@@ -319,6 +348,9 @@ func (d *Directory) scanPlain(ctx context.Context, q *query, base []int32, lo, h
 			idx = base[i]
 		}
 		e := &d.entries[idx]
+		if !q.allows(e.tenant) {
+			continue
+		}
 		textOK := q.text != "" && e.mask&q.tmask == q.tmask && e.wmask&q.fmask != 0
 		phoneOK := q.digits != "" && e.mask&q.dmask == q.dmask
 		if !textOK && !phoneOK {
@@ -382,7 +414,7 @@ func (d *Directory) scanTypo(ctx context.Context, q *query, base []int32, matche
 			idx = base[i]
 		}
 		e := &d.entries[idx]
-		if matched[idx] || bits.OnesCount64(q.tmask&^e.mask) > 1 || e.wmask&q.tfmask == 0 {
+		if !q.allows(e.tenant) || matched[idx] || bits.OnesCount64(q.tmask&^e.mask) > 1 || e.wmask&q.tfmask == 0 {
 			continue
 		}
 		found := false
