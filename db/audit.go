@@ -207,6 +207,11 @@ func (s *Store) appendLocked(ctx context.Context, ev model.AuditEvent) (AuditRec
 		if s.mac != nil {
 			rec.MAC = s.mac.sum(rec)
 		}
+		// The day mark first: an entry on the chain must never be dated
+		// on a day whose mark is above its seq (auditdays.go).
+		if err := s.markAuditDay(ctx, ev.At, rec.Seq); err != nil {
+			return AuditRecord{}, false, err
+		}
 		_, err := s.audit.InsertOne(ctx, rec)
 		if err == nil {
 			s.head = chainHead{known: true, seq: rec.Seq, hash: rec.Hash}

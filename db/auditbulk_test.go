@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/custodian-dev/custodian/model"
 )
@@ -27,6 +28,9 @@ func BulkAppendAudit(ctx context.Context, s *Store, evs []model.AuditEvent) erro
 			return err
 		}
 		rec := AuditRecord{Seq: head.seq + 1, Prev: head.hash, AuditEvent: ev}
+		if err := s.markAuditDay(ctx, ev.At, rec.Seq); err != nil {
+			return err
+		}
 		rec.Hash = chainHash(rec.Seq, rec.Prev, ev)
 		head = chainHead{known: true, seq: rec.Seq, hash: rec.Hash}
 		docs = append(docs, rec)
@@ -50,4 +54,9 @@ func BulkAppendAudit(ctx context.Context, s *Store, evs []model.AuditEvent) erro
 // MongoDB (sorted by the server), so the embedded tests cover both ways.
 func RequestRecordsServerSorted(ctx context.Context, s *Store, actor model.Actor, f model.RecordFilter, fn func(model.Request) error) error {
 	return s.requestRecords(ctx, actor, f, true, fn)
+}
+
+// AuditSeqFloor exposes the since: bound a filter gets from the day marks.
+func AuditSeqFloor(ctx context.Context, s *Store, since time.Time) (int64, error) {
+	return s.auditSeqFloor(ctx, since)
 }

@@ -69,7 +69,16 @@ func (s *Store) AuditHistory(ctx context.Context, actor model.Actor, f model.Aud
 		}
 		// The server dropped the cursor (idle, restarted): query afresh.
 	}
-	cur, err := s.audit.Find(ctx, auditQuery(actor, f, beforeSeq),
+	var floor int64
+	if !f.Since.IsZero() {
+		// Without it a since: filter on MongoDB walks _id down from the
+		// newest entry to the oldest before it knows there is no more.
+		var err error
+		if floor, err = s.auditSeqFloor(ctx, f.Since); err != nil {
+			return model.AuditPage{}, err
+		}
+	}
+	cur, err := s.audit.Find(ctx, auditQuery(actor, f, floor, beforeSeq),
 		options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetBatchSize(int32(limit+1)))
 	if err != nil {
 		return model.AuditPage{}, fmt.Errorf("audit history before seq %d: %w", beforeSeq, err)
@@ -97,10 +106,18 @@ func (s *Store) park(pc *parkedCursor, actor model.Actor, f model.AuditFilter, p
 
 // auditQuery is the filter document for f; model.AuditFilter.Matches is
 // the same rule in memory.
-func auditQuery(actor model.Actor, f model.AuditFilter, beforeSeq int64) bson.D {
+// floor (0: none) is the lowest seq an entry matching f.Since can have.
+func auditQuery(actor model.Actor, f model.AuditFilter, floor, beforeSeq int64) bson.D {
 	q := bson.D{}
+	var seq bson.D
+	if floor > 0 {
+		seq = append(seq, bson.E{Key: "$gte", Value: floor})
+	}
 	if beforeSeq > 0 {
-		q = append(q, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: beforeSeq}}})
+		seq = append(seq, bson.E{Key: "$lt", Value: beforeSeq})
+	}
+	if len(seq) > 0 {
+		q = append(q, bson.E{Key: "_id", Value: seq})
 	}
 	for _, e := range []struct{ field, value string }{
 		{"actor", f.Actor}, {"action", f.Action}, {"target", f.Target}, {"tenant_id", f.TenantID},

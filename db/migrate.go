@@ -153,6 +153,9 @@ func Migrate(ctx context.Context, d *mongo.Database, apply bool) ([]IndexReport,
 		if err := backfillNameKeys(ctx, d); err != nil {
 			return out, fmt.Errorf("migrate: %w", err)
 		}
+		if err := backfillAuditDays(ctx, d); err != nil {
+			return out, fmt.Errorf("migrate: %w", err)
+		}
 	}
 	return out, nil
 }

@@ -266,6 +266,7 @@ func Queries() []QuerySpec {
 		query(collOperators, "_id=", "_id_", "an operator by handle (every write reloads the actor)"),
 		query(collMeta, "_id=", "_id_", "singletons: audit head hint, seed and queue markers"),
 		query(collMeta, "_id= seq>", "_id_", "audit head hint advanced only forwards"),
+		query(collMeta, "_id>", "_id_", "audit day marks from a date on (a since: filter's seq floor)"),
 		query(collClaims, "_id=", "_id_", "a claim read and released"),
 		query(collTenantKeys, "_id=", "_id_", "a tenant's erasure key"),
 		query(collPlans, "_id=", "_id_", "a plan body"),
@@ -349,7 +350,11 @@ func Queries() []QuerySpec {
 		query(collAudit, "target>", "target_1__id_-1", "audit verify --requests: every request event (anchored prefix)"),
 		// Date filters are checked on each entry while the chain is walked
 		// newest first: bounded by the page size only when matches are recent.
-		query(collAudit, "at> sort(-_id)", "_id_", "audit history with since:/until: only, walking the chain"),
+		query(collAudit, "at> sort(-_id)", "_id_", "audit history with until: only, walking down from the newest (an event's date does not bound its seq from above: auditdays.go)"),
+		query(collAudit, "_id> at> sort(-_id)", "_id_", "audit history with since:, the seq range bounded below by the day marks"),
+		query(collAudit, "actor= _id> at> sort(-_id)", "actor_1__id_-1", "audit history by operator since a date"),
+		query(collAudit, "actor= tenant_id= _id> at> sort(-_id)", "actor_1__id_-1", "audit history by operator since a date"+scoped),
+		query(collAudit, "tenant_id= _id> at> sort(-_id)", "tenant_id_1__id_-1", "audit history since a date of a tenant or a scoped operator"),
 		query(collAudit, "actor= at> sort(-_id)", "actor_1__id_-1", "audit history by operator and date"),
 		query(collAudit, "actor= tenant_id= at> sort(-_id)", "actor_1__id_-1", "audit history by operator and date"+scoped),
 		query(collAudit, "tenant_id= at> sort(-_id)", "tenant_id_1__id_-1", "audit history by date of a scoped operator"),

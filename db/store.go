@@ -103,6 +103,8 @@ type Store struct {
 	// goroutines do not race each other for the same sequence number.
 	appendMu sync.Mutex
 	head     chainHead // guarded by appendMu
+	// days are the audit day marks this Store has written (auditdays.go).
+	days dayMarks
 
 	staleClaim time.Duration
 	batch      int // page size of chain walks and drains

@@ -98,6 +98,13 @@ func (s *Store) txnLocked(ctx context.Context, sess *mongo.Session, coll *mongo.
 		s.head = h
 	}
 	for range txnChainTries {
+		// Outside the transaction: a day mark only has to be a lower
+		// bound, and one left by an aborted attempt still is one.
+		for _, ev := range events {
+			if err := s.markAuditDay(ctx, ev.At, s.head.seq+1); err != nil {
+				return nil, err
+			}
+		}
 		var recs []AuditRecord
 		_, err := sess.WithTransaction(ctx, func(sc context.Context) (any, error) {
 			recs = recs[:0]
