@@ -122,6 +122,10 @@ type globalFlags struct {
 	// verifyOnly opens the store for audit verify: no key is created and
 	// nothing is written, so a missing key is reported, not replaced.
 	verifyOnly bool
+	// storeLog receives the store's warnings (a pending write the drain
+	// could not finish, a checkpoint that did not advance); nil discards
+	// them, as the console must: a line on stderr would tear its screen.
+	storeLog *slog.Logger
 }
 
 func main() {
@@ -283,6 +287,7 @@ func openBackend(ctx context.Context, g *globalFlags, stderr io.Writer) (*backen
 		// Access packages go beside the audit pane's exports, one
 		// directory per request.
 		ExportDir: filepath.Join(dataDir, "exports"),
+		Logger:    g.storeLog,
 	})
 	if err != nil {
 		b.close()
@@ -784,6 +789,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code != 0 {
 		return code
 	}
+	// serve has no screen of its own: what goes wrong in the background
+	// (a drain that fails, a checkpoint that cannot advance) is logged.
+	g.storeLog = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	b, code := openSeeded(ctx, g, stderr)
 	if b == nil {
 		return code
