@@ -24,20 +24,7 @@ const recordReaders = 3
 // DataMap returns the data map: which collections hold PI, how each links
 // to subjects and what each field holds, in collection order.
 func (s *Store) DataMap(ctx context.Context) ([]model.CollectionMap, error) {
-	cur, err := s.conn.DB.Collection(collSeedDataMap).Find(ctx, bson.D{}, options.Find().SetLimit(listMax))
-	if err != nil {
-		return nil, fmt.Errorf("read data map: %w", err)
-	}
-	var out []model.CollectionMap
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("read data map: %w", err)
-	}
-	for _, c := range out {
-		if err := c.Validate(); err != nil {
-			return nil, fmt.Errorf("read data map: %w", err)
-		}
-	}
-	return out, nil
+	return readDataMap(ctx, s.db)
 }
 
 // SubjectRecords reads every record held about a subject across the data
