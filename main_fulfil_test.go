@@ -29,10 +29,7 @@ func TestCLIFulfilmentSurvivesKilledProcesses(t *testing.T) {
 	}
 	t.Setenv("CUSTODIAN_MONGO_URI", "")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "custodian")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildCustodian(t, dir)
 	killed := filepath.Join(dir, "killed")
 	cli := func(data, op string, args ...string) (int, string, string) {
 		t.Helper()

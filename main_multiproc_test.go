@@ -34,10 +34,7 @@ func TestCLIThreeProcessesShareOneDatabase(t *testing.T) {
 	}
 	t.Setenv("CUSTODIAN_MONGO_URI", "")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "custodian")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildCustodian(t, dir)
 	// The data directory holds the audit keys and checkpoint in both modes,
 	// so the three processes share them as servers sharing a cluster must.
 	common := []string{"--data-dir", filepath.Join(dir, "data")}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -150,4 +151,15 @@ func TestCLIServeAndOperatorsBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// buildCustodian builds the binary into dir, for tests that run it as its
+// own processes (killed, run side by side, or driven through OpenSSH).
+func buildCustodian(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "custodian")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -36,10 +36,7 @@ func TestServeWithOpenSSHInTmux(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "custodian")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildCustodian(t, dir)
 	data := filepath.Join(dir, "data")
 	port := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
