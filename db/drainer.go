@@ -37,6 +37,13 @@ func (s *Store) StartDrainer(ctx context.Context, every time.Duration) (wait fun
 			case n > 0:
 				s.log.Info("pending writes drained", "events", n)
 			}
+			// Queue rows whose write failed are re-projected here too, so
+			// a long-running process does not wait for a restart.
+			if rows, err := s.RepairQueue(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("repair queue rows", "err", err)
+			} else if rows > 0 {
+				s.log.Info("queue rows repaired", "rows", rows)
+			}
 		}
 	}()
 	return func() { <-done }

@@ -1,7 +1,9 @@
 package db_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -69,5 +71,40 @@ func TestQueueRepairReprojectsOnlyFailedRows(t *testing.T) {
 	// A second start has nothing to do.
 	if n, err := f.s.RepairQueue(f.ctx); err != nil || n != 0 {
 		t.Fatalf("second repair: %d, %v; want 0", n, err)
+	}
+}
+
+// A process that stays up (serve, a console) repairs a failed row itself,
+// without waiting for the next start.
+func TestDrainerRepairsFailedQueueRows(t *testing.T) {
+	f := newFixture(t)
+	f.create("R-1", "ta")
+	if err := f.s.EnsureQueue(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	q := f.conn.DB.Collection("queue")
+	if _, err := q.UpdateOne(f.ctx, bson.D{{Key: "_id", Value: "R-1"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: "broken"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	r1 := f.do("R-1", model.ActStartVerification)
+	if _, err := q.DeleteOne(f.ctx, bson.D{{Key: "_id", Value: "R-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	wait := f.s.StartDrainer(ctx, 5*time.Millisecond)
+	defer func() { cancel(); wait() }()
+	// Polled, not timed: the deadline only stops a broken drainer from
+	// hanging the test.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var row bson.M
+		err := q.FindOne(f.ctx, bson.D{{Key: "_id", Value: "R-1"}}).Decode(&row)
+		if err == nil && row["version"] == r1.Version && row["status"] == string(r1.Status) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the drainer never repaired R-1's row (last read %v, %v)", row, err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
