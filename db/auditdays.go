@@ -52,14 +52,7 @@ func (s *Store) markAuditDay(ctx context.Context, at time.Time, seq int64) error
 		return nil
 	}
 	update := bson.D{{Key: "$min", Value: bson.D{{Key: "seq", Value: seq}}}}
-	var err error
-	for range 2 { // two upserts of a new day race on its _id: the loser updates
-		_, err = s.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}}, update, options.UpdateOne().SetUpsert(true))
-		if err == nil || !isDup(err) {
-			break
-		}
-	}
-	if err != nil {
+	if err := upsertOne(ctx, s.meta, bson.D{{Key: "_id", Value: key}}, update); err != nil {
 		return fmt.Errorf("mark audit day %s: %w", key, err)
 	}
 	if s.days.seqs == nil {
@@ -145,13 +138,13 @@ func backfillAuditDays(ctx context.Context, d *mongo.Database) error {
 		return fmt.Errorf("backfill audit day marks: %w", err)
 	}
 	for key, seq := range firstOfDay {
-		if _, err := meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}},
-			bson.D{{Key: "$min", Value: bson.D{{Key: "seq", Value: seq}}}}, options.UpdateOne().SetUpsert(true)); err != nil {
+		if err := upsertOne(ctx, meta, bson.D{{Key: "_id", Value: key}},
+			bson.D{{Key: "$min", Value: bson.D{{Key: "seq", Value: seq}}}}); err != nil {
 			return fmt.Errorf("backfill audit day mark %s: %w", key, err)
 		}
 	}
-	if _, err := meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: auditDaysID}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "complete", Value: true}}}}, options.UpdateOne().SetUpsert(true)); err != nil {
+	if err := upsertOne(ctx, meta, bson.D{{Key: "_id", Value: auditDaysID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "complete", Value: true}}}}); err != nil {
 		return fmt.Errorf("audit day marks: %w", err)
 	}
 	return nil

@@ -69,9 +69,8 @@ func backfillNameKeys(ctx context.Context, d *mongo.Database) error {
 			return fmt.Errorf("backfill subject name keys after %q: %w", m.After, err)
 		}
 		m.After, m.Done = last, n < nameKeyBatch
-		if _, err := meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: nameKeyMarkerID}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "after", Value: m.After}, {Key: "done", Value: m.Done}}}},
-			options.UpdateOne().SetUpsert(true)); err != nil {
+		if err := upsertOne(ctx, meta, bson.D{{Key: "_id", Value: nameKeyMarkerID}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "after", Value: m.After}, {Key: "done", Value: m.Done}}}}); err != nil {
 			return fmt.Errorf("backfill subject name keys: record progress: %w", err)
 		}
 		if m.Done {

@@ -118,8 +118,8 @@ func (s *Store) projectQueue(ctx context.Context, doc bson.Raw) {
 	}
 	s.log.Warn("queue projection not updated; the next write of the request or the next start fixes it", "request", r.ID, "err", err)
 	if r.ID != "" {
-		_, rerr := s.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: queueRepairID}},
-			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "ids", Value: r.ID}}}}, options.UpdateOne().SetUpsert(true))
+		rerr := upsertOne(ctx, s.meta, bson.D{{Key: "_id", Value: queueRepairID}},
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "ids", Value: r.ID}}}})
 		if rerr == nil {
 			return
 		}
