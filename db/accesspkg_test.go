@@ -27,6 +27,7 @@ import (
 // plan. Every marked field of every demo collection must have been met in an
 // exported record, so the walk cannot pass on data that lacks them.
 func TestAccessWithholdsForEveryDemoSubject(t *testing.T) {
+	skipUnderRace(t)
 	f := newFulfilFixture(t, 60, 10)
 	marked := map[string]model.FieldMap{} // "collection.field"
 	tokens := map[string]bool{}

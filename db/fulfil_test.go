@@ -495,6 +495,7 @@ func (f *ffix) auditOf(id string) []model.AuditEvent {
 // checking the plan and the database afterwards against the rules restated
 // here from the issue, not against the plan code.
 func TestFulfilmentPerType(t *testing.T) {
+	skipUnderRace(t)
 	f := newFulfilFixture(t, 400, 80)
 	anyOf := func(colls []string, want ...string) bool {
 		return slices.ContainsFunc(colls, func(c string) bool { return slices.Contains(want, c) })

@@ -64,6 +64,7 @@ func monitoredConn(t *testing.T, server *db.Conn, log *commandLog, embedded bool
 // each shape must be registered, and each registered index must exist and
 // be able to serve it, or the entry must say why it scans.
 func TestEveryQueryHasAnIndex(t *testing.T) {
+	skipUnderRace(t)
 	for _, q := range db.Queries() {
 		if why := q.Check(); why != "" {
 			t.Errorf("Queries() entry %s %q (%s): %s", q.Collection, q.Shape, q.Name, why)

@@ -381,6 +381,7 @@ func (f *fixture) insertAt(id string, st model.Status) model.Request {
 }
 
 func TestEveryTransitionAllowedAndRefused(t *testing.T) {
+	skipUnderRace(t)
 	f := newFixture(t)
 	n := 0
 	for _, tr := range model.Transitions() {

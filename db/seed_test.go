@@ -208,6 +208,7 @@ func seedEventsOnChain(t testing.TB, d *mongo.Database) int {
 }
 
 func TestSeedDefault(t *testing.T) {
+	skipUnderRace(t)
 	t.Parallel()
 	ctx := seedContext(t)
 	conn, store := seedNewStore(t, seedClock)

@@ -16,6 +16,7 @@ import (
 // retries a failed one (audited) and the run does every step, leaving a
 // lead to complete it; a lead's run of a fulfilling one completes it.
 func TestSeedDemoFailedRequestsRetryAndRun(t *testing.T) {
+	skipUnderRace(t)
 	if testing.Short() {
 		t.Skip("seeds an embedded database and runs plans")
 	}
