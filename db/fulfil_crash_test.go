@@ -199,7 +199,6 @@ func compareStates(t *testing.T, got, want dbState, alreadyDone int) {
 }
 
 func TestFulfilmentCrashResumeEqualsUninterrupted(t *testing.T) {
-	skipUnderRace(t)
 	for _, typ := range []model.RequestType{model.TypeDeletion, model.TypeAccess} {
 		t.Run(string(typ), func(t *testing.T) {
 			ref, rr := crashCase(t, typ)
