@@ -30,8 +30,8 @@ import (
 	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
-	"github.com/custodian-dev/custodian/ui"
 	"github.com/custodian-dev/custodian/ui/cli"
+	"github.com/custodian-dev/custodian/ui/console"
 	"github.com/custodian-dev/custodian/ui/opcli"
 	"github.com/custodian-dev/custodian/ui/sshd"
 )
@@ -332,7 +332,7 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 	cfg := consoleConfig(b, keys)
 	cfg.Actor = actor
 	cfg.NoColor = os.Getenv("NO_COLOR") != ""
-	app := ui.New(cfg)
+	app := console.New(cfg)
 	if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		fmt.Fprintf(stderr, "custodian: %v\n", err)
 		return exitFailed
@@ -384,8 +384,8 @@ func loadKeys(g *globalFlags, stderr io.Writer) (keymap.KeyMap, int) {
 
 // consoleConfig is the console both the local terminal and every SSH
 // session run; each sets its own actor and colour.
-func consoleConfig(b *backend, keys keymap.KeyMap) ui.Config {
-	return ui.Config{
+func consoleConfig(b *backend, keys keymap.KeyMap) console.Config {
+	return console.Config{
 		Backend: b.store,
 		Keys:    keys,
 		Clock:   model.SystemClock{},
@@ -812,7 +812,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	app := consoleConfig(b, keys)
 	// One subject directory for every session, searched within each
 	// operator's scope: per-session copies cost ≈ 280 B a subject each.
-	app.SharedLookup = ui.NewSharedLookup(ctx, b.store, model.SystemActor("lookup"), app.Clock, app.LookupPoll, app.Timeout)
+	app.SharedLookup = console.NewSharedLookup(ctx, b.store, model.SystemActor("lookup"), app.Clock, app.LookupPoll, app.Timeout)
 	srv, err := sshd.New(sshd.Config{
 		Store: b.store, App: app, HostKey: hk, ReadOnly: *readOnly,
 		AllowDemoKeys: loopback, MaxSessions: *maxSessions, IdleTimeout: *idle,

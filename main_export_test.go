@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/custodian-dev/custodian/ui/cli"
+	"github.com/custodian-dev/custodian/ui/records"
 )
 
 func TestCLIAuditExportBadInput(t *testing.T) {
@@ -55,7 +55,7 @@ func TestCLIAuditExport(t *testing.T) {
 	tenants := map[string]int{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
-		var rec cli.Record
+		var rec records.Record
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("not a JSON line: %q: %v", sc.Text(), err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/records"
 )
 
 // fakeSource serves requests from memory and records what was audited.
@@ -88,7 +89,7 @@ func TestExportOfHostileTextIsSafeAndExact(t *testing.T) {
 	src := hostileSource()
 	var out bytes.Buffer
 	f := model.RecordFilter{Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
-	n, err := ExportToWriter(context.Background(), src, model.Actor{}, f, &out, "stdout")
+	n, err := records.ExportToWriter(context.Background(), src, model.Actor{}, f, &out, "stdout")
 	if err != nil || n != len(src.reqs) {
 		t.Fatalf("exported %d of %d: %v", n, len(src.reqs), err)
 	}
@@ -97,7 +98,7 @@ func TestExportOfHostileTextIsSafeAndExact(t *testing.T) {
 	sc.Buffer(nil, 1<<20)
 	i := 0
 	for sc.Scan() {
-		var rec Record
+		var rec records.Record
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("line %d is not JSON: %v", i+1, err)
 		}
@@ -119,7 +120,7 @@ func TestExportOfHostileTextIsSafeAndExact(t *testing.T) {
 }
 
 func TestExportRecordOfOpenRequestHasNullResponse(t *testing.T) {
-	line, err := MarshalLine(RecordOf(model.Request{ID: "R-1", TenantID: "oak", Type: model.TypeAccess, Channel: model.ChannelMail,
+	line, err := records.MarshalLine(records.RecordOf(model.Request{ID: "R-1", TenantID: "oak", Type: model.TypeAccess, Channel: model.ChannelMail,
 		Status: model.StatusVerifying, ReceivedAt: time.Date(2026, 2, 3, 4, 5, 6, 0, time.FixedZone("PST", -8*3600))}))
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +142,7 @@ func TestExportToFileIsAllOrNothing(t *testing.T) {
 
 	failing := hostileSource()
 	failing.failAt = 5
-	if _, err := ExportToFile(context.Background(), failing, model.Actor{}, f, path); err == nil {
+	if _, err := records.ExportToFile(context.Background(), failing, model.Actor{}, f, path); err == nil {
 		t.Fatal("a failed walk reported success")
 	}
 	if b, _ := os.ReadFile(path); string(b) != "earlier export\n" {
@@ -153,12 +154,12 @@ func TestExportToFileIsAllOrNothing(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := ExportToFile(ctx, hostileSource(), model.Actor{}, f, path); !errors.Is(err, context.Canceled) {
+	if _, err := records.ExportToFile(ctx, hostileSource(), model.Actor{}, f, path); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled export: %v", err)
 	}
 
 	ok := hostileSource()
-	n, err := ExportToFile(context.Background(), ok, model.Actor{}, f, path)
+	n, err := records.ExportToFile(context.Background(), ok, model.Actor{}, f, path)
 	if err != nil || n != len(ok.reqs) {
 		t.Fatalf("export: %d, %v", n, err)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/custodian-dev/custodian/model"
-	"github.com/custodian-dev/custodian/ui"
+	"github.com/custodian-dev/custodian/ui/console"
 )
 
 // errClosing answers calls made after shutdown began.
@@ -64,11 +64,11 @@ func (f *inflight) drain(ctx context.Context) error {
 	}
 }
 
-// trackedBackend is the ui.Backend every SSH session uses. Each method of
-// ui.Backend is overridden to count the call (TestTrackedBackendCoversBackend
+// trackedBackend is the console.Backend every SSH session uses. Each method of
+// console.Backend is overridden to count the call (TestTrackedBackendCoversBackend
 // fails when one is missing, e.g. after a pane adds a write).
 type trackedBackend struct {
-	ui.Backend
+	console.Backend
 	f *inflight
 }
 

@@ -22,7 +22,7 @@ import (
 	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
-	"github.com/custodian-dev/custodian/ui"
+	"github.com/custodian-dev/custodian/ui/console"
 )
 
 // testNow is the instant the demo data is generated at and the console runs
@@ -66,7 +66,7 @@ func startServer(t testing.TB, store *db.Store, edit func(*Config)) *testServer 
 	}
 	cfg := Config{
 		Store:         store,
-		App:           ui.Config{Keys: keymap.Default(), Clock: model.FixedClock{T: testNow()}},
+		App:           console.Config{Keys: keymap.Default(), Clock: model.FixedClock{T: testNow()}},
 		HostKey:       hk,
 		AllowDemoKeys: true,
 	}

@@ -19,7 +19,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/custodian-dev/custodian/db"
-	"github.com/custodian-dev/custodian/ui"
+	"github.com/custodian-dev/custodian/ui/console"
 )
 
 // Defaults for Config's zero values.
@@ -37,7 +37,7 @@ type Config struct {
 	Store *db.Store
 	// App is the console every session starts from (keys, clock, page
 	// sizes); Backend, Actor, ReadOnly and NoColor are set per session.
-	App     ui.Config
+	App     console.Config
 	HostKey HostKey
 	// ReadOnly makes every session read-only (serve --readonly).
 	ReadOnly bool

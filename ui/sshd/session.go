@@ -18,7 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/custodian-dev/custodian/model"
-	"github.com/custodian-dev/custodian/ui"
+	"github.com/custodian-dev/custodian/ui/console"
 )
 
 // Why a session ended, as audited and told to the client.
@@ -189,7 +189,7 @@ func (s *Server) runConsole(sess ssh.Session, ls *session, actor model.Actor) st
 	cfg.Actor = actor
 	cfg.ReadOnly = cfg.ReadOnly || s.cfg.ReadOnly
 	cfg.NoColor = slices.ContainsFunc(sess.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "NO_COLOR=") })
-	app := ui.New(cfg)
+	app := console.New(cfg)
 
 	opts := append(bm.MakeOptions(sess),
 		// The server handles SIGINT/SIGTERM for every session (Shutdown).

@@ -1,0 +1,506 @@
+package console
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// The Customer approvals pane: every verified request waiting on its
+// data-owning Customer, oldest wait first (or grouped by tenant), with the
+// tenant's approver contacts, how long it has waited, its deadline and the
+// reminders sent. Privacy leads record decisions here, one at a time or in
+// bulk over marked rows.
+
+// approvalRow is one waiting request with what the pane derives from it.
+type approvalRow struct {
+	req    model.Request
+	tenant model.Tenant
+	loc    *time.Location
+	since  time.Time // entered awaiting_approval
+	due    time.Time
+}
+
+type approvalsMsg struct {
+	gen  int
+	rows []approvalRow
+	err  error
+}
+
+type approvalsPane struct {
+	ctx *Context
+
+	rows    []approvalRow
+	cursor  int
+	offset  int
+	marks   map[string]bool
+	byTen   bool
+	loading bool
+	loaded  bool
+	err     string
+	gen     int
+	cancel  context.CancelFunc
+	spin    spinner.Model
+	width   int
+	height  int
+}
+
+func newApprovalsPane(ctx *Context) *approvalsPane {
+	return &approvalsPane{ctx: ctx, marks: map[string]bool{}, loading: true,
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Theme.Spinner))}
+}
+
+func (p *approvalsPane) Title() string { return "Approvals" }
+
+func (p *approvalsPane) Init() tea.Cmd { return nil }
+
+func (p *approvalsPane) Capturing() bool { return false }
+
+func (p *approvalsPane) keyPane() keymap.Pane { return keymap.PaneApprovals }
+
+func (p *approvalsPane) hintedRequest() (model.Request, bool) {
+	if r, ok := p.selected(); ok {
+		return r.req, true
+	}
+	return model.Request{}, false
+}
+
+func (p *approvalsPane) HelpGroups() []string {
+	return []string{keymap.GroupApprovals, keymap.GroupRequest}
+}
+
+func (p *approvalsPane) KeyHelp() []key.Binding {
+	k := p.ctx.Keys
+	out := k.ShortHelp(keymap.Open, keymap.Mark)
+	if r, ok := p.selected(); ok {
+		out = append(out, actionHints(p.ctx, r.req)...)
+	}
+	return append(out, k.ShortHelp(keymap.GroupByTenant)...)
+}
+
+func (p *approvalsPane) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.ensureVisible()
+}
+
+// Close abandons a load in flight.
+func (p *approvalsPane) Close() {
+	if p.cancel != nil {
+		p.cancel()
+		p.cancel = nil
+	}
+}
+
+func (p *approvalsPane) reload() tea.Cmd {
+	p.Close()
+	c := p.ctx
+	p.gen++
+	p.loading, p.err = true, ""
+	gen, backend, actor, scope := p.gen, c.Backend, c.Actor, c.Scope
+	tenants := c.tenants
+	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
+	p.cancel = cancel
+	load := func() tea.Msg {
+		defer cancel()
+		reqs, err := backend.Approvals(ctx, actor, scope)
+		if err != nil {
+			return approvalsMsg{gen: gen, err: err}
+		}
+		locs := map[string]*time.Location{}
+		rows := make([]approvalRow, 0, len(reqs))
+		for _, r := range reqs {
+			rows = append(rows, newApprovalRow(r, tenants, locs))
+		}
+		return approvalsMsg{gen: gen, rows: rows}
+	}
+	return tea.Batch(load, p.spin.Tick)
+}
+
+func newApprovalRow(r model.Request, tenants map[string]model.Tenant, locs map[string]*time.Location) approvalRow {
+	t, ok := tenants[r.TenantID]
+	if !ok {
+		t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
+	}
+	loc, ok := locs[t.ID]
+	if !ok {
+		loc = t.Location()
+		locs[t.ID] = loc
+	}
+	since, ok := r.AwaitingSince()
+	if !ok {
+		since = r.UpdatedAt
+	}
+	return approvalRow{req: r, tenant: t, loc: loc, since: since, due: model.ComputeDeadlinesIn(r, t, loc).Next}
+}
+
+func (p *approvalsPane) sortRows() {
+	slices.SortStableFunc(p.rows, func(a, b approvalRow) int {
+		if p.byTen {
+			if c := strings.Compare(a.tenant.Name, b.tenant.Name); c != 0 {
+				return c
+			}
+		}
+		return cmp.Or(a.since.Compare(b.since), strings.Compare(a.req.ID, b.req.ID))
+	})
+}
+
+func (p *approvalsPane) selected() (*approvalRow, bool) {
+	if p.cursor < 0 || p.cursor >= len(p.rows) {
+		return nil, false
+	}
+	return &p.rows[p.cursor], true
+}
+
+func (p *approvalsPane) reselect(id string) {
+	if i := slices.IndexFunc(p.rows, func(r approvalRow) bool { return r.req.ID == id }); i >= 0 {
+		p.cursor = i
+	}
+	p.cursor = min(max(p.cursor, 0), max(len(p.rows)-1, 0))
+	p.ensureVisible()
+}
+
+func (p *approvalsPane) listRows() int { return max(1, p.height-2-approvalsInfoLines) }
+
+// approvalsInfoLines is the panel under the list about the selected row.
+const approvalsInfoLines = 5 // rule, request, approvers, verification, reminders
+
+func (p *approvalsPane) ensureVisible() {
+	p.cursor, p.offset = scrollTo(p.cursor, p.offset, len(p.rows), p.listRows())
+}
+
+func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tenantsReadyMsg:
+		return p, p.reload()
+	case tenantsFailedMsg:
+		p.loading = false
+		p.err = "could not load tenants"
+	case themeMsg:
+		p.spin.Style = p.ctx.Theme.Spinner
+	case approvalsMsg:
+		if msg.gen != p.gen {
+			return p, nil
+		}
+		p.loading, p.cancel = false, nil
+		if msg.err != nil {
+			p.err = "could not load the approvals"
+			return p, p.ctx.Error(fmt.Sprintf("approvals: %s — press %s to retry", errText(msg.err), p.ctx.keyFor(keymap.Refresh)))
+		}
+		id := ""
+		if r, ok := p.selected(); ok {
+			id = r.req.ID
+		}
+		p.rows, p.loaded = msg.rows, true
+		p.sortRows()
+		for m := range p.marks {
+			if !slices.ContainsFunc(p.rows, func(r approvalRow) bool { return r.req.ID == m }) {
+				delete(p.marks, m)
+			}
+		}
+		p.reselect(id)
+	case requestChangedMsg:
+		p.applyChange(msg.req)
+	case spinner.TickMsg:
+		return p, spinWhile(p.loading, &p.spin, msg)
+	case tea.KeyPressMsg:
+		return p, p.key(msg)
+	}
+	return p, nil
+}
+
+// applyChange refreshes the row of a request this console just wrote: it
+// stays (updated) while it still waits on the Customer, else it leaves.
+func (p *approvalsPane) applyChange(r model.Request) {
+	if !p.loaded || (p.ctx.Scope != "" && r.TenantID != p.ctx.Scope) {
+		return
+	}
+	id := ""
+	if s, ok := p.selected(); ok {
+		id = s.req.ID
+	}
+	i := slices.IndexFunc(p.rows, func(x approvalRow) bool { return x.req.ID == r.ID })
+	switch {
+	case r.Status != model.StatusAwaitingApproval:
+		if i < 0 {
+			return
+		}
+		p.rows = slices.Delete(p.rows, i, i+1)
+		delete(p.marks, r.ID)
+	case len(r.History) == 0:
+		return // a list row without history cannot say since when it waits
+	default:
+		row := newApprovalRow(r, p.ctx.tenants, map[string]*time.Location{})
+		if i >= 0 {
+			p.rows[i] = row
+		} else {
+			p.rows = append(p.rows, row)
+		}
+	}
+	p.sortRows()
+	p.reselect(id)
+}
+
+func (p *approvalsPane) move(d int) {
+	p.cursor, p.offset = scrollTo(p.cursor+d, p.offset, len(p.rows), p.listRows())
+}
+
+func (p *approvalsPane) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.ctx.Keys
+	if d, ok := navStep(k, msg, len(p.rows), p.listRows()); ok {
+		p.move(d)
+		return nil
+	}
+	switch {
+	case k.Matches(msg, keymap.Open):
+		if r, ok := p.selected(); ok {
+			id := r.req.ID
+			return func() tea.Msg { return openRequestMsg{id: id} }
+		}
+	case k.Matches(msg, keymap.Mark):
+		if r, ok := p.selected(); ok {
+			if p.marks[r.req.ID] {
+				delete(p.marks, r.req.ID)
+			} else {
+				p.marks[r.req.ID] = true
+			}
+			p.move(1)
+		}
+	case k.Matches(msg, keymap.GroupByTenant):
+		id := ""
+		if r, ok := p.selected(); ok {
+			id = r.req.ID
+		}
+		p.byTen = !p.byTen
+		p.sortRows()
+		p.reselect(id)
+		if p.byTen {
+			return p.ctx.Info("grouped by tenant, oldest wait first in each")
+		}
+		return p.ctx.Info("oldest wait first")
+	case k.Matches(msg, keymap.Back):
+		if len(p.marks) > 0 {
+			p.marks = map[string]bool{}
+			return p.ctx.Info("marks cleared")
+		}
+	case k.Matches(msg, keymap.Approve) && len(p.marks) > 0:
+		return p.bulkApprove()
+	case k.Matches(msg, keymap.NewRequest):
+		return openActionCmd(keymap.NewRequest, "", nil)
+	default:
+		if ka, ok := requestActionKey(k, msg); ok {
+			if r, ok := p.selected(); ok {
+				req := r.req
+				return openActionCmd(ka, req.ID, &req)
+			}
+		}
+	}
+	return nil
+}
+
+// marked returns the marked rows in list order, as read.
+func (p *approvalsPane) marked() []approvalRow {
+	var out []approvalRow
+	for _, r := range p.rows {
+		if p.marks[r.req.ID] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// bulkApprove opens one approval form for every marked request. A
+// Customer's decision covers its own requests only, so the marks must all
+// belong to one tenant.
+func (p *approvalsPane) bulkApprove() tea.Cmd {
+	c := p.ctx
+	if !c.Actor.Can(model.PermDecide) {
+		return c.Error(c.Actor.Refusal(model.PermDecide, "approve"))
+	}
+	rows := p.marked()
+	tenants := map[string]bool{}
+	for _, r := range rows {
+		tenants[r.req.TenantID] = true
+	}
+	if len(tenants) > 1 {
+		return c.Error(fmt.Sprintf("the %d marked requests belong to %d tenants: a Customer decides on its own requests — mark one tenant's (%s groups them)",
+			len(rows), len(tenants), c.keyFor(keymap.GroupByTenant)))
+	}
+	reqs := make([]model.Request, len(rows))
+	for i, r := range rows {
+		reqs[i] = r.req
+	}
+	t := rows[0].tenant
+	return func() tea.Msg { return bulkOpenMsg{reqs: reqs, tenant: t} }
+}
+
+func (p *approvalsPane) View() string {
+	th := p.ctx.Theme
+	w := p.width
+	var lines []string
+	lines = append(lines, th.ColHeader.Render(padRight(p.headerLine(), w)))
+	n := p.listRows()
+	now := p.ctx.Clock.Now()
+	switch {
+	case len(p.rows) == 0:
+		msg := "nothing waits on a Customer's decision in " + p.ctx.ScopeLabel()
+		switch {
+		case p.loading:
+			msg = p.spin.View() + " loading approvals…"
+		case p.err != "":
+			msg = p.err + " — press " + p.ctx.keyFor(keymap.Refresh) + " to retry"
+		}
+		body := make([]string, n)
+		body[n/2] = th.Dim.Render(centre(msg, w))
+		lines = append(lines, body...)
+	default:
+		// Tenant headings take lines too: scroll on until the selected row
+		// is among those drawn.
+		for {
+			body, shown := p.listLines(n, now)
+			if shown || p.offset >= p.cursor {
+				lines = append(lines, body...)
+				break
+			}
+			p.offset++
+		}
+	}
+	lines = fitSlice(lines, n+1)
+	lines = append(lines, p.info(now)...)
+	lines = append(lines, p.footer())
+	return strings.Join(lines, "\n")
+}
+
+// listLines draws up to n lines of rows from the offset, and says whether
+// the selected row is among them.
+func (p *approvalsPane) listLines(n int, now time.Time) ([]string, bool) {
+	th, w := p.ctx.Theme, p.width
+	var lines []string
+	shown := false
+	prevTenant := ""
+	if p.offset > 0 {
+		prevTenant = p.rows[p.offset-1].tenant.ID
+	}
+	for i := p.offset; i < len(p.rows) && len(lines) < n; i++ {
+		r := p.rows[i]
+		if p.byTen && r.tenant.ID != prevTenant {
+			lines = append(lines, th.Section.Render(truncate(" "+model.CleanLine(r.tenant.Name)+" ("+tenantShort(r.tenant.ID)+")", w)))
+			if len(lines) >= n {
+				break
+			}
+		}
+		prevTenant = r.tenant.ID
+		lines = append(lines, p.rowLine(r, i == p.cursor, now))
+		shown = shown || i == p.cursor
+	}
+	return lines, shown
+}
+
+func fitSlice(lines []string, n int) []string {
+	if len(lines) > n {
+		return lines[:n]
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return lines
+}
+
+// approval columns: mark, id, tenant, type, subject, waited, due, reminders.
+var approvalCols = []struct {
+	title string
+	w     int
+}{{"", 2}, {"ID", 14}, {"TENANT", 15}, {"TYPE", 10}, {"SUBJECT", 13}, {"WAITED", 6}, {"DUE", 5}, {"REMINDED", 0}}
+
+func (p *approvalsPane) headerLine() string {
+	var cells []string
+	for _, c := range approvalCols {
+		cells = append(cells, padRight(c.title, c.w))
+	}
+	return strings.Join(cells[:len(cells)-1], " ") + " " + approvalCols[len(approvalCols)-1].title
+}
+
+func (p *approvalsPane) rowLine(r approvalRow, sel bool, now time.Time) string {
+	th := p.ctx.Theme
+	mark := "  "
+	if p.marks[r.req.ID] {
+		mark = "✓ "
+	}
+	waited := fmt.Sprintf("%dd", int(now.Sub(r.since).Hours()/24))
+	days, level := urgency(now, r.due, r.loc)
+	due := daysLabel(days)
+	rem := "—"
+	if last, ok := r.req.LastReminder(); ok {
+		rem = fmt.Sprintf("%d× %s", len(r.req.Reminders), last.At.In(r.loc).Format("01-02"))
+	}
+	cells := []string{mark, model.CleanLine(r.req.ID), tenantShort(r.req.TenantID), model.CleanLine(r.req.Type.Label()),
+		model.CleanLine(model.Mask(model.KindName, model.CleanLine(r.req.SubjectLabel))), waited, due}
+	var b strings.Builder
+	for i, c := range cells {
+		b.WriteString(padRight(c, approvalCols[i].w))
+		b.WriteByte(' ')
+	}
+	b.WriteString(rem)
+	line := padRight(b.String(), p.width)
+	if sel {
+		return th.Selected.Render(line)
+	}
+	if st, ok := urgencyStyle(th, level); ok {
+		return st.Render(line)
+	}
+	return line
+}
+
+// info is the panel about the selected row: its Customer's approver
+// contacts, its deadline and who verified it.
+func (p *approvalsPane) info(now time.Time) []string {
+	th := p.ctx.Theme
+	out := []string{th.Dim.Render(strings.Repeat("─", p.width))}
+	r, ok := p.selected()
+	if !ok {
+		return fitSlice(out, approvalsInfoLines)
+	}
+	clean := model.CleanLine
+	out = append(out, truncate(fmt.Sprintf(" %s · %s · waiting since %s · due %s (%s)", clean(r.req.ID), clean(r.tenant.Name),
+		day(r.since, r.loc), day(r.due, r.loc), model.ComputeDeadlinesIn(r.req, r.tenant, r.loc).NextKind), p.width))
+	var contacts []string
+	for _, ct := range r.tenant.Approvers {
+		contacts = append(contacts, clean(ct.Name)+" ("+clean(ct.Title)+", "+clean(ct.Email)+")")
+	}
+	if len(contacts) == 0 {
+		contacts = []string{"none listed — ask the Customer who decides"}
+	}
+	out = append(out, truncate(" approvers: "+strings.Join(contacts, "; "), p.width))
+	ver := "not verified"
+	if v := r.req.Verification; v != nil {
+		ver = "verified by " + clean(v.By) + " (" + clean(string(v.Level)) + ")"
+	}
+	out = append(out, truncate(" "+ver+" · logged by "+clean(r.req.LoggedBy), p.width))
+	out = append(out, truncate(" "+reminderSummary(r.req, r.loc), p.width))
+	return fitSlice(out, approvalsInfoLines)
+}
+
+func (p *approvalsPane) footer() string {
+	th := p.ctx.Theme
+	left := fmt.Sprintf(" %d waiting", len(p.rows))
+	if len(p.rows) > 0 {
+		left = fmt.Sprintf(" %d/%d waiting", p.cursor+1, len(p.rows))
+	}
+	if n := len(p.marks); n > 0 {
+		left += th.Soon.Render(fmt.Sprintf(" · %d marked — %s approves them all, %s clears", n, p.ctx.keyFor(keymap.Approve), p.ctx.keyFor(keymap.Back)))
+	}
+	order := "oldest wait first"
+	if p.byTen {
+		order = "by tenant"
+	}
+	return spread(left, th.Dim.Render(order+" "), p.width)
+}

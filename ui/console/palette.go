@@ -1,0 +1,202 @@
+package console
+
+import (
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/sahilm/fuzzy"
+
+	"github.com/custodian-dev/custodian/model"
+)
+
+// command is one entry of the command palette.
+type command struct {
+	// name is what running the entry types, e.g. "tenant springfield".
+	name string
+	desc string
+	// matchDesc lets the description be searched too (a tenant's name finds
+	// "tenant <id>"); for other commands it would only add noise matches.
+	matchDesc bool
+	// needsArg entries complete to "name " instead of running.
+	needsArg bool
+}
+
+func (c command) match() string {
+	if c.matchDesc {
+		return c.name + "  " + c.desc
+	}
+	return c.name
+}
+
+type commandSource []command
+
+func (s commandSource) String(i int) string { return s[i].match() }
+func (s commandSource) Len() int            { return len(s) }
+
+// commandPalette is the ":" prompt: a text input over a fuzzy-filtered list.
+type commandPalette struct {
+	input   textinput.Model
+	cmds    []command
+	matches fuzzy.Matches
+	sel     int
+	open    bool
+}
+
+func newCommandPalette(th Theme) commandPalette {
+	in := textinput.New()
+	in.Prompt = ":"
+	in.Placeholder = "queue · tenant <id|name> · tenant all · open <request id> · help · quit"
+	in.SetVirtualCursor(false)
+	in.SetStyles(inputStyles(th))
+	return commandPalette{input: in}
+}
+
+func (c *commandPalette) show(prefill string, cmds []command) tea.Cmd {
+	c.open = true
+	c.cmds = cmds
+	c.input.SetValue(prefill)
+	c.input.CursorEnd()
+	c.refresh()
+	return c.input.Focus()
+}
+
+func (c *commandPalette) hide() {
+	c.open = false
+	c.input.Blur()
+	c.input.SetValue("")
+}
+
+func (c *commandPalette) refresh() {
+	c.sel = 0
+	q := strings.TrimSpace(c.input.Value())
+	if q == "" {
+		c.matches = make(fuzzy.Matches, len(c.cmds))
+		for i, cm := range c.cmds {
+			c.matches[i] = fuzzy.Match{Str: cm.match(), Index: i}
+		}
+		return
+	}
+	c.matches = fuzzy.FindFrom(q, commandSource(c.cmds))
+	// What the query is a prefix of comes first, in the list's own order
+	// (panes before quit): fuzzy scores alone rank "quit" above "queue" for
+	// ":qu", which would close the console when the user meant a pane.
+	lq := strings.ToLower(q)
+	slices.SortStableFunc(c.matches, func(a, b fuzzy.Match) int {
+		ap := strings.HasPrefix(strings.ToLower(c.cmds[a.Index].name), lq)
+		bp := strings.HasPrefix(strings.ToLower(c.cmds[b.Index].name), lq)
+		switch {
+		case ap && !bp:
+			return -1
+		case bp && !ap:
+			return 1
+		case ap && bp:
+			return a.Index - b.Index
+		}
+		return 0
+	})
+}
+
+// selected is the highlighted command, if any match.
+func (c *commandPalette) selected() (command, bool) {
+	if c.sel < 0 || c.sel >= len(c.matches) {
+		return command{}, false
+	}
+	return c.cmds[c.matches[c.sel].Index], true
+}
+
+func (c *commandPalette) moveSel(d int) {
+	if len(c.matches) == 0 {
+		return
+	}
+	c.sel = (c.sel + d + len(c.matches)) % len(c.matches)
+}
+
+// complete replaces the input with the highlighted command.
+func (c *commandPalette) complete() {
+	cm, ok := c.selected()
+	if !ok {
+		return
+	}
+	v := cm.name
+	if cm.needsArg {
+		v += " "
+	}
+	c.input.SetValue(v)
+	c.input.CursorEnd()
+	c.refresh()
+}
+
+func (c *commandPalette) update(msg tea.Msg) tea.Cmd {
+	before := c.input.Value()
+	var cmd tea.Cmd
+	c.input, cmd = c.input.Update(msg)
+	keepClean(&c.input)
+	if c.input.Value() != before {
+		c.refresh()
+	}
+	return cmd
+}
+
+// lines renders the prompt, up to max matches and a rule under them.
+func (c *commandPalette) lines(th Theme, w, maxItems int) []string {
+	c.input.SetWidth(max(1, w-3))
+	out := []string{" " + c.input.View()}
+	start := 0
+	if c.sel >= maxItems {
+		start = c.sel - maxItems + 1
+	}
+	for i := start; i < len(c.matches) && i < start+maxItems; i++ {
+		m := c.matches[i]
+		cm := c.cmds[m.Index]
+		text := cm.match()
+		if !cm.matchDesc && cm.desc != "" {
+			text += "  " + cm.desc
+		}
+		text = truncate(text, w-4)
+		if i == c.sel {
+			out = append(out, th.PaletteSel.Render(padRight("  › "+text, w)))
+			continue
+		}
+		out = append(out, "    "+highlight(th, text, m.MatchedIndexes, len(cm.name)))
+	}
+	if len(c.matches) == 0 && strings.TrimSpace(c.input.Value()) != "" {
+		out = append(out, th.Dim.Render("    no matching command — enter runs it as typed"))
+	}
+	out = append(out, th.Dim.Render(strings.Repeat("─", w)))
+	return out
+}
+
+// highlight marks the matched bytes of text; everything past the command
+// name is the description and is dimmed.
+func highlight(th Theme, text string, idx []int, nameLen int) string {
+	matched := make(map[int]bool, len(idx))
+	for _, i := range idx {
+		matched[i] = true
+	}
+	var b strings.Builder
+	for i, r := range text {
+		s := string(r)
+		switch {
+		case matched[i]:
+			b.WriteString(th.PaletteMatch.Render(s))
+		case i >= nameLen:
+			b.WriteString(th.Dim.Render(s))
+		default:
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+// keepClean strips from an input what the terminal would act on. The text
+// input drops control characters but keeps bidi overrides, and a pasted id
+// copied from an e-mail can carry them.
+func keepClean(in *textinput.Model) {
+	if v := in.Value(); model.CleanLine(v) != v {
+		pos := in.Position()
+		in.SetValue(model.CleanLine(v))
+		in.SetCursor(min(pos, len([]rune(in.Value()))))
+	}
+}

@@ -1,0 +1,96 @@
+package console
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Pane is one screen of the console: a top-level tab (the queue, and later
+// approvals, lookup, audit) or a view pushed on top of one (a request's
+// detail). The shell talks to every pane only through this interface, so
+// adding a pane is adding one element to the list New builds.
+type Pane interface {
+	// Title names the pane in the tab line and the command palette.
+	Title() string
+	Init() tea.Cmd
+	Update(tea.Msg) (Pane, tea.Cmd)
+	// View renders exactly the size last given to SetSize.
+	View() string
+	SetSize(width, height int)
+	// KeyHelp is the short help the status line offers for this pane.
+	KeyHelp() []key.Binding
+	// HelpGroups are the keymap groups this pane acts on; the full help shows
+	// these after the global and navigation groups.
+	HelpGroups() []string
+	// Capturing is true while a text input has focus, so keys such as q are
+	// typed rather than acted on.
+	Capturing() bool
+}
+
+// fitLines makes s exactly h lines of at most w cells each. It is the last
+// line of defence for "nothing wraps or overflows": a terminal wraps a line
+// that is one cell too wide, and that shifts every line below it.
+func fitLines(s string, w, h int) string {
+	if h <= 0 {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, w, "") // unchanged when it fits
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// padRight pads plain or styled s with spaces to exactly w cells, cutting it
+// with an ellipsis when it is wider.
+func padRight(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-sw)
+}
+
+// truncate cuts s to w cells with an ellipsis.
+func truncate(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, w, "…") // unchanged when it fits
+}
+
+// spread puts left and right on one line of width w, giving left priority:
+// right is dropped before left is cut.
+func spread(left, right string, w int) string {
+	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	if right == "" || lw+1+rw > w {
+		return truncate(left, w)
+	}
+	return left + strings.Repeat(" ", w-lw-rw) + right
+}
+
+func textWidth(s string) int { return ansi.StringWidth(s) }
+
+// spinWhile advances a pane's spinner while its work is under way; once
+// the work is done it returns no command, so the ticks stop by themselves.
+func spinWhile(active bool, s *spinner.Model, msg spinner.TickMsg) tea.Cmd {
+	if !active {
+		return nil
+	}
+	var cmd tea.Cmd
+	*s, cmd = s.Update(msg)
+	return cmd
+}

@@ -1,0 +1,148 @@
+package console
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// column describes one queue column. Widths are fixed by the terminal width
+// alone, never by the data: measuring every row would make each frame cost
+// O(rows), and the queue must draw a million rows as fast as a thousand.
+type column struct {
+	key   colKey
+	title string
+	min   int
+	pref  int // comfortable: every column reaches this before any grows past it
+	max   int
+	// optional columns appear only when the terminal has room for them.
+	optional bool
+	// right-aligned columns are numbers people compare down the column.
+	right bool
+}
+
+type colKey int
+
+const (
+	colID colKey = iota
+	colTenant
+	colType
+	colSubject
+	colStatus
+	colDue
+	colReceived
+	colAssignee
+	colFlags
+	numCols
+)
+
+func queueColumns() []column {
+	return []column{
+		{key: colID, title: "ID", min: 12, pref: 12, max: 14},
+		{key: colTenant, title: "TENANT", min: 8, pref: 17, max: 20},
+		{key: colType, title: "TYPE", min: 8, pref: 14, max: 14},
+		{key: colSubject, title: "SUBJECT", min: 9, pref: 12, max: 24},
+		{key: colStatus, title: "STATUS", min: 10, pref: 17, max: 17},
+		{key: colDue, title: "DUE", min: 5, pref: 5, max: 6, right: true},
+		{key: colReceived, title: "RECEIVED", min: 10, pref: 10, max: 10, optional: true},
+		{key: colAssignee, title: "ASSIGNEE", min: 6, pref: 8, max: 12},
+		{key: colFlags, title: "FLAGS", min: 5, pref: 12, max: 32},
+	}
+}
+
+// gutter is the one-cell margin left of every row; the selected row's
+// highlight starts there so it reads as a bar, not a box around text.
+const gutter = 1
+
+// layoutColumns returns each column's width for a table width wide
+// (0 hides an optional column). Minimums come first, then optional columns
+// in order while they fit, then the slack goes to columns by priority up
+// to their maximum; what is left stays blank at the right, because a
+// stretched column reads worse than a margin.
+func layoutColumns(cols []column, width int) []int {
+	widths := make([]int, len(cols))
+	avail := width - gutter
+	used := -1 // n columns need n-1 separators
+	for i, c := range cols {
+		if !c.optional {
+			widths[i] = c.min
+			used += c.min + 1
+		}
+	}
+	for i, c := range cols {
+		if c.optional && used+c.min+1 <= avail-24 {
+			// Optional columns only take room once every required column
+			// could grow a little; a cramped table with more columns is
+			// harder to read than a roomy one with fewer.
+			widths[i] = c.min
+			used += c.min + 1
+		}
+	}
+	slack := avail - used
+	// Status and type are words that read badly cut ("awaiting …"), so they
+	// grow first; masked names are short and read fine narrow.
+	order := []colKey{colStatus, colType, colAssignee, colTenant, colSubject, colFlags, colID, colDue}
+	for _, limit := range []func(column) int{
+		func(c column) int { return c.pref },
+		func(c column) int { return c.max },
+	} {
+		for _, k := range order {
+			for i, c := range cols {
+				if c.key != k || widths[i] == 0 || slack <= 0 {
+					continue
+				}
+				grow := max(0, min(limit(c)-widths[i], slack))
+				widths[i] += grow
+				slack -= grow
+			}
+		}
+	}
+	return widths
+}
+
+// cell fits plain text into w cells, padding or cutting with an ellipsis.
+func cell(s string, w int, right bool) string {
+	var b strings.Builder
+	writeCell(&b, s, textWidth(s), w, right)
+	return b.String()
+}
+
+// writeCell writes s, whose width sw is known, into exactly w cells.
+func writeCell(b *strings.Builder, s string, sw, w int, right bool) {
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = textWidth(s)
+	}
+	if right {
+		blanks(b, w-sw)
+		b.WriteString(s)
+		return
+	}
+	b.WriteString(s)
+	blanks(b, w-sw)
+}
+
+// blanks writes n spaces without allocating.
+func blanks(b *strings.Builder, n int) {
+	const spaces = "                                                                "
+	for n > 0 {
+		k := min(n, len(spaces))
+		b.WriteString(spaces[:k])
+		n -= k
+	}
+}
+
+// paint is a style as the escape sequences around its text, for hot paths.
+type paint struct{ pre, post string }
+
+// paintOf renders a marker and keeps what the style put around it.
+func paintOf(st lipgloss.Style) paint {
+	const marker = "\x00"
+	out := st.Render(marker)
+	i := strings.Index(out, marker)
+	if i < 0 {
+		return paint{}
+	}
+	return paint{pre: out[:i], post: out[i+len(marker):]}
+}
