@@ -1,8 +1,8 @@
-// Package db is custodian's controller layer and the only package that talks
-// to MongoDB. This file opens the connection: to a real MongoDB deployment
-// when a URI is given, otherwise to FerretDB embedded on SQLite in the user's
-// data directory (see embedded.go).
 package db
+
+// This file opens the connection: to a real MongoDB deployment when a URI is
+// given, otherwise to FerretDB embedded on SQLite in the user's data
+// directory (see embedded.go).
 
 import (
 	"context"

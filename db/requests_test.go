@@ -312,7 +312,7 @@ func (f *fixture) wantRefusedAudit(t *testing.T, who model.Actor, a model.Action
 	}
 }
 
-// readyFor meets the fulfilment preconditions of a (issue 5) the way the
+// readyFor meets the fulfilment preconditions of request a the way the
 // console does: starting or retrying needs a plan built by one lead
 // (f.lead2) and signed off by another (f.lead); completing needs every step
 // run (by the engineer, whose run stops short of completing). It returns
@@ -471,7 +471,7 @@ func TestLifecyclePaths(t *testing.T) {
 	f := newFixture(t)
 	for i, st := range []model.Status{model.StatusCompleted, model.StatusFailed, model.StatusDenied, model.StatusWithdrawn, model.StatusNeedsInfo} {
 		r := f.requestAt(fmt.Sprintf("R-%d", i), "ta", st)
-		// Plans, sign-offs and steps are events on the way (issue 5).
+		// Plans, sign-offs and steps are events on the way.
 		steps := 0
 		for _, e := range r.History {
 			if e.Action == model.ActPlan || e.Action == model.ActSignOff || e.Action == model.ActFulfilStep {

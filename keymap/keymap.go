@@ -1,6 +1,7 @@
 // Package keymap is the single source of truth for custodian's key bindings:
 // which keys trigger which action, the help text shown for them, and the
-// user's overrides from keys.toml.
+// user's overrides from keys.toml. It imports nothing of ours, so every
+// front end can read it.
 //
 // Keeping every binding here (rather than in each pane) is what lets Load
 // detect conflicts across panes and lets `?` render help that always agrees

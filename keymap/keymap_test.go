@@ -61,13 +61,13 @@ func TestDefaultBindings(t *testing.T) {
 		{FormSubmit, []string{"ctrl+s"}, GroupForm},
 		{FormPrevOption, []string{"left"}, GroupForm},
 		{FormNextOption, []string{"right"}, GroupForm},
-		// issue 4: audit
+		// audit
 		{AuditFilter, []string{"/"}, GroupAudit},
 		{AuditClearFilter, []string{"ctrl+u"}, GroupAudit},
 		{AuditVerify, []string{"V"}, GroupAudit},
 		{AuditExport, []string{"x"}, GroupAudit},
 		{LookupSearch, []string{"/"}, GroupLookup},
-		// issue 5: fulfilment
+		// fulfilment
 		{Plan, []string{"p"}, GroupFulfil},
 		{Fulfil, []string{"F"}, GroupFulfil},
 		{SignOff, []string{"S"}, GroupFulfil},
@@ -234,7 +234,7 @@ func TestPaneActions(t *testing.T) {
 		{PaneForm, []Action{Back, Up, FormSubmit, FormNextOption}, []Action{Approve, Mark, Filter}},
 		{PaneLookup, []Action{Quit, Up, Open, LookupSearch}, []Action{Filter, Approve, Reveal, NewRequest}},
 		{PaneSubject, []Action{Quit, Up, PageDown, Reveal, NewRequest}, []Action{Filter, LookupSearch, Approve}},
-		// issue 5: fulfilment — S signs off only where no sort reverses.
+		// fulfilment — S signs off only where no sort reverses.
 		{PaneQueue, []Action{Plan, Fulfil, SortReverse}, []Action{SignOff, Replan}},
 		{PaneDetail, []Action{Plan, Fulfil}, []Action{SignOff, Replan}},
 		{PanePlan, []Action{Back, Down, PageDown, SignOff, Fulfil, Replan, Disclose}, []Action{SortReverse, Approve, Plan, Retry}},
@@ -285,7 +285,7 @@ func columnSizes(cols [][]key.Binding) []string {
 }
 
 // columnGroups names each help column by the group of its first binding.
-// issue 4: audit
+// audit
 func TestAuditPaneActions(t *testing.T) {
 	acts := PaneActions(PaneAudit)
 	for _, a := range []Action{AuditFilter, AuditClearFilter, AuditVerify, AuditExport, Back, Down, Open} {

@@ -46,7 +46,7 @@ var (
 		ActAssign:            {openStatuses, "", triageRoles},
 		ActNote:              {allStatuses, "", triageRoles},
 		ActRemind:            {[]Status{StatusAwaitingApproval}, "", triageRoles},
-		// issue 5: plans are made and signed off by leads while approved, or
+		// Fulfilment: plans are made and signed off by leads while approved, or
 		// anew after a failure; steps are run by a lead or, after a retry, an engineer.
 		ActPlan:       {[]Status{StatusApproved, StatusFulfilling, StatusFailed}, "", leadOnly},
 		ActSignOff:    {[]Status{StatusApproved, StatusFulfilling, StatusFailed}, "", leadOnly},

@@ -2,7 +2,8 @@
 // of subjects built once per scope, searched on every keystroke with
 // github.com/sahilm/fuzzy ranking, narrowed incrementally when a query
 // extends the previous one, and cancellable. It knows nothing of the
-// database or the screen, so it can be tested and benchmarked alone.
+// database or the screen, so it can be tested and benchmarked alone; it
+// imports nothing of ours.
 package lookup
 
 import (

@@ -1,6 +1,7 @@
 // Package opcli is `custodian operators`: admins add, list, disable and
 // enable operators and manage their SSH keys. Every change goes through
 // db.Store.PutOperator, which checks the admin permission and audits it.
+// It may import db and model; the console never imports it.
 package opcli
 
 import (

@@ -2,7 +2,8 @@
 // logins for registered, enabled operators only, one Bubble Tea program per
 // session with the client's terminal, and a few plain commands for sessions
 // without one. It keeps no state of its own beyond memory, so several
-// servers can share one database.
+// servers can share one database. It may import the console, db and model;
+// nothing imports it but the CLI's serve command.
 package sshd
 
 import (

@@ -1,0 +1,11 @@
+// Package model is custodian's domain: requests, tenants, subjects,
+// operators and the audit record as plain types, and every rule that judges
+// them — the request lifecycle as one transition table and its rule book
+// (who may do what, when, citing the seed policy or the CCR section),
+// deadlines and holidays, the right-to-know limits, roles and scopes,
+// masking, and fulfilment plans.
+//
+// It imports only the standard library: no database, no terminal, nothing
+// else of ours. Every door (console, CLI, import, SSH) reaches these rules
+// through the controller in db, so one input gets one outcome everywhere.
+package model
