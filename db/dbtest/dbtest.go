@@ -4,7 +4,8 @@
 //
 // With CUSTODIAN_TEST_MONGO_URI set, every database is instead a fresh one
 // on that external server (CI runs FerretDB on PostgreSQL there), so the
-// same tests check our code against a server in another process.
+// same tests check our code against a server in another process. It imports
+// db (to open and migrate) and is imported only by tests.
 package dbtest
 
 import (

@@ -6,6 +6,8 @@
 // The data is deterministic: the same Options and the same clock instant give
 // byte-identical data (see Dataset.Digest). Every date is relative to the
 // clock, so a queue seeded today has requests due this week and overdue ones.
+// It imports only model and the driver's bson package (the product records are
+// BSON documents): no connection, no terminal.
 //
 // The name lists, hostile strings and tenant definitions live in Go source
 // here rather than in data files: //go:embed cannot reach the repository's

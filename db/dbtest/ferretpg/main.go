@@ -8,7 +8,7 @@
 //
 // It prints the mongodb:// URI on stdout once the listener is up, logs only
 // warnings (FerretDB logs every connection at info level) and runs until
-// SIGINT or SIGTERM.
+// SIGINT or SIGTERM. It imports FerretDB only, nothing of ours.
 package main
 
 import (

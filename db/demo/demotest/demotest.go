@@ -1,7 +1,8 @@
 // Package demotest checks the invariants of a demo dataset, whether it was
 // just generated or read back from a database. Everything is recomputed with
 // the model's own functions (deadlines, limits, lifecycle); the flags and
-// dates the generator stored are checked against them, never trusted.
+// dates the generator stored are checked against them, never trusted. It
+// imports model, demo and bson only, so tests of any package may use it.
 package demotest
 
 import (
