@@ -1,5 +1,7 @@
 // Command custodian is a terminal console for handling residents' privacy
-// requests on behalf of the Customers whose data the vendor hosts.
+// requests on behalf of the Customers whose data the vendor hosts. main.go
+// only parses flags and wires the front ends under ui/ to the controller in
+// db; it may import any package of ours, and none imports it.
 package main
 
 import (
