@@ -148,18 +148,19 @@ func TestBadCommandLines(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"sed"}, []string{`unknown command "sed"`, `did you mean "seed"?`, "custodian help"}},
+		{[]string{"sed"}, []string{`unknown command "sed"`, `did you mean "custodian seed"?`, "custodian help"}},
 		{[]string{"launch"}, []string{`unknown command "launch"`, "custodian help"}},
-		{[]string{"requests", "lsit"}, []string{`unknown subcommand "lsit"`, `did you mean "requests list"?`}},
+		{[]string{"requests", "lsit"}, []string{`unknown subcommand "lsit"`, `did you mean "custodian requests list"?`}},
 		{[]string{"requests"}, []string{"unknown or missing subcommand", "custodian requests import|show|list"}},
-		{[]string{"audit", "--data-dir", "D"}, []string{"unknown or missing subcommand", "custodian audit verify|export"}},
+		{[]string{"audit", "exprot"}, []string{`unknown subcommand "exprot"`, "custodian audit export"}},
+		{[]string{"audit", "--data-dir", "D"}, []string{"unknown or missing subcommand", "custodian audit verify, custodian audit export"}},
 		{[]string{"requests", "list", "--colour"}, []string{"custodian requests list: flag provided but not defined: -colour", "custodian help requests list"}},
 		{[]string{"requests", "show"}, []string{"give the request id"}},
 		{[]string{"requests", "show", "R-1", "R-2"}, []string{`unexpected argument "R-2"`}},
 		{[]string{"requests", "--json", "list"}, []string{"custodian requests: flag provided but not defined: -json"}},
 		{[]string{"seed", "--subjects", "many"}, []string{`invalid value "many" for flag -subjects`}},
 		{[]string{"version", "now"}, []string{`unexpected argument "now"`}},
-		{[]string{"help", "requests", "lsit"}, []string{`no command "requests lsit"`, `did you mean "requests list"?`}},
+		{[]string{"help", "requests", "lsit"}, []string{`no command "requests lsit"`, `did you mean "custodian requests list"?`}},
 	} {
 		_, code, msg := parseForTest(t, tc.args...)
 		if tc.args[0] == "help" {

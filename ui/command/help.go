@@ -143,7 +143,7 @@ func didYouMean(table []Command, group []string, typed string) string {
 	if best == "" {
 		return ""
 	}
-	return fmt.Sprintf(" (did you mean %q?)", strings.TrimSpace(prefix+" "+best))
+	return fmt.Sprintf(" (did you mean %q?)", strings.Join(strings.Fields("custodian "+prefix+" "+best), " "))
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.

@@ -6,19 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/user"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/custodian-dev/custodian/db"
-	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/model"
 	"github.com/custodian-dev/custodian/ui/cli"
 )
 
+// resolveDataDir is --data-dir made absolute, or the default.
 func (g *Globals) resolveDataDir() (string, error) {
 	dir, err := db.DefaultDataDir()
 	if g.dataDir != "" {
@@ -50,12 +46,16 @@ func (b *backend) startDrainer(ctx context.Context) (stop func()) {
 	return func() { cancel(); wait() }
 }
 
+// close disconnects, within a bound of its own: ctx may be cancelled by now.
 func (b *backend) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = b.conn.Close(ctx)
 }
 
+// openBackend opens the database the global flags name and the store on
+// it, and finishes what a crashed process left (pending writes, the queue
+// projection). A nil backend comes with the exit code, the reason written.
 func openBackend(ctx context.Context, g *Globals, stderr io.Writer) (*backend, int) {
 	dataDir, err := g.resolveDataDir()
 	if err != nil {
@@ -150,92 +150,6 @@ func openActor(ctx context.Context, g *Globals, origin string, stderr io.Writer)
 	return b, actor, 0
 }
 
-// localHandle decides which operator a command run on this machine acts
-// as. The OS account running it is the identity: the operator registered
-// to it (operators add --os-user). --operator picks anyone, so it is only
-// for the demo database, whose operators are fictional; elsewhere it would
-// let one person type two names and be both sides of a four-eyes check.
-// On the demo, an account registered to nobody gets the demo's local admin
-// (named after the account), as the seed made it.
-func localHandle(ctx context.Context, store *db.Store, flagHandle string) (string, error) {
-	isDemo, err := store.IsDemo(ctx)
-	if err != nil {
-		return "", err
-	}
-	osUser, accountErr := OSAccount()
-	if flagHandle != "" {
-		if isDemo {
-			return flagHandle, nil
-		}
-		if accountErr != nil {
-			return "", &operatorFlagError{msg: fmt.Sprintf("--operator is only for the demo database, and on this one the OS account running custodian decides, but %v", accountErr)}
-		}
-		mine := "no operator is registered to it yet (an admin runs `custodian operators set-os-user HANDLE " + model.CleanLine(osUser) + "`)"
-		if op, err := store.OperatorByOSUser(ctx, osUser); err == nil {
-			mine = op.Handle
-		} else if !errors.Is(err, db.ErrNotFound) {
-			return "", err
-		}
-		return "", &operatorFlagError{msg: fmt.Sprintf("--operator is only for the demo database; on this database you are the operator registered to OS user %s: %s. Run the command without --operator",
-			model.CleanLine(osUser), mine)}
-	}
-	if accountErr != nil {
-		if !isDemo {
-			return "", &operatorFlagError{msg: fmt.Sprintf("cannot tell who you are: %v", accountErr)}
-		}
-		osUser = LocalUser()
-	} else {
-		op, err := store.OperatorByOSUser(ctx, osUser)
-		if err == nil {
-			return op.Handle, nil
-		}
-		if !errors.Is(err, db.ErrNotFound) {
-			return "", err
-		}
-	}
-	if isDemo {
-		h, err := demo.LocalHandle(osUser)
-		if err != nil {
-			return "", &operatorFlagError{msg: fmt.Sprintf("%v (choose a demo operator with --operator)", err)}
-		}
-		return h, nil
-	}
-	return "", &operatorFlagError{msg: fmt.Sprintf("no operator is registered to OS user %s: ask an admin to run `custodian operators set-os-user HANDLE %s` (or `operators add HANDLE --role ROLE --os-user %s`)",
-		model.CleanLine(osUser), model.CleanLine(osUser), model.CleanLine(osUser))}
-}
-
-// operatorFlagError is a refusal to act as someone: the user's to fix (exit 2).
-type operatorFlagError struct{ msg string }
-
-func (e *operatorFlagError) Error() string { return e.msg }
-
-// resolveActor finds the registered operator the console acts as.
-func resolveActor(ctx context.Context, store *db.Store, flagHandle string, stderr io.Writer) (model.Actor, int) {
-	handle, err := localHandle(ctx, store, flagHandle)
-	if err != nil {
-		fmt.Fprintf(stderr, "custodian: %v\n", err)
-		var ofe *operatorFlagError
-		if errors.As(err, &ofe) {
-			return model.Actor{}, ExitBadInput
-		}
-		return model.Actor{}, ExitFailed
-	}
-	op, err := store.Operator(ctx, handle)
-	if errors.Is(err, db.ErrNotFound) {
-		fmt.Fprintf(stderr, "custodian: no registered operator %q: choose one with --operator, or on an empty database run `custodian seed` for the demo operators\n", model.CleanLine(handle))
-		return model.Actor{}, ExitBadInput
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "custodian: operator %q: %v\n", handle, err)
-		return model.Actor{}, ExitFailed
-	}
-	if op.Disabled {
-		fmt.Fprintf(stderr, "custodian: operator %q is disabled; ask an admin to enable it\n", handle)
-		return model.Actor{}, ExitBadInput
-	}
-	return model.Actor{Operator: op, Origin: "local"}, 0
-}
-
 func seedIfEmpty(ctx context.Context, b *backend, stderr io.Writer) int {
 	seeded, err := db.Seeded(ctx, b.conn)
 	if err != nil {
@@ -289,33 +203,6 @@ func seedOptions(subjects, requests int, stderr io.Writer) db.SeedOptions {
 // stderr would corrupt the full-screen UI, and its logs can echo queries.
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
-}
-
-// OSAccount is the name of the OS account running this process, as the
-// system's user database has it: the identity of a local operator. Without
-// cgo, os/user.Current falls back to $USER when the database has no entry
-// for our uid, and an environment variable anyone can set is no identity,
-// so the name must look up to our own uid.
-func OSAccount() (string, error) {
-	u, err := user.Current()
-	if err != nil {
-		return "", fmt.Errorf("the OS account running custodian cannot be looked up: %w", err)
-	}
-	byName, err := user.Lookup(u.Username)
-	sameUID := err == nil && byName.Uid == u.Uid && (runtime.GOOS == "windows" || u.Uid == strconv.Itoa(os.Getuid()))
-	if !sameUID {
-		return "", fmt.Errorf("the system's user database has no account for uid %d (so $USER cannot be trusted); add one, or use SSH", os.Getuid())
-	}
-	return u.Username, nil
-}
-
-// LocalUser is the name of the OS user running custodian, for what only
-// names it (the demo's local admin), never for who may act: see OSAccount.
-func LocalUser() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
-	}
-	return os.Getenv("USER")
 }
 
 // exitFor maps a store error to the exit code: refusals, unknown ids and

@@ -82,12 +82,21 @@ func unknownSub(env Env, table []Command, path, rest []string) int {
 	if len(rest) > 0 {
 		what = "unknown subcommand " + model.QuoteArg(rest[0]) + didYouMean(table, path, rest[0])
 	}
+	// A few are named in full; a long list by its words alone.
 	var subs []string
-	for _, c := range children(table, joined) {
-		subs = append(subs, strings.TrimPrefix(c.Path, joined+" "))
+	kids := children(table, joined)
+	for _, c := range kids {
+		if len(kids) <= 4 {
+			subs = append(subs, "custodian "+c.Path)
+		} else {
+			subs = append(subs, strings.TrimPrefix(c.Path, joined+" "))
+		}
 	}
-	fmt.Fprintf(env.Stderr, "custodian %s: %s (use: custodian %s %s; custodian help %s describes each)\n",
-		joined, what, joined, strings.Join(subs, "|"), joined)
+	use := strings.Join(subs, ", ")
+	if len(kids) > 4 {
+		use = "custodian " + joined + " " + strings.Join(subs, "|")
+	}
+	fmt.Fprintf(env.Stderr, "custodian %s: %s (use: %s; custodian help %s describes each)\n", joined, what, use, joined)
 	return ExitBadInput
 }
 

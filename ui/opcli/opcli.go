@@ -1,6 +1,8 @@
 // Package opcli is `custodian operators`: admins add, list, disable and
 // enable operators and manage their SSH keys. Every change goes through
 // db.Store.PutOperator, which checks the admin permission and audits it.
+// Its table of verbs (Verbs) is what ui/command makes the operators
+// commands and their help from. It imports db and model, never a front end.
 package opcli
 
 import (
@@ -23,7 +25,7 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// Exit statuses, as main uses them.
+// Exit statuses, as the command line (ui/command) uses them.
 const (
 	exitOK       = 0
 	exitFailed   = 1
@@ -44,7 +46,7 @@ type Command struct {
 	JSON     bool
 	OSUser   string // --os-user, or set-os-user's account
 
-	// LocalOSUser is the OS account running the command (main sets it): the
+	// LocalOSUser is the OS account running the command (the command line sets it): the
 	// first admin on an empty database is registered to it unless --os-user
 	// says otherwise, or nobody could act as that admin on this machine.
 	LocalOSUser string
