@@ -16,10 +16,10 @@ import (
 
 // bindServe is `custodian serve`: the console over SSH.
 func bindServe(fs *flag.FlagSet) Run {
-	listen := fs.String("listen", sshd.DefaultListen, "`ADDR` (host:port) to listen on; demo operator keys work only on a loopback address")
+	listen := fs.String("listen", sshd.DefaultListen, "listen on `ADDR` (host:port); demo operator keys work only on a loopback address")
 	readOnly := fs.Bool("readonly", false, "make every session read-only")
-	maxSessions := fs.Int("max-sessions", sshd.DefaultMaxSessions, "sessions at once (`N`); the next one is told and closed")
-	idle := fs.Duration("idle-timeout", sshd.DefaultIdleTimeout, "close a session after this long (`D`, e.g. 15m) without a key press")
+	maxSessions := fs.Int("max-sessions", sshd.DefaultMaxSessions, "allow at most `N` sessions at once; the next one is told and closed")
+	idle := fs.Duration("idle-timeout", sshd.DefaultIdleTimeout, "close a session after `D` (e.g. 15m) without a key press")
 	return func(ctx context.Context, env Env, g *Globals, _ []string) int {
 		stdout := env.Stdout
 		stderr := env.Stderr
