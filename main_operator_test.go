@@ -154,6 +154,10 @@ func TestCLIOperatorFlagOnTheDemo(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(strings.TrimSpace(out), "[") {
 		t.Fatalf("--operator lou on the demo: exit %d, %q %q", code, out, stderr)
 	}
+	// The global flags mean the same before the command's name.
+	if code, before, stderr := runCLI(t, "--data-dir", dir, "--operator", "lou", "requests", "list", "--json"); code != 0 || before != out {
+		t.Fatalf("global flags before the command: exit %d, %q; after it the output was %q", code, before+stderr, out)
+	}
 	// Without it, the demo's local admin, registered to this OS account.
 	if code, out, stderr := runCLI(t, "operators", "list", "--data-dir", dir); code != 0 || !strings.Contains(out, "(local user)") {
 		t.Fatalf("the demo's local admin: exit %d, %q %q", code, out, stderr)
