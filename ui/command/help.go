@@ -73,7 +73,7 @@ func writeCommandHelp(w io.Writer, c Command) int {
 			own.Lookup(f.Name).DefValue = f.DefValue
 		}
 	})
-	if own.NFlag() >= 0 && hasFlags(own) {
+	if hasFlags(own) {
 		fmt.Fprintln(w, "\nFlags:")
 		writeFlags(w, own)
 	}

@@ -67,7 +67,7 @@ func parseLine(table []Command, args []string, env Env) (inv invocation, code in
 				model.QuoteArg(rest[0]), didYouMean(table, nil, rest[0]))
 			return invocation{}, ExitBadInput, true
 		}
-		if len(rest) > 0 && (rest[0] == "help") {
+		if len(rest) > 0 && rest[0] == "help" {
 			return invocation{}, writeHelp(env.Stdout, table, path), true
 		}
 		return invocation{}, unknownSub(env, table, path, rest), true
