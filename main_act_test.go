@@ -9,14 +9,24 @@ import (
 	"github.com/custodian-dev/custodian/ui/cli"
 )
 
-func TestCLIUsageListsEveryRequestVerb(t *testing.T) {
+// TestCLIHelpListsEveryRequestVerb: `custodian help` names every request
+// verb, and each verb's own help shows each of its flags.
+func TestCLIHelpListsEveryRequestVerb(t *testing.T) {
+	code, list, stderr := runCLI(t, "help")
+	if code != 0 {
+		t.Fatalf("help: exit %d, %s", code, stderr)
+	}
 	for _, v := range cli.Verbs() {
-		if !strings.Contains(usage, v.Name) {
-			t.Errorf("the usage does not list `custodian requests %s`", v.Name)
+		if !strings.Contains(list, "custodian requests "+v.Name+" ID") {
+			t.Errorf("the help does not list `custodian requests %s`", v.Name)
+		}
+		code, own, stderr := runCLI(t, "help", "requests", v.Name)
+		if code != 0 {
+			t.Fatalf("help requests %s: exit %d, %s", v.Name, code, stderr)
 		}
 		for _, f := range v.Flags {
-			if !strings.Contains(usage, "--"+f) {
-				t.Errorf("the usage does not show %s's --%s", v.Name, f)
+			if !strings.Contains(own, "--"+f) {
+				t.Errorf("the help of requests %s does not show its --%s", v.Name, f)
 			}
 		}
 	}

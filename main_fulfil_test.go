@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -211,14 +211,9 @@ type fulfilState struct {
 func fulfilmentState(t *testing.T, data, id string) fulfilState {
 	t.Helper()
 	ctx := context.Background()
-	g := &globalFlags{dataDir: data}
-	b, code := openBackend(ctx, g, os.Stderr)
-	if b == nil {
-		t.Fatalf("open %s: exit %d", data, code)
-	}
-	defer b.close()
+	store := openAsCommandsDo(t, data)
 	lee := model.Actor{Operator: model.Operator{Handle: "lee", Role: model.RoleLead}, Origin: "test"}
-	r, err := b.store.Request(ctx, lee, id)
+	r, err := store.Request(ctx, lee, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,12 +223,12 @@ func fulfilmentState(t *testing.T, data, id string) fulfilState {
 		steps[i] = fmt.Sprintf("%s done=%v %s", s.Label, s.Done, s.Result)
 	}
 	st.request = fmt.Sprintf("status %s outcome %q withheld %v signed %s\n%s", r.Status, r.Outcome, r.Withheld, r.Plan.SignedBy, strings.Join(steps, "\n"))
-	sub, err := b.store.Subject(ctx, lee, r.SubjectID)
+	sub, err := store.Subject(ctx, lee, r.SubjectID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.subject = fmt.Sprintf("%s %q %q %q %q %q v%d", sub.Status, sub.Name, sub.Emails, sub.Phones, sub.Address, sub.BirthDate, sub.Version)
-	recs, err := b.store.SubjectRecords(ctx, lee, r.SubjectID)
+	recs, err := store.SubjectRecords(ctx, lee, r.SubjectID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +240,7 @@ func fulfilmentState(t *testing.T, data, id string) fulfilState {
 		st.records = append(st.records, rec.Collection+"/"+rec.RecordID+" "+strings.Join(fs, " "))
 	}
 	slices.Sort(st.records)
-	page, err := b.store.AuditHistory(ctx, lee, model.AuditFilter{Target: "request:" + id}, 0, 500)
+	page, err := store.AuditHistory(ctx, lee, model.AuditFilter{Target: "request:" + id}, 0, 500)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,4 +249,34 @@ func fulfilmentState(t *testing.T, data, id string) fulfilState {
 		st.audit = append(st.audit, fmt.Sprintf("%s %s %s %s", e.Action, e.Outcome, e.Actor, e.Detail))
 	}
 	return st
+}
+
+// openAsCommandsDo opens the store in data as every custodian command does:
+// the same checkpoint and keys, and pending writes drained first.
+func openAsCommandsDo(t *testing.T, data string) *db.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := db.Open(ctx, db.Options{DataDir: data, MustExist: true})
+	if err != nil {
+		t.Fatalf("open %s: %v", data, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = conn.Close(ctx)
+	})
+	store, err := db.NewStore(conn, db.StoreOptions{
+		Clock:             model.SystemClock{},
+		CheckpointPath:    filepath.Join(data, "audit-checkpoint.json"),
+		CheckpointKeyPath: filepath.Join(data, "audit-checkpoint.key"),
+		ExportDir:         filepath.Join(data, "exports"),
+	})
+	if err != nil {
+		t.Fatalf("store in %s: %v", data, err)
+	}
+	if _, err := store.DrainOutbox(ctx); err != nil {
+		t.Fatalf("finishing pending writes in %s: %v", data, err)
+	}
+	return store
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/command"
 )
 
 // realDatabase makes an embedded database that is not the demo: a tenant,
@@ -75,7 +76,7 @@ func auditCount(t *testing.T, dir string) int64 {
 // acts. On the demo --operator still picks any demo operator.
 func TestCLIOperatorFlagOnlyOnTheDemo(t *testing.T) {
 	t.Setenv("CUSTODIAN_MONGO_URI", "")
-	me, err := osAccount()
+	me, err := command.OSAccount()
 	if err != nil {
 		t.Skipf("no OS account to register: %v", err)
 	}
@@ -126,7 +127,7 @@ func TestCLIOperatorFlagOnlyOnTheDemo(t *testing.T) {
 // even when an operator's handle happens to be the account's name.
 func TestCLIUnregisteredOSUserIsRefused(t *testing.T) {
 	t.Setenv("CUSTODIAN_MONGO_URI", "")
-	namesake, err := demo.LocalHandle(localUser())
+	namesake, err := demo.LocalHandle(command.LocalUser())
 	if err != nil {
 		t.Skipf("the OS user name cannot be a handle: %v", err)
 	}
@@ -152,6 +153,10 @@ func TestCLIOperatorFlagOnTheDemo(t *testing.T) {
 	code, out, stderr := runCLI(t, "requests", "list", "--data-dir", dir, "--operator", "lou", "--json")
 	if code != 0 || !strings.HasPrefix(strings.TrimSpace(out), "[") {
 		t.Fatalf("--operator lou on the demo: exit %d, %q %q", code, out, stderr)
+	}
+	// The global flags mean the same before the command's name.
+	if code, before, stderr := runCLI(t, "--data-dir", dir, "--operator", "lou", "requests", "list", "--json"); code != 0 || before != out {
+		t.Fatalf("global flags before the command: exit %d, %q; after it the output was %q", code, before+stderr, out)
 	}
 	// Without it, the demo's local admin, registered to this OS account.
 	if code, out, stderr := runCLI(t, "operators", "list", "--data-dir", dir); code != 0 || !strings.Contains(out, "(local user)") {

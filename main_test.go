@@ -7,6 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/custodian-dev/custodian/ui/command"
+)
+
+// The exit codes scripts rely on.
+const (
+	exitFailed   = command.ExitFailed
+	exitBadInput = command.ExitBadInput
 )
 
 // runCLI runs the command line in-process and returns exit code and output.

@@ -72,45 +72,56 @@ func (f *ActFlags) given(name string) bool {
 	return seen
 }
 
-// actFlagDef is one flag: how usage shows it and where it lands.
+// actFlagDef is one flag: how usage shows it, its help text and where it
+// lands.
 type actFlagDef struct {
 	usage string
+	help  string
 	str   func(*ActFlags) *string
 	bool  func(*ActFlags) *bool
 }
 
 func actFlagDefs() map[string]actFlagDef {
-	s := func(usage string, p func(*ActFlags) *string) actFlagDef { return actFlagDef{usage: usage, str: p} }
-	b := func(usage string, p func(*ActFlags) *bool) actFlagDef { return actFlagDef{usage: usage, bool: p} }
+	s := func(usage, help string, p func(*ActFlags) *string) actFlagDef {
+		return actFlagDef{usage: usage, help: help, str: p}
+	}
+	b := func(usage, help string, p func(*ActFlags) *bool) actFlagDef {
+		return actFlagDef{usage: usage, help: help, bool: p}
+	}
 	return map[string]actFlagDef{
-		"what":               s("--what TEXT", func(f *ActFlags) *string { return &f.What }),
-		"reason":             s("--reason TEXT", func(f *ActFlags) *string { return &f.Reason }),
-		"amount":             s("--amount 25.50", func(f *ActFlags) *string { return &f.Amount }),
-		"how":                s("--how TEXT", func(f *ActFlags) *string { return &f.How }),
-		"to":                 s("--to NAME", func(f *ActFlags) *string { return &f.To }),
-		"text":               s("--text TEXT", func(f *ActFlags) *string { return &f.Text }),
-		"method":             s("--method M", func(f *ActFlags) *string { return &f.Method }),
-		"points":             s("--points email,phone", func(f *ActFlags) *string { return &f.Points }),
-		"level":              s("--level reasonable|high|none", func(f *ActFlags) *string { return &f.Level }),
-		"signed-declaration": b("--signed-declaration", func(f *ActFlags) *bool { return &f.SignedDecl }),
-		"agent-verified":     b("--agent-verified", func(f *ActFlags) *bool { return &f.AgentVerified }),
-		"approver":           s("--approver NAME", func(f *ActFlags) *string { return &f.Approver }),
-		"evidence":           s("--evidence REF", func(f *ActFlags) *string { return &f.Evidence }),
-		"decided":            s("--decided YYYY-MM-DD", func(f *ActFlags) *string { return &f.Decided }),
-		"field":              s("--field COLLECTION.FIELD", func(f *ActFlags) *string { return &f.Field }),
+		"what":   s("--what TEXT", "the `TEXT` telling the requester what to provide", func(f *ActFlags) *string { return &f.What }),
+		"reason": s("--reason TEXT", "the reason (`TEXT`) recorded with the action; the command's summary says whose", func(f *ActFlags) *string { return &f.Reason }),
+		"amount": s("--amount 25.50", "the fee in dollars, as `25.50`", func(f *ActFlags) *string { return &f.Amount }),
+		"how":    s("--how TEXT", "`TEXT` saying how the requester withdrew, e.g. their email of 2026-11-02", func(f *ActFlags) *string { return &f.How }),
+		"to": s("--to NAME", "assign: the operator's `NAME`, me (the default) or none; remind: the approver contact reminded",
+			func(f *ActFlags) *string { return &f.To }),
+		"text": s("--text TEXT", "the note's `TEXT`", func(f *ActFlags) *string { return &f.Text }),
+		"method": s("--method M", "the `METHOD`: for verify, how the identity was checked; for a decision, how the Customer's decision arrived (email, ticket, …)",
+			func(f *ActFlags) *string { return &f.Method }),
+		"points": s("--points email,phone", "the data `POINTS` matched against the subject's record, comma-separated (email,phone)", func(f *ActFlags) *string { return &f.Points }),
+		"level": s("--level reasonable|high|none", "the verification `LEVEL` reached: reasonable, high or none (default: what the request needs)",
+			func(f *ActFlags) *string { return &f.Level }),
+		"signed-declaration": b("--signed-declaration", "the requester signed a declaration under penalty of perjury", func(f *ActFlags) *bool { return &f.SignedDecl }),
+		"agent-verified":     b("--agent-verified", "the authorized agent was verified too", func(f *ActFlags) *bool { return &f.AgentVerified }),
+		"approver":           s("--approver NAME", "the `NAME` of who at the Customer decided", func(f *ActFlags) *string { return &f.Approver }),
+		"evidence":           s("--evidence REF", "where the decision can be found again (`REF`: a message id, a ticket)", func(f *ActFlags) *string { return &f.Evidence }),
+		"decided": s("--decided YYYY-MM-DD", "the `DAY` the Customer decided, YYYY-MM-DD in the tenant's time zone (default today)",
+			func(f *ActFlags) *string { return &f.Decided }),
+		"field": s("--field COLLECTION.FIELD", "the `COLLECTION.FIELD` of the access plan that holds another person's data", func(f *ActFlags) *string { return &f.Field }),
 	}
 }
 
-// BindActFlags declares v's flags on fs and returns where they land.
+// BindActFlags declares v's flags on fs, with their help, and returns
+// where they land.
 func BindActFlags(fs *flag.FlagSet, v Verb) *ActFlags {
 	f := &ActFlags{fs: fs}
 	defs := actFlagDefs()
 	for _, name := range v.Flags {
 		d := defs[name]
 		if d.bool != nil {
-			fs.BoolVar(d.bool(f), name, false, "")
+			fs.BoolVar(d.bool(f), name, false, d.help)
 		} else {
-			fs.StringVar(d.str(f), name, "", "")
+			fs.StringVar(d.str(f), name, "", d.help)
 		}
 	}
 	return f

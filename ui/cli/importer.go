@@ -1,6 +1,6 @@
 // Package cli holds the logic of the non-interactive commands (`custodian
 // requests import|show|list`): reading and checking their input, calling the
-// store, and writing text or JSON. main.go only parses flags and wires.
+// store, and writing text or JSON. The command line (ui/command) parses flags and wires.
 package cli
 
 import (

@@ -1,7 +1,8 @@
 // Package opcli is `custodian operators`: admins add, list, disable and
 // enable operators and manage their SSH keys. Every change goes through
 // db.Store.PutOperator, which checks the admin permission and audits it.
-// It may import db and model; the console never imports it.
+// Its table of verbs (Verbs) is what ui/command makes the operators
+// commands and their help from. It imports db and model, never a front end.
 package opcli
 
 import (
@@ -24,23 +25,12 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// Exit statuses, as main uses them.
+// Exit statuses, as the command line (ui/command) uses them.
 const (
 	exitOK       = 0
 	exitFailed   = 1
 	exitBadInput = 2
 )
-
-// Usage is the operators part of the command help.
-const Usage = `Operators (admins only; every change is audited):
-  custodian operators list [--json]
-  custodian operators add NAME --role support|lead|engineer|admin [--tenants a,b] [--name "Full Name"]
-                          [--key "ssh-ed25519 AAAA… comment"]... [--key-file FILE] [--os-user ACCOUNT]
-  custodian operators set-os-user NAME [ACCOUNT]   the local OS account that acts as NAME (none: SSH only)
-  custodian operators disable NAME | enable NAME
-  custodian operators add-key NAME --key "…" | --key-file FILE
-  custodian operators remove-key NAME SHA256:fingerprint | --key "…"
-`
 
 // Command is one parsed `operators` invocation.
 type Command struct {
@@ -56,7 +46,7 @@ type Command struct {
 	JSON     bool
 	OSUser   string // --os-user, or set-os-user's account
 
-	// LocalOSUser is the OS account running the command (main sets it): the
+	// LocalOSUser is the OS account running the command (the command line sets it): the
 	// first admin on an empty database is registered to it unless --os-user
 	// says otherwise, or nobody could act as that admin on this machine.
 	LocalOSUser string
@@ -67,19 +57,93 @@ type keyList []string
 func (k *keyList) String() string     { return strings.Join(*k, "\n") }
 func (k *keyList) Set(v string) error { *k = append(*k, v); return nil }
 
-// verbs and the positional arguments each takes.
-var verbs = map[string]int{"list": 0, "add": 1, "disable": 1, "enable": 1, "add-key": 1, "remove-key": 1, "set-os-user": 1}
+// Verb is one `custodian operators` subcommand: its positional arguments,
+// what it does, and the flags it takes. The command line's help, its flag
+// sets and check's refusals all come from this table.
+type Verb struct {
+	Name string
+	// Args are the positional arguments in usage order; Optional ones may
+	// be left out.
+	Args     []string
+	Optional int
+	Says     string
+	Flags    []string
+}
 
-// Bind declares the operators flags on fs, beside the shared ones.
+// Verbs is the table of operators subcommands.
+func Verbs() []Verb {
+	return []Verb{
+		{Name: "list", Says: "every operator with role, tenants, OS user and key fingerprints", Flags: []string{"json"}},
+		{Name: "add", Args: []string{"NAME"}, Says: "register an operator (the first admin on an empty database is the local user)",
+			Flags: []string{"role", "tenants", "name", "key", "key-file", "os-user"}},
+		{Name: "set-os-user", Args: []string{"NAME", "ACCOUNT"}, Optional: 1,
+			Says: "the local OS account that acts as NAME (no ACCOUNT: NAME works over SSH only)"},
+		{Name: "disable", Args: []string{"NAME"}, Says: "refuse the operator everywhere from their next action"},
+		{Name: "enable", Args: []string{"NAME"}, Says: "let a disabled operator act again"},
+		{Name: "add-key", Args: []string{"NAME"}, Says: "register another SSH public key", Flags: []string{"key", "key-file"}},
+		{Name: "remove-key", Args: []string{"NAME", "SHA256:FINGERPRINT"}, Optional: 1,
+			Says: "remove an SSH key, by fingerprint (see list) or by --key", Flags: []string{"key"}},
+	}
+}
+
+func verbNamed(name string) (Verb, bool) {
+	for _, v := range Verbs() {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Verb{}, false
+}
+
+// flagHelp is each operators flag's help text; a backquoted word names its value.
+func flagHelp() map[string]string {
+	return map[string]string{
+		"role":     "the operator's `ROLE`: support, lead, engineer or admin",
+		"tenants":  "comma-separated tenant `IDS` the operator is limited to (empty: every tenant)",
+		"name":     "the operator's full `NAME` (default: the handle)",
+		"key":      "an SSH public `KEY` line (\"ssh-ed25519 AAAA… comment\"); repeat for several",
+		"key-file": "read SSH public keys from `FILE`, one per line",
+		"json":     "print JSON for scripts",
+		"os-user":  "the local OS `ACCOUNT` that acts as this operator (one operator per account)",
+	}
+}
+
+// Bind declares every operators flag on fs, beside the shared ones; Parse
+// then refuses the ones the verb does not take.
 func Bind(fs *flag.FlagSet) *Command {
+	return bindFlags(fs, []string{"role", "tenants", "name", "key", "key-file", "json", "os-user"})
+}
+
+// BindVerb declares only the flags verb takes, so the flag parser refuses
+// the others and the verb's help lists exactly its own.
+func BindVerb(fs *flag.FlagSet, verb string) *Command {
+	v, _ := verbNamed(verb)
+	c := bindFlags(fs, v.Flags)
+	c.Verb = verb
+	return c
+}
+
+func bindFlags(fs *flag.FlagSet, names []string) *Command {
 	c := &Command{}
-	fs.StringVar(&c.Role, "role", "", "")
-	fs.StringVar(&c.Tenants, "tenants", "", "")
-	fs.StringVar(&c.FullName, "name", "", "")
-	fs.Var(&c.Keys, "key", "")
-	fs.StringVar(&c.KeyFile, "key-file", "", "")
-	fs.BoolVar(&c.JSON, "json", false, "")
-	fs.StringVar(&c.OSUser, "os-user", "", "")
+	help := flagHelp()
+	for _, name := range names {
+		switch name {
+		case "role":
+			fs.StringVar(&c.Role, name, "", help[name])
+		case "tenants":
+			fs.StringVar(&c.Tenants, name, "", help[name])
+		case "name":
+			fs.StringVar(&c.FullName, name, "", help[name])
+		case "key":
+			fs.Var(&c.Keys, name, help[name])
+		case "key-file":
+			fs.StringVar(&c.KeyFile, name, "", help[name])
+		case "json":
+			fs.BoolVar(&c.JSON, name, false, help[name])
+		case "os-user":
+			fs.StringVar(&c.OSUser, name, "", help[name])
+		}
+	}
 	return c
 }
 
@@ -99,15 +163,24 @@ func Parse(fs *flag.FlagSet, c *Command, args []string) error {
 	if len(pos) == 0 {
 		return errors.New("missing subcommand (list, add, disable, enable, add-key, remove-key, set-os-user)")
 	}
-	c.Verb = pos[0]
-	want, ok := verbs[c.Verb]
-	if !ok {
-		return fmt.Errorf("unknown subcommand %q (use list, add, disable, enable, add-key, remove-key or set-os-user)", c.Verb)
+	if _, ok := verbNamed(pos[0]); !ok {
+		return fmt.Errorf("unknown subcommand %q (use list, add, disable, enable, add-key, remove-key or set-os-user)", pos[0])
 	}
-	pos = pos[1:]
-	if (c.Verb == "remove-key" || c.Verb == "set-os-user") && len(pos) == 2 {
+	c.Verb = pos[0]
+	return c.SetArgs(pos[1:])
+}
+
+// SetArgs takes the verb's positional arguments (c.Verb set, flags parsed)
+// and checks the command before any database work.
+func (c *Command) SetArgs(pos []string) error {
+	v, ok := verbNamed(c.Verb)
+	if !ok {
+		return fmt.Errorf("unknown subcommand %q", c.Verb)
+	}
+	if len(v.Args) == 2 && len(pos) == 2 {
 		c.Arg, pos = pos[1], pos[:1]
 	}
+	want := min(len(v.Args), 1)
 	if len(pos) != want {
 		if want == 1 && len(pos) == 0 {
 			return fmt.Errorf("%s needs an operator handle", c.Verb)
@@ -139,10 +212,8 @@ func (c *Command) check() error {
 		}
 		return false
 	}
-	allowed := map[string][]string{
-		"list": {"json"}, "add": {"role", "tenants", "name", "key", "os-user"},
-		"disable": {}, "enable": {}, "add-key": {"key"}, "remove-key": {"key"}, "set-os-user": {},
-	}[c.Verb]
+	v, _ := verbNamed(c.Verb)
+	allowed := v.Flags
 	for _, f := range []string{"role", "tenants", "name", "key", "json", "os-user"} {
 		if given(f) && !slices.Contains(allowed, f) {
 			return fmt.Errorf("%s does not take --%s", c.Verb, f)

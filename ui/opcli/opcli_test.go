@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -282,5 +283,30 @@ func TestOperatorsOSUser(t *testing.T) {
 	}
 	if code, _, _ := c.run("sam", "set-os-user", "sam", "sam"); code == 0 || osUserOf("sam") != "" {
 		t.Error("a support operator registered an OS account")
+	}
+}
+
+// TestBindVerbDeclaresOnlyItsFlags: each verb's flag set holds exactly the
+// flags its row names, each with help, so the command line refuses the
+// others and the help lists only its own.
+func TestBindVerbDeclaresOnlyItsFlags(t *testing.T) {
+	for _, v := range Verbs() {
+		fs := flag.NewFlagSet(v.Name, flag.ContinueOnError)
+		c := BindVerb(fs, v.Name)
+		if c.Verb != v.Name {
+			t.Errorf("BindVerb(%s) made a %q command", v.Name, c.Verb)
+		}
+		var got []string
+		fs.VisitAll(func(f *flag.Flag) {
+			got = append(got, f.Name)
+			if f.Usage == "" {
+				t.Errorf("%s --%s has no help", v.Name, f.Name)
+			}
+		})
+		want := slices.Clone(v.Flags)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s declares %v, want %v", v.Name, got, want)
+		}
 	}
 }
