@@ -38,6 +38,8 @@ const (
 
 // Config is what a Server needs.
 type Config struct {
+	// Store is what every session reads and writes through. Shutdown
+	// stops its writes for good (db.Store.StopWrites).
 	Store *db.Store
 	// App is the console every session starts from (keys, clock, page
 	// sizes); Backend, Actor, ReadOnly and NoColor are set per session.
