@@ -134,9 +134,15 @@ func validUTF8(s string) string {
 // AppendAudit puts one event on the chain directly. It is for events not
 // tied to a document change (refusals, logins, reveals, seeding); changes
 // carry their events in their claim. An event whose ID is already on the
-// chain is not added again: the existing record is returned.
+// chain is not added again: the existing record is returned. After
+// StopWrites it appends nothing and returns ErrShuttingDown.
 func (s *Store) AppendAudit(ctx context.Context, ev model.AuditEvent) (AuditRecord, error) {
-	ev, err := s.normalizeEvent(ev)
+	ctx, leave, err := s.inflight.enter(ctx)
+	if err != nil {
+		return AuditRecord{}, fmt.Errorf("append audit event %s %s: %w", ev.Action, ev.Target, err)
+	}
+	defer leave()
+	ev, err = s.normalizeEvent(ev)
 	if err != nil {
 		return AuditRecord{}, err
 	}

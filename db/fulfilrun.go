@@ -55,6 +55,7 @@ type runEnv struct {
 // anything else means the data changed, and the request fails with the
 // stale message. A cancelled context stops between steps and leaves the
 // request fulfilling; running again resumes with the next pending step.
+// StopWrites lets the step running finish and stops the run there, alike.
 // A privacy lead's run ends by completing the request (the response); an
 // engineer's leaves it fulfilling with every step done.
 func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error) {
@@ -116,21 +117,7 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 		i := pending[0]
 		label := r.Plan.Steps[i].Label
 		progress(model.StepProgress{Done: done(), Total: total, Label: label})
-		result, exp, err := s.runStep(ctx, env, r, i)
-		if err != nil {
-			if ctx.Err() != nil {
-				// Cancelled mid-step: nothing is recorded, the next run
-				// repeats the fingerprint check and finds what happened.
-				return r, fmt.Errorf("run %s: stopped at step %d of %d (run it again to resume): %w", id, i+1, total, err)
-			}
-			return s.failRun(ctx, actor, r, i, err)
-		}
-		if h := s.hooks.afterStepEffect; h != nil {
-			if err := h(i); err != nil {
-				return r, err
-			}
-		}
-		if r, err = s.recordStep(ctx, actor, r, i, result, exp); err != nil {
+		if r, err = s.runCountedStep(ctx, actor, env, r, i); err != nil {
 			return r, err
 		}
 		progress(model.StepProgress{Done: done(), Total: total, Label: label})
@@ -157,6 +144,34 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 	}
 	progress(model.StepProgress{Done: total, Total: total, Label: "completed: " + cr.Outcome})
 	return cr, nil
+}
+
+// runCountedStep runs step i and records it as one counted write
+// (inflight.go): StopWrites waits for a step begun, whose change must not
+// be left without its record, and refuses the next one, leaving the
+// request fulfilling for a later run to resume.
+func (s *Store) runCountedStep(ctx context.Context, actor model.Actor, env runEnv, r model.Request, i int) (model.Request, error) {
+	total := len(r.Plan.Steps)
+	ctx, leave, err := s.inflight.enter(ctx)
+	if err != nil {
+		return r, fmt.Errorf("run %s: stopped before step %d of %d (run it again to resume): %w", r.ID, i+1, total, err)
+	}
+	defer leave()
+	result, exp, err := s.runStep(ctx, env, r, i)
+	if err != nil {
+		if ctx.Err() != nil {
+			// Cancelled mid-step: nothing is recorded, the next run
+			// repeats the fingerprint check and finds what happened.
+			return r, fmt.Errorf("run %s: stopped at step %d of %d (run it again to resume): %w", r.ID, i+1, total, err)
+		}
+		return s.failRun(ctx, actor, r, i, err)
+	}
+	if h := s.hooks.afterStepEffect; h != nil {
+		if err := h(i); err != nil {
+			return r, err
+		}
+	}
+	return s.recordStep(ctx, actor, r, i, result, exp)
 }
 
 // checkNothingNew plans the request again from the data as it is now and

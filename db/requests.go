@@ -195,6 +195,11 @@ type createOptions struct {
 // createRequest is CreateRequest; created is false when an identical request
 // was already stored.
 func (s *Store) createRequest(ctx context.Context, actor model.Actor, r model.Request, o createOptions) (_ model.Request, created bool, _ error) {
+	ctx, leave, err := s.inflight.enter(ctx)
+	if err != nil {
+		return model.Request{}, false, fmt.Errorf("log request %s: %w", r.ID, err)
+	}
+	defer leave()
 	tgt := auditTarget("request", r.ID)
 	if !actor.Can(model.PermTriage) {
 		return model.Request{}, false, s.refuse(ctx, actor, string(model.ActLog), tgt, r.TenantID,
@@ -413,8 +418,15 @@ func (s *Store) Transition(ctx context.Context, actor model.Actor, id string, ve
 // with its audit event in one claimed write (see claim), so exactly one of
 // several concurrent callers at the same version wins.
 func (s *Store) Apply(ctx context.Context, actor model.Actor, id string, version int64, a model.Action, reason string, edit func(*model.Request) error) (model.Request, error) {
+	// Counted from the start, not only from its claim: a refusal is a
+	// write too (an audit event), and a started action should finish.
+	ctx, leave, err := s.inflight.enter(ctx)
+	if err != nil {
+		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
+	}
+	defer leave()
 	tgt := auditTarget("request", id)
-	actor, err := s.currentActor(ctx, actor)
+	actor, err = s.currentActor(ctx, actor)
 	if err != nil {
 		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), id, err)
 	}

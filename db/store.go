@@ -113,6 +113,8 @@ type Store struct {
 	hooks  testHooks
 	// exportDir is StoreOptions.ExportDir.
 	exportDir string
+	// inflight counts the writes running, for StopWrites (inflight.go).
+	inflight inflight
 }
 
 // testHooks let tests stop a write at the points where a crash matters.
@@ -267,8 +269,14 @@ var errSlotUsed = errors.New("version already written")
 // reports a conflict (or the clash). A failure once the claim may be stored
 // is a *PendingError unless the claim was withdrawn: DrainOutbox finishes a
 // stored claim, so such a write is not lost and must not be redone. A plain
-// error means nothing can land.
+// error means nothing can land. After StopWrites it claims nothing and
+// returns ErrShuttingDown, unless it runs inside a write counted earlier.
 func (s *Store) commit(ctx context.Context, c claim) ([]AuditRecord, error) {
+	ctx, leave, err := s.inflight.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	if c.WriteID == "" {
 		return nil, fmt.Errorf("claim %s: no write id (use newClaim)", c.ID)
 	}

@@ -3,19 +3,28 @@ package console
 import (
 	"context"
 	"slices"
+	"sync"
 
 	"github.com/custodian-dev/custodian/model"
 )
 
-// The fake's audit history is its audit slice, oldest first; it keeps the
-// store's contract: newest first, keyset on Seq, filter by model.AuditFilter.
+// fakeAudit is the AuditTrail role: its audit history is its audit slice,
+// oldest first, and it keeps the store's contract: newest first, keyset on
+// Seq, filter by model.AuditFilter.
+type fakeAudit struct {
+	// auditMu guards audit and verify (named apart from fakeData.mu, which
+	// fakeBackend promotes).
+	auditMu sync.Mutex
+	audit   []model.AuditRecord
+	// verify replaces VerifyAudit when set.
+	verify func(ctx context.Context, progress func(done, total int64)) (model.VerifyResult, error)
+}
 
-func (f *fakeBackend) AuditHistory(ctx context.Context, _ model.Actor, flt model.AuditFilter, before int64, limit int) (model.AuditPage, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.failWith != nil {
-		return model.AuditPage{}, f.failWith
-	}
+var _ AuditTrail = (*fakeAudit)(nil)
+
+func (f *fakeAudit) AuditHistory(ctx context.Context, _ model.Actor, flt model.AuditFilter, before int64, limit int) (model.AuditPage, error) {
+	f.auditMu.Lock()
+	defer f.auditMu.Unlock()
 	page := model.AuditPage{Records: []model.AuditRecord{}}
 	for _, r := range slices.Backward(f.audit) {
 		if before > 0 && r.Seq >= before || !flt.Matches(r.AuditEvent) {
@@ -30,11 +39,11 @@ func (f *fakeBackend) AuditHistory(ctx context.Context, _ model.Actor, flt model
 	return page, ctx.Err()
 }
 
-func (f *fakeBackend) VerifyAudit(ctx context.Context, progress func(done, total int64)) (model.VerifyResult, error) {
-	f.mu.Lock()
+func (f *fakeAudit) VerifyAudit(ctx context.Context, progress func(done, total int64)) (model.VerifyResult, error) {
+	f.auditMu.Lock()
 	n := int64(len(f.audit))
 	hook := f.verify
-	f.mu.Unlock()
+	f.auditMu.Unlock()
 	if hook != nil {
 		return hook(ctx, progress)
 	}
@@ -44,7 +53,13 @@ func (f *fakeBackend) VerifyAudit(ctx context.Context, progress func(done, total
 	return model.VerifyResult{OK: true, Events: n, Head: "fake"}, ctx.Err()
 }
 
-func (f *fakeBackend) RequestRecords(ctx context.Context, _ model.Actor, flt model.RecordFilter, fn func(model.Request) error) error {
+// fakeRecords is the Records role over fakeData: it streams the requests
+// received in the filter's range and records no export.
+type fakeRecords struct{ *fakeData }
+
+var _ Records = fakeRecords{}
+
+func (f fakeRecords) RequestRecords(ctx context.Context, _ model.Actor, flt model.RecordFilter, fn func(model.Request) error) error {
 	f.mu.Lock()
 	reqs := slices.Clone(f.reqs)
 	f.mu.Unlock()
@@ -59,6 +74,6 @@ func (f *fakeBackend) RequestRecords(ctx context.Context, _ model.Actor, flt mod
 	return ctx.Err()
 }
 
-func (f *fakeBackend) RecordExport(context.Context, model.Actor, model.RecordFilter, int, string) error {
+func (f fakeRecords) RecordExport(context.Context, model.Actor, model.RecordFilter, int, string) error {
 	return nil
 }

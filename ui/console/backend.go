@@ -1,5 +1,8 @@
-// Package ui is custodian's full-screen console: an app shell (header, pane
-// tabs, status line, help, command palette) around a list of panes.
+// Package console is custodian's full-screen console: an app shell (header,
+// pane tabs, status line, help, command palette) around a list of panes.
+// It reads and writes only through Backend, declared here in model types,
+// so it may import model, keymap, ui/lookup and ui/records, and never db,
+// the MongoDB driver, ui/cli, ui/opcli or ui/sshd.
 package console
 
 import (
@@ -7,12 +10,32 @@ import (
 	"time"
 
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/records"
 )
 
-// Backend is everything the console reads and writes. It is declared here, in model
-// types only, so the UI never sees the database driver and tests can run
-// against an in-memory fake; *db.Store satisfies it.
+// Backend is everything the console reads and writes: the union of the
+// roles below, one per concern, so a reader finds a pane's calls in one
+// small interface and *db.Store satisfies all of them (ui/sshd asserts it
+// at compile time).
+//
+// Tests run against in-memory fakes, one per role (fake_test.go composes
+// them into fakeBackend for tests that drive the whole console). The rule:
+// a new backend call goes into exactly one role, is implemented by the
+// store, and by that role's fake only; a new role gets its own fake and one
+// line in fakeBackend. A test that needs one role uses that role's fake.
 type Backend interface {
+	Requests
+	Actions
+	Approvals
+	Directory
+	AuditTrail
+	Records
+	Fulfilment
+}
+
+// Requests is what the queue and a request's detail read: the tenants in
+// scope, the open queue page by page, one request, and its subjects.
+type Requests interface {
 	// Tenants returns the tenants in the actor's scope.
 	Tenants(ctx context.Context, actor model.Actor) ([]model.Tenant, error)
 	// Queue returns open requests sorted by DueAt then ID, starting strictly
@@ -22,10 +45,13 @@ type Backend interface {
 	Request(ctx context.Context, actor model.Actor, id string) (model.Request, error)
 	// Subjects returns the subjects with the given ids; unknown ids are absent.
 	Subjects(ctx context.Context, actor model.Actor, ids []string) (map[string]model.Subject, error)
+	// Subject returns one subject.
 	Subject(ctx context.Context, actor model.Actor, id string) (model.Subject, error)
+}
 
-	// The writes of the request actions, and what their forms read.
-
+// Actions is the writes of the request actions (the lifecycle's actions
+// and logging a new request) and what their forms read to offer choices.
+type Actions interface {
 	// Apply performs action a on request id as read at version; edit (may
 	// be nil) records the action's details on a copy. The controller checks
 	// scope, role, version, lifecycle and four eyes, and writes once.
@@ -34,26 +60,24 @@ type Backend interface {
 	CreateRequest(ctx context.Context, actor model.Actor, r model.Request) (model.Request, error)
 	// Operators lists every operator (to assign requests to).
 	Operators(ctx context.Context, actor model.Actor) ([]model.Operator, error)
-	// Approvals lists the requests waiting on their Customer's decision,
-	// with history and reminders; tenantID "" is every tenant in scope.
-	Approvals(ctx context.Context, actor model.Actor, tenantID string) ([]model.Request, error)
 	// MatchSubjects returns the tenant's subjects a person may be.
 	MatchSubjects(ctx context.Context, actor model.Actor, tenantID string, p model.Person) ([]model.Subject, error)
 	// KnowLimit evaluates the two-requests-to-know per 12 months rule for a
 	// logged request, listing the earlier requests it counts.
 	KnowLimit(ctx context.Context, actor model.Actor, requestID string) (model.LimitResult, error)
-	// Audit
-	// AuditHistory returns up to limit audit entries matching f with seq
-	// below beforeSeq (0: the newest), newest first; page on with the last
-	// entry's Seq.
-	AuditHistory(ctx context.Context, actor model.Actor, f model.AuditFilter, beforeSeq int64, limit int) (model.AuditPage, error)
-	// VerifyAudit walks the whole chain; progress (may be nil) hears how far.
-	VerifyAudit(ctx context.Context, progress func(done, total int64)) (model.VerifyResult, error)
-	// RequestRecords and RecordExport are the auditors' export (records.RecordSource).
-	RequestRecords(ctx context.Context, actor model.Actor, f model.RecordFilter, fn func(model.Request) error) error
-	RecordExport(ctx context.Context, actor model.Actor, f model.RecordFilter, count int, dest string) error
-	// Lookup
+}
 
+// Approvals is what the approvals pane reads; its decisions are written
+// through Actions.Apply like every other action.
+type Approvals interface {
+	// Approvals lists the requests waiting on their Customer's decision,
+	// with history and reminders; tenantID "" is every tenant in scope.
+	Approvals(ctx context.Context, actor model.Actor, tenantID string) ([]model.Request, error)
+}
+
+// Directory is the subject lookup: the searchable directory of subjects,
+// and one subject's records and requests, masked unless revealed.
+type Directory interface {
 	// SubjectDirectory streams a scope's subjects (tenantID "" is every
 	// tenant in scope; a non-zero changedSince only those written since)
 	// to batch, reporting progress (total -1 when unknown).
@@ -67,8 +91,26 @@ type Backend interface {
 	// RevealField returns one unmasked value to a privacy lead who gives a
 	// reason; the reveal (or its refusal) is an audit event.
 	RevealField(ctx context.Context, actor model.Actor, subjectID string, ref model.FieldRef, reason string) (string, error)
+}
 
-	// Fulfilment
+// AuditTrail is the audit pane's reading and checking of the audit chain.
+type AuditTrail interface {
+	// AuditHistory returns up to limit audit entries matching f with seq
+	// below beforeSeq (0: the newest), newest first; page on with the last
+	// entry's Seq.
+	AuditHistory(ctx context.Context, actor model.Actor, f model.AuditFilter, beforeSeq int64, limit int) (model.AuditPage, error)
+	// VerifyAudit walks the whole chain; progress (may be nil) hears how far.
+	VerifyAudit(ctx context.Context, progress func(done, total int64)) (model.VerifyResult, error)
+}
+
+// Records is the auditors' §7101 export, the shape ui/records writes from
+// (the CLI's export uses the same writer).
+type Records interface {
+	records.RecordSource
+}
+
+// Fulfilment is planning, signing off and running a request's fulfilment.
+type Fulfilment interface {
 	// PlanFulfilment computes the plan for an approved (or failed) request read
 	// at version and stores it on the request (replacing an unsigned or stale one).
 	PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error)

@@ -19,7 +19,7 @@ import (
 // session's search, so it never reaches the session.
 type SharedLookup struct {
 	dir     *lookup.Directory
-	backend Backend
+	backend Directory
 	actor   model.Actor
 	clock   model.Clock
 	timeout time.Duration
@@ -43,7 +43,7 @@ type SharedLookup struct {
 // then polls every poll (0: defaultLookupPoll). actor must see every
 // tenant (an unscoped reader, e.g. the system actor); timeout bounds each
 // poll (0: 30s).
-func NewSharedLookup(ctx context.Context, backend Backend, actor model.Actor, clock model.Clock, poll, timeout time.Duration) *SharedLookup {
+func NewSharedLookup(ctx context.Context, backend Directory, actor model.Actor, clock model.Clock, poll, timeout time.Duration) *SharedLookup {
 	if clock == nil {
 		clock = model.SystemClock{}
 	}

@@ -11,7 +11,6 @@ import (
 
 	"charm.land/ssh"
 
-	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -81,7 +80,7 @@ func roleLabel(r model.Role) string {
 }
 
 func (s *Server) auditVerify(ctx context.Context, out, errOut io.Writer) int {
-	res, err := track(&s.calls, func() (db.VerifyResult, error) { return s.cfg.Store.VerifyAudit(ctx, nil) })
+	res, err := s.cfg.Store.VerifyAudit(ctx, nil)
 	if err != nil {
 		fmt.Fprintf(errOut, "custodian audit verify: %v\n", err)
 		return exitFailed
@@ -125,7 +124,7 @@ func (s *Server) summarize(ctx context.Context, actor model.Actor) (QueueSummary
 		now = model.SystemClock{}
 	}
 	sum := QueueSummary{AsOf: now.Now().UTC(), Operator: actor.Handle(), ByStatus: map[string]int{}, ByTenant: []TenantCount{}}
-	tenants, err := track(&s.calls, func() ([]model.Tenant, error) { return s.cfg.Store.Tenants(ctx, actor) })
+	tenants, err := s.cfg.Store.Tenants(ctx, actor)
 	if err != nil {
 		return sum, fmt.Errorf("tenants: %w", err)
 	}
@@ -138,7 +137,7 @@ func (s *Server) summarize(ctx context.Context, actor model.Actor) (QueueSummary
 	}
 	f := model.QueueFilter{Limit: 500}
 	for sum.Open < summaryCap {
-		page, err := track(&s.calls, func() ([]model.Request, error) { return s.cfg.Store.Queue(ctx, actor, f) })
+		page, err := s.cfg.Store.Queue(ctx, actor, f)
 		if err != nil {
 			return sum, fmt.Errorf("queue: %w", err)
 		}

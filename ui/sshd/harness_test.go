@@ -58,6 +58,9 @@ type testServer struct {
 	hostKey gossh.PublicKey
 }
 
+// startServer serves the database store is on. The server gets a Store of
+// its own, as each `custodian serve` process has: its Shutdown stops that
+// Store's writes, while store stays usable for the rest of the test.
 func startServer(t testing.TB, store *db.Store, edit func(*Config)) *testServer {
 	t.Helper()
 	hk, err := LoadOrCreateHostKey(filepath.Join(t.TempDir(), "ssh_host_ed25519_key"))
@@ -65,7 +68,7 @@ func startServer(t testing.TB, store *db.Store, edit func(*Config)) *testServer 
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Store:         store,
+		Store:         newStore(t, store.Conn()),
 		App:           console.Config{Keys: keymap.Default(), Clock: model.FixedClock{T: testNow()}},
 		HostKey:       hk,
 		AllowDemoKeys: true,

@@ -23,6 +23,9 @@ import (
 	"github.com/custodian-dev/custodian/ui/console"
 )
 
+// Every console session reads and writes through the store itself.
+var _ console.Backend = (*db.Store)(nil)
+
 // Defaults for Config's zero values.
 const (
 	DefaultListen           = "127.0.0.1:2222"
@@ -35,6 +38,8 @@ const (
 
 // Config is what a Server needs.
 type Config struct {
+	// Store is what every session reads and writes through. Shutdown
+	// stops its writes for good (db.Store.StopWrites).
 	Store *db.Store
 	// App is the console every session starts from (keys, clock, page
 	// sizes); Backend, Actor, ReadOnly and NoColor are set per session.
@@ -74,7 +79,6 @@ type Server struct {
 	log     *slog.Logger
 	limiter *failureLimiter
 	refused refusals
-	calls   inflight
 	// strangers gathers refused logins until the next flush; pending holds
 	// the connections still authenticating.
 	strangers refusalLog
@@ -199,9 +203,12 @@ func (s *Server) LiveSessions() []SessionInfo {
 }
 
 // Shutdown stops accepting connections, tells every console session it is
-// closing, waits for the sessions and for backend calls already running (a
-// write half way through) to finish, then drops what is left. ctx bounds the
-// wait.
+// closing, waits for the sessions, drops what is left, writes the refused
+// logins it gathered, and then stops the store's writes: the ones already
+// running (a write half way through its claim, a fulfilment step) finish,
+// later ones are refused (db.ErrShuttingDown), so the caller can close the
+// connection. ctx bounds the waits. The Store is this server's alone: it
+// takes no writes after Shutdown.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
@@ -227,14 +234,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("ssh server: sessions still open at shutdown: %w", ctx.Err())
 	}
-	if derr := s.calls.drain(ctx); derr != nil && err == nil {
-		err = fmt.Errorf("ssh server: database calls still running at shutdown: %w", derr)
-	}
 	if cerr := s.srv.Close(); cerr != nil && err == nil && !errors.Is(cerr, net.ErrClosed) {
 		err = cerr
 	}
 	if ferr := s.flushStrangers(ctx); ferr != nil && err == nil {
 		err = ferr
+	}
+	// Last: the refusals above are writes too, and a console's command may
+	// still be running after its session ended.
+	if serr := s.cfg.Store.StopWrites(ctx); serr != nil && err == nil {
+		err = fmt.Errorf("ssh server: database writes still running at shutdown: %w", serr)
 	}
 	return err
 }
