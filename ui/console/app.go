@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,62 +13,6 @@ import (
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
 )
-
-// Minimum terminal size the layout is designed for.
-const (
-	MinWidth  = 80
-	MinHeight = 24
-)
-
-// chrome is the lines the shell draws around a pane: header, tabs, status.
-const chrome = 3
-
-// maxPageSize is the largest keyset page the queue asks for.
-const maxPageSize = 1000
-
-// infoTTL is how long an info message stays on the status line.
-const infoTTL = 4 * time.Second
-
-// Config is what the console needs from main.
-type Config struct {
-	Backend Backend
-	Actor   model.Actor
-	// Keys are the bindings; the zero KeyMap means keymap.Default().
-	Keys keymap.KeyMap
-	// Clock is "now" for deadlines; nil means the system clock.
-	Clock model.Clock
-	// ReadOnly marks a session that may change nothing (serve --readonly).
-	// The actor's own ReadOnly and a role that cannot triage also show the badge.
-	ReadOnly bool
-	// NoColor draws with attributes only (main sets it from NO_COLOR).
-	NoColor bool
-	// Light starts with the light theme until the terminal reports its
-	// background; without a report the dark theme is kept.
-	Light bool
-	// Scope is the tenant id to start narrowed to; "" is every tenant.
-	Scope string
-	// PageSize is the keyset page the queue asks for (default 500, at most 1000).
-	PageSize int
-	// QueueCap is the most rows the queue loads (default 10,000); the footer
-	// says when more exist.
-	QueueCap int
-	// Timeout bounds each backend call (default 30s).
-	Timeout time.Duration
-	// ExportDir is where the audit pane writes request-record exports
-	// (main: <data dir>/exports); empty disables exports from the console.
-	ExportDir string
-	// Lookup
-	// RevealFor is how long a revealed value stays on screen (default 20s).
-	RevealFor time.Duration
-	// LookupPoll is how often the Lookup pane asks for subjects changed
-	// since its directory was built (default 30s); ctrl+r asks at once.
-	LookupPoll time.Duration
-	// SharedLookup, when set, is the process's one subject directory: the
-	// Lookup pane searches it within the session's scope instead of
-	// building its own, and leaves polling to it (serve shares one among
-	// all its SSH sessions).
-	SharedLookup *SharedLookup
-}
 
 // App is the console's root model: the shell around the panes.
 type App struct {
@@ -94,44 +39,8 @@ type App struct {
 
 // New builds the console. Adding a pane is adding it to the panes list here.
 func New(cfg Config) *App {
-	if len(cfg.Keys.All()) == 0 {
-		cfg.Keys = keymap.Default()
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = model.SystemClock{}
-	}
-	if cfg.PageSize <= 0 {
-		cfg.PageSize = 500
-	}
-	// A backend may serve fewer rows than asked for (the store caps pages);
-	// a short page reads as "no more", so never ask for more than any serves.
-	cfg.PageSize = min(cfg.PageSize, maxPageSize)
-	if cfg.QueueCap <= 0 {
-		cfg.QueueCap = 10_000
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
-	}
-	if cfg.ReadOnly {
-		// The session's read-only flag rides on the actor, so the
-		// controller refuses writes too, not only the keys.
-		cfg.Actor.ReadOnly = true
-	}
-	ctx := &Context{
-		Theme:    NewTheme(!cfg.Light, cfg.NoColor),
-		Keys:     cfg.Keys,
-		Actor:    cfg.Actor,
-		Clock:    cfg.Clock,
-		Backend:  cfg.Backend,
-		ReadOnly: cfg.ReadOnly || cfg.Actor.ReadOnly || !cfg.Actor.Can(model.PermTriage),
-		NoColor:  cfg.NoColor,
-		PageSize: cfg.PageSize,
-		QueueCap: cfg.QueueCap,
-		Timeout:  cfg.Timeout,
-		Scope:    cfg.Scope,
-		// Audit
-		ExportDir: cfg.ExportDir,
-	}
+	cfg = cfg.withDefaults()
+	ctx := newContext(cfg)
 	return &App{
 		ctx:     ctx,
 		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newLookupPane(ctx, cfg), newAuditPane(ctx)},
@@ -357,9 +266,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.help = true
 		return nil
 	case k.Matches(msg, keymap.Palette):
-		return a.palette.show("", a.commands())
+		return a.palette.show("", paletteCommands(a.panes, a.ctx.Tenants()))
 	case k.Matches(msg, keymap.ScopeTenant):
-		return a.palette.show("tenant ", a.commands())
+		return a.palette.show("tenant ", paletteCommands(a.panes, a.ctx.Tenants()))
 	case k.Matches(msg, keymap.Refresh):
 		return tea.Batch(a.loadTenants(), a.ctx.Info("refreshing…"))
 	case k.Matches(msg, keymap.NextPane):
@@ -442,34 +351,6 @@ func (a *App) paletteKey(msg tea.KeyPressMsg) tea.Cmd {
 	return a.palette.update(msg)
 }
 
-// verbs are the palette's commands; pane titles are verbs too.
-func (a *App) verbs() []string {
-	v := []string{"tenant", "open", "refresh", "help", "quit", "q"}
-	for _, p := range a.panes {
-		v = append(v, strings.ToLower(p.Title()))
-	}
-	return v
-}
-
-// commands lists what the palette offers, tenants included.
-func (a *App) commands() []command {
-	var out []command
-	for _, p := range a.panes {
-		out = append(out, command{name: strings.ToLower(p.Title()), desc: "go to the " + strings.ToLower(p.Title()) + " pane"})
-	}
-	out = append(out, command{name: "tenant all", desc: "every tenant in your scope"})
-	for _, t := range a.ctx.Tenants() {
-		out = append(out, command{name: "tenant " + model.CleanLine(t.ID), desc: model.CleanLine(t.Name), matchDesc: true})
-	}
-	out = append(out,
-		command{name: "open", desc: "open a request by id", needsArg: true},
-		command{name: "refresh", desc: "reload from the database"},
-		command{name: "help", desc: "show key bindings"},
-		command{name: "quit", desc: "leave custodian"},
-	)
-	return out
-}
-
 // runPalette runs what was typed when it starts with a known verb, and
 // otherwise the highlighted fuzzy match, so both ":open R-1" and ":que" work.
 func (a *App) runPalette(input string, sel command, hasSel bool) tea.Cmd {
@@ -483,7 +364,7 @@ func (a *App) runPalette(input string, sel command, hasSel bool) tea.Cmd {
 	if args == "" && hasSel && strings.HasPrefix(sel.name, verb+" ") {
 		// "tenant " with a tenant highlighted (T, then arrows): run that one.
 		verb, args, _ = strings.Cut(sel.name, " ")
-	} else if !slices.Contains(a.verbs(), verb) {
+	} else if !slices.Contains(paletteVerbs(a.panes), verb) {
 		if !hasSel {
 			a.palette.hide()
 			return a.setStatus(fmt.Sprintf("unknown command %q — press %s and tab to see the commands", model.CleanLine(text), a.ctx.keyFor(keymap.Palette)), true)
@@ -529,7 +410,7 @@ func (a *App) scope(arg string) tea.Cmd {
 	if arg == "" {
 		return a.setStatus("tenant needs an id or a name, or \"all\"", true)
 	}
-	id, err := a.resolveTenant(arg)
+	id, err := resolveTenant(a.ctx.Tenants(), arg)
 	if err != nil {
 		return a.setStatus(err.Error(), true)
 	}
@@ -538,37 +419,172 @@ func (a *App) scope(arg string) tea.Cmd {
 	return tea.Batch(a.setStatus("scope: "+a.ctx.ScopeLabel(), false), a.broadcast(tenantsReadyMsg{keep: true}))
 }
 
-func (a *App) resolveTenant(arg string) (string, error) {
-	if strings.EqualFold(arg, "all") {
-		return "", nil
-	}
-	ts := a.ctx.Tenants()
-	for _, t := range ts {
-		if t.ID == arg {
-			return t.ID, nil
+// openFulfil runs in the shell and stacks the view asked for.
+func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
+	c := a.ctx
+	switch msg.action {
+	case keymap.Plan:
+		return a.pushView(func(seq int) Pane { return newPlanPane(c, seq, msg.id) })
+	case keymap.Fulfil:
+		// A retry from a failed run's view runs there again rather than
+		// stacking a second run view over the stale one.
+		if n := len(a.stack); n > 0 {
+			if rp, ok := a.stack[n-1].(*runPane); ok && rp.id == msg.id && !rp.Capturing() {
+				rp.confirmed = msg.confirmed
+				return rp.read()
+			}
 		}
-	}
-	for _, t := range ts {
-		if strings.EqualFold(t.ID, arg) || strings.EqualFold(model.CleanLine(t.Name), arg) {
-			return t.ID, nil
+		return a.pushView(func(seq int) Pane {
+			rp := newRunPane(c, seq, msg.id)
+			rp.confirmed = msg.confirmed
+			return rp
+		})
+	case keymap.SignOff:
+		if msg.have == nil {
+			return nil
 		}
-	}
-	var hits []model.Tenant
-	low := strings.ToLower(arg)
-	for _, t := range ts {
-		if strings.Contains(strings.ToLower(t.ID), low) || strings.Contains(strings.ToLower(model.CleanLine(t.Name)), low) {
-			hits = append(hits, t)
+		r := *msg.have
+		if model.Check(model.ActSignOff, requestFacts(c, r)) != nil {
+			return a.attempt(model.ActSignOff, r.ID, r.Version)
 		}
+		t, _ := c.Tenant(r.TenantID)
+		return a.pushView(func(seq int) Pane { return newSignOffPane(c, seq, r, t) })
 	}
-	switch len(hits) {
-	case 1:
-		return hits[0].ID, nil
-	case 0:
-		return "", fmt.Errorf("no tenant in your scope matches %q", model.CleanLine(arg))
-	}
-	names := make([]string, 0, 3)
-	for _, t := range hits[:min(3, len(hits))] {
-		names = append(names, model.CleanLine(t.ID))
-	}
-	return "", fmt.Errorf("%q matches %d tenants (%s…) — type more of it", model.CleanLine(arg), len(hits), strings.Join(names, ", "))
+	return nil
 }
+
+// openAction runs in the shell: first it reads what the form needs, then
+// it checks what the model already knows and pushes the form.
+func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
+	c := a.ctx
+	if msg.action == keymap.NewRequest {
+		if !c.Actor.Can(model.PermTriage) {
+			return a.setStatus(c.Actor.Refusal(model.PermTriage, "log a request"), true)
+		}
+		return a.pushView(func(seq int) Pane { return newNewRequestPane(c, seq, msg.subject) })
+	}
+	act, ok := actionKeys()[msg.action]
+	if !ok {
+		return nil
+	}
+	spec := specFor(act)
+	if tr, _ := model.TransitionFor(act); !c.Actor.Can(tr.Perm) {
+		// The role decides before the version does: the controller hears
+		// the attempt without a read.
+		return a.attempt(act, msg.id, 0)
+	}
+	if !msg.loaded {
+		return tea.Batch(a.setStatus("opening "+spec.verb+" for "+model.CleanLine(msg.id)+"…", false), readForAction(c, msg, spec))
+	}
+	if msg.err != nil {
+		return a.setStatus(fmt.Sprintf("%s %s: %s", spec.verb, model.CleanLine(msg.id), c.errText(msg.err)), true)
+	}
+	r := msg.req
+	// The rule book's own early answer: the same Check the controller
+	// asks again on save, phrased with this operator's keys.
+	if ref := model.Check(act, requestFacts(c, r)); ref != nil {
+		return a.attempt(act, r.ID, r.Version)
+	}
+	t, _ := c.Tenant(r.TenantID)
+	return a.pushView(func(seq int) Pane { return newActionPane(c, seq, spec, r, t, msg.in) })
+}
+
+// attempt hands a key press the rule book refuses to the controller, which
+// refuses it again and audits the refusal — the same from the console as
+// from every other door. Its edit fails before anything is written, so a
+// request that changed since it was read is never acted on unseen.
+func (a *App) attempt(act model.Action, id string, version int64) tea.Cmd {
+	return attemptCmd(a.ctx, act, id, version)
+}
+
+// attempted shows the controller's refusal of a key press.
+func (a *App) attempted(msg attemptedMsg) tea.Cmd {
+	c := a.ctx
+	if msg.err == nil || errors.Is(msg.err, errAttemptOnly) {
+		return a.setStatus(model.CleanLine(msg.id)+": the request changed since it was read; "+c.keyFor(keymap.Refresh)+" reads it again", true)
+	}
+	return a.setStatus(model.CleanLine(msg.id)+": "+c.errText(msg.err), true)
+}
+
+// pushView stacks a view built with the next sequence number.
+func (a *App) pushView(build func(seq int) Pane) tea.Cmd {
+	a.seq++
+	p := build(a.seq)
+	w, h := a.bodySize()
+	p.SetSize(w, h)
+	a.stack = append(a.stack, p)
+	return tea.Batch(p.Init(), a.setStatus("", false))
+}
+
+// closeView pops view seq if it is on top (a late close is ignored).
+func (a *App) closeView(seq int) tea.Cmd {
+	if n := len(a.stack); n > 0 {
+		if s, ok := a.stack[n-1].(interface{ viewSeq() int }); ok && s.viewSeq() == seq {
+			a.pop()
+		}
+	}
+	return nil
+}
+
+// View draws the whole screen: exactly height lines, none wider than width.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	v.WindowTitle = "custodian"
+	v.Cursor = a.cursor()
+	return v
+}
+
+// cursor places the terminal's own cursor in the focused text input. A real
+// cursor, not a drawn one: the terminal blinks it without redraws, and the
+// screen carries no styling of ours that text could be confused with.
+func (a *App) cursor() *tea.Cursor {
+	if a.tooSmall() || a.help {
+		return nil
+	}
+	var c *tea.Cursor
+	switch {
+	case a.palette.open:
+		c = a.palette.cursor()
+	default:
+		if p, ok := a.view().(interface{ Cursor() *tea.Cursor }); ok {
+			c = p.Cursor()
+		}
+	}
+	if c == nil {
+		return nil
+	}
+	c.Y += chrome - 1 // below the header and tab lines
+	c.X = min(c.X, a.width-1)
+	return c
+}
+
+func (a *App) render() string {
+	if a.width <= 0 || a.height <= 0 {
+		return ""
+	}
+	if a.tooSmall() {
+		return tooSmallScreen(a.ctx, a.width, a.height)
+	}
+	w, h := a.bodySize()
+	var body string
+	switch {
+	case a.help:
+		body = paneHelp(a.ctx, a.view(), w, h)
+	default:
+		body = fitLines(a.view().View(), w, h)
+	}
+	if a.palette.open {
+		body = a.palette.over(body, a.ctx.Theme, w, h)
+	}
+	due, haveDue := a.dueCounts()
+	header := frameHeader(a.ctx, due, haveDue, a.width)
+	tabs := frameTabs(a.ctx.Theme, a.panes, a.stack, a.active, a.width)
+	status := frameStatus(a.ctx.Theme, statusHints(a.ctx, a.view(), a.help, a.palette.open), a.status, a.statusErr, a.width)
+	out := header + "\n" + tabs + "\n" + body + "\n" + status
+	return fitLines(out, a.width, a.height)
+}
+
+// dueCounts asks the panes that know (the queue) how much is overdue and
+// due this week; they count when they load, so the header costs nothing.
+func (a *App) dueCounts() (dueCounts, bool) { return sumDueCounts(a.panes) }

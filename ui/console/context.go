@@ -111,6 +111,13 @@ type (
 
 	// openRequestMsg asks the shell to show one request's detail.
 	openRequestMsg struct{ id string }
+	// pushPaneMsg asks the shell to open a view over the current one.
+	pushPaneMsg struct{ pane Pane }
+	// closeViewMsg pops the stacked view numbered seq, if it is still on top.
+	closeViewMsg struct{ seq int }
+	// requestChangedMsg tells every pane that a request was written, so lists
+	// refresh that row in place and a detail of it shows the new version.
+	requestChangedMsg struct{ req model.Request }
 
 	// dueCounts is a due-date summary for the header.
 	dueCounts struct{ overdue, week int }

@@ -254,3 +254,10 @@ func keyActions(ka keymap.Action) []model.Action {
 	}
 	return nil
 }
+
+// paneHelp is the help screen for the view on top: its key groups, titled
+// with its name, sized to the body.
+func paneHelp(c *Context, top Pane, w, h int) string {
+	title := "Keys · " + top.Title()
+	return helpView(c.Theme, title, c.keyFor(keymap.Back)+" or "+c.keyFor(keymap.Help)+" closes this help", helpGroups(c.Keys, top.HelpGroups(), keyPaneOf(top), hiddenKeys(c, top)), w, h)
+}
