@@ -215,7 +215,7 @@ func (a *App) show(text string, isErr bool, seq int) tea.Cmd {
 
 func (a *App) quit() tea.Cmd {
 	for _, p := range a.allPanes() {
-		if c, ok := p.(interface{ Close() }); ok {
+		if c, ok := p.(closer); ok {
 			c.Close()
 		}
 	}
@@ -293,7 +293,7 @@ func (a *App) switchPane(i int) tea.Cmd {
 	n := len(a.panes)
 	a.closeStack()
 	a.active = ((i % n) + n) % n
-	if p, ok := a.panes[a.active].(interface{ Activate() tea.Cmd }); ok {
+	if p, ok := a.panes[a.active].(activator); ok {
 		return p.Activate()
 	}
 	return nil
@@ -307,7 +307,7 @@ func (a *App) closeStack() {
 
 func (a *App) pop() {
 	n := len(a.stack)
-	if c, ok := a.stack[n-1].(interface{ Close() }); ok {
+	if c, ok := a.stack[n-1].(closer); ok {
 		c.Close()
 	}
 	a.stack = a.stack[:n-1]
@@ -519,7 +519,7 @@ func (a *App) pushView(build func(seq int) Pane) tea.Cmd {
 // closeView pops view seq if it is on top (a late close is ignored).
 func (a *App) closeView(seq int) tea.Cmd {
 	if n := len(a.stack); n > 0 {
-		if s, ok := a.stack[n-1].(interface{ viewSeq() int }); ok && s.viewSeq() == seq {
+		if s, ok := a.stack[n-1].(sequenced); ok && s.viewSeq() == seq {
 			a.pop()
 		}
 	}
@@ -547,7 +547,7 @@ func (a *App) cursor() *tea.Cursor {
 	case a.palette.open:
 		c = a.palette.cursor()
 	default:
-		if p, ok := a.view().(interface{ Cursor() *tea.Cursor }); ok {
+		if p, ok := a.view().(cursorPlacer); ok {
 			c = p.Cursor()
 		}
 	}

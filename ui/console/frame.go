@@ -79,7 +79,7 @@ func sumDueCounts(panes []Pane) (dueCounts, bool) {
 	var total dueCounts
 	found := false
 	for _, p := range panes {
-		if s, ok := p.(interface{ DueCounts() (dueCounts, bool) }); ok {
+		if s, ok := p.(dueCounter); ok {
 			if c, ok := s.DueCounts(); ok {
 				total.overdue += c.overdue
 				total.week += c.week

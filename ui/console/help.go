@@ -201,16 +201,10 @@ func flowHelp(th Theme, title, closeHint string, groups []helpGroup, w, h int) [
 // keyPaneOf is the keymap pane a view's keys belong to, "" when it does
 // not say.
 func keyPaneOf(p Pane) keymap.Pane {
-	if kp, ok := p.(interface{ keyPane() keymap.Pane }); ok {
+	if kp, ok := p.(keymapPane); ok {
 		return kp.keyPane()
 	}
 	return ""
-}
-
-// ruleHinted is a pane showing one request (the detail) or a selected one
-// (a list), whose request keys follow the rule book.
-type ruleHinted interface {
-	hintedRequest() (model.Request, bool)
 }
 
 // hiddenKeys is the help's filter for pane p: the request and fulfilment
