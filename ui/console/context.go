@@ -36,6 +36,9 @@ type Context struct {
 	// statusSeq numbers status messages as they are raised.
 	statusSeq int
 	order     []string
+	// lastTicket numbers the backend calls the session's panes start (see
+	// call): unique per session, so no pane takes another's result.
+	lastTicket uint64
 }
 
 // Tenant returns the tenant with id. A request whose tenant is unknown (a
