@@ -27,11 +27,9 @@ type actionOpenMsg struct {
 	have   *model.Request
 	// subject is who a new request is for, when logged from their detail.
 	subject *model.Subject
-	// loaded is set once the request (and what the form needs) is read.
-	loaded bool
-	req    model.Request
-	in     formInput
-	err    error
+	// req and in are what the form shows, once read (readForAction).
+	req model.Request
+	in  formInput
 }
 
 // formInput is what an action form reads besides the request.
@@ -163,39 +161,38 @@ func openActionCmd(ka keymap.Action, id string, have *model.Request) tea.Cmd {
 // refused, should the controller not refuse it.
 var errAttemptOnly = errors.New("not sent: the request changed since it was read")
 
-// attemptedMsg is the controller's answer to a refused key press.
-type attemptedMsg struct {
-	id  string
-	err error
-}
-
-// readForAction reads, off the Update loop, the request an action's form
-// shows and what else the spec needs, and hands msg back loaded.
-func readForAction(c *Context, msg actionOpenMsg, spec actionSpec) tea.Cmd {
-	backend, actor, timeout := c.Backend, c.Actor, c.Timeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+// readForAction reads the request an action's form shows and what else the
+// spec needs, into a copy of msg.
+func readForAction(msg actionOpenMsg, spec actionSpec) backendFunc[actionOpenMsg] {
+	return func(ctx context.Context, backend Backend, actor model.Actor) (actionOpenMsg, error) {
 		out := msg
-		out.loaded = true
 		if msg.have != nil {
 			out.req = *msg.have
-		} else if out.req, out.err = backend.Request(ctx, actor, msg.id); out.err != nil {
-			return out
+		} else {
+			var err error
+			if out.req, err = backend.Request(ctx, actor, msg.id); err != nil {
+				return out, err
+			}
 		}
-		out.err = spec.load(ctx, backend, actor, out.req, &out.in)
-		return out
+		err := spec.load(ctx, backend, actor, out.req, &out.in)
+		return out, err
 	}
 }
 
-// attemptCmd asks the controller to apply act with an edit that always
-// fails, so the controller refuses (and audits) what the rule book refuses.
-func attemptCmd(c *Context, act model.Action, id string, version int64) tea.Cmd {
-	backend, actor, timeout := c.Backend, c.Actor, c.Timeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+// attemptAction asks the controller to apply act with an edit that always
+// fails, so the controller refuses (and audits) what the rule book
+// refuses; the result is the request's id.
+func attemptAction(act model.Action, id string, version int64) backendFunc[string] {
+	return func(ctx context.Context, backend Backend, actor model.Actor) (string, error) {
 		_, err := backend.Apply(ctx, actor, id, version, act, "", func(*model.Request) error { return errAttemptOnly })
-		return attemptedMsg{id: id, err: err}
+		return id, err
 	}
+}
+
+// attemptedText is the controller's answer to a refused key press.
+func attemptedText(c *Context, id string, err error) string {
+	if err == nil || errors.Is(err, errAttemptOnly) {
+		return model.CleanLine(id) + ": the request changed since it was read; " + c.keyFor(keymap.Refresh) + " reads it again"
+	}
+	return model.CleanLine(id) + ": " + c.errText(err)
 }

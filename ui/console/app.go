@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,7 +33,9 @@ type App struct {
 	statusErr bool
 	shownSeq  int // the raise order of the shown message, and its clear timer's token
 
-	tenantsGen int
+	tenantsLoad call[[]model.Tenant]
+	actionRead  call[actionOpenMsg]
+	attempts    calls[string]
 }
 
 // New builds the console. Adding a pane is adding it to the panes list here.
@@ -62,15 +63,9 @@ func (a *App) Init() tea.Cmd {
 }
 
 func (a *App) loadTenants() tea.Cmd {
-	a.tenantsGen++
-	gen, c := a.tenantsGen, a.ctx
-	backend, actor, timeout := c.Backend, c.Actor, c.Timeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		ts, err := backend.Tenants(ctx, actor)
-		return tenantsMsg{gen: gen, tenants: ts, err: err}
-	}
+	return a.tenantsLoad.start(a.ctx, func(ctx context.Context, b Backend, actor model.Actor) ([]model.Tenant, error) {
+		return b.Tenants(ctx, actor)
+	})
 }
 
 // view is what the body shows: the top of the stack, else the active pane.
@@ -86,6 +81,15 @@ func (a *App) tooSmall() bool { return a.width < MinWidth || a.height < MinHeigh
 func (a *App) bodySize() (int, int) { return a.width, max(1, a.height-chrome) }
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if ts, err, ok := a.tenantsLoad.accept(msg); ok {
+		return a, a.tenantsLoaded(ts, err)
+	}
+	if m, err, ok := a.actionRead.accept(msg); ok { // Request actions open their form here
+		return a, a.actionReady(m, err)
+	}
+	if id, err, ok := a.attempts.accept(msg); ok {
+		return a, a.attempted(id, err)
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
@@ -99,8 +103,6 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, nil
 		}
 		return a, a.setTheme(NewTheme(msg.IsDark(), false))
-	case tenantsMsg:
-		return a, a.tenantsLoaded(msg)
 	case statusMsg:
 		if msg.seq < a.shownSeq {
 			return a, nil // raised before what is shown; arrived late
@@ -113,12 +115,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case openRequestMsg:
 		return a, a.push(msg.id)
-	case actionOpenMsg: // Request actions open their form here
+	case actionOpenMsg:
 		return a, a.openAction(msg)
 	case fulfilOpenMsg: // Fulfilment — the plan, its sign-off, a run
 		return a, a.openFulfil(msg)
-	case attemptedMsg:
-		return a, a.attempted(msg)
 	case closeViewMsg:
 		return a, a.closeView(msg.seq)
 	case bulkOpenMsg:
@@ -174,17 +174,14 @@ func (a *App) toView(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func (a *App) tenantsLoaded(msg tenantsMsg) tea.Cmd {
-	if msg.gen != a.tenantsGen {
-		return nil
-	}
-	if msg.err != nil {
+func (a *App) tenantsLoaded(tenants []model.Tenant, err error) tea.Cmd {
+	if err != nil {
 		return tea.Batch(
-			a.setStatus(fmt.Sprintf("could not load tenants: %s — check the database and press %s", errText(msg.err), a.ctx.keyFor(keymap.Refresh)), true),
+			a.setStatus(fmt.Sprintf("could not load tenants: %s — check the database and press %s", errText(err), a.ctx.keyFor(keymap.Refresh)), true),
 			a.broadcast(tenantsFailedMsg{}),
 		)
 	}
-	a.ctx.setTenants(msg.tenants)
+	a.ctx.setTenants(tenants)
 	if a.ctx.Scope != "" {
 		if _, ok := a.ctx.tenants[a.ctx.Scope]; !ok {
 			scope := model.CleanLine(a.ctx.Scope)
@@ -454,7 +451,7 @@ func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
 }
 
 // openAction runs in the shell: first it reads what the form needs, then
-// it checks what the model already knows and pushes the form.
+// (actionReady) it checks what the model already knows and pushes the form.
 func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
 	c := a.ctx
 	if msg.action == keymap.NewRequest {
@@ -473,11 +470,17 @@ func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
 		// the attempt without a read.
 		return a.attempt(act, msg.id, 0)
 	}
-	if !msg.loaded {
-		return tea.Batch(a.setStatus("opening "+spec.verb+" for "+model.CleanLine(msg.id)+"…", false), readForAction(c, msg, spec))
-	}
-	if msg.err != nil {
-		return a.setStatus(fmt.Sprintf("%s %s: %s", spec.verb, model.CleanLine(msg.id), c.errText(msg.err)), true)
+	return tea.Batch(a.setStatus("opening "+spec.verb+" for "+model.CleanLine(msg.id)+"…", false), a.actionRead.start(c, readForAction(msg, spec)))
+}
+
+// actionReady pushes the form of msg, read by openAction, unless the read
+// failed or the rule book already refuses the action.
+func (a *App) actionReady(msg actionOpenMsg, err error) tea.Cmd {
+	c := a.ctx
+	act := actionKeys()[msg.action]
+	spec := specFor(act)
+	if err != nil {
+		return a.setStatus(fmt.Sprintf("%s %s: %s", spec.verb, model.CleanLine(msg.id), c.errText(err)), true)
 	}
 	r := msg.req
 	// The rule book's own early answer: the same Check the controller
@@ -494,16 +497,12 @@ func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
 // from every other door. Its edit fails before anything is written, so a
 // request that changed since it was read is never acted on unseen.
 func (a *App) attempt(act model.Action, id string, version int64) tea.Cmd {
-	return attemptCmd(a.ctx, act, id, version)
+	return a.attempts.start(a.ctx, attemptAction(act, id, version))
 }
 
 // attempted shows the controller's refusal of a key press.
-func (a *App) attempted(msg attemptedMsg) tea.Cmd {
-	c := a.ctx
-	if msg.err == nil || errors.Is(msg.err, errAttemptOnly) {
-		return a.setStatus(model.CleanLine(msg.id)+": the request changed since it was read; "+c.keyFor(keymap.Refresh)+" reads it again", true)
-	}
-	return a.setStatus(model.CleanLine(msg.id)+": "+c.errText(msg.err), true)
+func (a *App) attempted(id string, err error) tea.Cmd {
+	return a.setStatus(attemptedText(a.ctx, id, err), true)
 }
 
 // pushView stacks a view built with the next sequence number.

@@ -111,6 +111,52 @@ func (s *call[T]) interrupt() {
 // whenever it comes, is dropped.
 func (s *call[T]) cancel() { s.release() }
 
+// calls is a slot whose calls do not supersede one another: each is
+// awaited until it reports. For work where every call counts (a refused
+// key press the controller must hear and audit, each time it is pressed).
+type calls[T any] struct {
+	awaited map[uint64]context.CancelFunc
+}
+
+// start runs fn within the session's timeout, alongside the slot's others.
+func (s *calls[T]) start(c *Context, fn backendFunc[T]) tea.Cmd {
+	if s.awaited == nil {
+		s.awaited = map[uint64]context.CancelFunc{}
+	}
+	ctx, stop := context.WithTimeout(context.Background(), c.Timeout)
+	c.lastTicket++
+	ticket, backend, actor := c.lastTicket, c.Backend, c.Actor
+	s.awaited[ticket] = stop
+	return func() tea.Msg {
+		defer stop()
+		v, err := fn(ctx, backend, actor)
+		return resultMsg[T]{ticket: ticket, value: v, err: err}
+	}
+}
+
+// accept takes msg when it is the result of one of the slot's calls.
+func (s *calls[T]) accept(msg tea.Msg) (value T, err error, ok bool) {
+	m, isResult := msg.(resultMsg[T])
+	if !isResult {
+		return value, nil, false
+	}
+	stop, awaited := s.awaited[m.ticket]
+	if !awaited {
+		return value, nil, false
+	}
+	stop()
+	delete(s.awaited, m.ticket)
+	return m.value, m.err, true
+}
+
+// cancel abandons every call of the slot.
+func (s *calls[T]) cancel() {
+	for ticket, stop := range s.awaited {
+		stop()
+		delete(s.awaited, ticket)
+	}
+}
+
 // progressMsg is the newest progress of the stream numbered ticket; next
 // waits for what follows it.
 type progressMsg[P any] struct {

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,6 +88,44 @@ func TestCallAcceptsOnlyItsTicket(t *testing.T) {
 			}
 			if slot.busy() != tc.busy {
 				t.Errorf("busy = %v, want %v", slot.busy(), tc.busy)
+			}
+		})
+	}
+}
+
+// TestCallsAwaitEach: calls in one calls slot do not supersede each other;
+// each result is taken once, and none after a cancel.
+func TestCallsAwaitEach(t *testing.T) {
+	value := func(v int) backendFunc[int] {
+		return func(context.Context, Backend, model.Actor) (int, error) { return v, nil }
+	}
+	tests := []struct {
+		name   string
+		cancel bool
+		want   []int
+	}{
+		{"both calls report, each once", false, []int{2, 1}},
+		{"cancel drops them all", true, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Context{Timeout: time.Minute}
+			var slot calls[int]
+			var single call[int]
+			first, second := slot.start(c, value(1)), slot.start(c, value(2))
+			stranger := single.start(c, value(9))
+			if tc.cancel {
+				slot.cancel()
+			}
+			two := second()
+			var got []int
+			for _, msg := range []tea.Msg{two, first(), stranger(), two} {
+				if v, err, ok := slot.accept(msg); ok && err == nil {
+					got = append(got, v)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("accepted %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -97,11 +97,6 @@ type (
 	}
 	clearStatusMsg struct{ seq int }
 
-	tenantsMsg struct {
-		gen     int
-		tenants []model.Tenant
-		err     error
-	}
 	// tenantsReadyMsg tells the panes the shared tenant list (and scope) changed
 	// and they should (re)load; keep says whether to keep the selection.
 	tenantsReadyMsg struct{ keep bool }

@@ -17,13 +17,6 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// formSavedMsg answers a form's save.
-type formSavedMsg struct {
-	seq int
-	req model.Request
-	err error
-}
-
 // formPane hosts a form as a stacked view: the title, the form, and the
 // save's outcome.
 type formPane struct {
@@ -33,8 +26,10 @@ type formPane struct {
 	form   *form
 	width  int
 	height int
-	// save builds the save's Cmd from the values as they are now.
-	save func(p *formPane) tea.Cmd
+	// save builds the save's Cmd from the values as they are now; a save
+	// of one request starts it on saved.
+	save  func(p *formPane) tea.Cmd
+	saved call[model.Request]
 	// reload (ctrl+r) re-reads what the form acts on, keeping the input.
 	reload func(p *formPane) tea.Cmd
 	// body, when set, replaces the form's lines (a result to read).
@@ -85,20 +80,20 @@ func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 	case spinner.TickMsg:
 		return p, spinWhile(p.form.saving, &p.form.spin, msg)
-	case formSavedMsg:
-		if msg.seq != p.seq {
+	case resultMsg[model.Request]:
+		r, err, ok := p.saved.accept(msg)
+		if !ok {
 			return p, nil
 		}
 		p.form.saving = false
-		if msg.err != nil {
-			p.form.err = p.ctx.errText(msg.err)
+		if err != nil {
+			p.form.err = p.ctx.errText(err)
 			// A lost race names the winner; offer to re-read it.
-			if p.reload != nil && errors.Is(msg.err, model.ErrConflict) {
+			if p.reload != nil && errors.Is(err, model.ErrConflict) {
 				p.form.err += " — " + p.ctx.keyFor(keymap.Refresh) + " re-reads it and keeps what you typed"
 			}
 			return p, nil
 		}
-		r := msg.req
 		closing := p.close()
 		if p.after != nil {
 			// In order: the next view must not open under the closing form.
@@ -177,35 +172,21 @@ func newActionPane(c *Context, seq int, spec actionSpec, r model.Request, t mode
 	target := r
 	p := &formPane{ctx: c, seq: seq, form: f, after: spec.after,
 		title: fmt.Sprintf("%s %s", capitalize(spec.verb), model.CleanLine(r.ID))}
+	fr := &formPaneReloading{formPane: p, target: &target, spec: spec}
 	p.save = func(p *formPane) tea.Cmd {
 		reason, edit := spec.apply(p.form, target, t, c.Clock.Now())
-		backend, actor, timeout := c.Backend, c.Actor, c.Timeout
-		id, version, seq := target.ID, target.Version, p.seq
-		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			got, err := backend.Apply(ctx, actor, id, version, spec.act, reason, edit)
-			return formSavedMsg{seq: seq, req: got, err: err}
-		}
+		id, version := target.ID, target.Version
+		return p.saved.start(c, func(ctx context.Context, b Backend, actor model.Actor) (model.Request, error) {
+			return b.Apply(ctx, actor, id, version, spec.act, reason, edit)
+		})
 	}
 	p.reload = func(p *formPane) tea.Cmd {
-		backend, actor, timeout, id := c.Backend, c.Actor, c.Timeout, target.ID
-		seq := p.seq
-		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			got, err := backend.Request(ctx, actor, id)
-			return formReloadedMsg{seq: seq, req: got, err: err}
-		}
+		id := target.ID
+		return fr.reread.start(c, func(ctx context.Context, b Backend, actor model.Actor) (model.Request, error) {
+			return b.Request(ctx, actor, id)
+		})
 	}
-	return &formPaneReloading{formPane: p, target: &target, spec: spec}
-}
-
-// formReloadedMsg answers a form's ctrl+r.
-type formReloadedMsg struct {
-	seq int
-	req model.Request
-	err error
+	return fr
 }
 
 // formPaneReloading is an action form that can re-read its request after a
@@ -215,26 +196,24 @@ type formPaneReloading struct {
 	*formPane
 	target *model.Request
 	spec   actionSpec
+	reread call[model.Request]
 }
 
 func (p *formPaneReloading) Update(msg tea.Msg) (Pane, tea.Cmd) {
-	if m, ok := msg.(formReloadedMsg); ok {
-		if m.seq != p.seq {
+	if r, err, ok := p.reread.accept(msg); ok {
+		if err != nil {
+			p.form.err = p.ctx.errText(err)
 			return p, nil
 		}
-		if m.err != nil {
-			p.form.err = p.ctx.errText(m.err)
-			return p, nil
-		}
-		*p.target = m.req
+		*p.target = r
 		p.form.err = ""
 		note := fmt.Sprintf("re-read: now %s, version %d, last changed by %s — your input is kept",
-			m.req.Status.Label(), m.req.Version, model.CleanLine(m.req.UpdatedBy))
-		if ref := model.Check(p.spec.act, requestFacts(p.ctx, m.req)); ref != nil {
+			r.Status.Label(), r.Version, model.CleanLine(r.UpdatedBy))
+		if ref := model.Check(p.spec.act, requestFacts(p.ctx, r)); ref != nil {
 			note += "; " + p.ctx.errText(ref)
 		}
 		p.form.intro = append(slices.Clone(p.form.intro), note)
-		return p, changed(m.req)
+		return p, changed(r)
 	}
 	_, cmd := p.formPane.Update(msg)
 	return p, cmd

@@ -24,18 +24,14 @@ func newSignOffPane(c *Context, seq int, r model.Request, t model.Tenant) Pane {
 	fp := newActionPane(c, seq, specFor(model.ActSignOff), r, t, formInput{}).(*formPaneReloading)
 	target := fp.target
 	fp.save = func(p *formPane) tea.Cmd {
-		backend, actor, timeout := c.Backend, c.Actor, c.Timeout
-		id, version, seq := target.ID, target.Version, p.seq
+		id, version := target.ID, target.Version
 		digest := ""
 		if target.Plan != nil {
 			digest = target.Plan.Digest
 		}
-		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			got, err := backend.SignOffPlan(ctx, actor, id, version, digest)
-			return formSavedMsg{seq: seq, req: got, err: err}
-		}
+		return p.saved.start(c, func(ctx context.Context, b Backend, actor model.Actor) (model.Request, error) {
+			return b.SignOffPlan(ctx, actor, id, version, digest)
+		})
 	}
 	fp.savedText = func(r model.Request) string {
 		return fmt.Sprintf("%s: plan signed off by %s — %s runs it", model.CleanLine(r.ID), model.CleanLine(c.Actor.Handle()), c.keyFor(keymap.Fulfil))
@@ -55,7 +51,7 @@ func (p *signOffPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, tea.Batch(p.close(), p.ctx.Info(p.title+": cancelled, nothing changed"))
 		}
 	}
-	if _, ok := msg.(formSavedMsg); ok {
+	if p.saved.owns(msg) {
 		_, cmd := p.formPaneReloading.Update(msg)
 		if p.form.err != "" {
 			// A refusal leaves the question up, Cancel focused, so enter
