@@ -312,8 +312,7 @@ func (a *App) pop() {
 
 // push opens a request's detail over the current view.
 func (a *App) push(id string) tea.Cmd {
-	a.seq++
-	return a.pushPane(newDetailPane(a.ctx, id, a.seq))
+	return a.pushPane(newDetailPane(a.ctx, id))
 }
 
 // pushPane opens any view (a request's or a subject's detail) over the

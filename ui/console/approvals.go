@@ -31,12 +31,6 @@ type approvalRow struct {
 	due    time.Time
 }
 
-type approvalsMsg struct {
-	gen  int
-	rows []approvalRow
-	err  error
-}
-
 type approvalsPane struct {
 	ctx *Context
 
@@ -48,8 +42,7 @@ type approvalsPane struct {
 	loading bool
 	loaded  bool
 	err     string
-	gen     int
-	cancel  context.CancelFunc
+	loader  call[[]approvalRow]
 	spin    spinner.Model
 	width   int
 	height  int
@@ -94,35 +87,24 @@ func (p *approvalsPane) SetSize(w, h int) {
 }
 
 // Close abandons a load in flight.
-func (p *approvalsPane) Close() {
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
-}
+func (p *approvalsPane) Close() { p.loader.cancel() }
 
 func (p *approvalsPane) reload() tea.Cmd {
-	p.Close()
 	c := p.ctx
-	p.gen++
 	p.loading, p.err = true, ""
-	gen, backend, actor, scope := p.gen, c.Backend, c.Actor, c.Scope
-	tenants := c.tenants
-	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
-	p.cancel = cancel
-	load := func() tea.Msg {
-		defer cancel()
+	scope, tenants := c.Scope, c.tenants
+	load := p.loader.start(c, func(ctx context.Context, backend Backend, actor model.Actor) ([]approvalRow, error) {
 		reqs, err := backend.Approvals(ctx, actor, scope)
 		if err != nil {
-			return approvalsMsg{gen: gen, err: err}
+			return nil, err
 		}
 		locs := map[string]*time.Location{}
 		rows := make([]approvalRow, 0, len(reqs))
 		for _, r := range reqs {
 			rows = append(rows, newApprovalRow(r, tenants, locs))
 		}
-		return approvalsMsg{gen: gen, rows: rows}
-	}
+		return rows, nil
+	})
 	return tea.Batch(load, p.spin.Tick)
 }
 
@@ -179,6 +161,26 @@ func (p *approvalsPane) ensureVisible() {
 }
 
 func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if rows, err, ok := p.loader.accept(msg); ok {
+		p.loading = false
+		if err != nil {
+			p.err = "could not load the approvals"
+			return p, p.ctx.Error(fmt.Sprintf("approvals: %s — press %s to retry", errText(err), p.ctx.keyFor(keymap.Refresh)))
+		}
+		id := ""
+		if r, ok := p.selected(); ok {
+			id = r.req.ID
+		}
+		p.rows, p.loaded = rows, true
+		p.sortRows()
+		for m := range p.marks {
+			if !slices.ContainsFunc(p.rows, func(r approvalRow) bool { return r.req.ID == m }) {
+				delete(p.marks, m)
+			}
+		}
+		p.reselect(id)
+		return p, nil
+	}
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
 		return p, p.reload()
@@ -187,27 +189,6 @@ func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.err = "could not load tenants"
 	case themeMsg:
 		p.spin.Style = p.ctx.Theme.Spinner
-	case approvalsMsg:
-		if msg.gen != p.gen {
-			return p, nil
-		}
-		p.loading, p.cancel = false, nil
-		if msg.err != nil {
-			p.err = "could not load the approvals"
-			return p, p.ctx.Error(fmt.Sprintf("approvals: %s — press %s to retry", errText(msg.err), p.ctx.keyFor(keymap.Refresh)))
-		}
-		id := ""
-		if r, ok := p.selected(); ok {
-			id = r.req.ID
-		}
-		p.rows, p.loaded = msg.rows, true
-		p.sortRows()
-		for m := range p.marks {
-			if !slices.ContainsFunc(p.rows, func(r approvalRow) bool { return r.req.ID == m }) {
-				delete(p.marks, m)
-			}
-		}
-		p.reselect(id)
 	case requestChangedMsg:
 		p.applyChange(msg.req)
 	case spinner.TickMsg:

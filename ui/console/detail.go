@@ -15,10 +15,8 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// requestMsg answers a detail pane's load. seq names the pane instance, so
-// two details of the same request on the stack never take each other's answer.
-type requestMsg struct {
-	seq        int
+// requestLoad is what a detail pane's load read.
+type requestLoad struct {
 	req        model.Request
 	subject    *model.Subject
 	subjectErr error
@@ -30,14 +28,12 @@ type requestMsg struct {
 	// Update nor every render should do.
 	tenant model.Tenant
 	loc    *time.Location
-	err    error
 }
 
 // detailPane shows everything recorded about one request, scrollable.
 type detailPane struct {
 	ctx *Context
 	id  string
-	seq int
 
 	req        *model.Request
 	subject    *model.Subject
@@ -51,22 +47,16 @@ type detailPane struct {
 	vp         viewport.Model
 	width      int
 	height     int
-	cancel     context.CancelFunc
+	loader     call[requestLoad]
 }
 
 // Close abandons a load still in flight when the pane leaves the screen.
-func (p *detailPane) Close() {
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
-}
+func (p *detailPane) Close() { p.loader.cancel() }
 
-func newDetailPane(ctx *Context, id string, seq int) *detailPane {
+func newDetailPane(ctx *Context, id string) *detailPane {
 	p := &detailPane{
 		ctx:  ctx,
 		id:   id,
-		seq:  seq,
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Theme.Spinner)),
 		vp:   viewport.New(),
 	}
@@ -106,27 +96,22 @@ func (p *detailPane) KeyHelp() []key.Binding {
 }
 
 func (p *detailPane) load() tea.Cmd {
-	p.Close()
 	p.loading = true
 	p.err = ""
-	c := p.ctx
-	backend, actor, id, seq := c.Backend, c.Actor, p.id, p.seq
+	id := p.id
 	// setTenants replaces the map rather than writing to it, so the Cmd may
 	// read this one while Update moves on.
-	tenants := c.tenants
-	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
-	p.cancel = cancel
-	fetch := func() tea.Msg {
-		defer cancel()
+	tenants := p.ctx.tenants
+	fetch := p.loader.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) (requestLoad, error) {
 		r, err := backend.Request(ctx, actor, id)
 		if err != nil {
-			return requestMsg{seq: seq, err: err}
+			return requestLoad{}, err
 		}
 		t, ok := tenants[r.TenantID]
 		if !ok {
 			t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
 		}
-		msg := requestMsg{seq: seq, req: r, tenant: t, loc: t.Location()}
+		msg := requestLoad{req: r, tenant: t, loc: t.Location()}
 		if r.SubjectID != "" {
 			// One subject by _id is the lookup the embedded database serves
 			// without scanning every subject.
@@ -145,8 +130,8 @@ func (p *detailPane) load() tea.Cmd {
 				}
 			}
 		}
-		return msg
-	}
+		return msg, nil
+	})
 	return tea.Batch(fetch, p.spin.Tick)
 }
 
@@ -158,20 +143,18 @@ func (p *detailPane) SetSize(w, h int) {
 }
 
 func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
-	switch msg := msg.(type) {
-	case requestMsg:
-		if msg.seq != p.seq {
-			return p, nil
-		}
+	if got, err, ok := p.loader.accept(msg); ok {
 		p.loading = false
-		p.cancel = nil
-		if msg.err != nil {
-			p.err = errText(msg.err)
+		if err != nil {
+			p.err = errText(err)
 			return p, p.ctx.Error(fmt.Sprintf("%s: %s — %s goes back, %s retries", p.Title(), p.err, p.ctx.keyFor(keymap.Back), p.ctx.keyFor(keymap.Refresh)))
 		}
-		p.req, p.subject, p.subjectErr, p.limit = &msg.req, msg.subject, msg.subjectErr, msg.limit
-		p.tenant, p.loc = msg.tenant, msg.loc
+		p.req, p.subject, p.subjectErr, p.limit = &got.req, got.subject, got.subjectErr, got.limit
+		p.tenant, p.loc = got.tenant, got.loc
 		p.render()
+		return p, nil
+	}
+	switch msg := msg.(type) {
 	case tenantsReadyMsg:
 		return p, p.load()
 	case requestChangedMsg:

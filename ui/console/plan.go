@@ -19,13 +19,12 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-type planLoadedMsg struct {
-	seq int
+// planLoad is what a plan pane's load read (or made).
+type planLoad struct {
 	req model.Request
 	loc *time.Location
 	// made is set when the answer is a plan just made (or the failure to).
 	made bool
-	err  error
 }
 
 // planPane previews a request's fulfilment plan: the header, the counts
@@ -45,7 +44,7 @@ type planPane struct {
 	vp      viewport.Model
 	width   int
 	height  int
-	cancel  context.CancelFunc
+	loader  call[planLoad]
 	// replanArmed is set by a first P on a signed plan: a new plan drops
 	// a colleague's sign-off, so it takes a second P.
 	replanArmed bool
@@ -78,12 +77,7 @@ func (p *planPane) HelpGroups() []string { return []string{keymap.GroupFulfil, k
 
 func (p *planPane) keyPane() keymap.Pane { return keymap.PanePlan }
 
-func (p *planPane) Close() {
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
-}
+func (p *planPane) Close() { p.loader.cancel() }
 
 // hintedRequest lets `?` follow the rule book on the plan's request, as the
 // status line does.
@@ -122,11 +116,9 @@ func (p *planPane) KeyHelp() []key.Binding {
 // load reads the request and, when it has no plan and the actor may make
 // one, makes it; remake makes a new plan against the version on screen.
 func (p *planPane) load(remake bool) tea.Cmd {
-	p.Close()
 	p.err = ""
 	c := p.ctx
-	backend, actor, id, seq := c.Backend, c.Actor, p.id, p.seq
-	tenants := c.tenants
+	id, tenants := p.id, c.tenants
 	var version int64 = -1
 	if remake && p.req != nil {
 		version = p.req.Version
@@ -136,15 +128,11 @@ func (p *planPane) load(remake bool) tea.Cmd {
 	} else {
 		p.loading = true
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
-	p.cancel = cancel
-	fetch := func() tea.Msg {
-		defer cancel()
-		msg := planLoadedMsg{seq: seq, loc: time.UTC}
+	fetch := p.loader.start(c, func(ctx context.Context, backend Backend, actor model.Actor) (planLoad, error) {
+		msg := planLoad{loc: time.UTC}
 		r, err := backend.Request(ctx, actor, id)
 		if err != nil {
-			msg.err = err
-			return msg
+			return msg, err
 		}
 		if t, ok := tenants[r.TenantID]; ok {
 			msg.loc = t.Location()
@@ -161,14 +149,14 @@ func (p *planPane) load(remake bool) tea.Cmd {
 			msg.made = true
 			got, err := backend.PlanFulfilment(ctx, actor, id, version)
 			if err != nil {
-				msg.req, msg.err = r, err
-				return msg
+				msg.req = r
+				return msg, err
 			}
 			r = got
 		}
 		msg.req = r
-		return msg
-	}
+		return msg, nil
+	})
 	return tea.Batch(fetch, p.spin.Tick)
 }
 
@@ -180,48 +168,56 @@ func (p *planPane) SetSize(w, h int) {
 	p.render()
 }
 
+// loaded shows the request (and plan) a load read or made, or why not.
+func (p *planPane) loaded(got planLoad, err error) tea.Cmd {
+	c := p.ctx
+	p.loading, p.making = false, false
+	p.loc = got.loc
+	if got.req.ID != "" {
+		r := got.req
+		p.req = &r
+	}
+	p.render()
+	if err != nil {
+		p.err = p.ctx.errText(err)
+		what := "read"
+		if got.made {
+			what = "make the plan of"
+		}
+		hint := ""
+		if errors.Is(err, model.ErrConflict) {
+			hint = " — " + c.keyFor(keymap.Refresh) + " re-reads it"
+		}
+		return c.Error(fmt.Sprintf("could not %s %s: %s%s", what, model.CleanLine(p.id), p.err, hint))
+	}
+	if p.req.Plan == nil {
+		tr, _ := model.TransitionFor(model.ActPlan)
+		why := "no plan yet"
+		if !c.Actor.Can(tr.Perm) {
+			why += " — " + c.Actor.Refusal(tr.Perm, "make a plan")
+		} else if _, err := model.Next(p.req.Status, model.ActPlan, c.Actor.Operator.Role); err != nil {
+			why += " — " + model.CleanLine(err.Error())
+		}
+		p.err = why
+		return nil
+	}
+	if got.made {
+		pl := p.req.Plan
+		return tea.Batch(changed(*p.req), c.Info(fmt.Sprintf("%s: plan made, %d steps — a privacy lead other than %s signs it off (%s)",
+			model.CleanLine(p.id), len(pl.Steps), model.CleanLine(pl.BuiltBy), c.keyFor(keymap.SignOff))))
+	}
+	return nil
+}
+
 func (p *planPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	c := p.ctx
+	if got, err, ok := p.loader.accept(msg); ok {
+		return p, p.loaded(got, err)
+	}
+	if lines, err, ok := p.reveal.call.accept(msg); ok {
+		return p, p.revealed(lines, err)
+	}
 	switch msg := msg.(type) {
-	case planLoadedMsg:
-		if msg.seq != p.seq {
-			return p, nil
-		}
-		p.loading, p.making, p.cancel = false, false, nil
-		p.loc = msg.loc
-		if msg.req.ID != "" {
-			r := msg.req
-			p.req = &r
-		}
-		p.render()
-		if msg.err != nil {
-			p.err = p.ctx.errText(msg.err)
-			what := "read"
-			if msg.made {
-				what = "make the plan of"
-			}
-			hint := ""
-			if errors.Is(msg.err, model.ErrConflict) {
-				hint = " — " + c.keyFor(keymap.Refresh) + " re-reads it"
-			}
-			return p, c.Error(fmt.Sprintf("could not %s %s: %s%s", what, model.CleanLine(p.id), p.err, hint))
-		}
-		if p.req.Plan == nil {
-			tr, _ := model.TransitionFor(model.ActPlan)
-			why := "no plan yet"
-			if !c.Actor.Can(tr.Perm) {
-				why += " — " + c.Actor.Refusal(tr.Perm, "make a plan")
-			} else if _, err := model.Next(p.req.Status, model.ActPlan, c.Actor.Operator.Role); err != nil {
-				why += " — " + model.CleanLine(err.Error())
-			}
-			p.err = why
-			return p, nil
-		}
-		if msg.made {
-			pl := p.req.Plan
-			return p, tea.Batch(changed(*p.req), c.Info(fmt.Sprintf("%s: plan made, %d steps — a privacy lead other than %s signs it off (%s)",
-				model.CleanLine(p.id), len(pl.Steps), model.CleanLine(pl.BuiltBy), c.keyFor(keymap.SignOff))))
-		}
 	case requestChangedMsg:
 		if msg.req.ID == p.id && p.req != nil && msg.req.Version >= p.req.Version {
 			if msg.req.Plan == nil && p.req.Plan != nil {
@@ -240,10 +236,6 @@ func (p *planPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.render()
 	case spinner.TickMsg:
 		return p, spinWhile(p.loading || p.making, &p.spin, msg)
-	case planRevealMsg:
-		if msg.seq == p.seq {
-			return p, p.revealed(msg)
-		}
 	case planHideMsg:
 		if msg.seq == p.seq && msg.token == p.reveal.token && p.reveal.lines != nil {
 			p.reveal.lines = nil

@@ -16,25 +16,21 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// subjectMsg answers a subject pane's load; to names the pane instance.
-type subjectMsg struct {
-	to     *subjectPane
+// subjectLoad is what a subject pane's load read.
+type subjectLoad struct {
 	sub    model.Subject
 	recs   []model.PIRecord
 	reqs   []model.Request
 	loc    *time.Location
-	err    error
 	recErr error
 	reqErr error
 }
 
-// revealMsg carries one revealed value (or why it was not revealed).
-type revealMsg struct {
-	to    *subjectPane
+// revealedValue is one revealed value.
+type revealedValue struct {
 	ref   model.FieldRef
 	label string
 	value string
-	err   error
 }
 
 // hideRevealMsg ends a reveal; token names which one.
@@ -69,7 +65,7 @@ type subjectPane struct {
 	recErr  string
 	reqErr  string
 	loading bool
-	cancel  context.CancelFunc
+	loader  call[subjectLoad]
 
 	spin          spinner.Model
 	vp            viewport.Model
@@ -81,7 +77,8 @@ type subjectPane struct {
 	prompt    textinput.Model
 	asking    bool
 	revealing bool
-	revealed  *revealMsg
+	reveals   call[revealedValue]
+	revealed  *revealedValue
 	until     time.Time
 	token     int
 }
@@ -137,37 +134,26 @@ func (p *subjectPane) Cursor() *tea.Cursor {
 // Close abandons a load in flight and hides a revealed value: leaving the
 // subject ends the reveal.
 func (p *subjectPane) Close() {
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
+	p.loader.cancel()
 	p.revealed = nil
 }
 
 func (p *subjectPane) load() tea.Cmd {
-	if p.cancel != nil {
-		p.cancel()
-	}
 	p.loading, p.err = true, ""
-	c := p.ctx
-	backend, actor, id, to := c.Backend, c.Actor, p.id, p
-	tenants := c.tenants
-	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
-	p.cancel = cancel
-	fetch := func() tea.Msg {
-		defer cancel()
+	id, tenants := p.id, p.ctx.tenants
+	fetch := p.loader.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) (subjectLoad, error) {
 		s, err := backend.Subject(ctx, actor, id)
 		if err != nil {
-			return subjectMsg{to: to, err: err}
+			return subjectLoad{}, err
 		}
-		msg := subjectMsg{to: to, sub: s, loc: time.UTC}
+		msg := subjectLoad{sub: s, loc: time.UTC}
 		if t, ok := tenants[s.TenantID]; ok {
 			msg.loc = t.Location()
 		}
 		msg.reqs, msg.reqErr = backend.SubjectRequests(ctx, actor, id)
 		msg.recs, msg.recErr = backend.SubjectRecords(ctx, actor, id)
-		return msg
-	}
+		return msg, nil
+	})
 	return tea.Batch(fetch, p.spin.Tick)
 }
 
@@ -179,43 +165,50 @@ func (p *subjectPane) SetSize(w, h int) {
 	p.render()
 }
 
+// loaded shows what the load read, or why it could not.
+func (p *subjectPane) loaded(got subjectLoad, err error) tea.Cmd {
+	p.loading = false
+	if err != nil {
+		p.err = errText(err)
+		return p.ctx.Error(fmt.Sprintf("subject %s: %s — %s goes back", model.CleanLine(p.id), p.err, p.ctx.keyFor(keymap.Back)))
+	}
+	p.sub, p.recs, p.reqs, p.loc = &got.sub, got.recs, got.reqs, got.loc
+	p.recErr, p.reqErr = "", ""
+	if got.recErr != nil {
+		p.recErr = errText(got.recErr)
+	}
+	if got.reqErr != nil {
+		p.reqErr = errText(got.reqErr)
+	}
+	p.render()
+	return nil
+}
+
+// shown shows a revealed value for revealFor, or why it was not revealed.
+func (p *subjectPane) shown(got revealedValue, err error) tea.Cmd {
+	p.revealing = false
+	if err != nil {
+		return p.ctx.Error(revealError(err))
+	}
+	p.token++
+	p.revealed = &got
+	p.until = p.ctx.Clock.Now().Add(p.revealFor)
+	p.render()
+	token := p.token
+	return tea.Batch(
+		p.ctx.Info(fmt.Sprintf("%s revealed for %s — the reveal is on the audit record", got.label, p.revealFor)),
+		tea.Tick(p.revealFor, func(time.Time) tea.Msg { return hideRevealMsg{to: p, token: token} }),
+	)
+}
+
 func (p *subjectPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if got, err, ok := p.loader.accept(msg); ok {
+		return p, p.loaded(got, err)
+	}
+	if got, err, ok := p.reveals.accept(msg); ok {
+		return p, p.shown(got, err)
+	}
 	switch msg := msg.(type) {
-	case subjectMsg:
-		if msg.to != p {
-			return p, nil
-		}
-		p.loading, p.cancel = false, nil
-		if msg.err != nil {
-			p.err = errText(msg.err)
-			return p, p.ctx.Error(fmt.Sprintf("subject %s: %s — %s goes back", model.CleanLine(p.id), p.err, p.ctx.keyFor(keymap.Back)))
-		}
-		p.sub, p.recs, p.reqs, p.loc = &msg.sub, msg.recs, msg.reqs, msg.loc
-		p.recErr, p.reqErr = "", ""
-		if msg.recErr != nil {
-			p.recErr = errText(msg.recErr)
-		}
-		if msg.reqErr != nil {
-			p.reqErr = errText(msg.reqErr)
-		}
-		p.render()
-	case revealMsg:
-		if msg.to != p {
-			return p, nil
-		}
-		p.revealing = false
-		if msg.err != nil {
-			return p, p.ctx.Error(revealError(msg.err))
-		}
-		p.token++
-		p.revealed = &msg
-		p.until = p.ctx.Clock.Now().Add(p.revealFor)
-		p.render()
-		token := p.token
-		return p, tea.Batch(
-			p.ctx.Info(fmt.Sprintf("%s revealed for %s — the reveal is on the audit record", msg.label, p.revealFor)),
-			tea.Tick(p.revealFor, func(time.Time) tea.Msg { return hideRevealMsg{to: p, token: token} }),
-		)
 	case hideRevealMsg:
 		if msg.to == p && msg.token == p.token && p.revealed != nil {
 			p.revealed = nil
@@ -352,12 +345,9 @@ func (p *subjectPane) askReveal() tea.Cmd {
 func (p *subjectPane) reveal(reason string) tea.Cmd {
 	it, _ := p.item()
 	p.revealing = true
-	c := p.ctx
-	backend, actor, id, to, timeout := c.Backend, c.Actor, p.id, p, c.Timeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	id := p.id
+	return p.reveals.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) (revealedValue, error) {
 		v, err := backend.RevealField(ctx, actor, id, it.ref, reason)
-		return revealMsg{to: to, ref: it.ref, label: it.label, value: v, err: err}
-	}
+		return revealedValue{ref: it.ref, label: it.label, value: v}, err
+	})
 }
