@@ -2,7 +2,6 @@ package console
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,8 +41,7 @@ type queuePane struct {
 	spin    spinner.Model
 	loading bool
 	loaded  bool
-	gen     int
-	cancel  context.CancelFunc
+	pages   call[queuePage]
 	load    queueLoad
 	pending []row
 	keepID  string
@@ -128,6 +126,9 @@ func (p *queuePane) SetSize(w, h int) {
 func (p *queuePane) pageRows() int { return max(1, p.height-2) }
 
 func (p *queuePane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if page, err, ok := p.pages.accept(msg); ok {
+		return p, p.page(page, err)
+	}
 	switch msg := msg.(type) {
 	case themeMsg:
 		p.applyTheme()
@@ -136,8 +137,6 @@ func (p *queuePane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	case tenantsFailedMsg:
 		p.stopLoading()
 		p.err = "could not load tenants"
-	case queuePageMsg:
-		return p, p.page(msg)
 	case requestChangedMsg:
 		p.applyChange(msg.req)
 	case spinner.TickMsg:
@@ -183,8 +182,7 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case p.query != "":
 			p.clearFilter()
-		case p.loading && p.cancel != nil:
-			p.cancel()
+		case p.loading && p.pages.busy():
 			p.stopLoading()
 			return p.ctx.Info("load cancelled — " + p.ctx.keyFor(keymap.Refresh) + " loads again")
 		}

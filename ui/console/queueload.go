@@ -14,101 +14,86 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// queuePageMsg is one keyset page, already turned into rows.
-type queuePageMsg struct {
-	gen      int
+// queuePage is one keyset page, already turned into rows.
+type queuePage struct {
 	rows     []row
 	lastDue  time.Time
 	lastID   string
 	received int
-	err      error
 }
 
-// queueLoad is everything a page fetch needs, copied out of the pane so the
-// Cmd goroutine shares nothing mutable with Update.
+// queueLoad is everything a page fetch needs besides the backend, copied
+// out of the pane so the Cmd goroutine shares nothing mutable with Update.
 type queueLoad struct {
-	ctx     context.Context
-	backend Backend
-	actor   model.Actor
 	clock   model.Clock
 	tenants map[string]model.Tenant
 	filter  model.QueueFilter
 }
 
-func (l queueLoad) fetch(gen int) tea.Cmd {
-	return func() tea.Msg {
-		reqs, err := l.backend.Queue(l.ctx, l.actor, l.filter)
-		if err != nil {
-			return queuePageMsg{gen: gen, err: err}
-		}
-		var ids []string
-		seen := map[string]bool{}
-		for _, r := range reqs {
-			// Requests carry their subject's masked label; only rows written
-			// before labels existed need the (slow, scanning) subject read.
-			if r.SubjectLabel == "" && r.SubjectID != "" && !seen[r.SubjectID] {
-				seen[r.SubjectID] = true
-				ids = append(ids, r.SubjectID)
-			}
-		}
-		var subjects map[string]model.Subject
-		if len(ids) > 0 {
-			if subjects, err = l.backend.Subjects(l.ctx, l.actor, ids); err != nil {
-				return queuePageMsg{gen: gen, err: err}
-			}
-		}
-		now := l.clock.Now()
-		locs := map[string]*time.Location{}
-		rows := make([]row, 0, len(reqs))
-		for _, r := range reqs {
-			t, ok := l.tenants[r.TenantID]
-			if !ok {
-				t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
-			}
-			loc, ok := locs[t.ID]
-			if !ok {
-				loc = t.Location()
-				locs[t.ID] = loc
-			}
-			var subj *model.Subject
-			if s, ok := subjects[r.SubjectID]; ok {
-				subj = &s
-			}
-			rows = append(rows, newRow(r, t, loc, subj, now))
-		}
-		msg := queuePageMsg{gen: gen, rows: rows, received: len(reqs)}
-		if n := len(reqs); n > 0 {
-			msg.lastDue, msg.lastID = reqs[n-1].DueAt, reqs[n-1].ID
-		}
-		return msg
+// fetch reads the page l.filter describes.
+func (l queueLoad) fetch(ctx context.Context, backend Backend, actor model.Actor) (queuePage, error) {
+	reqs, err := backend.Queue(ctx, actor, l.filter)
+	if err != nil {
+		return queuePage{}, err
 	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		// Requests carry their subject's masked label; only rows written
+		// before labels existed need the (slow, scanning) subject read.
+		if r.SubjectLabel == "" && r.SubjectID != "" && !seen[r.SubjectID] {
+			seen[r.SubjectID] = true
+			ids = append(ids, r.SubjectID)
+		}
+	}
+	var subjects map[string]model.Subject
+	if len(ids) > 0 {
+		if subjects, err = backend.Subjects(ctx, actor, ids); err != nil {
+			return queuePage{}, err
+		}
+	}
+	now := l.clock.Now()
+	locs := map[string]*time.Location{}
+	rows := make([]row, 0, len(reqs))
+	for _, r := range reqs {
+		t, ok := l.tenants[r.TenantID]
+		if !ok {
+			t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
+		}
+		loc, ok := locs[t.ID]
+		if !ok {
+			loc = t.Location()
+			locs[t.ID] = loc
+		}
+		var subj *model.Subject
+		if s, ok := subjects[r.SubjectID]; ok {
+			subj = &s
+		}
+		rows = append(rows, newRow(r, t, loc, subj, now))
+	}
+	page := queuePage{rows: rows, received: len(reqs)}
+	if n := len(reqs); n > 0 {
+		page.lastDue, page.lastID = reqs[n-1].DueAt, reqs[n-1].ID
+	}
+	return page, nil
 }
 
 // reload starts loading the queue from the first page. With keep the
 // current selection is restored by id once the new rows are in.
 func (p *queuePane) reload(keep bool) tea.Cmd {
-	if p.cancel != nil {
-		p.cancel()
-	}
 	p.keepID = ""
 	if keep {
 		p.keepID, _ = p.selectedID()
 	}
 	c := p.ctx
-	ctx, cancel := context.WithCancel(context.Background())
 	tenants := make(map[string]model.Tenant, len(c.tenants))
 	for id, t := range c.tenants {
 		tenants[id] = t
 	}
-	p.gen++
-	p.cancel = cancel
 	p.pending = nil
 	p.err = ""
 	p.loading = true
-	p.load = queueLoad{
-		ctx: ctx, backend: c.Backend, actor: c.Actor, clock: c.Clock, tenants: tenants,
-		filter: model.QueueFilter{TenantID: c.Scope},
-	}
+	p.load = queueLoad{clock: c.Clock, tenants: tenants, filter: model.QueueFilter{TenantID: c.Scope}}
 	return tea.Batch(p.nextPage(), p.spin.Tick)
 }
 
@@ -117,28 +102,18 @@ func (p *queuePane) reload(keep bool) tea.Cmd {
 func (p *queuePane) nextPage() tea.Cmd {
 	remaining := p.ctx.QueueCap - len(p.pending)
 	p.load.filter.Limit = min(p.ctx.PageSize, remaining+1)
-	l := p.load
-	ctx, cancel := context.WithTimeout(l.ctx, p.ctx.Timeout)
-	l.ctx = ctx
-	fetch := l.fetch(p.gen)
-	return func() tea.Msg {
-		defer cancel()
-		return fetch()
-	}
+	// Each page is a call of its own (with its own timeout); a new load or
+	// esc cancels the page in flight, and with it the rest of the load.
+	return p.pages.start(p.ctx, p.load.fetch)
 }
 
-func (p *queuePane) page(msg queuePageMsg) tea.Cmd {
-	if msg.gen != p.gen || !p.loading {
-		return nil
-	}
-	if msg.err != nil {
-		cancelled := p.load.ctx.Err() != nil
+// page takes one page in: it asks for the next while pages are full and
+// the cap allows, else it shows the rows.
+func (p *queuePane) page(msg queuePage, err error) tea.Cmd {
+	if err != nil {
 		p.stopLoading()
-		if cancelled {
-			return nil
-		}
 		p.err = "could not load the queue"
-		return p.ctx.Error(fmt.Sprintf("queue: %s — press %s to retry", errText(msg.err), p.ctx.keyFor(keymap.Refresh)))
+		return p.ctx.Error(fmt.Sprintf("queue: %s — press %s to retry", errText(err), p.ctx.keyFor(keymap.Refresh)))
 	}
 	remaining := p.ctx.QueueCap - len(p.pending)
 	limit := p.load.filter.Limit
@@ -223,10 +198,7 @@ func (p *queuePane) DueCounts() (dueCounts, bool) {
 
 func (p *queuePane) stopLoading() {
 	p.loading = false
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
+	p.pages.cancel()
 }
 
 // setRows replaces the rows directly; tests and benchmarks use it to skip
