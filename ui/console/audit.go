@@ -21,32 +21,6 @@ import (
 // is fetched when the cursor comes within a screen of the last loaded row.
 const auditPageSize = 200
 
-// Messages of the audit pane; gen drops answers to superseded asks.
-type (
-	auditPageMsg struct {
-		gen    int
-		before int64
-		page   model.AuditPage
-		err    error
-	}
-	auditVerifyProgressMsg struct {
-		gen         int
-		done, total int64
-		next        tea.Cmd
-	}
-	auditVerifyDoneMsg struct {
-		gen int
-		res model.VerifyResult
-		err error
-	}
-	auditExportDoneMsg struct {
-		gen  int
-		n    int
-		path string
-		err  error
-	}
-)
-
 // auditPane is the audit history: newest first, filtered by a small query
 // language, paged by sequence number, with chain verification and the
 // auditors' export.
@@ -64,8 +38,7 @@ type auditPane struct {
 	loaded   bool
 	more     bool
 	started  bool // shown at least once: scope changes reload it from then on
-	gen      int
-	cancel   context.CancelFunc
+	pages    call[model.AuditPage]
 	loadFrom int64 // the keyset position of the page in flight
 	loadAt   time.Time
 	err      string
@@ -75,17 +48,15 @@ type auditPane struct {
 	detailOf int64
 	vp       viewport.Model
 
-	verifying bool
-	vgen      int
-	vcancel   context.CancelFunc
-	vdone     int64
-	vtotal    int64
-	bar       progress.Model
-	verdict   *model.VerifyResult
+	verifying    bool
+	verification stream[verifyProgress, model.VerifyResult]
+	vdone        int64
+	vtotal       int64
+	bar          progress.Model
+	verdict      *model.VerifyResult
 
 	exporting bool
-	xgen      int
-	xcancel   context.CancelFunc
+	exports   call[auditExport]
 }
 
 func newAuditPane(ctx *Context) *auditPane {
@@ -161,11 +132,9 @@ func (p *auditPane) Activate() tea.Cmd {
 
 // Close abandons whatever is in flight when the console quits.
 func (p *auditPane) Close() {
-	for _, c := range []context.CancelFunc{p.cancel, p.vcancel, p.xcancel} {
-		if c != nil {
-			c()
-		}
-	}
+	p.pages.cancel()
+	p.verification.cancel()
+	p.exports.cancel()
 }
 
 func (p *auditPane) SetSize(w, h int) {
@@ -183,6 +152,19 @@ func (p *auditPane) SetSize(w, h int) {
 func (p *auditPane) listRows() int { return max(1, p.height-2-len(p.verdictLines())) }
 
 func (p *auditPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if page, err, ok := p.pages.accept(msg); ok {
+		return p, p.page(page, err)
+	}
+	if v, next, ok := p.verification.progress(msg); ok {
+		p.vdone, p.vtotal = v.done, v.total
+		return p, next
+	}
+	if res, err, ok := p.verification.accept(msg); ok {
+		return p, p.verified(res, err)
+	}
+	if x, err, ok := p.exports.accept(msg); ok {
+		return p, p.exported(x, err)
+	}
 	switch msg := msg.(type) {
 	case themeMsg:
 		p.applyTheme()
@@ -196,18 +178,6 @@ func (p *auditPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			p.stopLoading()
 			p.err = "could not load tenants"
 		}
-	case auditPageMsg:
-		return p, p.page(msg)
-	case auditVerifyProgressMsg:
-		if msg.gen != p.vgen || !p.verifying {
-			return p, nil
-		}
-		p.vdone, p.vtotal = msg.done, msg.total
-		return p, msg.next
-	case auditVerifyDoneMsg:
-		return p, p.verified(msg)
-	case auditExportDoneMsg:
-		return p, p.exported(msg)
 	case spinner.TickMsg:
 		return p, spinWhile(p.loading || p.exporting, &p.spin, msg)
 	case tea.PasteMsg:
@@ -235,10 +205,10 @@ func (p *auditPane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case k.Matches(msg, keymap.Back):
 		switch {
 		case p.verifying:
-			p.vcancel()
+			p.verification.interrupt()
 		case p.exporting:
-			p.xcancel()
-		case p.loading && p.cancel != nil:
+			p.exports.interrupt()
+		case p.loading && p.pages.busy():
 			p.stopLoading()
 			return p.ctx.Info("load cancelled — " + p.ctx.keyFor(keymap.Refresh) + " loads again")
 		case p.verdict != nil:
@@ -346,7 +316,6 @@ func (p *auditPane) effectiveFilter() model.AuditFilter {
 // reload starts the history from the newest entry.
 func (p *auditPane) reload() tea.Cmd {
 	p.stopLoading()
-	p.gen++
 	p.rows, p.cursor, p.offset, p.more, p.err = nil, 0, 0, false, ""
 	p.loaded = false
 	return tea.Batch(p.fetch(0), p.spin.Tick)
@@ -358,16 +327,12 @@ func (p *auditPane) fetch(before int64) tea.Cmd {
 	// A new filter's first page is a pass over the whole chain on the
 	// embedded database (BENCHMARKS.md: ~1 s per 10k entries, far more under
 	// load), so it gets longer than other calls; esc cancels it anyway.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*c.Timeout)
-	p.cancel = cancel
 	p.loading = true
 	p.loadFrom, p.loadAt = before, time.Now()
-	backend, actor, f, gen := c.Backend, c.Actor, p.effectiveFilter(), p.gen
-	return func() tea.Msg {
-		defer cancel()
-		page, err := backend.AuditHistory(ctx, actor, f, before, auditPageSize)
-		return auditPageMsg{gen: gen, before: before, page: page, err: err}
-	}
+	f := p.effectiveFilter()
+	return p.pages.startWithin(c, 10*c.Timeout, func(ctx context.Context, backend Backend, actor model.Actor) (model.AuditPage, error) {
+		return backend.AuditHistory(ctx, actor, f, before, auditPageSize)
+	})
 }
 
 // loadMoreIfNear fetches the next older page once the cursor is within a
@@ -379,28 +344,22 @@ func (p *auditPane) loadMoreIfNear() tea.Cmd {
 	return tea.Batch(p.fetch(p.rows[len(p.rows)-1].rec.Seq), p.spin.Tick)
 }
 
-func (p *auditPane) page(msg auditPageMsg) tea.Cmd {
-	if msg.gen != p.gen || !p.loading || msg.before != p.loadFrom {
-		return nil
-	}
+func (p *auditPane) page(page model.AuditPage, err error) tea.Cmd {
 	p.stopLoading()
-	if msg.err != nil {
+	if err != nil {
 		p.err = "could not load the audit history"
-		return p.ctx.Error(fmt.Sprintf("audit: %s — press %s to retry", errText(msg.err), p.ctx.keyFor(keymap.Refresh)))
+		return p.ctx.Error(fmt.Sprintf("audit: %s — press %s to retry", errText(err), p.ctx.keyFor(keymap.Refresh)))
 	}
 	p.loaded = true
-	for _, r := range msg.page.Records {
+	for _, r := range page.Records {
 		p.rows = append(p.rows, newAuditRow(r))
 	}
-	p.more = msg.page.More
+	p.more = page.More
 	p.ensureVisible()
 	return p.loadMoreIfNear()
 }
 
 func (p *auditPane) stopLoading() {
 	p.loading = false
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
+	p.pages.cancel()
 }

@@ -85,19 +85,17 @@ func (p *auditPane) export() tea.Cmd {
 	}
 	rf, ignored := p.exportFilter()
 	path := filepath.Join(c.ExportDir, exportName(rf, c.Clock.Now()))
-	p.xgen++
 	p.exporting = true
-	ctx, cancel := context.WithTimeout(context.Background(), 10*c.Timeout)
-	p.xcancel = cancel
-	gen, backend, actor, dir := p.xgen, c.Backend, c.Actor, c.ExportDir
-	run := func() tea.Msg {
-		defer cancel()
+	dir := c.ExportDir
+	// Like the first page of a filter, an export reads a whole period of
+	// the chain: it gets the longer bound too; esc cancels it anyway.
+	run := p.exports.startWithin(c, 10*c.Timeout, func(ctx context.Context, backend Backend, actor model.Actor) (auditExport, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return auditExportDoneMsg{gen: gen, err: err}
+			return auditExport{}, err
 		}
 		n, err := records.ExportToFile(ctx, backend, actor, rf, path)
-		return auditExportDoneMsg{gen: gen, n: n, path: path, err: err}
-	}
+		return auditExport{n: n, path: path}, err
+	})
 	cmds := []tea.Cmd{run, p.spin.Tick}
 	if len(ignored) > 0 {
 		cmds = append(cmds, c.Info("exporting request records; "+strings.Join(ignored, " ")+" do not apply to them"))
@@ -105,17 +103,19 @@ func (p *auditPane) export() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (p *auditPane) exported(msg auditExportDoneMsg) tea.Cmd {
-	if msg.gen != p.xgen {
-		return nil
-	}
+// auditExport is what an export wrote: n request records to path.
+type auditExport struct {
+	n    int
+	path string
+}
+
+func (p *auditPane) exported(msg auditExport, err error) tea.Cmd {
 	p.exporting = false
-	p.xcancel()
 	switch {
-	case errors.Is(msg.err, context.Canceled):
+	case errors.Is(err, context.Canceled):
 		return p.ctx.Info("export cancelled; nothing was written")
-	case msg.err != nil:
-		return p.ctx.Error("export: " + errText(msg.err))
+	case err != nil:
+		return p.ctx.Error("export: " + errText(err))
 	}
 	return tea.Batch(
 		p.ctx.Info(fmt.Sprintf("exported %s request records to %s", thousands(msg.n), model.CleanLine(msg.path))),

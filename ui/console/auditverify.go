@@ -12,58 +12,32 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
 )
 
-// verify walks the whole chain in a Cmd; progress arrives as messages, one
-// at a time, each carrying the Cmd that waits for the next.
+// verifyProgress is how far a verify has walked the chain.
+type verifyProgress struct{ done, total int64 }
+
+// verify walks the whole chain in the background, however long it takes
+// (esc cancels it); progress arrives as the newest count.
 func (p *auditPane) verify() tea.Cmd {
 	if p.verifying {
 		return p.ctx.Info("already verifying — " + p.ctx.keyFor(keymap.Back) + " cancels")
 	}
-	p.vgen++
 	p.verifying, p.vdone, p.vtotal, p.verdict = true, 0, 0, nil
-	ctx, cancel := context.WithCancel(context.Background())
-	p.vcancel = cancel
-	gen, backend := p.vgen, p.ctx.Backend
-	updates := make(chan auditVerifyProgressMsg, 1)
-	done := make(chan auditVerifyDoneMsg, 1)
-	go func() {
-		res, err := backend.VerifyAudit(ctx, func(d, t int64) {
-			// Only the newest count matters: drop a stale one for it.
-			select {
-			case <-updates:
-			default:
-			}
-			updates <- auditVerifyProgressMsg{gen: gen, done: d, total: t}
-		})
-		done <- auditVerifyDoneMsg{gen: gen, res: res, err: err}
-	}()
-	var wait tea.Cmd
-	wait = func() tea.Msg {
-		select {
-		case u := <-updates:
-			u.next = wait
-			return u
-		case d := <-done:
-			return d
-		}
-	}
-	return wait
+	return p.verification.start(p.ctx, 0, func(ctx context.Context, backend Backend, _ model.Actor, report func(verifyProgress)) (model.VerifyResult, error) {
+		return backend.VerifyAudit(ctx, func(d, t int64) { report(verifyProgress{done: d, total: t}) })
+	})
 }
 
-func (p *auditPane) verified(msg auditVerifyDoneMsg) tea.Cmd {
-	if msg.gen != p.vgen {
-		return nil
-	}
+func (p *auditPane) verified(res model.VerifyResult, err error) tea.Cmd {
 	p.verifying = false
-	p.vcancel()
-	if msg.err != nil {
-		if errors.Is(msg.err, context.Canceled) {
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
 			return p.ctx.Info("verify cancelled — " + p.ctx.keyFor(keymap.AuditVerify) + " starts it again")
 		}
-		return p.ctx.Error("verify: " + errText(msg.err))
+		return p.ctx.Error("verify: " + errText(err))
 	}
-	res := msg.res
 	p.verdict = &res
 	p.ensureVisible()
 	if !res.OK {
