@@ -38,38 +38,36 @@ const (
 	runFinished                   // every step done (completed, or waiting for a lead)
 )
 
-type runReadMsg struct {
-	seq int
+// runRead is the request as read before a run, and its tenant's zone.
+type runRead struct {
 	req model.Request
 	loc *time.Location
+}
+
+// runEnd is how the backend's run returned: the request as it left it
+// (empty when it returned none) and its error.
+type runEnd struct {
+	req model.Request
 	err error
 }
 
-type runProgressMsg struct {
-	seq, gen int
-	p        model.StepProgress
-	next     tea.Cmd
-}
-
-type runDoneMsg struct {
-	seq, gen int
-	req      model.Request
-	err      error
-}
-
 // runPane runs (or resumes) a request's signed plan with a progress bar.
-// The run is one backend call in a goroutine; its progress reaches Update
-// through a channel read by a Cmd, so nothing blocks Update.
+// The run is one backend call streamed in the background; its progress
+// reaches Update as messages, so nothing blocks Update.
 type runPane struct {
 	ctx *Context
 	seq int
 	id  string
 
-	req    *model.Request
-	loc    *time.Location
-	state  runState
-	gen    int
-	cancel context.CancelFunc
+	req   *model.Request
+	loc   *time.Location
+	state runState
+	reads call[runRead]
+	steps stream[model.StepProgress, model.Request]
+	// ended is a run that returned an error (or no request) while the
+	// request is read again to show where the run left it.
+	ended  runEnd
+	reread call[model.Request]
 	done   int
 	total  int
 	label  string
@@ -111,10 +109,9 @@ func (p *runPane) HelpGroups() []string { return []string{keymap.GroupFulfil, ke
 func (p *runPane) keyPane() keymap.Pane { return keymap.PaneRun }
 
 func (p *runPane) Close() {
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
+	p.reads.cancel()
+	p.steps.cancel()
+	p.reread.cancel()
 }
 
 func (p *runPane) KeyHelp() []key.Binding {
@@ -149,19 +146,15 @@ func (p *runPane) KeyHelp() []key.Binding {
 
 func (p *runPane) read() tea.Cmd {
 	p.state, p.err, p.hint = runReading, "", ""
-	c := p.ctx
-	backend, actor, id, seq, timeout := c.Backend, c.Actor, p.id, p.seq, c.Timeout
-	tenants := c.tenants
-	return tea.Batch(func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	id, tenants := p.id, p.ctx.tenants
+	return tea.Batch(p.reads.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) (runRead, error) {
 		r, err := backend.Request(ctx, actor, id)
-		msg := runReadMsg{seq: seq, req: r, err: err, loc: time.UTC}
+		msg := runRead{req: r, loc: time.UTC}
 		if t, ok := tenants[r.TenantID]; ok {
 			msg.loc = t.Location()
 		}
-		return msg
-	}, p.spin.Tick)
+		return msg, err
+	}), p.spin.Tick)
 }
 
 // refusal is what the lifecycle already says about running r now, with
@@ -197,48 +190,28 @@ func (p *runPane) refusal(r model.Request) (string, string) {
 	return fmt.Sprintf("cannot run the fulfilment of a request that is %s (only when approved with a signed plan, or fulfilling)", r.Status.Label()), ""
 }
 
-// run starts the backend's run in a goroutine and returns the Cmd that
-// waits for its next progress report or its end.
+// run streams the backend's run: it takes as long as the steps do (esc
+// stops it between steps), reporting each step's progress.
 func (p *runPane) run() tea.Cmd {
-	p.gen++
 	p.state, p.err, p.hint = runRunning, "", ""
-	ctx, cancel := context.WithCancel(context.Background())
-	p.cancel = cancel
-	c := p.ctx
-	backend, actor, id, seq, gen, timeout := c.Backend, c.Actor, p.id, p.seq, p.gen, c.Timeout
-	updates := make(chan runProgressMsg, 1)
-	done := make(chan runDoneMsg, 1)
-	go func() {
-		r, err := backend.RunFulfilment(ctx, actor, id, func(sp model.StepProgress) {
-			// Only the newest report matters: drop an unread one.
-			select {
-			case <-updates:
-			default:
-			}
-			updates <- runProgressMsg{seq: seq, gen: gen, p: sp}
-		})
-		if err != nil || r.ID == "" {
-			// The run may have moved the request (to failed) before it
-			// returned the error: show it as it is now.
-			rctx, rcancel := context.WithTimeout(context.Background(), timeout)
-			if now, rerr := backend.Request(rctx, actor, id); rerr == nil {
-				r = now
-			}
-			rcancel()
-		}
-		done <- runDoneMsg{seq: seq, gen: gen, req: r, err: err}
-	}()
-	var wait tea.Cmd
-	wait = func() tea.Msg {
-		select {
-		case u := <-updates:
-			u.next = wait
-			return u
-		case d := <-done:
-			return d
-		}
+	id := p.id
+	return tea.Batch(p.steps.start(p.ctx, 0, func(ctx context.Context, backend Backend, actor model.Actor, report func(model.StepProgress)) (model.Request, error) {
+		return backend.RunFulfilment(ctx, actor, id, report)
+	}), p.spin.Tick)
+}
+
+// runReturned takes the run's end. A run that returned an error (or no
+// request) may have moved the request (to failed) before it returned: it
+// is read again, with a fresh timeout, to show it as it is now.
+func (p *runPane) runReturned(r model.Request, err error) tea.Cmd {
+	if err == nil && r.ID != "" {
+		return p.finished(runEnd{req: r})
 	}
-	return tea.Batch(wait, p.spin.Tick)
+	p.ended = runEnd{req: r, err: err}
+	id := p.id
+	return p.reread.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) (model.Request, error) {
+		return backend.Request(ctx, actor, id)
+	})
 }
 
 func (p *runPane) SetSize(w, h int) {
@@ -246,19 +219,74 @@ func (p *runPane) SetSize(w, h int) {
 	p.bar.SetWidth(max(10, min(50, w-24)))
 }
 
+// finished shows how the run ended: stopped, failed or done.
+func (p *runPane) finished(end runEnd) tea.Cmd {
+	c := p.ctx
+	stopping := p.state == runStopping
+	var cmds []tea.Cmd
+	if end.req.ID != "" {
+		r := end.req
+		p.req = &r
+		if r.Plan != nil {
+			p.done, p.total = doneSteps(r.Plan), len(r.Plan.Steps)
+		}
+		cmds = append(cmds, changed(r))
+	}
+	r := p.req
+	switch {
+	case end.err != nil && errors.Is(end.err, context.Canceled) && stopping:
+		p.state = runStopped
+		cmds = append(cmds, c.Info(p.stoppedText()))
+	case r != nil && r.Status == model.StatusFailed:
+		p.state = runFailed
+		p.err = "failed: " + orDash(model.CleanLine(r.FailureReason))
+		p.hint = p.failHint(r.FailureReason)
+	case end.err != nil:
+		p.state, p.err = runFailed, p.ctx.errText(end.err)
+		if r != nil && r.Status == model.StatusFulfilling && stopping {
+			p.state = runStopped
+		}
+	case stopping && r != nil && r.Status == model.StatusFulfilling && r.Plan != nil && len(r.Plan.Pending()) > 0:
+		p.state = runStopped
+		cmds = append(cmds, c.Info(p.stoppedText()))
+	default:
+		p.state = runFinished
+		if r != nil && r.Status == model.StatusCompleted {
+			cmds = append(cmds, c.Info(model.CleanLine(p.id)+": completed — "+model.CleanLine(r.Outcome)))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
 func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	c := p.ctx
+	if sp, next, ok := p.steps.progress(msg); ok {
+		p.done, p.total, p.label = sp.Done, sp.Total, model.CleanLine(sp.Label)
+		return p, next
+	}
+	if r, err, ok := p.steps.accept(msg); ok {
+		return p, p.runReturned(r, err)
+	}
+	if now, err, ok := p.reread.accept(msg); ok {
+		end := p.ended
+		p.ended = runEnd{}
+		if err == nil {
+			end.req = now
+		}
+		return p, p.finished(end)
+	}
 	switch msg := msg.(type) {
-	case runReadMsg:
-		if msg.seq != p.seq || p.state != runReading {
+	case resultMsg[runRead]:
+		got, err, ok := p.reads.accept(msg)
+		if !ok || p.state != runReading {
 			return p, nil
 		}
-		p.loc = msg.loc
-		if msg.err != nil {
-			p.state, p.err = runFailed, p.ctx.errText(msg.err)
+		p.loc = got.loc
+		if err != nil {
+			p.state, p.err = runFailed, p.ctx.errText(err)
 			return p, nil
 		}
-		r := msg.req
+		r := got.req
 		p.req = &r
 		if r.Plan != nil {
 			p.done, p.total = doneSteps(r.Plan), len(r.Plan.Steps)
@@ -279,54 +307,6 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		p.confirmed = false
 		return p, p.run()
-	case runProgressMsg:
-		if msg.seq != p.seq || msg.gen != p.gen {
-			return p, nil
-		}
-		p.done, p.total, p.label = msg.p.Done, msg.p.Total, model.CleanLine(msg.p.Label)
-		return p, msg.next
-	case runDoneMsg:
-		if msg.seq != p.seq || msg.gen != p.gen {
-			return p, nil
-		}
-		if p.cancel != nil {
-			p.cancel()
-			p.cancel = nil
-		}
-		stopping := p.state == runStopping
-		var cmds []tea.Cmd
-		if msg.req.ID != "" {
-			r := msg.req
-			p.req = &r
-			if r.Plan != nil {
-				p.done, p.total = doneSteps(r.Plan), len(r.Plan.Steps)
-			}
-			cmds = append(cmds, changed(r))
-		}
-		r := p.req
-		switch {
-		case msg.err != nil && errors.Is(msg.err, context.Canceled) && stopping:
-			p.state = runStopped
-			cmds = append(cmds, c.Info(p.stoppedText()))
-		case r != nil && r.Status == model.StatusFailed:
-			p.state = runFailed
-			p.err = "failed: " + orDash(model.CleanLine(r.FailureReason))
-			p.hint = p.failHint(r.FailureReason)
-		case msg.err != nil:
-			p.state, p.err = runFailed, p.ctx.errText(msg.err)
-			if r != nil && r.Status == model.StatusFulfilling && stopping {
-				p.state = runStopped
-			}
-		case stopping && r != nil && r.Status == model.StatusFulfilling && r.Plan != nil && len(r.Plan.Pending()) > 0:
-			p.state = runStopped
-			cmds = append(cmds, c.Info(p.stoppedText()))
-		default:
-			p.state = runFinished
-			if r != nil && r.Status == model.StatusCompleted {
-				cmds = append(cmds, c.Info(model.CleanLine(p.id)+": completed — "+model.CleanLine(r.Outcome)))
-			}
-		}
-		return p, tea.Batch(cmds...)
 	case spinner.TickMsg:
 		return p, spinWhile(p.state == runReading || p.state == runRunning || p.state == runStopping, &p.spin, msg)
 	case themeMsg:
@@ -343,9 +323,7 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		case runRunning:
 			if k.Matches(msg, keymap.Back) {
 				p.state = runStopping
-				if p.cancel != nil {
-					p.cancel()
-				}
+				p.steps.interrupt()
 				return p, c.Info("stopping after the current step…")
 			}
 			return p, nil
