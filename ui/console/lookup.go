@@ -32,40 +32,15 @@ const (
 // requestIDPattern is what a request id looks like when typed into Lookup.
 var requestIDPattern = regexp.MustCompile(`(?i)^R-\d{4}-\d{3,}$`)
 
-// Messages of the Lookup pane. gen names the directory build they belong
-// to and seq the search, so late answers to superseded work are dropped.
-type (
-	dirProgressMsg struct {
-		gen         int
-		done, total int
-		ch          <-chan tea.Msg
-	}
-	dirBuiltMsg struct {
-		gen       int
-		err       error
-		countsErr error
-		mark      time.Time
-	}
-	dirPolledMsg struct {
-		gen     int
-		changed int
-		err     error
-		mark    time.Time
-	}
-	lookupTickMsg struct{ gen int }
-	searchDoneMsg struct {
-		seq int
-		res lookup.Result
-		st  *lookup.State
-		err error
-	}
-	// requestJumpMsg is the subject of a request id typed in full.
-	requestJumpMsg struct {
-		seq int
-		hit lookup.Hit
-		err error
-	}
-)
+// lookupTickMsg is the poll timer's tick; gen names the timer, so a pane
+// restarted (Init again) keeps one timer, not two.
+type lookupTickMsg struct{ gen int }
+
+// searchDone is a finished search and the state the next one narrows from.
+type searchDone struct {
+	res lookup.Result
+	st  *lookup.State
+}
 
 // lookupPane finds subjects: a directory of the scope's subjects is built
 // in the background when the console starts (or the scope changes), and
@@ -88,20 +63,20 @@ type lookupPane struct {
 	scope       string
 	started     bool
 	building    bool
-	buildGen    int
-	buildCancel context.CancelFunc
+	dirLoad     stream[dirProgress, dirBuilt]
 	done, total int
 	buildErr    string
 	mark        time.Time
 	polling     bool
+	polls       call[dirBuilt]
 	tickGen     int
 
-	searchSeq    int
-	searchCancel context.CancelFunc
-	state        *lookup.State
-	res          lookup.Result
-	jump         *lookup.Hit
-	sel, top     int
+	searching call[searchDone]
+	jumping   call[lookup.Hit] // the subject of a request id typed in full
+	state     *lookup.State
+	res       lookup.Result
+	jump      *lookup.Hit
+	sel, top  int
 
 	width, height int
 }
@@ -188,24 +163,16 @@ func (p *lookupPane) SetSize(w, h int) {
 
 // Close abandons a build and a search in flight.
 func (p *lookupPane) Close() {
-	if p.buildCancel != nil {
-		p.buildCancel()
-		p.buildCancel = nil
-	}
-	if p.searchCancel != nil {
-		p.searchCancel()
-		p.searchCancel = nil
-	}
+	p.dirLoad.cancel()
+	p.searching.cancel()
+	p.jumping.cancel()
 }
 
 // search runs the query in the background, narrowing from the last
 // finished search when it can, and cancels the one it supersedes.
 func (p *lookupPane) search() tea.Cmd {
-	if p.searchCancel != nil {
-		p.searchCancel()
-		p.searchCancel = nil
-	}
-	p.searchSeq++
+	p.searching.cancel()
+	p.jumping.cancel()
 	q := p.input.Value()
 	p.jump = nil
 	if strings.TrimSpace(q) == "" {
@@ -213,49 +180,100 @@ func (p *lookupPane) search() tea.Cmd {
 		p.sel, p.top = 0, 0
 		return nil
 	}
-	seq, dir, prev := p.searchSeq, p.dir, p.state
-	ctx, cancel := context.WithCancel(context.Background())
-	p.searchCancel = cancel
-	find := func() (lookup.Result, *lookup.State, error) { return dir.Search(ctx, q, prev, lookupLimit) }
+	dir, prev := p.dir, p.state
+	find := func(ctx context.Context, _ Backend, _ model.Actor) (searchDone, error) {
+		res, st, err := dir.Search(ctx, q, prev, lookupLimit)
+		return searchDone{res: res, st: st}, err
+	}
 	if shared := p.shared; shared != nil {
 		if p.building {
-			cancel()
-			p.searchCancel = nil
 			return nil // the end of the shared build searches again
 		}
 		tenants := scopeTenants(p.ctx.Actor, p.scope)
-		find = func() (lookup.Result, *lookup.State, error) { return shared.Search(ctx, tenants, q, prev, lookupLimit) }
+		find = func(ctx context.Context, _ Backend, _ model.Actor) (searchDone, error) {
+			res, st, err := shared.Search(ctx, tenants, q, prev, lookupLimit)
+			return searchDone{res: res, st: st}, err
+		}
 	}
-	cmds := []tea.Cmd{func() tea.Msg {
-		res, st, err := find()
-		return searchDoneMsg{seq: seq, res: res, st: st, err: err}
-	}}
+	// A search runs until it finishes or the next keystroke supersedes it.
+	cmds := []tea.Cmd{p.searching.startWithin(p.ctx, 0, find)}
 	if id := strings.TrimSpace(q); requestIDPattern.MatchString(id) {
-		c := p.ctx
-		backend, actor, timeout := c.Backend, c.Actor, c.Timeout
-		cmds = append(cmds, func() tea.Msg {
-			rctx, rcancel := context.WithTimeout(ctx, timeout)
-			defer rcancel()
-			r, err := backend.Request(rctx, actor, strings.ToUpper(id))
+		cmds = append(cmds, p.jumping.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) (lookup.Hit, error) {
+			r, err := backend.Request(ctx, actor, strings.ToUpper(id))
 			if err != nil {
-				return requestJumpMsg{seq: seq, err: err}
+				return lookup.Hit{}, err
 			}
 			if r.SubjectID == "" {
-				return requestJumpMsg{seq: seq, err: fmt.Errorf("request %s is not matched to a subject yet", r.ID)}
+				return lookup.Hit{}, fmt.Errorf("request %s is not matched to a subject yet", r.ID)
 			}
-			s, err := backend.Subject(rctx, actor, r.SubjectID)
+			s, err := backend.Subject(ctx, actor, r.SubjectID)
 			if err != nil {
-				return requestJumpMsg{seq: seq, err: err}
+				return lookup.Hit{}, err
 			}
-			h := lookup.Hit{ID: s.ID, TenantID: s.TenantID, AccountID: model.CleanLine(s.AccountID), Name: model.CleanLine(s.Name),
-				Status: model.CleanLine(string(s.Status)), Field: lookup.FieldID, Text: r.ID, Exact: true}
-			return requestJumpMsg{seq: seq, hit: h}
-		})
+			return lookup.Hit{ID: s.ID, TenantID: s.TenantID, AccountID: model.CleanLine(s.AccountID), Name: model.CleanLine(s.Name),
+				Status: model.CleanLine(string(s.Status)), Field: lookup.FieldID, Text: r.ID, Exact: true}, nil
+		}))
 	}
 	return tea.Batch(cmds...)
 }
 
+// built takes the end of a build (or of the wait for the shared one).
+func (p *lookupPane) built(built dirBuilt, err error) tea.Cmd {
+	p.building = false
+	if err != nil {
+		p.buildErr = errText(err)
+		return p.ctx.Error("lookup: could not read the subjects: " + p.buildErr + " — press " + p.ctx.keyFor(keymap.Refresh) + " to try again")
+	}
+	p.mark = built.mark
+	if p.dir != nil {
+		p.done = p.dir.Len()
+	}
+	var cmd tea.Cmd
+	if built.countsErr != nil {
+		cmd = p.ctx.Error("lookup: open-request counts are unavailable: " + errText(built.countsErr))
+	}
+	return tea.Batch(cmd, p.research())
+}
+
 func (p *lookupPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if prog, next, ok := p.dirLoad.progress(msg); ok {
+		p.done, p.total = prog.done, prog.total
+		// New subjects arrived: the shown result may be missing them. A
+		// search still running is left to finish rather than restarted
+		// on every batch; the end of the build searches again anyway.
+		var again tea.Cmd
+		if !p.searching.busy() {
+			again = p.research()
+		}
+		return p, tea.Batch(next, again)
+	}
+	if built, err, ok := p.dirLoad.accept(msg); ok {
+		return p, p.built(built, err)
+	}
+	if polled, err, ok := p.polls.accept(msg); ok {
+		p.polling = false
+		if err != nil {
+			return p, p.ctx.Error("lookup: could not refresh the subjects: " + errText(err))
+		}
+		p.mark = polled.mark
+		return p, p.research()
+	}
+	if found, err, ok := p.searching.accept(msg); ok {
+		if err != nil {
+			return p, nil // cancelled: a newer search is on its way
+		}
+		p.res, p.state = found.res, found.st
+		p.clampSel()
+		return p, nil
+	}
+	if hit, err, ok := p.jumping.accept(msg); ok {
+		if err != nil {
+			return p, p.ctx.Error(errText(err))
+		}
+		p.jump = &hit
+		p.sel, p.top = 0, 0
+		return p, nil
+	}
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
 		switch {
@@ -267,72 +285,12 @@ func (p *lookupPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, p.refresh()
 		}
 		return p, p.build()
-	case dirProgressMsg:
-		if msg.gen != p.buildGen {
-			return p, nil
-		}
-		p.done, p.total = msg.done, msg.total
-		// New subjects arrived: the shown result may be missing them. A
-		// search still running is left to finish rather than restarted
-		// on every batch; the end of the build searches again anyway.
-		var again tea.Cmd
-		if p.searchCancel == nil {
-			again = p.research()
-		}
-		return p, tea.Batch(listen(msg.ch), again)
-	case dirBuiltMsg:
-		if msg.gen != p.buildGen {
-			return p, nil
-		}
-		p.building, p.buildCancel = false, nil
-		if msg.err != nil {
-			p.buildErr = errText(msg.err)
-			return p, p.ctx.Error("lookup: could not read the subjects: " + p.buildErr + " — press " + p.ctx.keyFor(keymap.Refresh) + " to try again")
-		}
-		p.mark = msg.mark
-		if p.dir != nil {
-			p.done = p.dir.Len()
-		}
-		var cmd tea.Cmd
-		if msg.countsErr != nil {
-			cmd = p.ctx.Error("lookup: open-request counts are unavailable: " + errText(msg.countsErr))
-		}
-		return p, tea.Batch(cmd, p.research())
-	case dirPolledMsg:
-		if msg.gen != p.buildGen {
-			return p, nil
-		}
-		p.polling = false
-		if msg.err != nil {
-			return p, p.ctx.Error("lookup: could not refresh the subjects: " + errText(msg.err))
-		}
-		p.mark = msg.mark
-		return p, p.research()
 	case lookupTickMsg:
 		if msg.gen != p.tickGen {
 			return p, nil
 		}
 		gen := p.tickGen
 		return p, tea.Batch(p.refresh(), tea.Tick(p.poll, func(time.Time) tea.Msg { return lookupTickMsg{gen: gen} }))
-	case searchDoneMsg:
-		if msg.seq != p.searchSeq {
-			return p, nil
-		}
-		p.searchCancel = nil
-		if msg.err != nil {
-			return p, nil // cancelled: a newer search is on its way
-		}
-		p.res, p.state = msg.res, msg.st
-		p.clampSel()
-	case requestJumpMsg:
-		if msg.seq != p.searchSeq {
-			return p, nil
-		}
-		if msg.err != nil {
-			return p, p.ctx.Error(errText(msg.err))
-		}
-		p.jump = &msg.hit
-		p.sel, p.top = 0, 0
 	case themeMsg:
 		p.applyTheme()
 	case spinner.TickMsg:

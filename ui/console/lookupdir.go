@@ -27,73 +27,74 @@ func directoryRecords(subs []model.Subject) []lookup.Record {
 	return out
 }
 
-// build streams the scope's subjects into a new directory. Progress and
-// the end arrive on a channel the pane listens to; the stream never holds
-// Update up, and a scope change cancels it.
+// dirProgress is how far a directory build has read: done of total
+// subjects (total -1 until the backend knows).
+type dirProgress struct{ done, total int }
+
+// dirBuilt is how a build (or a poll) ended: mark is where the next poll
+// starts from, changed how many subjects a poll brought in, and countsErr
+// why the open-request counts are missing, when they are.
+type dirBuilt struct {
+	mark      time.Time
+	changed   int
+	countsErr error
+}
+
+// resetDirectory forgets the directory, its polls and its searches, for a
+// build (or an attach) for the scope as it is now.
+func (p *lookupPane) resetDirectory(dir *lookup.Directory) {
+	p.Close()
+	p.polls.cancel()
+	p.polling = false
+	p.started, p.building = true, true
+	p.done, p.total, p.buildErr = 0, -1, ""
+	p.dir = dir
+	p.scope = p.ctx.Scope
+	p.state, p.res, p.jump = nil, lookup.Result{}, nil
+}
+
+// build streams the scope's subjects into a new directory, as long as it
+// takes; the stream never holds Update up, and a scope change cancels it.
 func (p *lookupPane) build() tea.Cmd {
 	if p.shared != nil {
 		return p.attach()
 	}
-	p.Close()
-	p.buildGen++
-	p.started, p.building = true, true
-	p.done, p.total, p.buildErr = 0, -1, ""
-	p.dir = lookup.NewDirectory()
-	p.scope = p.ctx.Scope
-	p.state, p.res, p.jump = nil, lookup.Result{}, nil
-	c := p.ctx
-	backend, actor, scope, gen, dir := c.Backend, c.Actor, p.scope, p.buildGen, p.dir
-	mark := c.Clock.Now().Add(-directorySkew)
-	ctx, cancel := context.WithCancel(context.Background())
-	p.buildCancel = cancel
-	ch := make(chan tea.Msg, 1)
-	go func() {
-		defer cancel()
+	p.resetDirectory(lookup.NewDirectory())
+	scope, dir := p.scope, p.dir
+	mark := p.ctx.Clock.Now().Add(-directorySkew)
+	stream := p.dirLoad.start(p.ctx, 0, func(ctx context.Context, backend Backend, actor model.Actor, report func(dirProgress)) (dirBuilt, error) {
 		err := backend.SubjectDirectory(ctx, actor, scope, time.Time{}, func(b []model.Subject) error {
 			dir.Put(directoryRecords(b))
 			return nil
-		}, func(done, total int) {
-			select {
-			case ch <- dirProgressMsg{gen: gen, done: done, total: total, ch: ch}:
-			default: // the listener is behind; a newer report follows
-			}
-		})
-		msg := dirBuiltMsg{gen: gen, err: err, mark: mark}
-		if err == nil {
-			var counts map[string]int
-			if counts, msg.countsErr = backend.OpenRequestCounts(ctx, actor, scope); msg.countsErr == nil {
-				dir.SetOpen(counts)
-			}
+		}, func(done, total int) { report(dirProgress{done: done, total: total}) })
+		if err != nil {
+			return dirBuilt{}, err
 		}
-		// The only sender: after a drain the last message always fits.
-		select {
-		case <-ch:
-		default:
+		built := dirBuilt{mark: mark}
+		var counts map[string]int
+		if counts, built.countsErr = backend.OpenRequestCounts(ctx, actor, scope); built.countsErr == nil {
+			dir.SetOpen(counts)
 		}
-		ch <- msg
-	}()
-	return tea.Batch(listen(ch), p.spin.Tick, p.search())
+		return built, nil
+	})
+	return tea.Batch(stream, p.spin.Tick, p.search())
 }
-
-func listen(ch <-chan tea.Msg) tea.Cmd { return func() tea.Msg { return <-ch } }
 
 // attach is build for a pane on the process's shared directory: nothing
 // is read, the pane waits for the shared build (at once when it is done)
 // and searches within its scope.
 func (p *lookupPane) attach() tea.Cmd {
-	p.Close()
-	p.buildGen++
-	p.started, p.building = true, true
-	p.done, p.total, p.buildErr = 0, -1, ""
-	p.dir = nil
-	p.scope = p.ctx.Scope
-	p.state, p.res, p.jump = nil, lookup.Result{}, nil
-	shared, gen := p.shared, p.buildGen
+	p.resetDirectory(nil)
+	shared := p.shared
 	shared.start()
-	wait := func() tea.Msg {
-		<-shared.Ready()
-		return dirBuiltMsg{gen: gen, err: shared.Err()}
-	}
+	wait := p.dirLoad.start(p.ctx, 0, func(ctx context.Context, _ Backend, _ model.Actor, _ func(dirProgress)) (dirBuilt, error) {
+		select {
+		case <-shared.Ready():
+			return dirBuilt{}, shared.Err()
+		case <-ctx.Done():
+			return dirBuilt{}, ctx.Err()
+		}
+	})
 	return tea.Batch(wait, p.spin.Tick)
 }
 
@@ -109,23 +110,21 @@ func (p *lookupPane) refresh() tea.Cmd {
 		return p.research()
 	}
 	p.polling = true
-	c := p.ctx
-	backend, actor, scope, gen, dir, since, timeout := c.Backend, c.Actor, p.scope, p.buildGen, p.dir, p.mark, c.Timeout
-	next := c.Clock.Now().Add(-directorySkew)
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		msg := dirPolledMsg{gen: gen, mark: next}
-		msg.err = backend.SubjectDirectory(ctx, actor, scope, since, func(b []model.Subject) error {
-			msg.changed += dir.Put(directoryRecords(b))
+	scope, dir, since := p.scope, p.dir, p.mark
+	next := p.ctx.Clock.Now().Add(-directorySkew)
+	return p.polls.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) (dirBuilt, error) {
+		polled := dirBuilt{mark: next}
+		err := backend.SubjectDirectory(ctx, actor, scope, since, func(b []model.Subject) error {
+			polled.changed += dir.Put(directoryRecords(b))
 			return nil
 		}, nil)
-		if msg.err == nil {
-			var counts map[string]int
-			if counts, msg.err = backend.OpenRequestCounts(ctx, actor, scope); msg.err == nil {
-				dir.SetOpen(counts)
-			}
+		if err != nil {
+			return polled, err
 		}
-		return msg
-	}
+		counts, err := backend.OpenRequestCounts(ctx, actor, scope)
+		if err == nil {
+			dir.SetOpen(counts)
+		}
+		return polled, err
+	})
 }
