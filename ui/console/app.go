@@ -147,8 +147,8 @@ func (a *App) allPanes() []Pane {
 	return append(slices.Clone(a.panes), a.stack...)
 }
 
-// broadcast hands a message to every pane. Results carry a generation or a
-// sequence number, so each pane takes only its own.
+// broadcast hands a message to every pane. Backend results carry the
+// ticket of the call that asked, so each pane takes only its own.
 func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	for i, p := range a.panes {

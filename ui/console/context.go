@@ -82,8 +82,9 @@ func (c *Context) ScopeLabel() string {
 	return model.CleanLine(t.Name)
 }
 
-// Messages the shell and panes exchange. Every load result carries the
-// generation that asked for it, so a late answer to a superseded request
+// Messages the shell and panes exchange. Backend results are not among
+// them: those are resultMsg and progressMsg (async.go), which carry the
+// ticket of the call that asked, so a late answer to a superseded request
 // (a refresh pressed twice, a scope change mid-load) is dropped.
 type (
 	// statusMsg puts text on the status line.
