@@ -324,27 +324,14 @@ func (a *App) pushPane(p Pane) tea.Cmd {
 	return p.Init()
 }
 
+// paletteKey hands a key to the open palette; enter runs what it holds.
 func (a *App) paletteKey(msg tea.KeyPressMsg) tea.Cmd {
-	if a.ctx.Keys.Matches(msg, keymap.Back) {
-		a.palette.hide()
-		return nil
+	cmd, enter := a.palette.key(msg, a.ctx.Keys)
+	if !enter {
+		return cmd
 	}
-	switch msg.String() {
-	case "enter":
-		input := a.palette.input.Value()
-		sel, hasSel := a.palette.selected()
-		return a.runPalette(input, sel, hasSel)
-	case "up", "ctrl+p":
-		a.palette.moveSel(-1)
-		return nil
-	case "down", "ctrl+n":
-		a.palette.moveSel(1)
-		return nil
-	case "tab":
-		a.palette.complete()
-		return nil
-	}
-	return a.palette.update(msg)
+	sel, hasSel := a.palette.selected()
+	return a.runPalette(a.palette.input.Value(), sel, hasSel)
 }
 
 // runPalette runs what was typed when it starts with a known verb, and

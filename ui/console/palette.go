@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/sahilm/fuzzy"
 
+	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -281,4 +282,28 @@ func (c *commandPalette) over(body string, th Theme, w, h int) string {
 	lines := strings.Split(body, "\n")
 	copy(lines, c.lines(th, w, min(8, h-3)))
 	return strings.Join(lines, "\n")
+}
+
+// key handles a key while the palette is open: esc hides it, the arrows
+// move the highlight, tab completes, anything else is typed. enter is
+// reported, not handled: running a command is the shell's.
+func (c *commandPalette) key(msg tea.KeyPressMsg, keys keymap.KeyMap) (cmd tea.Cmd, enter bool) {
+	if keys.Matches(msg, keymap.Back) {
+		c.hide()
+		return nil, false
+	}
+	switch msg.String() {
+	case "enter":
+		return nil, true
+	case "up", "ctrl+p":
+		c.moveSel(-1)
+		return nil, false
+	case "down", "ctrl+n":
+		c.moveSel(1)
+		return nil, false
+	case "tab":
+		c.complete()
+		return nil, false
+	}
+	return c.update(msg), false
 }
