@@ -13,62 +13,6 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// Minimum terminal size the layout is designed for.
-const (
-	MinWidth  = 80
-	MinHeight = 24
-)
-
-// chrome is the lines the shell draws around a pane: header, tabs, status.
-const chrome = 3
-
-// maxPageSize is the largest keyset page the queue asks for.
-const maxPageSize = 1000
-
-// infoTTL is how long an info message stays on the status line.
-const infoTTL = 4 * time.Second
-
-// Config is what the console needs from main.
-type Config struct {
-	Backend Backend
-	Actor   model.Actor
-	// Keys are the bindings; the zero KeyMap means keymap.Default().
-	Keys keymap.KeyMap
-	// Clock is "now" for deadlines; nil means the system clock.
-	Clock model.Clock
-	// ReadOnly marks a session that may change nothing (serve --readonly).
-	// The actor's own ReadOnly and a role that cannot triage also show the badge.
-	ReadOnly bool
-	// NoColor draws with attributes only (main sets it from NO_COLOR).
-	NoColor bool
-	// Light starts with the light theme until the terminal reports its
-	// background; without a report the dark theme is kept.
-	Light bool
-	// Scope is the tenant id to start narrowed to; "" is every tenant.
-	Scope string
-	// PageSize is the keyset page the queue asks for (default 500, at most 1000).
-	PageSize int
-	// QueueCap is the most rows the queue loads (default 10,000); the footer
-	// says when more exist.
-	QueueCap int
-	// Timeout bounds each backend call (default 30s).
-	Timeout time.Duration
-	// ExportDir is where the audit pane writes request-record exports
-	// (main: <data dir>/exports); empty disables exports from the console.
-	ExportDir string
-	// Lookup
-	// RevealFor is how long a revealed value stays on screen (default 20s).
-	RevealFor time.Duration
-	// LookupPoll is how often the Lookup pane asks for subjects changed
-	// since its directory was built (default 30s); ctrl+r asks at once.
-	LookupPoll time.Duration
-	// SharedLookup, when set, is the process's one subject directory: the
-	// Lookup pane searches it within the session's scope instead of
-	// building its own, and leaves polling to it (serve shares one among
-	// all its SSH sessions).
-	SharedLookup *SharedLookup
-}
-
 // App is the console's root model: the shell around the panes.
 type App struct {
 	ctx *Context
@@ -89,49 +33,15 @@ type App struct {
 	statusErr bool
 	shownSeq  int // the raise order of the shown message, and its clear timer's token
 
-	tenantsGen int
+	tenantsLoad call[[]model.Tenant]
+	actionRead  call[actionOpenMsg]
+	attempts    calls[string]
 }
 
 // New builds the console. Adding a pane is adding it to the panes list here.
 func New(cfg Config) *App {
-	if len(cfg.Keys.All()) == 0 {
-		cfg.Keys = keymap.Default()
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = model.SystemClock{}
-	}
-	if cfg.PageSize <= 0 {
-		cfg.PageSize = 500
-	}
-	// A backend may serve fewer rows than asked for (the store caps pages);
-	// a short page reads as "no more", so never ask for more than any serves.
-	cfg.PageSize = min(cfg.PageSize, maxPageSize)
-	if cfg.QueueCap <= 0 {
-		cfg.QueueCap = 10_000
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Second
-	}
-	if cfg.ReadOnly {
-		// The session's read-only flag rides on the actor, so the
-		// controller refuses writes too, not only the keys.
-		cfg.Actor.ReadOnly = true
-	}
-	ctx := &Context{
-		Theme:    NewTheme(!cfg.Light, cfg.NoColor),
-		Keys:     cfg.Keys,
-		Actor:    cfg.Actor,
-		Clock:    cfg.Clock,
-		Backend:  cfg.Backend,
-		ReadOnly: cfg.ReadOnly || cfg.Actor.ReadOnly || !cfg.Actor.Can(model.PermTriage),
-		NoColor:  cfg.NoColor,
-		PageSize: cfg.PageSize,
-		QueueCap: cfg.QueueCap,
-		Timeout:  cfg.Timeout,
-		Scope:    cfg.Scope,
-		// Audit
-		ExportDir: cfg.ExportDir,
-	}
+	cfg = cfg.withDefaults()
+	ctx := newContext(cfg)
 	return &App{
 		ctx:     ctx,
 		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newLookupPane(ctx, cfg), newAuditPane(ctx)},
@@ -153,15 +63,9 @@ func (a *App) Init() tea.Cmd {
 }
 
 func (a *App) loadTenants() tea.Cmd {
-	a.tenantsGen++
-	gen, c := a.tenantsGen, a.ctx
-	backend, actor, timeout := c.Backend, c.Actor, c.Timeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		ts, err := backend.Tenants(ctx, actor)
-		return tenantsMsg{gen: gen, tenants: ts, err: err}
-	}
+	return a.tenantsLoad.start(a.ctx, func(ctx context.Context, b Backend, actor model.Actor) ([]model.Tenant, error) {
+		return b.Tenants(ctx, actor)
+	})
 }
 
 // view is what the body shows: the top of the stack, else the active pane.
@@ -177,6 +81,15 @@ func (a *App) tooSmall() bool { return a.width < MinWidth || a.height < MinHeigh
 func (a *App) bodySize() (int, int) { return a.width, max(1, a.height-chrome) }
 
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if ts, err, ok := a.tenantsLoad.accept(msg); ok {
+		return a, a.tenantsLoaded(ts, err)
+	}
+	if m, err, ok := a.actionRead.accept(msg); ok { // Request actions open their form here
+		return a, a.actionReady(m, err)
+	}
+	if id, err, ok := a.attempts.accept(msg); ok {
+		return a, a.attempted(id, err)
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
@@ -190,8 +103,6 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, nil
 		}
 		return a, a.setTheme(NewTheme(msg.IsDark(), false))
-	case tenantsMsg:
-		return a, a.tenantsLoaded(msg)
 	case statusMsg:
 		if msg.seq < a.shownSeq {
 			return a, nil // raised before what is shown; arrived late
@@ -204,12 +115,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case openRequestMsg:
 		return a, a.push(msg.id)
-	case actionOpenMsg: // Request actions open their form here
+	case actionOpenMsg:
 		return a, a.openAction(msg)
 	case fulfilOpenMsg: // Fulfilment — the plan, its sign-off, a run
 		return a, a.openFulfil(msg)
-	case attemptedMsg:
-		return a, a.attempted(msg)
 	case closeViewMsg:
 		return a, a.closeView(msg.seq)
 	case bulkOpenMsg:
@@ -238,8 +147,8 @@ func (a *App) allPanes() []Pane {
 	return append(slices.Clone(a.panes), a.stack...)
 }
 
-// broadcast hands a message to every pane. Results carry a generation or a
-// sequence number, so each pane takes only its own.
+// broadcast hands a message to every pane. Backend results carry the
+// ticket of the call that asked, so each pane takes only its own.
 func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	for i, p := range a.panes {
@@ -265,17 +174,14 @@ func (a *App) toView(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func (a *App) tenantsLoaded(msg tenantsMsg) tea.Cmd {
-	if msg.gen != a.tenantsGen {
-		return nil
-	}
-	if msg.err != nil {
+func (a *App) tenantsLoaded(tenants []model.Tenant, err error) tea.Cmd {
+	if err != nil {
 		return tea.Batch(
-			a.setStatus(fmt.Sprintf("could not load tenants: %s — check the database and press %s", errText(msg.err), a.ctx.keyFor(keymap.Refresh)), true),
+			a.setStatus(fmt.Sprintf("could not load tenants: %s — check the database and press %s", errText(err), a.ctx.keyFor(keymap.Refresh)), true),
 			a.broadcast(tenantsFailedMsg{}),
 		)
 	}
-	a.ctx.setTenants(msg.tenants)
+	a.ctx.setTenants(tenants)
 	if a.ctx.Scope != "" {
 		if _, ok := a.ctx.tenants[a.ctx.Scope]; !ok {
 			scope := model.CleanLine(a.ctx.Scope)
@@ -306,7 +212,7 @@ func (a *App) show(text string, isErr bool, seq int) tea.Cmd {
 
 func (a *App) quit() tea.Cmd {
 	for _, p := range a.allPanes() {
-		if c, ok := p.(interface{ Close() }); ok {
+		if c, ok := p.(closer); ok {
 			c.Close()
 		}
 	}
@@ -357,9 +263,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.help = true
 		return nil
 	case k.Matches(msg, keymap.Palette):
-		return a.palette.show("", a.commands())
+		return a.palette.show("", paletteCommands(a.panes, a.ctx.Tenants()))
 	case k.Matches(msg, keymap.ScopeTenant):
-		return a.palette.show("tenant ", a.commands())
+		return a.palette.show("tenant ", paletteCommands(a.panes, a.ctx.Tenants()))
 	case k.Matches(msg, keymap.Refresh):
 		return tea.Batch(a.loadTenants(), a.ctx.Info("refreshing…"))
 	case k.Matches(msg, keymap.NextPane):
@@ -384,7 +290,7 @@ func (a *App) switchPane(i int) tea.Cmd {
 	n := len(a.panes)
 	a.closeStack()
 	a.active = ((i % n) + n) % n
-	if p, ok := a.panes[a.active].(interface{ Activate() tea.Cmd }); ok {
+	if p, ok := a.panes[a.active].(activator); ok {
 		return p.Activate()
 	}
 	return nil
@@ -398,7 +304,7 @@ func (a *App) closeStack() {
 
 func (a *App) pop() {
 	n := len(a.stack)
-	if c, ok := a.stack[n-1].(interface{ Close() }); ok {
+	if c, ok := a.stack[n-1].(closer); ok {
 		c.Close()
 	}
 	a.stack = a.stack[:n-1]
@@ -406,8 +312,7 @@ func (a *App) pop() {
 
 // push opens a request's detail over the current view.
 func (a *App) push(id string) tea.Cmd {
-	a.seq++
-	return a.pushPane(newDetailPane(a.ctx, id, a.seq))
+	return a.pushPane(newDetailPane(a.ctx, id))
 }
 
 // pushPane opens any view (a request's or a subject's detail) over the
@@ -419,55 +324,14 @@ func (a *App) pushPane(p Pane) tea.Cmd {
 	return p.Init()
 }
 
+// paletteKey hands a key to the open palette; enter runs what it holds.
 func (a *App) paletteKey(msg tea.KeyPressMsg) tea.Cmd {
-	if a.ctx.Keys.Matches(msg, keymap.Back) {
-		a.palette.hide()
-		return nil
+	cmd, enter := a.palette.key(msg, a.ctx.Keys)
+	if !enter {
+		return cmd
 	}
-	switch msg.String() {
-	case "enter":
-		input := a.palette.input.Value()
-		sel, hasSel := a.palette.selected()
-		return a.runPalette(input, sel, hasSel)
-	case "up", "ctrl+p":
-		a.palette.moveSel(-1)
-		return nil
-	case "down", "ctrl+n":
-		a.palette.moveSel(1)
-		return nil
-	case "tab":
-		a.palette.complete()
-		return nil
-	}
-	return a.palette.update(msg)
-}
-
-// verbs are the palette's commands; pane titles are verbs too.
-func (a *App) verbs() []string {
-	v := []string{"tenant", "open", "refresh", "help", "quit", "q"}
-	for _, p := range a.panes {
-		v = append(v, strings.ToLower(p.Title()))
-	}
-	return v
-}
-
-// commands lists what the palette offers, tenants included.
-func (a *App) commands() []command {
-	var out []command
-	for _, p := range a.panes {
-		out = append(out, command{name: strings.ToLower(p.Title()), desc: "go to the " + strings.ToLower(p.Title()) + " pane"})
-	}
-	out = append(out, command{name: "tenant all", desc: "every tenant in your scope"})
-	for _, t := range a.ctx.Tenants() {
-		out = append(out, command{name: "tenant " + model.CleanLine(t.ID), desc: model.CleanLine(t.Name), matchDesc: true})
-	}
-	out = append(out,
-		command{name: "open", desc: "open a request by id", needsArg: true},
-		command{name: "refresh", desc: "reload from the database"},
-		command{name: "help", desc: "show key bindings"},
-		command{name: "quit", desc: "leave custodian"},
-	)
-	return out
+	sel, hasSel := a.palette.selected()
+	return a.runPalette(a.palette.input.Value(), sel, hasSel)
 }
 
 // runPalette runs what was typed when it starts with a known verb, and
@@ -483,7 +347,7 @@ func (a *App) runPalette(input string, sel command, hasSel bool) tea.Cmd {
 	if args == "" && hasSel && strings.HasPrefix(sel.name, verb+" ") {
 		// "tenant " with a tenant highlighted (T, then arrows): run that one.
 		verb, args, _ = strings.Cut(sel.name, " ")
-	} else if !slices.Contains(a.verbs(), verb) {
+	} else if !slices.Contains(paletteVerbs(a.panes), verb) {
 		if !hasSel {
 			a.palette.hide()
 			return a.setStatus(fmt.Sprintf("unknown command %q — press %s and tab to see the commands", model.CleanLine(text), a.ctx.keyFor(keymap.Palette)), true)
@@ -529,7 +393,7 @@ func (a *App) scope(arg string) tea.Cmd {
 	if arg == "" {
 		return a.setStatus("tenant needs an id or a name, or \"all\"", true)
 	}
-	id, err := a.resolveTenant(arg)
+	id, err := resolveTenant(a.ctx.Tenants(), arg)
 	if err != nil {
 		return a.setStatus(err.Error(), true)
 	}
@@ -538,37 +402,174 @@ func (a *App) scope(arg string) tea.Cmd {
 	return tea.Batch(a.setStatus("scope: "+a.ctx.ScopeLabel(), false), a.broadcast(tenantsReadyMsg{keep: true}))
 }
 
-func (a *App) resolveTenant(arg string) (string, error) {
-	if strings.EqualFold(arg, "all") {
-		return "", nil
-	}
-	ts := a.ctx.Tenants()
-	for _, t := range ts {
-		if t.ID == arg {
-			return t.ID, nil
+// openFulfil runs in the shell and stacks the view asked for.
+func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
+	c := a.ctx
+	switch msg.action {
+	case keymap.Plan:
+		return a.pushView(func(seq int) Pane { return newPlanPane(c, seq, msg.id) })
+	case keymap.Fulfil:
+		// A retry from a failed run's view runs there again rather than
+		// stacking a second run view over the stale one.
+		if n := len(a.stack); n > 0 {
+			if rp, ok := a.stack[n-1].(*runPane); ok && rp.id == msg.id && !rp.Capturing() {
+				rp.confirmed = msg.confirmed
+				return rp.read()
+			}
 		}
-	}
-	for _, t := range ts {
-		if strings.EqualFold(t.ID, arg) || strings.EqualFold(model.CleanLine(t.Name), arg) {
-			return t.ID, nil
+		return a.pushView(func(seq int) Pane {
+			rp := newRunPane(c, seq, msg.id)
+			rp.confirmed = msg.confirmed
+			return rp
+		})
+	case keymap.SignOff:
+		if msg.have == nil {
+			return nil
 		}
-	}
-	var hits []model.Tenant
-	low := strings.ToLower(arg)
-	for _, t := range ts {
-		if strings.Contains(strings.ToLower(t.ID), low) || strings.Contains(strings.ToLower(model.CleanLine(t.Name)), low) {
-			hits = append(hits, t)
+		r := *msg.have
+		if model.Check(model.ActSignOff, requestFacts(c, r)) != nil {
+			return a.attempt(model.ActSignOff, r.ID, r.Version)
 		}
+		t, _ := c.Tenant(r.TenantID)
+		return a.pushView(func(seq int) Pane { return newSignOffPane(c, seq, r, t) })
 	}
-	switch len(hits) {
-	case 1:
-		return hits[0].ID, nil
-	case 0:
-		return "", fmt.Errorf("no tenant in your scope matches %q", model.CleanLine(arg))
-	}
-	names := make([]string, 0, 3)
-	for _, t := range hits[:min(3, len(hits))] {
-		names = append(names, model.CleanLine(t.ID))
-	}
-	return "", fmt.Errorf("%q matches %d tenants (%s…) — type more of it", model.CleanLine(arg), len(hits), strings.Join(names, ", "))
+	return nil
 }
+
+// openAction runs in the shell: first it reads what the form needs, then
+// (actionReady) it checks what the model already knows and pushes the form.
+func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
+	c := a.ctx
+	if msg.action == keymap.NewRequest {
+		if !c.Actor.Can(model.PermTriage) {
+			return a.setStatus(c.Actor.Refusal(model.PermTriage, "log a request"), true)
+		}
+		return a.pushView(func(seq int) Pane { return newNewRequestPane(c, seq, msg.subject) })
+	}
+	act, ok := actionKeys()[msg.action]
+	if !ok {
+		return nil
+	}
+	spec := specFor(act)
+	if tr, _ := model.TransitionFor(act); !c.Actor.Can(tr.Perm) {
+		// The role decides before the version does: the controller hears
+		// the attempt without a read.
+		return a.attempt(act, msg.id, 0)
+	}
+	return tea.Batch(a.setStatus("opening "+spec.verb+" for "+model.CleanLine(msg.id)+"…", false), a.actionRead.start(c, readForAction(msg, spec)))
+}
+
+// actionReady pushes the form of msg, read by openAction, unless the read
+// failed or the rule book already refuses the action.
+func (a *App) actionReady(msg actionOpenMsg, err error) tea.Cmd {
+	c := a.ctx
+	act := actionKeys()[msg.action]
+	spec := specFor(act)
+	if err != nil {
+		return a.setStatus(fmt.Sprintf("%s %s: %s", spec.verb, model.CleanLine(msg.id), c.errText(err)), true)
+	}
+	r := msg.req
+	// The rule book's own early answer: the same Check the controller
+	// asks again on save, phrased with this operator's keys.
+	if ref := model.Check(act, requestFacts(c, r)); ref != nil {
+		return a.attempt(act, r.ID, r.Version)
+	}
+	t, _ := c.Tenant(r.TenantID)
+	return a.pushView(func(seq int) Pane { return newActionPane(c, seq, spec, r, t, msg.in) })
+}
+
+// attempt hands a key press the rule book refuses to the controller, which
+// refuses it again and audits the refusal — the same from the console as
+// from every other door. Its edit fails before anything is written, so a
+// request that changed since it was read is never acted on unseen.
+func (a *App) attempt(act model.Action, id string, version int64) tea.Cmd {
+	return a.attempts.start(a.ctx, attemptAction(act, id, version))
+}
+
+// attempted shows the controller's refusal of a key press.
+func (a *App) attempted(id string, err error) tea.Cmd {
+	return a.setStatus(attemptedText(a.ctx, id, err), true)
+}
+
+// pushView stacks a view built with the next sequence number.
+func (a *App) pushView(build func(seq int) Pane) tea.Cmd {
+	a.seq++
+	p := build(a.seq)
+	w, h := a.bodySize()
+	p.SetSize(w, h)
+	a.stack = append(a.stack, p)
+	return tea.Batch(p.Init(), a.setStatus("", false))
+}
+
+// closeView pops view seq if it is on top (a late close is ignored).
+func (a *App) closeView(seq int) tea.Cmd {
+	if n := len(a.stack); n > 0 {
+		if s, ok := a.stack[n-1].(sequenced); ok && s.viewSeq() == seq {
+			a.pop()
+		}
+	}
+	return nil
+}
+
+// View draws the whole screen: exactly height lines, none wider than width.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	v.WindowTitle = "custodian"
+	v.Cursor = a.cursor()
+	return v
+}
+
+// cursor places the terminal's own cursor in the focused text input. A real
+// cursor, not a drawn one: the terminal blinks it without redraws, and the
+// screen carries no styling of ours that text could be confused with.
+func (a *App) cursor() *tea.Cursor {
+	if a.tooSmall() || a.help {
+		return nil
+	}
+	var c *tea.Cursor
+	switch {
+	case a.palette.open:
+		c = a.palette.cursor()
+	default:
+		if p, ok := a.view().(cursorPlacer); ok {
+			c = p.Cursor()
+		}
+	}
+	if c == nil {
+		return nil
+	}
+	c.Y += chrome - 1 // below the header and tab lines
+	c.X = min(c.X, a.width-1)
+	return c
+}
+
+func (a *App) render() string {
+	if a.width <= 0 || a.height <= 0 {
+		return ""
+	}
+	if a.tooSmall() {
+		return tooSmallScreen(a.ctx, a.width, a.height)
+	}
+	w, h := a.bodySize()
+	var body string
+	switch {
+	case a.help:
+		body = paneHelp(a.ctx, a.view(), w, h)
+	default:
+		body = fitLines(a.view().View(), w, h)
+	}
+	if a.palette.open {
+		body = a.palette.over(body, a.ctx.Theme, w, h)
+	}
+	due, haveDue := a.dueCounts()
+	header := frameHeader(a.ctx, due, haveDue, a.width)
+	tabs := frameTabs(a.ctx.Theme, a.panes, a.stack, a.active, a.width)
+	status := frameStatus(a.ctx.Theme, statusHints(a.ctx, a.view(), a.help, a.palette.open), a.status, a.statusErr, a.width)
+	out := header + "\n" + tabs + "\n" + body + "\n" + status
+	return fitLines(out, a.width, a.height)
+}
+
+// dueCounts asks the panes that know (the queue) how much is overdue and
+// due this week; they count when they load, so the header costs nothing.
+func (a *App) dueCounts() (dueCounts, bool) { return sumDueCounts(a.panes) }

@@ -31,12 +31,6 @@ type approvalRow struct {
 	due    time.Time
 }
 
-type approvalsMsg struct {
-	gen  int
-	rows []approvalRow
-	err  error
-}
-
 type approvalsPane struct {
 	ctx *Context
 
@@ -48,8 +42,7 @@ type approvalsPane struct {
 	loading bool
 	loaded  bool
 	err     string
-	gen     int
-	cancel  context.CancelFunc
+	loader  call[[]approvalRow]
 	spin    spinner.Model
 	width   int
 	height  int
@@ -94,35 +87,24 @@ func (p *approvalsPane) SetSize(w, h int) {
 }
 
 // Close abandons a load in flight.
-func (p *approvalsPane) Close() {
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
-}
+func (p *approvalsPane) Close() { p.loader.cancel() }
 
 func (p *approvalsPane) reload() tea.Cmd {
-	p.Close()
 	c := p.ctx
-	p.gen++
 	p.loading, p.err = true, ""
-	gen, backend, actor, scope := p.gen, c.Backend, c.Actor, c.Scope
-	tenants := c.tenants
-	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
-	p.cancel = cancel
-	load := func() tea.Msg {
-		defer cancel()
+	scope, tenants := c.Scope, c.tenants
+	load := p.loader.start(c, func(ctx context.Context, backend Backend, actor model.Actor) ([]approvalRow, error) {
 		reqs, err := backend.Approvals(ctx, actor, scope)
 		if err != nil {
-			return approvalsMsg{gen: gen, err: err}
+			return nil, err
 		}
 		locs := map[string]*time.Location{}
 		rows := make([]approvalRow, 0, len(reqs))
 		for _, r := range reqs {
 			rows = append(rows, newApprovalRow(r, tenants, locs))
 		}
-		return approvalsMsg{gen: gen, rows: rows}
-	}
+		return rows, nil
+	})
 	return tea.Batch(load, p.spin.Tick)
 }
 
@@ -179,6 +161,26 @@ func (p *approvalsPane) ensureVisible() {
 }
 
 func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if rows, err, ok := p.loader.accept(msg); ok {
+		p.loading = false
+		if err != nil {
+			p.err = "could not load the approvals"
+			return p, p.ctx.Error(fmt.Sprintf("approvals: %s — press %s to retry", errText(err), p.ctx.keyFor(keymap.Refresh)))
+		}
+		id := ""
+		if r, ok := p.selected(); ok {
+			id = r.req.ID
+		}
+		p.rows, p.loaded = rows, true
+		p.sortRows()
+		for m := range p.marks {
+			if !slices.ContainsFunc(p.rows, func(r approvalRow) bool { return r.req.ID == m }) {
+				delete(p.marks, m)
+			}
+		}
+		p.reselect(id)
+		return p, nil
+	}
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
 		return p, p.reload()
@@ -187,27 +189,6 @@ func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.err = "could not load tenants"
 	case themeMsg:
 		p.spin.Style = p.ctx.Theme.Spinner
-	case approvalsMsg:
-		if msg.gen != p.gen {
-			return p, nil
-		}
-		p.loading, p.cancel = false, nil
-		if msg.err != nil {
-			p.err = "could not load the approvals"
-			return p, p.ctx.Error(fmt.Sprintf("approvals: %s — press %s to retry", errText(msg.err), p.ctx.keyFor(keymap.Refresh)))
-		}
-		id := ""
-		if r, ok := p.selected(); ok {
-			id = r.req.ID
-		}
-		p.rows, p.loaded = msg.rows, true
-		p.sortRows()
-		for m := range p.marks {
-			if !slices.ContainsFunc(p.rows, func(r approvalRow) bool { return r.req.ID == m }) {
-				delete(p.marks, m)
-			}
-		}
-		p.reselect(id)
 	case requestChangedMsg:
 		p.applyChange(msg.req)
 	case spinner.TickMsg:
@@ -341,166 +322,4 @@ func (p *approvalsPane) bulkApprove() tea.Cmd {
 	}
 	t := rows[0].tenant
 	return func() tea.Msg { return bulkOpenMsg{reqs: reqs, tenant: t} }
-}
-
-func (p *approvalsPane) View() string {
-	th := p.ctx.Theme
-	w := p.width
-	var lines []string
-	lines = append(lines, th.ColHeader.Render(padRight(p.headerLine(), w)))
-	n := p.listRows()
-	now := p.ctx.Clock.Now()
-	switch {
-	case len(p.rows) == 0:
-		msg := "nothing waits on a Customer's decision in " + p.ctx.ScopeLabel()
-		switch {
-		case p.loading:
-			msg = p.spin.View() + " loading approvals…"
-		case p.err != "":
-			msg = p.err + " — press " + p.ctx.keyFor(keymap.Refresh) + " to retry"
-		}
-		body := make([]string, n)
-		body[n/2] = th.Dim.Render(centre(msg, w))
-		lines = append(lines, body...)
-	default:
-		// Tenant headings take lines too: scroll on until the selected row
-		// is among those drawn.
-		for {
-			body, shown := p.listLines(n, now)
-			if shown || p.offset >= p.cursor {
-				lines = append(lines, body...)
-				break
-			}
-			p.offset++
-		}
-	}
-	lines = fitSlice(lines, n+1)
-	lines = append(lines, p.info(now)...)
-	lines = append(lines, p.footer())
-	return strings.Join(lines, "\n")
-}
-
-// listLines draws up to n lines of rows from the offset, and says whether
-// the selected row is among them.
-func (p *approvalsPane) listLines(n int, now time.Time) ([]string, bool) {
-	th, w := p.ctx.Theme, p.width
-	var lines []string
-	shown := false
-	prevTenant := ""
-	if p.offset > 0 {
-		prevTenant = p.rows[p.offset-1].tenant.ID
-	}
-	for i := p.offset; i < len(p.rows) && len(lines) < n; i++ {
-		r := p.rows[i]
-		if p.byTen && r.tenant.ID != prevTenant {
-			lines = append(lines, th.Section.Render(truncate(" "+model.CleanLine(r.tenant.Name)+" ("+tenantShort(r.tenant.ID)+")", w)))
-			if len(lines) >= n {
-				break
-			}
-		}
-		prevTenant = r.tenant.ID
-		lines = append(lines, p.rowLine(r, i == p.cursor, now))
-		shown = shown || i == p.cursor
-	}
-	return lines, shown
-}
-
-func fitSlice(lines []string, n int) []string {
-	if len(lines) > n {
-		return lines[:n]
-	}
-	for len(lines) < n {
-		lines = append(lines, "")
-	}
-	return lines
-}
-
-// approval columns: mark, id, tenant, type, subject, waited, due, reminders.
-var approvalCols = []struct {
-	title string
-	w     int
-}{{"", 2}, {"ID", 14}, {"TENANT", 15}, {"TYPE", 10}, {"SUBJECT", 13}, {"WAITED", 6}, {"DUE", 5}, {"REMINDED", 0}}
-
-func (p *approvalsPane) headerLine() string {
-	var cells []string
-	for _, c := range approvalCols {
-		cells = append(cells, padRight(c.title, c.w))
-	}
-	return strings.Join(cells[:len(cells)-1], " ") + " " + approvalCols[len(approvalCols)-1].title
-}
-
-func (p *approvalsPane) rowLine(r approvalRow, sel bool, now time.Time) string {
-	th := p.ctx.Theme
-	mark := "  "
-	if p.marks[r.req.ID] {
-		mark = "✓ "
-	}
-	waited := fmt.Sprintf("%dd", int(now.Sub(r.since).Hours()/24))
-	days, level := urgency(now, r.due, r.loc)
-	due := daysLabel(days)
-	rem := "—"
-	if last, ok := r.req.LastReminder(); ok {
-		rem = fmt.Sprintf("%d× %s", len(r.req.Reminders), last.At.In(r.loc).Format("01-02"))
-	}
-	cells := []string{mark, model.CleanLine(r.req.ID), tenantShort(r.req.TenantID), model.CleanLine(r.req.Type.Label()),
-		model.CleanLine(model.Mask(model.KindName, model.CleanLine(r.req.SubjectLabel))), waited, due}
-	var b strings.Builder
-	for i, c := range cells {
-		b.WriteString(padRight(c, approvalCols[i].w))
-		b.WriteByte(' ')
-	}
-	b.WriteString(rem)
-	line := padRight(b.String(), p.width)
-	if sel {
-		return th.Selected.Render(line)
-	}
-	if st, ok := urgencyStyle(th, level); ok {
-		return st.Render(line)
-	}
-	return line
-}
-
-// info is the panel about the selected row: its Customer's approver
-// contacts, its deadline and who verified it.
-func (p *approvalsPane) info(now time.Time) []string {
-	th := p.ctx.Theme
-	out := []string{th.Dim.Render(strings.Repeat("─", p.width))}
-	r, ok := p.selected()
-	if !ok {
-		return fitSlice(out, approvalsInfoLines)
-	}
-	clean := model.CleanLine
-	out = append(out, truncate(fmt.Sprintf(" %s · %s · waiting since %s · due %s (%s)", clean(r.req.ID), clean(r.tenant.Name),
-		day(r.since, r.loc), day(r.due, r.loc), model.ComputeDeadlinesIn(r.req, r.tenant, r.loc).NextKind), p.width))
-	var contacts []string
-	for _, ct := range r.tenant.Approvers {
-		contacts = append(contacts, clean(ct.Name)+" ("+clean(ct.Title)+", "+clean(ct.Email)+")")
-	}
-	if len(contacts) == 0 {
-		contacts = []string{"none listed — ask the Customer who decides"}
-	}
-	out = append(out, truncate(" approvers: "+strings.Join(contacts, "; "), p.width))
-	ver := "not verified"
-	if v := r.req.Verification; v != nil {
-		ver = "verified by " + clean(v.By) + " (" + clean(string(v.Level)) + ")"
-	}
-	out = append(out, truncate(" "+ver+" · logged by "+clean(r.req.LoggedBy), p.width))
-	out = append(out, truncate(" "+reminderSummary(r.req, r.loc), p.width))
-	return fitSlice(out, approvalsInfoLines)
-}
-
-func (p *approvalsPane) footer() string {
-	th := p.ctx.Theme
-	left := fmt.Sprintf(" %d waiting", len(p.rows))
-	if len(p.rows) > 0 {
-		left = fmt.Sprintf(" %d/%d waiting", p.cursor+1, len(p.rows))
-	}
-	if n := len(p.marks); n > 0 {
-		left += th.Soon.Render(fmt.Sprintf(" · %d marked — %s approves them all, %s clears", n, p.ctx.keyFor(keymap.Approve), p.ctx.keyFor(keymap.Back)))
-	}
-	order := "oldest wait first"
-	if p.byTen {
-		order = "by tenant"
-	}
-	return spread(left, th.Dim.Render(order+" "), p.width)
 }

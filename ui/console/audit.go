@@ -2,11 +2,7 @@ package console
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,87 +12,14 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
-	"github.com/custodian-dev/custodian/ui/records"
 )
 
 // auditPageSize is the keyset page the audit pane asks for. The next page
 // is fetched when the cursor comes within a screen of the last loaded row.
 const auditPageSize = 200
-
-// auditRow is one chain entry as the pane draws it: every cell already
-// cleaned, so the render path cannot forget to.
-type auditRow struct {
-	rec   model.AuditRecord
-	cells [numAuditCols]string
-}
-
-// shortTarget abbreviates a target's kind so an 80-column row has room for
-// the id ("req R-2026-00042"); the entry's full view shows it whole.
-func shortTarget(t string) string {
-	for _, k := range [][2]string{{"request:", "req "}, {"subject:", "subj "}, {"operator:", "op "}} {
-		if id, ok := strings.CutPrefix(t, k[0]); ok {
-			return k[1] + id
-		}
-	}
-	return t
-}
-
-type auditCol int
-
-const (
-	acSeq auditCol = iota
-	acTime
-	acActor
-	acAction
-	acTarget
-	acTenant
-	acOutcome
-	acReason
-	numAuditCols
-)
-
-func newAuditRow(r model.AuditRecord) auditRow {
-	x := auditRow{rec: r}
-	x.cells[acSeq] = strconv.FormatInt(r.Seq, 10)
-	x.cells[acTime] = r.At.UTC().Format("2006-01-02 15:04")
-	x.cells[acActor] = model.CleanLine(r.Actor)
-	x.cells[acAction] = model.CleanLine(r.Action)
-	x.cells[acTarget] = orDash(model.CleanLine(shortTarget(r.Target)))
-	x.cells[acTenant] = orDash(model.CleanLine(r.TenantID))
-	x.cells[acOutcome] = model.CleanLine(r.Outcome)
-	x.cells[acReason] = model.CleanLine(strings.TrimSpace(r.Reason + " " + r.Detail))
-	return x
-}
-
-// Messages of the audit pane; gen drops answers to superseded asks.
-type (
-	auditPageMsg struct {
-		gen    int
-		before int64
-		page   model.AuditPage
-		err    error
-	}
-	auditVerifyProgressMsg struct {
-		gen         int
-		done, total int64
-		next        tea.Cmd
-	}
-	auditVerifyDoneMsg struct {
-		gen int
-		res model.VerifyResult
-		err error
-	}
-	auditExportDoneMsg struct {
-		gen  int
-		n    int
-		path string
-		err  error
-	}
-)
 
 // auditPane is the audit history: newest first, filtered by a small query
 // language, paged by sequence number, with chain verification and the
@@ -115,8 +38,7 @@ type auditPane struct {
 	loaded   bool
 	more     bool
 	started  bool // shown at least once: scope changes reload it from then on
-	gen      int
-	cancel   context.CancelFunc
+	pages    call[model.AuditPage]
 	loadFrom int64 // the keyset position of the page in flight
 	loadAt   time.Time
 	err      string
@@ -126,17 +48,15 @@ type auditPane struct {
 	detailOf int64
 	vp       viewport.Model
 
-	verifying bool
-	vgen      int
-	vcancel   context.CancelFunc
-	vdone     int64
-	vtotal    int64
-	bar       progress.Model
-	verdict   *model.VerifyResult
+	verifying    bool
+	verification stream[verifyProgress, model.VerifyResult]
+	vdone        int64
+	vtotal       int64
+	bar          progress.Model
+	verdict      *model.VerifyResult
 
 	exporting bool
-	xgen      int
-	xcancel   context.CancelFunc
+	exports   call[auditExport]
 }
 
 func newAuditPane(ctx *Context) *auditPane {
@@ -212,11 +132,9 @@ func (p *auditPane) Activate() tea.Cmd {
 
 // Close abandons whatever is in flight when the console quits.
 func (p *auditPane) Close() {
-	for _, c := range []context.CancelFunc{p.cancel, p.vcancel, p.xcancel} {
-		if c != nil {
-			c()
-		}
-	}
+	p.pages.cancel()
+	p.verification.cancel()
+	p.exports.cancel()
 }
 
 func (p *auditPane) SetSize(w, h int) {
@@ -234,6 +152,19 @@ func (p *auditPane) SetSize(w, h int) {
 func (p *auditPane) listRows() int { return max(1, p.height-2-len(p.verdictLines())) }
 
 func (p *auditPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if page, err, ok := p.pages.accept(msg); ok {
+		return p, p.page(page, err)
+	}
+	if v, next, ok := p.verification.progress(msg); ok {
+		p.vdone, p.vtotal = v.done, v.total
+		return p, next
+	}
+	if res, err, ok := p.verification.accept(msg); ok {
+		return p, p.verified(res, err)
+	}
+	if x, err, ok := p.exports.accept(msg); ok {
+		return p, p.exported(x, err)
+	}
 	switch msg := msg.(type) {
 	case themeMsg:
 		p.applyTheme()
@@ -247,18 +178,6 @@ func (p *auditPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			p.stopLoading()
 			p.err = "could not load tenants"
 		}
-	case auditPageMsg:
-		return p, p.page(msg)
-	case auditVerifyProgressMsg:
-		if msg.gen != p.vgen || !p.verifying {
-			return p, nil
-		}
-		p.vdone, p.vtotal = msg.done, msg.total
-		return p, msg.next
-	case auditVerifyDoneMsg:
-		return p, p.verified(msg)
-	case auditExportDoneMsg:
-		return p, p.exported(msg)
 	case spinner.TickMsg:
 		return p, spinWhile(p.loading || p.exporting, &p.spin, msg)
 	case tea.PasteMsg:
@@ -286,10 +205,10 @@ func (p *auditPane) key(msg tea.KeyPressMsg) tea.Cmd {
 	case k.Matches(msg, keymap.Back):
 		switch {
 		case p.verifying:
-			p.vcancel()
+			p.verification.interrupt()
 		case p.exporting:
-			p.xcancel()
-		case p.loading && p.cancel != nil:
+			p.exports.interrupt()
+		case p.loading && p.pages.busy():
 			p.stopLoading()
 			return p.ctx.Info("load cancelled — " + p.ctx.keyFor(keymap.Refresh) + " loads again")
 		case p.verdict != nil:
@@ -397,7 +316,6 @@ func (p *auditPane) effectiveFilter() model.AuditFilter {
 // reload starts the history from the newest entry.
 func (p *auditPane) reload() tea.Cmd {
 	p.stopLoading()
-	p.gen++
 	p.rows, p.cursor, p.offset, p.more, p.err = nil, 0, 0, false, ""
 	p.loaded = false
 	return tea.Batch(p.fetch(0), p.spin.Tick)
@@ -409,16 +327,12 @@ func (p *auditPane) fetch(before int64) tea.Cmd {
 	// A new filter's first page is a pass over the whole chain on the
 	// embedded database (BENCHMARKS.md: ~1 s per 10k entries, far more under
 	// load), so it gets longer than other calls; esc cancels it anyway.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*c.Timeout)
-	p.cancel = cancel
 	p.loading = true
 	p.loadFrom, p.loadAt = before, time.Now()
-	backend, actor, f, gen := c.Backend, c.Actor, p.effectiveFilter(), p.gen
-	return func() tea.Msg {
-		defer cancel()
-		page, err := backend.AuditHistory(ctx, actor, f, before, auditPageSize)
-		return auditPageMsg{gen: gen, before: before, page: page, err: err}
-	}
+	f := p.effectiveFilter()
+	return p.pages.startWithin(c, 10*c.Timeout, func(ctx context.Context, backend Backend, actor model.Actor) (model.AuditPage, error) {
+		return backend.AuditHistory(ctx, actor, f, before, auditPageSize)
+	})
 }
 
 // loadMoreIfNear fetches the next older page once the cursor is within a
@@ -430,375 +344,22 @@ func (p *auditPane) loadMoreIfNear() tea.Cmd {
 	return tea.Batch(p.fetch(p.rows[len(p.rows)-1].rec.Seq), p.spin.Tick)
 }
 
-func (p *auditPane) page(msg auditPageMsg) tea.Cmd {
-	if msg.gen != p.gen || !p.loading || msg.before != p.loadFrom {
-		return nil
-	}
+func (p *auditPane) page(page model.AuditPage, err error) tea.Cmd {
 	p.stopLoading()
-	if msg.err != nil {
+	if err != nil {
 		p.err = "could not load the audit history"
-		return p.ctx.Error(fmt.Sprintf("audit: %s — press %s to retry", errText(msg.err), p.ctx.keyFor(keymap.Refresh)))
+		return p.ctx.Error(fmt.Sprintf("audit: %s — press %s to retry", errText(err), p.ctx.keyFor(keymap.Refresh)))
 	}
 	p.loaded = true
-	for _, r := range msg.page.Records {
+	for _, r := range page.Records {
 		p.rows = append(p.rows, newAuditRow(r))
 	}
-	p.more = msg.page.More
+	p.more = page.More
 	p.ensureVisible()
 	return p.loadMoreIfNear()
 }
 
 func (p *auditPane) stopLoading() {
 	p.loading = false
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
-}
-
-// verify walks the whole chain in a Cmd; progress arrives as messages, one
-// at a time, each carrying the Cmd that waits for the next.
-func (p *auditPane) verify() tea.Cmd {
-	if p.verifying {
-		return p.ctx.Info("already verifying — " + p.ctx.keyFor(keymap.Back) + " cancels")
-	}
-	p.vgen++
-	p.verifying, p.vdone, p.vtotal, p.verdict = true, 0, 0, nil
-	ctx, cancel := context.WithCancel(context.Background())
-	p.vcancel = cancel
-	gen, backend := p.vgen, p.ctx.Backend
-	updates := make(chan auditVerifyProgressMsg, 1)
-	done := make(chan auditVerifyDoneMsg, 1)
-	go func() {
-		res, err := backend.VerifyAudit(ctx, func(d, t int64) {
-			// Only the newest count matters: drop a stale one for it.
-			select {
-			case <-updates:
-			default:
-			}
-			updates <- auditVerifyProgressMsg{gen: gen, done: d, total: t}
-		})
-		done <- auditVerifyDoneMsg{gen: gen, res: res, err: err}
-	}()
-	var wait tea.Cmd
-	wait = func() tea.Msg {
-		select {
-		case u := <-updates:
-			u.next = wait
-			return u
-		case d := <-done:
-			return d
-		}
-	}
-	return wait
-}
-
-func (p *auditPane) verified(msg auditVerifyDoneMsg) tea.Cmd {
-	if msg.gen != p.vgen {
-		return nil
-	}
-	p.verifying = false
-	p.vcancel()
-	if msg.err != nil {
-		if errors.Is(msg.err, context.Canceled) {
-			return p.ctx.Info("verify cancelled — " + p.ctx.keyFor(keymap.AuditVerify) + " starts it again")
-		}
-		return p.ctx.Error("verify: " + errText(msg.err))
-	}
-	res := msg.res
-	p.verdict = &res
-	p.ensureVisible()
-	if !res.OK {
-		return p.ctx.Error("audit chain " + res.Line())
-	}
-	return p.ctx.Info(fmt.Sprintf("audit chain ok: %s events checked", thousands(int(res.Events))))
-}
-
-// verdictLines is the last verification's verdict, exactly as `custodian
-// audit verify` prints it, wrapped to the width (a hash is 64 cells).
-func (p *auditPane) verdictLines() []string {
-	if p.verdict == nil || p.width <= 0 {
-		return nil
-	}
-	text := "chain: " + p.verdict.Line()
-	return strings.Split(ansi.Hardwrap(text, max(10, p.width-2), false), "\n")
-}
-
-// exportFilter is the pane's filter as a request-record export: its
-// period (open ends: all of it), tenant and request.
-func (p *auditPane) exportFilter() (model.RecordFilter, []string) {
-	f := p.effectiveFilter()
-	rf := model.RecordFilter{Since: f.Since, Until: f.Until, TenantID: f.TenantID}
-	if rf.Since.IsZero() {
-		rf.Since = time.Unix(0, 0).UTC()
-	}
-	if rf.Until.IsZero() {
-		rf.Until = p.ctx.Clock.Now().UTC().Truncate(time.Second).Add(time.Second)
-	}
-	if id, ok := strings.CutPrefix(f.Target, "request:"); ok {
-		rf.RequestID = id
-	}
-	var ignored []string
-	if f.Actor != "" {
-		ignored = append(ignored, "actor:")
-	}
-	if f.Action != "" {
-		ignored = append(ignored, "action:")
-	}
-	if strings.HasPrefix(f.Target, "subject:") {
-		ignored = append(ignored, "subject:")
-	}
-	return rf, ignored
-}
-
-// exportName names an export file after what it holds and when it was
-// taken, so exports never overwrite each other.
-func exportName(f model.RecordFilter, at time.Time) string {
-	parts := []string{"requests", f.Since.UTC().Format("20060102"), f.Until.UTC().Format("20060102")}
-	for _, s := range []string{f.TenantID, f.RequestID} {
-		if s != "" {
-			parts = append(parts, safeFileWord(s))
-		}
-	}
-	parts = append(parts, at.UTC().Format("20060102T150405Z"))
-	return strings.Join(parts, "-") + ".jsonl"
-}
-
-// safeFileWord keeps letters, digits, '.', '_' and '-' of an id for a file name.
-func safeFileWord(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			b.WriteRune(r)
-		}
-	}
-	if b.Len() == 0 {
-		return "x"
-	}
-	return b.String()
-}
-
-// export writes the records of the current filter's period to the exports
-// directory in a Cmd.
-func (p *auditPane) export() tea.Cmd {
-	c := p.ctx
-	if c.ExportDir == "" {
-		return c.Error("exports need a data directory, and this console has none — use custodian audit export")
-	}
-	if p.exporting {
-		return c.Info("an export is already running — " + c.keyFor(keymap.Back) + " cancels it")
-	}
-	rf, ignored := p.exportFilter()
-	path := filepath.Join(c.ExportDir, exportName(rf, c.Clock.Now()))
-	p.xgen++
-	p.exporting = true
-	ctx, cancel := context.WithTimeout(context.Background(), 10*c.Timeout)
-	p.xcancel = cancel
-	gen, backend, actor, dir := p.xgen, c.Backend, c.Actor, c.ExportDir
-	run := func() tea.Msg {
-		defer cancel()
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return auditExportDoneMsg{gen: gen, err: err}
-		}
-		n, err := records.ExportToFile(ctx, backend, actor, rf, path)
-		return auditExportDoneMsg{gen: gen, n: n, path: path, err: err}
-	}
-	cmds := []tea.Cmd{run, p.spin.Tick}
-	if len(ignored) > 0 {
-		cmds = append(cmds, c.Info("exporting request records; "+strings.Join(ignored, " ")+" do not apply to them"))
-	}
-	return tea.Batch(cmds...)
-}
-
-func (p *auditPane) exported(msg auditExportDoneMsg) tea.Cmd {
-	if msg.gen != p.xgen {
-		return nil
-	}
-	p.exporting = false
-	p.xcancel()
-	switch {
-	case errors.Is(msg.err, context.Canceled):
-		return p.ctx.Info("export cancelled; nothing was written")
-	case msg.err != nil:
-		return p.ctx.Error("export: " + errText(msg.err))
-	}
-	return tea.Batch(
-		p.ctx.Info(fmt.Sprintf("exported %s request records to %s", thousands(msg.n), model.CleanLine(msg.path))),
-		// The export is on the chain now: show it.
-		p.reload(),
-	)
-}
-
-func (p *auditPane) detailRow() (auditRow, bool) {
-	for _, r := range p.rows {
-		if r.rec.Seq == p.detailOf {
-			return r, true
-		}
-	}
-	return auditRow{}, false
-}
-
-// renderDetail lays out the entry shown in full. Every stored value is
-// cleaned here, where it enters the view.
-func (p *auditPane) renderDetail() {
-	r, ok := p.detailRow()
-	if !p.detail || !ok || p.width <= 0 {
-		return
-	}
-	clean := model.CleanLine
-	rec := r.rec
-	d := &doc{th: p.ctx.Theme, width: p.width, labelW: 9}
-	d.section("Event")
-	d.kv("time", rec.At.UTC().Format(time.RFC3339Nano))
-	who := clean(rec.Actor)
-	if rec.Role != "" {
-		who += " (" + roleLabel(rec.Role) + ")"
-	}
-	if rec.Origin != "" {
-		who += " from " + clean(rec.Origin)
-	}
-	d.kv("actor", who)
-	d.kv("action", clean(rec.Action))
-	d.kv("target", orDash(clean(rec.Target)))
-	d.kv("tenant", orDash(clean(rec.TenantID)))
-	d.kv("outcome", clean(rec.Outcome))
-	d.kv("reason", orDash(clean(rec.Reason)))
-	d.kv("detail", orDash(clean(rec.Detail)))
-	d.kv("event id", clean(rec.ID))
-	d.section("Chain")
-	d.kv("seq", strconv.FormatInt(rec.Seq, 10))
-	d.kv("prev", clean(rec.Prev))
-	d.kv("hash", clean(rec.Hash))
-	if strings.HasPrefix(rec.Target, "request:") {
-		d.lines = append(d.lines, "", p.ctx.Theme.Dim.Render(truncate("   "+p.ctx.keyFor(keymap.Open)+" opens the request", p.width)))
-	}
-	p.vp.SetContent(strings.Join(d.lines, "\n"))
-}
-
-func (p *auditPane) View() string {
-	th := p.ctx.Theme
-	if p.detail {
-		title := th.Crumb.Render(truncate(fmt.Sprintf(" Audit › entry %d", p.detailOf), p.width))
-		foot := th.Dim.Render(spread(" "+p.ctx.keyFor(keymap.Back)+" back to the list", fmt.Sprintf("%3.0f%% ", p.vp.ScrollPercent()*100), p.width))
-		return title + "\n" + fitLines(p.vp.View(), p.width, max(1, p.height-2)) + "\n" + foot
-	}
-	widths := auditWidths(p.width)
-	var b strings.Builder
-	b.WriteString(th.ColHeader.Render(padRight(auditLine(auditTitles(), widths), p.width)))
-	n := p.listRows()
-	lines := make([]string, n)
-	if len(p.rows) == 0 {
-		lines[n/2] = th.Dim.Render(centre(p.emptyText(), p.width))
-	}
-	for i := range n {
-		ri := p.offset + i
-		if ri >= len(p.rows) {
-			break
-		}
-		line := padRight(auditLine(p.rows[ri].cells, widths), p.width)
-		switch {
-		case ri == p.cursor:
-			line = th.Selected.Render(line)
-		case p.rows[ri].rec.Outcome == model.OutcomeRefused || p.rows[ri].rec.Outcome == model.OutcomeFailed:
-			line = th.Soon.Render(line)
-		}
-		lines[i] = line
-	}
-	b.WriteString("\n" + strings.Join(lines, "\n"))
-	for _, l := range p.verdictLines() {
-		style := th.Info
-		if !p.verdict.OK {
-			style = th.Error
-		}
-		b.WriteString("\n" + style.Render(" "+l))
-	}
-	b.WriteString("\n" + p.footer())
-	return b.String()
-}
-
-func (p *auditPane) emptyText() string {
-	switch {
-	case p.loading:
-		text := p.spin.View() + " loading the audit history…"
-		if d := time.Since(p.loadAt); d >= 2*time.Second {
-			text += fmt.Sprintf(" %ds · %s cancels", int(d.Seconds()), p.ctx.keyFor(keymap.Back))
-		}
-		return text
-	case p.err != "":
-		return p.err + " — press " + p.ctx.keyFor(keymap.Refresh) + " to retry"
-	case !p.filter.IsZero():
-		return "no audit entries match — " + p.ctx.keyFor(keymap.AuditClearFilter) + " clears the filter"
-	case !p.loaded:
-		return "not loaded"
-	}
-	return "no audit entries in " + p.ctx.ScopeLabel()
-}
-
-func (p *auditPane) footer() string {
-	th := p.ctx.Theme
-	if p.input.Focused() {
-		return p.input.View()
-	}
-	var left string
-	switch {
-	case p.verifying:
-		pct := 0.0
-		if p.vtotal > 0 {
-			pct = float64(p.vdone) / float64(p.vtotal)
-		}
-		left = fmt.Sprintf("verifying %s %s/%s", p.bar.ViewAs(pct), thousands(int(p.vdone)), thousands(int(p.vtotal)))
-	case p.exporting:
-		left = p.spin.View() + " exporting request records…"
-	case p.loading && len(p.rows) > 0:
-		left = fmt.Sprintf("%s loading entries before seq %d…", p.spin.View(), p.loadFrom)
-		if d := time.Since(p.loadAt); d >= 2*time.Second {
-			left += fmt.Sprintf(" %ds · %s cancels", int(d.Seconds()), p.ctx.keyFor(keymap.Back))
-		}
-	case len(p.rows) > 0:
-		left = fmt.Sprintf("%s/%s", thousands(p.cursor+1), thousands(len(p.rows)))
-		if p.more {
-			left += "+"
-		}
-		left += fmt.Sprintf(" · seq %d–%d", p.rows[len(p.rows)-1].rec.Seq, p.rows[0].rec.Seq)
-	default:
-		left = "0 entries"
-	}
-	if !p.filter.IsZero() {
-		left += " · " + th.Prompt.Render("/"+model.CleanLine(formatAuditFilter(p.filter)))
-	}
-	return spread(" "+left, th.Dim.Render("newest first "), p.width)
-}
-
-func auditTitles() [numAuditCols]string {
-	return [numAuditCols]string{"SEQ", "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "TENANT", "OUTCOME", "REASON / DETAIL"}
-}
-
-// auditWidths sizes the columns from the terminal width alone: fixed
-// columns first, the rest shared by target and tenant, and the reason
-// column only when there is room for it.
-func auditWidths(w int) [numAuditCols]int {
-	var c [numAuditCols]int
-	c[acSeq], c[acTime], c[acActor], c[acAction], c[acOutcome] = 7, 16, 8, 10, 7
-	rest := w - gutter - (c[acSeq] + c[acTime] + c[acActor] + c[acAction] + c[acOutcome]) - int(numAuditCols-1)
-	c[acTarget] = max(8, min(24, rest*2/3))
-	c[acTenant] = max(6, min(20, rest-c[acTarget]))
-	if left := rest - c[acTarget] - c[acTenant]; left >= 12 {
-		c[acReason] = left
-	}
-	return c
-}
-
-func auditLine(cells [numAuditCols]string, widths [numAuditCols]int) string {
-	var b strings.Builder
-	blanks(&b, gutter)
-	for i, w := range widths {
-		if w == 0 {
-			continue
-		}
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		writeCell(&b, cells[i], textWidth(cells[i]), w, i == int(acSeq))
-	}
-	return b.String()
+	p.pages.cancel()
 }

@@ -22,12 +22,11 @@ type bulkOpenMsg struct {
 	tenant model.Tenant
 }
 
-// bulkStepMsg is one request's answer in a bulk approval.
-type bulkStepMsg struct {
-	seq int
+// bulkStep is one request's answer in a bulk approval: the i-th marked
+// request, as saved.
+type bulkStep struct {
 	i   int
 	req model.Request
-	err error
 }
 
 // bulkResult is how one request of a bulk approval went.
@@ -52,6 +51,7 @@ type bulkPane struct {
 	stop     bool
 	edit     func(*model.Request) error
 	reason   string
+	steps    calls[bulkStep]
 }
 
 func newBulkPane(c *Context, seq int, reqs []model.Request, t model.Tenant) *bulkPane {
@@ -94,60 +94,62 @@ func (b *bulkPane) launch() tea.Cmd {
 	b.next++
 	b.inFlight++
 	r := b.reqs[i]
-	backend, actor, timeout, seq, reason, edit := c.Backend, c.Actor, c.Timeout, b.seq, b.reason, b.edit
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	reason, edit := b.reason, b.edit
+	return b.steps.start(c, func(ctx context.Context, backend Backend, actor model.Actor) (bulkStep, error) {
 		got, err := backend.Apply(ctx, actor, r.ID, r.Version, model.ActApprove, reason, edit)
-		return bulkStepMsg{seq: seq, i: i, req: got, err: err}
+		return bulkStep{i: i, req: got}, err
+	})
+}
+
+// stepped records one request's answer and starts the next, or shows the
+// results once every request started has answered.
+func (b *bulkPane) stepped(step bulkStep, err error) tea.Cmd {
+	b.inFlight--
+	id := model.CleanLine(b.reqs[step.i].ID)
+	var cmds []tea.Cmd
+	if err != nil {
+		b.byIndex[step.i] = &bulkResult{id: id, msg: errText(err)}
+	} else {
+		b.byIndex[step.i] = &bulkResult{id: id, ok: true, msg: "approved"}
+		cmds = append(cmds, changed(step.req))
 	}
+	done := len(b.reqs) - b.inFlight - (len(b.reqs) - b.next)
+	b.form.progress = fmt.Sprintf("%d of %d done", done, len(b.reqs))
+	if b.next < len(b.reqs) && !b.stop {
+		return tea.Batch(append(cmds, b.launch())...)
+	}
+	if b.inFlight > 0 {
+		return tea.Batch(cmds...)
+	}
+	b.results = b.results[:0]
+	for i, r := range b.byIndex {
+		if r == nil {
+			r = &bulkResult{id: model.CleanLine(b.reqs[i].ID), msg: "not attempted: stopped"}
+		}
+		b.results = append(b.results, *r)
+	}
+	b.form.saving = false
+	b.body = bulkBody(b)
+	b.helpKeys = func(p *formPane) []key.Binding {
+		back := p.ctx.Keys.Binding(keymap.Back)
+		back.SetHelp(back.Help().Key, "close")
+		return []key.Binding{back}
+	}
+	ok := 0
+	for _, r := range b.results {
+		if r.ok {
+			ok++
+		}
+	}
+	info := b.ctx.Info(fmt.Sprintf("approved %d of %d; %d refused", ok, len(b.reqs), len(b.reqs)-ok))
+	return tea.Batch(append(cmds, info)...)
 }
 
 func (b *bulkPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if step, err, ok := b.steps.accept(msg); ok {
+		return b, b.stepped(step, err)
+	}
 	switch msg := msg.(type) {
-	case bulkStepMsg:
-		if msg.seq != b.seq {
-			return b, nil
-		}
-		b.inFlight--
-		id := model.CleanLine(b.reqs[msg.i].ID)
-		var cmds []tea.Cmd
-		if msg.err != nil {
-			b.byIndex[msg.i] = &bulkResult{id: id, msg: errText(msg.err)}
-		} else {
-			b.byIndex[msg.i] = &bulkResult{id: id, ok: true, msg: "approved"}
-			cmds = append(cmds, changed(msg.req))
-		}
-		done := len(b.reqs) - b.inFlight - (len(b.reqs) - b.next)
-		b.form.progress = fmt.Sprintf("%d of %d done", done, len(b.reqs))
-		if b.next < len(b.reqs) && !b.stop {
-			return b, tea.Batch(append(cmds, b.launch())...)
-		}
-		if b.inFlight > 0 {
-			return b, tea.Batch(cmds...)
-		}
-		b.results = b.results[:0]
-		for i, r := range b.byIndex {
-			if r == nil {
-				r = &bulkResult{id: model.CleanLine(b.reqs[i].ID), msg: "not attempted: stopped"}
-			}
-			b.results = append(b.results, *r)
-		}
-		b.form.saving = false
-		b.body = bulkBody(b)
-		b.helpKeys = func(p *formPane) []key.Binding {
-			back := p.ctx.Keys.Binding(keymap.Back)
-			back.SetHelp(back.Help().Key, "close")
-			return []key.Binding{back}
-		}
-		ok := 0
-		for _, r := range b.results {
-			if r.ok {
-				ok++
-			}
-		}
-		info := b.ctx.Info(fmt.Sprintf("approved %d of %d; %d refused", ok, len(b.reqs), len(b.reqs)-ok))
-		return b, tea.Batch(append(cmds, info)...)
 	case tea.KeyPressMsg:
 		switch {
 		case b.body != nil && (b.ctx.Keys.Matches(msg, keymap.Back) || b.ctx.Keys.Matches(msg, keymap.Open)):

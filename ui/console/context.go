@@ -36,6 +36,9 @@ type Context struct {
 	// statusSeq numbers status messages as they are raised.
 	statusSeq int
 	order     []string
+	// lastTicket numbers the backend calls the session's panes start (see
+	// call): unique per session, so no pane takes another's result.
+	lastTicket uint64
 }
 
 // Tenant returns the tenant with id. A request whose tenant is unknown (a
@@ -79,8 +82,9 @@ func (c *Context) ScopeLabel() string {
 	return model.CleanLine(t.Name)
 }
 
-// Messages the shell and panes exchange. Every load result carries the
-// generation that asked for it, so a late answer to a superseded request
+// Messages the shell and panes exchange. Backend results are not among
+// them: those are resultMsg and progressMsg (async.go), which carry the
+// ticket of the call that asked, so a late answer to a superseded request
 // (a refresh pressed twice, a scope change mid-load) is dropped.
 type (
 	// statusMsg puts text on the status line.
@@ -94,11 +98,6 @@ type (
 	}
 	clearStatusMsg struct{ seq int }
 
-	tenantsMsg struct {
-		gen     int
-		tenants []model.Tenant
-		err     error
-	}
 	// tenantsReadyMsg tells the panes the shared tenant list (and scope) changed
 	// and they should (re)load; keep says whether to keep the selection.
 	tenantsReadyMsg struct{ keep bool }
@@ -111,6 +110,13 @@ type (
 
 	// openRequestMsg asks the shell to show one request's detail.
 	openRequestMsg struct{ id string }
+	// pushPaneMsg asks the shell to open a view over the current one.
+	pushPaneMsg struct{ pane Pane }
+	// closeViewMsg pops the stacked view numbered seq, if it is still on top.
+	closeViewMsg struct{ seq int }
+	// requestChangedMsg tells every pane that a request was written, so lists
+	// refresh that row in place and a detail of it shows the new version.
+	requestChangedMsg struct{ req model.Request }
 
 	// dueCounts is a due-date summary for the header.
 	dueCounts struct{ overdue, week int }

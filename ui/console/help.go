@@ -201,16 +201,10 @@ func flowHelp(th Theme, title, closeHint string, groups []helpGroup, w, h int) [
 // keyPaneOf is the keymap pane a view's keys belong to, "" when it does
 // not say.
 func keyPaneOf(p Pane) keymap.Pane {
-	if kp, ok := p.(interface{ keyPane() keymap.Pane }); ok {
+	if kp, ok := p.(keymapPane); ok {
 		return kp.keyPane()
 	}
 	return ""
-}
-
-// ruleHinted is a pane showing one request (the detail) or a selected one
-// (a list), whose request keys follow the rule book.
-type ruleHinted interface {
-	hintedRequest() (model.Request, bool)
 }
 
 // hiddenKeys is the help's filter for pane p: the request and fulfilment
@@ -253,4 +247,11 @@ func keyActions(ka keymap.Action) []model.Action {
 		return []model.Action{model.ActStartFulfilment, model.ActFulfilStep}
 	}
 	return nil
+}
+
+// paneHelp is the help screen for the view on top: its key groups, titled
+// with its name, sized to the body.
+func paneHelp(c *Context, top Pane, w, h int) string {
+	title := "Keys · " + top.Title()
+	return helpView(c.Theme, title, c.keyFor(keymap.Back)+" or "+c.keyFor(keymap.Help)+" closes this help", helpGroups(c.Keys, top.HelpGroups(), keyPaneOf(top), hiddenKeys(c, top)), w, h)
 }

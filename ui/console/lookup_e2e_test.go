@@ -79,7 +79,7 @@ func searchFor(h *harness, q string) []string {
 	var ids []string
 	h.waitFor("results for "+q, func(a *App) bool {
 		lp := a.lookup()
-		if lp.res.Query != q || lp.searchCancel != nil {
+		if lp.res.Query != q || lp.searching.busy() {
 			return false
 		}
 		ids = ids[:0]

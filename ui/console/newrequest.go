@@ -40,6 +40,9 @@ type newRequestPane struct {
 	// known is the subject the request is for when it was logged from the
 	// subject's detail: no matching, and only that subject's tenant.
 	known *model.Subject
+
+	matching call[[]model.Subject]
+	logging  call[newRequestResult]
 }
 
 const (
@@ -48,25 +51,11 @@ const (
 	stageDone
 )
 
-// matchedMsg answers the subject match.
-type matchedMsg struct {
-	seq   int
-	subs  []model.Subject
-	draft model.Request
-	err   error
-}
-
 // newRequestResult is what the log produced.
 type newRequestResult struct {
 	req     model.Request
 	subject *model.Subject
 	limit   *model.LimitResult
-}
-
-type loggedMsg struct {
-	seq int
-	res newRequestResult
-	err error
 }
 
 // newRequestID names a request before it is saved: the date it was logged
@@ -279,14 +268,10 @@ func (p *newRequestPane) match() tea.Cmd {
 	c := p.ctx
 	draft, subject := p.draftOf()
 	p.draft, p.subject = draft, subject
-	backend, actor, timeout, seq := c.Backend, c.Actor, c.Timeout, p.seq
 	p.form.progress = "matching the subject"
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		subs, err := backend.MatchSubjects(ctx, actor, draft.TenantID, subject)
-		return matchedMsg{seq: seq, subs: subs, draft: draft, err: err}
-	}
+	return p.matching.start(c, func(ctx context.Context, b Backend, actor model.Actor) ([]model.Subject, error) {
+		return b.MatchSubjects(ctx, actor, draft.TenantID, subject)
+	})
 }
 
 // log saves the draft linked to sub (nil: unlinked).
@@ -298,14 +283,11 @@ func (p *newRequestPane) log(sub *model.Subject) tea.Cmd {
 		// subject through model.Intake, as for every other way in.
 		r.SubjectID = sub.ID
 	}
-	backend, actor, timeout, seq := c.Backend, c.Actor, c.Timeout, p.seq
 	p.form.saving, p.form.err, p.form.progress = true, "", "logging "+p.id
-	return tea.Batch(p.form.spin.Tick, func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return tea.Batch(p.form.spin.Tick, p.logging.start(c, func(ctx context.Context, backend Backend, actor model.Actor) (newRequestResult, error) {
 		got, err := backend.CreateRequest(ctx, actor, r)
 		if err != nil {
-			return loggedMsg{seq: seq, err: err}
+			return newRequestResult{}, err
 		}
 		res := newRequestResult{req: got}
 		if got.SubjectID != "" {
@@ -316,51 +298,58 @@ func (p *newRequestPane) log(sub *model.Subject) tea.Cmd {
 				res.limit = &lim
 			}
 		}
-		return loggedMsg{seq: seq, res: res}
-	})
+		return res, nil
+	}))
+}
+
+// matched goes on from the subject match: log with the one subject found
+// (or none), or ask which of several it is.
+func (p *newRequestPane) matched(subs []model.Subject, err error) tea.Cmd {
+	if err != nil {
+		p.form.saving = false
+		p.form.err = "matching the subject: " + errText(err)
+		return nil
+	}
+	switch len(subs) {
+	case 0:
+		return p.log(nil)
+	case 1:
+		return p.log(&subs[0])
+	}
+	p.form.saving = false
+	p.stage, p.candidates = stagePick, subs
+	p.pickForm()
+	return nil
+}
+
+// logged shows what the log produced, or why it failed.
+func (p *newRequestPane) logged(res newRequestResult, err error) tea.Cmd {
+	p.form.saving = false
+	if err != nil {
+		p.form.err = errText(err)
+		return nil
+	}
+	p.stage, p.result = stageDone, &res
+	p.body = func(*formPane) []string { return p.resultLines() }
+	p.helpKeys = func(fp *formPane) []key.Binding {
+		back := fp.ctx.Keys.Binding(keymap.Back)
+		back.SetHelp(back.Help().Key, "close")
+		open := fp.ctx.Keys.Binding(keymap.Open)
+		open.SetHelp(open.Help().Key, "open the request")
+		return []key.Binding{open, back}
+	}
+	r := res.req
+	return tea.Batch(changed(r), p.ctx.Info("logged "+model.CleanLine(r.ID)))
 }
 
 func (p *newRequestPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	if subs, err, ok := p.matching.accept(msg); ok {
+		return p, p.matched(subs, err)
+	}
+	if res, err, ok := p.logging.accept(msg); ok {
+		return p, p.logged(res, err)
+	}
 	switch msg := msg.(type) {
-	case matchedMsg:
-		if msg.seq != p.seq {
-			return p, nil
-		}
-		if msg.err != nil {
-			p.form.saving = false
-			p.form.err = "matching the subject: " + errText(msg.err)
-			return p, nil
-		}
-		switch len(msg.subs) {
-		case 0:
-			return p, p.log(nil)
-		case 1:
-			return p, p.log(&msg.subs[0])
-		}
-		p.form.saving = false
-		p.stage, p.candidates = stagePick, msg.subs
-		p.pickForm()
-		return p, nil
-	case loggedMsg:
-		if msg.seq != p.seq {
-			return p, nil
-		}
-		p.form.saving = false
-		if msg.err != nil {
-			p.form.err = errText(msg.err)
-			return p, nil
-		}
-		p.stage, p.result = stageDone, &msg.res
-		p.body = func(*formPane) []string { return p.resultLines() }
-		p.helpKeys = func(fp *formPane) []key.Binding {
-			back := fp.ctx.Keys.Binding(keymap.Back)
-			back.SetHelp(back.Help().Key, "close")
-			open := fp.ctx.Keys.Binding(keymap.Open)
-			open.SetHelp(open.Help().Key, "open the request")
-			return []key.Binding{open, back}
-		}
-		r := msg.res.req
-		return p, tea.Batch(changed(r), p.ctx.Info("logged "+model.CleanLine(r.ID)))
 	case tea.KeyPressMsg:
 		k := p.ctx.Keys
 		switch p.stage {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -8,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/sahilm/fuzzy"
 
+	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -199,4 +201,109 @@ func keepClean(in *textinput.Model) {
 		in.SetValue(model.CleanLine(v))
 		in.SetCursor(min(pos, len([]rune(in.Value()))))
 	}
+}
+
+// paletteVerbs are the palette's commands; pane titles are verbs too.
+func paletteVerbs(panes []Pane) []string {
+	v := []string{"tenant", "open", "refresh", "help", "quit", "q"}
+	for _, p := range panes {
+		v = append(v, strings.ToLower(p.Title()))
+	}
+	return v
+}
+
+// paletteCommands lists what the palette offers, tenants included.
+func paletteCommands(panes []Pane, tenants []model.Tenant) []command {
+	var out []command
+	for _, p := range panes {
+		out = append(out, command{name: strings.ToLower(p.Title()), desc: "go to the " + strings.ToLower(p.Title()) + " pane"})
+	}
+	out = append(out, command{name: "tenant all", desc: "every tenant in your scope"})
+	for _, t := range tenants {
+		out = append(out, command{name: "tenant " + model.CleanLine(t.ID), desc: model.CleanLine(t.Name), matchDesc: true})
+	}
+	out = append(out,
+		command{name: "open", desc: "open a request by id", needsArg: true},
+		command{name: "refresh", desc: "reload from the database"},
+		command{name: "help", desc: "show key bindings"},
+		command{name: "quit", desc: "leave custodian"},
+	)
+	return out
+}
+
+// resolveTenant matches arg against the tenants by id, then by name, then
+// by a unique partial match; "all" is every tenant ("").
+func resolveTenant(ts []model.Tenant, arg string) (string, error) {
+	if strings.EqualFold(arg, "all") {
+		return "", nil
+	}
+	for _, t := range ts {
+		if t.ID == arg {
+			return t.ID, nil
+		}
+	}
+	for _, t := range ts {
+		if strings.EqualFold(t.ID, arg) || strings.EqualFold(model.CleanLine(t.Name), arg) {
+			return t.ID, nil
+		}
+	}
+	var hits []model.Tenant
+	low := strings.ToLower(arg)
+	for _, t := range ts {
+		if strings.Contains(strings.ToLower(t.ID), low) || strings.Contains(strings.ToLower(model.CleanLine(t.Name)), low) {
+			hits = append(hits, t)
+		}
+	}
+	switch len(hits) {
+	case 1:
+		return hits[0].ID, nil
+	case 0:
+		return "", fmt.Errorf("no tenant in your scope matches %q", model.CleanLine(arg))
+	}
+	names := make([]string, 0, 3)
+	for _, t := range hits[:min(3, len(hits))] {
+		names = append(names, model.CleanLine(t.ID))
+	}
+	return "", fmt.Errorf("%q matches %d tenants (%s…) — type more of it", model.CleanLine(arg), len(hits), strings.Join(names, ", "))
+}
+
+// cursor is the terminal cursor in the palette's input line.
+func (c *commandPalette) cursor() *tea.Cursor {
+	cur := c.input.Cursor()
+	if cur != nil {
+		cur.X += 1 // the palette line is indented by one cell
+	}
+	return cur
+}
+
+// over draws the palette over the top of body, k9s-style, so the rows
+// under it stay in view for context.
+func (c *commandPalette) over(body string, th Theme, w, h int) string {
+	lines := strings.Split(body, "\n")
+	copy(lines, c.lines(th, w, min(8, h-3)))
+	return strings.Join(lines, "\n")
+}
+
+// key handles a key while the palette is open: esc hides it, the arrows
+// move the highlight, tab completes, anything else is typed. enter is
+// reported, not handled: running a command is the shell's.
+func (c *commandPalette) key(msg tea.KeyPressMsg, keys keymap.KeyMap) (cmd tea.Cmd, enter bool) {
+	if keys.Matches(msg, keymap.Back) {
+		c.hide()
+		return nil, false
+	}
+	switch msg.String() {
+	case "enter":
+		return nil, true
+	case "up", "ctrl+p":
+		c.moveSel(-1)
+		return nil, false
+	case "down", "ctrl+n":
+		c.moveSel(1)
+		return nil, false
+	case "tab":
+		c.complete()
+		return nil, false
+	}
+	return c.update(msg), false
 }

@@ -7,6 +7,9 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/custodian-dev/custodian/keymap"
+	"github.com/custodian-dev/custodian/model"
 )
 
 // Pane is one screen of the console: a top-level tab (the queue, and later
@@ -30,6 +33,88 @@ type Pane interface {
 	// typed rather than acted on.
 	Capturing() bool
 }
+
+// Optional capabilities. The shell asks a pane for these by type
+// assertion; a pane that has no use for one simply lacks the method.
+
+// closer is a pane holding something to stop when it goes away (a
+// backend call in flight, a timer, a subscription): the shell calls Close
+// when the pane is popped off the stack or the console quits.
+type closer interface {
+	Close()
+}
+
+// activator is a tab that loads only once it is looked at: the shell calls
+// Activate each time the tab is switched to.
+type activator interface {
+	Activate() tea.Cmd
+}
+
+// cursorPlacer is a pane with a text input that has focus: Cursor is where
+// the terminal's own cursor goes, relative to the pane's body, or nil.
+type cursorPlacer interface {
+	Cursor() *tea.Cursor
+}
+
+// dueCounter is a pane that counts, as it loads, how many requests are
+// overdue and due this week; the header shows the sum over the tabs.
+type dueCounter interface {
+	DueCounts() (dueCounts, bool)
+}
+
+// keymapPane is a view whose keys belong to one keymap pane, so the help
+// screen shows that pane's bindings.
+type keymapPane interface {
+	keyPane() keymap.Pane
+}
+
+// sequenced is a stacked view numbered when it was pushed: a late close
+// aimed at a view already gone cannot pop the one that replaced it.
+type sequenced interface {
+	viewSeq() int
+}
+
+// ruleHinted is a pane showing one request (the detail) or a selected one
+// (a list), whose request keys follow the rule book.
+type ruleHinted interface {
+	hintedRequest() (model.Request, bool)
+}
+
+// The panes that offer each capability: a method whose signature drifted
+// would otherwise be skipped by the shell without a word.
+var (
+	_ closer       = (*queuePane)(nil)
+	_ closer       = (*approvalsPane)(nil)
+	_ closer       = (*lookupPane)(nil)
+	_ closer       = (*auditPane)(nil)
+	_ closer       = (*detailPane)(nil)
+	_ closer       = (*subjectPane)(nil)
+	_ closer       = (*planPane)(nil)
+	_ closer       = (*runPane)(nil)
+	_ activator    = (*lookupPane)(nil)
+	_ activator    = (*auditPane)(nil)
+	_ cursorPlacer = (*queuePane)(nil)
+	_ cursorPlacer = (*lookupPane)(nil)
+	_ cursorPlacer = (*auditPane)(nil)
+	_ cursorPlacer = (*subjectPane)(nil)
+	_ cursorPlacer = (*formPane)(nil)
+	_ cursorPlacer = (*planPane)(nil)
+	_ dueCounter   = (*queuePane)(nil)
+	_ keymapPane   = (*queuePane)(nil)
+	_ keymapPane   = (*approvalsPane)(nil)
+	_ keymapPane   = (*detailPane)(nil)
+	_ keymapPane   = (*formPane)(nil)
+	_ keymapPane   = (*planPane)(nil)
+	_ keymapPane   = (*runPane)(nil)
+	_ sequenced    = (*formPane)(nil)
+	_ sequenced    = (*planPane)(nil)
+	_ sequenced    = (*runPane)(nil)
+	_ ruleHinted   = (*queuePane)(nil)
+	_ ruleHinted   = (*approvalsPane)(nil)
+	_ ruleHinted   = (*detailPane)(nil)
+	_ ruleHinted   = (*planPane)(nil)
+	_ ruleHinted   = (*runPane)(nil)
+)
 
 // fitLines makes s exactly h lines of at most w cells each. It is the last
 // line of defence for "nothing wraps or overflows": a terminal wraps a line

@@ -21,13 +21,6 @@ import (
 // only, checked and audited by the controller, one audit event per field),
 // and hides them again as the subject view does.
 
-// planRevealMsg carries the revealed lines of a correction plan.
-type planRevealMsg struct {
-	seq   int
-	lines []string
-	err   error
-}
-
 // planHideMsg ends the reveal numbered token.
 type planHideMsg struct{ seq, token int }
 
@@ -38,6 +31,8 @@ type planReveal struct {
 	prompt    textinput.Model
 	lines     []string
 	token     int
+	// call reveals the correction's values: one line per field.
+	call call[[]string]
 }
 
 func newPlanReveal(c *Context) planReveal {
@@ -135,17 +130,14 @@ func (p *planPane) revealKey(msg tea.KeyPressMsg) tea.Cmd {
 // through the controller, its new value from the request.
 func (p *planPane) revealCmd(reason string) tea.Cmd {
 	p.reveal.revealing = true
-	c := p.ctx
-	backend, actor, timeout, seq, r := c.Backend, c.Actor, c.Timeout, p.seq, *p.req
+	r := *p.req
 	refs := correctionFields(r)
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return p.reveal.call.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) ([]string, error) {
 		var lines []string
 		for _, ref := range refs {
 			cur, err := backend.RevealField(ctx, actor, r.SubjectID, ref, reason)
 			if err != nil {
-				return planRevealMsg{seq: seq, err: err}
+				return nil, err
 			}
 			next, ok := "", false
 			if pf, found := planField(r, ref); found {
@@ -157,10 +149,10 @@ func (p *planPane) revealCmd(reason string) tea.Cmd {
 			lines = append(lines, fmt.Sprintf("%s/%s %s: %s → %s", ref.Collection, ref.RecordID, ref.Field, orDash(cur), orDash(next)))
 		}
 		if len(lines) == 0 {
-			return planRevealMsg{seq: seq, err: errors.New("the plan sets no field")}
+			return nil, errors.New("the plan sets no field")
 		}
-		return planRevealMsg{seq: seq, lines: lines}
-	}
+		return lines, nil
+	})
 }
 
 func planField(r model.Request, ref model.FieldRef) (model.PlanField, bool) {
@@ -183,13 +175,13 @@ func planField(r model.Request, ref model.FieldRef) (model.PlanField, bool) {
 
 // revealed shows the values for the subject view's reveal time, then
 // hides them.
-func (p *planPane) revealed(msg planRevealMsg) tea.Cmd {
+func (p *planPane) revealed(lines []string, err error) tea.Cmd {
 	p.reveal.revealing = false
-	if msg.err != nil {
-		return p.ctx.Error(revealError(msg.err))
+	if err != nil {
+		return p.ctx.Error(revealError(err))
 	}
 	p.reveal.token++
-	p.reveal.lines = msg.lines
+	p.reveal.lines = lines
 	p.render()
 	token, seq, d := p.reveal.token, p.seq, defaultRevealFor
 	return tea.Batch(

@@ -1,0 +1,117 @@
+package console
+
+// One request as a row of the queue: its cells, sort keys and urgency.
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/custodian-dev/custodian/model"
+)
+
+// sortKey is a queue ordering the operator can cycle through with s.
+type sortKey int
+
+const (
+	sortDue sortKey = iota
+	sortReceived
+	sortStatus
+	sortTenant
+	sortType
+	sortID
+	numSorts
+)
+
+func (k sortKey) String() string {
+	return [...]string{"due", "received", "status", "tenant", "type", "id"}[k]
+}
+
+func (k sortKey) column() colKey {
+	return [...]colKey{colDue, colReceived, colStatus, colTenant, colType, colID}[k]
+}
+
+// row is one request, reduced to what the queue draws, sorts and filters
+// on. Everything in it is already cleaned and masked, so the render path
+// cannot forget to.
+type row struct {
+	// key is the id as stored, for asking the backend; id is its cleaned
+	// form for the screen. They differ only for a hostile id.
+	key       string
+	id        string
+	cells     [numCols]string
+	due       time.Time
+	received  time.Time
+	loc       *time.Location
+	statusIdx int
+	// urg is the row's urgency, judged at some instant before urgUntil;
+	// the pane re-judges it once urgUntil has passed (see recount).
+	urg      urgencyLevel
+	urgUntil time.Time
+	// cw are the cells' display widths, measured once: grapheme-aware
+	// width is the expensive part of laying out a cell.
+	cw [numCols]uint16
+	// hay is the lower-cased text the live filter searches.
+	hay string
+	// rules is what the rule book reads of the request to hint its keys.
+	rules *model.Request
+}
+
+func (r *row) setCell(k colKey, s string) {
+	r.cells[k] = s
+	r.cw[k] = uint16(min(textWidth(s), 1<<16-1))
+}
+
+// newRow derives the display row of r. It runs inside a tea.Cmd because
+// deadlines need the tenant's time zone and loading one reads the zoneinfo
+// database (~20µs), which a page of rows must not spend inside Update.
+func newRow(r model.Request, t model.Tenant, loc *time.Location, subj *model.Subject, now time.Time) row {
+	d := model.ComputeDeadlinesIn(r, t, loc)
+	// Masking the stored label again is a no-op for a real label and keeps
+	// a tampered one from putting a full name on screen.
+	name := r.SubjectLabel
+	switch {
+	case subj != nil && subj.Name != "":
+		name = subj.Name
+	case name == "":
+		name = r.Requester.Name
+	}
+	var flags []string
+	for _, f := range r.Flags {
+		flags = append(flags, model.CleanLine(f.Kind.Short()))
+	}
+	x := row{
+		key:       r.ID,
+		id:        model.CleanLine(r.ID),
+		due:       d.Next,
+		received:  r.ReceivedAt,
+		loc:       loc,
+		statusIdx: slices.Index(model.Statuses(), r.Status),
+	}
+	x.rules = rulesView(r)
+	x.setCell(colID, x.id)
+	x.setCell(colTenant, tenantShort(r.TenantID))
+	x.setCell(colType, model.CleanLine(r.Type.Label()))
+	x.setCell(colSubject, model.CleanLine(model.Mask(model.KindName, model.CleanLine(name))))
+	x.setCell(colStatus, model.CleanLine(r.Status.Label()))
+	x.setCell(colReceived, day(r.ReceivedAt, loc))
+	x.setCell(colAssignee, orDash(model.CleanLine(r.AssignedTo)))
+	x.setCell(colFlags, strings.Join(flags, ","))
+	x.judge(now)
+	var hay []string
+	for _, k := range []colKey{colID, colTenant, colType, colSubject, colStatus, colAssignee, colFlags} {
+		hay = append(hay, x.cells[k])
+	}
+	x.hay = strings.ToLower(strings.Join(hay, "\x00"))
+	return x
+}
+
+// judge sets the row's urgency at now.
+func (r *row) judge(now time.Time) {
+	_, r.urg = urgency(now, r.due, r.loc)
+	r.urgUntil = urgencyUntil(r.due, r.loc, r.urg)
+}
+
+// rowPaints are the row styles as raw escape pairs: a lipgloss Render per
+// cell per frame was most of the cost of drawing the queue.
+type rowPaints struct{ overdue, soon, selected paint }
