@@ -32,6 +32,9 @@ func (s *Store) Tenants(ctx context.Context, actor model.Actor) ([]model.Tenant,
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
 	}
+	for i := range out {
+		out[i].Resolve()
+	}
 	return out, nil
 }
 
@@ -56,6 +59,7 @@ func (s *Store) tenant(ctx context.Context, id string) (model.Tenant, error) {
 	if err != nil {
 		return t, fmt.Errorf("read tenant %s: %w", id, err)
 	}
+	t.Resolve()
 	return t, nil
 }
 

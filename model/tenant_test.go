@@ -62,6 +62,43 @@ func TestTenantLocation(t *testing.T) {
 	}
 }
 
+// A resolved tenant answers with the zone it loaded, and a tenant whose zone
+// was changed after Resolve answers with the new zone, never the cached one.
+func TestTenantResolveKeepsLocation(t *testing.T) {
+	tn := Tenant{TimeZone: "America/New_York"}
+	tn.Resolve()
+	first := tn.Location()
+	if first.String() != "America/New_York" || tn.Location() != first {
+		t.Fatalf("resolved Location() = %s, want the same America/New_York each time", first)
+	}
+	edited := tn
+	edited.TimeZone = "America/Chicago"
+	if got := edited.Location().String(); got != "America/Chicago" {
+		t.Errorf("after the zone changed, Location() = %s, want America/Chicago", got)
+	}
+	bad := Tenant{TimeZone: "Nowhere/Else"}
+	bad.Resolve()
+	if bad.Location() != time.UTC {
+		t.Errorf("resolved unknown zone = %s, want the UTC fallback", bad.Location())
+	}
+}
+
+// BenchmarkTenantLocation shows why the store resolves tenants: an
+// unresolved Location reads the zoneinfo database on every call.
+func BenchmarkTenantLocation(b *testing.B) {
+	for _, resolved := range []bool{false, true} {
+		tn := Tenant{TimeZone: "America/Los_Angeles"}
+		if resolved {
+			tn.Resolve()
+		}
+		b.Run(map[bool]string{false: "unresolved", true: "resolved"}[resolved], func(b *testing.B) {
+			for b.Loop() {
+				_ = tn.Location()
+			}
+		})
+	}
+}
+
 func TestTenantHoldsFor(t *testing.T) {
 	ten := Tenant{Holds: []LegalHold{
 		{ID: "h-1", Reference: "Case 26-CV-101", SubjectID: "s-1", Categories: []Category{CatIdentifying}},
