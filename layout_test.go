@@ -128,6 +128,7 @@ func TestImportRules(t *testing.T) {
 		{"keymap", []string{module + "/", "go.mongodb.org", "github.com/FerretDB"}},
 		{"ui/lookup", []string{module + "/", "go.mongodb.org", "github.com/FerretDB", "charm.land"}},
 		{"ui/records", []string{module + "/db", module + "/ui/", "go.mongodb.org", "github.com/FerretDB", "charm.land"}},
+		{"ui/present", []string{module + "/db", module + "/ui/", module + "/keymap", "go.mongodb.org", "github.com/FerretDB", "charm.land"}},
 		{"db", []string{module + "/ui/", module + "/keymap", "charm.land"}},
 		{"ui/console", []string{module + "/db", module + "/ui/cli", module + "/ui/opcli", module + "/ui/sshd", "go.mongodb.org", "github.com/FerretDB"}},
 	}

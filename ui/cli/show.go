@@ -12,6 +12,7 @@ import (
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // RequestView is a request as `requests show` prints it: personal
@@ -323,25 +324,11 @@ func residencyLine(state, from string) string {
 	return orDash(state)
 }
 
-func day(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
+func day(t time.Time, loc *time.Location) string { return present.Date(t, loc) }
 
-func stamp(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") }
+func stamp(t time.Time, loc *time.Location) string { return present.Time(t, loc) }
 
-// daysLeft says how far a due date is, in the words the console uses.
-func daysLeft(now, due time.Time, loc *time.Location) string {
-	switch n := model.DaysLeft(now, due, loc); {
-	case n == 0:
-		return "due today"
-	case n == 1:
-		return "1 day left"
-	case n > 1:
-		return fmt.Sprintf("%d days left", n)
-	case n == -1:
-		return "overdue by 1 day"
-	default:
-		return fmt.Sprintf("overdue by %d days", -n)
-	}
-}
+func daysLeft(now, due time.Time, loc *time.Location) string { return present.DaysLeft(now, due, loc) }
 
 func orDash(s string) string {
 	if s == "" {

@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // daysLabel is the queue's compact countdown: "3d", "today", "-5d".
@@ -89,20 +90,12 @@ func thousands(n int) string {
 	return b.String()
 }
 
-// stamp shows an instant in the tenant's zone, where deadlines are counted.
-func stamp(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(loc).Format("2006-01-02 15:04")
-}
+// stamp shows an instant in the tenant's zone with the zone named, as every
+// front end does (present.Time).
+func stamp(t time.Time, loc *time.Location) string { return present.Time(t, loc) }
 
-func day(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(loc).Format(time.DateOnly)
-}
+// day is the tenant's calendar day of an instant (present.Date).
+func day(t time.Time, loc *time.Location) string { return present.Date(t, loc) }
 
 // tenantShort is the tenant's compact column label. Names are often long
 // ("City of San Benito Unified School District"); the id is the short form
