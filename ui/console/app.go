@@ -19,10 +19,8 @@ type App struct {
 
 	panes  []Pane
 	active int
-	// stack holds views opened over the active pane (a request's detail);
-	// esc pops them and the pane below is exactly as it was left.
-	stack []Pane
-	seq   int
+	stack  viewStack
+	seq    int // the number of the last view pushed, for closeView
 
 	width, height int
 
@@ -70,8 +68,8 @@ func (a *App) loadTenants() tea.Cmd {
 
 // view is what the body shows: the top of the stack, else the active pane.
 func (a *App) view() Pane {
-	if n := len(a.stack); n > 0 {
-		return a.stack[n-1]
+	if p, ok := a.stack.top(); ok {
+		return p
 	}
 	return a.panes[a.active]
 }
@@ -85,10 +83,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.tenantsLoaded(ts, err)
 	}
 	if m, err, ok := a.actionRead.accept(msg); ok { // Request actions open their form here
-		return a, a.actionReady(m, err)
+		return a, a.carryOut(actionReadyOpening(a.ctx, m, err))
 	}
 	if id, err, ok := a.attempts.accept(msg); ok {
-		return a, a.attempted(id, err)
+		return a, a.setStatus(attemptedText(a.ctx, id, err), true)
 	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -116,15 +114,17 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case openRequestMsg:
 		return a, a.push(msg.id)
 	case actionOpenMsg:
-		return a, a.openAction(msg)
+		return a, a.carryOut(actionOpening(a.ctx, msg))
 	case fulfilOpenMsg: // Fulfilment — the plan, its sign-off, a run
-		return a, a.openFulfil(msg)
+		top, _ := a.stack.top()
+		return a, a.carryOut(fulfilOpening(a.ctx, msg, top))
 	case closeViewMsg:
-		return a, a.closeView(msg.seq)
+		a.stack.popSeq(msg.seq)
+		return a, nil
 	case bulkOpenMsg:
 		return a, a.pushView(func(seq int) Pane { return newBulkPane(a.ctx, seq, msg.reqs, msg.tenant) })
 	case pushPaneMsg:
-		return a, a.pushPane(msg.pane)
+		return a, a.open(msg.pane)
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	case tea.PasteMsg:
@@ -156,12 +156,7 @@ func (a *App) broadcast(msg tea.Msg) tea.Cmd {
 		a.panes[i], cmd = p.Update(msg)
 		cmds = append(cmds, cmd)
 	}
-	for i, p := range a.stack {
-		var cmd tea.Cmd
-		a.stack[i], cmd = p.Update(msg)
-		cmds = append(cmds, cmd)
-	}
-	return tea.Batch(cmds...)
+	return tea.Batch(append(cmds, a.stack.update(msg)...)...)
 }
 
 func (a *App) toView(msg tea.Msg) tea.Cmd {
@@ -277,7 +272,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			a.status, a.statusErr = "", false
 		}
 		if len(a.stack) > 0 {
-			a.pop()
+			a.stack.pop()
 			return nil
 		}
 	}
@@ -288,7 +283,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 // (Activate) is told.
 func (a *App) switchPane(i int) tea.Cmd {
 	n := len(a.panes)
-	a.closeStack()
+	a.stack.clear()
 	a.active = ((i % n) + n) % n
 	if p, ok := a.panes[a.active].(activator); ok {
 		return p.Activate()
@@ -296,32 +291,14 @@ func (a *App) switchPane(i int) tea.Cmd {
 	return nil
 }
 
-func (a *App) closeStack() {
-	for len(a.stack) > 0 {
-		a.pop()
-	}
-}
-
-func (a *App) pop() {
-	n := len(a.stack)
-	if c, ok := a.stack[n-1].(closer); ok {
-		c.Close()
-	}
-	a.stack = a.stack[:n-1]
-}
-
 // push opens a request's detail over the current view.
-func (a *App) push(id string) tea.Cmd {
-	return a.pushPane(newDetailPane(a.ctx, id))
-}
+func (a *App) push(id string) tea.Cmd { return a.open(newDetailPane(a.ctx, id)) }
 
-// pushPane opens any view (a request's or a subject's detail) over the
-// current one; esc pops it.
-func (a *App) pushPane(p Pane) tea.Cmd {
+// open stacks any view (a request's or a subject's detail) over the current
+// one; esc pops it.
+func (a *App) open(p Pane) tea.Cmd {
 	w, h := a.bodySize()
-	p.SetSize(w, h)
-	a.stack = append(a.stack, p)
-	return p.Init()
+	return a.stack.push(p, w, h)
 }
 
 // paletteKey hands a key to the open palette; enter runs what it holds.
@@ -398,117 +375,30 @@ func (a *App) scope(arg string) tea.Cmd {
 		return a.setStatus(err.Error(), true)
 	}
 	a.ctx.Scope = id
-	a.closeStack()
+	a.stack.clear()
 	return tea.Batch(a.setStatus("scope: "+a.ctx.ScopeLabel(), false), a.broadcast(tenantsReadyMsg{keep: true}))
 }
 
-// openFulfil runs in the shell and stacks the view asked for.
-func (a *App) openFulfil(msg fulfilOpenMsg) tea.Cmd {
-	c := a.ctx
-	switch msg.action {
-	case keymap.Plan:
-		return a.pushView(func(seq int) Pane { return newPlanPane(c, seq, msg.id) })
-	case keymap.Fulfil:
-		// A retry from a failed run's view runs there again rather than
-		// stacking a second run view over the stale one.
-		if n := len(a.stack); n > 0 {
-			if rp, ok := a.stack[n-1].(*runPane); ok && rp.id == msg.id && !rp.Capturing() {
-				rp.confirmed = msg.confirmed
-				return rp.read()
-			}
-		}
-		return a.pushView(func(seq int) Pane {
-			rp := newRunPane(c, seq, msg.id)
-			rp.confirmed = msg.confirmed
-			return rp
-		})
-	case keymap.SignOff:
-		if msg.have == nil {
-			return nil
-		}
-		r := *msg.have
-		if model.Check(model.ActSignOff, requestFacts(c, r)) != nil {
-			return a.attempt(model.ActSignOff, r.ID, r.Version)
-		}
-		t, _ := c.Tenant(r.TenantID)
-		return a.pushView(func(seq int) Pane { return newSignOffPane(c, seq, r, t) })
+// carryOut does what an opening decided.
+func (a *App) carryOut(o opening) tea.Cmd {
+	switch {
+	case o.view != nil:
+		return a.pushView(o.view)
+	case o.read != nil:
+		return tea.Batch(a.setStatus(o.status, false), a.actionRead.start(a.ctx, o.read))
+	case o.attempt != nil:
+		return a.attempts.start(a.ctx, o.attempt)
+	case o.status != "":
+		return a.setStatus(o.status, o.isErr)
 	}
-	return nil
-}
-
-// openAction runs in the shell: first it reads what the form needs, then
-// (actionReady) it checks what the model already knows and pushes the form.
-func (a *App) openAction(msg actionOpenMsg) tea.Cmd {
-	c := a.ctx
-	if msg.action == keymap.NewRequest {
-		if !c.Actor.Can(model.PermTriage) {
-			return a.setStatus(c.Actor.Refusal(model.PermTriage, "log a request"), true)
-		}
-		return a.pushView(func(seq int) Pane { return newNewRequestPane(c, seq, msg.subject) })
-	}
-	act, ok := actionKeys()[msg.action]
-	if !ok {
-		return nil
-	}
-	spec := specFor(act)
-	if tr, _ := model.TransitionFor(act); !c.Actor.Can(tr.Perm) {
-		// The role decides before the version does: the controller hears
-		// the attempt without a read.
-		return a.attempt(act, msg.id, 0)
-	}
-	return tea.Batch(a.setStatus("opening "+spec.verb+" for "+model.CleanLine(msg.id)+"…", false), a.actionRead.start(c, readForAction(msg, spec)))
-}
-
-// actionReady pushes the form of msg, read by openAction, unless the read
-// failed or the rule book already refuses the action.
-func (a *App) actionReady(msg actionOpenMsg, err error) tea.Cmd {
-	c := a.ctx
-	act := actionKeys()[msg.action]
-	spec := specFor(act)
-	if err != nil {
-		return a.setStatus(fmt.Sprintf("%s %s: %s", spec.verb, model.CleanLine(msg.id), c.errText(err)), true)
-	}
-	r := msg.req
-	// The rule book's own early answer: the same Check the controller
-	// asks again on save, phrased with this operator's keys.
-	if ref := model.Check(act, requestFacts(c, r)); ref != nil {
-		return a.attempt(act, r.ID, r.Version)
-	}
-	t, _ := c.Tenant(r.TenantID)
-	return a.pushView(func(seq int) Pane { return newActionPane(c, seq, spec, r, t, msg.in) })
-}
-
-// attempt hands a key press the rule book refuses to the controller, which
-// refuses it again and audits the refusal — the same from the console as
-// from every other door. Its edit fails before anything is written, so a
-// request that changed since it was read is never acted on unseen.
-func (a *App) attempt(act model.Action, id string, version int64) tea.Cmd {
-	return a.attempts.start(a.ctx, attemptAction(act, id, version))
-}
-
-// attempted shows the controller's refusal of a key press.
-func (a *App) attempted(id string, err error) tea.Cmd {
-	return a.setStatus(attemptedText(a.ctx, id, err), true)
+	return o.cmd
 }
 
 // pushView stacks a view built with the next sequence number.
 func (a *App) pushView(build func(seq int) Pane) tea.Cmd {
 	a.seq++
-	p := build(a.seq)
 	w, h := a.bodySize()
-	p.SetSize(w, h)
-	a.stack = append(a.stack, p)
-	return tea.Batch(p.Init(), a.setStatus("", false))
-}
-
-// closeView pops view seq if it is on top (a late close is ignored).
-func (a *App) closeView(seq int) tea.Cmd {
-	if n := len(a.stack); n > 0 {
-		if s, ok := a.stack[n-1].(sequenced); ok && s.viewSeq() == seq {
-			a.pop()
-		}
-	}
-	return nil
+	return tea.Batch(a.stack.push(build(a.seq), w, h), a.setStatus("", false))
 }
 
 // View draws the whole screen: exactly height lines, none wider than width.
