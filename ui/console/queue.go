@@ -218,7 +218,7 @@ func (p *queuePane) applyChange(r model.Request) {
 		p.rows = slices.Delete(p.rows, i, i+1)
 	case r.Status.Open():
 		t, _ := p.ctx.Tenant(r.TenantID)
-		nr := newRow(r, t, t.Location(), nil, p.ctx.Clock.Now())
+		nr := newRow(r, &t, nil, p.ctx.Clock.Now())
 		if i >= 0 {
 			p.rows[i] = nr
 		} else {
