@@ -26,7 +26,6 @@ import (
 type approvalRow struct {
 	req    model.Request
 	tenant model.Tenant
-	loc    *time.Location
 	since  time.Time // entered awaiting_approval
 	due    time.Time
 }
@@ -98,31 +97,25 @@ func (p *approvalsPane) reload() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		locs := map[string]*time.Location{}
 		rows := make([]approvalRow, 0, len(reqs))
 		for _, r := range reqs {
-			rows = append(rows, newApprovalRow(r, tenants, locs))
+			rows = append(rows, newApprovalRow(r, tenants))
 		}
 		return rows, nil
 	})
 	return tea.Batch(load, p.spin.Tick)
 }
 
-func newApprovalRow(r model.Request, tenants map[string]model.Tenant, locs map[string]*time.Location) approvalRow {
+func newApprovalRow(r model.Request, tenants map[string]model.Tenant) approvalRow {
 	t, ok := tenants[r.TenantID]
 	if !ok {
 		t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
-	}
-	loc, ok := locs[t.ID]
-	if !ok {
-		loc = t.Location()
-		locs[t.ID] = loc
 	}
 	since, ok := r.AwaitingSince()
 	if !ok {
 		since = r.UpdatedAt
 	}
-	return approvalRow{req: r, tenant: t, loc: loc, since: since, due: model.ComputeDeadlinesIn(r, t, loc).Next}
+	return approvalRow{req: r, tenant: t, since: since, due: model.ComputeDeadlines(r, t).Next}
 }
 
 func (p *approvalsPane) sortRows() {
@@ -220,7 +213,7 @@ func (p *approvalsPane) applyChange(r model.Request) {
 	case len(r.History) == 0:
 		return // a list row without history cannot say since when it waits
 	default:
-		row := newApprovalRow(r, p.ctx.tenants, map[string]*time.Location{})
+		row := newApprovalRow(r, p.ctx.tenants)
 		if i >= 0 {
 			p.rows[i] = row
 		} else {
