@@ -32,10 +32,9 @@ type approvalRow struct {
 
 type approvalsPane struct {
 	ctx *Context
+	listWindow
 
 	rows    []approvalRow
-	cursor  int
-	offset  int
 	marks   map[string]bool
 	byTen   bool
 	loading bool
@@ -137,11 +136,8 @@ func (p *approvalsPane) selected() (*approvalRow, bool) {
 }
 
 func (p *approvalsPane) reselect(id string) {
-	if i := slices.IndexFunc(p.rows, func(r approvalRow) bool { return r.req.ID == id }); i >= 0 {
-		p.cursor = i
-	}
-	p.cursor = min(max(p.cursor, 0), max(len(p.rows)-1, 0))
-	p.ensureVisible()
+	i := slices.IndexFunc(p.rows, func(r approvalRow) bool { return r.req.ID == id })
+	p.selectRow(i, len(p.rows), p.listRows())
 }
 
 func (p *approvalsPane) listRows() int { return max(1, p.height-2-approvalsInfoLines) }
@@ -150,7 +146,7 @@ func (p *approvalsPane) listRows() int { return max(1, p.height-2-approvalsInfoL
 const approvalsInfoLines = 5 // rule, request, approvers, verification, reminders
 
 func (p *approvalsPane) ensureVisible() {
-	p.cursor, p.offset = scrollTo(p.cursor, p.offset, len(p.rows), p.listRows())
+	p.moveBy(0, len(p.rows), p.listRows())
 }
 
 func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
@@ -225,13 +221,12 @@ func (p *approvalsPane) applyChange(r model.Request) {
 }
 
 func (p *approvalsPane) move(d int) {
-	p.cursor, p.offset = scrollTo(p.cursor+d, p.offset, len(p.rows), p.listRows())
+	p.moveBy(d, len(p.rows), p.listRows())
 }
 
 func (p *approvalsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.ctx.Keys
-	if d, ok := navStep(k, msg, len(p.rows), p.listRows()); ok {
-		p.move(d)
+	if p.navigate(k, msg, len(p.rows), p.listRows()) {
 		return nil
 	}
 	switch {
