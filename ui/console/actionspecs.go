@@ -327,10 +327,10 @@ func extendSpec() actionSpec {
 // extensionLine says where the response deadline moves.
 func extensionLine(r model.Request, t model.Tenant) string {
 	loc := t.Location()
-	before := model.ComputeDeadlinesIn(r, t, loc)
+	before := model.ComputeDeadlines(r, t)
 	x := r
 	x.Extension = &model.Extension{}
-	after := model.ComputeDeadlinesIn(x, t, loc)
+	after := model.ComputeDeadlines(x, t)
 	return fmt.Sprintf("legal response due %s → new due date %s", day(before.Legal, loc), day(after.Legal, loc))
 }
 

@@ -26,17 +26,15 @@ import (
 type approvalRow struct {
 	req    model.Request
 	tenant model.Tenant
-	loc    *time.Location
 	since  time.Time // entered awaiting_approval
 	due    time.Time
 }
 
 type approvalsPane struct {
 	ctx *Context
+	listWindow
 
 	rows    []approvalRow
-	cursor  int
-	offset  int
 	marks   map[string]bool
 	byTen   bool
 	loading bool
@@ -98,31 +96,25 @@ func (p *approvalsPane) reload() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		locs := map[string]*time.Location{}
 		rows := make([]approvalRow, 0, len(reqs))
 		for _, r := range reqs {
-			rows = append(rows, newApprovalRow(r, tenants, locs))
+			rows = append(rows, newApprovalRow(r, tenants))
 		}
 		return rows, nil
 	})
 	return tea.Batch(load, p.spin.Tick)
 }
 
-func newApprovalRow(r model.Request, tenants map[string]model.Tenant, locs map[string]*time.Location) approvalRow {
+func newApprovalRow(r model.Request, tenants map[string]model.Tenant) approvalRow {
 	t, ok := tenants[r.TenantID]
 	if !ok {
 		t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
-	}
-	loc, ok := locs[t.ID]
-	if !ok {
-		loc = t.Location()
-		locs[t.ID] = loc
 	}
 	since, ok := r.AwaitingSince()
 	if !ok {
 		since = r.UpdatedAt
 	}
-	return approvalRow{req: r, tenant: t, loc: loc, since: since, due: model.ComputeDeadlinesIn(r, t, loc).Next}
+	return approvalRow{req: r, tenant: t, since: since, due: model.ComputeDeadlines(r, t).Next}
 }
 
 func (p *approvalsPane) sortRows() {
@@ -144,11 +136,8 @@ func (p *approvalsPane) selected() (*approvalRow, bool) {
 }
 
 func (p *approvalsPane) reselect(id string) {
-	if i := slices.IndexFunc(p.rows, func(r approvalRow) bool { return r.req.ID == id }); i >= 0 {
-		p.cursor = i
-	}
-	p.cursor = min(max(p.cursor, 0), max(len(p.rows)-1, 0))
-	p.ensureVisible()
+	i := slices.IndexFunc(p.rows, func(r approvalRow) bool { return r.req.ID == id })
+	p.selectRow(i, len(p.rows), p.listRows())
 }
 
 func (p *approvalsPane) listRows() int { return max(1, p.height-2-approvalsInfoLines) }
@@ -157,7 +146,7 @@ func (p *approvalsPane) listRows() int { return max(1, p.height-2-approvalsInfoL
 const approvalsInfoLines = 5 // rule, request, approvers, verification, reminders
 
 func (p *approvalsPane) ensureVisible() {
-	p.cursor, p.offset = scrollTo(p.cursor, p.offset, len(p.rows), p.listRows())
+	p.moveBy(0, len(p.rows), p.listRows())
 }
 
 func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
@@ -220,7 +209,7 @@ func (p *approvalsPane) applyChange(r model.Request) {
 	case len(r.History) == 0:
 		return // a list row without history cannot say since when it waits
 	default:
-		row := newApprovalRow(r, p.ctx.tenants, map[string]*time.Location{})
+		row := newApprovalRow(r, p.ctx.tenants)
 		if i >= 0 {
 			p.rows[i] = row
 		} else {
@@ -232,13 +221,12 @@ func (p *approvalsPane) applyChange(r model.Request) {
 }
 
 func (p *approvalsPane) move(d int) {
-	p.cursor, p.offset = scrollTo(p.cursor+d, p.offset, len(p.rows), p.listRows())
+	p.moveBy(d, len(p.rows), p.listRows())
 }
 
 func (p *approvalsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.ctx.Keys
-	if d, ok := navStep(k, msg, len(p.rows), p.listRows()); ok {
-		p.move(d)
+	if p.navigate(k, msg, len(p.rows), p.listRows()) {
 		return nil
 	}
 	switch {

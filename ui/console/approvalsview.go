@@ -105,11 +105,12 @@ func (p *approvalsPane) rowLine(r approvalRow, sel bool, now time.Time) string {
 		mark = "✓ "
 	}
 	waited := fmt.Sprintf("%dd", int(now.Sub(r.since).Hours()/24))
-	days, level := urgency(now, r.due, r.loc)
+	loc := r.tenant.Location()
+	days, level := urgency(now, r.due, loc)
 	due := daysLabel(days)
 	rem := "—"
 	if last, ok := r.req.LastReminder(); ok {
-		rem = fmt.Sprintf("%d× %s", len(r.req.Reminders), last.At.In(r.loc).Format("01-02"))
+		rem = fmt.Sprintf("%d× %s", len(r.req.Reminders), last.At.In(loc).Format("01-02"))
 	}
 	cells := []string{mark, model.CleanLine(r.req.ID), tenantShort(r.req.TenantID), model.CleanLine(r.req.Type.Label()),
 		model.CleanLine(model.Mask(model.KindName, model.CleanLine(r.req.SubjectLabel))), waited, due}
@@ -139,8 +140,9 @@ func (p *approvalsPane) info(now time.Time) []string {
 		return fitSlice(out, approvalsInfoLines)
 	}
 	clean := model.CleanLine
+	loc := r.tenant.Location()
 	out = append(out, truncate(fmt.Sprintf(" %s · %s · waiting since %s · due %s (%s)", clean(r.req.ID), clean(r.tenant.Name),
-		day(r.since, r.loc), day(r.due, r.loc), model.ComputeDeadlinesIn(r.req, r.tenant, r.loc).NextKind), p.width))
+		day(r.since, loc), day(r.due, loc), model.ComputeDeadlines(r.req, r.tenant).NextKind), p.width))
 	var contacts []string
 	for _, ct := range r.tenant.Approvers {
 		contacts = append(contacts, clean(ct.Name)+" ("+clean(ct.Title)+", "+clean(ct.Email)+")")
@@ -154,7 +156,7 @@ func (p *approvalsPane) info(now time.Time) []string {
 		ver = "verified by " + clean(v.By) + " (" + clean(string(v.Level)) + ")"
 	}
 	out = append(out, truncate(" "+ver+" · logged by "+clean(r.req.LoggedBy), p.width))
-	out = append(out, truncate(" "+reminderSummary(r.req, r.loc), p.width))
+	out = append(out, truncate(" "+reminderSummary(r.req, loc), p.width))
 	return fitSlice(out, approvalsInfoLines)
 }
 

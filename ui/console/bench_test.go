@@ -16,11 +16,11 @@ func benchPane(tb testing.TB, n int) *queuePane {
 	f := fixture(1000)
 	// UTC tenants: building a million rows should not spend its time
 	// reading the zoneinfo database.
-	tenant := model.Tenant{ID: "bench", Name: "Bench"}
+	tenant := &model.Tenant{ID: "bench", Name: "Bench"}
 	base := make([]row, len(f.reqs))
 	for i, r := range f.reqs {
 		s := f.subjects[r.SubjectID]
-		base[i] = newRow(r, tenant, tenant.Location(), &s, testNow())
+		base[i] = newRow(r, tenant, &s, testNow())
 	}
 	rows := make([]row, n)
 	for i := range rows {

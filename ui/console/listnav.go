@@ -27,6 +27,42 @@ func scrollTo(cursor, offset, n, height int) (int, int) {
 	return cursor, max(0, min(offset, n-height))
 }
 
+// listWindow is a list pane's selection and scroll position: the row the
+// cursor is on and the first row the window shows. List panes embed it and
+// move it only through its methods, so a key moves every list alike.
+type listWindow struct {
+	cursor int
+	offset int
+}
+
+// moveBy moves the cursor d rows through a list of n rows shown height at
+// a time, scrolling only as far as needed. moveBy(0, …) brings the cursor
+// back into view after the list or the window changed.
+func (w *listWindow) moveBy(d, n, height int) {
+	w.cursor, w.offset = scrollTo(w.cursor+d, w.offset, n, height)
+}
+
+// navigate moves the cursor by a navigation key; ok is false, and nothing
+// moves, for any other key.
+func (w *listWindow) navigate(k keymap.KeyMap, msg tea.KeyPressMsg, n, height int) (ok bool) {
+	d, ok := navStep(k, msg, n, height)
+	if ok {
+		w.moveBy(d, n, height)
+	}
+	return ok
+}
+
+// selectRow puts the cursor on row i, or leaves it where it was for a
+// negative i (the row it was on has gone), and brings it into view. The
+// scroll offset stays put if it can, so rows that arrive above the
+// selection show up on screen and the selection moves down with its row.
+func (w *listWindow) selectRow(i, n, height int) {
+	if i >= 0 {
+		w.cursor = i
+	}
+	w.moveBy(0, n, height)
+}
+
 // navStep is how far a navigation key moves the cursor of a list of n rows
 // showing page at a time; ok is false for any other key.
 func navStep(k keymap.KeyMap, msg tea.KeyPressMsg, n, page int) (delta int, ok bool) {

@@ -83,3 +83,53 @@ func TestTypingStep(t *testing.T) {
 		})
 	}
 }
+
+func TestListWindowSelectRow(t *testing.T) {
+	tests := []struct {
+		name                   string
+		from                   listWindow
+		row, n, height         int
+		wantCursor, wantOffset int
+	}{
+		{"found on screen: the window stays put", listWindow{3, 0}, 5, 50, 10, 5, 0},
+		{"moved down by new rows above: still on screen", listWindow{2, 0}, 7, 50, 10, 7, 0},
+		{"pushed off screen: scrolls just enough", listWindow{8, 0}, 12, 50, 10, 12, 3},
+		{"gone: the cursor stays on its line", listWindow{6, 2}, -1, 50, 10, 6, 2},
+		{"gone from the end: the cursor comes to the last row", listWindow{30, 25}, -1, 20, 10, 19, 10},
+		{"list emptied", listWindow{4, 1}, -1, 0, 10, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := tt.from
+			w.selectRow(tt.row, tt.n, tt.height)
+			if w.cursor != tt.wantCursor || w.offset != tt.wantOffset {
+				t.Errorf("selectRow(%d) from %+v = %+v; want cursor %d, offset %d", tt.row, tt.from, w, tt.wantCursor, tt.wantOffset)
+			}
+		})
+	}
+}
+
+func TestListWindowNavigate(t *testing.T) {
+	km := keymap.Default()
+	tests := []struct {
+		key                    tea.KeyPressMsg
+		wantOK                 bool
+		wantCursor, wantOffset int
+	}{
+		{tea.KeyPressMsg{Code: tea.KeyDown}, true, 21, 12},
+		{tea.KeyPressMsg{Code: tea.KeyUp}, true, 19, 12},
+		{tea.KeyPressMsg{Code: tea.KeyPgDown}, true, 30, 21},
+		{tea.KeyPressMsg{Code: 'G', Text: "G"}, true, 49, 40},
+		{tea.KeyPressMsg{Code: 'g', Text: "g"}, true, 0, 0},
+		{tea.KeyPressMsg{Code: 'x', Text: "x"}, false, 20, 12},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key.String(), func(t *testing.T) {
+			w := listWindow{cursor: 20, offset: 12}
+			ok := w.navigate(km, tt.key, 50, 10)
+			if ok != tt.wantOK || w.cursor != tt.wantCursor || w.offset != tt.wantOffset {
+				t.Errorf("navigate(%s) = %v, %+v; want %v, cursor %d, offset %d", tt.key, ok, w, tt.wantOK, tt.wantCursor, tt.wantOffset)
+			}
+		})
+	}
+}

@@ -26,11 +26,11 @@ type queuePane struct {
 	width  int
 	height int
 
-	rows   []row   // in load order
-	order  []int32 // indices into rows, in sort order
-	vis    []int32 // the indices in order that pass the filter
-	cursor int     // index into vis
-	offset int     // first visible index into vis
+	rows  []row   // in load order
+	order []int32 // indices into rows, in sort order
+	vis   []int32 // the indices in order that pass the filter
+	// listWindow's cursor and offset index vis.
+	listWindow
 
 	sort sortKey
 	desc bool
@@ -156,8 +156,7 @@ func (p *queuePane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 
 func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.ctx.Keys
-	if d, ok := navStep(k, msg, len(p.vis), p.pageRows()); ok {
-		p.move(d)
+	if p.navigate(k, msg, len(p.vis), p.pageRows()) {
 		return nil
 	}
 	switch {
@@ -218,7 +217,7 @@ func (p *queuePane) applyChange(r model.Request) {
 		p.rows = slices.Delete(p.rows, i, i+1)
 	case r.Status.Open():
 		t, _ := p.ctx.Tenant(r.TenantID)
-		nr := newRow(r, t, t.Location(), nil, p.ctx.Clock.Now())
+		nr := newRow(r, &t, nil, p.ctx.Clock.Now())
 		if i >= 0 {
 			p.rows[i] = nr
 		} else {
@@ -302,11 +301,11 @@ func (p *queuePane) sortLabel() string {
 }
 
 func (p *queuePane) move(delta int) {
-	p.cursor, p.offset = scrollTo(p.cursor+delta, p.offset, len(p.vis), p.pageRows())
+	p.moveBy(delta, len(p.vis), p.pageRows())
 }
 
 func (p *queuePane) ensureVisible() {
-	p.cursor, p.offset = scrollTo(p.cursor, p.offset, len(p.vis), p.pageRows())
+	p.moveBy(0, len(p.vis), p.pageRows())
 }
 
 func (p *queuePane) selectedID() (string, bool) {
@@ -317,22 +316,14 @@ func (p *queuePane) selectedID() (string, bool) {
 }
 
 // reselect moves the cursor back onto id after the rows changed under it.
-// The scroll offset stays put, so rows that arrived above the selection
-// show up where new urgent work belongs, at the top, and the selection
-// moves down with its row; only if that would push it off screen does the
-// view scroll.
+// Rows that arrived above the selection show up where new urgent work
+// belongs, at the top, and the selection moves down with its row.
 func (p *queuePane) reselect(id string) {
+	i := -1
 	if id != "" {
-		for i, ri := range p.vis {
-			if p.rows[ri].key == id {
-				p.cursor = i
-				p.ensureVisible()
-				return
-			}
-		}
+		i = slices.IndexFunc(p.vis, func(ri int32) bool { return p.rows[ri].key == id })
 	}
-	p.cursor = min(max(p.cursor, 0), max(len(p.vis)-1, 0))
-	p.ensureVisible()
+	p.selectRow(i, len(p.vis), p.pageRows())
 }
 
 func (p *queuePane) setQuery(q string) {

@@ -577,7 +577,7 @@ func TestCountsMatchRows(t *testing.T) {
 		now := testNow()
 		over, week := 0, 0
 		for _, r := range a.queue().rows {
-			days := model.DaysLeft(now, r.due, r.loc)
+			days := model.DaysLeft(now, r.due, r.tenant.Location())
 			switch {
 			case model.Overdue(now, r.due):
 				over++

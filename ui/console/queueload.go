@@ -25,8 +25,9 @@ type queuePage struct {
 // queueLoad is everything a page fetch needs besides the backend, copied
 // out of the pane so the Cmd goroutine shares nothing mutable with Update.
 type queueLoad struct {
-	clock   model.Clock
-	tenants map[string]model.Tenant
+	clock model.Clock
+	// tenants are copies the rows point to, one per tenant, read only.
+	tenants map[string]*model.Tenant
 	filter  model.QueueFilter
 }
 
@@ -53,23 +54,18 @@ func (l queueLoad) fetch(ctx context.Context, backend Backend, actor model.Actor
 		}
 	}
 	now := l.clock.Now()
-	locs := map[string]*time.Location{}
 	rows := make([]row, 0, len(reqs))
 	for _, r := range reqs {
 		t, ok := l.tenants[r.TenantID]
 		if !ok {
-			t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
-		}
-		loc, ok := locs[t.ID]
-		if !ok {
-			loc = t.Location()
-			locs[t.ID] = loc
+			// A dangling tenant id: UTC and no holidays, as Context.Tenant.
+			t = &model.Tenant{ID: r.TenantID, Name: r.TenantID}
 		}
 		var subj *model.Subject
 		if s, ok := subjects[r.SubjectID]; ok {
 			subj = &s
 		}
-		rows = append(rows, newRow(r, t, loc, subj, now))
+		rows = append(rows, newRow(r, t, subj, now))
 	}
 	page := queuePage{rows: rows, received: len(reqs)}
 	if n := len(reqs); n > 0 {
@@ -86,9 +82,9 @@ func (p *queuePane) reload(keep bool) tea.Cmd {
 		p.keepID, _ = p.selectedID()
 	}
 	c := p.ctx
-	tenants := make(map[string]model.Tenant, len(c.tenants))
+	tenants := make(map[string]*model.Tenant, len(c.tenants))
 	for id, t := range c.tenants {
-		tenants[id] = t
+		tenants[id] = &t
 	}
 	p.pending = nil
 	p.err = ""

@@ -42,8 +42,10 @@ type row struct {
 	cells     [numCols]string
 	due       time.Time
 	received  time.Time
-	loc       *time.Location
 	statusIdx int
+	// tenant is the request's tenant, whose calendar its due date is
+	// counted in; the rows of one tenant share it.
+	tenant *model.Tenant
 	// urg is the row's urgency, judged at some instant before urgUntil;
 	// the pane re-judges it once urgUntil has passed (see recount).
 	urg      urgencyLevel
@@ -62,11 +64,11 @@ func (r *row) setCell(k colKey, s string) {
 	r.cw[k] = uint16(min(textWidth(s), 1<<16-1))
 }
 
-// newRow derives the display row of r. It runs inside a tea.Cmd because
-// deadlines need the tenant's time zone and loading one reads the zoneinfo
-// database (~20µs), which a page of rows must not spend inside Update.
-func newRow(r model.Request, t model.Tenant, loc *time.Location, subj *model.Subject, now time.Time) row {
-	d := model.ComputeDeadlinesIn(r, t, loc)
+// newRow derives the display row of r, a request of tenant t. It runs
+// inside a tea.Cmd: a page of rows computes a page of deadlines, which
+// Update must not spend its time on.
+func newRow(r model.Request, t *model.Tenant, subj *model.Subject, now time.Time) row {
+	d := model.ComputeDeadlines(r, *t)
 	// Masking the stored label again is a no-op for a real label and keeps
 	// a tampered one from putting a full name on screen.
 	name := r.SubjectLabel
@@ -85,7 +87,7 @@ func newRow(r model.Request, t model.Tenant, loc *time.Location, subj *model.Sub
 		id:        model.CleanLine(r.ID),
 		due:       d.Next,
 		received:  r.ReceivedAt,
-		loc:       loc,
+		tenant:    t,
 		statusIdx: slices.Index(model.Statuses(), r.Status),
 	}
 	x.rules = rulesView(r)
@@ -94,7 +96,7 @@ func newRow(r model.Request, t model.Tenant, loc *time.Location, subj *model.Sub
 	x.setCell(colType, model.CleanLine(r.Type.Label()))
 	x.setCell(colSubject, model.CleanLine(model.Mask(model.KindName, model.CleanLine(name))))
 	x.setCell(colStatus, model.CleanLine(r.Status.Label()))
-	x.setCell(colReceived, day(r.ReceivedAt, loc))
+	x.setCell(colReceived, day(r.ReceivedAt, t.Location()))
 	x.setCell(colAssignee, orDash(model.CleanLine(r.AssignedTo)))
 	x.setCell(colFlags, strings.Join(flags, ","))
 	x.judge(now)
@@ -108,8 +110,9 @@ func newRow(r model.Request, t model.Tenant, loc *time.Location, subj *model.Sub
 
 // judge sets the row's urgency at now.
 func (r *row) judge(now time.Time) {
-	_, r.urg = urgency(now, r.due, r.loc)
-	r.urgUntil = urgencyUntil(r.due, r.loc, r.urg)
+	loc := r.tenant.Location()
+	_, r.urg = urgency(now, r.due, loc)
+	r.urgUntil = urgencyUntil(r.due, loc, r.urg)
 }
 
 // rowPaints are the row styles as raw escape pairs: a lipgloss Render per

@@ -102,7 +102,7 @@ func (p *queuePane) rowLine(r *row, selected bool, now time.Time) string {
 			writeCell(&b, r.cells[c.key], int(r.cw[c.key]), w, c.right)
 			continue
 		}
-		days, level := urgency(now, r.due, r.loc)
+		days, level := urgency(now, r.due, r.tenant.Location())
 		label := daysLabel(days)
 		var pt paint
 		switch {

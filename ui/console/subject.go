@@ -21,7 +21,6 @@ type subjectLoad struct {
 	sub    model.Subject
 	recs   []model.PIRecord
 	reqs   []model.Request
-	loc    *time.Location
 	recErr error
 	reqErr error
 }
@@ -60,7 +59,6 @@ type subjectPane struct {
 	sub     *model.Subject
 	recs    []model.PIRecord
 	reqs    []model.Request
-	loc     *time.Location
 	err     string
 	recErr  string
 	reqErr  string
@@ -140,16 +138,13 @@ func (p *subjectPane) Close() {
 
 func (p *subjectPane) load() tea.Cmd {
 	p.loading, p.err = true, ""
-	id, tenants := p.id, p.ctx.tenants
+	id := p.id
 	fetch := p.loader.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) (subjectLoad, error) {
 		s, err := backend.Subject(ctx, actor, id)
 		if err != nil {
 			return subjectLoad{}, err
 		}
-		msg := subjectLoad{sub: s, loc: time.UTC}
-		if t, ok := tenants[s.TenantID]; ok {
-			msg.loc = t.Location()
-		}
+		msg := subjectLoad{sub: s}
 		msg.reqs, msg.reqErr = backend.SubjectRequests(ctx, actor, id)
 		msg.recs, msg.recErr = backend.SubjectRecords(ctx, actor, id)
 		return msg, nil
@@ -172,7 +167,7 @@ func (p *subjectPane) loaded(got subjectLoad, err error) tea.Cmd {
 		p.err = errText(err)
 		return p.ctx.Error(fmt.Sprintf("subject %s: %s — %s goes back", model.CleanLine(p.id), p.err, p.ctx.keyFor(keymap.Back)))
 	}
-	p.sub, p.recs, p.reqs, p.loc = &got.sub, got.recs, got.reqs, got.loc
+	p.sub, p.recs, p.reqs = &got.sub, got.recs, got.reqs
 	p.recErr, p.reqErr = "", ""
 	if got.recErr != nil {
 		p.recErr = errText(got.recErr)

@@ -6,6 +6,7 @@ package console
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
@@ -62,6 +63,13 @@ func (p *subjectPane) heading() string {
 	}, " · ")
 }
 
+// zone is the time zone of the subject's tenant, whose calendar its dates
+// are shown in.
+func (p *subjectPane) zone() *time.Location {
+	t, _ := p.ctx.Tenant(p.sub.TenantID)
+	return t.Location()
+}
+
 func (p *subjectPane) render() {
 	if p.sub == nil || p.width <= 0 {
 		return
@@ -75,7 +83,7 @@ func (p *subjectPane) render() {
 // reveal lasts (cleaned: it is stored text like any other).
 func (p *subjectPane) value(ref model.FieldRef, masked string) string {
 	if r := p.revealed; r != nil && r.ref == ref {
-		return p.ctx.Theme.Badge.Render(model.CleanLine(r.value)) + p.ctx.Theme.Dim.Render(" (revealed until "+p.until.In(p.loc).Format("15:04:05")+")")
+		return p.ctx.Theme.Badge.Render(model.CleanLine(r.value)) + p.ctx.Theme.Dim.Render(" (revealed until "+p.until.In(p.zone()).Format("15:04:05 MST")+")")
 	}
 	return model.CleanLine(masked)
 }
@@ -137,6 +145,7 @@ func (p *subjectPane) requests(d *doc, s model.Subject) {
 	th := p.ctx.Theme
 	clean := model.CleanLine
 	now := p.ctx.Clock.Now()
+	loc := p.zone()
 	next := model.Request{ID: "(next)", Type: model.TypeAccess, SubjectID: s.ID, ResidencyState: s.ResidencyState, ReceivedAt: now}
 	lim := model.CheckKnowLimit(next, p.reqs)
 	inWindow := map[string]bool{}
@@ -145,7 +154,7 @@ func (p *subjectPane) requests(d *doc, s model.Subject) {
 	}
 	title := fmt.Sprintf("Requests (%d)", len(p.reqs))
 	if lim.Applies {
-		title += fmt.Sprintf(" · %d of %d requests to know since %s", len(lim.Earlier), model.KnowLimit, day(lim.From, p.loc))
+		title += fmt.Sprintf(" · %d of %d requests to know since %s", len(lim.Earlier), model.KnowLimit, day(lim.From, loc))
 	}
 	d.section(title)
 	if p.reqErr != "" {
@@ -168,7 +177,7 @@ func (p *subjectPane) requests(d *doc, s model.Subject) {
 		if inWindow[r.ID] {
 			mark = th.Next.Render("◆ ")
 		}
-		line := fmt.Sprintf("%s%-14s %-14s %s  %s", mark, clean(r.ID), clean(r.Type.Label()), day(r.ReceivedAt, p.loc), clean(r.Status.Label()))
+		line := fmt.Sprintf("%s%-14s %-14s %s  %s", mark, clean(r.ID), clean(r.Type.Label()), day(r.ReceivedAt, loc), clean(r.Status.Label()))
 		p.items = append(p.items, subjectItem{request: r.ID, label: "request " + clean(r.ID), line: len(d.lines)})
 		text := "   " + line
 		if len(p.items)-1 == p.cur {
@@ -186,6 +195,7 @@ func (p *subjectPane) requests(d *doc, s model.Subject) {
 func (p *subjectPane) records(d *doc, field func(model.FieldRef, string, string, string)) {
 	th := p.ctx.Theme
 	clean := model.CleanLine
+	loc := p.zone()
 	colls := map[string]bool{}
 	for _, r := range p.recs {
 		colls[r.Collection] = true
@@ -200,7 +210,7 @@ func (p *subjectPane) records(d *doc, field func(model.FieldRef, string, string,
 	}
 	for _, r := range p.recs {
 		d.lines = append(d.lines, "")
-		d.line("   " + th.Label.Render(clean(r.Collection)+" · "+clean(r.Product)) + "  " + clean(r.RecordID) + "  collected " + day(r.CollectedAt, p.loc))
+		d.line("   " + th.Label.Render(clean(r.Collection)+" · "+clean(r.Product)) + "  " + clean(r.RecordID) + "  collected " + day(r.CollectedAt, loc))
 		for _, f := range r.Fields {
 			ref := model.FieldRef{Collection: r.Collection, RecordID: r.RecordID, IDKey: r.IDKey, Field: f.Field}
 			field(ref, clean(f.Field), orDash(f.Masked), clean(string(f.Category)))
