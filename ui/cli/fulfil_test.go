@@ -9,6 +9,7 @@ import (
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
 	"github.com/custodian-dev/custodian/ui/cli"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // `requests run` asks the console's question (model.PlanConfirmLine)
@@ -130,7 +131,8 @@ func TestPlanTextMarksAStalePlan(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			cli.WritePlanText(&b, tc.r)
+			v, _ := present.PlanOf(tc.r, model.Tenant{})
+			cli.WritePlanText(&b, v)
 			got := strings.Contains(b.String(), "stale: the request changed since this plan (replan with custodian requests plan R-1 --new)")
 			if got != tc.want {
 				t.Errorf("marked stale %v, want %v:\n%s", got, tc.want, b.String())
