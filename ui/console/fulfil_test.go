@@ -350,3 +350,28 @@ func utcPlan(r model.Request) present.Plan {
 	v, _ := present.PlanOf(r, model.Tenant{})
 	return v
 }
+
+// The preview names every step of the plan's view, in order, marked done
+// or pending, as the CLI's `requests plan` does from the same view.
+func TestPlanContentNamesEveryStep(t *testing.T) {
+	f, id := approvedFixture("")
+	pl := samplePlan(id, "")
+	pl.Steps[0].Done, pl.Steps[0].DoneBy, pl.Steps[0].Result = true, "bo", "deleted"
+	r := f.reqs[0]
+	r.Plan = &pl
+	v := utcPlan(r)
+	content := planContent(plainTheme(), v, 200)
+	at := 0
+	for i, s := range v.Steps {
+		mark := "·"
+		if s.Done {
+			mark = "✓"
+		}
+		want := fmt.Sprintf("%s %d. %s", mark, i+1, s.Label)
+		n := strings.Index(content[at:], want)
+		if n < 0 {
+			t.Fatalf("the preview lacks step %q after what came before:\n%s", want, content)
+		}
+		at += n
+	}
+}
