@@ -8,16 +8,19 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // Fulfiller is what the fulfilment commands need of the controller;
 // *db.Store satisfies it.
 type Fulfiller interface {
 	Request(ctx context.Context, actor model.Actor, id string) (model.Request, error)
+	// Tenant is the request's tenant, whose zone the plan's times are
+	// shown in.
+	Tenant(ctx context.Context, actor model.Actor, id string) (model.Tenant, error)
 	PlanFulfilment(ctx context.Context, actor model.Actor, id string, version int64) (model.Request, error)
 	SignOffPlan(ctx context.Context, actor model.Actor, id string, version int64, digest string) (model.Request, error)
 	RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error)
@@ -43,6 +46,14 @@ func Plan(ctx context.Context, f Fulfiller, actor model.Actor, id string, o Plan
 	if err != nil {
 		return fmt.Errorf("plan %s: %w", model.CleanLine(id), err)
 	}
+	var t model.Tenant
+	if !o.JSON {
+		// Read before a plan is made, so a tenant that cannot be read
+		// leaves the request as it was.
+		if t, err = f.Tenant(ctx, actor, r.TenantID); err != nil {
+			return fmt.Errorf("plan %s: tenant: %w", r.ID, err)
+		}
+	}
 	if r.Plan == nil || o.New {
 		if r, err = f.PlanFulfilment(ctx, actor, r.ID, r.Version); err != nil {
 			return err
@@ -53,7 +64,11 @@ func Plan(ctx context.Context, f Fulfiller, actor model.Actor, id string, o Plan
 		enc.SetIndent("", "  ")
 		return enc.Encode(r.Plan)
 	}
-	WritePlanText(w, r)
+	v, ok := present.PlanOf(r, t)
+	if !ok {
+		return fmt.Errorf("plan %s: the controller returned no plan", r.ID)
+	}
+	WritePlanText(w, v)
 	return nil
 }
 
@@ -171,35 +186,38 @@ func writeExport(w io.Writer, e *model.AccessExport, exportDir string) {
 	}
 }
 
-func writeWithheld(w io.Writer, ws []model.Withheld) {
+// writeWithheld lists what a response withholds, cleaned as a plan's
+// list is.
+func writeWithheld(w io.Writer, ws []model.Withheld) { writeWithheldView(w, present.WithheldOf(ws)) }
+
+func writeWithheldView(w io.Writer, ws []present.Withheld) {
 	if len(ws) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "  withheld:")
 	for _, x := range ws {
-		fmt.Fprintf(w, "    %s (%s): %s\n", x.Category, model.CleanLine(strings.Join(x.Where, ", ")), model.CleanLine(x.Reason))
+		fmt.Fprintf(w, "    %s (%s): %s\n", x.Category, strings.Join(x.Where, ", "), x.Reason)
 	}
 }
 
 // WritePlanText prints a plan as a lead reviews it: who built and signed
-// it, counts per collection, then every document and field.
-func WritePlanText(w io.Writer, r model.Request) {
-	p := r.Plan
-	c := model.CleanLine
-	fmt.Fprintf(w, "%s  %s  %s\n", r.ID, r.Type.Label(), r.Status.Label())
-	fmt.Fprintf(w, "  plan        %s\n", c(p.ID))
-	fmt.Fprintf(w, "  digest      %s\n", c(p.Digest))
-	fmt.Fprintf(w, "  built       %s by %s\n", p.BuiltAt.UTC().Format(time.RFC3339), c(p.BuiltBy))
-	if p.SignedBy != "" {
-		fmt.Fprintf(w, "  signed off  %s by %s\n", p.SignedAt.UTC().Format(time.RFC3339), c(p.SignedBy))
+// it, counts per collection, then every document and field, what is
+// withheld and the steps. Times are the tenant's, zone named.
+func WritePlanText(w io.Writer, v present.Plan) {
+	fmt.Fprintf(w, "%s  %s  %s\n", v.RequestID, v.Type, v.Status)
+	fmt.Fprintf(w, "  plan        %s\n", v.ID)
+	fmt.Fprintf(w, "  digest      %s\n", v.Digest)
+	fmt.Fprintf(w, "  built       %s by %s\n", v.Time(v.BuiltAt), v.BuiltBy)
+	if v.Signed() {
+		fmt.Fprintf(w, "  signed off  %s by %s\n", v.Time(v.SignedAt), v.SignedBy)
 	} else {
-		fmt.Fprintf(w, "  signed off  not yet: a privacy lead other than %s signs it off\n", c(p.BuiltBy))
+		fmt.Fprintf(w, "  signed off  not yet: a privacy lead other than %s signs it off\n", v.BuiltBy)
 	}
-	if why := model.PlanStale(r); why != "" {
-		fmt.Fprintf(w, "  stale       %s\n", StaleText(r.ID, why))
+	if v.Stale != "" {
+		fmt.Fprintf(w, "  stale       %s\n", StaleText(v.RequestID, v.Stale))
 	}
-	if p.Since != nil {
-		fmt.Fprintf(w, "  look-back   records collected since %s\n", p.Since.Format(time.DateOnly))
+	if !v.Since.IsZero() {
+		fmt.Fprintf(w, "  look-back   records collected since %s\n", v.Date(v.Since))
 	}
 	ops := model.DocOps()
 	fmt.Fprintf(w, "\n  %-22s", "collection")
@@ -207,8 +225,11 @@ func WritePlanText(w io.Writer, r model.Request) {
 		fmt.Fprintf(w, " %*s", max(8, len(op.Label())), op.Label())
 	}
 	fmt.Fprintln(w)
-	for _, pc := range p.Counts() {
-		fmt.Fprintf(w, "  %-22s", c(pc.Collection))
+	for _, pc := range v.Counts {
+		if pc.Record {
+			continue // the subject's record is listed with the documents
+		}
+		fmt.Fprintf(w, "  %-22s", pc.Collection)
 		for _, op := range ops {
 			n := ""
 			if pc.Ops[op] > 0 {
@@ -218,45 +239,45 @@ func WritePlanText(w io.Writer, r model.Request) {
 		}
 		fmt.Fprintln(w)
 	}
-	docs := p.Docs
-	if p.Subject != nil {
-		docs = append(docs[:len(docs):len(docs)], *p.Subject)
+	docs := v.Docs
+	if v.Record != nil {
+		docs = append(docs[:len(docs):len(docs)], *v.Record)
 	}
 	fmt.Fprintln(w)
 	for _, d := range docs {
-		line := fmt.Sprintf("  %s/%s  %s", c(d.Collection), c(d.RecordID), d.Op)
+		line := fmt.Sprintf("  %s/%s  %s", d.Collection, d.RecordID, d.Op)
 		if !d.CollectedAt.IsZero() {
-			line += "  collected " + d.CollectedAt.Format(time.DateOnly)
+			line += "  collected " + v.Date(d.CollectedAt)
 		}
 		if d.Reason != "" {
-			line += "  (" + c(d.Reason) + ")"
+			line += "  (" + d.Reason + ")"
 		}
 		fmt.Fprintln(w, line)
 		for _, f := range d.Fields {
-			val := c(f.Current)
+			val := f.Current
 			if f.New != "" {
-				val += " → " + c(f.New)
+				val += " → " + f.New
 			}
-			line := fmt.Sprintf("      %-26s %-12s %-8s %s", c(f.Field), f.Category, f.Op, val)
+			line := fmt.Sprintf("      %-26s %-12s %-8s %s", f.Field, f.Category, f.Op, val)
 			if f.Reason != "" {
-				line += "  (" + c(f.Reason) + ")"
+				line += "  (" + f.Reason + ")"
 			}
 			fmt.Fprintln(w, strings.TrimRight(line, " "))
 		}
 	}
-	if len(p.Withheld) > 0 {
+	if len(v.Withheld) > 0 {
 		fmt.Fprintln(w)
-		writeWithheld(w, p.Withheld)
+		writeWithheldView(w, v.Withheld)
 	}
-	fmt.Fprintf(w, "\n  steps (%d)\n", len(p.Steps))
-	for i, s := range p.Steps {
+	fmt.Fprintf(w, "\n  steps (%d)\n", len(v.Steps))
+	for i, s := range v.Steps {
 		mark := "[ ]"
 		if s.Done {
 			mark = "[x]"
 		}
-		line := fmt.Sprintf("    %s %2d. %s", mark, i+1, c(s.Label))
+		line := fmt.Sprintf("    %s %2d. %s", mark, i+1, s.Label)
 		if s.Result != "" {
-			line += "  — " + c(s.Result)
+			line += "  — " + s.Result
 		}
 		fmt.Fprintln(w, line)
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
 	"github.com/custodian-dev/custodian/ui/cli"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // `requests run` asks the console's question (model.PlanConfirmLine)
@@ -130,11 +132,56 @@ func TestPlanTextMarksAStalePlan(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			cli.WritePlanText(&b, tc.r)
+			v, _ := present.PlanOf(tc.r, model.Tenant{})
+			cli.WritePlanText(&b, v)
 			got := strings.Contains(b.String(), "stale: the request changed since this plan (replan with custodian requests plan R-1 --new)")
 			if got != tc.want {
 				t.Errorf("marked stale %v, want %v:\n%s", got, tc.want, b.String())
 			}
 		})
+	}
+}
+
+// `requests plan` shows the plan's times in the tenant's zone with the zone
+// named, as the console does, and names every step of the view the console
+// renders, done or not.
+func TestPlanTextInTheTenantsZone(t *testing.T) {
+	built := time.Date(2026, 12, 5, 6, 30, 0, 0, time.UTC) // Dec 4 in Los Angeles
+	p := &model.Plan{ID: "R-1/plan-1", Type: model.TypeDeletion, SubjectID: "S-1", BuiltBy: "lee", BuiltAt: built,
+		SignedBy: "lou", SignedAt: built.Add(time.Hour),
+		Docs: []model.PlanDoc{
+			{Collection: "payments", RecordID: "P-1", Op: model.DocDelete, CollectedAt: built},
+			{Collection: "payments", RecordID: "P-2", Op: model.DocDelete, CollectedAt: built},
+		},
+		Steps: []model.PlanStep{
+			{Kind: model.StepDocument, Docs: []int{0}, Label: "payments/P-1: delete", Done: true, DoneBy: "lou", DoneAt: built, Result: "deleted"},
+			{Kind: model.StepDocument, Docs: []int{1}, Label: "payments/P-2: delete"},
+		}}
+	p.Digest = p.ComputeDigest()
+	r := model.Request{ID: "R-1", Type: model.TypeDeletion, SubjectID: "S-1", Status: model.StatusFulfilling, Plan: p}
+	tenant := model.Tenant{ID: "acme", Name: "Acme", TimeZone: "America/Los_Angeles"}
+	tenant.Resolve()
+	if tenant.Location().String() != "America/Los_Angeles" {
+		t.Skip("no tz database")
+	}
+	v, _ := present.PlanOf(r, tenant)
+	var b bytes.Buffer
+	cli.WritePlanText(&b, v)
+	out := b.String()
+	for _, want := range []string{
+		"built       2026-12-04 22:30 PST by lee",
+		"signed off  2026-12-04 23:30 PST by lou",
+		"payments/P-1  delete  collected 2026-12-04",
+		"[x]  1. payments/P-1: delete  — deleted",
+		"[ ]  2. payments/P-2: delete",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan text lacks %q:\n%s", want, out)
+		}
+	}
+	for _, s := range v.Steps {
+		if !strings.Contains(out, s.Label) {
+			t.Errorf("the plan text does not name step %q", s.Label)
+		}
 	}
 }

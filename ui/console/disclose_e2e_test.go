@@ -124,7 +124,7 @@ func TestDisclosureFromPlanPreviewE2E(t *testing.T) {
 		if !ok || p.req == nil || len(p.req.Disclosures) == 0 {
 			return false
 		}
-		content = ansi.Strip(planContent(a.ctx.Theme, *p.req, p.loc, 100))
+		content = ansi.Strip(planContent(a.ctx.Theme, planView(a.ctx, *p.req), 100))
 		return true
 	})
 	for _, s := range []string{"Disclosed (1)", want + "  by lee at", why, "not in this plan yet"} {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // Fulfilment. Three views over a request: the plan (made in a Cmd
@@ -68,12 +69,18 @@ func planQuestion(r model.Request) string {
 	return model.PlanConfirmLine(*r.Plan)
 }
 
-// planSignature says who signed the plan, or who may.
-func planSignature(p *model.Plan, loc *time.Location) string {
-	if p.SignedBy != "" {
-		return "signed by " + model.CleanLine(p.SignedBy) + " at " + stamp(p.SignedAt, loc)
+// planSigned says who signed the plan, or who may.
+func planSigned(v present.Plan) string {
+	if v.Signed() {
+		return "signed by " + v.SignedBy + " at " + v.Time(v.SignedAt)
 	}
-	return "awaiting sign-off by a privacy lead other than " + model.CleanLine(p.BuiltBy)
+	return "awaiting sign-off by a privacy lead other than " + v.BuiltBy
+}
+
+// planSignature is planSigned for the request detail's fulfilment
+// section, which holds the model's plan and its tenant's zone.
+func planSignature(p *model.Plan, loc *time.Location) string {
+	return planSigned(present.Plan{SignedBy: model.CleanLine(p.SignedBy), SignedAt: p.SignedAt, BuiltBy: model.CleanLine(p.BuiltBy), Loc: loc})
 }
 
 // staleText marks a stale plan (model.PlanStale) with the key that
@@ -111,17 +118,18 @@ func actionHintsFor(c *Context, r model.Request, only ...keymap.Action) []key.Bi
 	return out
 }
 
-// responseLines are what a response withheld and the access package.
-func responseLines(d *doc, r model.Request, loc *time.Location, exportDir string) {
+// responseLines are what a response withheld and the access package,
+// its time in the tenant t's zone.
+func responseLines(d *doc, r model.Request, t model.Tenant, exportDir string) {
 	th := d.th
 	if len(r.Withheld) > 0 {
 		d.line("")
 		d.line(" " + th.Label.Render(fmt.Sprintf("withheld (%d)", len(r.Withheld))))
-		for _, wh := range r.Withheld {
+		for _, wh := range present.WithheldOf(r.Withheld) {
 			withheldLines(d, wh)
 		}
 	}
-	exportLines(d, r.Export, loc, exportDir)
+	exportLines(d, r.Export, t, exportDir)
 }
 
 // exportPath is where an access package is on this machine: the store
@@ -137,13 +145,13 @@ func exportPath(x *model.AccessExport, exportDir string) string {
 	return model.CleanLine(filepath.Join(exportDir, x.Dir)) + string(filepath.Separator)
 }
 
-func exportLines(d *doc, x *model.AccessExport, loc *time.Location, exportDir string) {
+func exportLines(d *doc, x *model.AccessExport, t model.Tenant, exportDir string) {
 	if x == nil {
 		return
 	}
 	th := d.th
 	d.line("")
-	d.line(" " + th.Label.Render(fmt.Sprintf("export (%d records, %s)", x.Records, stamp(x.At, loc))))
+	d.line(" " + th.Label.Render(fmt.Sprintf("export (%d records, %s)", x.Records, stamp(x.At, t.Location()))))
 	d.para(3, exportPath(x, exportDir))
 	for _, f := range x.Files {
 		d.para(3, fmt.Sprintf("%s  %d bytes", model.CleanLine(f.Name), f.Bytes))

@@ -3,7 +3,6 @@ package console
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/custodian-dev/custodian/model"
 )
@@ -27,7 +26,7 @@ func BenchmarkPlanContent(b *testing.B) {
 			b.Run(fmt.Sprintf("docs=%d/width=%d", docs, w), func(b *testing.B) {
 				th := NewTheme(true, false)
 				for b.Loop() {
-					_ = planContent(th, r, time.UTC, w)
+					_ = planContent(th, utcPlan(r), w)
 				}
 			})
 		}

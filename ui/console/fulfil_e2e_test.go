@@ -237,7 +237,7 @@ func TestFulfilmentE2E(t *testing.T) {
 		var content string
 		A.waitFor("content", func(a *App) bool {
 			p, _ := planOf(a)
-			content = ansi.Strip(planContent(a.ctx.Theme, *p.req, p.loc, 100))
+			content = ansi.Strip(planContent(a.ctx.Theme, planView(a.ctx, *p.req), 100))
 			return true
 		})
 		if !strings.Contains(ansi.Strip(screen), "awaiting sign-off by a privacy lead other than lee") {
@@ -855,7 +855,7 @@ func TestPlanViewOfHostileDemoSubjects(t *testing.T) {
 		}
 		planned++
 		for _, w := range []int{MinWidth, 200} {
-			content := planContent(plainTheme(), got, time.UTC, w)
+			content := planContent(plainTheme(), utcPlan(got), w)
 			assertPlain(t, content)
 			for _, l := range strings.Split(content, "\n") {
 				if ansi.StringWidth(l) > w {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // issue 5: fulfilment views against the fake, which stores a given plan
@@ -101,7 +102,7 @@ func TestPlanViewAndFourEyesOnTheFake(t *testing.T) {
 	content := ""
 	h.waitFor("content", func(a *App) bool {
 		p, _ := planOf(a)
-		content = ansi.Strip(planContent(a.ctx.Theme, *p.req, time.UTC, MinWidth))
+		content = ansi.Strip(planContent(a.ctx.Theme, utcPlan(*p.req), MinWidth))
 		return true
 	})
 	for _, want := range []string{"collection", "delete", "mask", "keep", "payments/PAY-0000  collected 2025-03-04  DELETE",
@@ -187,7 +188,7 @@ func TestPlanViewRendersHostileStringsHarmlessly(t *testing.T) {
 		f.reqs[0].Plan = &pl
 		r := f.reqs[0]
 		for _, w := range []int{MinWidth, 200} {
-			content := planContent(plainTheme(), r, time.UTC, w)
+			content := planContent(plainTheme(), utcPlan(r), w)
 			assertPlain(t, content)
 			for _, l := range strings.Split(content, "\n") {
 				if ansi.StringWidth(l) > w {
@@ -341,5 +342,36 @@ func TestReplanOfASignedPlanTakesASecondPress(t *testing.T) {
 	h.waitFor("new plan", func(a *App) bool { p, ok := planOf(a); return ok && !p.making && p.req.Plan.SignedBy == "" })
 	if got := f.reqs[0].Plan; got.BuiltBy != "ana" || got.SignedBy != "" {
 		t.Fatalf("after the second P: %+v", got)
+	}
+}
+
+// utcPlan is r's plan as the console shows it to a tenant in UTC.
+func utcPlan(r model.Request) present.Plan {
+	v, _ := present.PlanOf(r, model.Tenant{})
+	return v
+}
+
+// The preview names every step of the plan's view, in order, marked done
+// or pending, as the CLI's `requests plan` does from the same view.
+func TestPlanContentNamesEveryStep(t *testing.T) {
+	f, id := approvedFixture("")
+	pl := samplePlan(id, "")
+	pl.Steps[0].Done, pl.Steps[0].DoneBy, pl.Steps[0].Result = true, "bo", "deleted"
+	r := f.reqs[0]
+	r.Plan = &pl
+	v := utcPlan(r)
+	content := planContent(plainTheme(), v, 200)
+	at := 0
+	for i, s := range v.Steps {
+		mark := "·"
+		if s.Done {
+			mark = "✓"
+		}
+		want := fmt.Sprintf("%s %d. %s", mark, i+1, s.Label)
+		n := strings.Index(content[at:], want)
+		if n < 0 {
+			t.Fatalf("the preview lacks step %q after what came before:\n%s", want, content)
+		}
+		at += n
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -22,7 +21,6 @@ import (
 // planLoad is what a plan pane's load read (or made).
 type planLoad struct {
 	req model.Request
-	loc *time.Location
 	// made is set when the answer is a plan just made (or the failure to).
 	made bool
 }
@@ -36,7 +34,6 @@ type planPane struct {
 	id  string
 
 	req     *model.Request
-	loc     *time.Location
 	loading bool // reading the request
 	making  bool // PlanFulfilment in flight
 	err     string
@@ -56,7 +53,7 @@ type planPane struct {
 
 // newPlanPane reads the request itself: a list row carries no plan.
 func newPlanPane(c *Context, seq int, id string) *planPane {
-	p := &planPane{ctx: c, seq: seq, id: id, loc: time.UTC,
+	p := &planPane{ctx: c, seq: seq, id: id,
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Theme.Spinner)),
 		vp:   viewport.New(), reveal: newPlanReveal(c)}
 	p.vp.KeyMap = viewport.KeyMap{}
@@ -118,7 +115,7 @@ func (p *planPane) KeyHelp() []key.Binding {
 func (p *planPane) load(remake bool) tea.Cmd {
 	p.err = ""
 	c := p.ctx
-	id, tenants := p.id, c.tenants
+	id := p.id
 	var version int64 = -1
 	if remake && p.req != nil {
 		version = p.req.Version
@@ -129,13 +126,10 @@ func (p *planPane) load(remake bool) tea.Cmd {
 		p.loading = true
 	}
 	fetch := p.loader.start(c, func(ctx context.Context, backend Backend, actor model.Actor) (planLoad, error) {
-		msg := planLoad{loc: time.UTC}
+		var msg planLoad
 		r, err := backend.Request(ctx, actor, id)
 		if err != nil {
 			return msg, err
-		}
-		if t, ok := tenants[r.TenantID]; ok {
-			msg.loc = t.Location()
 		}
 		mayPlan := func() bool {
 			tr, _ := model.TransitionFor(model.ActPlan)
@@ -172,7 +166,6 @@ func (p *planPane) SetSize(w, h int) {
 func (p *planPane) loaded(got planLoad, err error) tea.Cmd {
 	c := p.ctx
 	p.loading, p.making = false, false
-	p.loc = got.loc
 	if got.req.ID != "" {
 		r := got.req
 		p.req = &r
@@ -339,7 +332,7 @@ func (p *planPane) render() {
 		return
 	}
 	yoff := p.vp.YOffset()
-	content, marks := planContentMarked(p.ctx.Theme, *p.req, p.loc, p.width)
+	content, marks := planContentMarked(p.ctx.Theme, planView(p.ctx, *p.req), p.width)
 	head := p.revealLines()
 	if st := staleText(p.ctx, *p.req); st != "" {
 		d := &doc{th: p.ctx.Theme, width: p.width}

@@ -1,88 +1,94 @@
 package console
 
-// The body of the plan view: steps, counts, documents and what is withheld.
+// The body of the plan view: steps, counts, documents and what is withheld,
+// rendered from present.Plan as the CLI's `requests plan` is.
 
 import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
-// planContent is the whole preview at width w. Every string from the
-// database goes through CleanLine here, the one place it enters the view.
-func planContent(th Theme, r model.Request, loc *time.Location, w int) string {
-	content, _ := planContentMarked(th, r, loc, w)
+// planContent is the whole preview at width w. The view has cleaned every
+// string from the database (present.PlanOf).
+func planContent(th Theme, v present.Plan, w int) string {
+	content, _ := planContentMarked(th, v, w)
 	return content
+}
+
+// planView is r's plan as the console shows it, in its tenant's zone.
+func planView(c *Context, r model.Request) present.Plan {
+	t, _ := c.Tenant(r.TenantID)
+	v, _ := present.PlanOf(r, t)
+	return v
 }
 
 // planContentMarked is planContent with the lines of the fields withheld
 // as another person's data: line index → collection.field.
-func planContentMarked(th Theme, r model.Request, loc *time.Location, w int) (string, map[int]string) {
-	pl := r.Plan
-	clean := model.CleanLine
+func planContentMarked(th Theme, v present.Plan, w int) (string, map[int]string) {
 	d := &doc{th: th, width: w, labelW: 12}
 	marks := map[int]string{}
 
-	d.section("Plan " + clean(pl.ID))
-	subj := clean(r.SubjectLabel)
+	d.section("Plan " + v.ID)
+	subj := v.SubjectLabel
 	if subj == "" {
 		subj = "-"
 	}
-	d.kv("request", clean(r.ID)+" · "+clean(r.Type.Label())+" · "+clean(r.TenantID))
-	d.kv("subject", subj+"  ("+clean(pl.SubjectID)+")")
-	d.kv("built", "by "+clean(pl.BuiltBy)+" at "+stamp(pl.BuiltAt, loc))
-	sig := planSignature(pl, loc)
-	if pl.SignedBy == "" {
+	d.kv("request", v.RequestID+" · "+v.Type+" · "+v.TenantID)
+	d.kv("subject", subj+"  ("+v.SubjectID+")")
+	d.kv("built", "by "+v.BuiltBy+" at "+v.Time(v.BuiltAt))
+	sig := planSigned(v)
+	if !v.Signed() {
 		sig = th.Soon.Render(sig)
 	}
 	d.kv("sign-off", sig)
-	d.kv("digest", shortDigest(pl.Digest))
-	if pl.Since != nil {
-		d.kv("look-back", "records collected since "+day(*pl.Since, loc)+"; earlier ones are out of scope")
+	d.kv("digest", shortDigest(v.Digest))
+	if !v.Since.IsZero() {
+		d.kv("look-back", "records collected since "+v.Date(v.Since)+"; earlier ones are out of scope")
 	}
-	d.kv("steps", fmt.Sprintf("%d of %d done", doneSteps(pl), len(pl.Steps)))
+	d.kv("steps", fmt.Sprintf("%d of %d done", v.StepsDone(), len(v.Steps)))
 
 	d.section("Documents per collection")
-	planCounts(d, pl)
+	planCounts(d, v.Counts)
 
-	d.section(fmt.Sprintf("Documents (%d)", len(pl.Docs)))
-	for _, pd := range pl.Docs {
-		planDocLines(d, pd, loc, marks)
+	d.section(fmt.Sprintf("Documents (%d)", len(v.Docs)))
+	for _, pd := range v.Docs {
+		planDocLines(d, v, pd, marks)
 	}
-	if len(pl.Docs) == 0 {
+	if len(v.Docs) == 0 {
 		d.line("   " + th.Dim.Render("the subject has no documents in any mapped collection"))
 	}
-	if pl.Subject != nil {
+	if v.Record != nil {
 		d.section("Subject record")
-		planDocLines(d, *pl.Subject, loc, marks)
+		planDocLines(d, v, *v.Record, marks)
 	}
 
-	disclosedLines(d, pl.Disclosures, r.Disclosures, loc)
+	disclosedLines(d, v)
 
-	d.section(fmt.Sprintf("Withheld (%d)", len(pl.Withheld)))
-	for _, wh := range pl.Withheld {
+	d.section(fmt.Sprintf("Withheld (%d)", len(v.Withheld)))
+	for _, wh := range v.Withheld {
 		withheldLines(d, wh)
 	}
-	if len(pl.Withheld) == 0 {
+	if len(v.Withheld) == 0 {
 		d.line("   " + th.Dim.Render("nothing: the response withholds no data"))
 	}
 
-	d.section(fmt.Sprintf("Steps (%d of %d done)", doneSteps(pl), len(pl.Steps)))
-	for i, s := range pl.Steps {
+	d.section(fmt.Sprintf("Steps (%d of %d done)", v.StepsDone(), len(v.Steps)))
+	for i, s := range v.Steps {
 		mark := "·"
 		if s.Done {
 			mark = "✓"
 		}
-		line := fmt.Sprintf("%s %d. %s", mark, i+1, clean(s.Label))
+		line := fmt.Sprintf("%s %d. %s", mark, i+1, s.Label)
 		if s.Done {
-			line += "  — " + orDash(clean(s.Result)) + " (" + clean(s.DoneBy) + " " + stamp(s.DoneAt, loc) + ")"
+			line += "  — " + orDash(s.Result) + " (" + s.DoneBy + " " + v.Time(s.DoneAt) + ")"
 		}
 		d.para(3, line)
 	}
-	if len(pl.Steps) == 0 {
+	if len(v.Steps) == 0 {
 		d.line("   " + th.Dim.Render("no steps: nothing to change"))
 	}
 	return strings.Join(d.lines, "\n"), marks
@@ -90,10 +96,12 @@ func planContentMarked(th Theme, r model.Request, loc *time.Location, w int) (st
 
 // planCounts is the preview's table: one row per collection, a column per
 // operation. Columns no document uses are left out when all do not fit.
-func planCounts(d *doc, pl *model.Plan) {
-	counts := pl.Counts()
-	if pl.Subject != nil {
-		counts = append(counts, model.PlanCount{Collection: model.CleanLine(model.SubjectsCollection) + " (record)", Ops: map[model.DocOp]int{pl.Subject.Op: 1}})
+func planCounts(d *doc, counts []present.PlanCount) {
+	name := func(c present.PlanCount) string {
+		if c.Record {
+			return c.Collection + " (record)"
+		}
+		return c.Collection
 	}
 	if len(counts) == 0 {
 		d.line("   " + d.th.Dim.Render("none"))
@@ -102,7 +110,7 @@ func planCounts(d *doc, pl *model.Plan) {
 	cols := model.DocOps()
 	nameW := len("collection")
 	for _, c := range counts {
-		nameW = max(nameW, textWidth(model.CleanLine(c.Collection)))
+		nameW = max(nameW, textWidth(name(c)))
 	}
 	nameW = min(nameW, 24)
 	width := func(cols []model.DocOp) int {
@@ -115,7 +123,7 @@ func planCounts(d *doc, pl *model.Plan) {
 	if width(cols) > d.width {
 		var used []model.DocOp
 		for _, o := range cols {
-			if slices.ContainsFunc(counts, func(c model.PlanCount) bool { return c.Ops[o] > 0 }) {
+			if slices.ContainsFunc(counts, func(c present.PlanCount) bool { return c.Ops[o] > 0 }) {
 				used = append(used, o)
 			}
 		}
@@ -128,7 +136,7 @@ func planCounts(d *doc, pl *model.Plan) {
 	d.line(d.th.Label.Render(truncate(head, d.width)))
 	total := map[model.DocOp]int{}
 	for _, c := range counts {
-		row := "   " + padRight(model.CleanLine(c.Collection), nameW)
+		row := "   " + padRight(name(c), nameW)
 		for _, o := range cols {
 			n := c.Ops[o]
 			total[o] += n
@@ -147,45 +155,40 @@ func planCounts(d *doc, pl *model.Plan) {
 	d.line(d.th.Label.Render(truncate(row, d.width)))
 }
 
-// planDocLines is one document: where it is, when it was collected, what
-// happens to it and why, then each field.
+// planDocLines is one document: where it is, when it was collected (the
+// tenant's day), what happens to it and why, then each field.
 // marks, when not nil, gets the lines of each field withheld as another
 // person's data, so D on such a line knows which field it is.
-func planDocLines(d *doc, pd model.PlanDoc, loc *time.Location, marks map[int]string) {
-	clean := model.CleanLine
-	head := fmt.Sprintf("%s/%s  collected %s  %s", clean(pd.Collection), clean(pd.RecordID), day(pd.CollectedAt, loc), strings.ToUpper(pd.Op.Label()))
+func planDocLines(d *doc, v present.Plan, pd present.PlanDoc, marks map[int]string) {
+	head := fmt.Sprintf("%s/%s  collected %s  %s", pd.Collection, pd.RecordID, v.Date(pd.CollectedAt), strings.ToUpper(pd.Op.Label()))
 	if pd.Reason != "" {
-		head += " — " + clean(pd.Reason)
+		head += " — " + pd.Reason
 	}
 	d.para(3, head)
 	for _, f := range pd.Fields {
-		line := fmt.Sprintf("%s (%s) %s", clean(f.Field), clean(string(f.Category)), clean(f.Label()))
+		line := fmt.Sprintf("%s (%s) %s", f.Field, f.Category, f.Label)
 		if f.Current != "" || f.New != "" {
-			line += "  " + orDash(clean(f.Current))
+			line += "  " + orDash(f.Current)
 			if f.New != "" {
-				line += " → " + clean(f.New)
+				line += " → " + f.New
 			}
 		}
 		if f.Reason != "" {
-			line += " — " + clean(f.Reason)
+			line += " — " + f.Reason
 		}
 		start := len(d.lines)
 		d.para(7, line)
-		if marks != nil && f.ThirdParty != "" && f.Op == model.FieldWithhold {
+		if marks != nil && f.Disclose != "" {
 			for i := start; i < len(d.lines); i++ {
-				marks[i] = pd.Collection + "." + f.Field
+				marks[i] = f.Disclose
 			}
 		}
 	}
 }
 
-func withheldLines(d *doc, wh model.Withheld) {
-	where := make([]string, len(wh.Where))
-	for i, x := range wh.Where {
-		where[i] = model.CleanLine(x)
-	}
-	d.para(3, model.CleanLine(string(wh.Category))+": "+orDash(model.CleanLine(wh.Reason)))
-	if len(where) > 0 {
-		d.para(7, d.th.Dim.Render(strings.Join(where, ", ")))
+func withheldLines(d *doc, wh present.Withheld) {
+	d.para(3, wh.Category+": "+orDash(wh.Reason))
+	if len(wh.Where) > 0 {
+		d.para(7, d.th.Dim.Render(strings.Join(wh.Where, ", ")))
 	}
 }

@@ -3,13 +3,13 @@ package console
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // A field holding another person's data is withheld from an access
@@ -72,27 +72,16 @@ func (p *planPane) openDisclose() tea.Cmd {
 // disclosedLines lists the disclosure decisions recorded on the request:
 // field, by whom, when in the tenant's zone, and why. One recorded after
 // the plan was made is not in it until the plan is made again.
-func disclosedLines(d *doc, inPlan, recorded []model.Disclosure, loc *time.Location) {
-	all := recorded
-	for _, x := range inPlan {
-		if !slices.ContainsFunc(all, func(y model.Disclosure) bool { return sameDisclosure(x, y) }) {
-			all = append(all[:len(all):len(all)], x)
-		}
-	}
-	if len(all) == 0 {
+func disclosedLines(d *doc, v present.Plan) {
+	if len(v.Disclosures) == 0 {
 		return
 	}
-	clean := model.CleanLine
-	d.section(fmt.Sprintf("Disclosed (%d)", len(all)))
-	for _, x := range all {
-		line := fmt.Sprintf("%s.%s  by %s at %s — %s", clean(x.Collection), clean(x.Field), clean(x.By), stamp(x.At, loc), orDash(clean(x.Reason)))
-		if !slices.ContainsFunc(inPlan, func(y model.Disclosure) bool { return sameDisclosure(x, y) }) {
+	d.section(fmt.Sprintf("Disclosed (%d)", len(v.Disclosures)))
+	for _, x := range v.Disclosures {
+		line := fmt.Sprintf("%s.%s  by %s at %s — %s", x.Collection, x.Field, x.By, v.Time(x.At), orDash(x.Reason))
+		if !x.InPlan {
 			line += "  " + d.th.Soon.Render("(not in this plan yet: make the plan again)")
 		}
 		d.para(3, line)
 	}
-}
-
-func sameDisclosure(a, b model.Disclosure) bool {
-	return a.Collection == b.Collection && a.Field == b.Field && a.At.Equal(b.At)
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/progress"
@@ -38,10 +37,10 @@ const (
 	runFinished                   // every step done (completed, or waiting for a lead)
 )
 
-// runRead is the request as read before a run, and its tenant's zone.
+// runRead is the request as read before a run: a type of its own, so the
+// read's result is never taken for the re-read after a run.
 type runRead struct {
 	req model.Request
-	loc *time.Location
 }
 
 // runEnd is how the backend's run returned: the request as it left it
@@ -60,7 +59,6 @@ type runPane struct {
 	id  string
 
 	req   *model.Request
-	loc   *time.Location
 	state runState
 	reads call[runRead]
 	steps stream[model.StepProgress, model.Request]
@@ -86,7 +84,7 @@ type runPane struct {
 }
 
 func newRunPane(c *Context, seq int, id string) *runPane {
-	return &runPane{ctx: c, seq: seq, id: id, loc: time.UTC, bar: progress.New(progress.WithFillCharacters('█', '░'), progress.WithoutPercentage()),
+	return &runPane{ctx: c, seq: seq, id: id, bar: progress.New(progress.WithFillCharacters('█', '░'), progress.WithoutPercentage()),
 		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Theme.Spinner))}
 }
 
@@ -146,14 +144,10 @@ func (p *runPane) KeyHelp() []key.Binding {
 
 func (p *runPane) read() tea.Cmd {
 	p.state, p.err, p.hint = runReading, "", ""
-	id, tenants := p.id, p.ctx.tenants
+	id := p.id
 	return tea.Batch(p.reads.start(p.ctx, func(ctx context.Context, backend Backend, actor model.Actor) (runRead, error) {
 		r, err := backend.Request(ctx, actor, id)
-		msg := runRead{req: r, loc: time.UTC}
-		if t, ok := tenants[r.TenantID]; ok {
-			msg.loc = t.Location()
-		}
-		return msg, err
+		return runRead{req: r}, err
 	}), p.spin.Tick)
 }
 
@@ -172,7 +166,7 @@ func (p *runPane) refusal(r model.Request) (string, string) {
 			return "there is no plan yet", c.keyFor(keymap.Plan) + " makes one"
 		}
 		if r.Plan.SignedBy == "" {
-			return "the plan is " + planSignature(r.Plan, p.loc), c.keyFor(keymap.Plan) + " opens it; they press " + c.keyFor(keymap.SignOff)
+			return "the plan is " + planSigned(planView(c, r)), c.keyFor(keymap.Plan) + " opens it; they press " + c.keyFor(keymap.SignOff)
 		}
 		if _, err := model.Next(r.Status, model.ActStartFulfilment, c.Actor.Operator.Role); err != nil {
 			return model.CleanLine(err.Error()), ""
@@ -281,7 +275,6 @@ func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		if !ok || p.state != runReading {
 			return p, nil
 		}
-		p.loc = got.loc
 		if err != nil {
 			p.state, p.err = runFailed, p.ctx.errText(err)
 			return p, nil
@@ -471,10 +464,11 @@ func (p *runPane) result(d *doc) {
 		d.para(1, th.Soon.Render("every step is done; a privacy lead completes it (the response) with "+p.ctx.keyFor(keymap.Fulfil)))
 		return
 	}
+	t, _ := p.ctx.Tenant(r.TenantID)
 	when := ""
 	if r.RespondedAt != nil {
-		when = " " + stamp(*r.RespondedAt, p.loc)
+		when = " " + stamp(*r.RespondedAt, t.Location())
 	}
 	d.para(1, "✓ completed"+when+" — "+orDash(model.CleanLine(r.Outcome)))
-	responseLines(d, *r, p.loc, p.ctx.ExportDir)
+	responseLines(d, *r, t, p.ctx.ExportDir)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // signOffPane is the sign-off confirmation: the action form opened at its
@@ -70,11 +71,10 @@ func signOffSpec() actionSpec {
 			if r.Plan == nil {
 				return []string{model.CleanLine(r.ID) + " has no plan."}
 			}
-			pl := r.Plan
-			loc := t.Location()
+			v, _ := present.PlanOf(r, t)
 			return []string{
-				fmt.Sprintf("Plan %s of %s · %s · %d documents, %d steps", model.CleanLine(pl.ID), model.CleanLine(r.ID), r.Type.Label(), len(pl.Docs), len(pl.Steps)),
-				"built by " + model.CleanLine(pl.BuiltBy) + " at " + stamp(pl.BuiltAt, loc) + " · " + planSignature(pl, loc),
+				fmt.Sprintf("Plan %s of %s · %s · %d documents, %d steps", v.ID, v.RequestID, v.Type, len(v.Docs), len(v.Steps)),
+				"built by " + v.BuiltBy + " at " + v.Time(v.BuiltAt) + " · " + planSigned(v),
 			}
 		},
 		confirm: func(c *Context, r model.Request, t model.Tenant) func(*form) []string {
@@ -88,12 +88,12 @@ func signOffQuestion(c *Context, r model.Request, t model.Tenant) []string {
 	if r.Plan == nil {
 		return []string{"There is no plan to sign off."}
 	}
-	pl := r.Plan
+	v, _ := present.PlanOf(r, t)
 	return []string{
-		"Sign off plan " + model.CleanLine(pl.ID) + "? A privacy lead other than its builder signs (four eyes); its steps then run with " + c.keyFor(keymap.Fulfil) + ".",
+		"Sign off plan " + v.ID + "? A privacy lead other than its builder signs (four eyes); its steps then run with " + c.keyFor(keymap.Fulfil) + ".",
 		"",
-		"   builder  " + model.CleanLine(pl.BuiltBy) + " at " + stamp(pl.BuiltAt, t.Location()),
-		"   digest   " + model.CleanLine(pl.Digest),
+		"   builder  " + v.BuiltBy + " at " + v.Time(v.BuiltAt),
+		"   digest   " + v.Digest,
 		"   signer   " + model.CleanLine(c.Actor.Handle()),
 	}
 }
