@@ -10,6 +10,7 @@ import (
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // issue 5: fulfilment views against the fake, which stores a given plan
@@ -196,7 +197,7 @@ func TestPlanViewRendersHostileStringsHarmlessly(t *testing.T) {
 			}
 		}
 		d := &doc{th: plainTheme(), width: MinWidth, labelW: 20}
-		(&detailPane{ctx: &Context{Theme: plainTheme(), Keys: keymap.Default()}}).fulfilment(d, r, time.UTC)
+		(&detailPane{ctx: &Context{Theme: plainTheme(), Keys: keymap.Default()}}).fulfilment(d, present.RequestOf(r, model.Tenant{}))
 		assertPlain(t, strings.Join(d.lines, "\n"))
 		if t.Failed() {
 			t.Fatalf("payload %q", payload)
