@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/custodian-dev/custodian/ui/cli"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // TestCLIHelpListsEveryRequestVerb: `custodian help` names every request
@@ -52,10 +53,10 @@ func TestCLIRequestVerbs(t *testing.T) {
 		}
 		return ids
 	}
-	show := func(id string) cli.RequestView {
+	show := func(id string) present.Request {
 		t.Helper()
 		code, out, stderr := runCLI(t, as("lee", "requests", "show", "--json", id)...)
-		var v cli.RequestView
+		var v present.Request
 		if code != 0 || json.Unmarshal([]byte(out), &v) != nil {
 			t.Fatalf("show %s: exit %d %s", id, code, stderr)
 		}
@@ -117,7 +118,7 @@ func TestCLIRefusalNamesTheCommandThatClearsIt(t *testing.T) {
 	}
 	for _, r := range rows {
 		code, out, _ := runCLI(t, as("lee", "requests", "show", "--json", r.ID)...)
-		var v cli.RequestView
+		var v present.Request
 		if code != 0 || json.Unmarshal([]byte(out), &v) != nil || v.Fulfilment != nil {
 			continue
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/custodian-dev/custodian/db/dbtest"
 	"github.com/custodian-dev/custodian/model"
 	"github.com/custodian-dev/custodian/ui/cli"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // TestCLIThreeProcessesShareOneDatabase runs three workers at once, each
@@ -164,7 +165,7 @@ func TestCLIThreeProcessesShareOneDatabase(t *testing.T) {
 	// Every reported note once, one acknowledgement per request.
 	for _, id := range ids {
 		r := run("lee", "requests", "show", "--json", id)
-		var v cli.RequestView
+		var v present.Request
 		if r.code != 0 || json.Unmarshal([]byte(r.out), &v) != nil {
 			t.Fatalf("show %s: exit %d %s", id, r.code, r.err)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/custodian-dev/custodian/ui/cli"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // runCLIWithInput is runCLI with standard input.
@@ -55,7 +56,7 @@ func TestCLIRequestsImportShowList(t *testing.T) {
 		t.Fatalf("show: exit %d, err %q, out:\n%s", code, stderr, out)
 	}
 	code, out, _ = runCLI(t, as("lee", "requests", "show", "--json", id)...)
-	var v cli.RequestView
+	var v present.Request
 	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || v.ID != id || v.Deadlines.LegalResponse.IsZero() {
 		t.Fatalf("show --json: exit %d, %+v", code, v)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
 	"github.com/custodian-dev/custodian/ui/cli"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // act runs `custodian requests <verb> id args…` as handle, the flags parsed
@@ -345,7 +346,7 @@ func TestClosedRequestsAreJudgedNotCountedDown(t *testing.T) {
 	if err := cli.Show(e.ctx, e.store, lee, late, true, now, &out); err != nil {
 		t.Fatal(err)
 	}
-	var v cli.RequestView
+	var v present.Request
 	if err := json.Unmarshal(out.Bytes(), &v); err != nil || len(v.ClosedDeadlines) < 2 || v.ClosedDeadlines[0].Met || v.ClosedDeadlines[0].Kind != model.DueAck {
 		t.Fatalf("show --json of a closed request: %v %+v", err, v.ClosedDeadlines)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/custodian-dev/custodian/db/dbtest"
 	"github.com/custodian-dev/custodian/model"
 	"github.com/custodian-dev/custodian/ui/cli"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // now is a Sunday evening in California, already Monday in UTC.
@@ -428,7 +429,7 @@ func TestShowMasksAndCleans(t *testing.T) {
 	if err := cli.Show(e.ctx, e.store, lee, id, true, now, &out); err != nil {
 		t.Fatal(err)
 	}
-	var v cli.RequestView
+	var v present.Request
 	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
 		t.Fatalf("show --json is not JSON: %v\n%s", err, out.String())
 	}

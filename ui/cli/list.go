@@ -10,6 +10,7 @@ import (
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // ListOptions select the requests `requests list` prints.
@@ -59,13 +60,13 @@ type ListRow struct {
 	Flags        []model.FlagKind   `json:"flags"`
 	// ClosedDeadlines say, for a closed request, whether each deadline was
 	// met; open ones have none. DueAt stays the queue's sort key.
-	ClosedDeadlines []ClosedDeadline `json:"closed_deadlines,omitempty"`
+	ClosedDeadlines []present.ClosedDeadline `json:"closed_deadlines,omitempty"`
 }
 
 // closedCell is what a closed row shows instead of a countdown: the first
 // missed deadline, else the response deadline, as met or missed with the
 // date it was met or the request closed.
-func closedCell(ds []ClosedDeadline, loc *time.Location) string {
+func closedCell(ds []present.ClosedDeadline, loc *time.Location) string {
 	for _, d := range ds {
 		if !d.Met {
 			return "missed " + shortKind(d.Kind) + " " + day(d.At, loc)
@@ -75,7 +76,7 @@ func closedCell(ds []ClosedDeadline, loc *time.Location) string {
 }
 
 // responseDeadline is the legal (or extended) response deadline among ds.
-func responseDeadline(ds []ClosedDeadline) ClosedDeadline {
+func responseDeadline(ds []present.ClosedDeadline) present.ClosedDeadline {
 	for _, d := range ds {
 		if d.Kind == model.DueLegal || d.Kind == model.DueExtended {
 			return d
@@ -221,7 +222,7 @@ func listRow(r model.Request, t tenantInfo) ListRow {
 	}
 	if r.Status.Open() {
 		row.DueKind = model.ComputeDeadlinesIn(r, t.Tenant, loc).NextKind
-	} else if ds := closedDeadlines(r, t.Tenant, loc); len(ds) > 0 {
+	} else if ds := present.ClosedDeadlines(r, t.Tenant); len(ds) > 0 {
 		row.ClosedDeadlines = ds
 	}
 	for _, f := range r.Flags {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // requestLoad is what a detail pane's load read.
@@ -23,11 +23,8 @@ type requestLoad struct {
 	// limit is the two-per-12-months check with the earlier requests it
 	// counts, when the backend offers it and the rule applies.
 	limit *model.LimitResult
-	// tenant and loc are the request's tenant and its time zone, resolved in
-	// the Cmd: loading a zone reads the zoneinfo database, which neither
-	// Update nor every render should do.
+	// tenant is the request's tenant, whose zone its times are shown in.
 	tenant model.Tenant
-	loc    *time.Location
 }
 
 // detailPane shows everything recorded about one request, scrollable.
@@ -35,12 +32,14 @@ type detailPane struct {
 	ctx *Context
 	id  string
 
+	// req is the request as stored, for the actions; view is how it is
+	// shown, rebuilt whenever req changes.
 	req        *model.Request
+	view       *present.Request
 	subject    *model.Subject
 	subjectErr error
 	limit      *model.LimitResult
 	tenant     model.Tenant
-	loc        *time.Location
 	err        string
 	loading    bool
 	spin       spinner.Model
@@ -111,7 +110,7 @@ func (p *detailPane) load() tea.Cmd {
 		if !ok {
 			t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
 		}
-		msg := requestLoad{req: r, tenant: t, loc: t.Location()}
+		msg := requestLoad{req: r, tenant: t}
 		if r.SubjectID != "" {
 			// One subject by _id is the lookup the embedded database serves
 			// without scanning every subject.
@@ -149,9 +148,8 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			p.err = errText(err)
 			return p, p.ctx.Error(fmt.Sprintf("%s: %s — %s goes back, %s retries", p.Title(), p.err, p.ctx.keyFor(keymap.Back), p.ctx.keyFor(keymap.Refresh)))
 		}
-		p.req, p.subject, p.subjectErr, p.limit = &got.req, got.subject, got.subjectErr, got.limit
-		p.tenant, p.loc = got.tenant, got.loc
-		p.render()
+		p.subject, p.subjectErr, p.limit, p.tenant = got.subject, got.subjectErr, got.limit, got.tenant
+		p.show(got.req)
 		return p, nil
 	}
 	switch msg := msg.(type) {
@@ -164,8 +162,7 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			if len(r.History) == 0 && len(p.req.History) > 0 {
 				return p, p.load() // a list row, not the whole request: read it
 			}
-			p.req = &r
-			p.render()
+			p.show(r)
 		}
 	case themeMsg:
 		p.spin.Style = p.ctx.Theme.Spinner
@@ -221,24 +218,45 @@ func (p *detailPane) View() string {
 }
 
 func (p *detailPane) heading() string {
-	if p.req == nil {
+	if p.view == nil {
 		return "Request " + p.Title()
 	}
-	r := p.req
-	t, _ := p.ctx.Tenant(r.TenantID)
-	parts := []string{
-		model.CleanLine(r.ID),
-		model.CleanLine(r.Type.Label()),
-		model.CleanLine(r.Status.Label()),
-		model.CleanLine(t.Name) + " (" + tenantShort(r.TenantID) + ")",
-	}
+	v := p.view
+	parts := []string{v.ID, model.CleanLine(v.Type.Label()), model.CleanLine(v.Status.Label()), v.TenantName + " (" + tenantShort(v.TenantID) + ")"}
 	return strings.Join(parts, " · ")
 }
 
-// render rebuilds the viewport content for the current width. Every value
-// from the request is cleaned here, at the one place text enters the view.
+// show makes r the request on screen, building the view every section
+// renders from: masked and cleaned once, here, where text enters the pane.
+func (p *detailPane) show(r model.Request) {
+	p.req = &r
+	v := present.RequestOf(r, p.tenant)
+	v.Subject = p.subjectLine(r)
+	if l := p.limit; l != nil && l.Applies {
+		v.Limit = present.LimitOf(*l)
+	}
+	v.ExportDir = p.ctx.ExportDir
+	p.view = &v
+	p.render()
+}
+
+// subjectLine is who the request is about, masked, or why that is unknown.
+func (p *detailPane) subjectLine(r model.Request) string {
+	clean := model.CleanLine
+	switch {
+	case p.subject != nil:
+		return present.SubjectName(*p.subject) + "  (" + clean(p.subject.ID) + ", account " + clean(string(p.subject.Status)) + ")"
+	case p.subjectErr != nil:
+		return clean(r.SubjectID) + " (cannot be read: " + errText(p.subjectErr) + ")"
+	case r.SubjectID != "":
+		return clean(r.SubjectID) + " (not found)"
+	}
+	return "not matched to a subject yet"
+}
+
+// render rebuilds the viewport content for the current width.
 func (p *detailPane) render() {
-	if p.req == nil || p.width <= 0 {
+	if p.view == nil || p.width <= 0 {
 		return
 	}
 	yoff := p.vp.YOffset()

@@ -5,6 +5,7 @@ package console
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/custodian-dev/custodian/keymap"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // doc accumulates the detail's lines, wrapping every value to the width so
@@ -58,228 +60,208 @@ func (d *doc) line(s string) {
 }
 
 func (p *detailPane) content() string {
-	r := *p.req
+	v := *p.view
 	th := p.ctx.Theme
-	t, loc := p.tenant, p.loc
+	t := p.tenant
+	loc := t.Location()
 	now := p.ctx.Clock.Now()
 	d := &doc{th: th, width: p.width, labelW: 20}
-	clean := model.CleanLine
 
-	d.section("Deadlines · " + clean(loc.String()))
-	p.deadlines(d, r, t, loc, now)
+	d.section("Deadlines · " + v.TimeZone)
+	p.deadlines(d, v, now)
 
 	d.section("Request")
-	d.kv("received", stamp(r.ReceivedAt, loc)+" via "+clean(string(r.Channel)))
-	if r.ExternalRef != "" {
-		d.kv("external ref", clean(r.ExternalRef))
+	d.kv("received", stamp(v.ReceivedAt, loc)+" via "+string(v.Channel))
+	if v.ExternalRef != "" {
+		d.kv("external ref", v.ExternalRef)
 	}
-	if r.Type == model.TypeAccess {
+	if v.Type == model.TypeAccess {
 		scope := model.AccessCategories
-		if r.AccessScope != "" {
-			scope = r.AccessScope
+		if v.AccessScope != "" {
+			scope = v.AccessScope
 		}
-		d.kv("asks for", clean(scope.Label()))
+		d.kv("asks for", model.CleanLine(scope.Label()))
 	}
-	d.kv("verification", "needs a "+model.RequiredLevel(r).Label())
-	d.kv("residency", residencyLine(r))
-	d.kv("logged by", orDash(clean(r.LoggedBy)))
-	d.kv("assigned to", orDash(clean(r.AssignedTo)))
-	var subj string
-	switch {
-	case p.subject != nil:
-		subj = clean(model.Mask(model.KindName, clean(p.subject.Name))) + "  (" + clean(p.subject.ID) + ", account " + clean(string(p.subject.Status)) + ")"
-	case p.subjectErr != nil:
-		subj = clean(r.SubjectID) + " (cannot be read: " + errText(p.subjectErr) + ")"
-	case r.SubjectID != "":
-		subj = clean(r.SubjectID) + " (not found)"
-	default:
-		subj = "not matched to a subject yet"
+	d.kv("verification", "needs a "+v.Need().Label())
+	d.kv("residency", residencyOf(v.ResidencyState, v.ResidencyFrom))
+	d.kv("logged by", orDash(v.LoggedBy))
+	d.kv("assigned to", orDash(v.AssignedTo))
+	d.kv("subject", v.Subject)
+	if v.InfoRequested != "" {
+		d.kv("info requested", v.InfoRequested)
 	}
-	d.kv("subject", subj)
-	if r.InfoRequested != "" {
-		d.kv("info requested", clean(r.InfoRequested))
+	if v.Outcome != "" {
+		d.kv("outcome", v.Outcome)
 	}
-	if r.Outcome != "" {
-		d.kv("outcome", clean(r.Outcome))
+	if v.RespondedAt != nil {
+		d.kv("responded", stamp(*v.RespondedAt, loc))
 	}
-	if r.RespondedAt != nil {
-		d.kv("responded", stamp(*r.RespondedAt, loc))
+	if v.DenialReason != "" {
+		d.kv("denial reason", v.DenialReason)
 	}
-	if r.DenialReason != "" {
-		d.kv("denial reason", clean(r.DenialReason))
+	if v.FailureReason != "" {
+		d.kv("failure", v.FailureReason)
 	}
-	if r.FailureReason != "" {
-		d.kv("failure", clean(r.FailureReason))
-	}
-	if len(r.Corrections) > 0 {
-		fields := make([]string, 0, len(r.Corrections))
-		for f := range r.Corrections {
-			fields = append(fields, clean(f))
-		}
-		slices.Sort(fields)
+	if len(v.Corrections) > 0 {
 		// The requested values are personal data, so only the field names show.
-		d.kv("corrections", strings.Join(fields, ", ")+" (values masked)")
+		d.kv("corrections", strings.Join(slices.Sorted(maps.Keys(v.Corrections)), ", ")+" (values masked)")
 	}
 
 	d.section("Requester")
-	p.person(d, r.Requester)
+	person(d, v.Requester)
 
-	if r.Agent != nil {
+	if a := v.Agent; a != nil {
 		d.section("Authorized agent")
-		p.person(d, r.Agent.Person)
-		if r.Agent.Organization != "" {
-			d.kv("organization", clean(r.Agent.Organization))
+		person(d, a.Person)
+		if a.Organization != "" {
+			d.kv("organization", a.Organization)
 		}
-		d.kv("permission", orDash(clean(r.Agent.PermissionEvidence)))
+		d.kv("permission", orDash(a.PermissionEvidence))
 	}
 
 	d.section("Verification")
-	if v := r.Verification; v != nil {
-		d.kv("method", orDash(clean(v.Method)))
-		pts := make([]string, len(v.DataPoints))
-		for i, x := range v.DataPoints {
-			pts[i] = clean(x)
+	if x := v.Verification; x != nil {
+		d.kv("method", orDash(x.Method))
+		d.kv("data points", orDash(strings.Join(x.DataPoints, ", ")))
+		d.kv("level", orDash(string(x.Level)))
+		d.kv("signed declaration", yesNo(x.SignedDecl))
+		if v.Agent != nil {
+			d.kv("agent verified", yesNo(x.AgentChecked))
 		}
-		d.kv("data points", orDash(strings.Join(pts, ", ")))
-		d.kv("level", orDash(clean(string(v.Level))))
-		d.kv("signed declaration", yesNo(v.SignedDecl))
-		if r.Agent != nil {
-			d.kv("agent verified", yesNo(v.AgentChecked))
-		}
-		d.kv("by", orDash(clean(v.By))+" at "+stamp(v.At, loc))
+		d.kv("by", orDash(x.By)+" at "+stamp(x.At, loc))
 	} else {
 		d.line("   " + th.Dim.Render("not verified yet — nothing may be disclosed or changed"))
 	}
 
 	d.section("Customer decision")
-	if c := r.Decision; c != nil {
-		outcome := clean(string(c.Outcome))
+	if c := v.Decision; c != nil {
+		outcome := string(c.Outcome)
 		if c.Outcome == model.DecisionDenied {
 			outcome = th.Overdue.Render(outcome)
 		}
 		d.kv("outcome", outcome)
-		d.kv("approver", orDash(clean(c.Approver)))
-		d.kv("method", orDash(clean(c.Method)))
-		d.kv("evidence", orDash(clean(c.Evidence)))
+		d.kv("approver", orDash(c.Approver))
+		d.kv("method", orDash(c.Method))
+		d.kv("evidence", orDash(c.Evidence))
 		if c.Reason != "" {
-			d.kv("reason", clean(c.Reason))
+			d.kv("reason", c.Reason)
 		}
 		d.kv("decided", stamp(c.DecidedAt, loc))
-		d.kv("recorded by", orDash(clean(c.RecordedBy))+" at "+stamp(c.RecordedAt, loc))
+		d.kv("recorded by", orDash(c.RecordedBy)+" at "+stamp(c.RecordedAt, loc))
 	} else {
 		d.line("   " + th.Dim.Render("none recorded — the Customer must approve before anything is done"))
 	}
 
 	// The chasers sent while the Customer's decision was awaited.
-	if len(r.Reminders) > 0 || r.Status == model.StatusAwaitingApproval {
-		d.section(fmt.Sprintf("Reminders to the Customer (%d)", len(r.Reminders)))
-		if since, ok := r.AwaitingSince(); ok {
+	if len(v.Reminders) > 0 || v.Status == model.StatusAwaitingApproval {
+		d.section(fmt.Sprintf("Reminders to the Customer (%d)", len(v.Reminders)))
+		if since := v.AwaitingSince; !since.IsZero() {
 			d.kv("waiting since", stamp(since, loc)+fmt.Sprintf(" (%d days)", int(now.Sub(since).Hours()/24)))
 		}
-		for _, m := range r.Reminders {
-			d.kv(stamp(m.At, loc), clean(m.By)+" → "+clean(m.To))
+		for _, m := range v.Reminders {
+			d.kv(stamp(m.At, loc), m.By+" → "+m.To)
 		}
-		if len(r.Reminders) == 0 {
+		if len(v.Reminders) == 0 {
 			d.line("   " + th.Dim.Render("none sent"))
 		}
 	}
 
-	if len(r.PriorDecisions) > 0 {
-		d.section(fmt.Sprintf("Earlier records of the decision (%d)", len(r.PriorDecisions)))
-		for _, old := range r.PriorDecisions {
-			d.kv(stamp(old.RecordedAt, loc), clean(model.DecisionDetail(old, t))+" — recorded by "+orDash(clean(old.RecordedBy)))
+	if len(v.PriorDecisions) > 0 {
+		d.section(fmt.Sprintf("Earlier records of the decision (%d)", len(v.PriorDecisions)))
+		for _, old := range v.PriorDecisions {
+			d.kv(stamp(old.RecordedAt, loc), model.CleanLine(model.DecisionDetail(old, t))+" — recorded by "+orDash(old.RecordedBy))
 		}
 	}
 
-	if fee := r.Fee; fee != nil {
+	if fee := v.Fee; fee != nil {
 		d.section("Fee quoted")
 		d.kv("amount", fee.Amount())
-		d.kv("reason", orDash(clean(fee.Reason)))
-		d.kv("by", orDash(clean(fee.By))+" at "+stamp(fee.At, loc))
+		d.kv("reason", orDash(fee.Reason))
+		d.kv("by", orDash(fee.By)+" at "+stamp(fee.At, loc))
 	}
 
-	if x := r.Extension; x != nil {
+	if x := v.Extension; x != nil {
 		d.section("Extension")
-		d.kv("by", orDash(clean(x.By))+" at "+stamp(x.At, loc))
-		d.kv("reason", orDash(clean(x.Reason)))
+		d.kv("by", orDash(x.By)+" at "+stamp(x.At, loc))
+		d.kv("reason", orDash(x.Reason))
 		d.kv("notice sent", stamp(x.NoticeSent, loc))
 	}
 
-	// Fulfilment
-	if r.Plan != nil || slices.Contains([]model.Status{model.StatusApproved, model.StatusFulfilling, model.StatusFailed, model.StatusCompleted}, r.Status) {
+	if v.Fulfilment != nil || slices.Contains([]model.Status{model.StatusApproved, model.StatusFulfilling, model.StatusFailed, model.StatusCompleted}, v.Status) {
 		d.section("Fulfilment")
-		p.fulfilment(d, r, loc)
+		p.fulfilment(d, v)
 	}
 
-	d.section(fmt.Sprintf("Flags (%d)", len(r.Flags)))
-	for _, f := range r.Flags {
-		d.kv(clean(f.Kind.Short()), orDash(clean(f.Reason)))
+	d.section(fmt.Sprintf("Flags (%d)", len(v.Flags)))
+	for _, f := range v.Flags {
+		d.kv(model.CleanLine(f.Kind.Short()), orDash(f.Reason))
 	}
-	if len(r.Flags) == 0 {
+	if len(v.Flags) == 0 {
 		d.line("   " + th.Dim.Render("none"))
 	}
-	if l := p.limit; l != nil && l.Applies {
-		d.kv("limit", fmt.Sprintf("%d earlier request(s) to know since %s", len(l.Earlier), day(l.From, loc)))
-		for _, e := range l.Earlier {
-			d.kv("", fmt.Sprintf("%s  %s  %s", clean(e.ID), day(e.ReceivedAt, loc), clean(e.Status.Label())))
+	if l := v.Limit; l != nil {
+		d.kv("limit", fmt.Sprintf("%d earlier request(s) to know since %s", len(l.EarlierRequests), day(l.From, loc)))
+		for _, e := range l.EarlierRequests {
+			d.kv("", fmt.Sprintf("%s  %s  %s", e.ID, day(e.ReceivedAt, loc), e.Status.Label()))
 		}
 	}
 
-	d.section(fmt.Sprintf("Notes (%d)", len(r.Notes)))
-	for _, n := range r.Notes {
-		d.line("   " + th.Label.Render(stamp(n.At, loc)+"  "+clean(n.By)))
-		d.para(5, model.CleanText(n.Text))
+	d.section(fmt.Sprintf("Notes (%d)", len(v.Notes)))
+	for _, n := range v.Notes {
+		d.line("   " + th.Label.Render(stamp(n.At, loc)+"  "+n.By))
+		d.para(5, n.Body)
 	}
-	if len(r.Notes) == 0 {
+	if len(v.Notes) == 0 {
 		d.line("   " + th.Dim.Render("none"))
 	}
 
-	d.section(fmt.Sprintf("Timeline (%d)", len(r.History)))
-	for _, e := range r.History {
+	d.section(fmt.Sprintf("Timeline (%d)", len(v.History)))
+	for _, e := range v.History {
 		// Only a change of status is shown: most events (notes, assignments)
 		// leave it as it was, and repeating it would read as a change.
 		change := ""
 		switch {
 		case e.From == "" && e.To != "":
-			change = "→ " + clean(e.To.Label())
+			change = "→ " + e.To.Label()
 		case e.From != e.To && e.To != "":
-			change = clean(e.From.Label()) + " → " + clean(e.To.Label())
+			change = e.From.Label() + " → " + e.To.Label()
 		}
-		head := fmt.Sprintf("%s  %s (%s)  %s", stamp(e.At, loc), clean(e.Actor), clean(string(e.Role)), clean(e.Action.Label()))
+		head := fmt.Sprintf("%s  %s (%s)  %s", stamp(e.At, loc), e.Actor, e.Role, model.CleanLine(e.Action.Label()))
 		if change != "" {
 			head += "  " + change
 		}
 		d.para(3, head)
 		if e.Reason != "" {
-			d.para(5, th.Dim.Render(clean(e.Reason)))
+			d.para(5, th.Dim.Render(e.Reason))
 		}
 	}
-	if len(r.History) == 0 {
+	if len(v.History) == 0 {
 		d.line("   " + th.Dim.Render("no events"))
 	}
 	return strings.Join(d.lines, "\n")
 }
 
-// person shows a requester or agent masked: enough to tell people apart on
-// a call, not enough to leak who they are to a shoulder-surfer.
-func (p *detailPane) person(d *doc, x model.Person) {
-	clean := model.CleanLine
-	d.kv("name", orDash(clean(model.Mask(model.KindName, clean(x.Name)))))
+// person shows a requester or agent as the view masked them: enough to
+// tell people apart on a call, not enough to leak who they are to a
+// shoulder-surfer.
+func person(d *doc, x present.Person) {
+	d.kv("name", orDash(x.Name))
 	if x.Email != "" {
-		d.kv("email", clean(model.Mask(model.KindEmail, clean(x.Email))))
+		d.kv("email", x.Email)
 	}
 	if x.Phone != "" {
-		d.kv("phone", clean(model.Mask(model.KindPhone, clean(x.Phone))))
+		d.kv("phone", x.Phone)
 	}
 }
 
-func (p *detailPane) deadlines(d *doc, r model.Request, t model.Tenant, loc *time.Location, now time.Time) {
+func (p *detailPane) deadlines(d *doc, v present.Request, now time.Time) {
 	th := p.ctx.Theme
+	loc := p.tenant.Location()
 	// A closed request's deadlines were met or missed; counting down to
 	// them would read as work still to do.
-	if results := model.ClosedDeadlines(r, t); results != nil {
-		for _, res := range results {
-			line := model.CleanLine(res.Line(loc))
+	if len(v.ClosedDeadlines) > 0 {
+		for _, res := range v.ClosedDeadlines {
+			line := res.Line
 			if !res.Met {
 				line = th.Overdue.Render(line)
 			}
@@ -287,7 +269,7 @@ func (p *detailPane) deadlines(d *doc, r model.Request, t model.Tenant, loc *tim
 		}
 		return
 	}
-	dl := model.ComputeDeadlinesIn(r, t, loc)
+	dl := v.Deadlines
 	row := func(kind model.DeadlineKind, due time.Time, note string) {
 		days, level := urgency(now, due, loc)
 		left := padRight(daysLabel(days), 6)
@@ -304,25 +286,25 @@ func (p *detailPane) deadlines(d *doc, r model.Request, t model.Tenant, loc *tim
 		d.line(line)
 	}
 	ack := ""
-	if dl.AckDone && r.AcknowledgedAt != nil {
-		ack = "met " + day(*r.AcknowledgedAt, loc)
+	if dl.AcknowledgedAt != nil {
+		ack = "met " + day(*dl.AcknowledgedAt, loc)
 	}
-	row(model.DueAck, dl.Ack, ack)
+	row(model.DueAck, dl.Acknowledgement, ack)
 	if dl.Extended {
-		row(model.DueExtended, dl.Legal, "45-day date was "+day(dl.Legal45, loc))
+		row(model.DueExtended, dl.LegalResponse, "45-day date was "+day(dl.Legal45, loc))
 	} else {
-		row(model.DueLegal, dl.Legal, "")
+		row(model.DueLegal, dl.LegalResponse, "")
 	}
-	if dl.Custodian.IsZero() {
+	if dl.Custodian == nil {
 		d.line("   " + th.Label.Render(padRight(string(model.DueCustodian), d.labelW)) + " " + th.Dim.Render("starts when the Customer approves"))
 	} else {
-		row(model.DueCustodian, dl.Custodian, "")
+		row(model.DueCustodian, *dl.Custodian, "")
 	}
-	if !dl.OptOut.IsZero() {
-		row(model.DueOptOut, dl.OptOut, "")
+	if dl.OptOut != nil {
+		row(model.DueOptOut, *dl.OptOut, "")
 	}
-	if !dl.Expedited.IsZero() {
-		row(model.DueExpedited, dl.Expedited, "")
+	if dl.Expedited != nil {
+		row(model.DueExpedited, *dl.Expedited, "")
 	}
 }
 
@@ -334,54 +316,71 @@ func yesNo(b bool) string {
 }
 
 // fulfilment is the plan's state, the access package and the response.
-func (p *detailPane) fulfilment(d *doc, r model.Request, loc *time.Location) {
+func (p *detailPane) fulfilment(d *doc, v present.Request) {
 	th := p.ctx.Theme
-	clean := model.CleanLine
-	pl := r.Plan
+	loc := p.tenant.Location()
+	f := v.Fulfilment
 	switch {
-	case pl == nil && (r.Status == model.StatusApproved || r.Status == model.StatusFailed):
+	case f == nil && (v.Status == model.StatusApproved || v.Status == model.StatusFailed):
 		d.kv("plan", th.Dim.Render("none yet — a privacy lead makes one with "+p.ctx.keyFor(keymap.Plan)))
-	case pl == nil:
+	case f == nil:
 		d.kv("plan", th.Dim.Render("none recorded"))
 	default:
-		d.kv("plan", clean(pl.ID)+" built by "+clean(pl.BuiltBy)+" at "+stamp(pl.BuiltAt, loc))
-		d.kv("sign-off", planSignature(pl, loc))
-		d.kv("steps", fmt.Sprintf("%d of %d done", doneSteps(pl), len(pl.Steps)))
-		if st := staleText(p.ctx, r); st != "" {
-			d.kv("stale", th.Overdue.Render(st))
+		d.kv("plan", f.Plan+" built by "+f.BuiltBy+" at "+stamp(f.BuiltAt, loc))
+		d.kv("sign-off", signOffLine(f, loc))
+		d.kv("steps", fmt.Sprintf("%d of %d done", f.StepsDone, f.Steps))
+		if f.Stale != "" {
+			d.kv("stale", th.Overdue.Render(staleLine(p.ctx, f.Stale)))
 		}
 	}
-	if r.Status == model.StatusFailed {
-		d.kv("failed", th.Overdue.Render(orDash(clean(r.FailureReason))))
+	if v.Status == model.StatusFailed {
+		d.kv("failed", th.Overdue.Render(orDash(v.FailureReason)))
 	}
-	if x := r.Export; x != nil {
-		d.kv("export", exportPath(x, p.ctx.ExportDir)+fmt.Sprintf(" (%d records)", x.Records))
+	if x := v.Export; x != nil {
+		d.kv("export", exportPath(x, v.ExportDir)+fmt.Sprintf(" (%d records)", x.Records))
 		for _, f := range x.Files {
-			d.kv("", clean(f.Name)+fmt.Sprintf(" · %d bytes", f.Bytes))
-			d.kv("", "sha256 "+clean(f.SHA256))
+			d.kv("", f.Name+fmt.Sprintf(" · %d bytes", f.Bytes))
+			d.kv("", "sha256 "+f.SHA256)
 		}
 	}
-	if r.Status == model.StatusCompleted || r.RespondedAt != nil {
+	if v.Status == model.StatusCompleted || v.RespondedAt != nil {
 		responded := "-"
-		if r.RespondedAt != nil {
-			responded = stamp(*r.RespondedAt, loc)
+		if v.RespondedAt != nil {
+			responded = stamp(*v.RespondedAt, loc)
 		}
 		d.kv("responded", responded)
-		d.kv("outcome", orDash(clean(r.Outcome)))
+		d.kv("outcome", orDash(v.Outcome))
 	}
-	for _, wh := range r.Withheld {
-		where := make([]string, len(wh.Where))
-		for i, x := range wh.Where {
-			where[i] = clean(x)
-		}
-		d.kv("withheld", clean(string(wh.Category))+": "+orDash(clean(wh.Reason))+" ("+strings.Join(where, ", ")+")")
+	for _, wh := range v.Withheld {
+		d.kv("withheld", string(wh.Category)+": "+orDash(wh.Reason)+" ("+strings.Join(wh.Where, ", ")+")")
 	}
 }
 
-// residencyLine is the state whose law applies and where that came from.
+// signOffLine says who signed the plan off, or who still may: the builder
+// never signs their own plan.
+func signOffLine(f *present.Fulfilment, loc *time.Location) string {
+	if f.SignedBy != "" {
+		return "signed by " + f.SignedBy + " at " + stamp(f.SignedAt, loc)
+	}
+	return "awaiting sign-off by a privacy lead other than " + f.BuiltBy
+}
+
+// staleLine marks a stale plan with why (model.PlanStale) and the key that
+// replaces it.
+func staleLine(c *Context, why string) string {
+	return "stale: the request changed since this plan (replan with " + c.keyFor(keymap.Replan) + "): " + why
+}
+
+// residencyLine is the state whose law applies to r and where that came
+// from.
 func residencyLine(r model.Request) string {
-	st := orDash(model.CleanLine(r.ResidencyState))
-	switch r.ResidencyFrom {
+	return residencyOf(model.CleanLine(r.ResidencyState), r.ResidencyFrom)
+}
+
+// residencyOf is residencyLine of a cleaned state.
+func residencyOf(state, from string) string {
+	st := orDash(state)
+	switch from {
 	case model.ResidencyStated:
 		return st + " (stated by the requester)"
 	case model.ResidencySubject:

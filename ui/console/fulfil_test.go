@@ -197,7 +197,7 @@ func TestPlanViewRendersHostileStringsHarmlessly(t *testing.T) {
 			}
 		}
 		d := &doc{th: plainTheme(), width: MinWidth, labelW: 20}
-		(&detailPane{ctx: &Context{Theme: plainTheme(), Keys: keymap.Default()}}).fulfilment(d, r, time.UTC)
+		(&detailPane{ctx: &Context{Theme: plainTheme(), Keys: keymap.Default()}}).fulfilment(d, present.RequestOf(r, model.Tenant{}))
 		assertPlain(t, strings.Join(d.lines, "\n"))
 		if t.Failed() {
 			t.Fatalf("payload %q", payload)
