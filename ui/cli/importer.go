@@ -14,7 +14,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
@@ -171,9 +170,9 @@ func Import(ctx context.Context, store *db.Store, actor model.Actor, in io.Reade
 	if err != nil {
 		return rep, fmt.Errorf("import: read tenants: %w", err)
 	}
-	tenants := map[string]tenantInfo{}
+	tenants := map[string]model.Tenant{}
 	for _, t := range tenantList {
-		tenants[t.ID] = tenantInfo{Tenant: t, loc: t.Location()}
+		tenants[t.ID] = t
 	}
 
 	var lines []pendingLine
@@ -261,11 +260,6 @@ func Import(ctx context.Context, store *db.Store, actor model.Actor, in io.Reade
 	}
 	slices.SortFunc(rep.Invalid, func(a, b LineProblem) int { return a.Line - b.Line })
 	return rep, nil
-}
-
-type tenantInfo struct {
-	model.Tenant
-	loc *time.Location
 }
 
 // readLines streams in line by line, calling fn with each non-blank line

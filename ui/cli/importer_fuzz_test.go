@@ -19,7 +19,7 @@ func FuzzParseImportLine(f *testing.F) {
 	f.Add(`[]`)
 	f.Add("{\"external_ref\": \"\x1b[2J\"}")
 	now := time.Date(2026, 11, 29, 4, 0, 0, 0, time.UTC)
-	tenants := map[string]tenantInfo{"t1": {Tenant: model.Tenant{ID: "t1", State: "CA", TimeZone: "UTC"}, loc: time.UTC}}
+	tenants := map[string]model.Tenant{"t1": {ID: "t1", State: "CA", TimeZone: "UTC"}}
 	f.Fuzz(func(t *testing.T, line string) {
 		r, _, err := parseImportLine([]byte(line), tenants, now)
 		if err != nil {

@@ -20,7 +20,7 @@ import (
 // parseImportLine checks one line on its own, with the tenants in scope,
 // and returns the request it describes (its ExternalRef set as far as it
 // could be read, for the report).
-func parseImportLine(raw []byte, tenants map[string]tenantInfo, now time.Time) (model.Request, bool, error) {
+func parseImportLine(raw []byte, tenants map[string]model.Tenant, now time.Time) (model.Request, bool, error) {
 	if err := checkRawLine(raw); err != nil {
 		return model.Request{}, false, err
 	}
@@ -63,7 +63,7 @@ func parseImportLine(raw []byte, tenants map[string]tenantInfo, now time.Time) (
 	if strings.TrimSpace(l.Received) == "" {
 		return r, false, errors.New("received is missing: give the date the request arrived, as YYYY-MM-DD")
 	}
-	if r.ReceivedAt, err = model.ParseDate(l.Received, t.loc, now); err != nil {
+	if r.ReceivedAt, err = model.ParseDate(l.Received, t.Location(), now); err != nil {
 		return r, false, fmt.Errorf("received: %w", err)
 	}
 	if l.Requester == nil {
@@ -124,7 +124,7 @@ func parseImportLine(raw []byte, tenants map[string]tenantInfo, now time.Time) (
 	// with a refused line imports nothing. What they derive from the
 	// subject is the controller's to store, so the copy is dropped.
 	check := r
-	if rf := model.Intake(model.Facts{Request: r, Tenant: t.Tenant, Now: now}, &check); rf != nil {
+	if rf := model.Intake(model.Facts{Request: r, Tenant: t, Now: now}, &check); rf != nil {
 		return r, false, rf
 	}
 	return r, l.SameAsRequester, nil

@@ -106,9 +106,9 @@ func List(ctx context.Context, store *db.Store, actor model.Actor, opts ListOpti
 	if err != nil {
 		return fmt.Errorf("list requests: %w", err)
 	}
-	byID := map[string]tenantInfo{}
+	byID := map[string]model.Tenant{}
 	for _, t := range tenants {
-		byID[t.ID] = tenantInfo{Tenant: t, loc: t.Location()}
+		byID[t.ID] = t
 	}
 	if opts.TenantID != "" {
 		if _, ok := byID[opts.TenantID]; !ok {
@@ -153,7 +153,7 @@ type listWriter struct {
 	w    io.Writer
 	json bool
 	now  time.Time
-	byID map[string]tenantInfo
+	byID map[string]model.Tenant
 	n    int
 }
 
@@ -177,10 +177,8 @@ func (lw *listWriter) row(r ListRow) error {
 		}
 	}
 	lw.n++
-	loc := lw.byID[r.TenantID].loc
-	if loc == nil {
-		loc = time.UTC
-	}
+	// An unknown tenant is the zero tenant, whose zone is UTC.
+	loc := lw.byID[r.TenantID].Location()
 	flags := make([]string, len(r.Flags))
 	for i, k := range r.Flags {
 		flags[i] = k.Short()
@@ -209,20 +207,17 @@ func (lw *listWriter) end() error {
 	return err
 }
 
-func listRow(r model.Request, t tenantInfo) ListRow {
+func listRow(r model.Request, t model.Tenant) ListRow {
 	c := model.CleanLine
-	loc := t.loc
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := t.Location()
 	row := ListRow{
 		ID: c(r.ID), TenantID: c(r.TenantID), Type: model.RequestType(c(string(r.Type))), Channel: model.Channel(c(string(r.Channel))),
 		Status: model.Status(c(string(r.Status))), ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, DueDate: day(r.DueAt, loc),
 		SubjectID: c(r.SubjectID), SubjectLabel: c(r.SubjectLabel), AssignedTo: c(r.AssignedTo), Flags: []model.FlagKind{},
 	}
 	if r.Status.Open() {
-		row.DueKind = model.ComputeDeadlinesIn(r, t.Tenant, loc).NextKind
-	} else if ds := present.ClosedDeadlines(r, t.Tenant); len(ds) > 0 {
+		row.DueKind = model.ComputeDeadlines(r, t).NextKind
+	} else if ds := present.ClosedDeadlines(r, t); len(ds) > 0 {
 		row.ClosedDeadlines = ds
 	}
 	for _, f := range r.Flags {

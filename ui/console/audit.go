@@ -29,6 +29,7 @@ type auditPane struct {
 	width, height int
 
 	rows     []auditRow
+	timeW    int // the widest time cell loaded: zones name themselves in 3 to 5 letters
 	cursor   int
 	offset   int
 	filter   model.AuditFilter
@@ -254,6 +255,7 @@ func (p *auditPane) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 	case k.Matches(msg, keymap.Open):
 		// An entry about a request opens that request.
 		if r, ok := p.detailRow(); ok {
+			// The stored id, not the shown one: it is a key to look up.
 			if id, isReq := strings.CutPrefix(r.rec.Target, "request:"); isReq && id != "" {
 				return func() tea.Msg { return openRequestMsg{id: id} }
 			}
@@ -316,7 +318,7 @@ func (p *auditPane) effectiveFilter() model.AuditFilter {
 // reload starts the history from the newest entry.
 func (p *auditPane) reload() tea.Cmd {
 	p.stopLoading()
-	p.rows, p.cursor, p.offset, p.more, p.err = nil, 0, 0, false, ""
+	p.rows, p.timeW, p.cursor, p.offset, p.more, p.err = nil, 0, 0, 0, false, ""
 	p.loaded = false
 	return tea.Batch(p.fetch(0), p.spin.Tick)
 }
@@ -352,7 +354,9 @@ func (p *auditPane) page(page model.AuditPage, err error) tea.Cmd {
 	}
 	p.loaded = true
 	for _, r := range page.Records {
-		p.rows = append(p.rows, newAuditRow(r))
+		row := newAuditRow(p.ctx, r)
+		p.timeW = max(p.timeW, textWidth(row.cells[acTime]))
+		p.rows = append(p.rows, row)
 	}
 	p.more = page.More
 	p.ensureVisible()

@@ -163,21 +163,23 @@ func TestAuditHelpShowsItsKeys(t *testing.T) {
 
 func TestAuditWidthsFit(t *testing.T) {
 	for w := MinWidth; w <= 240; w++ {
-		c := auditWidths(w)
-		used := gutter
-		for i, x := range c {
-			if x > 0 {
-				used += x
-				if i > 0 {
-					used++
+		for timeW := 0; timeW <= auditTimeMax+10; timeW++ {
+			c := auditWidths(w, timeW)
+			used := gutter
+			for i, x := range c {
+				if x > 0 {
+					used += x
+					if i > 0 {
+						used++
+					}
 				}
 			}
-		}
-		if used > w {
-			t.Fatalf("width %d: columns take %d", w, used)
+			if used > w {
+				t.Fatalf("width %d, times %d wide: columns take %d", w, timeW, used)
+			}
 		}
 	}
-	if auditWidths(MinWidth)[acReason] != 0 || auditWidths(160)[acReason] == 0 {
+	if auditWidths(MinWidth, auditTimeMin)[acReason] != 0 || auditWidths(160, auditTimeMax)[acReason] == 0 {
 		t.Error("the reason column should appear only when there is room")
 	}
 }

@@ -5,26 +5,19 @@ package console
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
-// auditRow is one chain entry as the pane draws it: every cell already
-// cleaned, so the render path cannot forget to.
+// auditRow is one chain entry as the pane draws it: the entry as shown
+// (every text already cleaned, so the render path cannot forget to) and its
+// cells.
 type auditRow struct {
 	rec   model.AuditRecord
+	entry present.AuditEntry
 	cells [numAuditCols]string
-}
-
-// shortTarget abbreviates a target's kind so an 80-column row has room for
-// the id ("req R-2026-00042"); the entry's full view shows it whole.
-func shortTarget(t string) string {
-	for _, k := range [][2]string{{"request:", "req "}, {"subject:", "subj "}, {"operator:", "op "}} {
-		if id, ok := strings.CutPrefix(t, k[0]); ok {
-			return k[1] + id
-		}
-	}
-	return t
 }
 
 type auditCol int
@@ -41,29 +34,45 @@ const (
 	numAuditCols
 )
 
-func newAuditRow(r model.AuditRecord) auditRow {
-	x := auditRow{rec: r}
-	x.cells[acSeq] = strconv.FormatInt(r.Seq, 10)
-	x.cells[acTime] = r.At.UTC().Format("2006-01-02 15:04")
-	x.cells[acActor] = model.CleanLine(r.Actor)
-	x.cells[acAction] = model.CleanLine(r.Action)
-	x.cells[acTarget] = orDash(model.CleanLine(shortTarget(r.Target)))
-	x.cells[acTenant] = orDash(model.CleanLine(r.TenantID))
-	x.cells[acOutcome] = model.CleanLine(r.Outcome)
-	x.cells[acReason] = model.CleanLine(strings.TrimSpace(r.Reason + " " + r.Detail))
+// newAuditRow shows r in the zone of the tenant it belongs to when the
+// console knows that tenant, else in UTC; either way the zone is named, as
+// the chain's entries span tenants.
+func newAuditRow(c *Context, r model.AuditRecord) auditRow {
+	loc := time.UTC
+	if t, ok := c.Tenant(r.TenantID); ok && r.TenantID != "" {
+		loc = t.Location()
+	}
+	e := present.AuditEntryOf(r, loc)
+	x := auditRow{rec: r, entry: e}
+	x.cells[acSeq] = strconv.FormatInt(e.Seq, 10)
+	x.cells[acTime] = e.Time
+	x.cells[acActor] = e.Actor
+	x.cells[acAction] = e.Action
+	x.cells[acTarget] = orDash(e.ShortTarget)
+	x.cells[acTenant] = orDash(e.Tenant)
+	x.cells[acOutcome] = e.Outcome
+	x.cells[acReason] = e.Note
 	return x
 }
 
 func auditTitles() [numAuditCols]string {
-	return [numAuditCols]string{"SEQ", "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "TENANT", "OUTCOME", "REASON / DETAIL"}
+	return [numAuditCols]string{"SEQ", "TIME", "ACTOR", "ACTION", "TARGET", "TENANT", "OUTCOME", "REASON / DETAIL"}
 }
 
-// auditWidths sizes the columns from the terminal width alone: fixed
-// columns first, the rest shared by target and tenant, and the reason
-// column only when there is room for it.
-func auditWidths(w int) [numAuditCols]int {
+// Widths of the time column: "2026-12-04 09:30 PST" at least, and room for
+// a zone whose abbreviation is an offset ("+0530") at most.
+const (
+	auditTimeMin = 20
+	auditTimeMax = 22
+)
+
+// auditWidths sizes the columns from the terminal width and the widest
+// time loaded (zones name themselves in 3 to 5 letters): fixed columns
+// first, the rest shared by target and tenant, and the reason column only
+// when there is room for it.
+func auditWidths(w, timeW int) [numAuditCols]int {
 	var c [numAuditCols]int
-	c[acSeq], c[acTime], c[acActor], c[acAction], c[acOutcome] = 7, 16, 8, 10, 7
+	c[acSeq], c[acTime], c[acActor], c[acAction], c[acOutcome] = 7, max(auditTimeMin, min(auditTimeMax, timeW)), 8, 10, 7
 	rest := w - gutter - (c[acSeq] + c[acTime] + c[acActor] + c[acAction] + c[acOutcome]) - int(numAuditCols-1)
 	c[acTarget] = max(8, min(24, rest*2/3))
 	c[acTenant] = max(6, min(20, rest-c[acTarget]))

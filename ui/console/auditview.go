@@ -21,38 +21,39 @@ func (p *auditPane) detailRow() (auditRow, bool) {
 	return auditRow{}, false
 }
 
-// renderDetail lays out the entry shown in full. Every stored value is
-// cleaned here, where it enters the view.
+// renderDetail lays out the entry shown in full, from the entry as shown
+// (present.AuditEntry cleans every stored value).
 func (p *auditPane) renderDetail() {
 	r, ok := p.detailRow()
 	if !p.detail || !ok || p.width <= 0 {
 		return
 	}
-	clean := model.CleanLine
-	rec := r.rec
+	e := r.entry
 	d := &doc{th: p.ctx.Theme, width: p.width, labelW: 9}
 	d.section("Event")
-	d.kv("time", rec.At.UTC().Format(time.RFC3339Nano))
-	who := clean(rec.Actor)
-	if rec.Role != "" {
-		who += " (" + roleLabel(rec.Role) + ")"
+	// The local time reads naturally; the UTC instant is what the filter's
+	// days count in and what another system's log is matched against.
+	d.kv("time", e.Time+" · "+e.Instant)
+	who := e.Actor
+	if e.Role != "" {
+		who += " (" + e.Role + ")"
 	}
-	if rec.Origin != "" {
-		who += " from " + clean(rec.Origin)
+	if e.Origin != "" {
+		who += " from " + e.Origin
 	}
 	d.kv("actor", who)
-	d.kv("action", clean(rec.Action))
-	d.kv("target", orDash(clean(rec.Target)))
-	d.kv("tenant", orDash(clean(rec.TenantID)))
-	d.kv("outcome", clean(rec.Outcome))
-	d.kv("reason", orDash(clean(rec.Reason)))
-	d.kv("detail", orDash(clean(rec.Detail)))
-	d.kv("event id", clean(rec.ID))
+	d.kv("action", e.Action)
+	d.kv("target", orDash(e.Target))
+	d.kv("tenant", orDash(e.Tenant))
+	d.kv("outcome", e.Outcome)
+	d.kv("reason", orDash(e.Reason))
+	d.kv("detail", orDash(e.Detail))
+	d.kv("event id", e.EventID)
 	d.section("Chain")
-	d.kv("seq", strconv.FormatInt(rec.Seq, 10))
-	d.kv("prev", clean(rec.Prev))
-	d.kv("hash", clean(rec.Hash))
-	if strings.HasPrefix(rec.Target, "request:") {
+	d.kv("seq", strconv.FormatInt(e.Seq, 10))
+	d.kv("prev", e.Prev)
+	d.kv("hash", e.Hash)
+	if e.RequestID != "" {
 		d.lines = append(d.lines, "", p.ctx.Theme.Dim.Render(truncate("   "+p.ctx.keyFor(keymap.Open)+" opens the request", p.width)))
 	}
 	p.vp.SetContent(strings.Join(d.lines, "\n"))
@@ -65,7 +66,7 @@ func (p *auditPane) View() string {
 		foot := th.Dim.Render(spread(" "+p.ctx.keyFor(keymap.Back)+" back to the list", fmt.Sprintf("%3.0f%% ", p.vp.ScrollPercent()*100), p.width))
 		return title + "\n" + fitLines(p.vp.View(), p.width, max(1, p.height-2)) + "\n" + foot
 	}
-	widths := auditWidths(p.width)
+	widths := auditWidths(p.width, p.timeW)
 	var b strings.Builder
 	b.WriteString(th.ColHeader.Render(padRight(auditLine(auditTitles(), widths), p.width)))
 	n := p.listRows()
@@ -82,7 +83,7 @@ func (p *auditPane) View() string {
 		switch {
 		case ri == p.cursor:
 			line = th.Selected.Render(line)
-		case p.rows[ri].rec.Outcome == model.OutcomeRefused || p.rows[ri].rec.Outcome == model.OutcomeFailed:
+		case p.rows[ri].entry.Alarm:
 			line = th.Soon.Render(line)
 		}
 		lines[i] = line

@@ -12,6 +12,7 @@ import (
 	"charm.land/ssh"
 
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // Exit statuses of the plain commands, as the CLI uses them.
@@ -118,7 +119,10 @@ type TenantCount struct {
 	Overdue int    `json:"overdue"`
 }
 
-func (s *Server) summarize(ctx context.Context, actor model.Actor) (QueueSummary, error) {
+// summarize counts the open requests in the actor's scope. It also returns
+// the zone the summary's time is shown in: the tenant's when the scope is
+// one tenant, else UTC, named either way.
+func (s *Server) summarize(ctx context.Context, actor model.Actor) (QueueSummary, *time.Location, error) {
 	now := s.cfg.App.Clock
 	if now == nil {
 		now = model.SystemClock{}
@@ -126,27 +130,28 @@ func (s *Server) summarize(ctx context.Context, actor model.Actor) (QueueSummary
 	sum := QueueSummary{AsOf: now.Now().UTC(), Operator: actor.Handle(), ByStatus: map[string]int{}, ByTenant: []TenantCount{}}
 	tenants, err := s.cfg.Store.Tenants(ctx, actor)
 	if err != nil {
-		return sum, fmt.Errorf("tenants: %w", err)
+		return sum, nil, fmt.Errorf("tenants: %w", err)
 	}
+	loc := summaryZone(tenants)
 	byID := map[string]int{}
-	locs := map[string]*time.Location{}
 	for _, t := range tenants {
 		byID[t.ID] = len(sum.ByTenant)
-		locs[t.ID] = t.Location()
 		sum.ByTenant = append(sum.ByTenant, TenantCount{ID: model.CleanLine(t.ID), Name: model.CleanLine(t.Name)})
 	}
 	f := model.QueueFilter{Limit: 500}
 	for sum.Open < summaryCap {
 		page, err := s.cfg.Store.Queue(ctx, actor, f)
 		if err != nil {
-			return sum, fmt.Errorf("queue: %w", err)
+			return sum, nil, fmt.Errorf("queue: %w", err)
 		}
 		for _, r := range page {
 			sum.Open++
 			sum.ByStatus[string(r.Status)]++
-			loc := locs[r.TenantID]
-			if loc == nil {
-				loc = time.UTC
+			// The store resolved each tenant's zone when it read it; a
+			// request of a tenant out of the list counts in UTC.
+			loc := time.UTC
+			if i, ok := byID[r.TenantID]; ok {
+				loc = tenants[i].Location()
 			}
 			over := model.Overdue(sum.AsOf, r.DueAt)
 			if over {
@@ -162,19 +167,29 @@ func (s *Server) summarize(ctx context.Context, actor model.Actor) (QueueSummary
 			}
 		}
 		if len(page) < f.Limit {
-			return sum, nil
+			return sum, loc, nil
 		}
 		last := page[len(page)-1]
 		f.AfterDue, f.AfterID = last.DueAt, last.ID
 	}
 	sum.Truncated = true
-	return sum, nil
+	return sum, loc, nil
+}
+
+// summaryZone is the zone a summary of these tenants' requests is shown in:
+// the tenant's own when there is one, else UTC, since the counts then span
+// zones; the zone is named either way.
+func summaryZone(tenants []model.Tenant) *time.Location {
+	if len(tenants) == 1 {
+		return tenants[0].Location()
+	}
+	return time.UTC
 }
 
 func (s *Server) queueSummary(ctx context.Context, actor model.Actor, asJSON bool, out, errOut io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	sum, err := s.summarize(ctx, actor)
+	sum, loc, err := s.summarize(ctx, actor)
 	if err != nil {
 		fmt.Fprintf(errOut, "custodian queue: %v\n", err)
 		return exitFailed
@@ -187,8 +202,15 @@ func (s *Server) queueSummary(ctx context.Context, actor model.Actor, asJSON boo
 		}
 		return exitOK
 	}
+	writeQueueSummary(out, sum, loc)
+	return exitOK
+}
+
+// writeQueueSummary prints the summary for a person: the "as of" time in
+// loc with its zone named (the JSON keeps it in UTC).
+func writeQueueSummary(out io.Writer, sum QueueSummary, loc *time.Location) {
 	fmt.Fprintf(out, "%d open requests, %d overdue, %d due within %d days (as of %s)\n",
-		sum.Open, sum.Overdue, sum.DueThisWeek, model.SoonDays, sum.AsOf.Format(time.RFC3339))
+		sum.Open, sum.Overdue, sum.DueThisWeek, model.SoonDays, present.Time(sum.AsOf, loc))
 	if sum.Truncated {
 		fmt.Fprintf(out, "(more than %d open requests: counts cover the first %d by due date)\n", summaryCap, summaryCap)
 	}
@@ -205,5 +227,4 @@ func (s *Server) queueSummary(ctx context.Context, actor model.Actor, asJSON boo
 	for _, t := range sum.ByTenant {
 		fmt.Fprintf(out, "  %-22s %5d open %4d overdue  %s\n", truncateText(t.ID, 22), t.Open, t.Overdue, truncateText(t.Name, 40))
 	}
-	return exitOK
 }

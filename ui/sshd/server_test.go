@@ -410,7 +410,7 @@ func TestSSH(t *testing.T) {
 				tm.waitText("due this week")
 				tm.press("tab", "tab", "tab")
 				first := tm.waitFor("audit entries", func(s string) bool {
-					return strings.Contains(s, "TIME (UTC)") && strings.Contains(s, " · seq ")
+					return strings.Contains(s, "OUTCOME") && strings.Contains(s, " · seq ")
 				})
 				if !strings.Contains(first, "req "+mine.ID) {
 					t.Fatalf("the audit pane lacks the entry on %s, in sofia's tenant %s:\n%s", mine.ID, mine.TenantID, first)
