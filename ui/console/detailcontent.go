@@ -356,19 +356,9 @@ func (p *detailPane) fulfilment(d *doc, v present.Request) {
 	}
 }
 
-// signOffLine says who signed the plan off, or who still may: the builder
-// never signs their own plan.
+// signOffLine is the detail's sign-off sentence, in the tenant's zone.
 func signOffLine(f *present.Fulfilment, loc *time.Location) string {
-	if f.SignedBy != "" {
-		return "signed by " + f.SignedBy + " at " + stamp(f.SignedAt, loc)
-	}
-	return "awaiting sign-off by a privacy lead other than " + f.BuiltBy
-}
-
-// staleLine marks a stale plan with why (model.PlanStale) and the key that
-// replaces it.
-func staleLine(c *Context, why string) string {
-	return "stale: the request changed since this plan (replan with " + c.keyFor(keymap.Replan) + "): " + why
+	return signOffText(f.SignedBy, stamp(f.SignedAt, loc), f.BuiltBy)
 }
 
 // residencyLine is the state whose law applies to r and where that came

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -69,18 +68,17 @@ func planQuestion(r model.Request) string {
 	return model.PlanConfirmLine(*r.Plan)
 }
 
-// planSigned says who signed the plan, or who may.
-func planSigned(v present.Plan) string {
-	if v.Signed() {
-		return "signed by " + v.SignedBy + " at " + v.Time(v.SignedAt)
-	}
-	return "awaiting sign-off by a privacy lead other than " + v.BuiltBy
-}
+// planSigned says who signed the plan, or who may: the builder never signs
+// their own plan.
+func planSigned(v present.Plan) string { return signOffText(v.SignedBy, v.Time(v.SignedAt), v.BuiltBy) }
 
-// planSignature is planSigned for the request detail's fulfilment
-// section, which holds the model's plan and its tenant's zone.
-func planSignature(p *model.Plan, loc *time.Location) string {
-	return planSigned(present.Plan{SignedBy: model.CleanLine(p.SignedBy), SignedAt: p.SignedAt, BuiltBy: model.CleanLine(p.BuiltBy), Loc: loc})
+// signOffText is the one sentence of a plan's sign-off, for the plan's
+// panes and the request detail alike.
+func signOffText(signedBy, signedAt, builtBy string) string {
+	if signedBy != "" {
+		return "signed by " + signedBy + " at " + signedAt
+	}
+	return "awaiting sign-off by a privacy lead other than " + builtBy
 }
 
 // staleText marks a stale plan (model.PlanStale) with the key that
@@ -90,7 +88,13 @@ func staleText(c *Context, r model.Request) string {
 	if why == "" {
 		return ""
 	}
-	return "stale: the request changed since this plan (replan with " + c.keyFor(keymap.Replan) + "): " + model.CleanLine(why)
+	return staleLine(c, model.CleanLine(why))
+}
+
+// staleLine marks a plan stale for a cleaned reason why, with the key that
+// replaces it.
+func staleLine(c *Context, why string) string {
+	return "stale: the request changed since this plan (replan with " + c.keyFor(keymap.Replan) + "): " + why
 }
 
 func shortDigest(d string) string {
