@@ -88,12 +88,14 @@ func signOffQuestion(c *Context, r model.Request, t model.Tenant) []string {
 	if r.Plan == nil {
 		return []string{"There is no plan to sign off."}
 	}
-	v, _ := present.PlanOf(r, t)
+	// The form redraws its question every frame, so it reads the four
+	// fields it names rather than building the plan's whole view.
+	pl := r.Plan
 	return []string{
-		"Sign off plan " + v.ID + "? A privacy lead other than its builder signs (four eyes); its steps then run with " + c.keyFor(keymap.Fulfil) + ".",
+		"Sign off plan " + model.CleanLine(pl.ID) + "? A privacy lead other than its builder signs (four eyes); its steps then run with " + c.keyFor(keymap.Fulfil) + ".",
 		"",
-		"   builder  " + v.BuiltBy + " at " + v.Time(v.BuiltAt),
-		"   digest   " + v.Digest,
+		"   builder  " + model.CleanLine(pl.BuiltBy) + " at " + stamp(pl.BuiltAt, t.Location()),
+		"   digest   " + model.CleanLine(pl.Digest),
 		"   signer   " + model.CleanLine(c.Actor.Handle()),
 	}
 }
