@@ -122,6 +122,18 @@ func Migrate(ctx context.Context, d *mongo.Database, apply bool) ([]IndexReport,
 	// per collection in a row would add up (20 collections at 30 ms).
 	// Creating stays sequential, one build at a time on the server, and
 	// the lines come out in declaration order either way.
+	if apply {
+		release, err := lockSchema(ctx, d)
+		if err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		defer release()
+		// Listed again under the lock: another process may have created
+		// collections while this one waited.
+		if existing, err = d.ListCollectionNames(ctx, bson.D{}); err != nil {
+			return nil, fmt.Errorf("migrate: list collections in %s: %w", d.Name(), err)
+		}
+	}
 	results := make([][]IndexReport, len(specs))
 	errs := make([]error, len(specs))
 	var wg sync.WaitGroup

@@ -174,13 +174,15 @@ func differsError(reports []IndexReport) error {
 // names its {tenant_id, <subject field>} index. The product collections are
 // the map's to name (a Customer's product added to the map is walked by
 // fulfilment at once), so their indexes follow it rather than a list here.
-// existing lists the collections already there; nil reads it.
-func ensureDataMapIndexes(ctx context.Context, d *mongo.Database, existing []string) error {
-	if existing == nil {
-		var err error
-		if existing, err = d.ListCollectionNames(ctx, bson.D{}); err != nil {
-			return fmt.Errorf("list collections in %s: %w", d.Name(), err)
-		}
+func ensureDataMapIndexes(ctx context.Context, d *mongo.Database) error {
+	release, err := lockSchema(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer release()
+	existing, err := d.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections in %s: %w", d.Name(), err)
 	}
 	dm, err := readDataMap(ctx, d)
 	if err != nil {
@@ -267,6 +269,8 @@ func Queries() []QuerySpec {
 		query(collMeta, "_id=", "_id_", "singletons: audit head hint, seed and queue markers"),
 		query(collMeta, "_id= seq>", "_id_", "audit head hint advanced only forwards"),
 		query(collMeta, "_id>", "_id_", "audit day marks from a date on (a since: filter's seq floor)"),
+		query(collMeta, "_id= until>", "_id_", "schema lock: clear a lease its holder outlived"),
+		query(collMeta, "_id= holder=", "_id_", "schema lock: release by its holder"),
 		query(collClaims, "_id=", "_id_", "a claim read and released"),
 		query(collTenantKeys, "_id=", "_id_", "a tenant's erasure key"),
 		query(collPlans, "_id=", "_id_", "a plan body"),

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -62,10 +63,14 @@ func TestEnsureSchemaIdempotent(t *testing.T) {
 	assertSchema(t, d)
 }
 
-// Two consoles starting together both run EnsureSchema on a fresh database.
+// Consoles starting together all run EnsureSchema on a fresh database.
+// FerretDB decides whether an index exists by its name across the whole
+// database in map order, and queue and requests share index names, so
+// without the schema lock a late createIndexes sometimes added a duplicate
+// ("queue has 4 indexes, want 3" on FerretDB-on-PostgreSQL).
 func TestEnsureSchemaConcurrent(t *testing.T) {
 	d := freshDB(t)
-	errs := make(chan error, 3)
+	errs := make(chan error, 6)
 	for range cap(errs) {
 		go func() { errs <- db.EnsureSchema(context.Background(), d) }()
 	}
@@ -75,6 +80,48 @@ func TestEnsureSchemaConcurrent(t *testing.T) {
 		}
 	}
 	assertSchema(t, d)
+	n, err := d.Collection("meta").CountDocuments(context.Background(), bson.D{{Key: "_id", Value: "schema-lock"}})
+	if err != nil || n != 0 {
+		t.Errorf("schema lock left behind: %d documents, %v", n, err)
+	}
+}
+
+// A process that died holding the schema lock delays the next start by
+// its lease at most; a live holder makes the next one wait, and a caller
+// that gives up is told who it waited for and creates nothing.
+func TestEnsureSchemaLock(t *testing.T) {
+	ctx := context.Background()
+	t.Run("lapsed lease is taken over", func(t *testing.T) {
+		d := freshDB(t)
+		if _, err := d.Collection("meta").InsertOne(ctx, bson.D{{Key: "_id", Value: "schema-lock"}, {Key: "holder", Value: "dead"},
+			{Key: "until", Value: time.Now().Add(-time.Second)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.EnsureSchema(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		assertSchema(t, d)
+	})
+	t.Run("live holder is waited for", func(t *testing.T) {
+		d := freshDB(t)
+		if _, err := d.Collection("meta").InsertOne(ctx, bson.D{{Key: "_id", Value: "schema-lock"}, {Key: "holder", Value: "other"},
+			{Key: "until", Value: time.Now().Add(time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		err := db.EnsureSchema(short, d)
+		if err == nil || !strings.Contains(err.Error(), "another custodian is creating the schema") {
+			t.Fatalf("EnsureSchema under a live lock = %v, want it to say another custodian holds it", err)
+		}
+		names, err := d.ListCollectionNames(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(names, "requests") {
+			t.Errorf("collections created without the lock: %v", names)
+		}
+	})
 }
 
 func assertSchema(t *testing.T, d *mongo.Database) {

@@ -187,7 +187,7 @@ func Seed(ctx context.Context, store *Store, opts SeedOptions) (SeedReport, erro
 	}
 	// The schema made no product indexes before there was a map to take
 	// them from; on empty collections they cost next to nothing.
-	if err := ensureDataMapIndexes(ctx, d, nil); err != nil {
+	if err := ensureDataMapIndexes(ctx, d); err != nil {
 		return SeedReport{}, fmt.Errorf("seed: %w", err)
 	}
 	if err := seedInsertAll(ctx, d.Collection(collOperators), "operators", ds.Operators, 0, len(ds.Operators), progress); err != nil {
