@@ -78,6 +78,14 @@ type Options struct {
 	// that only inspect, where a mistyped --data-dir must not look like an
 	// empty, healthy database. Ignored with a URI.
 	MustExist bool
+	// Service, when set, is the command line (program and arguments, to
+	// which "--data-dir DIR" is appended) that runs the embedded database
+	// as a shared background service: Open connects to the service on
+	// DataDir and starts it detached if nobody runs it, and the connection
+	// starts it again if it goes away (see service.go). Nil hosts the
+	// database in this process, as tests and benchmarks do. Ignored with a
+	// URI.
+	Service []string
 }
 
 // Conn is an open database connection.
@@ -105,6 +113,7 @@ type Conn struct {
 	Topology string
 
 	server *EmbeddedServer // nil unless this process runs FerretDB
+	watch  *connWatch      // nil unless connected to the database service
 
 	closeOnce sync.Once
 	closeErr  error
@@ -129,6 +138,10 @@ func Open(ctx context.Context, o Options) (*Conn, error) {
 func (c *Conn) Close(ctx context.Context) error {
 	c.closeOnce.Do(func() {
 		var errs []error
+		if c.watch != nil {
+			close(c.watch.stop)
+			<-c.watch.done
+		}
 		// Disconnect first: FerretDB gives connected clients a 3 s grace
 		// period when it stops, so open connections would delay shutdown.
 		if err := c.Client.Disconnect(ctx); err != nil {

@@ -155,6 +155,9 @@ func openEmbedded(ctx context.Context, o Options) (*Conn, error) {
 		}
 	}
 
+	if o.Service != nil {
+		return openService(ctx, o, dbName)
+	}
 	// The server outlives Open's context (which may carry a start-up
 	// timeout); it stops in Conn.Close.
 	srv, err := startEmbedded(ctx, context.WithoutCancel(ctx), o.DataDir, o.Logger, o.NoSync)
@@ -208,20 +211,38 @@ func joinOwner(ctx context.Context, held *dirHeldError, dbName string) (*Conn, e
 }
 
 func startEmbedded(ctx, life context.Context, dataDir string, logger *slog.Logger, noSync bool) (*EmbeddedServer, error) {
-	dir, err := resolveDataDir(dataDir)
-	if err != nil {
-		return nil, err
-	}
+	return startEmbeddedAt(ctx, life, dataDir, logger, noSync, false)
+}
+
+// checkSocketDir refuses a data directory whose socket clients could not
+// dial.
+func checkSocketDir(dir string) error {
 	sock := filepath.Join(dir, socketFileName)
 	// The Go driver reads a ':' in a socket path as a port separator, even
 	// percent-encoded, so clients could never dial the socket.
 	if strings.Contains(sock, ":") {
-		return nil, fmt.Errorf("the embedded database cannot use the data directory %q: its path contains ':', which the MongoDB driver cannot dial as a socket path; choose another directory", dir)
+		return fmt.Errorf("the embedded database cannot use the data directory %q: its path contains ':', which the MongoDB driver cannot dial as a socket path; choose another directory", dir)
 	}
 	if len(sock) > maxSocketPath {
-		return nil, fmt.Errorf("the embedded database cannot use the data directory %s: its socket path %s is %d bytes, and Unix allows at most %d; choose a shorter --data-dir",
+		return fmt.Errorf("the embedded database cannot use the data directory %s: its socket path %s is %d bytes, and Unix allows at most %d; choose a shorter --data-dir",
 			dir, socketFileName, len(sock), maxSocketPath)
 	}
+	return nil
+}
+
+// startEmbeddedAt starts FerretDB holding dataDir's lock: on custodian.sock,
+// or with inner set on the service's private socket in the SQLite directory
+// (the service relays custodian.sock to it, see service.go).
+func startEmbeddedAt(ctx, life context.Context, dataDir string, logger *slog.Logger, noSync, inner bool) (*EmbeddedServer, error) {
+	dir, err := resolveDataDir(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSocketDir(dir); err != nil {
+		return nil, err
+	}
+	sock := filepath.Join(dir, socketFileName)
+	public := sock
 	sqliteDir := filepath.Join(dir, sqliteDirName)
 	// FerretDB 1.24 decodes its SQLite URL and then hands the decoded path
 	// back to SQLite as a URI, so '#' and '?' cut the path short and '%'
@@ -252,7 +273,11 @@ func startEmbedded(ctx, life context.Context, dataDir string, logger *slog.Logge
 	// Left behind by a crashed owner (or an earlier version), they would
 	// make the listen fail or point clients at a dead port. Holding the
 	// lock, we are the only one who may remove them.
-	for _, stale := range []string{sock, filepath.Join(dir, legacyURIFileName)} {
+	if inner {
+		// Shorter than custodian.sock, so the length check above holds.
+		sock = filepath.Join(sqliteDir, innerSocketName)
+	}
+	for _, stale := range []string{public, sock, filepath.Join(dir, legacyURIFileName)} {
 		if err := os.Remove(stale); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			_ = lock.Close()
 			return nil, fmt.Errorf("remove stale %s: %w", stale, err)
@@ -287,7 +312,7 @@ func startEmbedded(ctx, life context.Context, dataDir string, logger *slog.Logge
 	}
 
 	runCtx, stop := context.WithCancel(life)
-	s := &EmbeddedServer{dataDir: dir, stop: stop, done: make(chan struct{}), uri: socketURI(sock)}
+	s := &EmbeddedServer{dataDir: dir, stop: stop, done: make(chan struct{}), uri: socketURI(public)}
 	go func() {
 		defer close(s.done)
 		// Run returns only after the listener, every connection and the

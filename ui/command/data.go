@@ -12,40 +12,6 @@ import (
 	"github.com/custodian-dev/custodian/ui/cli"
 )
 
-func bindDB(fs *flag.FlagSet) Run {
-	// No default: the database listens on its socket only, and any TCP
-	// address is refused with the reason (db.TCPRefusedError).
-	listen := fs.String("listen", "", "a TCP `ADDR` to listen on: always refused, since the database has no authentication (the socket is for your OS user only)")
-	return func(ctx context.Context, env Env, g *Globals, _ []string) int {
-		stdout := env.Stdout
-		stderr := env.Stderr
-		if g.mongoURI != "" {
-			fmt.Fprintln(stderr, "custodian db: runs the embedded database; --mongo-uri makes no sense here")
-			return ExitBadInput
-		}
-		dataDir, err := g.resolveDataDir()
-		if err != nil {
-			fmt.Fprintf(stderr, "custodian db: data directory: %v (set --data-dir)\n", err)
-			return ExitBadInput
-		}
-		srv, err := db.ServeEmbedded(ctx, dataDir, *listen, quietLogger())
-		if err != nil {
-			fmt.Fprintf(stderr, "custodian db: %v\n", err)
-			return ExitBadInput
-		}
-		fmt.Fprintln(stdout, srv.URI())
-		fmt.Fprintf(stderr, "embedded database on its socket, for your OS user only: mongosh %q (data in %s); ctrl+c stops it\n", srv.URI(), dataDir)
-		<-ctx.Done()
-		closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Close(closeCtx); err != nil {
-			fmt.Fprintf(stderr, "custodian db: stopping: %v\n", err)
-			return ExitFailed
-		}
-		return 0
-	}
-}
-
 // runDBDoctor lists the writes left pending in the database (after the
 // drain every command runs at start) and says what becomes of each; with
 // --drop it removes one that no drain can resolve (admins). It exits 1 when
@@ -133,7 +99,7 @@ func bindMigrate(fs *flag.FlagSet) Run {
 		// Not openBackend: it would ensure the embedded schema before there
 		// is anything to report. A check of a data directory with no
 		// database is a mistyped --data-dir, not an empty schema.
-		conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger(), MustExist: *check})
+		conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger(), Service: serviceCommand(), MustExist: *check})
 		if err != nil {
 			fmt.Fprintf(stderr, "custodian migrate: %v\n", err)
 			var noDB *db.NoDatabaseError

@@ -62,7 +62,7 @@ func openBackend(ctx context.Context, g *Globals, stderr io.Writer) (*backend, i
 		fmt.Fprintf(stderr, "custodian: data directory: %v (set --data-dir)\n", err)
 		return nil, ExitBadInput
 	}
-	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger(), MustExist: g.mustExist})
+	conn, err := db.Open(ctx, db.Options{URI: g.mongoURI, DataDir: dataDir, Database: g.database, Logger: quietLogger(), Service: serviceCommand(), MustExist: g.mustExist})
 	if err != nil {
 		fmt.Fprintf(stderr, "custodian: %v\n", err)
 		var noDB *db.NoDatabaseError

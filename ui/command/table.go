@@ -13,7 +13,10 @@ import (
 func Table() []Command {
 	cmds := []Command{
 		{Path: "", Summary: "open the console (the embedded database, with demo data on first use, unless --mongo-uri)", Bind: bindConsole},
-		{Path: "db", Summary: "run the embedded database alone and print its socket's mongodb:// URI (for your OS user only)", Bind: bindDB},
+		{Path: "db", Summary: "run the embedded database as the shared background service and print its socket's mongodb:// URI (for your OS user only)",
+			Detail: "Every command starts it (detached, logging to custodian-db.log in the data directory) when nobody runs it;\nit stops after --idle with no client connected, on SIGTERM or with `custodian db stop`.", Bind: bindDB},
+		{Path: "db status", Summary: "say whether the database service runs: pid, socket, uptime, clients, log; exit 1 when it does not", Bind: bindDBStatus},
+		{Path: "db stop", Summary: "stop the database service; clients still open start it again when they next need it", Bind: bindDBStop},
 		{Path: "db doctor", Summary: "list writes left pending (claims) and what becomes of each; exit 1 when one can never be applied",
 			Bind: bindDBDoctor},
 		{Path: "migrate", Summary: "create missing collections and indexes and check existing ones; nothing is dropped",
