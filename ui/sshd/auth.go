@@ -152,15 +152,29 @@ func (s *Server) checkKey(ctx ssh.Context, key ssh.PublicKey) bool {
 	}
 	fp := gossh.FingerprintSHA256(key)
 	op, reason := s.operatorForKey(ctx, fp)
-	if reason == "" {
+	// An outage is admitted provisionally: a refusal would read as
+	// "Permission denied (publickey)", and the operator would think their
+	// key revoked. The session looks the key up again before it gives
+	// anything (sessionActor) and, with the database still down, only says
+	// so and closes.
+	if reason == "" || reason == dbUnreachable {
 		return true
 	}
 	s.refused.add(ctx.RemoteAddr().String(), refusal{fingerprint: fp, operator: op, reason: reason})
 	return false
 }
 
+// dbUnreachable is operatorForKey's reason when the lookup itself failed:
+// the database is down or not answering, which says nothing about the key.
+const dbUnreachable = "the custodian database is not reachable; try again in a moment"
+
+// errDBUnreachable is sessionActor's error when the key could not be looked
+// up at all.
+var errDBUnreachable = errors.New(dbUnreachable)
+
 // operatorForKey returns the enabled operator holding the key with
-// fingerprint fp, or why there is none.
+// fingerprint fp, or why there is none (dbUnreachable when it could not
+// be looked up).
 func (s *Server) operatorForKey(ctx context.Context, fp string) (model.Operator, string) {
 	lctx, cancel := context.WithTimeout(ctx, s.cfg.LookupTimeout)
 	defer cancel()
@@ -170,7 +184,7 @@ func (s *Server) operatorForKey(ctx context.Context, fp string) (model.Operator,
 		return model.Operator{}, "no operator holds this key"
 	case err != nil:
 		s.log.Warn("ssh: operator lookup failed", "fingerprint", fp, "err", err)
-		return model.Operator{}, "the operator lookup failed: " + err.Error()
+		return model.Operator{}, dbUnreachable
 	case op.Disabled:
 		return op, "operator " + op.Handle + " is disabled"
 	case !s.cfg.AllowDemoKeys && isDemoKey(op, fp):

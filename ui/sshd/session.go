@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -124,6 +125,12 @@ func (s *Server) handle(sess ssh.Session) {
 
 	origin := "ssh:" + sess.RemoteAddr().String()
 	actor, fp, err := s.sessionActor(sess, origin)
+	if errors.Is(err, errDBUnreachable) {
+		// Nothing to audit into; the log has the lookup's error.
+		writeLine(sess.Stderr(), hasPTY, "custodian: "+dbUnreachable)
+		_ = sess.Exit(1)
+		return
+	}
 	if err != nil {
 		s.audit(actor, "ssh_session_start", "", model.OutcomeRefused, err.Error(), "key "+fp)
 		writeLine(sess.Stderr(), hasPTY, "custodian: "+err.Error())
@@ -171,6 +178,9 @@ func (s *Server) sessionActor(sess ssh.Session, origin string) (model.Actor, str
 	}
 	fp := gossh.FingerprintSHA256(key)
 	op, why := s.operatorForKey(sess.Context(), fp)
+	if why == dbUnreachable {
+		return model.Actor{Operator: model.Operator{Handle: "unknown"}, Origin: origin}, fp, errDBUnreachable
+	}
 	if why != "" {
 		if op.Handle == "" {
 			op.Handle = "unknown"
