@@ -700,3 +700,11 @@ func (c *Conn) State() (ConnState, <-chan struct{}) {
 	defer c.watch.mu.Unlock()
 	return c.watch.state, c.watch.changed
 }
+
+// ConnLost reports whether the connection to the database service is lost
+// now, and a channel closed when that next changes (nil when it never
+// does: MongoDB, or a database hosted in this process).
+func (c *Conn) ConnLost() (bool, <-chan struct{}) {
+	s, ch := c.State()
+	return s == ConnLost, ch
+}

@@ -80,5 +80,6 @@ func consoleConfig(b *backend, keys keymap.KeyMap) console.Config {
 		Clock:   model.SystemClock{},
 		// The audit pane's exports: beside the database and the checkpoint.
 		ExportDir: filepath.Join(b.dataDir, "exports"),
+		Conn:      b.conn,
 	}
 }

@@ -31,6 +31,8 @@ type App struct {
 	statusErr bool
 	shownSeq  int // the raise order of the shown message, and its clear timer's token
 
+	conn connWatcher // the database connection's state, for the status line
+
 	tenantsLoad call[[]model.Tenant]
 	actionRead  call[actionOpenMsg]
 	attempts    calls[string]
@@ -44,13 +46,14 @@ func New(cfg Config) *App {
 		ctx:     ctx,
 		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newLookupPane(ctx, cfg), newAuditPane(ctx)},
 		palette: newCommandPalette(ctx.Theme),
+		conn:    connWatcher{w: cfg.Conn},
 	}
 }
 
 // Init asks the terminal for its background (to pick a theme) and loads the
 // tenants every pane needs.
 func (a *App) Init() tea.Cmd {
-	cmds := []tea.Cmd{a.loadTenants()}
+	cmds := []tea.Cmd{a.loadTenants(), a.conn.wait()}
 	if !a.ctx.NoColor {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -111,6 +114,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.status = ""
 		}
 		return a, nil
+	case connChangedMsg:
+		return a, a.connChanged(msg)
 	case openRequestMsg:
 		return a, a.push(msg.id)
 	case actionOpenMsg:

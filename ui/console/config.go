@@ -48,6 +48,9 @@ type Config struct {
 	// building its own, and leaves polling to it (serve shares one among
 	// all its SSH sessions).
 	SharedLookup *SharedLookup
+	// Conn, when set, reports the database connection's state; the status
+	// line says when it is lost and when it is back.
+	Conn ConnWatch
 }
 
 // maxPageSize is the largest keyset page the queue asks for.
