@@ -25,6 +25,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(dialEnv); path != "" {
 		os.Exit(runDialChild(path))
 	}
+	if os.Getenv(serviceEnv) != "" {
+		os.Exit(runServiceChild(os.Args[1:]))
+	}
 	os.Exit(m.Run())
 }
 
