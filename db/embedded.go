@@ -215,7 +215,8 @@ func startEmbedded(ctx, life context.Context, dataDir string, logger *slog.Logge
 }
 
 // checkSocketDir refuses a data directory whose socket clients could not
-// dial.
+// dial, or whose path FerretDB would mangle: checked by clients too, so
+// they refuse at once instead of waiting for a service that cannot start.
 func checkSocketDir(dir string) error {
 	sock := filepath.Join(dir, socketFileName)
 	// The Go driver reads a ':' in a socket path as a port separator, even
@@ -226,6 +227,12 @@ func checkSocketDir(dir string) error {
 	if len(sock) > maxSocketPath {
 		return fmt.Errorf("the embedded database cannot use the data directory %s: its socket path %s is %d bytes, and Unix allows at most %d; choose a shorter --data-dir",
 			dir, socketFileName, len(sock), maxSocketPath)
+	}
+	// FerretDB 1.24 decodes its SQLite URL and then hands the decoded path
+	// back to SQLite as a URI, so '#' and '?' cut the path short and '%'
+	// is decoded twice: the database files would land elsewhere.
+	if strings.ContainsAny(filepath.Join(dir, sqliteDirName), "#?%") {
+		return fmt.Errorf("the embedded database cannot use the data directory %q: its path contains '#', '?' or '%%', which FerretDB mishandles; choose another directory", dir)
 	}
 	return nil
 }
@@ -244,12 +251,6 @@ func startEmbeddedAt(ctx, life context.Context, dataDir string, logger *slog.Log
 	sock := filepath.Join(dir, socketFileName)
 	public := sock
 	sqliteDir := filepath.Join(dir, sqliteDirName)
-	// FerretDB 1.24 decodes its SQLite URL and then hands the decoded path
-	// back to SQLite as a URI, so '#' and '?' cut the path short and '%'
-	// is decoded twice: the database files would land elsewhere.
-	if strings.ContainsAny(sqliteDir, "#?%") {
-		return nil, fmt.Errorf("the embedded database cannot use the data directory %q: its path contains '#', '?' or '%%', which FerretDB mishandles; choose another directory", dir)
-	}
 	if err := os.MkdirAll(sqliteDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create embedded database directory: %w", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -517,13 +518,15 @@ func OpenServiceLog(dataDir string) (*os.File, error) {
 // spawnService starts the service for dir as a detached process: its own
 // session, no terminal, its streams in the log, and nobody waiting for it
 // to end, so no client's exit or ctrl+c reaches it.
-func spawnService(argv []string, dir string) error {
+//
+// The returned channel gets the process's exit, should it end.
+func spawnService(argv []string, dir string) (<-chan error, error) {
 	if len(argv) == 0 {
-		return errors.New("no command to start the database service")
+		return nil, errors.New("no command to start the database service")
 	}
 	logf, err := OpenServiceLog(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer logf.Close()
 	cmd := exec.Command(argv[0], append(append([]string{}, argv[1:]...), "--data-dir", dir)...)
@@ -531,11 +534,34 @@ func spawnService(argv []string, dir string) error {
 	cmd.Dir = dir
 	cmd.SysProcAttr = detachedAttr()
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start the database service %s: %w", argv[0], err)
+		return nil, fmt.Errorf("start the database service %s: %w", argv[0], err)
 	}
 	// Reaped if it ends while we run, so it never lingers as a zombie.
-	go func() { _ = cmd.Wait() }()
-	return nil
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	return exited, nil
+}
+
+// lastLogLine is the service log's last line that says what went wrong
+// (the service writes "custodian db: …" when it cannot start), else its
+// last line.
+func lastLogLine(dir string) string {
+	f, err := os.Open(filepath.Join(dir, ServiceLogName))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > 4096 {
+		_, _ = f.Seek(-4096, io.SeekEnd)
+	}
+	b, _ := io.ReadAll(f)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(lines[i], "custodian db: ") {
+			return oneLine(strings.TrimPrefix(lines[i], "custodian db: "))
+		}
+	}
+	return oneLine(lines[len(lines)-1])
 }
 
 // openService connects to the database service on the data directory,
@@ -570,6 +596,19 @@ func openService(ctx context.Context, o Options, dbName string) (*Conn, error) {
 		if err := w.ensure(); err != nil {
 			disconnect(client)
 			return nil, err
+		}
+		// A service that ended at once, with nobody else serving, will
+		// not answer: say why instead of waiting out the timeout. (One
+		// that lost the race to another client's service ends too.)
+		select {
+		case err := <-w.exited:
+			w.exited = nil
+			if free, _, _ := lockFree(dir); err != nil && free {
+				disconnect(client)
+				return nil, &ConnectError{Reason: "the database service could not start: " + lastLogLine(dir),
+					Hint: "see " + filepath.Join(dir, ServiceLogName), Err: err}
+			}
+		default:
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			disconnect(client)
@@ -618,6 +657,7 @@ type connWatch struct {
 	dir       string
 	argv      []string
 	lastSpawn time.Time
+	exited    <-chan error // the last service this client started ends
 
 	mu      sync.Mutex
 	state   ConnState
@@ -639,7 +679,9 @@ func (w *connWatch) ensure() error {
 		return err
 	}
 	w.lastSpawn = time.Now()
-	return spawnService(w.argv, w.dir)
+	exited, err := spawnService(w.argv, w.dir)
+	w.exited = exited
+	return err
 }
 
 func (w *connWatch) set(s ConnState) {

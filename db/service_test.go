@@ -228,3 +228,27 @@ func TestClientStartsAndRestartsTheService(t *testing.T) {
 		t.Fatal("closing the client stopped the service")
 	}
 }
+
+// A service that cannot start is reported at once with its reason from the
+// log, not after the client has waited out its timeout.
+func TestClientReportsAServiceThatCannotStart(t *testing.T) {
+	embeddedOnly(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(serviceEnv, "1")
+	dir := filepath.Join(tempDataDir(t), "data")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// The SQLite directory's name taken by a file: FerretDB has nowhere to go.
+	if err := os.WriteFile(filepath.Join(dir, sqliteDirName), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), Options{DataDir: dir, Service: []string{self}})
+	if !IsConnectError(err) || !strings.Contains(err.Error(), "could not start") || !strings.Contains(err.Error(), "not a directory") ||
+		!strings.Contains(err.Error(), ServiceLogName) {
+		t.Fatalf("got %v, want the service's own reason and the log's path", err)
+	}
+}
