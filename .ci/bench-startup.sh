@@ -10,6 +10,9 @@ bin="$(mktemp -d)/custodian"
 data="$(mktemp -d)/data"
 go build -o "$bin" .
 "$bin" seed --data-dir "$data" >/dev/null 2>&1
+# The seed started the database service; each run below joins it, and it
+# would otherwise outlive the script by its idle period.
+trap '"$bin" db stop --data-dir "$data" >/dev/null 2>&1 || true' EXIT
 times=()
 for i in $(seq "$runs"); do
 	tmux kill-session -t custodian-bench 2>/dev/null || true
