@@ -461,9 +461,13 @@ func StopService(ctx context.Context, dataDir string) (ServiceStatus, error) {
 }
 
 // lockFree reports whether nobody holds dir's lock (taking and releasing it
-// to find out), else the holder's pid if it could be read.
+// to find out), else the holder's pid if it could be read. A directory or
+// lock file that does not exist is free, and is not created.
 func lockFree(dir string) (bool, int, error) {
 	f, err := lockDataDirNoPID(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, 0, nil
+	}
 	if err != nil {
 		var held *dirHeldError
 		if errors.As(err, &held) {
@@ -475,10 +479,11 @@ func lockFree(dir string) (bool, int, error) {
 	return true, 0, nil
 }
 
-// lockDataDirNoPID takes the lock without writing our pid into the file.
+// lockDataDirNoPID takes an existing lock file's lock without writing our
+// pid into it.
 func lockDataDirNoPID(dir string) (*os.File, error) {
 	path := filepath.Join(dir, lockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
