@@ -165,10 +165,12 @@ func ServeService(ctx context.Context, dataDir string, idle time.Duration, logge
 		s.mu.Unlock()
 		closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		// The listeners' Close removed both socket files while we still
+		// held the lock: removing anything after srv.Close could delete
+		// the next service's sockets.
 		if err := srv.Close(closeCtx); err != nil {
 			s.log.Error("stop embedded database", "err", err)
 		}
-		_ = os.Remove(ctl)
 		s.log.Warn("custodian db stopped", "reason", s.stopWhy)
 		close(s.done)
 	}()
@@ -321,7 +323,7 @@ func pipe(a, b net.Conn) {
 // watch stops the service when ctx ends, when it has been idle long enough,
 // or when its socket file is gone.
 func (s *Service) watch(ctx context.Context) {
-	t := time.NewTicker(min(time.Second, s.idle/4))
+	t := time.NewTicker(max(10*time.Millisecond, min(time.Second, s.idle/4)))
 	defer t.Stop()
 	for {
 		select {
