@@ -211,8 +211,8 @@ type Request struct {
 	// step of the plan (FailedStep); cleared with the reason on a retry.
 	FailedAt   *time.Time `bson:"failed_at,omitempty" json:"failed_at,omitempty"`
 	FailedStep string     `bson:"failed_step,omitempty" json:"failed_step,omitempty"`
-	Flags         []Flag     `bson:"flags" json:"flags"`
-	Notes         []Note     `bson:"notes" json:"notes"`
+	Flags      []Flag     `bson:"flags" json:"flags"`
+	Notes      []Note     `bson:"notes" json:"notes"`
 	// Reminders are the chasers sent to the Customer's approvers while the
 	// request waited on its decision.
 	Reminders []Reminder `bson:"reminders,omitempty" json:"reminders,omitempty"`
