@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -73,19 +74,29 @@ func SortFailures(fs []Failure) {
 	})
 }
 
-// FailedFirst orders a queue page so failed requests come ahead of the
-// rest, keeping the order within each group: a failed fulfilment needs
-// action now, whatever its due date says. It is stable, so the controller's
-// due-date order stays beneath it.
-func FailedFirst(rs []Request) {
-	slices.SortStableFunc(rs, func(a, b Request) int {
-		af, bf := a.Status == StatusFailed, b.Status == StatusFailed
-		switch {
-		case af && !bf:
-			return -1
-		case bf && !af:
-			return 1
+// CompareFailedFirst orders failed requests ahead of the rest (-1 when a
+// is failed and b is not): a failed fulfilment needs action now, whatever
+// its due date says. Lists that sort by due date apply it first, so within
+// each group the due-date order stands.
+func CompareFailedFirst(a, b Status) int {
+	af, bf := a == StatusFailed, b == StatusFailed
+	switch {
+	case af && !bf:
+		return -1
+	case bf && !af:
+		return 1
+	}
+	return 0
+}
+
+// Cause is the reason without the step it names: a run's reason starts
+// with its step ("step 2/5 crm/C-1: timeout"), which a list showing the
+// step in its own column would otherwise say twice.
+func (f Failure) Cause() string {
+	if f.Step != "" {
+		if rest, ok := strings.CutPrefix(f.Reason, f.Step+": "); ok {
+			return rest
 		}
-		return 0
-	})
+	}
+	return f.Reason
 }

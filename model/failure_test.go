@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -59,12 +60,24 @@ func TestSortFailuresAndFailedFirst(t *testing.T) {
 		t.Errorf("SortFailures = %v, want c a b (newest first, then id)", fs)
 	}
 	rs := []Request{{ID: "1", Status: StatusApproved}, {ID: "2", Status: StatusFailed}, {ID: "3", Status: StatusVerifying}, {ID: "4", Status: StatusFailed}}
-	FailedFirst(rs)
+	slices.SortStableFunc(rs, func(a, b Request) int { return CompareFailedFirst(a.Status, b.Status) })
 	got := ""
 	for _, r := range rs {
 		got += r.ID
 	}
 	if got != "2413" {
-		t.Errorf("FailedFirst order %s, want 2413 (failed first, due order kept)", got)
+		t.Errorf("failed-first order %s, want 2413 (failed first, due order kept)", got)
+	}
+}
+
+func TestFailureCause(t *testing.T) {
+	for _, c := range []struct{ step, reason, want string }{
+		{"step 2/5 crm/C-1", "step 2/5 crm/C-1: timeout", "timeout"},
+		{"step 1/5 crm/C-1", "the plan is stale", "the plan is stale"},
+		{"", "boom", "boom"},
+	} {
+		if got := (Failure{Step: c.step, Reason: c.reason}).Cause(); got != c.want {
+			t.Errorf("Cause(%q, %q) = %q, want %q", c.step, c.reason, got, c.want)
+		}
 	}
 }

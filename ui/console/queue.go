@@ -373,8 +373,9 @@ func (p *queuePane) setSort(k sortKey, desc bool) {
 // sortRows orders rows by the sort key, then by due date and id so equal
 // keys still list the most urgent first and the order never flickers.
 func (p *queuePane) sortRows() {
+	// Failed rows come first among the due order: they need action now.
 	byDue := func(a, b *row) int {
-		return cmp.Or(a.due.Compare(b.due), strings.Compare(a.id, b.id))
+		return cmp.Or(model.CompareFailedFirst(a.status, b.status), a.due.Compare(b.due), strings.Compare(a.id, b.id))
 	}
 	var f func(a, b *row) int
 	switch p.sort {

@@ -89,7 +89,7 @@ func FailureRows(fs []model.Failure, now time.Time) []FailureRow {
 	out := make([]FailureRow, len(fs))
 	for i, f := range fs {
 		out[i] = FailureRow{FailedAt: Time(f.At, time.UTC), Age: model.HumanAge(now.Sub(f.At)), ID: model.CleanLine(f.ID),
-			Tenant: model.CleanLine(f.TenantID), Step: OrNone(model.CleanLine(f.Step)), Reason: OrNone(model.CleanLine(f.Reason))}
+			Tenant: model.CleanLine(f.TenantID), Step: OrNone(model.CleanLine(f.Step)), Reason: OrNone(model.CleanLine(f.Cause()))}
 	}
 	return out
 }
