@@ -55,6 +55,10 @@ type queuePane struct {
 	counts      dueCounts
 	asOf        time.Time
 	countsUntil time.Time
+	// statuses are the statuses browsed with :requests (nil: the open
+	// queue); browseLabel names them in the footer (requestsbrowse.go).
+	statuses    []model.Status
+	browseLabel string
 }
 
 func newQueuePane(ctx *Context) *queuePane {
@@ -184,6 +188,8 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 		case p.loading && p.pages.busy():
 			p.stopLoading()
 			return p.ctx.Info("load cancelled — " + p.ctx.keyFor(keymap.Refresh) + " loads again")
+		case p.statuses != nil:
+			return p.browse("")
 		}
 	default:
 		// A request action on the selected row; the shell reads the
@@ -213,9 +219,9 @@ func (p *queuePane) applyChange(r model.Request) {
 	id, _ := p.selectedID()
 	i := slices.IndexFunc(p.rows, func(x row) bool { return x.key == r.ID })
 	switch {
-	case !r.Status.Open() && i >= 0:
+	case !p.shows(r.Status) && i >= 0:
 		p.rows = slices.Delete(p.rows, i, i+1)
-	case r.Status.Open():
+	case p.shows(r.Status):
 		t, _ := p.ctx.Tenant(r.TenantID)
 		nr := newRow(r, &t, nil, p.ctx.Clock.Now())
 		if i >= 0 {
