@@ -127,4 +127,3 @@ func TestRequestsBrowseE2E(t *testing.T) {
 		return a.queue().statuses == nil && onlyIn(model.OpenStatuses()...)(a)
 	})
 }
-
