@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -84,7 +85,14 @@ func (s *Store) serverInfo(ctx context.Context) (kind, version string, rtt time.
 	}
 	version, _ = build["version"].(string)
 	if fv, ok := build["ferretdbVersion"].(string); ok {
-		version = fv + " (MongoDB " + version + " compatible)"
+		if fv == "unknown" && s.conn != nil && s.conn.Embedded {
+			// Embedded FerretDB built as a module has no version.txt
+			// and says "unknown"; the module version this binary was
+			// built with is the one it runs (another process on the
+			// same data directory is the same custodian, as a rule).
+			fv = embeddedFerretVersion()
+		}
+		version = "FerretDB " + fv + " (MongoDB " + version + " compatible)"
 	}
 	switch c := s.conn; {
 	case c == nil:
@@ -99,6 +107,19 @@ func (s *Store) serverInfo(ctx context.Context) (kind, version string, rtt time.
 		kind = "MongoDB " + c.Topology
 	}
 	return kind, version, rtt, nil
+}
+
+// embeddedFerretVersion is the FerretDB module version in this binary's
+// build information, or "unknown".
+func embeddedFerretVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/FerretDB/FerretDB" {
+				return d.Version
+			}
+		}
+	}
+	return "unknown"
 }
 
 // pendingClaims counts the writes in flight and finds the oldest.

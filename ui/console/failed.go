@@ -78,20 +78,39 @@ func (p *failedPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	return p, nil
 }
 
-// failedWidths are the columns' widths: time, age, id, tenant, step; the
-// cause takes what is left.
-func (p *failedPane) failedWidths() [5]int {
-	return [5]int{16, 7, 20, 14, min(40, max(12, p.width/4))}
+// failedWidths are the columns' widths (time, age, id, tenant, step;
+// the cause takes what is left). Ids are never cut: the id column fits the
+// longest; the failure time gives way first on a narrow screen, the age
+// says when as well.
+func (p *failedPane) failedWidths(rows []present.FailureRow) [5]int {
+	w := [5]int{textWidth(present.FailureHeader.FailedAt), textWidth(present.FailureHeader.Age), textWidth(present.FailureHeader.ID), textWidth(present.FailureHeader.Tenant), 0}
+	step := 0
+	for _, r := range rows {
+		w[0], w[1], w[2] = max(w[0], textWidth(r.FailedAt)), max(w[1], textWidth(r.Age)), max(w[2], textWidth(r.ID))
+		w[3], step = max(w[3], textWidth(r.Tenant)), max(step, textWidth(r.Step))
+	}
+	w[3] = min(w[3], 20)
+	if p.width < 120 {
+		w[0] = 0
+	}
+	w[4] = min(step, max(12, p.width/4))
+	return w
 }
 
-func (p *failedPane) line(r present.FailureRow) string {
-	w := p.failedWidths()
-	rest := p.width - gutter - 5
-	for _, x := range w {
-		rest -= x
+func (p *failedPane) line(r present.FailureRow, w [5]int) string {
+	rest := p.width - gutter
+	var cells []string
+	for i, c := range []struct {
+		text  string
+		right bool
+	}{{r.FailedAt, false}, {r.Age, true}, {r.ID, false}, {r.Tenant, false}, {r.Step, false}} {
+		if w[i] == 0 {
+			continue
+		}
+		cells = append(cells, cell(c.text, w[i], c.right))
+		rest -= w[i] + 1
 	}
-	cells := []string{cell(r.FailedAt, w[0], false), cell(r.Age, w[1], true), cell(r.ID, w[2], false),
-		cell(r.Tenant, w[3], false), cell(r.Step, w[4], false), cell(r.Reason, max(0, rest), false)}
+	cells = append(cells, cell(r.Reason, max(0, rest), false))
 	return strings.Repeat(" ", gutter) + strings.Join(cells, " ")
 }
 
@@ -107,11 +126,12 @@ func (p *failedPane) View() string {
 		b.WriteString(th.Section.Render("Failed requests: none in your scope") + "\n")
 	default:
 		b.WriteString(th.Section.Render("Failed requests, newest first") + th.Dim.Render(" — "+p.ctx.keyFor(keymap.Open)+" opens one to retry it") + "\n")
-		b.WriteString(th.ColHeader.Render(p.line(present.FailureHeader)) + "\n")
 		rows := present.FailureRows(p.failures, p.ctx.Clock.Now())
+		w := p.failedWidths(rows)
+		b.WriteString(th.ColHeader.Render(p.line(present.FailureHeader, w)) + "\n")
 		end := min(len(rows), p.offset+p.rowsShown())
 		for i := p.offset; i < end; i++ {
-			l := p.line(rows[i])
+			l := p.line(rows[i], w)
 			if i == p.cursor {
 				l = th.Selected.Render(padRight(l, p.width))
 			}
