@@ -128,3 +128,27 @@ func TestHealthReport(t *testing.T) {
 		t.Errorf("checkpoint not reported: %v seq %d", h.CheckpointAt, h.CheckpointSeq)
 	}
 }
+
+// A queue built before rows carried the failure (projection version 1)
+// is rebuilt at the next start, and failed rows of the same version get
+// their failure fields.
+func TestQueueUpgradeAddsFailureFields(t *testing.T) {
+	f := newFixture(t)
+	r := f.requestAt("R-F", "ta", model.StatusFailed)
+	q := f.conn.DB.Collection("queue")
+	if _, err := q.UpdateOne(f.ctx, bson.D{{Key: "_id", Value: r.ID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "failure_reason", Value: ""}, {Key: "failed_at", Value: ""}, {Key: "failed_step", Value: ""}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.conn.DB.Collection("meta").UpdateOne(f.ctx, bson.D{{Key: "_id", Value: "queue_projection"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "v", Value: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.EnsureQueue(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.s.Failed(f.ctx, f.engineer)
+	if err != nil || len(got) != 1 || got[0].Reason != r.FailureReason || got[0].Step != r.FailedStep || !got[0].At.Equal(*r.FailedAt) {
+		t.Fatalf("after the upgrade: %+v, %v; want the failure of %s", got, err, r.ID)
+	}
+}

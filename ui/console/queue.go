@@ -68,7 +68,7 @@ func newQueuePane(ctx *Context) *queuePane {
 	in.SetVirtualCursor(false)
 	p := &queuePane{
 		ctx:     ctx,
-		cols:    queueColumns(),
+		cols:    slices.DeleteFunc(queueColumns(), func(c column) bool { return c.key == colFailure }),
 		input:   in,
 		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		loading: true,
@@ -233,6 +233,7 @@ func (p *queuePane) applyChange(r model.Request) {
 		return
 	}
 	p.order = nil
+	p.fitFailureColumn()
 	p.sortRows()
 	p.refilter()
 	p.reselect(id)

@@ -134,6 +134,7 @@ func (p *queuePane) finish(more bool) {
 	p.loaded = true
 	p.rows, p.pending, p.more = p.pending, nil, more
 	p.order = nil
+	p.fitFailureColumn()
 	id := p.keepID
 	p.sortRows()
 	p.refilter()

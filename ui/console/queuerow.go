@@ -139,3 +139,15 @@ func failureCell(r model.Request, loc *time.Location) string {
 	}
 	return strings.Join(append(parts, orDash(f.Cause())), " ")
 }
+
+// fitFailureColumn gives the queue its FAILURE column only while a row
+// has failed: an always-empty column would take room from the others.
+func (p *queuePane) fitFailureColumn() {
+	want := slices.ContainsFunc(p.rows, func(r row) bool { return r.status == model.StatusFailed })
+	has := slices.ContainsFunc(p.cols, func(c column) bool { return c.key == colFailure })
+	if want == has {
+		return
+	}
+	p.cols = slices.DeleteFunc(queueColumns(), func(c column) bool { return !want && c.key == colFailure })
+	p.widths = layoutColumns(p.cols, p.width)
+}

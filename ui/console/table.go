@@ -51,7 +51,9 @@ func queueColumns() []column {
 		{key: colFlags, title: "FLAGS", min: 5, pref: 12, max: 32},
 		// When and why a failed request failed; shown once the screen
 		// has room for it (empty on every other row).
-		{key: colFailure, title: "FAILURE", min: 12, pref: 40, max: 80, optional: true},
+		// (min 30: a cut-down failure tells nothing; the list has only
+		// this column when a row failed: fitFailureColumn).
+		{key: colFailure, title: "FAILURE", min: 30, pref: 50, max: 80, optional: true},
 	}
 }
 
