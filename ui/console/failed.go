@@ -7,6 +7,7 @@ package console
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -59,6 +60,10 @@ func (p *failedPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		if err != nil {
 			p.err = "failed requests: " + p.ctx.errText(err)
 			return p, p.ctx.Error(p.err)
+		}
+		// The console's tenant scope (T) narrows this list as every pane.
+		if sc := p.ctx.Scope; sc != "" {
+			fs = slices.DeleteFunc(fs, func(f model.Failure) bool { return f.TenantID != sc })
 		}
 		p.failures, p.loaded, p.err = fs, true, ""
 		p.moveBy(0, len(fs), p.rowsShown())
