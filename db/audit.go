@@ -377,7 +377,17 @@ func (s *Store) VerifyAudit(ctx context.Context, progress func(done, total int64
 // and the chain still has, at each checkpoint's seq, the hash it vouched
 // for. progress (may be nil) is called every batch (1000) entries with done
 // and an estimated total.
+//
+// Its outcome (not an error that stopped the walk) is kept for Health.
 func (s *Store) VerifyAuditWith(ctx context.Context, o VerifyOptions, progress func(done, total int64)) (VerifyResult, error) {
+	res, err := s.verifyAuditWith(ctx, o, progress)
+	if err == nil {
+		s.recordVerify(ctx, res)
+	}
+	return res, err
+}
+
+func (s *Store) verifyAuditWith(ctx context.Context, o VerifyOptions, progress func(done, total int64)) (VerifyResult, error) {
 	res := VerifyResult{Head: GenesisHash}
 	bad := func(seq int64, problem string) (VerifyResult, error) {
 		res.BadSeq, res.Problem = seq, problem

@@ -197,6 +197,12 @@ func runWorkload(t *testing.T, f *ffix, p string) {
 	must("operators", err)
 	_, err = f.s.Tenants(ctx, sam)
 	must("tenants", err)
+	// The on-call view: health (claims, failed rows, last verify, serve
+	// session reports) and the failed list.
+	must("record sessions", f.s.RecordSessions(ctx, "test:"+p, 1))
+	_, err = f.s.Health(ctx, f.who["eve"])
+	must("health", err)
+	must("withdraw sessions", f.s.RecordSessions(ctx, "test:"+p, -1))
 	_, err = f.s.Tenants(ctx, scoped)
 	must("tenants scoped", err)
 	_, err = f.s.Tenant(ctx, sam, f.ds.Subjects[0].TenantID)

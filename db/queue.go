@@ -27,8 +27,10 @@ const (
 	collQueue = "queue"
 	// queueMarkerID is the meta document saying the projection was built
 	// (v = queueProjectionVersion); EnsureQueue rebuilds while it is missing.
-	queueMarkerID          = "queue_projection"
-	queueProjectionVersion = 1
+	queueMarkerID = "queue_projection"
+	// Version 2 added the failure fields (failure_reason, failed_at,
+	// failed_step): a rebuild rewrites failed rows of the same version.
+	queueProjectionVersion = 2
 	// queueRepairID is the meta document listing the requests whose row
 	// write failed (ids, a set): RepairQueue re-projects only those.
 	queueRepairID = "queue_repair"
@@ -61,6 +63,11 @@ type queueRow struct {
 	Version        int64             `bson:"version"`
 	UpdatedBy      string            `bson:"updated_by"`
 	UpdatedAt      time.Time         `bson:"updated_at"`
+	// The failure of a failed request, so the queue and on-call's
+	// failed list show when, where and why without reading the request.
+	FailureReason string     `bson:"failure_reason,omitempty"`
+	FailedAt      *time.Time `bson:"failed_at,omitempty"`
+	FailedStep    string     `bson:"failed_step,omitempty"`
 }
 
 // queueDecision is what deadlines need of the Customer's decision.
@@ -79,7 +86,7 @@ func queueSourceProjection() bson.D {
 	d := bson.D{}
 	for _, f := range []string{"tenant_id", "subject_id", "subject_label", "type", "channel", "status", "received_at",
 		"due_at", "assigned_to", "flags", "acknowledged_at", "extension", "decision.outcome", "decision.decided_at",
-		"requester.name", "version", "updated_by", "updated_at"} {
+		"requester.name", "version", "updated_by", "updated_at", "failure_reason", "failed_at", "failed_step"} {
 		d = append(d, bson.E{Key: f, Value: 1})
 	}
 	return d
@@ -91,6 +98,7 @@ func queueRowOf(r model.Request) queueRow {
 		Channel: r.Channel, Status: r.Status, ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, AssignedTo: r.AssignedTo,
 		Flags: r.Flags, AcknowledgedAt: r.AcknowledgedAt, Extension: r.Extension, Requester: queuePerson{Name: r.Requester.Name},
 		Version: r.Version, UpdatedBy: r.UpdatedBy, UpdatedAt: r.UpdatedAt,
+		FailureReason: r.FailureReason, FailedAt: r.FailedAt, FailedStep: r.FailedStep,
 	}
 	if q.Flags == nil {
 		q.Flags = []model.Flag{}
@@ -354,6 +362,12 @@ func (s *Store) RebuildQueue(ctx context.Context) (int, error) {
 			case v < r.Version:
 				if err := s.writeQueueRow(ctx, r); err != nil {
 					return open, fmt.Errorf("rebuild queue: %w", err)
+				}
+			case r.Status == model.StatusFailed:
+				// A row of the same version from before the failure
+				// fields: rewritten only while it is still that version.
+				if _, err := s.queue.ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: r.Version}}, queueRowOf(r)); err != nil {
+					return open, fmt.Errorf("rebuild queue: failed row %s: %w", r.ID, err)
 				}
 			}
 		}

@@ -265,6 +265,7 @@ func Queries() []QuerySpec {
 		query(collRequests, "_id=", "_id_", "a request by id; a claimed write on FerretDB"),
 		query(collRequests, "_id= version=", "_id_", "a request's conditional write on MongoDB"),
 		query(collQueue, "_id=", "_id_", "a queue row's read, replace and delete"),
+		query(collQueue, "_id= version=", "_id_", "RebuildQueue: a failed row rewritten with its failure fields only while still that version"),
 		query(collOperators, "_id=", "_id_", "an operator by handle (every write reloads the actor)"),
 		query(collMeta, "_id=", "_id_", "singletons: audit head hint, seed and queue markers"),
 		query(collMeta, "_id= seq>", "_id_", "audit head hint advanced only forwards"),
@@ -367,5 +368,6 @@ func Queries() []QuerySpec {
 		query(collClaims, "_id> sort(_id)", "_id_", "DrainOutbox pages through leftover claims"),
 		query(collClaims, "_id= write_id=", "_id_", "a claim is released, or a failed insert withdrawn, only by the write that made it"),
 		scan(collClaims, "coll=", "audit verify --requests: claims of requests in flight, a handful"),
+		scan(collClaims, "*", "health: claims pending and the oldest, a handful (bounded by healthClaimsMax)"),
 	}
 }

@@ -176,7 +176,7 @@ func seedAsGenerated(t testing.TB, stored, generated []model.Request) []model.Re
 		if !strings.HasSuffix(r.FailureReason, w.FailureReason) {
 			t.Errorf("seeded %s fails with %q, generated %q", r.ID, r.FailureReason, w.FailureReason)
 		}
-		r.Plan, r.PlanRef, r.FailureReason = nil, nil, w.FailureReason
+		r.Plan, r.PlanRef, r.FailureReason, r.FailedAt, r.FailedStep = nil, nil, w.FailureReason, w.FailedAt, w.FailedStep
 		r.History = slices.Clone(r.History)
 		for k := range r.History {
 			if k < len(w.History) {

@@ -63,10 +63,13 @@ func (s *Store) seedPlans(ctx context.Context, ds *demo.Dataset) ([]model.Reques
 			continue
 		}
 		r.FailureReason = demo.FailedStepReason(p, r.FailureReason)
+		r.FailedStep = model.FailedStep(&p)
 		r.History = slices.Clone(r.History)
 		for k := len(r.History) - 1; k >= 0; k-- {
 			if r.History[k].Action == model.ActFail {
 				r.History[k].Reason = r.FailureReason
+				at := r.History[k].At
+				r.FailedAt = &at
 				break
 			}
 		}

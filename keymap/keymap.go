@@ -170,6 +170,10 @@ const (
 	// Fulfilment — the plan preview and the run's progress.
 	PanePlan Pane = "plan"
 	PaneRun  Pane = "run"
+	// On call — the health report and the failed requests: navigation,
+	// open (a failed request) and refresh only.
+	PaneHealth Pane = "health"
+	PaneFailed Pane = "failed"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -343,7 +347,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 
 // Panes returns every pane.
 func Panes() []Pane {
-	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject, PanePlan, PaneRun}
+	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject, PanePlan, PaneRun, PaneHealth, PaneFailed}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and

@@ -65,6 +65,7 @@ const (
 	PermReveal          Permission = "reveal"           // unmask a sensitive field with a stated reason
 	PermRetry           Permission = "retry"            // retry a failed fulfilment step
 	PermManageOperators Permission = "manage_operators" // add/disable operators and keys
+	PermHealth          Permission = "health"           // see system health and the failed runs (on call)
 )
 
 // Can reports whether role holds perm. This table is the single source the
@@ -74,11 +75,11 @@ func (r Role) Can(perm Permission) bool {
 	case RoleSupport:
 		return perm == PermRead || perm == PermTriage
 	case RoleLead:
-		return perm == PermRead || perm == PermTriage || perm == PermDecide || perm == PermSignOff || perm == PermReveal || perm == PermRetry
+		return perm == PermRead || perm == PermTriage || perm == PermDecide || perm == PermSignOff || perm == PermReveal || perm == PermRetry || perm == PermHealth
 	case RoleEngineer:
-		return perm == PermRead || perm == PermRetry
+		return perm == PermRead || perm == PermRetry || perm == PermHealth
 	case RoleAdmin:
-		return perm == PermRead || perm == PermManageOperators
+		return perm == PermRead || perm == PermManageOperators || perm == PermHealth
 	case RoleSystem:
 		return true
 	}

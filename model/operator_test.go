@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-var allPerms = []Permission{PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry, PermManageOperators}
+var allPerms = []Permission{PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry, PermManageOperators, PermHealth}
 
 func TestParseRole(t *testing.T) {
 	for _, r := range []Role{RoleSupport, RoleLead, RoleEngineer, RoleAdmin} {
@@ -33,9 +33,9 @@ func TestParseRole(t *testing.T) {
 func TestRoleCan(t *testing.T) {
 	want := map[Role][]Permission{
 		RoleSupport:  {PermRead, PermTriage},
-		RoleLead:     {PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry},
-		RoleEngineer: {PermRead, PermRetry},
-		RoleAdmin:    {PermRead, PermManageOperators},
+		RoleLead:     {PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry, PermHealth},
+		RoleEngineer: {PermRead, PermRetry, PermHealth}, // on call: PRODUCT.md "see system health"
+		RoleAdmin:    {PermRead, PermManageOperators, PermHealth},
 		RoleSystem:   allPerms,
 		Role(""):     nil,
 		Role("root"): nil,

@@ -207,8 +207,12 @@ type Request struct {
 	ClosedOn      *time.Time `bson:"closed_at,omitempty" json:"closed_at,omitempty"`
 	Outcome       string     `bson:"outcome,omitempty" json:"outcome,omitempty"`
 	FailureReason string     `bson:"failure_reason,omitempty" json:"failure_reason,omitempty"`
-	Flags         []Flag     `bson:"flags" json:"flags"`
-	Notes         []Note     `bson:"notes" json:"notes"`
+	// FailedAt and FailedStep say when the last run failed and at which
+	// step of the plan (FailedStep); cleared with the reason on a retry.
+	FailedAt   *time.Time `bson:"failed_at,omitempty" json:"failed_at,omitempty"`
+	FailedStep string     `bson:"failed_step,omitempty" json:"failed_step,omitempty"`
+	Flags      []Flag     `bson:"flags" json:"flags"`
+	Notes      []Note     `bson:"notes" json:"notes"`
 	// Reminders are the chasers sent to the Customer's approvers while the
 	// request waited on its decision.
 	Reminders []Reminder `bson:"reminders,omitempty" json:"reminders,omitempty"`

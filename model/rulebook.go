@@ -175,8 +175,11 @@ func Book() []ActionRules {
 		}},
 		{Action: ActFulfilStep, Rules: []Rule{ruleStepPending(), ruleStepRecord()}, Record: recordStep},
 		{Action: ActComplete, Rules: []Rule{ruleCompleteAllDone()}, Record: recordComplete},
-		{Action: ActFail, Rules: []Rule{ruleFailReason()}, Record: func(f Facts, next *Request) string { next.FailureReason = f.reason(next); return "" }},
-		{Action: ActRetry, Rules: []Rule{ruleSignedPlan()}, Record: func(_ Facts, next *Request) string { next.FailureReason = ""; return "" }},
+		{Action: ActFail, Rules: []Rule{ruleFailReason()}, Record: recordFail},
+		{Action: ActRetry, Rules: []Rule{ruleSignedPlan()}, Record: func(_ Facts, next *Request) string {
+			next.FailureReason, next.FailedAt, next.FailedStep = "", nil, ""
+			return ""
+		}},
 		{Action: ActWithdraw, Rules: []Rule{ruleWithdrawHow()}, Record: recordWithdraw},
 		{Action: ActExtend, Rules: []Rule{ruleExtendOnce(), ruleExtendWindow(), ruleExtendReason()}, Record: recordExtend},
 		{Action: ActAssign, Rules: []Rule{ruleAssignee()}, Record: recordAssign},
@@ -374,4 +377,12 @@ func needReason(rule Rule, f Facts, what string) *Refusal {
 		return badInput(rule, "needs a reason: %s", what)
 	}
 	return nil
+}
+
+// recordFail keeps what on-call needs of a failed run: why, when, and the
+// step it stopped at (FailedStep of the plan as it stood).
+func recordFail(f Facts, next *Request) string {
+	at := f.Now
+	next.FailureReason, next.FailedAt, next.FailedStep = f.reason(next), &at, FailedStep(next.Plan)
+	return ""
 }

@@ -22,23 +22,12 @@ type ListOptions struct {
 	PageSize int
 }
 
-// ParseStatuses reads --status: comma-separated statuses, "open" for every
-// open one (the default) or "all".
+// ParseStatuses reads --status: model.ParseStatusList, the rule the
+// console's :requests reads too.
 func ParseStatuses(s string) ([]model.Status, error) {
-	var out []model.Status
-	for _, part := range strings.Split(s, ",") {
-		switch p := strings.TrimSpace(strings.ToLower(part)); p {
-		case "", "open":
-			out = append(out, model.OpenStatuses()...)
-		case "all":
-			out = append(out, model.Statuses()...)
-		default:
-			st, err := model.ParseStatus(p)
-			if err != nil {
-				return nil, fmt.Errorf("--status: %w (or open, all; separate several with commas)", err)
-			}
-			out = append(out, st)
-		}
+	out, err := model.ParseStatusList(s)
+	if err != nil {
+		return nil, fmt.Errorf("--status: %w", err)
 	}
 	return out, nil
 }

@@ -28,7 +28,8 @@ type Globals struct {
 	// database is a mistake to report, not one to create (db.Options.MustExist).
 	mustExist bool
 	// verifyOnly opens the store for audit verify: no key is created and
-	// nothing is written, so a missing key is reported, not replaced.
+	// nothing is written but the verdict kept for `custodian health`, so a
+	// missing key is reported, not replaced.
 	verifyOnly bool
 	// storeLog receives the store's warnings (a pending write the drain
 	// could not finish, a checkpoint that did not advance); nil discards

@@ -360,6 +360,12 @@ func (a *App) run(verb, args string) tea.Cmd {
 		return a.push(args)
 	case "tenant":
 		return a.scope(args)
+	case "health":
+		return a.open(newHealthPane(a.ctx))
+	case "failed":
+		return a.open(newFailedPane(a.ctx))
+	case "requests":
+		return a.browseRequests(args)
 	}
 	for i, p := range a.panes {
 		if strings.ToLower(p.Title()) == verb {
@@ -468,3 +474,15 @@ func (a *App) render() string {
 // dueCounts asks the panes that know (the queue) how much is overdue and
 // due this week; they count when they load, so the header costs nothing.
 func (a *App) dueCounts() (dueCounts, bool) { return sumDueCounts(a.panes) }
+
+// browseRequests is :requests [all|closed|<status,…>]: the queue tab lists
+// those statuses (nothing after it: the open queue again).
+func (a *App) browseRequests(args string) tea.Cmd {
+	for i, p := range a.panes {
+		if q, ok := p.(*queuePane); ok {
+			cmd := q.browse(args)
+			return tea.Batch(a.switchPane(i), cmd)
+		}
+	}
+	return a.setStatus("requests: there is no queue pane", true)
+}

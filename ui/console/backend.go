@@ -31,6 +31,7 @@ type Backend interface {
 	AuditTrail
 	Records
 	Fulfilment
+	OnCall
 }
 
 // Requests is what the queue and a request's detail read: the tenants in
@@ -120,4 +121,14 @@ type Fulfilment interface {
 	// reporting progress; it returns the request as the run left it. A failed
 	// request must be retried (Apply ActRetry) first.
 	RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error)
+}
+
+// OnCall is the on-call view: the :health and :failed panes. The
+// controller decides who may see it (engineers, leads, admins).
+type OnCall interface {
+	// Health reports the database, claims in flight, failures, the last
+	// audit verification and the open sessions.
+	Health(ctx context.Context, actor model.Actor) (model.Health, error)
+	// Failed lists the failed requests in scope, newest failure first.
+	Failed(ctx context.Context, actor model.Actor) ([]model.Failure, error)
 }

@@ -21,6 +21,7 @@ type fakeBackend struct {
 	*fakeAudit
 	fakeRecords
 	*fakeFulfilment
+	fakeOnCall
 }
 
 var _ Backend = (*fakeBackend)(nil)
@@ -47,6 +48,7 @@ func newFakeBackend(d *fakeData) *fakeBackend {
 		fakeAudit:      &fakeAudit{},
 		fakeRecords:    fakeRecords{d},
 		fakeFulfilment: &fakeFulfilment{fakeData: d},
+		fakeOnCall:     fakeOnCall{d},
 	}
 }
 

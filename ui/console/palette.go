@@ -205,7 +205,7 @@ func keepClean(in *textinput.Model) {
 
 // paletteVerbs are the palette's commands; pane titles are verbs too.
 func paletteVerbs(panes []Pane) []string {
-	v := []string{"tenant", "open", "refresh", "help", "quit", "q"}
+	v := []string{"tenant", "open", "refresh", "help", "quit", "q", "health", "failed", "requests"}
 	for _, p := range panes {
 		v = append(v, strings.ToLower(p.Title()))
 	}
@@ -225,6 +225,11 @@ func paletteCommands(panes []Pane, tenants []model.Tenant) []command {
 	out = append(out,
 		command{name: "open", desc: "open a request by id", needsArg: true},
 		command{name: "refresh", desc: "reload from the database"},
+		command{name: "health", desc: "on-call view: database, claims, failures, last audit verify, sessions"},
+		command{name: "failed", desc: "failed requests, newest first, with step and reason"},
+		command{name: "requests all", desc: "browse every request, closed ones included"},
+		command{name: "requests closed", desc: "browse completed, denied and withdrawn requests"},
+		command{name: "requests", desc: "browse requests by status: requests denied,completed", needsArg: true},
 		command{name: "help", desc: "show key bindings"},
 		command{name: "quit", desc: "leave custodian"},
 	)

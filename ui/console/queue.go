@@ -55,6 +55,10 @@ type queuePane struct {
 	counts      dueCounts
 	asOf        time.Time
 	countsUntil time.Time
+	// statuses are the statuses browsed with :requests (nil: the open
+	// queue); browseLabel names them in the footer (requestsbrowse.go).
+	statuses    []model.Status
+	browseLabel string
 }
 
 func newQueuePane(ctx *Context) *queuePane {
@@ -64,7 +68,7 @@ func newQueuePane(ctx *Context) *queuePane {
 	in.SetVirtualCursor(false)
 	p := &queuePane{
 		ctx:     ctx,
-		cols:    queueColumns(),
+		cols:    slices.DeleteFunc(queueColumns(), func(c column) bool { return c.key == colFailure }),
 		input:   in,
 		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		loading: true,
@@ -184,6 +188,8 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 		case p.loading && p.pages.busy():
 			p.stopLoading()
 			return p.ctx.Info("load cancelled — " + p.ctx.keyFor(keymap.Refresh) + " loads again")
+		case p.statuses != nil:
+			return p.browse("")
 		}
 	default:
 		// A request action on the selected row; the shell reads the
@@ -213,9 +219,9 @@ func (p *queuePane) applyChange(r model.Request) {
 	id, _ := p.selectedID()
 	i := slices.IndexFunc(p.rows, func(x row) bool { return x.key == r.ID })
 	switch {
-	case !r.Status.Open() && i >= 0:
+	case !p.shows(r.Status) && i >= 0:
 		p.rows = slices.Delete(p.rows, i, i+1)
-	case r.Status.Open():
+	case p.shows(r.Status):
 		t, _ := p.ctx.Tenant(r.TenantID)
 		nr := newRow(r, &t, nil, p.ctx.Clock.Now())
 		if i >= 0 {
@@ -227,6 +233,7 @@ func (p *queuePane) applyChange(r model.Request) {
 		return
 	}
 	p.order = nil
+	p.fitFailureColumn()
 	p.sortRows()
 	p.refilter()
 	p.reselect(id)
@@ -373,8 +380,9 @@ func (p *queuePane) setSort(k sortKey, desc bool) {
 // sortRows orders rows by the sort key, then by due date and id so equal
 // keys still list the most urgent first and the order never flickers.
 func (p *queuePane) sortRows() {
+	// Failed rows come first among the due order: they need action now.
 	byDue := func(a, b *row) int {
-		return cmp.Or(a.due.Compare(b.due), strings.Compare(a.id, b.id))
+		return cmp.Or(model.CompareFailedFirst(a.status, b.status), a.due.Compare(b.due), strings.Compare(a.id, b.id))
 	}
 	var f func(a, b *row) int
 	switch p.sort {

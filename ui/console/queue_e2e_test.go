@@ -311,8 +311,17 @@ func TestQueueE2E(t *testing.T) {
 			}
 			return true
 		})
-		if got := rowOrder(screen); len(got) < 3 || !strings.HasPrefix(got[0], "R-LATE-") {
-			t.Errorf("the new, most overdue requests are not at the top: %v", got[:min(3, len(got))])
+		// Failed requests come first (they need action now), then the
+		// due order, where the new ones are the most overdue.
+		got := rowOrder(screen)
+		failed := 0
+		for _, r := range a0rows(h) {
+			if r.status == model.StatusFailed {
+				failed++
+			}
+		}
+		if len(got) < failed+3 || !strings.HasPrefix(got[failed], "R-LATE-") {
+			t.Errorf("the new, most overdue requests do not follow the %d failed ones: %v", failed, got[:min(failed+3, len(got))])
 		}
 		golden(t, h.settled())
 	})
@@ -351,4 +360,18 @@ func allStrings(v reflect.Value) []string {
 		return out
 	}
 	return nil
+}
+
+// a0rows are the queue's rows in display order.
+func a0rows(h *harness) []row {
+	var out []row
+	h.waitFor("the rows", func(a *App) bool {
+		q := a.queue()
+		out = out[:0]
+		for _, i := range q.vis {
+			out = append(out, q.rows[i])
+		}
+		return true
+	})
+	return out
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image/color"
@@ -187,8 +188,13 @@ func TestQueueSortCyclesAndReverses(t *testing.T) {
 		{"type", "s", "TYPE▲", func(a, b row) bool { return a.cells[colType] <= b.cells[colType] }},
 		{"id", "s", "ID▲", func(a, b row) bool { return a.id <= b.id }},
 		{"id reversed", "S", "ID▼", func(a, b row) bool { return a.id >= b.id }},
-		{"due reversed", "s", "DUE▼", func(a, b row) bool { return !a.due.Before(b.due) }},
-		{"due", "S", "DUE▲", func(a, b row) bool { return !a.due.After(b.due) }},
+		// Failed rows first, then by due date (model.CompareFailedFirst).
+		{"due reversed", "s", "DUE▼", func(a, b row) bool {
+			return cmp.Or(model.CompareFailedFirst(a.status, b.status), a.due.Compare(b.due)) >= 0
+		}},
+		{"due", "S", "DUE▲", func(a, b row) bool {
+			return cmp.Or(model.CompareFailedFirst(a.status, b.status), a.due.Compare(b.due)) <= 0
+		}},
 	}
 	prev := rowOrder(h.screen())
 	for _, c := range checks {

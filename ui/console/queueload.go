@@ -89,7 +89,7 @@ func (p *queuePane) reload(keep bool) tea.Cmd {
 	p.pending = nil
 	p.err = ""
 	p.loading = true
-	p.load = queueLoad{clock: c.Clock, tenants: tenants, filter: model.QueueFilter{TenantID: c.Scope}}
+	p.load = queueLoad{clock: c.Clock, tenants: tenants, filter: model.QueueFilter{TenantID: c.Scope, Statuses: p.statuses}}
 	return tea.Batch(p.nextPage(), p.spin.Tick)
 }
 
@@ -134,6 +134,7 @@ func (p *queuePane) finish(more bool) {
 	p.loaded = true
 	p.rows, p.pending, p.more = p.pending, nil, more
 	p.order = nil
+	p.fitFailureColumn()
 	id := p.keepID
 	p.sortRows()
 	p.refilter()
@@ -185,7 +186,9 @@ func (p *queuePane) now() time.Time {
 // DueCounts is what the header shows: counted once per load, and again only
 // when a row's urgency has changed, never per frame.
 func (p *queuePane) DueCounts() (dueCounts, bool) {
-	if !p.loaded {
+	// Browsed closed requests are not work due: the header counts only
+	// the open queue.
+	if !p.loaded || p.statuses != nil {
 		return dueCounts{}, false
 	}
 	p.now()

@@ -57,6 +57,8 @@ type row struct {
 	hay string
 	// rules is what the rule book reads of the request to hint its keys.
 	rules *model.Request
+	// status sorts failed rows first (model.CompareFailedFirst).
+	status model.Status
 }
 
 func (r *row) setCell(k colKey, s string) {
@@ -89,6 +91,7 @@ func newRow(r model.Request, t *model.Tenant, subj *model.Subject, now time.Time
 		received:  r.ReceivedAt,
 		tenant:    t,
 		statusIdx: slices.Index(model.Statuses(), r.Status),
+		status:    r.Status,
 	}
 	x.rules = rulesView(r)
 	x.setCell(colID, x.id)
@@ -99,9 +102,10 @@ func newRow(r model.Request, t *model.Tenant, subj *model.Subject, now time.Time
 	x.setCell(colReceived, day(r.ReceivedAt, t.Location()))
 	x.setCell(colAssignee, orDash(model.CleanLine(r.AssignedTo)))
 	x.setCell(colFlags, strings.Join(flags, ","))
+	x.setCell(colFailure, failureCell(r, t.Location()))
 	x.judge(now)
 	var hay []string
-	for _, k := range []colKey{colID, colTenant, colType, colSubject, colStatus, colAssignee, colFlags} {
+	for _, k := range []colKey{colID, colTenant, colType, colSubject, colStatus, colAssignee, colFlags, colFailure} {
 		hay = append(hay, x.cells[k])
 	}
 	x.hay = strings.ToLower(strings.Join(hay, "\x00"))
@@ -118,3 +122,32 @@ func (r *row) judge(now time.Time) {
 // rowPaints are the row styles as raw escape pairs: a lipgloss Render per
 // cell per frame was most of the cost of drawing the queue.
 type rowPaints struct{ overdue, soon, selected paint }
+
+// failureCell is a failed request's failure in one cell: when (the
+// tenant's local time), the step it stopped at, and why.
+func failureCell(r model.Request, loc *time.Location) string {
+	f, ok := model.FailureOf(r)
+	if !ok {
+		return ""
+	}
+	parts := []string{}
+	if !f.At.IsZero() {
+		parts = append(parts, f.At.In(loc).Format("01-02 15:04"))
+	}
+	if f.Step != "" {
+		parts = append(parts, f.Step+":")
+	}
+	return strings.Join(append(parts, orDash(f.Cause())), " ")
+}
+
+// fitFailureColumn gives the queue its FAILURE column only while a row
+// has failed: an always-empty column would take room from the others.
+func (p *queuePane) fitFailureColumn() {
+	want := slices.ContainsFunc(p.rows, func(r row) bool { return r.status == model.StatusFailed })
+	has := slices.ContainsFunc(p.cols, func(c column) bool { return c.key == colFailure })
+	if want == has {
+		return
+	}
+	p.cols = slices.DeleteFunc(queueColumns(), func(c column) bool { return !want && c.key == colFailure })
+	p.widths = layoutColumns(p.cols, p.width)
+}

@@ -142,6 +142,9 @@ func (p *queuePane) footer() string {
 	default:
 		left = "0 rows"
 	}
+	if p.statuses != nil {
+		left += th.Soon.Render(" · showing " + p.browseLabel + " — " + p.ctx.keyFor(keymap.Back) + " for the open queue")
+	}
 	if p.query != "" {
 		left += " · filter " + th.Prompt.Render("/"+strings.TrimSpace(p.input.Value()))
 	}

@@ -34,6 +34,7 @@ const (
 	colReceived
 	colAssignee
 	colFlags
+	colFailure
 	numCols
 )
 
@@ -48,6 +49,11 @@ func queueColumns() []column {
 		{key: colReceived, title: "RECEIVED", min: 10, pref: 10, max: 10, optional: true},
 		{key: colAssignee, title: "ASSIGNEE", min: 6, pref: 8, max: 12},
 		{key: colFlags, title: "FLAGS", min: 5, pref: 12, max: 32},
+		// When and why a failed request failed; shown once the screen
+		// has room for it (empty on every other row).
+		// (min 30: a cut-down failure tells nothing; the list has only
+		// this column when a row failed: fitFailureColumn).
+		{key: colFailure, title: "FAILURE", min: 30, pref: 50, max: 80, optional: true},
 	}
 }
 
@@ -82,7 +88,7 @@ func layoutColumns(cols []column, width int) []int {
 	slack := avail - used
 	// Status and type are words that read badly cut ("awaiting …"), so they
 	// grow first; masked names are short and read fine narrow.
-	order := []colKey{colStatus, colType, colAssignee, colTenant, colSubject, colFlags, colID, colDue}
+	order := []colKey{colStatus, colType, colAssignee, colTenant, colSubject, colFlags, colID, colDue, colFailure}
 	for _, limit := range []func(column) int{
 		func(c column) int { return c.pref },
 		func(c column) int { return c.max },

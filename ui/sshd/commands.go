@@ -27,6 +27,8 @@ const commandUsage = `custodian over SSH: connect with a terminal for the consol
   whoami            who your key logs you in as, your role and tenants
   audit verify      check the audit chain (exit status 1 if it is broken)
   queue [--json]    summary of the open requests in your scope
+  health [--json]   on-call view: database, claims, failed requests, last audit verify, sessions
+  failed [--json]   failed requests in your scope, newest first, with step and reason
 `
 
 // summaryCap bounds how many open requests a summary reads.
@@ -54,6 +56,8 @@ func (s *Server) runCommand(sess ssh.Session, actor model.Actor, fp string) int 
 		return s.auditVerify(ctx, out, errOut)
 	case args[0] == "queue" && (len(args) == 1 || len(args) == 2 && args[1] == "--json"):
 		return s.queueSummary(ctx, actor, len(args) == 2, out, errOut)
+	case (args[0] == "health" || args[0] == "failed") && (len(args) == 1 || len(args) == 2 && args[1] == "--json"):
+		return s.onCall(ctx, actor, args[0], len(args) == 2, out, errOut)
 	}
 	fmt.Fprintf(errOut, "custodian: unknown command %q\n\n%s", model.CleanLine(truncateText(strings.Join(args, " "), 80)), commandUsage)
 	return exitBadInput
@@ -227,4 +231,31 @@ func writeQueueSummary(out io.Writer, sum QueueSummary, loc *time.Location) {
 	for _, t := range sum.ByTenant {
 		fmt.Fprintf(out, "  %-22s %5d open %4d overdue  %s\n", truncateText(t.ID, 22), t.Open, t.Overdue, truncateText(t.Name, 40))
 	}
+}
+
+// onCall is `health` and `failed`: the report and list `custodian health`
+// and `custodian failed` print, from the same renderer.
+func (s *Server) onCall(ctx context.Context, actor model.Actor, what string, asJSON bool, out, errOut io.Writer) int {
+	var err error
+	switch what {
+	case "health":
+		var h model.Health
+		if h, err = s.cfg.Store.Health(ctx, actor); err == nil {
+			err = present.WriteHealth(out, h, asJSON)
+		}
+	default:
+		var fs []model.Failure
+		if fs, err = s.cfg.Store.Failed(ctx, actor); err == nil {
+			now := s.cfg.App.Clock
+			if now == nil {
+				now = model.SystemClock{}
+			}
+			err = present.WriteFailures(out, fs, now.Now(), asJSON)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(errOut, "custodian %s: %s\n", what, model.CleanLine(err.Error()))
+		return exitFailed
+	}
+	return exitOK
 }

@@ -92,6 +92,12 @@ type Server struct {
 	live     map[*session]struct{}
 	closing  bool
 	handlers sync.WaitGroup
+
+	// reportMu serialises the open-session reports for the health view
+	// (sessioncount.go); reportDone is set once Shutdown withdrew them.
+	reportMu   sync.Mutex
+	reportDone bool
+	reportName string
 }
 
 // New configures a server; Serve starts it.
@@ -127,7 +133,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, limiter: newFailureLimiter(cfg.Now), live: map[*session]struct{}{},
-		pending: newPreauth(cfg.MaxUnauthenticated), stopFlush: make(chan struct{}), flushDone: make(chan struct{})}
+		pending: newPreauth(cfg.MaxUnauthenticated), stopFlush: make(chan struct{}), flushDone: make(chan struct{}),
+		reportName: reporterName()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -240,6 +247,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if ferr := s.flushStrangers(ctx); ferr != nil && err == nil {
 		err = ferr
 	}
+	s.withdrawSessions(ctx)
 	// Last: the refusals above are writes too, and a console's command may
 	// still be running after its session ended.
 	if serr := s.cfg.Store.StopWrites(ctx); serr != nil && err == nil {
@@ -286,5 +294,6 @@ func (s *Server) release(ls *session) {
 	s.mu.Lock()
 	delete(s.live, ls)
 	s.mu.Unlock()
+	s.reportSessions() // before Done: Shutdown's withdrawal comes after every report
 	s.handlers.Done()
 }

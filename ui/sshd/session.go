@@ -122,6 +122,7 @@ func (s *Server) handle(sess ssh.Session) {
 		return
 	}
 	defer s.release(ls)
+	s.reportSessions()
 
 	origin := "ssh:" + sess.RemoteAddr().String()
 	actor, fp, err := s.sessionActor(sess, origin)
