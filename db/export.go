@@ -23,7 +23,10 @@ func recordProjection() bson.D {
 	d := bson.D{}
 	for _, f := range []string{"_id", "tenant_id", "type", "channel", "status", "received_at",
 		"acknowledged_at", "responded_at", "outcome", "denial_reason", "decision.outcome", "decision.reason",
-		"extension.at", "extension.reason", "withheld"} {
+		"extension.at", "extension.reason", "withheld",
+		// What names a denial's basis (model.DenialBasisOf): the denying
+		// event, the exempt flag, the verification level. Read, not exported.
+		"history", "flags", "verification.level"} {
 		d = append(d, bson.E{Key: f, Value: 1})
 	}
 	return d
