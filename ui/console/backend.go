@@ -31,6 +31,8 @@ type Backend interface {
 	AuditTrail
 	Records
 	Fulfilment
+	Reports
+	OperatorAdmin
 }
 
 // Requests is what the queue and a request's detail read: the tenants in
@@ -120,4 +122,21 @@ type Fulfilment interface {
 	// reporting progress; it returns the request as the run left it. A failed
 	// request must be retried (Apply ActRetry) first.
 	RunFulfilment(ctx context.Context, actor model.Actor, id string, progress func(model.StepProgress)) (model.Request, error)
+}
+
+// Reports is the metrics pane's reading: a year's request metrics.
+type Reports interface {
+	// RequestMetrics computes the 11 CCR §7102 metrics of the requests
+	// received in year (each tenant's own year), of tenantID or, "", of
+	// every tenant in scope. Leads and admins only.
+	RequestMetrics(ctx context.Context, actor model.Actor, year int, tenantID string) (model.Metrics, error)
+}
+
+// OperatorAdmin is the operators pane's one write; it lists operators
+// through Actions.Operators, like the assign form.
+type OperatorAdmin interface {
+	// PutOperator creates (Version 0) or replaces (the Version read) an
+	// operator: admins only, checked, keys parsed, and audited — the same
+	// call `custodian operators` makes.
+	PutOperator(ctx context.Context, actor model.Actor, op model.Operator) error
 }

@@ -21,6 +21,8 @@ type fakeBackend struct {
 	*fakeAudit
 	fakeRecords
 	*fakeFulfilment
+	fakeReports
+	*fakeOperatorAdmin
 }
 
 var _ Backend = (*fakeBackend)(nil)
@@ -39,14 +41,16 @@ type fakeData struct {
 // newFakeBackend composes every role's fake over d.
 func newFakeBackend(d *fakeData) *fakeBackend {
 	return &fakeBackend{
-		fakeData:       d,
-		fakeRequests:   &fakeRequests{fakeData: d},
-		fakeActions:    fakeActions{d},
-		fakeApprovals:  fakeApprovals{d},
-		fakeDirectory:  fakeDirectory{d},
-		fakeAudit:      &fakeAudit{},
-		fakeRecords:    fakeRecords{d},
-		fakeFulfilment: &fakeFulfilment{fakeData: d},
+		fakeData:          d,
+		fakeRequests:      &fakeRequests{fakeData: d},
+		fakeActions:       fakeActions{d},
+		fakeApprovals:     fakeApprovals{d},
+		fakeDirectory:     fakeDirectory{d},
+		fakeAudit:         &fakeAudit{},
+		fakeRecords:       fakeRecords{d},
+		fakeFulfilment:    &fakeFulfilment{fakeData: d},
+		fakeReports:       fakeReports{d},
+		fakeOperatorAdmin: &fakeOperatorAdmin{},
 	}
 }
 
