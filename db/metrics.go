@@ -53,6 +53,14 @@ func (s *Store) RequestMetrics(ctx context.Context, actor model.Actor, year int,
 		return model.Metrics{}, s.refuse(ctx, actor, "metrics", target, tenantID,
 			fmt.Sprintf("tenant %s is outside operator %s's scope", tenantID, actor.Handle()), nil)
 	}
+	if tenantID != "" {
+		// A mistyped id would otherwise read as a year with no requests.
+		if _, err := s.tenant(ctx, tenantID); errors.Is(err, ErrNotFound) {
+			return model.Metrics{}, invalidf("metrics: no tenant %q (custodian report metrics without --tenant covers every tenant in your scope)", tenantID)
+		} else if err != nil {
+			return model.Metrics{}, fmt.Errorf("metrics of %d: %w", year, err)
+		}
+	}
 	q := bson.D{}
 	if tenantID != "" {
 		q = append(q, bson.E{Key: "tenant_id", Value: tenantID})

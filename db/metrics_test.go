@@ -83,6 +83,7 @@ func TestRequestMetricsRefusals(t *testing.T) {
 		{"lead outside scope", scopedLead, "tb", 2026, true},
 		{"lead in scope", scopedLead, "ta", 2026, false},
 		{"year 26", f.lead, "", 26, false},
+		{"unknown tenant", f.lead, "nowhere", 2026, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -96,7 +97,7 @@ func TestRequestMetricsRefusals(t *testing.T) {
 				if a := f.lastAudit(); a.Action != "metrics" || a.Outcome != model.OutcomeRefused || a.Actor != c.who.Handle() {
 					t.Errorf("last audit %s %s by %s, want the refused metrics", a.Action, a.Outcome, a.Actor)
 				}
-			case c.year < 2000:
+			case c.year < 2000 || c.tenant == "nowhere":
 				if !errors.Is(err, db.ErrInvalid) {
 					t.Fatalf("err = %v, want invalid input", err)
 				}

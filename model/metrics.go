@@ -205,10 +205,6 @@ func FactsOf(r Request, t Tenant) MetricsFacts {
 	return f
 }
 
-// ReceivedYear is the calendar year of a request's receipt in its tenant's
-// time zone: the year a Customer's report counts it in.
-func ReceivedYear(r Request, t Tenant) int { return r.ReceivedAt.In(t.Location()).Year() }
-
 // ComputeMetrics computes the metrics of year from the requests' facts;
 // facts received in another year (in their tenant's zone) are skipped.
 // Days to respond are calendar days from the local date of receipt to the
