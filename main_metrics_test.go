@@ -194,7 +194,8 @@ func TestCLIReportMetricsMatchesExport(t *testing.T) {
 	}
 }
 
-// Support may not read the metrics: refused, with nothing on stdout.
+// Support may not read the metrics: refused, with nothing on stdout; an
+// unknown tenant and two output formats are bad input.
 func TestCLIReportMetricsRefusesSupport(t *testing.T) {
 	t.Setenv("CUSTODIAN_MONGO_URI", "")
 	dir := filepath.Join(t.TempDir(), "data")
@@ -204,6 +205,10 @@ func TestCLIReportMetricsRefusesSupport(t *testing.T) {
 	code, out, stderr := runCLI(t, "report", "metrics", "--data-dir", dir, "--operator", "sam", "--year", "2026")
 	if code == 0 || out != "" || !strings.Contains(stderr, "need a privacy lead or an admin") {
 		t.Fatalf("support: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	code, out, stderr = runCLI(t, "report", "metrics", "--data-dir", dir, "--operator", "lee", "--tenant", "nowhere")
+	if code != exitBadInput || out != "" || !strings.Contains(stderr, `no tenant "nowhere"`) {
+		t.Fatalf("unknown tenant: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 	code, out, stderr = runCLI(t, "report", "metrics", "--data-dir", dir, "--json", "--csv")
 	if code != exitBadInput || out != "" || !strings.Contains(stderr, "choose one of --json and --csv") {
