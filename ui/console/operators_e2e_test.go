@@ -119,15 +119,29 @@ func TestOperatorsE2E(t *testing.T) {
 		if op, err := store.Operator(ctx, "jo"); err != nil || !op.Disabled {
 			t.Fatalf("jo not disabled: %+v, %v", op, err)
 		}
-		recs := operatorAudit(t, store, admin, "jo")
 		var details []string
-		for _, r := range recs {
+		for _, r := range operatorAudit(t, store, admin, "jo") {
 			if r.Action == "put_operator" && r.Outcome == model.OutcomeOK && r.Actor == "ada" {
 				details = append(details, r.Detail)
 			}
 		}
 		if len(details) != 2 || !strings.Contains(details[0], "disabled=true") || !strings.Contains(details[1], "role=lead") {
 			t.Fatalf("audit of operator:jo, newest first = %q, want the disable then the add by ada", details)
+		}
+
+		// The role, through the same form and call.
+		h.selectOperator("jo")
+		h.press("r")
+		h.waitFor("the role form", formOpen("Change role of jo"))
+		h.choose("role", "engineer")
+		h.press("ctrl+s")
+		h.confirm()
+		h.operatorsLoaded(func(ops []model.Operator) bool {
+			i := slices.IndexFunc(ops, func(o model.Operator) bool { return o.Handle == "jo" })
+			return i >= 0 && ops[i].Role == model.RoleEngineer
+		})
+		if op, _ := store.Operator(ctx, "jo"); op.Role != model.RoleEngineer || !op.Disabled {
+			t.Fatalf("jo after the role change: %+v", op)
 		}
 		if res, err := store.VerifyAudit(ctx, nil); err != nil || !res.OK {
 			t.Fatalf("audit chain: %+v, %v", res, err)
