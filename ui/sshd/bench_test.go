@@ -314,7 +314,7 @@ func visitEveryPane(tm *term) {
 	tm.press("tab")
 	tm.waitText(" · seq ") // Audit, a page loaded
 	tm.press("tab")
-	tm.waitText("extensions used") // Metrics, the year counted
+	tm.waitText("Days to respond (") // Metrics, the year counted
 	tm.press("tab")
 	tm.waitText("due this week")
 }
