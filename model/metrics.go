@@ -18,8 +18,8 @@ type DenialBasis string
 const (
 	// DenyUnverifiable: identity could not be verified (§7062, §7063).
 	DenyUnverifiable DenialBasis = "unverifiable"
-	// DenyExcessive: refused as baseless, repetitive or excessive
-	// (Cal. Civ. Code §1798.145(h)(3)), the over-the-limit requests included.
+	// DenyExcessive: refused as baseless, repetitive or excessive, the
+	// requests over the two-per-12-months limit included.
 	DenyExcessive DenialBasis = "excessive"
 	// DenyCustomer: the data-owning Customer denied it.
 	DenyCustomer DenialBasis = "customer"
