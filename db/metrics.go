@@ -14,12 +14,14 @@ import (
 
 // metricsProjection is what the metrics read of a request: its §7101
 // record plus what judges its deadlines (acknowledgement, decision,
-// extension) and names its denial basis (the denying event, the flags,
-// the verification level). Nothing of it leaves the store but counts.
+// extension) and names its denial basis (each event's action, statuses
+// and time, never its actor or reason; the flags' kinds; the verification
+// level). Nothing of it leaves the store but counts.
 func metricsProjection() bson.D {
 	d := bson.D{}
 	for _, f := range []string{"_id", "tenant_id", "type", "status", "received_at", "acknowledged_at", "responded_at",
-		"closed_at", "updated_at", "decision", "extension", "withheld", "verification.level", "history", "flags"} {
+		"closed_at", "updated_at", "decision", "extension", "withheld", "verification.level",
+		"history.action", "history.from", "history.to", "history.at", "flags.kind"} {
 		d = append(d, bson.E{Key: f, Value: 1})
 	}
 	return d

@@ -68,8 +68,13 @@ func RecordOf(r model.Request) Record {
 	rec := Record{
 		RequestID: r.ID, TenantID: r.TenantID, Received: r.ReceivedAt.UTC(), Type: string(r.Type),
 		Channel: string(r.Channel), Status: string(r.Status), Acknowledged: utc(r.AcknowledgedAt),
-		Responded: utc(r.RespondedAt), Outcome: r.Outcome, DenialReason: r.DenialReason, DenialBasis: string(model.DenialBasisOf(r)),
+		Responded: utc(r.RespondedAt), Outcome: r.Outcome, DenialReason: r.DenialReason, DenialBasis: string(r.DenialBasis),
 		Withheld: r.Withheld,
+	}
+	if rec.DenialBasis == "" {
+		// A request read whole (not through the store's export) still
+		// knows its basis from its history.
+		rec.DenialBasis = string(model.DenialBasisOf(r))
 	}
 	if rec.Withheld == nil {
 		rec.Withheld = []model.Withheld{}
