@@ -92,6 +92,27 @@ func TestMetricsE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("the tenant scope", func(t *testing.T) {
+		h := start(t, e2eApp(store, actor), 120, 40)
+		h.loaded()
+		h.openTab("Metrics")
+		h.waitFor("the 2026 metrics", metricsLoaded(2026))
+		all := 0
+		h.waitFor("the total", func(a *App) bool { all = a.metricsPane().m.Total.Received; return true })
+		h.press(":")
+		h.typ("tenant oakridge-ca")
+		h.press("enter")
+		var one int
+		h.waitFor("oakridge-ca's metrics", func(a *App) bool {
+			p := a.metricsPane()
+			one = p.m.Total.Received
+			return metricsLoaded(2026)(a) && p.m.TenantID == "oakridge-ca"
+		})
+		if one == 0 || one >= all {
+			t.Fatalf("oakridge-ca received %d of the %d of every tenant", one, all)
+		}
+	})
+
 	t.Run("support has no metrics tab", func(t *testing.T) {
 		a := appAs(t, store, "sam")
 		if a.metricsPane() != nil {
