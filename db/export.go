@@ -23,10 +23,23 @@ func recordProjection() bson.D {
 	d := bson.D{}
 	for _, f := range []string{"_id", "tenant_id", "type", "channel", "status", "received_at",
 		"acknowledged_at", "responded_at", "outcome", "denial_reason", "decision.outcome", "decision.reason",
-		"extension.at", "extension.reason", "withheld"} {
+		"extension.at", "extension.reason", "withheld",
+		// What names a denial's basis (model.DenialBasisOf): each event's
+		// action and statuses (never its actor or reason), the flags'
+		// kinds, the verification level. Read, turned into the basis, and
+		// dropped before the record leaves (withBasis).
+		"history.action", "history.from", "history.to", "flags.kind", "verification.level"} {
 		d = append(d, bson.E{Key: f, Value: 1})
 	}
 	return d
+}
+
+// withBasis sets r's denial basis from what recordProjection read for it,
+// then drops that: the record carries the basis, not the history.
+func withBasis(r model.Request) model.Request {
+	r.DenialBasis = model.DenialBasisOf(r)
+	r.History, r.Flags, r.Verification = nil, nil, nil
+	return r
 }
 
 // RequestRecords streams, in order of receipt, the record of every request
@@ -87,6 +100,7 @@ func (s *Store) requestRecords(ctx context.Context, actor model.Actor, f model.R
 		if err := cur.Decode(&r); err != nil {
 			return fmt.Errorf("export request records: read request: %w", err)
 		}
+		r = withBasis(r)
 		if !serverSort {
 			held = append(held, r)
 			continue

@@ -337,6 +337,12 @@ func runWorkload(t *testing.T, f *ffix, p string) {
 		must("request records", f.s.RequestRecords(ctx, lee, rf, func(model.Request) error { return nil }))
 	}
 
+	// The request metrics of the year, all and one tenant.
+	for _, tid := range []string{"", tenant} {
+		_, err = f.s.RequestMetrics(ctx, lee, now.Year(), tid)
+		must("request metrics", err)
+	}
+
 	// Checks and repairs.
 	_, err = f.s.VerifyAudit(ctx, nil)
 	must("verify audit", err)

@@ -303,6 +303,8 @@ func Queries() []QuerySpec {
 		query(collRequests, "received_at> sort(received_at,_id)", "received_at_1__id_1", "auditors' export"),
 		query(collRequests, "tenant_id= received_at>", "tenant_id_1_received_at_1__id_1", "auditors' export of a tenant on FerretDB"),
 		query(collRequests, "tenant_id= received_at> sort(received_at,_id)", "tenant_id_1_received_at_1__id_1", "auditors' export of a tenant"+scoped),
+		query(collRequests, "received_at>", "received_at_1__id_1", "request metrics of a year (§7102), read unsorted"),
+		query(collRequests, "tenant_id= received_at>", "tenant_id_1_received_at_1__id_1", "request metrics of a year"+scoped),
 		query(collRequests, "_id= received_at>", "_id_", "auditors' export of one request on FerretDB"),
 		query(collRequests, "_id= received_at> sort(received_at,_id)", "_id_", "auditors' export of one request"),
 		query(collRequests, "sort(_id)", "_id_", "RebuildQueue: every request in _id pages, a full pass by design"),

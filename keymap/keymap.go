@@ -124,6 +124,24 @@ const (
 	Replan Action = "replan"
 )
 
+// Metrics
+// Metrics actions step the metrics pane's year.
+const (
+	MetricsPrevYear Action = "metrics_prev_year"
+	MetricsNextYear Action = "metrics_next_year"
+)
+
+// Operators
+// Operators actions are an admin's, in the operators pane: each opens a
+// form, and every change is confirmed and goes through the controller.
+const (
+	OperatorAdd    Action = "operator_add"
+	OperatorToggle Action = "operator_toggle"
+	OperatorRole   Action = "operator_role"
+	OperatorScope  Action = "operator_scope"
+	OperatorKey    Action = "operator_key"
+)
+
 // Rule-book actions: a privacy lead's fee quote instead of a refusal, a
 // lead's correction of a recorded Customer decision, and linking an
 // unmatched request to its subject so it can be verified and fulfilled.
@@ -151,6 +169,10 @@ const (
 	GroupLookup = "Lookup"
 	// Fulfilment
 	GroupFulfil = "Fulfilment"
+	// Metrics
+	GroupMetrics = "Metrics"
+	// Operators
+	GroupOperators = "Operators"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -174,6 +196,10 @@ const (
 	// open (a failed request) and refresh only.
 	PaneHealth Pane = "health"
 	PaneFailed Pane = "failed"
+	// Metrics
+	PaneMetrics Pane = "metrics"
+	// Operators
+	PaneOperators Pane = "operators"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -259,6 +285,15 @@ func defaults() []Binding {
 		{Fulfil, []string{"F"}, "run fulfilment", GroupFulfil},
 		{SignOff, []string{"S"}, "sign off the plan", GroupFulfil},
 		{Replan, []string{"P"}, "make a new plan", GroupFulfil},
+		// Metrics
+		{MetricsPrevYear, []string{"["}, "previous year", GroupMetrics},
+		{MetricsNextYear, []string{"]"}, "next year", GroupMetrics},
+		// Operators
+		{OperatorAdd, []string{"n"}, "add an operator (paste a public key)", GroupOperators},
+		{OperatorToggle, []string{"d"}, "disable / enable", GroupOperators},
+		{OperatorRole, []string{"r"}, "change role", GroupOperators},
+		{OperatorScope, []string{"s"}, "change tenant scope", GroupOperators},
+		{OperatorKey, []string{"K"}, "add an SSH key", GroupOperators},
 	}
 }
 
@@ -347,7 +382,8 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 
 // Panes returns every pane.
 func Panes() []Pane {
-	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject, PanePlan, PaneRun, PaneHealth, PaneFailed}
+	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject, PanePlan, PaneRun,
+		PaneHealth, PaneFailed, PaneMetrics, PaneOperators}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -375,6 +411,10 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneAudit
 	case GroupLookup:
 		return p == PaneLookup
+	case GroupMetrics:
+		return p == PaneMetrics
+	case GroupOperators:
+		return p == PaneOperators
 	case GroupRequest:
 		// Lookup — a subject's detail reveals one field; it has no
 		// request of its own to act on.

@@ -72,6 +72,15 @@ func TestDefaultBindings(t *testing.T) {
 		{Fulfil, []string{"F"}, GroupFulfil},
 		{SignOff, []string{"S"}, GroupFulfil},
 		{Replan, []string{"P"}, GroupFulfil},
+		// metrics
+		{MetricsPrevYear, []string{"["}, GroupMetrics},
+		{MetricsNextYear, []string{"]"}, GroupMetrics},
+		// operators
+		{OperatorAdd, []string{"n"}, GroupOperators},
+		{OperatorToggle, []string{"d"}, GroupOperators},
+		{OperatorRole, []string{"r"}, GroupOperators},
+		{OperatorScope, []string{"s"}, GroupOperators},
+		{OperatorKey, []string{"K"}, GroupOperators},
 	}
 	all := Default().All()
 	if len(all) != len(tests) {
@@ -208,7 +217,7 @@ func TestHelp(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit, GroupLookup, GroupFulfil}},
+		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit, GroupLookup, GroupFulfil, GroupMetrics, GroupOperators}},
 		{"short help keeps caller order and drops unknown", helpLabels(km.ShortHelp(Help, Quit, "nope", Up)), []string{"?", "q/ctrl+c", "↑/k"}},
 		{"full help columns", columnSizes(km.FullHelp(Approve, Quit, Up, Down)), []string{"1", "2", "1"}},
 		{"detail pane has no queue column", columnGroups(km, km.FullHelp(PaneActions(PaneDetail)...)), []string{GroupGlobal, GroupNavigation, GroupRequest, GroupFulfil}},

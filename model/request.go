@@ -236,6 +236,10 @@ type Request struct {
 	// Withheld is what the response did not delete or disclose, and why
 	// (the 24-month record keeps it with the outcome).
 	Withheld []Withheld `bson:"withheld,omitempty" json:"withheld,omitempty"`
+	// DenialBasis is why a denied request was denied (DenialBasisOf), as
+	// the controller reads it for a §7101 record it hands out without the
+	// history it comes from; never stored.
+	DenialBasis DenialBasis `bson:"-" json:"-"`
 	// Disclosures are a privacy lead's decisions to disclose fields holding
 	// another person's data in an access response, oldest first.
 	Disclosures []Disclosure `bson:"disclosures,omitempty" json:"disclosures,omitempty"`

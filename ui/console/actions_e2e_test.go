@@ -49,6 +49,8 @@ func formOf(a *App) (*formPane, bool) {
 		return p.formPane, true
 	case *signOffPane: // issue 5: fulfilment
 		return p.formPane, true
+	case *operatorFormPane: // the operators pane's forms
+		return p.formPane, true
 	}
 	return nil, false
 }

@@ -42,9 +42,19 @@ type App struct {
 func New(cfg Config) *App {
 	cfg = cfg.withDefaults()
 	ctx := newContext(cfg)
+	panes := []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newLookupPane(ctx, cfg), newAuditPane(ctx)}
+	// Metrics for the leads and admins who report to Customers; Operators
+	// for admins. Others do not see the tabs (and the controller refuses
+	// them anyway).
+	if model.MetricsAllowed(cfg.Actor.Operator.Role) {
+		panes = append(panes, newMetricsPane(ctx))
+	}
+	if cfg.Actor.Operator.Role.Can(model.PermManageOperators) {
+		panes = append(panes, newOperatorsPane(ctx))
+	}
 	return &App{
 		ctx:     ctx,
-		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newLookupPane(ctx, cfg), newAuditPane(ctx)},
+		panes:   panes,
 		palette: newCommandPalette(ctx.Theme),
 		conn:    connWatcher{w: cfg.Conn},
 	}

@@ -32,6 +32,8 @@ type Backend interface {
 	Records
 	Fulfilment
 	OnCall
+	Reports
+	OperatorAdmin
 }
 
 // Requests is what the queue and a request's detail read: the tenants in
@@ -131,4 +133,21 @@ type OnCall interface {
 	Health(ctx context.Context, actor model.Actor) (model.Health, error)
 	// Failed lists the failed requests in scope, newest failure first.
 	Failed(ctx context.Context, actor model.Actor) ([]model.Failure, error)
+}
+
+// Reports is the metrics pane's reading: a year's request metrics.
+type Reports interface {
+	// RequestMetrics computes the 11 CCR §7102 metrics of the requests
+	// received in year (each tenant's own year), of tenantID or, "", of
+	// every tenant in scope. Leads and admins only.
+	RequestMetrics(ctx context.Context, actor model.Actor, year int, tenantID string) (model.Metrics, error)
+}
+
+// OperatorAdmin is the operators pane's one write; it lists operators
+// through Actions.Operators, like the assign form.
+type OperatorAdmin interface {
+	// PutOperator creates (Version 0) or replaces (the Version read) an
+	// operator: admins only, checked, keys parsed, and audited — the same
+	// call `custodian operators` makes.
+	PutOperator(ctx context.Context, actor model.Actor, op model.Operator) error
 }

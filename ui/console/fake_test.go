@@ -22,6 +22,8 @@ type fakeBackend struct {
 	fakeRecords
 	*fakeFulfilment
 	fakeOnCall
+	fakeReports
+	*fakeOperatorAdmin
 }
 
 var _ Backend = (*fakeBackend)(nil)
@@ -40,15 +42,17 @@ type fakeData struct {
 // newFakeBackend composes every role's fake over d.
 func newFakeBackend(d *fakeData) *fakeBackend {
 	return &fakeBackend{
-		fakeData:       d,
-		fakeRequests:   &fakeRequests{fakeData: d},
-		fakeActions:    fakeActions{d},
-		fakeApprovals:  fakeApprovals{d},
-		fakeDirectory:  fakeDirectory{d},
-		fakeAudit:      &fakeAudit{},
-		fakeRecords:    fakeRecords{d},
-		fakeFulfilment: &fakeFulfilment{fakeData: d},
-		fakeOnCall:     fakeOnCall{d},
+		fakeData:          d,
+		fakeRequests:      &fakeRequests{fakeData: d},
+		fakeActions:       fakeActions{d},
+		fakeApprovals:     fakeApprovals{d},
+		fakeDirectory:     fakeDirectory{d},
+		fakeAudit:         &fakeAudit{},
+		fakeRecords:       fakeRecords{d},
+		fakeFulfilment:    &fakeFulfilment{fakeData: d},
+		fakeReports:       fakeReports{d},
+		fakeOperatorAdmin: &fakeOperatorAdmin{},
+		fakeOnCall:        fakeOnCall{d},
 	}
 }
 

@@ -41,6 +41,10 @@ type Record struct {
 	Responded    *time.Time `json:"responded"`
 	Outcome      string     `json:"outcome"`
 	DenialReason string     `json:"denial_reason"`
+	// DenialBasis is why a denied request was denied, as the §7102 metrics
+	// count it (model.DenialBasis: unverifiable, excessive, customer,
+	// exempt); absent for a request not denied.
+	DenialBasis string `json:"denial_basis,omitempty"`
 	// CustomerDecision is the data-owning Customer's answer ("approved",
 	// "denied" or empty), with its reason when it denied.
 	CustomerDecision     string     `json:"customer_decision"`
@@ -64,8 +68,13 @@ func RecordOf(r model.Request) Record {
 	rec := Record{
 		RequestID: r.ID, TenantID: r.TenantID, Received: r.ReceivedAt.UTC(), Type: string(r.Type),
 		Channel: string(r.Channel), Status: string(r.Status), Acknowledged: utc(r.AcknowledgedAt),
-		Responded: utc(r.RespondedAt), Outcome: r.Outcome, DenialReason: r.DenialReason,
+		Responded: utc(r.RespondedAt), Outcome: r.Outcome, DenialReason: r.DenialReason, DenialBasis: string(r.DenialBasis),
 		Withheld: r.Withheld,
+	}
+	if rec.DenialBasis == "" {
+		// A request read whole (not through the store's export) still
+		// knows its basis from its history.
+		rec.DenialBasis = string(model.DenialBasisOf(r))
 	}
 	if rec.Withheld == nil {
 		rec.Withheld = []model.Withheld{}

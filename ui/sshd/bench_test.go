@@ -272,8 +272,9 @@ func BenchmarkBytesPerKey(b *testing.B) {
 		{"open-detail-and-back", nil, []string{"enter", "esc"}, nil},
 		// Each pane loads on its first visit; the warm-up pays for those
 		// loads so the figure is a switch between loaded panes, round the
-		// four (Queue → Approvals → Lookup → Audit → Queue).
-		{"pane-switch", visitEveryPane, []string{"tab", "tab", "tab", "tab"}, []string{"approvals", "lookup", "audit", "queue"}},
+		// five (Queue → Approvals → Lookup → Audit → Metrics → Queue).
+		// A lead also has the Metrics tab, after Audit.
+		{"pane-switch", visitEveryPane, []string{"tab", "tab", "tab", "tab", "tab"}, []string{"approvals", "lookup", "audit", "metrics", "queue"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			tm := openTerm(b, ts.mustDial(b, "lee"), 120, 40, nil)
@@ -303,7 +304,7 @@ func BenchmarkBytesPerKey(b *testing.B) {
 	}
 }
 
-// visitEveryPane tabs once round the four panes, waiting for each to show
+// visitEveryPane tabs once round a lead's five panes, waiting for each to show
 // its data, and ends back on the queue.
 func visitEveryPane(tm *term) {
 	tm.press("tab")
@@ -312,6 +313,8 @@ func visitEveryPane(tm *term) {
 	tm.waitText(" subjects · ") // Lookup, the directory built
 	tm.press("tab")
 	tm.waitText(" · seq ") // Audit, a page loaded
+	tm.press("tab")
+	tm.waitText("Days to respond (") // Metrics, the year counted
 	tm.press("tab")
 	tm.waitText("due this week")
 }
