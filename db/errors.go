@@ -1,6 +1,7 @@
 package db
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -123,3 +124,14 @@ func isDup(err error) bool { return mongo.IsDuplicateKeyError(err) }
 
 // notFound wraps ErrNotFound with what was looked for.
 func notFound(kind, id string) error { return fmt.Errorf("%s %s: %w", kind, id, ErrNotFound) }
+
+// IsTransient reports an error that says the database could not be reached
+// or stopped answering mid-call (the service restarting), not that it
+// refused the call: the same call may succeed once it answers again.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ce *ConnectError
+	return mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.As(err, &ce)
+}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
@@ -233,28 +234,7 @@ func Import(ctx context.Context, store *db.Store, actor model.Actor, in io.Reade
 	}
 	for start := 0; start < len(todo); start += importChunk {
 		chunk := todo[start:min(start+importChunk, len(todo))]
-		reqs := make([]model.Request, len(chunk))
-		for i, p := range chunk {
-			reqs[i] = p.req
-		}
-		results, err := store.CreateRequests(ctx, actor, reqs, func(done, _ int) {
-			if opts.Progress != nil {
-				opts.Progress(start+done, len(todo))
-			}
-		})
-		for i, res := range results {
-			switch {
-			case res.Err == nil && res.Created:
-				rep.Imported++
-			case res.Err == nil:
-				rep.Present++
-			case errors.Is(res.Err, db.ErrInvalid) || errors.Is(res.Err, db.ErrExists) || errors.Is(res.Err, db.ErrNotFound) || errors.Is(res.Err, db.ErrRefused):
-				rep.Invalid = append(rep.Invalid, LineProblem{Line: chunk[i].line, ExternalRef: chunk[i].req.ExternalRef, Reason: res.Err.Error()})
-			default:
-				rep.Failed = append(rep.Failed, LineProblem{Line: chunk[i].line, ExternalRef: chunk[i].req.ExternalRef, Reason: res.Err.Error()})
-			}
-		}
-		if err != nil {
+		if err := importChunkRetrying(ctx, store, actor, chunk, start, len(todo), opts, &rep); err != nil {
 			return rep, fmt.Errorf("import: %w", err)
 		}
 	}
@@ -387,4 +367,65 @@ func idsOf(subs []model.Subject) []string {
 		out[i] = model.CleanLine(s.ID)
 	}
 	return out
+}
+
+// importRetries is how many times a line whose write met a database outage
+// is written again, waiting importRetryWait, twice as long each time: about
+// a minute in all, longer than the shared database service takes to start
+// again. Writing again is safe: a line already in is reported present.
+const (
+	importRetries   = 6
+	importRetryWait = time.Second
+)
+
+// importChunkRetrying writes chunk (lines done+1… of total) and files each
+// line's outcome in rep. A line that failed because the database stopped
+// answering is written again once it answers, so an import that spans a
+// restart of the database service loses nothing; only an outage longer than
+// the retries leaves lines failed.
+func importChunkRetrying(ctx context.Context, store *db.Store, actor model.Actor, chunk []pendingLine, done, total int, opts ImportOptions, rep *ImportReport) error {
+	wait := importRetryWait
+	for attempt := 0; ; attempt++ {
+		last := attempt == importRetries
+		reqs := make([]model.Request, len(chunk))
+		for i, p := range chunk {
+			reqs[i] = p.req
+		}
+		results, err := store.CreateRequests(ctx, actor, reqs, func(n, _ int) {
+			if opts.Progress != nil && attempt == 0 {
+				opts.Progress(done+n, total)
+			}
+		})
+		var again []pendingLine
+		for i, res := range results {
+			switch {
+			case res.Err == nil && res.Created:
+				rep.Imported++
+			case res.Err == nil:
+				rep.Present++
+			case errors.Is(res.Err, db.ErrInvalid) || errors.Is(res.Err, db.ErrExists) || errors.Is(res.Err, db.ErrNotFound) || errors.Is(res.Err, db.ErrRefused):
+				rep.Invalid = append(rep.Invalid, LineProblem{Line: chunk[i].line, ExternalRef: chunk[i].req.ExternalRef, Reason: res.Err.Error()})
+			case db.IsTransient(res.Err) && !last:
+				again = append(again, chunk[i])
+			default:
+				rep.Failed = append(rep.Failed, LineProblem{Line: chunk[i].line, ExternalRef: chunk[i].req.ExternalRef, Reason: res.Err.Error()})
+			}
+		}
+		if err != nil {
+			if !db.IsTransient(err) || last {
+				return err
+			}
+			again = append(again, chunk[len(results):]...)
+		}
+		if len(again) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+		chunk = again
+	}
 }
