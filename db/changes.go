@@ -77,3 +77,11 @@ func (s *Store) ChangesSince(ctx context.Context, actor model.Actor, seq int64, 
 	}
 	return changes, next, more, nil
 }
+
+// CurrentActor is actor with its operator record as it stands now, read by
+// _id: a session polls it to follow an admin's changes (disabled, role,
+// scope) while it is open. A record that is gone reads as disabled; the
+// system actor has no record and is returned as it is.
+func (s *Store) CurrentActor(ctx context.Context, actor model.Actor) (model.Actor, error) {
+	return s.currentActor(ctx, actor)
+}

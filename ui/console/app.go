@@ -34,6 +34,12 @@ type App struct {
 	tenantsLoad call[[]model.Tenant]
 	actionRead  call[actionOpenMsg]
 	attempts    calls[string]
+
+	// Live refresh (live.go): one poll in flight at most, every liveEvery;
+	// ended is why the console closed itself.
+	livePoll  call[livePoll]
+	liveEvery time.Duration
+	ended     string
 }
 
 // New builds the console. Adding a pane is adding it to the panes list here.
@@ -41,16 +47,17 @@ func New(cfg Config) *App {
 	cfg = cfg.withDefaults()
 	ctx := newContext(cfg)
 	return &App{
-		ctx:     ctx,
-		panes:   []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newLookupPane(ctx, cfg), newAuditPane(ctx)},
-		palette: newCommandPalette(ctx.Theme),
+		ctx:       ctx,
+		panes:     []Pane{newQueuePane(ctx), newApprovalsPane(ctx), newLookupPane(ctx, cfg), newAuditPane(ctx)},
+		palette:   newCommandPalette(ctx.Theme),
+		liveEvery: cfg.LivePoll,
 	}
 }
 
 // Init asks the terminal for its background (to pick a theme) and loads the
 // tenants every pane needs.
 func (a *App) Init() tea.Cmd {
-	cmds := []tea.Cmd{a.loadTenants()}
+	cmds := []tea.Cmd{a.loadTenants(), a.startLive(a.liveEvery)}
 	if !a.ctx.NoColor {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -87,6 +94,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if id, err, ok := a.attempts.accept(msg); ok {
 		return a, a.setStatus(attemptedText(a.ctx, id, err), true)
+	}
+	if res, err, ok := a.livePoll.accept(msg); ok {
+		return a, a.polled(res, err)
 	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -125,6 +135,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.pushView(func(seq int) Pane { return newBulkPane(a.ctx, seq, msg.reqs, msg.tenant) })
 	case pushPaneMsg:
 		return a, a.open(msg.pane)
+	case liveTickMsg:
+		return a, a.poll()
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	case tea.PasteMsg:

@@ -180,6 +180,10 @@ func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.spin.Style = p.ctx.Theme.Spinner
 	case requestChangedMsg:
 		p.applyChange(msg.req)
+	case liveChangedMsg:
+		if p.loaded {
+			return p, p.reload() // the selection stays on its request
+		}
 	case spinner.TickMsg:
 		return p, spinWhile(p.loading, &p.spin, msg)
 	case tea.KeyPressMsg:

@@ -48,6 +48,10 @@ type Config struct {
 	// building its own, and leaves polling to it (serve shares one among
 	// all its SSH sessions).
 	SharedLookup *SharedLookup
+	// LivePoll is how often the console polls for changes made elsewhere
+	// (live.go): 0 is model.LivePollDefault (3 s), negative turns live
+	// refresh off. It needs a backend that implements Live.
+	LivePoll time.Duration
 }
 
 // maxPageSize is the largest keyset page the queue asks for.
@@ -69,6 +73,9 @@ func (cfg Config) withDefaults() Config {
 	cfg.PageSize = min(cfg.PageSize, maxPageSize)
 	if cfg.QueueCap <= 0 {
 		cfg.QueueCap = 10_000
+	}
+	if cfg.LivePoll == 0 {
+		cfg.LivePoll = model.LivePollDefault
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second

@@ -155,6 +155,10 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
 		return p, p.load()
+	case liveChangedMsg:
+		if _, ok := msg.byOthers[p.id]; ok && !p.loading {
+			return p, p.load()
+		}
 	case requestChangedMsg:
 		// An action saved from here (or over here) shows at once.
 		if msg.req.ID == p.id && p.req != nil && msg.req.Version >= p.req.Version {
@@ -207,8 +211,15 @@ func (p *detailPane) View() string {
 	// The keys are on the status line already; the foot only says what
 	// the status line cannot.
 	foot := ""
-	if p.loading && p.req != nil {
+	switch c, changed := p.ctx.changedBy(p.id); {
+	case p.loading && p.req != nil:
 		foot = " " + p.spin.View() + " refreshing"
+	case changed:
+		foot = " " + liveGlyph + " just changed by " + model.CleanLine(c.Actor) + " (" + model.CleanLine(strings.ReplaceAll(c.Action, "_", " ")) + ")"
+	default:
+		if age := p.ctx.liveAge(); age != "" {
+			foot = " " + age
+		}
 	}
 	right := ""
 	if p.req != nil {

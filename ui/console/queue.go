@@ -139,6 +139,12 @@ func (p *queuePane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.err = "could not load tenants"
 	case requestChangedMsg:
 		p.applyChange(msg.req)
+	case liveChangedMsg:
+		// Changed elsewhere: read the queue again, the cursor staying on
+		// its request (a pane that never loaded waits for its own load).
+		if p.loaded || p.loading {
+			return p, p.reload(true)
+		}
 	case spinner.TickMsg:
 		return p, spinWhile(p.loading, &p.spin, msg)
 	case tea.PasteMsg:
