@@ -42,6 +42,8 @@ type liveState struct {
 	// updated is when the last poll succeeded; failing why the last failed.
 	updated time.Time
 	failing string
+	// disabledSeen: a poll found the operator disabled (see polled).
+	disabledSeen bool
 	// marks are the requests changed by someone else, with the change and
 	// until when it is marked.
 	marks map[string]liveMark
@@ -109,25 +111,25 @@ func (a *App) poll() tea.Cmd {
 	since, based := a.ctx.live.since, a.ctx.live.based
 	return a.livePoll.start(a.ctx, func(ctx context.Context, b Backend, actor model.Actor) (livePoll, error) {
 		lb := b.(Live)
-		cur, err := lb.CurrentActor(ctx, actor)
-		if err != nil {
-			return livePoll{}, err
-		}
-		out := livePoll{actor: cur, next: since}
-		if cur.Operator.Disabled {
-			return out, nil // asking more would only be refused, and audited
-		}
 		m, err := lb.Changes(ctx)
 		if err != nil {
 			return livePoll{}, err
 		}
+		out := livePoll{next: since}
 		switch {
 		case !based:
 			out.next = m.Seq
 		case m.Seq > since:
-			out.changes, out.next, out.more, err = lb.ChangesSince(ctx, cur, since, liveChangesMax)
+			// As the session knows its operator: the change that disables
+			// it is read in this same poll, and names who disabled it.
+			if out.changes, out.next, out.more, err = lb.ChangesSince(ctx, actor, since, liveChangesMax); err != nil {
+				return livePoll{}, err
+			}
 		}
-		return out, err
+		if out.actor, err = lb.CurrentActor(ctx, actor); err != nil {
+			return livePoll{}, err
+		}
+		return out, nil
 	})
 }
 
@@ -145,10 +147,18 @@ func (a *App) polled(res livePoll, err error) tea.Cmd {
 		return tick
 	}
 	lv.failing, lv.updated = "", a.ctx.Clock.Now()
-	if res.actor.Operator.Disabled {
-		return a.endDisabled(res.changes)
-	}
 	lv.since, lv.based = res.next, true
+	if res.actor.Operator.Disabled {
+		// The record is written before its audit entry: a poll between
+		// the two finds the operator disabled with nobody named yet. One
+		// more poll names them; the controller refuses writes meanwhile.
+		if _, named := a.operatorChange(res.changes); named || lv.disabledSeen {
+			return a.endDisabled(res.changes)
+		}
+		lv.disabledSeen = true
+		a.ctx.ReadOnly = true
+		return tick
+	}
 	return tea.Batch(tick, a.followOperator(res.actor, res.changes), a.followChanges(res))
 }
 
