@@ -1,8 +1,10 @@
 package db_test
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -122,5 +124,49 @@ func TestChangesSinceScopeAndLimit(t *testing.T) {
 	}
 	if ids != "R-A R-B " {
 		t.Fatalf("paged changes %q; want R-A R-B in order", ids)
+	}
+}
+
+// TestChangesSincePastTheRing: more entries since a marker than the ring
+// keeps. The embedded database answers "more" with no list (reload
+// everything; reading the chain there scans it whole), MongoDB reads the
+// chain by _id; both resume from the head.
+func TestChangesSincePastTheRing(t *testing.T) {
+	f := newFixture(t)
+	start, err := f.s.Changes(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 70 {
+		ev := model.AuditEvent{Actor: "sam", Role: model.RoleSupport, Origin: "test", Action: "note",
+			Target: fmt.Sprintf("request:R-%d", i), TenantID: "ta", Outcome: model.OutcomeOK}
+		if _, err := f.s.AppendAudit(f.ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head, err := f.s.Changes(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, next, more, err := f.s.ChangesSince(f.ctx, f.lead, start.Seq, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 || !more || next != head.Seq {
+		t.Fatalf("embedded, 70 entries since: %d changes, more %t, next %d; want none, more, next %d", len(got), more, next, head.Seq)
+	}
+	mongoPath := &db.Conn{Client: f.conn.Client, DB: f.conn.DB, URI: f.conn.URI}
+	m := f.newStore(mongoPath)
+	got, next, more, err = m.ChangesSince(f.ctx, f.lead, start.Seq, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 70 || more || next != head.Seq || got[0].ID != "R-0" || got[69].ID != "R-69" {
+		t.Fatalf("from the chain: %d changes, more %t, next %d; want R-0…R-69, next %d", len(got), more, next, head.Seq)
+	}
+	// A few since: the ring answers on both.
+	got, _, _, err = f.s.ChangesSince(f.ctx, f.lead, head.Seq-3, 0)
+	if err != nil || len(got) != 3 || got[2].ID != "R-69" {
+		t.Fatalf("3 since, from the ring: %+v, %v", got, err)
 	}
 }

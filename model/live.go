@@ -36,9 +36,6 @@ type Change struct {
 	Kind     string // "request", "operator", "tenant"
 	ID       string
 	TenantID string
-	// Detail is the event's machine summary (for an operator change:
-	// "role=… tenants=… disabled=…").
-	Detail string
 }
 
 // liveKinds are the targets the live screens follow.
@@ -58,5 +55,5 @@ func ChangeOf(seq int64, ev AuditEvent) (Change, bool) {
 	if !ok || id == "" || !slices.Contains(liveKinds, kind) {
 		return Change{}, false
 	}
-	return Change{Seq: seq, At: ev.At, Actor: ev.Actor, Action: ev.Action, Kind: kind, ID: id, TenantID: ev.TenantID, Detail: ev.Detail}, true
+	return Change{Seq: seq, At: ev.At, Actor: ev.Actor, Action: ev.Action, Kind: kind, ID: id, TenantID: ev.TenantID}, true
 }

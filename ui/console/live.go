@@ -197,15 +197,17 @@ func (a *App) followOperator(cur model.Actor, changes []model.Change) tea.Cmd {
 		return nil
 	}
 	a.ctx.ReadOnly = a.ctx.Actor.ReadOnly || !a.ctx.Actor.Can(model.PermTriage)
-	by := "an administrator"
+	// Who is named when the poll saw the audit entry too: the record is
+	// written first, and the change applies as soon as it is seen.
+	by := ""
 	if c, ok := a.operatorChange(changes); ok {
-		by = model.CleanLine(c.Actor)
+		by = " by " + model.CleanLine(c.Actor)
 	}
 	scope := "all tenants"
 	if len(cur.Operator.Tenants) > 0 {
 		scope = strings.Join(cur.Operator.Tenants, ", ")
 	}
-	text := fmt.Sprintf("%s changed your account: role %s, scope %s — the screens reload to match", by, roleLabel(cur.Operator.Role), model.CleanLine(scope))
+	text := fmt.Sprintf("your account was changed%s: role %s, scope %s — the screens reload to match", by, roleLabel(cur.Operator.Role), model.CleanLine(scope))
 	return tea.Batch(a.setStatus(text, false), a.loadTenants())
 }
 

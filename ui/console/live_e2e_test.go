@@ -161,7 +161,7 @@ func TestLiveE2E(t *testing.T) {
 		screen := ansi.Strip(h.waitFor("sid an engineer", func(a *App) bool {
 			return a.ctx.Actor.Operator.Role == model.RoleEngineer && a.ctx.ReadOnly
 		}))
-		if !strings.Contains(screen, "ada changed your account") {
+		if !strings.Contains(screen, "your account was changed") || !strings.Contains(screen, "role engineer") {
 			t.Errorf("the status line does not say the account changed:\n%s", screen)
 		}
 	})
