@@ -47,6 +47,8 @@ type detailPane struct {
 	width      int
 	height     int
 	loader     call[requestLoad]
+	// stale: changed elsewhere while a load was in flight (live.go).
+	stale bool
 }
 
 // Close abandons a load still in flight when the pane leaves the screen.
@@ -150,13 +152,21 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		p.subject, p.subjectErr, p.limit, p.tenant = got.subject, got.subjectErr, got.limit, got.tenant
 		p.show(got.req)
+		if p.stale {
+			p.stale = false
+			return p, p.load()
+		}
 		return p, nil
 	}
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
 		return p, p.load()
 	case liveChangedMsg:
-		if _, ok := msg.byOthers[p.id]; ok && !p.loading {
+		if _, ok := msg.byOthers[p.id]; ok {
+			if p.loading {
+				p.stale = true // the read in flight may predate the change
+				return p, nil
+			}
 			return p, p.load()
 		}
 	case requestChangedMsg:

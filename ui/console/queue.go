@@ -48,6 +48,8 @@ type queuePane struct {
 	more    bool
 	err     string
 	paints  rowPaints
+	// stale: a live change arrived during a load; load again after it.
+	stale bool
 
 	// counts are the header's due-date counts at asOf, valid until
 	// countsUntil (zero: for good). asOf is also the instant the rows'
@@ -141,8 +143,12 @@ func (p *queuePane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.applyChange(msg.req)
 	case liveChangedMsg:
 		// Changed elsewhere: read the queue again, the cursor staying on
-		// its request (a pane that never loaded waits for its own load).
-		if p.loaded || p.loading {
+		// its request. A load under way finishes first and is followed by
+		// one more: restarting it at every poll could starve a slow load.
+		switch {
+		case p.loading && p.pages.busy():
+			p.stale = true
+		case p.loaded:
 			return p, p.reload(true)
 		}
 	case spinner.TickMsg:
