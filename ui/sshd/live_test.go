@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/dbtest"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -45,4 +46,49 @@ func TestDisabledOperatorSessionEnds(t *testing.T) {
 	waitAudit(t, store, "sid's session end", func(r db.AuditRecord) bool {
 		return r.Action == "ssh_session_end" && r.Actor == "sid" && strings.HasPrefix(r.Detail, "operator disabled after")
 	})
+}
+
+// TestSharedLiveReadsOncePerTTL: the sessions' live polls share one read
+// of an operator's record per TTL, and see a change once it has passed.
+func TestSharedLiveReadsOncePerTTL(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t, dbtest.New(t))
+	sys := model.SystemActor("test")
+	op := model.Operator{Handle: "sam", Name: "Sam", Role: model.RoleSupport}
+	if err := store.PutOperator(ctx, sys, op); err != nil {
+		t.Fatal(err)
+	}
+	now := testNow()
+	shared := newSharedLive(store, func() time.Time { return now })
+	session := model.Actor{Operator: op, Origin: "ssh"}
+	if got, err := shared.CurrentActor(ctx, session); err != nil || got.Operator.Disabled {
+		t.Fatalf("first read: %+v, %v", got.Operator, err)
+	}
+	before, err := shared.Changes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err = store.Operator(ctx, "sam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.Disabled = true
+	if err := store.PutOperator(ctx, sys, op); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(sharedLiveTTL / 2)
+	got, err := shared.CurrentActor(ctx, session)
+	if err != nil || got.Operator.Disabled {
+		t.Fatalf("within the TTL the shared read answers (enabled): %+v, %v", got.Operator, err)
+	}
+	if m, err := shared.Changes(ctx); err != nil || m != before {
+		t.Fatalf("within the TTL the marker is the shared read: %+v → %+v, %v", before, m, err)
+	}
+	now = now.Add(sharedLiveTTL)
+	if got, err = shared.CurrentActor(ctx, session); err != nil || !got.Operator.Disabled {
+		t.Fatalf("after the TTL the record is read again (disabled): %+v, %v", got.Operator, err)
+	}
+	if m, err := shared.Changes(ctx); err != nil || m.Seq <= before.Seq {
+		t.Fatalf("after the TTL the marker has moved: %+v → %+v, %v", before, m, err)
+	}
 }

@@ -89,6 +89,9 @@ type Server struct {
 	stopFlush chan struct{}
 	flushDone chan struct{}
 
+	// shared is the store the consoles use, their live polls shared.
+	shared *sharedLive
+
 	mu       sync.Mutex
 	live     map[*session]struct{}
 	closing  bool
@@ -128,7 +131,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, limiter: newFailureLimiter(cfg.Now), live: map[*session]struct{}{},
-		pending: newPreauth(cfg.MaxUnauthenticated), stopFlush: make(chan struct{}), flushDone: make(chan struct{})}
+		pending: newPreauth(cfg.MaxUnauthenticated), stopFlush: make(chan struct{}), flushDone: make(chan struct{}),
+		shared: newSharedLive(cfg.Store, time.Now)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -190,7 +190,7 @@ func (s *Server) sessionActor(sess ssh.Session, origin string) (model.Actor, str
 // session's own environment) and says why it ended.
 func (s *Server) runConsole(sess ssh.Session, ls *session, actor model.Actor) (reason, ended string) {
 	cfg := s.cfg.App
-	cfg.Backend = s.cfg.Store
+	cfg.Backend = s.shared
 	cfg.Actor = actor
 	cfg.ReadOnly = cfg.ReadOnly || s.cfg.ReadOnly
 	cfg.NoColor = slices.ContainsFunc(sess.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "NO_COLOR=") })
