@@ -159,6 +159,10 @@ func (a *App) polled(res livePoll, err error) tea.Cmd {
 		a.ctx.ReadOnly = true
 		return tick
 	}
+	if lv.disabledSeen { // enabled again before the session ended
+		lv.disabledSeen = false
+		a.ctx.ReadOnly = a.ctx.Actor.ReadOnly || !a.ctx.Actor.Can(model.PermTriage)
+	}
 	return tea.Batch(tick, a.followOperator(res.actor, res.changes), a.followChanges(res))
 }
 
