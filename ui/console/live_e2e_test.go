@@ -152,6 +152,40 @@ func TestLiveE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("an approval elsewhere takes the row off the approvals pane, the cursor stays on its row", func(t *testing.T) {
+		r := awaiting(t, store, "R-LIVE-3", "oakridge-ca", 4)
+		h := start(t, liveApp(t, store, "lee"), 120, 40)
+		h.loaded()
+		h.livePolled()
+		h.press("tab")
+		h.selectApproval(r.ID)
+		var keep string
+		h.waitFor("another row selected", func(a *App) bool {
+			p := a.approvals()
+			for i, row := range p.rows {
+				if row.req.ID != r.ID {
+					p.cursor, keep = i, row.req.ID
+					p.ensureVisible()
+					return true
+				}
+			}
+			return false
+		})
+		lou := operatorActor(t, other, "lou")
+		if _, err := other.Apply(ctx, lou, r.ID, r.Version, model.ActApprove, "", func(x *model.Request) error {
+			x.Decision = &model.Decision{Approver: "Dana Whitfield", Method: "email", Evidence: "<live@oakridge-ca.example>"}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		h.waitFor("R-LIVE-3 gone from approvals, the cursor still on "+keep, func(a *App) bool {
+			p := a.approvals()
+			gone := !slices.ContainsFunc(p.rows, func(row approvalRow) bool { return row.req.ID == r.ID })
+			sel, ok := p.selected()
+			return gone && !p.loading && ok && sel.req.ID == keep
+		})
+	})
+
 	t.Run("a role change applies to the open session", func(t *testing.T) {
 		h := start(t, liveApp(t, store, "sid"), 120, 40)
 		h.loaded()
