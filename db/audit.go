@@ -307,7 +307,9 @@ func (s *Store) readHeadHint(ctx context.Context) (chainHead, error) {
 func (s *Store) writeHeadHint(ctx context.Context, rec AuditRecord) {
 	_, err := s.meta.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: auditHeadID}, {Key: "seq", Value: bson.D{{Key: "$lt", Value: rec.Seq}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: rec.Seq}, {Key: "hash", Value: rec.Hash}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: rec.Seq}, {Key: "hash", Value: rec.Hash},
+			// The live screens' record of recent entries (changes.go).
+			{Key: recentSlot(rec.Seq), Value: recentOf(rec)}}}},
 		options.UpdateOne().SetUpsert(true))
 	if err != nil && !isDup(err) { // dup: the hint is already further on
 		s.log.Warn("save audit head hint", "seq", rec.Seq, "err", err)

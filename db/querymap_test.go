@@ -208,6 +208,14 @@ func runWorkload(t *testing.T, f *ffix, p string) {
 	_, err = f.s.Tenant(ctx, sam, f.ds.Subjects[0].TenantID)
 	must("tenant", err)
 
+	// The live screens' poll: the marker, and what changed since.
+	mark, err := f.s.Changes(ctx)
+	must("changes", err)
+	_, _, _, err = f.s.ChangesSince(ctx, scoped, max(0, mark.Seq-5), 0)
+	must("changes since", err)
+	_, _, _, err = f.s.ChangesSince(ctx, scoped, 0, 0) // past the ring: MongoDB reads the chain
+	must("changes since the start", err)
+
 	// The queue, each filter, and its next page.
 	tenant := f.ds.Subjects[0].TenantID
 	for _, a := range []model.Actor{sam, scoped} {

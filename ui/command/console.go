@@ -42,6 +42,11 @@ func bindConsole(*flag.FlagSet) Run {
 			fmt.Fprintf(stderr, "custodian: %v\n", err)
 			return ExitFailed
 		}
+		if why := app.Ended(); why != "" {
+			// The console closed itself (its operator was disabled).
+			fmt.Fprintf(stderr, "custodian: %s\n", model.EscapeLine(why))
+			return ExitFailed
+		}
 		return 0
 	}
 }

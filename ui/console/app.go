@@ -36,6 +36,12 @@ type App struct {
 	tenantsLoad call[[]model.Tenant]
 	actionRead  call[actionOpenMsg]
 	attempts    calls[string]
+
+	// Live refresh (live.go): one poll in flight at most, every liveEvery;
+	// ended is why the console closed itself.
+	livePoll  call[livePoll]
+	liveEvery time.Duration
+	ended     string
 }
 
 // New builds the console. Adding a pane is adding it to the panes list here.
@@ -53,17 +59,18 @@ func New(cfg Config) *App {
 		panes = append(panes, newOperatorsPane(ctx))
 	}
 	return &App{
-		ctx:     ctx,
-		panes:   panes,
-		palette: newCommandPalette(ctx.Theme),
-		conn:    connWatcher{w: cfg.Conn},
+		ctx:       ctx,
+		panes:     panes,
+		palette:   newCommandPalette(ctx.Theme),
+		conn:      connWatcher{w: cfg.Conn},
+		liveEvery: cfg.LivePoll,
 	}
 }
 
 // Init asks the terminal for its background (to pick a theme) and loads the
 // tenants every pane needs.
 func (a *App) Init() tea.Cmd {
-	cmds := []tea.Cmd{a.loadTenants(), a.conn.wait()}
+	cmds := []tea.Cmd{a.loadTenants(), a.conn.wait(), a.startLive(a.liveEvery)}
 	if !a.ctx.NoColor {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -100,6 +107,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	if id, err, ok := a.attempts.accept(msg); ok {
 		return a, a.setStatus(attemptedText(a.ctx, id, err), true)
+	}
+	if res, err, ok := a.livePoll.accept(msg); ok {
+		return a, a.polled(res, err)
 	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -140,6 +150,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.pushView(func(seq int) Pane { return newBulkPane(a.ctx, seq, msg.reqs, msg.tenant) })
 	case pushPaneMsg:
 		return a, a.open(msg.pane)
+	case liveTickMsg:
+		return a, a.poll()
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	case tea.PasteMsg:

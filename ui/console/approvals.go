@@ -34,9 +34,11 @@ type approvalsPane struct {
 	ctx *Context
 	listWindow
 
-	rows    []approvalRow
-	marks   map[string]bool
-	byTen   bool
+	rows  []approvalRow
+	marks map[string]bool
+	byTen bool
+	// stale: a live change arrived during a load; load again after it.
+	stale   bool
 	loading bool
 	loaded  bool
 	err     string
@@ -168,6 +170,10 @@ func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			}
 		}
 		p.reselect(id)
+		if p.stale {
+			p.stale = false
+			return p, p.reload()
+		}
 		return p, nil
 	}
 	switch msg := msg.(type) {
@@ -180,6 +186,13 @@ func (p *approvalsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.spin.Style = p.ctx.Theme.Spinner
 	case requestChangedMsg:
 		p.applyChange(msg.req)
+	case liveChangedMsg:
+		switch {
+		case p.loading && p.loader.busy():
+			p.stale = true // load again once this load is in
+		case p.loaded:
+			return p, p.reload() // the selection stays on its request
+		}
 	case spinner.TickMsg:
 		return p, spinWhile(p.loading, &p.spin, msg)
 	case tea.KeyPressMsg:

@@ -103,6 +103,8 @@ func (p *approvalsPane) rowLine(r approvalRow, sel bool, now time.Time) string {
 	mark := "  "
 	if p.marks[r.req.ID] {
 		mark = "✓ "
+	} else if _, ok := p.ctx.changedBy(r.req.ID); ok {
+		mark = liveGlyph + " "
 	}
 	waited := fmt.Sprintf("%dd", int(now.Sub(r.since).Hours()/24))
 	loc := r.tenant.Location()
@@ -172,6 +174,9 @@ func (p *approvalsPane) footer() string {
 	order := "oldest wait first"
 	if p.byTen {
 		order = "by tenant"
+	}
+	if age := p.ctx.liveAge(); age != "" {
+		order = age + " · " + order
 	}
 	return spread(left, th.Dim.Render(order+" "), p.width)
 }

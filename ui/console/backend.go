@@ -36,6 +36,22 @@ type Backend interface {
 	OperatorAdmin
 }
 
+// Live is the live screens' poll (live.go): a change marker read every
+// few seconds, what changed since it, and the session's own operator as it
+// stands now. A backend without it (the test fakes) gets no live refresh;
+// *db.Store has it (ui/sshd asserts that at compile time).
+type Live interface {
+	// Changes reads the change marker: one read by _id.
+	Changes(ctx context.Context) (model.ChangeMarker, error)
+	// ChangesSince lists the changes after seq in the actor's scope, oldest
+	// first, at most limit; next is where to ask from next time, more
+	// that some were left unread.
+	ChangesSince(ctx context.Context, actor model.Actor, seq int64, limit int) (changes []model.Change, next int64, more bool, err error)
+	// CurrentActor is actor with its operator record as stored now (a
+	// record that is gone reads as disabled).
+	CurrentActor(ctx context.Context, actor model.Actor) (model.Actor, error)
+}
+
 // Requests is what the queue and a request's detail read: the tenants in
 // scope, the open queue page by page, one request, and its subjects.
 type Requests interface {

@@ -69,6 +69,9 @@ func newBulkPane(c *Context, seq int, reqs []model.Request, t model.Tenant) *bul
 	}
 	b := &bulkPane{reqs: reqs, tenant: t}
 	b.formPane = &formPane{ctx: c, seq: seq, form: f, title: fmt.Sprintf("Approve %d requests", len(reqs))}
+	for _, r := range reqs {
+		b.ids = append(b.ids, r.ID)
+	}
 	b.save = func(p *formPane) tea.Cmd {
 		b.reason, b.edit = decisionApply(model.DecisionApproved)(p.form, reqs[0], t, c.Clock.Now())
 		b.results, b.byIndex, b.next, b.inFlight = nil, make([]*bulkResult, len(reqs)), 0, 0

@@ -51,6 +51,10 @@ type Config struct {
 	// Conn, when set, reports the database connection's state; the status
 	// line says when it is lost and when it is back.
 	Conn ConnWatch
+	// LivePoll is how often the console polls for changes made elsewhere
+	// (live.go): 0 is model.LivePollDefault (3 s), negative turns live
+	// refresh off. It needs a backend that implements Live.
+	LivePoll time.Duration
 }
 
 // maxPageSize is the largest keyset page the queue asks for.
@@ -72,6 +76,9 @@ func (cfg Config) withDefaults() Config {
 	cfg.PageSize = min(cfg.PageSize, maxPageSize)
 	if cfg.QueueCap <= 0 {
 		cfg.QueueCap = 10_000
+	}
+	if cfg.LivePoll == 0 {
+		cfg.LivePoll = model.LivePollDefault
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second

@@ -39,6 +39,8 @@ type Context struct {
 	// lastTicket numbers the backend calls the session's panes start (see
 	// call): unique per session, so no pane takes another's result.
 	lastTicket uint64
+	// live is what the live refresh knows (live.go).
+	live liveState
 }
 
 // Tenant returns the tenant with id. A request whose tenant is unknown (a

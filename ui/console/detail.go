@@ -47,6 +47,8 @@ type detailPane struct {
 	width      int
 	height     int
 	loader     call[requestLoad]
+	// stale: changed elsewhere while a load was in flight (live.go).
+	stale bool
 }
 
 // Close abandons a load still in flight when the pane leaves the screen.
@@ -150,11 +152,23 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 		p.subject, p.subjectErr, p.limit, p.tenant = got.subject, got.subjectErr, got.limit, got.tenant
 		p.show(got.req)
+		if p.stale {
+			p.stale = false
+			return p, p.load()
+		}
 		return p, nil
 	}
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
 		return p, p.load()
+	case liveChangedMsg:
+		if _, ok := msg.byOthers[p.id]; ok {
+			if p.loading {
+				p.stale = true // the read in flight may predate the change
+				return p, nil
+			}
+			return p, p.load()
+		}
 	case requestChangedMsg:
 		// An action saved from here (or over here) shows at once.
 		if msg.req.ID == p.id && p.req != nil && msg.req.Version >= p.req.Version {
@@ -207,8 +221,15 @@ func (p *detailPane) View() string {
 	// The keys are on the status line already; the foot only says what
 	// the status line cannot.
 	foot := ""
-	if p.loading && p.req != nil {
+	switch c, changed := p.ctx.changedBy(p.id); {
+	case p.loading && p.req != nil:
 		foot = " " + p.spin.View() + " refreshing"
+	case changed:
+		foot = " " + liveGlyph + " just changed by " + model.CleanLine(c.Actor) + " (" + model.CleanLine(strings.ReplaceAll(c.Action, "_", " ")) + ")"
+	default:
+		if age := p.ctx.liveAge(); age != "" {
+			foot = " " + age
+		}
 	}
 	right := ""
 	if p.req != nil {

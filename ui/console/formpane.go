@@ -40,6 +40,10 @@ type formPane struct {
 	after func(r model.Request) tea.Cmd
 	// savedText, when set, is the status line's news of a save.
 	savedText func(r model.Request) string
+	// ids are the requests the form acts on; warn says one of them was
+	// changed by someone else since it opened (live.go).
+	ids  []string
+	warn string
 }
 
 func (p *formPane) viewSeq() int { return p.seq }
@@ -80,6 +84,10 @@ func (p *formPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		}
 	case spinner.TickMsg:
 		return p, spinWhile(p.form.saving, &p.form.spin, msg)
+	case liveChangedMsg:
+		if w := changedWarning(p.ctx, msg, p.ids); w != "" {
+			p.warn = w
+		}
 	case resultMsg[model.Request]:
 		r, err, ok := p.saved.accept(msg)
 		if !ok {
@@ -144,7 +152,11 @@ func (p *formPane) View() string {
 		c := tea.NewCursor(min(cx, p.width-1), cy+1) // below the title line
 		p.cursor = c
 	}
-	return title + "\n" + fitLines(strings.Join(lines, "\n"), p.width, h) + "\n"
+	warn := ""
+	if p.warn != "" {
+		warn = th.Soon.Render(truncate(" ⚠ "+p.warn, p.width))
+	}
+	return title + "\n" + fitLines(strings.Join(lines, "\n"), p.width, h) + "\n" + warn
 }
 
 // newActionPane builds the form of spec for request r.
@@ -171,7 +183,7 @@ func newActionPane(c *Context, seq int, spec actionSpec, r model.Request, t mode
 	}
 	target := r
 	p := &formPane{ctx: c, seq: seq, form: f, after: spec.after,
-		title: fmt.Sprintf("%s %s", capitalize(spec.verb), model.CleanLine(r.ID))}
+		title: fmt.Sprintf("%s %s", capitalize(spec.verb), model.CleanLine(r.ID)), ids: []string{r.ID}}
 	fr := &formPaneReloading{formPane: p, target: &target, spec: spec}
 	p.save = func(p *formPane) tea.Cmd {
 		reason, edit := spec.apply(p.form, target, t, c.Clock.Now())
@@ -206,7 +218,7 @@ func (p *formPaneReloading) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, nil
 		}
 		*p.target = r
-		p.form.err = ""
+		p.form.err, p.warn = "", ""
 		note := fmt.Sprintf("re-read: now %s, version %d, last changed by %s — your input is kept",
 			r.Status.Label(), r.Version, model.CleanLine(r.UpdatedBy))
 		if ref := model.Check(p.spec.act, requestFacts(p.ctx, r)); ref != nil {

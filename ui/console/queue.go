@@ -48,6 +48,8 @@ type queuePane struct {
 	more    bool
 	err     string
 	paints  rowPaints
+	// stale: a live change arrived during a load; load again after it.
+	stale bool
 
 	// counts are the header's due-date counts at asOf, valid until
 	// countsUntil (zero: for good). asOf is also the instant the rows'
@@ -143,6 +145,16 @@ func (p *queuePane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		p.err = "could not load tenants"
 	case requestChangedMsg:
 		p.applyChange(msg.req)
+	case liveChangedMsg:
+		// Changed elsewhere: read the queue again, the cursor staying on
+		// its request. A load under way finishes first and is followed by
+		// one more: restarting it at every poll could starve a slow load.
+		switch {
+		case p.loading && p.pages.busy():
+			p.stale = true
+		case p.loaded:
+			return p, p.reload(true)
+		}
 	case spinner.TickMsg:
 		return p, spinWhile(p.loading, &p.spin, msg)
 	case tea.PasteMsg:

@@ -52,6 +52,9 @@ func e2eApp(store *db.Store, actor model.Actor) *App {
 		Keys:    keymap.Default(),
 		Clock:   model.FixedClock{T: e2eNow()},
 		NoColor: true,
+		// Live refresh off: these tests write through the console they
+		// watch and wait for exact states; live_e2e_test.go turns it on.
+		LivePoll: -1,
 	})
 }
 

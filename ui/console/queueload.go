@@ -126,6 +126,10 @@ func (p *queuePane) page(msg queuePage, err error) tea.Cmd {
 		return p.nextPage()
 	}
 	p.finish(more)
+	if p.stale {
+		p.stale = false
+		return p.reload(true)
+	}
 	return nil
 }
 

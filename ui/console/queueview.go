@@ -84,7 +84,13 @@ func (p *queuePane) headerLine() string {
 func (p *queuePane) rowLine(r *row, selected bool, now time.Time) string {
 	var b strings.Builder
 	b.Grow(p.width + 32)
-	blanks(&b, gutter)
+	if _, ok := p.ctx.changedBy(r.key); ok {
+		// Changed by someone else a moment ago (live.go).
+		b.WriteString(liveGlyph)
+		blanks(&b, gutter-1)
+	} else {
+		blanks(&b, gutter)
+	}
 	used := gutter
 	first := true
 	for i, c := range p.cols {
@@ -155,5 +161,9 @@ func (p *queuePane) footer() string {
 	if p.desc {
 		arrow = "▼"
 	}
-	return spread(" "+left, th.Dim.Render("sort: "+p.sort.String()+" "+arrow+" "), p.width)
+	right := "sort: " + p.sort.String() + " " + arrow + " "
+	if age := p.ctx.liveAge(); age != "" {
+		right = age + " · " + right
+	}
+	return spread(" "+left, th.Dim.Render(right), p.width)
 }

@@ -366,3 +366,34 @@ func BenchmarkKeystrokeLatency(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKeystrokeLatencyLive is BenchmarkKeystrokeLatency at 50
+// sessions with the console's live refresh off and polling (the default
+// 3 s, and 1 s), on a server of its own each: what the polls of 50
+// sessions cost every session's keystrokes. A quiet desk: nothing else
+// writes, so each poll is the marker read and the operator re-read.
+func BenchmarkKeystrokeLatencyLive(b *testing.B) {
+	_, store := seeded(b)
+	for _, tc := range []struct {
+		name string
+		poll time.Duration
+	}{{"poll=off", -1}, {"poll=3s", 3 * time.Second}, {"poll=1s", time.Second}} {
+		b.Run(tc.name+"/sessions=50", func(b *testing.B) {
+			ts := startServer(b, store, func(c *Config) { c.MaxSessions = 1000; c.App.LivePoll = tc.poll })
+			_, sc, in := clients(b, clientSpec{Addr: ts.addr, Sessions: 50, Latency: true, Interval: 500 * time.Millisecond, Duration: 10 * time.Second})
+			if !sc.Scan() {
+				b.Fatal("no report from the client process")
+			}
+			var rep latencyReport
+			if err := json.Unmarshal(sc.Bytes(), &rep); err != nil {
+				b.Fatal(err)
+			}
+			_ = in.Close()
+			b.ReportMetric(rep.MedianMS, "median-ms")
+			b.ReportMetric(rep.P95MS, "p95-ms")
+			b.ReportMetric(float64(rep.Count), "keys")
+			b.ReportMetric(float64(rep.Failed), "unanswered")
+			waitFor(b, "the sessions to close", func() bool { return ts.Sessions() == 0 })
+		})
+	}
+}

@@ -25,6 +25,7 @@ import (
 
 // Every console session reads and writes through the store itself.
 var _ console.Backend = (*db.Store)(nil)
+var _ console.Live = (*db.Store)(nil)
 
 // Defaults for Config's zero values.
 const (
@@ -88,6 +89,9 @@ type Server struct {
 	stopFlush chan struct{}
 	flushDone chan struct{}
 
+	// shared is the store the consoles use, their live polls shared.
+	shared *sharedLive
+
 	mu       sync.Mutex
 	live     map[*session]struct{}
 	closing  bool
@@ -134,7 +138,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, limiter: newFailureLimiter(cfg.Now), live: map[*session]struct{}{},
 		pending: newPreauth(cfg.MaxUnauthenticated), stopFlush: make(chan struct{}), flushDone: make(chan struct{}),
-		reportName: reporterName()}
+		reportName: reporterName(), shared: newSharedLive(cfg.Store, time.Now)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -29,7 +29,9 @@ const (
 	endShutdown     = "shutdown"
 	endDisconnected = "disconnected"
 	endCommand      = "command"
-	endRefused      = "refused"
+	// endDisabled: the console closed itself, its operator disabled.
+	endDisabled = "operator disabled"
+	endRefused  = "refused"
 )
 
 // session is one live SSH session.
@@ -159,8 +161,11 @@ func (s *Server) handle(sess ssh.Session) {
 		_ = sess.Exit(s.runCommand(sess, actor, fp))
 		return
 	}
-	reason = s.runConsole(sess, ls, actor)
+	var ended string
+	reason, ended = s.runConsole(sess, ls, actor)
 	switch reason {
+	case endDisabled:
+		writeLine(sess.Stderr(), true, "custodian: "+ended)
 	case endIdle:
 		writeLine(sess.Stderr(), true, fmt.Sprintf("custodian: session closed after %s without keyboard input", s.cfg.IdleTimeout))
 	case endShutdown:
@@ -194,9 +199,9 @@ func (s *Server) sessionActor(sess ssh.Session, origin string) (model.Actor, str
 // runConsole runs one Bubble Tea program for the session through wish's
 // middleware (terminal size, window changes, colour profile from the
 // session's own environment) and says why it ended.
-func (s *Server) runConsole(sess ssh.Session, ls *session, actor model.Actor) string {
+func (s *Server) runConsole(sess ssh.Session, ls *session, actor model.Actor) (reason, ended string) {
 	cfg := s.cfg.App
-	cfg.Backend = s.cfg.Store
+	cfg.Backend = s.shared
 	cfg.Actor = actor
 	cfg.ReadOnly = cfg.ReadOnly || s.cfg.ReadOnly
 	cfg.NoColor = slices.ContainsFunc(sess.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "NO_COLOR=") })
@@ -214,7 +219,7 @@ func (s *Server) runConsole(sess ssh.Session, ls *session, actor model.Actor) st
 	if ls.reason != "" { // shutdown began before the program existed
 		r := ls.reason
 		ls.mu.Unlock()
-		return r
+		return r, ""
 	}
 	ls.program = p
 	ls.mu.Unlock()
@@ -227,12 +232,15 @@ func (s *Server) runConsole(sess ssh.Session, ls *session, actor model.Actor) st
 	bm.MiddlewareWithProgramHandler(func(ssh.Session) *tea.Program { return p })(func(ssh.Session) {})(sess)
 
 	if r := ls.endReason(); r != "" {
-		return r
+		return r, ""
+	}
+	if why := app.Ended(); why != "" {
+		return endDisabled, why
 	}
 	if sess.Context().Err() != nil {
-		return endDisconnected
+		return endDisconnected, ""
 	}
-	return endQuit
+	return endQuit, ""
 }
 
 // audit records a session event; a failure is logged, never shown to the
