@@ -14,8 +14,14 @@ type Tenant struct {
 	Approvers []Contact       `bson:"approvers" json:"approvers"`
 	Retention []RetentionRule `bson:"retention" json:"retention"`
 	Holds     []LegalHold     `bson:"legal_holds" json:"legal_holds"`
-	// Holidays are local dates (YYYY-MM-DD) that do not count as business days.
-	Holidays []string `bson:"holidays" json:"holidays"`
+	// HolidayAdd and HolidayRemove are the Customer's own changes to the
+	// calendar its state gives it (Calendar): local dates (YYYY-MM-DD) that
+	// are, or are not, business days.
+	HolidayAdd    []string `bson:"holiday_add,omitempty" json:"holiday_add,omitempty" toml:"holiday_add,omitempty"`
+	HolidayRemove []string `bson:"holiday_remove,omitempty" json:"holiday_remove,omitempty" toml:"holiday_remove,omitempty"`
+	// Holidays is the hand-typed list databases held before calendars were
+	// computed; it is read as additions (Calendar) and no longer written.
+	Holidays []string `bson:"holidays,omitempty" json:"holidays,omitempty" toml:"holidays,omitempty"`
 	// Government tenants keep some records under open-records laws.
 	Government bool `bson:"government" json:"government"`
 	// PrivacyContact is where a resident writes with a question about, or
@@ -126,12 +132,7 @@ func (t Tenant) Validate() error {
 	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" || t.TimeZone == "Local" {
 		return fmt.Errorf("tenant %s: unknown time zone %q", t.ID, t.TimeZone)
 	}
-	for _, h := range t.Holidays {
-		if _, err := time.Parse(time.DateOnly, h); err != nil {
-			return fmt.Errorf("tenant %s: holiday %q is not a YYYY-MM-DD date", t.ID, h)
-		}
-	}
-	return nil
+	return t.validateCalendar()
 }
 
 // HoldsFor returns the legal holds that apply to subjectID (including

@@ -175,7 +175,7 @@ func tenants(now time.Time, people []*person) []model.Tenant {
 			Approvers:      slices.Clone(d.approvers),
 			Retention:      retentionFor(d),
 			Holds:          []model.LegalHold{},
-			Holidays:       holidaysFor(d, now.Year()),
+			HolidayRemove:  holidayRemovals(d, now.Year()),
 			Government:     true,
 			PrivacyContact: privacyContact(d),
 		}
