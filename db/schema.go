@@ -330,6 +330,8 @@ func Queries() []QuerySpec {
 		query(collTenants, "sort(_id)", "_id_", "tenants list"),
 		query(collTenants, "_id= sort(_id)", "_id_", "tenants list of a scoped operator"),
 		scan(collTenants, "*", "seeding probes for one document: tenants are tens"),
+		query(collTenants, "_id= version=", "_id_", "a tenant's conditional write on MongoDB; giving a version-0 tenant version 1"),
+		query(collTenants, "_id= version?", "_id_", "giving a tenant written before tenants had versions version 1"),
 		scan(collSeedDataMap, "*", "the data map: one document per product collection"),
 
 		// The audit chain: _id is the sequence number.

@@ -65,6 +65,7 @@ const (
 	PermReveal          Permission = "reveal"           // unmask a sensitive field with a stated reason
 	PermRetry           Permission = "retry"            // retry a failed fulfilment step
 	PermManageOperators Permission = "manage_operators" // add/disable operators and keys
+	PermManageTenants   Permission = "manage_tenants"   // add and edit Customers and the data map
 )
 
 // Can reports whether role holds perm. This table is the single source the
@@ -78,7 +79,7 @@ func (r Role) Can(perm Permission) bool {
 	case RoleEngineer:
 		return perm == PermRead || perm == PermRetry
 	case RoleAdmin:
-		return perm == PermRead || perm == PermManageOperators
+		return perm == PermRead || perm == PermManageOperators || perm == PermManageTenants
 	case RoleSystem:
 		return true
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-var allPerms = []Permission{PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry, PermManageOperators}
+var allPerms = []Permission{PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry, PermManageOperators, PermManageTenants}
 
 func TestParseRole(t *testing.T) {
 	for _, r := range []Role{RoleSupport, RoleLead, RoleEngineer, RoleAdmin} {
@@ -35,7 +35,7 @@ func TestRoleCan(t *testing.T) {
 		RoleSupport:  {PermRead, PermTriage},
 		RoleLead:     {PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry},
 		RoleEngineer: {PermRead, PermRetry},
-		RoleAdmin:    {PermRead, PermManageOperators},
+		RoleAdmin:    {PermRead, PermManageOperators, PermManageTenants},
 		RoleSystem:   allPerms,
 		Role(""):     nil,
 		Role("root"): nil,

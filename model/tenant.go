@@ -2,6 +2,9 @@ package model
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -27,6 +30,9 @@ type Tenant struct {
 	// PrivacyContact is where a resident writes with a question about, or
 	// an appeal of, a response: an access package names it.
 	PrivacyContact *Contact `bson:"privacy_contact,omitempty" json:"privacy_contact,omitempty"`
+	// Version counts writes, for the conditional update every change is
+	// (0: never written through the store, as in databases seeded before).
+	Version int64 `bson:"version" json:"version"`
 
 	// zone is TimeZone loaded once by Resolve: loading a zone reads the
 	// zoneinfo database (about 12 µs), and every due date and stamp needs it.
@@ -122,17 +128,111 @@ func loadZone(name string) *time.Location {
 	return loc
 }
 
-// Validate reports the first problem that would make deadlines wrong.
+// Validate reports the first problem with a tenant, naming the field (as
+// the tenants file spells it) and saying what would be accepted. The
+// controller refuses to store a tenant that fails it.
 func (t Tenant) Validate() error {
 	if t.ID == "" || t.Name == "" {
 		return fmt.Errorf("tenant needs an id and a name")
 	}
+	if !validTenantID(t.ID) {
+		return fmt.Errorf("tenant %q: id: use 1–64 lower-case letters, digits and '-', starting with a letter or digit", t.ID)
+	}
 	// "Local" loads, but means whatever zone the server runs in: consoles in
 	// different zones would disagree about the same request's due dates.
 	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" || t.TimeZone == "Local" {
-		return fmt.Errorf("tenant %s: unknown time zone %q", t.ID, t.TimeZone)
+		return fmt.Errorf("tenant %s: time_zone: unknown time zone %q (give an IANA name such as America/Los_Angeles)", t.ID, t.TimeZone)
+	}
+	if t.State != "" && (len(t.State) != 2 || !strings.Contains(usStateCodes, " "+t.State+" ")) {
+		return fmt.Errorf("tenant %s: state: %q is not a two-letter US state or territory code (such as CA)", t.ID, t.State)
+	}
+	for i, c := range t.Approvers {
+		if strings.TrimSpace(c.Name) == "" {
+			return fmt.Errorf("tenant %s: approvers[%d]: name is empty", t.ID, i)
+		}
+		if c.Email == "" && c.Phone == "" {
+			return fmt.Errorf("tenant %s: approvers[%d] (%s): give an email or a phone", t.ID, i, c.Name)
+		}
+		if c.Email != "" && !strings.Contains(c.Email, "@") {
+			return fmt.Errorf("tenant %s: approvers[%d] (%s): email %q has no @", t.ID, i, c.Name, c.Email)
+		}
+	}
+	for i, r := range t.Retention {
+		switch {
+		case !r.Category.Valid():
+			return fmt.Errorf("tenant %s: retention[%d]: unknown category %q (one of %s)", t.ID, i, r.Category, categoryNames())
+		case strings.TrimSpace(r.Period) == "":
+			return fmt.Errorf("tenant %s: retention[%d] (%s): period is empty (say how long, e.g. \"6 years after separation\")", t.ID, i, r.Category)
+		case strings.TrimSpace(r.LegalBasis) == "":
+			return fmt.Errorf("tenant %s: retention[%d] (%s): legal_basis is empty (name the statute or schedule that requires keeping it)", t.ID, i, r.Category)
+		}
+	}
+	for i, h := range t.Holds {
+		switch {
+		case h.ID == "":
+			return fmt.Errorf("tenant %s: legal_holds[%d]: id is empty", t.ID, i)
+		case strings.TrimSpace(h.Reason) == "":
+			return fmt.Errorf("tenant %s: legal_holds[%d] (%s): reason is empty", t.ID, i, h.ID)
+		case h.SubjectID == "" && len(h.Categories) == 0:
+			return fmt.Errorf("tenant %s: legal_holds[%d] (%s): give a subject_id or categories: a hold on nothing blocks nothing", t.ID, i, h.ID)
+		}
+		for _, c := range h.Categories {
+			if !c.Valid() {
+				return fmt.Errorf("tenant %s: legal_holds[%d] (%s): unknown category %q (one of %s)", t.ID, i, h.ID, c, categoryNames())
+			}
+		}
 	}
 	return t.validateCalendar()
+}
+
+// validTenantID: tenant ids appear in operator scopes, audit targets and
+// file names, so they stay plain.
+func validTenantID(id string) bool {
+	if len(id) > 64 || id[0] == '-' {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func categoryNames() string {
+	var out []string
+	for _, c := range Categories() {
+		out = append(out, string(c.Category))
+	}
+	return strings.Join(out, ", ")
+}
+
+// usStateCodes are the USPS codes of the states, DC and the territories,
+// each between spaces.
+const usStateCodes = " AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY" +
+	" NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI "
+
+// TenantChanges names the fields (as the tenants file spells them) that
+// differ between old and new, for the audit entry of an edit.
+func TenantChanges(old, new Tenant) []string {
+	var out []string
+	add := func(name string, changed bool) {
+		if changed {
+			out = append(out, name)
+		}
+	}
+	add("name", old.Name != new.Name)
+	add("state", old.State != new.State)
+	add("time_zone", old.TimeZone != new.TimeZone)
+	add("government", old.Government != new.Government)
+	add("approvers", !slices.Equal(old.Approvers, new.Approvers))
+	add("privacy_contact", !reflect.DeepEqual(old.PrivacyContact, new.PrivacyContact))
+	add("retention", !reflect.DeepEqual(old.Retention, new.Retention))
+	add("legal_holds", !reflect.DeepEqual(old.Holds, new.Holds))
+	add("holiday_add", !slices.Equal(old.HolidayAdd, new.HolidayAdd))
+	add("holiday_remove", !slices.Equal(old.HolidayRemove, new.HolidayRemove))
+	add("holidays", !slices.Equal(old.Holidays, new.Holidays))
+	return out
 }
 
 // HoldsFor returns the legal holds that apply to subjectID (including

@@ -178,6 +178,7 @@ func tenants(now time.Time, people []*person) []model.Tenant {
 			HolidayRemove:  holidayRemovals(d, now.Year()),
 			Government:     true,
 			PrivacyContact: privacyContact(d),
+			Version:        1,
 		}
 		for _, p := range held {
 			if p.TenantID != d.id {
