@@ -20,11 +20,11 @@ type Tenant struct {
 	// HolidayAdd and HolidayRemove are the Customer's own changes to the
 	// calendar its state gives it (Calendar): local dates (YYYY-MM-DD) that
 	// are, or are not, business days.
-	HolidayAdd    []string `bson:"holiday_add,omitempty" json:"holiday_add,omitempty" toml:"holiday_add,omitempty"`
-	HolidayRemove []string `bson:"holiday_remove,omitempty" json:"holiday_remove,omitempty" toml:"holiday_remove,omitempty"`
+	HolidayAdd    []string `bson:"holiday_add,omitempty" json:"holiday_add,omitempty"`
+	HolidayRemove []string `bson:"holiday_remove,omitempty" json:"holiday_remove,omitempty"`
 	// Holidays is the hand-typed list databases held before calendars were
 	// computed; it is read as additions (Calendar) and no longer written.
-	Holidays []string `bson:"holidays,omitempty" json:"holidays,omitempty" toml:"holidays,omitempty"`
+	Holidays []string `bson:"holidays,omitempty" json:"holidays,omitempty"`
 	// Government tenants keep some records under open-records laws.
 	Government bool `bson:"government" json:"government"`
 	// PrivacyContact is where a resident writes with a question about, or

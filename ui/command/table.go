@@ -29,6 +29,7 @@ func Table() []Command {
 		Command{Path: "serve", Summary: "serve the console over SSH to registered operator keys (host key kept in the data directory)",
 			Bind: bindServe})
 	cmds = append(cmds, operatorCommands()...)
+	cmds = append(cmds, tenantCommands()...)
 	return append(cmds,
 		Command{Path: "version", Summary: "print the version", Bind: func(*flag.FlagSet) Run { return runVersion }},
 		Command{Path: "help", Args: []Arg{{Name: "[COMMAND]"}}, FreeArgs: true,
