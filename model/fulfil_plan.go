@@ -51,6 +51,8 @@ func BuildPlan(in PlanInput) (Plan, error) {
 		BuiltBy:   in.By,
 		BuiltAt:   in.Now.UTC().Truncate(time.Millisecond),
 		Since:     pb.since,
+
+		DataMapVersion: in.DataMapVersion,
 	}
 	for _, cm := range in.DataMap {
 		if err := cm.Validate(); err != nil {
