@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/rickar/cal/v2"
@@ -23,18 +25,34 @@ type Holiday struct {
 // less its removals. It computes any year on demand, so a deadline is
 // right in every year, not only those someone typed in.
 //
-// A Calendar memoises the years it has computed, so it is not safe for
-// concurrent use: make one per goroutine (Tenant.Calendar is cheap).
+// A Calendar memoises the years it has computed (under mu), so a resolved
+// tenant's calendar is computed once per year and shared by every deadline
+// of its requests.
 type Calendar struct {
 	state       string
 	add, remove map[string]bool
+	mu          sync.Mutex
 	years       map[int]map[string]Holiday // computed year -> observed date -> holiday
 }
 
-// Calendar returns the tenant's business calendar. The legacy Holidays
-// field, written by databases made before calendars were computed, counts
-// as additions: its dates were holidays then and stay holidays now.
+// Calendar returns the tenant's business calendar: the one Resolve made
+// while the rules it was made from are unchanged, otherwise a new one. The
+// legacy Holidays field, written by databases made before calendars were
+// computed, counts as additions: its dates were holidays then and stay
+// holidays now.
 func (t Tenant) Calendar() *Calendar {
+	if t.cal != nil && t.calOf == t.calendarKey() {
+		return t.cal
+	}
+	return t.newCalendar()
+}
+
+// calendarKey is everything a calendar is made from.
+func (t Tenant) calendarKey() string {
+	return t.State + "|" + strings.Join(t.HolidayAdd, ",") + "|" + strings.Join(t.HolidayRemove, ",") + "|" + strings.Join(t.Holidays, ",")
+}
+
+func (t Tenant) newCalendar() *Calendar {
 	c := &Calendar{state: t.State, add: map[string]bool{}, remove: map[string]bool{}, years: map[int]map[string]Holiday{}}
 	for _, d := range t.Holidays {
 		c.add[d] = true
@@ -90,6 +108,8 @@ func stateHolidays(state string) []*cal.Holiday {
 // date they are observed on (which may fall in the year before: New Year's
 // Day on a Saturday is observed on December 31).
 func (c *Calendar) computed(year int) map[string]Holiday {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if m, ok := c.years[year]; ok {
 		return m
 	}

@@ -89,3 +89,27 @@ func TestCalendarHolidays(t *testing.T) {
 		t.Errorf("addition = %+v, %v", h, ok)
 	}
 }
+
+// A resolved tenant reuses its calendar; one whose holiday rules changed
+// after Resolve never answers with the old calendar.
+func TestResolvedCalendarFollowsEdits(t *testing.T) {
+	tn := Tenant{State: "CA"}
+	tn.Resolve()
+	if tn.Calendar() != tn.Calendar() {
+		t.Fatal("a resolved tenant made a new calendar for each call")
+	}
+	day := at(time.UTC, "2027-08-02", 12, 0)
+	if !tn.Calendar().IsBusinessDay(day) {
+		t.Fatal("2027-08-02 is a holiday before any addition")
+	}
+	edited := tn
+	edited.HolidayAdd = []string{"2027-08-02"}
+	if edited.Calendar().IsBusinessDay(day) {
+		t.Error("after an addition, the cached calendar still counts 2027-08-02 as a business day")
+	}
+	moved := tn
+	moved.State = "TX"
+	if moved.Calendar().IsBusinessDay(at(time.UTC, "2026-12-24", 12, 0)) != false || tn.Calendar().IsBusinessDay(at(time.UTC, "2026-12-24", 12, 0)) != true {
+		t.Error("a change of state did not change the calendar")
+	}
+}

@@ -402,6 +402,7 @@ func TestClocks(t *testing.T) {
 
 func BenchmarkComputeDeadlines(b *testing.B) {
 	ten := laTenant(b, "2026-07-03", "2026-11-26", "2026-11-27", "2026-12-25")
+	ten.Resolve() // as the store does: zone and calendar made once
 	loc := ten.Location()
 	r := Request{Type: TypeAccess, ReceivedAt: at(loc, "2026-11-20", 10, 0),
 		Decision: &Decision{Outcome: DecisionApproved, DecidedAt: at(loc, "2026-12-01", 10, 0)}}

@@ -40,6 +40,11 @@ type Tenant struct {
 	// zoneOf is the TimeZone that zone was loaded for, so a tenant whose zone
 	// was edited after Resolve never answers with the old one.
 	zoneOf string
+	// cal is the calendar Resolve made, for the rules named by calOf
+	// (calendarKey): the holidays of a year are computed once, not once per
+	// deadline.
+	cal   *Calendar
+	calOf string
 }
 
 // Contact is a person at the Customer who may approve or deny requests.
@@ -106,6 +111,8 @@ type LegalHold struct {
 // tenant it reads.
 func (t *Tenant) Resolve() {
 	t.zone, t.zoneOf = loadZone(t.TimeZone), t.TimeZone
+	t.calOf = t.calendarKey()
+	t.cal = t.newCalendar()
 }
 
 // Location returns the tenant's time zone, falling back to UTC when the
