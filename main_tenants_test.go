@@ -97,8 +97,14 @@ func TestCLITenantsAddShowEdit(t *testing.T) {
 		!strings.Contains(out, "saved (holiday_remove)") {
 		t.Fatalf("edit: exit %d\n%s\n%s", code, out, stderr)
 	}
-	if code, out, _ := runCLI(t, "tenants", "edit", "cedar-tx", edited, "--yes", "--data-dir", dir); code != 0 || !strings.Contains(out, "no change") {
-		t.Errorf("the same edit again: exit %d %q", code, out)
+	// The file shown at version 1 is stale now: applying it again would
+	// undo whatever changed since, so it is refused.
+	if code, _, stderr := runCLI(t, "tenants", "edit", "cedar-tx", edited, "--yes", "--data-dir", dir); code != exitBadInput || !strings.Contains(stderr, "changed since") {
+		t.Errorf("a stale file: exit %d %q", code, stderr)
+	}
+	_, file, _ = runCLI(t, "tenants", "show", "cedar-tx", "--toml", "--data-dir", dir)
+	if code, out, _ := runCLI(t, "tenants", "edit", "cedar-tx", write("same.toml", file), "--yes", "--data-dir", dir); code != 0 || !strings.Contains(out, "no change") {
+		t.Errorf("an unchanged file: exit %d %q", code, out)
 	}
 	if code, _, stderr := runCLI(t, "tenants", "edit", "ta", edited, "--yes", "--data-dir", dir); code != exitBadInput || !strings.Contains(stderr, "an id cannot be changed") {
 		t.Errorf("a file for another tenant: exit %d %q", code, stderr)

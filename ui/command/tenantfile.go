@@ -19,6 +19,9 @@ import (
 // and `tenants edit`, and what `tenants show --toml` prints to start from.
 // Field names are the ones model.Tenant.Validate names in its messages.
 type tenantFile struct {
+	// Version is the version shown (0 for a new tenant): an edit of a
+	// tenant changed since is refused rather than silently undone.
+	Version        int64           `toml:"version"`
 	ID             string          `toml:"id"`
 	Name           string          `toml:"name"`
 	State          string          `toml:"state"`
@@ -64,9 +67,9 @@ func fromContact(c model.Contact) contactFile {
 	return contactFile{Name: c.Name, Title: c.Title, Email: c.Email, Phone: c.Phone, Address: c.Address}
 }
 
-// tenant turns the file into the model's tenant (Version left to the caller).
+// tenant turns the file into the model's tenant.
 func (f tenantFile) tenant() model.Tenant {
-	t := model.Tenant{ID: f.ID, Name: f.Name, State: f.State, TimeZone: f.TimeZone, Government: f.Government,
+	t := model.Tenant{Version: f.Version, ID: f.ID, Name: f.Name, State: f.State, TimeZone: f.TimeZone, Government: f.Government,
 		HolidayAdd: f.HolidayAdd, HolidayRemove: f.HolidayRemove,
 		Approvers: []model.Contact{}, Retention: []model.RetentionRule{}, Holds: []model.LegalHold{}}
 	if f.PrivacyContact != nil {
@@ -93,7 +96,7 @@ func (f tenantFile) tenant() model.Tenant {
 // fileOf is the file form of t. The legacy holiday list is shown as
 // additions, which is what the store turns it into on the first edit.
 func fileOf(t model.Tenant) tenantFile {
-	f := tenantFile{ID: t.ID, Name: t.Name, State: t.State, TimeZone: t.TimeZone, Government: t.Government,
+	f := tenantFile{Version: t.Version, ID: t.ID, Name: t.Name, State: t.State, TimeZone: t.TimeZone, Government: t.Government,
 		HolidayAdd: append(append([]string{}, t.HolidayAdd...), t.Holidays...), HolidayRemove: append([]string{}, t.HolidayRemove...)}
 	sort.Strings(f.HolidayAdd)
 	if t.PrivacyContact != nil {

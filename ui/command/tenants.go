@@ -146,7 +146,9 @@ func bindTenantsPut(create bool) func(fs *flag.FlagSet) Run {
 				fmt.Fprintf(env.Stderr, "custodian tenants %s: %s\n", verb, model.EscapeLine(err.Error()))
 				return ExitBadInput
 			}
-			if !create {
+			if create {
+				t.Version = 0 // a file shown for another tenant carries its version
+			} else {
 				if t.ID == "" {
 					t.ID = args[0]
 				}
@@ -171,7 +173,12 @@ func bindTenantsPut(create bool) func(fs *flag.FlagSet) Run {
 				if err != nil {
 					return failTenants(env.Stderr, verb, err)
 				}
-				before, t.Version = encodeTenant(old), old.Version
+				if t.Version != old.Version {
+					fmt.Fprintf(env.Stderr, "custodian tenants %s: the file is of version %d, tenant %s is at version %d (changed since); run tenants show %s --toml again and redo your change\n",
+						verb, t.Version, model.CleanLine(t.ID), old.Version, model.CleanLine(t.ID))
+					return ExitBadInput
+				}
+				before = encodeTenant(old)
 			}
 			diff, changed := lineDiff(before, encodeTenant(t))
 			if !changed {
