@@ -107,8 +107,23 @@ func TestCLIOnboardCustomerFromEmptyDatabase(t *testing.T) {
 	}
 	dmFile := write("datamap.toml", export+onboardPermitsMap)
 	must("datamap check", "datamap", "check", dmFile)
+	bad := write("bad.toml", export+strings.Replace(onboardPermitsMap, `erasure = "null"`, `erasure = "shred"`, 1))
+	for _, verb := range []string{"check", "apply"} {
+		args := []string{"datamap", verb, bad}
+		if verb == "apply" {
+			args = append(args, "--yes")
+		}
+		if code, _, stderr := cli(args...); code != exitBadInput ||
+			!strings.Contains(stderr, `data map permits.applicant_email: unknown erasure "shred"`) {
+			t.Errorf("datamap %s of a bad file: exit %d %q", verb, code, stderr)
+		}
+	}
 	if out := must("datamap apply", "datamap", "apply", dmFile, "--yes"); !strings.Contains(out, "data map version 1 applied (+permits)") {
 		t.Fatalf("apply: %s", out)
+	}
+
+	if code, _, stderr := cli("datamap", "apply", dmFile, "--yes"); code != exitBadInput || !strings.Contains(stderr, "the file is of version 0, the data map is at version 1") {
+		t.Errorf("a stale data map file: exit %d %q", code, stderr)
 	}
 
 	// The product writes its user and their permit.
