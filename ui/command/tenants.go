@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -224,7 +226,11 @@ func confirmSave(env Env, yes bool, question, cmd string) int {
 }
 
 func failTenants(stderr io.Writer, verb string, err error) int {
-	fmt.Fprintf(stderr, "custodian tenants %s: %s\n", verb, model.EscapeLine(err.Error()))
+	hint := ""
+	if errors.Is(err, db.ErrNotFound) {
+		hint = " (custodian tenants list shows the ids in your scope)"
+	}
+	fmt.Fprintf(stderr, "custodian tenants %s: %s%s\n", verb, model.EscapeLine(err.Error()), hint)
 	return exitFor(err)
 }
 
