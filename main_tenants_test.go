@@ -26,6 +26,14 @@ holiday_add = ["2027-03-02"]
   category = "employee"
   period = "6 years after separation"
   legal_basis = "TX local government retention schedule GR-1000"
+
+[[legal_holds]]
+  id = "H-CF-1"
+  reference = "Preservation order 26-PO-12"
+  categories = ["employee"]
+  reason = "personnel files in a wage claim"
+  since = 2026-01-05T00:00:00Z
+  until = 2027-01-05T00:00:00Z
 `
 
 // A Customer is onboarded and edited from the command line by the admin
@@ -77,7 +85,7 @@ func TestCLITenantsAddShowEdit(t *testing.T) {
 		t.Fatalf("add --yes: exit %d\n%s\n%s", code, out, stderr)
 	}
 	code, out, _ = runCLI(t, "tenants", "show", "cedar-tx", "--year", "2026", "--data-dir", dir)
-	for _, want := range []string{"City of Cedar Flats", "2026-12-24 Thu  Christmas Eve (state TX)", "2026-07-03 Fri  Independence Day (federal)"} {
+	for _, want := range []string{"City of Cedar Flats", "H-CF-1 Preservation order 26-PO-12: personnel files in a wage claim; whole categories [employee]; since 2026-01-04, until 2027-01-04", "2026-12-24 Thu  Christmas Eve (state TX)", "2026-07-03 Fri  Independence Day (federal)"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("show lacks %q (exit %d):\n%s", want, code, out)
 		}

@@ -31,7 +31,7 @@ func BuildPlan(in PlanInput) (Plan, error) {
 	if in.Hash == nil {
 		return Plan{}, fmt.Errorf("plan %s: no erasure key for tenant %s", r.ID, r.TenantID)
 	}
-	pb := planBuilder{in: in, holds: in.Tenant.HoldsFor(in.Subject.ID)}
+	pb := planBuilder{in: in, holds: in.Tenant.HoldsFor(in.Subject.ID, in.Now)}
 	switch r.Type {
 	case TypeAccess:
 		since := AccessSince(r.ReceivedAt).UTC()

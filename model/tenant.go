@@ -104,7 +104,13 @@ type LegalHold struct {
 	Categories []Category `bson:"categories" json:"categories"`
 	Reason     string     `bson:"reason" json:"reason"`
 	Since      time.Time  `bson:"since" json:"since"`
+	// Until, when set, is when the hold lapses (a preservation order with
+	// an end date); from then on it blocks nothing. Nil: until removed.
+	Until *time.Time `bson:"until,omitempty" json:"until,omitempty"`
 }
+
+// InForce reports whether the hold blocks deletion at now.
+func (h LegalHold) InForce(now time.Time) bool { return h.Until == nil || now.Before(*h.Until) }
 
 // Resolve loads the tenant's time zone once, so Location costs nothing on
 // the many paths that render or count in it. The store resolves every
@@ -183,6 +189,9 @@ func (t Tenant) Validate() error {
 		case h.SubjectID == "" && len(h.Categories) == 0:
 			return fmt.Errorf("tenant %s: legal_holds[%d] (%s): give a subject_id or categories: a hold on nothing blocks nothing", t.ID, i, h.ID)
 		}
+		if h.Until != nil && !h.Until.After(h.Since) {
+			return fmt.Errorf("tenant %s: legal_holds[%d] (%s): until is not after since", t.ID, i, h.ID)
+		}
 		for _, c := range h.Categories {
 			if !c.Valid() {
 				return fmt.Errorf("tenant %s: legal_holds[%d] (%s): unknown category %q (one of %s)", t.ID, i, h.ID, c, categoryNames())
@@ -242,12 +251,12 @@ func TenantChanges(old, new Tenant) []string {
 	return out
 }
 
-// HoldsFor returns the legal holds that apply to subjectID (including
-// category-wide holds with no subject).
-func (t Tenant) HoldsFor(subjectID string) []LegalHold {
+// HoldsFor returns the legal holds in force at now that apply to
+// subjectID (including category-wide holds with no subject).
+func (t Tenant) HoldsFor(subjectID string, now time.Time) []LegalHold {
 	var out []LegalHold
 	for _, h := range t.Holds {
-		if h.SubjectID == "" || h.SubjectID == subjectID {
+		if (h.SubjectID == "" || h.SubjectID == subjectID) && h.InForce(now) {
 			out = append(out, h)
 		}
 	}

@@ -47,6 +47,11 @@ func TestTenantValidate(t *testing.T) {
 		{"hold without a reason", func(t *Tenant) {
 			t.Holds = []LegalHold{{ID: "H-1", Categories: []Category{CatEmployee}}}
 		}, []string{"legal_holds[0]", "H-1", "reason"}},
+		{"hold that ends before it starts", func(t *Tenant) {
+			since := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			until := since.AddDate(0, 0, -1)
+			t.Holds = []LegalHold{{ID: "H-1", Reason: "order", Categories: []Category{CatEmployee}, Since: since, Until: &until}}
+		}, []string{"legal_holds[0]", "until is not after since"}},
 		{"hold on nothing", func(t *Tenant) { t.Holds = []LegalHold{{ID: "H-1", Reason: "subpoena"}} }, []string{"legal_holds[0]", "subject_id or categories"}},
 	}
 	for _, c := range cases {
@@ -123,10 +128,14 @@ func BenchmarkTenantLocation(b *testing.B) {
 }
 
 func TestTenantHoldsFor(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	lapsed, later := now.Add(-time.Hour), now.Add(time.Hour)
 	ten := Tenant{Holds: []LegalHold{
 		{ID: "h-1", Reference: "Case 26-CV-101", SubjectID: "s-1", Categories: []Category{CatIdentifying}},
-		{ID: "h-2", Reference: "Audit 2026", Categories: []Category{CatEmployee}},
+		{ID: "h-2", Reference: "Audit 2026", Categories: []Category{CatEmployee}, Until: &later},
 		{ID: "h-3", Reference: "Case 26-CV-202", SubjectID: "s-2"},
+		// A preservation order that ran out an hour ago blocks nothing.
+		{ID: "h-4", Reference: "Order 25-PO-9", SubjectID: "s-1", Categories: []Category{CatEmployee}, Until: &lapsed},
 	}}
 	ids := func(hs []LegalHold) string {
 		var out []string
@@ -136,11 +145,11 @@ func TestTenantHoldsFor(t *testing.T) {
 		return strings.Join(out, ",")
 	}
 	for subject, want := range map[string]string{"s-1": "h-1,h-2", "s-2": "h-2,h-3", "s-9": "h-2"} {
-		if got := ids(ten.HoldsFor(subject)); got != want {
+		if got := ids(ten.HoldsFor(subject, now)); got != want {
 			t.Errorf("HoldsFor(%s) = %s, want %s", subject, got, want)
 		}
 	}
-	if got := (Tenant{}).HoldsFor("s-1"); len(got) != 0 {
+	if got := (Tenant{}).HoldsFor("s-1", now); len(got) != 0 {
 		t.Errorf("no holds: %v", got)
 	}
 }

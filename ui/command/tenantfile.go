@@ -51,12 +51,13 @@ type retentionFile struct {
 }
 
 type holdFile struct {
-	ID         string    `toml:"id"`
-	Reference  string    `toml:"reference"`
-	SubjectID  string    `toml:"subject_id,omitempty"`
-	Categories []string  `toml:"categories"`
-	Reason     string    `toml:"reason"`
-	Since      time.Time `toml:"since"`
+	ID         string     `toml:"id"`
+	Reference  string     `toml:"reference"`
+	SubjectID  string     `toml:"subject_id,omitempty"`
+	Categories []string   `toml:"categories"`
+	Reason     string     `toml:"reason"`
+	Since      time.Time  `toml:"since"`
+	Until      *time.Time `toml:"until,omitempty"`
 }
 
 func toContact(c contactFile) model.Contact {
@@ -85,6 +86,10 @@ func (f tenantFile) tenant() model.Tenant {
 	}
 	for _, h := range f.Holds {
 		hold := model.LegalHold{ID: h.ID, Reference: h.Reference, SubjectID: h.SubjectID, Reason: h.Reason, Since: h.Since.UTC()}
+		if h.Until != nil {
+			u := h.Until.UTC()
+			hold.Until = &u
+		}
 		for _, c := range h.Categories {
 			hold.Categories = append(hold.Categories, model.Category(c))
 		}
@@ -111,6 +116,10 @@ func fileOf(t model.Tenant) tenantFile {
 	}
 	for _, h := range t.Holds {
 		hf := holdFile{ID: h.ID, Reference: h.Reference, SubjectID: h.SubjectID, Reason: h.Reason, Since: h.Since.UTC(), Categories: []string{}}
+		if h.Until != nil {
+			u := h.Until.UTC()
+			hf.Until = &u
+		}
 		for _, c := range h.Categories {
 			hf.Categories = append(hf.Categories, string(c))
 		}

@@ -116,7 +116,12 @@ func writeTenant(w io.Writer, t model.Tenant, year int) {
 		if h.SubjectID != "" {
 			scope = "subject " + c(h.SubjectID)
 		}
-		fmt.Fprintf(w, "  %s %s: %s; %s %v; since %s\n", c(h.ID), c(h.Reference), c(h.Reason), scope, h.Categories, h.Since.In(t.Location()).Format(time.DateOnly))
+		until := "until removed"
+		if h.Until != nil {
+			until = "until " + h.Until.In(t.Location()).Format(time.DateOnly)
+		}
+		fmt.Fprintf(w, "  %s %s: %s; %s %v; since %s, %s\n", c(h.ID), c(h.Reference), c(h.Reason), scope, h.Categories,
+			h.Since.In(t.Location()).Format(time.DateOnly), until)
 	}
 	fmt.Fprintf(w, "holidays %d (%s; weekends are never business days):\n", year, c(t.TimeZone))
 	for _, h := range t.Calendar().Holidays(year) {
