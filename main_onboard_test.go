@@ -169,6 +169,9 @@ func TestCLIOnboardCustomerFromEmptyDatabase(t *testing.T) {
 	if plan.DataMapVersion != 1 || len(plan.Docs) != 1 || plan.Docs[0].Collection != "permits" {
 		t.Fatalf("plan: data map version %d, docs %+v", plan.DataMapVersion, plan.Docs)
 	}
+	if out := must("plan text", "requests", "plan", id); !strings.Contains(out, "data map    version 1") {
+		t.Errorf("the plan does not name its data map version:\n%s", out)
+	}
 	as("lee")
 	must("sign-off", "requests", "sign-off", id, "--digest", plan.Digest)
 	if out := must("run", "requests", "run", id, "--yes"); !strings.Contains(out, "completed") {
