@@ -131,9 +131,9 @@ func ValidateDataMap(dm []CollectionMap) error {
 	return nil
 }
 
-// DataMapChanges names the collections added, removed or changed from old
-// to new, for the audit entry of an applied data map.
-func DataMapChanges(old, new []CollectionMap) []string {
+// DataMapChanges names the collections added, removed or changed from was
+// to now, for the audit entry of an applied data map.
+func DataMapChanges(was, now []CollectionMap) []string {
 	find := func(dm []CollectionMap, name string) (CollectionMap, bool) {
 		for _, c := range dm {
 			if c.Collection == name {
@@ -143,8 +143,8 @@ func DataMapChanges(old, new []CollectionMap) []string {
 		return CollectionMap{}, false
 	}
 	var out []string
-	for _, n := range new {
-		o, ok := find(old, n.Collection)
+	for _, n := range now {
+		o, ok := find(was, n.Collection)
 		switch {
 		case !ok:
 			out = append(out, "+"+n.Collection)
@@ -152,8 +152,8 @@ func DataMapChanges(old, new []CollectionMap) []string {
 			out = append(out, "~"+n.Collection)
 		}
 	}
-	for _, o := range old {
-		if _, ok := find(new, o.Collection); !ok {
+	for _, o := range was {
+		if _, ok := find(now, o.Collection); !ok {
 			out = append(out, "-"+o.Collection)
 		}
 	}

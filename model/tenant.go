@@ -229,25 +229,25 @@ const usStateCodes = " AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME 
 	" NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI "
 
 // TenantChanges names the fields (as the tenants file spells them) that
-// differ between old and new, for the audit entry of an edit.
-func TenantChanges(old, new Tenant) []string {
+// differ between was and now, for the audit entry of an edit.
+func TenantChanges(was, now Tenant) []string {
 	var out []string
 	add := func(name string, changed bool) {
 		if changed {
 			out = append(out, name)
 		}
 	}
-	add("name", old.Name != new.Name)
-	add("state", old.State != new.State)
-	add("time_zone", old.TimeZone != new.TimeZone)
-	add("government", old.Government != new.Government)
-	add("approvers", !slices.Equal(old.Approvers, new.Approvers))
-	add("privacy_contact", !reflect.DeepEqual(old.PrivacyContact, new.PrivacyContact))
-	add("retention", !reflect.DeepEqual(old.Retention, new.Retention))
-	add("legal_holds", !reflect.DeepEqual(old.Holds, new.Holds))
-	add("holiday_add", !slices.Equal(old.HolidayAdd, new.HolidayAdd))
-	add("holiday_remove", !slices.Equal(old.HolidayRemove, new.HolidayRemove))
-	add("holidays", !slices.Equal(old.Holidays, new.Holidays))
+	add("name", was.Name != now.Name)
+	add("state", was.State != now.State)
+	add("time_zone", was.TimeZone != now.TimeZone)
+	add("government", was.Government != now.Government)
+	add("approvers", !slices.Equal(was.Approvers, now.Approvers))
+	add("privacy_contact", !reflect.DeepEqual(was.PrivacyContact, now.PrivacyContact))
+	add("retention", !reflect.DeepEqual(was.Retention, now.Retention))
+	add("legal_holds", !reflect.DeepEqual(was.Holds, now.Holds))
+	add("holiday_add", !slices.Equal(was.HolidayAdd, now.HolidayAdd))
+	add("holiday_remove", !slices.Equal(was.HolidayRemove, now.HolidayRemove))
+	add("holidays", !slices.Equal(was.Holidays, now.Holidays))
 	return out
 }
 
