@@ -90,7 +90,7 @@ func (s *Store) buildPlan(ctx context.Context, by string, r model.Request) (mode
 		}
 	}
 	p, err := model.BuildPlan(model.PlanInput{
-		Request: r, Subject: sub, Tenant: tenant, DataMap: dm, Docs: docs, IDKeys: keys,
+		Request: r, Subject: sub, Tenant: tenant, DataMap: dm, DataMapVersion: s.dataMapVersion(ctx), Docs: docs, IDKeys: keys,
 		Hash: hash, By: by, Now: s.now(), Seq: seq,
 	})
 	if err != nil {

@@ -506,7 +506,7 @@ func TestFulfilmentPerType(t *testing.T) {
 		sub := f.pick("an active deletion", func(s model.Subject) bool {
 			cs := f.collections(s.ID)
 			return adult(s) && s.Status == model.AccountActive && len(cs) >= 3 && anyOf(cs, demo.CollWebVisits, demo.CollMobileDevices, demo.CollAlertSubscriptions) &&
-				anyOf(cs, demo.CollPayments) && len(f.tenant(s.TenantID).HoldsFor(s.ID)) == 0
+				anyOf(cs, demo.CollPayments) && len(f.tenant(s.TenantID).HoldsFor(s.ID, time.Now())) == 0
 		})
 		tn := f.tenant(sub.TenantID)
 		r := f.planned(f.approved("T-DEL-ACTIVE", sub, model.TypeDeletion, nil))
@@ -612,7 +612,7 @@ func TestFulfilmentPerType(t *testing.T) {
 
 	t.Run("deletion with a retention-rule exempt category", func(t *testing.T) {
 		sub := f.pick("an employee", func(s model.Subject) bool {
-			return adult(s) && s.Status == model.AccountActive && len(f.records(demo.CollHRRecords, s.ID)) > 0 && len(f.tenant(s.TenantID).HoldsFor(s.ID)) == 0
+			return adult(s) && s.Status == model.AccountActive && len(f.records(demo.CollHRRecords, s.ID)) > 0 && len(f.tenant(s.TenantID).HoldsFor(s.ID, time.Now())) == 0
 		})
 		tn := f.tenant(sub.TenantID)
 		r := f.run(f.planned(f.approved("T-DEL-EXEMPT", sub, model.TypeDeletion, nil)), "lou")

@@ -44,7 +44,7 @@ func (s *Store) SubjectRecords(ctx context.Context, actor model.Actor, subjectID
 	if err != nil {
 		return nil, err
 	}
-	holds := tenant.HoldsFor(subjectID)
+	holds := tenant.HoldsFor(subjectID, s.now())
 	found := make([][]model.PIRecord, len(dm))
 	err = forEachCollection(dm, func(i int, cm model.CollectionMap) error {
 		filter := bson.D{{Key: "tenant_id", Value: sub.TenantID}, {Key: cm.SubjectField, Value: subjectID}}

@@ -333,7 +333,12 @@ func Queries() []QuerySpec {
 		query(collTenants, "sort(_id)", "_id_", "tenants list"),
 		query(collTenants, "_id= sort(_id)", "_id_", "tenants list of a scoped operator"),
 		scan(collTenants, "*", "seeding probes for one document: tenants are tens"),
+		query(collTenants, "_id= version=", "_id_", "a tenant's conditional write on MongoDB; giving a version-0 tenant version 1"),
+		query(collTenants, "_id= version?", "_id_", "giving a tenant written before tenants had versions version 1"),
 		scan(collSeedDataMap, "*", "the data map: one document per product collection"),
+		query(collSeedDataMap, "_id=", "_id_", "datamap apply replaces one product collection's entry"),
+		scan(collSeedDataMap, "_id?", "datamap apply removes entries no longer mapped: tens of documents"),
+		query(collMeta, "_id= version=", "_id_", "the data map's version: its conditional write on MongoDB"),
 
 		// The audit chain: _id is the sequence number.
 		query(collAudit, "_id> sort(_id)", "_id_", "chain catch-up, verify and checkpoint ranges"),

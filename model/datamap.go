@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Erasure says what deleting a field means.
 type Erasure string
@@ -82,6 +85,9 @@ func (c CollectionMap) Validate() error {
 			return fmt.Errorf("data map %s.%s: listed twice", c.Collection, f.Field)
 		}
 		seen[f.Field] = true
+		if !slices.Contains(fieldKinds(), f.Kind) {
+			return fmt.Errorf("data map %s.%s: unknown kind %q (one of %v)", c.Collection, f.Field, f.Kind, fieldKinds())
+		}
 		if !f.Category.Valid() {
 			return fmt.Errorf("data map %s.%s: unknown category %q", c.Collection, f.Field, f.Category)
 		}
@@ -102,4 +108,54 @@ func (c CollectionMap) Validate() error {
 		}
 	}
 	return nil
+}
+
+func fieldKinds() []FieldKind {
+	return []FieldKind{KindName, KindEmail, KindPhone, KindAddress, KindSSN, KindDate, KindNumber, KindToken, KindIP, KindText}
+}
+
+// ValidateDataMap checks a whole data map, as `datamap check` and `datamap
+// apply` take it: every entry (naming its collection and field) and no
+// collection mapped twice.
+func ValidateDataMap(dm []CollectionMap) error {
+	seen := map[string]bool{}
+	for _, c := range dm {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if seen[c.Collection] {
+			return fmt.Errorf("data map %s: the collection is mapped twice; merge its fields into one entry", c.Collection)
+		}
+		seen[c.Collection] = true
+	}
+	return nil
+}
+
+// DataMapChanges names the collections added, removed or changed from was
+// to now, for the audit entry of an applied data map.
+func DataMapChanges(was, now []CollectionMap) []string {
+	find := func(dm []CollectionMap, name string) (CollectionMap, bool) {
+		for _, c := range dm {
+			if c.Collection == name {
+				return c, true
+			}
+		}
+		return CollectionMap{}, false
+	}
+	var out []string
+	for _, n := range now {
+		o, ok := find(was, n.Collection)
+		switch {
+		case !ok:
+			out = append(out, "+"+n.Collection)
+		case !sameJSON(o, n):
+			out = append(out, "~"+n.Collection)
+		}
+	}
+	for _, o := range was {
+		if _, ok := find(now, o.Collection); !ok {
+			out = append(out, "-"+o.Collection)
+		}
+	}
+	return out
 }

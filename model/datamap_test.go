@@ -96,3 +96,39 @@ func TestCategories(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateDataMapAndChanges(t *testing.T) {
+	permits := CollectionMap{Collection: "permits", SubjectField: "subject_id", Fields: []FieldMap{
+		{Field: "email", Category: CatIdentifying, Kind: KindEmail, Erasure: EraseNull},
+	}}
+	if err := ValidateDataMap([]CollectionMap{permits}); err != nil {
+		t.Fatal(err)
+	}
+	badKind := permits
+	badKind.Fields = []FieldMap{{Field: "email", Category: CatIdentifying, Kind: "mail", Erasure: EraseNull}}
+	if err := ValidateDataMap([]CollectionMap{badKind}); err == nil || !strings.Contains(err.Error(), `permits.email: unknown kind "mail"`) {
+		t.Errorf("unknown kind: %v", err)
+	}
+	if err := ValidateDataMap([]CollectionMap{permits, permits}); err == nil || !strings.Contains(err.Error(), "permits: the collection is mapped twice") {
+		t.Errorf("twice: %v", err)
+	}
+
+	changed := permits
+	changed.Fields = []FieldMap{{Field: "email", Category: CatIdentifying, Kind: KindEmail, Erasure: EraseHash}}
+	sameButEmpty := permits
+	sameButEmpty.Sources = []string{} // stored maps read back with empty lists: no change
+	other := CollectionMap{Collection: "licences", SubjectField: "holder"}
+	for _, c := range []struct {
+		was, now []CollectionMap
+		want     string
+	}{
+		{[]CollectionMap{permits}, []CollectionMap{sameButEmpty}, ""},
+		{[]CollectionMap{permits}, []CollectionMap{changed}, "~permits"},
+		{[]CollectionMap{permits}, []CollectionMap{permits, other}, "+licences"},
+		{[]CollectionMap{permits, other}, []CollectionMap{other}, "-permits"},
+	} {
+		if got := strings.Join(DataMapChanges(c.was, c.now), ","); got != c.want {
+			t.Errorf("DataMapChanges = %q, want %q", got, c.want)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package model
 
 import (
 	"math"
-	"slices"
 	"time"
 )
 
@@ -72,8 +71,9 @@ func ComputeDeadlines(r Request, t Tenant) Deadlines {
 // through many requests of one tenant should do once.
 func ComputeDeadlinesIn(r Request, t Tenant, loc *time.Location) Deadlines {
 	recv := localDate(r.ReceivedAt, loc)
+	cal := t.Calendar()
 	var d Deadlines
-	d.Ack = endOfDay(AddBusinessDays(recv, AckBusinessDays, t.Holidays))
+	d.Ack = endOfDay(AddBusinessDays(recv, AckBusinessDays, cal))
 	d.AckDone = r.AcknowledgedAt != nil
 	d.Legal45 = endOfDay(recv.AddDate(0, 0, ResponseDays))
 	d.Legal = d.Legal45
@@ -96,11 +96,11 @@ func ComputeDeadlinesIn(r Request, t Tenant, loc *time.Location) Deadlines {
 	}
 	switch r.Type {
 	case TypeOptOut:
-		d.OptOut = endOfDay(AddBusinessDays(recv, OptOutBusinessDays, t.Holidays))
+		d.OptOut = endOfDay(AddBusinessDays(recv, OptOutBusinessDays, cal))
 		consider(d.OptOut, DueOptOut)
 	}
 	if r.ChildDeletion() {
-		d.Expedited = endOfDay(AddBusinessDays(recv, ChildExpediteBusiness, t.Holidays))
+		d.Expedited = endOfDay(AddBusinessDays(recv, ChildExpediteBusiness, cal))
 		consider(d.Expedited, DueExpedited)
 	}
 	d.Next, d.NextKind = d.Response, d.ResponseKind
@@ -132,27 +132,6 @@ func Overdue(now, due time.Time) bool { return !due.IsZero() && pastDue(now, due
 // date: a due date is the day's last millisecond (see endOfDay), so it holds
 // until local midnight, also after a round trip through the database.
 func pastDue(now, due time.Time) bool { return now.Truncate(time.Millisecond).After(due) }
-
-// AddBusinessDays returns the date n business days after day, skipping
-// Saturdays, Sundays and the given YYYY-MM-DD holidays. Day itself never counts.
-func AddBusinessDays(day time.Time, n int, holidays []string) time.Time {
-	d := day
-	for n > 0 {
-		d = d.AddDate(0, 0, 1)
-		if IsBusinessDay(d, holidays) {
-			n--
-		}
-	}
-	return d
-}
-
-// IsBusinessDay reports whether day is a weekday and not a holiday.
-func IsBusinessDay(day time.Time, holidays []string) bool {
-	if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
-		return false
-	}
-	return !slices.Contains(holidays, day.Format(time.DateOnly))
-}
 
 // localDate is midnight of t's calendar date in loc.
 func localDate(t time.Time, loc *time.Location) time.Time {

@@ -8,7 +8,7 @@ import (
 
 // A closed request shows each of its deadlines as met or missed with the
 // date, never a countdown (11 CCR §7021, §7101). Received Monday
-// 2026-11-02 in Los Angeles: acknowledgement due 2026-11-16, response
+// 2026-11-02 in Los Angeles: acknowledgement due 2026-11-17, response
 // 2026-12-17, extended 2027-01-31.
 func TestRuleClosedDeadlines(t *testing.T) {
 	la, _ := time.LoadLocation("America/Los_Angeles")
@@ -34,61 +34,61 @@ func TestRuleClosedDeadlines(t *testing.T) {
 		missed bool
 	}{
 		{"completed on time", closed(StatusCompleted, local(2026, 12, 1, 12), approvedOn(local(2026, 11, 9, 12))), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-05",
+			"acknowledgement due 2026-11-17: met 2026-11-05",
 			"legal response due 2026-12-17: met 2026-12-01",
 			"custodian due 2026-12-24: met 2026-12-01",
 		}, false},
 		{"completed late", closed(StatusCompleted, local(2026, 12, 22, 12), approvedOn(local(2026, 11, 9, 12))), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-05",
+			"acknowledgement due 2026-11-17: met 2026-11-05",
 			"legal response due 2026-12-17: missed, 2026-12-22 (5 days late)",
 			"custodian due 2026-12-24: met 2026-12-22",
 		}, true},
 		{"completed the last evening, the next day in UTC", closed(StatusCompleted, local(2026, 12, 17, 23)), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-05",
+			"acknowledgement due 2026-11-17: met 2026-11-05",
 			"legal response due 2026-12-17: met 2026-12-17",
 		}, false},
 		{"completed at local midnight after the due day", closed(StatusCompleted, local(2026, 12, 18, 0)), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-05",
+			"acknowledgement due 2026-11-17: met 2026-11-05",
 			"legal response due 2026-12-17: missed, 2026-12-18 (1 day late)",
 		}, true},
 		{"extended, custodian missed", closed(StatusCompleted, local(2026, 12, 28, 12), approvedOn(local(2026, 11, 9, 12)), func(r *Request) {
 			r.Extension = &Extension{By: "lou", At: rbReceived.AddDate(0, 0, 20), Reason: "volume"}
 		}), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-05",
+			"acknowledgement due 2026-11-17: met 2026-11-05",
 			"extended response due 2027-01-31: met 2026-12-28",
 			"custodian due 2026-12-24: missed, 2026-12-28 (4 days late)",
 		}, true},
 		{"withdrawn before the acknowledgement was recorded", rbRequest(StatusWithdrawn, func(r *Request) {
 			r.History = []Event{{At: *local(2026, 11, 3, 10), From: StatusReceived, To: StatusWithdrawn}}
 		}), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-03",
+			"acknowledgement due 2026-11-17: met 2026-11-03",
 			"legal response due 2026-12-17: met 2026-11-03",
 		}, false},
 		{"withdrawn late, never acknowledged", rbRequest(StatusWithdrawn, func(r *Request) {
 			r.History = []Event{{At: *local(2026, 11, 1, 10), From: StatusReceived, To: StatusVerifying},
 				{At: *local(2026, 11, 20, 10), From: StatusVerifying, To: StatusWithdrawn}}
 		}), []string{
-			"acknowledgement due 2026-11-16: missed, 2026-11-20 (4 days late)",
+			"acknowledgement due 2026-11-17: missed, 2026-11-20 (3 days late)",
 			"legal response due 2026-12-17: met 2026-11-20",
 		}, true},
 		{"acknowledged after it closed", closed(StatusDenied, local(2026, 11, 4, 10), func(r *Request) { r.AcknowledgedAt = local(2026, 11, 6, 10) }), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-04",
+			"acknowledgement due 2026-11-17: met 2026-11-04",
 			"legal response due 2026-12-17: met 2026-11-04",
 		}, false},
 		{"an opt-out", closed(StatusCompleted, local(2026, 11, 10, 12), withType(TypeOptOut)), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-05",
+			"acknowledgement due 2026-11-17: met 2026-11-05",
 			"legal response due 2026-12-17: met 2026-11-10",
-			"opt-out due 2026-11-16: met 2026-11-10",
+			"opt-out due 2026-11-17: met 2026-11-10",
 		}, false},
 		{"a child's deletion, late", closed(StatusCompleted, local(2026, 11, 12, 12), withType(TypeChildDeletion)), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-05",
+			"acknowledgement due 2026-11-17: met 2026-11-05",
 			"legal response due 2026-12-17: met 2026-11-12",
 			"child expedited due 2026-11-09: missed, 2026-11-12 (3 days late)",
 		}, true},
 		{"a child deletion flagged AGE? is not expedited", closed(StatusCompleted, local(2026, 11, 12, 12), withType(TypeChildDeletion), func(r *Request) {
 			r.Flags = []Flag{{Kind: FlagAgeCheck, Reason: "15"}}
 		}), []string{
-			"acknowledgement due 2026-11-16: met 2026-11-05",
+			"acknowledgement due 2026-11-17: met 2026-11-05",
 			"legal response due 2026-12-17: met 2026-11-12",
 		}, false},
 	}

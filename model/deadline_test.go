@@ -65,7 +65,9 @@ func TestAckBusinessDays(t *testing.T) {
 		{"saturday: counts from monday", "2026-03-07", nil, "2026-03-20"},
 		{"sunday: counts from monday", "2026-03-08", nil, "2026-03-20"},
 		{"day before a holiday", "2026-07-02", []string{"2026-07-03"}, "2026-07-17"},
-		{"day before a date that is not this tenant's holiday", "2026-07-02", []string{"2026-12-25"}, "2026-07-16"},
+		// July 4 2026 is a Saturday: the federal calendar observes Friday
+		// July 3 (5 U.S.C. §6103(b)) with no addition needed.
+		{"day before an observed federal holiday", "2026-07-02", nil, "2026-07-17"},
 		{"on the holiday itself", "2026-07-03", []string{"2026-07-03"}, "2026-07-17"},
 		{"two holidays mid-window", "2026-11-16", []string{"2026-11-26", "2026-11-27"}, "2026-12-02"},
 		{"holiday on a weekend changes nothing", "2026-03-02", []string{"2026-03-07"}, "2026-03-16"},
@@ -88,14 +90,15 @@ func TestAckBusinessDays(t *testing.T) {
 func TestAddBusinessDaysAndIsBusinessDay(t *testing.T) {
 	loc := time.UTC
 	fri := at(loc, "2026-03-06", 0, 0)
-	if got := AddBusinessDays(fri, 0, nil); !got.Equal(fri) {
+	none := Tenant{}.Calendar() // no state: weekends and federal holidays only
+	if got := AddBusinessDays(fri, 0, none); !got.Equal(fri) {
 		t.Errorf("0 business days after %s = %s", fri, got)
 	}
-	if got := AddBusinessDays(fri, 1, nil); !got.Equal(at(loc, "2026-03-09", 0, 0)) {
+	if got := AddBusinessDays(fri, 1, none); !got.Equal(at(loc, "2026-03-09", 0, 0)) {
 		t.Errorf("1 business day after Friday = %s, want Monday", got)
 	}
 	for date, want := range map[string]bool{"2026-03-06": true, "2026-03-07": false, "2026-03-08": false, "2026-03-09": true, "2026-07-03": false} {
-		if got := IsBusinessDay(at(loc, date, 12, 0), []string{"2026-07-03"}); got != want {
+		if got := none.IsBusinessDay(at(loc, date, 12, 0)); got != want {
 			t.Errorf("IsBusinessDay(%s) = %v, want %v", date, got, want)
 		}
 	}
@@ -399,6 +402,7 @@ func TestClocks(t *testing.T) {
 
 func BenchmarkComputeDeadlines(b *testing.B) {
 	ten := laTenant(b, "2026-07-03", "2026-11-26", "2026-11-27", "2026-12-25")
+	ten.Resolve() // as the store does: zone and calendar made once
 	loc := ten.Location()
 	r := Request{Type: TypeAccess, ReceivedAt: at(loc, "2026-11-20", 10, 0),
 		Decision: &Decision{Outcome: DecisionApproved, DecidedAt: at(loc, "2026-12-01", 10, 0)}}

@@ -5,7 +5,7 @@
 // deadlines and holidays, the right-to-know limits, roles and scopes,
 // masking, and fulfilment plans.
 //
-// It imports only the standard library: no database, no terminal, nothing
-// else of ours. Every door (console, CLI, import, SSH) reaches these rules
+// It imports the standard library and github.com/rickar/cal/v2 (holiday
+// rules) only: no database, no terminal, nothing else of ours. Every door (console, CLI, import, SSH) reaches these rules
 // through the controller in db, so one input gets one outcome everywhere.
 package model

@@ -195,6 +195,10 @@ type Plan struct {
 	// Disclosures are the request's disclosure decisions the plan was
 	// built with: a decision recorded later leaves the plan out of date.
 	Disclosures []Disclosure `bson:"disclosures,omitempty" json:"disclosures,omitempty"`
+	// DataMapVersion is the version of the data map the plan was built
+	// with (0: a map never applied with `datamap apply`), so a plan can be
+	// traced to the map that decided what it touches.
+	DataMapVersion int64 `bson:"datamap_version,omitempty" json:"datamap_version,omitempty"`
 	// Digest is a SHA-256 over everything above except step progress: a
 	// sign-off names the digest it read, so it cannot sign a plan that was
 	// replaced meanwhile.
@@ -293,6 +297,8 @@ type PlanInput struct {
 	Subject Subject
 	Tenant  Tenant
 	DataMap []CollectionMap
+	// DataMapVersion is DataMap's version, recorded on the plan.
+	DataMapVersion int64
 	// Docs are the subject's documents per collection of the data map.
 	Docs map[string][]Doc
 	// IDKeys[c][i] is the typed _id of Docs[c][i] as the controller

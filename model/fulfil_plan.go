@@ -31,7 +31,7 @@ func BuildPlan(in PlanInput) (Plan, error) {
 	if in.Hash == nil {
 		return Plan{}, fmt.Errorf("plan %s: no erasure key for tenant %s", r.ID, r.TenantID)
 	}
-	pb := planBuilder{in: in, holds: in.Tenant.HoldsFor(in.Subject.ID)}
+	pb := planBuilder{in: in, holds: in.Tenant.HoldsFor(in.Subject.ID, in.Now)}
 	switch r.Type {
 	case TypeAccess:
 		since := AccessSince(r.ReceivedAt).UTC()
@@ -51,6 +51,8 @@ func BuildPlan(in PlanInput) (Plan, error) {
 		BuiltBy:   in.By,
 		BuiltAt:   in.Now.UTC().Truncate(time.Millisecond),
 		Since:     pb.since,
+
+		DataMapVersion: in.DataMapVersion,
 	}
 	for _, cm := range in.DataMap {
 		if err := cm.Validate(); err != nil {

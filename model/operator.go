@@ -66,6 +66,7 @@ const (
 	PermRetry           Permission = "retry"            // retry a failed fulfilment step
 	PermManageOperators Permission = "manage_operators" // add/disable operators and keys
 	PermHealth          Permission = "health"           // see system health and the failed runs (on call)
+	PermManageTenants   Permission = "manage_tenants"   // add and edit Customers and the data map
 )
 
 // Can reports whether role holds perm. This table is the single source the
@@ -79,7 +80,7 @@ func (r Role) Can(perm Permission) bool {
 	case RoleEngineer:
 		return perm == PermRead || perm == PermRetry || perm == PermHealth
 	case RoleAdmin:
-		return perm == PermRead || perm == PermManageOperators || perm == PermHealth
+		return perm == PermRead || perm == PermManageOperators || perm == PermManageTenants || perm == PermHealth
 	case RoleSystem:
 		return true
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-var allPerms = []Permission{PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry, PermManageOperators, PermHealth}
+var allPerms = []Permission{PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry, PermManageOperators, PermManageTenants, PermHealth}
 
 func TestParseRole(t *testing.T) {
 	for _, r := range []Role{RoleSupport, RoleLead, RoleEngineer, RoleAdmin} {
@@ -35,7 +35,7 @@ func TestRoleCan(t *testing.T) {
 		RoleSupport:  {PermRead, PermTriage},
 		RoleLead:     {PermRead, PermTriage, PermDecide, PermSignOff, PermReveal, PermRetry, PermHealth},
 		RoleEngineer: {PermRead, PermRetry, PermHealth}, // on call: PRODUCT.md "see system health"
-		RoleAdmin:    {PermRead, PermManageOperators, PermHealth},
+		RoleAdmin:    {PermRead, PermManageOperators, PermManageTenants, PermHealth},
 		RoleSystem:   allPerms,
 		Role(""):     nil,
 		Role("root"): nil,

@@ -2,6 +2,9 @@ package model
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -14,13 +17,22 @@ type Tenant struct {
 	Approvers []Contact       `bson:"approvers" json:"approvers"`
 	Retention []RetentionRule `bson:"retention" json:"retention"`
 	Holds     []LegalHold     `bson:"legal_holds" json:"legal_holds"`
-	// Holidays are local dates (YYYY-MM-DD) that do not count as business days.
-	Holidays []string `bson:"holidays" json:"holidays"`
+	// HolidayAdd and HolidayRemove are the Customer's own changes to the
+	// calendar its state gives it (Calendar): local dates (YYYY-MM-DD) that
+	// are, or are not, business days.
+	HolidayAdd    []string `bson:"holiday_add,omitempty" json:"holiday_add,omitempty"`
+	HolidayRemove []string `bson:"holiday_remove,omitempty" json:"holiday_remove,omitempty"`
+	// Holidays is the hand-typed list databases held before calendars were
+	// computed; it is read as additions (Calendar) and no longer written.
+	Holidays []string `bson:"holidays,omitempty" json:"holidays,omitempty"`
 	// Government tenants keep some records under open-records laws.
 	Government bool `bson:"government" json:"government"`
 	// PrivacyContact is where a resident writes with a question about, or
 	// an appeal of, a response: an access package names it.
 	PrivacyContact *Contact `bson:"privacy_contact,omitempty" json:"privacy_contact,omitempty"`
+	// Version counts writes, for the conditional update every change is
+	// (0: never written through the store, as in databases seeded before).
+	Version int64 `bson:"version" json:"version"`
 
 	// zone is TimeZone loaded once by Resolve: loading a zone reads the
 	// zoneinfo database (about 12 µs), and every due date and stamp needs it.
@@ -28,6 +40,11 @@ type Tenant struct {
 	// zoneOf is the TimeZone that zone was loaded for, so a tenant whose zone
 	// was edited after Resolve never answers with the old one.
 	zoneOf string
+	// cal is the calendar Resolve made, for the rules named by calOf
+	// (calendarKey): the holidays of a year are computed once, not once per
+	// deadline.
+	cal   *Calendar
+	calOf string
 }
 
 // Contact is a person at the Customer who may approve or deny requests.
@@ -87,13 +104,21 @@ type LegalHold struct {
 	Categories []Category `bson:"categories" json:"categories"`
 	Reason     string     `bson:"reason" json:"reason"`
 	Since      time.Time  `bson:"since" json:"since"`
+	// Until, when set, is when the hold lapses (a preservation order with
+	// an end date); from then on it blocks nothing. Nil: until removed.
+	Until *time.Time `bson:"until,omitempty" json:"until,omitempty"`
 }
+
+// InForce reports whether the hold blocks deletion at now.
+func (h LegalHold) InForce(now time.Time) bool { return h.Until == nil || now.Before(*h.Until) }
 
 // Resolve loads the tenant's time zone once, so Location costs nothing on
 // the many paths that render or count in it. The store resolves every
 // tenant it reads.
 func (t *Tenant) Resolve() {
 	t.zone, t.zoneOf = loadZone(t.TimeZone), t.TimeZone
+	t.calOf = t.calendarKey()
+	t.cal = t.newCalendar()
 }
 
 // Location returns the tenant's time zone, falling back to UTC when the
@@ -116,30 +141,122 @@ func loadZone(name string) *time.Location {
 	return loc
 }
 
-// Validate reports the first problem that would make deadlines wrong.
+// Validate reports the first problem with a tenant, naming the field (as
+// the tenants file spells it) and saying what would be accepted. The
+// controller refuses to store a tenant that fails it.
 func (t Tenant) Validate() error {
 	if t.ID == "" || t.Name == "" {
 		return fmt.Errorf("tenant needs an id and a name")
 	}
+	if !validTenantID(t.ID) {
+		return fmt.Errorf("tenant %q: id: use 1–64 lower-case letters, digits and '-', starting with a letter or digit", t.ID)
+	}
 	// "Local" loads, but means whatever zone the server runs in: consoles in
 	// different zones would disagree about the same request's due dates.
 	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" || t.TimeZone == "Local" {
-		return fmt.Errorf("tenant %s: unknown time zone %q", t.ID, t.TimeZone)
+		return fmt.Errorf("tenant %s: time_zone: unknown time zone %q (give an IANA name such as America/Los_Angeles)", t.ID, t.TimeZone)
 	}
-	for _, h := range t.Holidays {
-		if _, err := time.Parse(time.DateOnly, h); err != nil {
-			return fmt.Errorf("tenant %s: holiday %q is not a YYYY-MM-DD date", t.ID, h)
+	if t.State != "" && (len(t.State) != 2 || !strings.Contains(usStateCodes, " "+t.State+" ")) {
+		return fmt.Errorf("tenant %s: state: %q is not a two-letter US state or territory code (such as CA)", t.ID, t.State)
+	}
+	for i, c := range t.Approvers {
+		if strings.TrimSpace(c.Name) == "" {
+			return fmt.Errorf("tenant %s: approvers[%d]: name is empty", t.ID, i)
+		}
+		if c.Email == "" && c.Phone == "" {
+			return fmt.Errorf("tenant %s: approvers[%d] (%s): give an email or a phone", t.ID, i, c.Name)
+		}
+		if c.Email != "" && !strings.Contains(c.Email, "@") {
+			return fmt.Errorf("tenant %s: approvers[%d] (%s): email %q has no @", t.ID, i, c.Name, c.Email)
 		}
 	}
-	return nil
+	for i, r := range t.Retention {
+		switch {
+		case !r.Category.Valid():
+			return fmt.Errorf("tenant %s: retention[%d]: unknown category %q (one of %s)", t.ID, i, r.Category, categoryNames())
+		case strings.TrimSpace(r.Period) == "":
+			return fmt.Errorf("tenant %s: retention[%d] (%s): period is empty (say how long, e.g. \"6 years after separation\")", t.ID, i, r.Category)
+		case strings.TrimSpace(r.LegalBasis) == "":
+			return fmt.Errorf("tenant %s: retention[%d] (%s): legal_basis is empty (name the statute or schedule that requires keeping it)", t.ID, i, r.Category)
+		}
+	}
+	for i, h := range t.Holds {
+		switch {
+		case h.ID == "":
+			return fmt.Errorf("tenant %s: legal_holds[%d]: id is empty", t.ID, i)
+		case strings.TrimSpace(h.Reason) == "":
+			return fmt.Errorf("tenant %s: legal_holds[%d] (%s): reason is empty", t.ID, i, h.ID)
+		case h.SubjectID == "" && len(h.Categories) == 0:
+			return fmt.Errorf("tenant %s: legal_holds[%d] (%s): give a subject_id or categories: a hold on nothing blocks nothing", t.ID, i, h.ID)
+		}
+		if h.Until != nil && !h.Until.After(h.Since) {
+			return fmt.Errorf("tenant %s: legal_holds[%d] (%s): until is not after since", t.ID, i, h.ID)
+		}
+		for _, c := range h.Categories {
+			if !c.Valid() {
+				return fmt.Errorf("tenant %s: legal_holds[%d] (%s): unknown category %q (one of %s)", t.ID, i, h.ID, c, categoryNames())
+			}
+		}
+	}
+	return t.validateCalendar()
 }
 
-// HoldsFor returns the legal holds that apply to subjectID (including
-// category-wide holds with no subject).
-func (t Tenant) HoldsFor(subjectID string) []LegalHold {
+// validTenantID: tenant ids appear in operator scopes, audit targets and
+// file names, so they stay plain.
+func validTenantID(id string) bool {
+	if len(id) > 64 || id[0] == '-' {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func categoryNames() string {
+	var out []string
+	for _, c := range Categories() {
+		out = append(out, string(c.Category))
+	}
+	return strings.Join(out, ", ")
+}
+
+// usStateCodes are the USPS codes of the states, DC and the territories,
+// each between spaces.
+const usStateCodes = " AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY" +
+	" NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI "
+
+// TenantChanges names the fields (as the tenants file spells them) that
+// differ between was and now, for the audit entry of an edit.
+func TenantChanges(was, now Tenant) []string {
+	var out []string
+	add := func(name string, changed bool) {
+		if changed {
+			out = append(out, name)
+		}
+	}
+	add("name", was.Name != now.Name)
+	add("state", was.State != now.State)
+	add("time_zone", was.TimeZone != now.TimeZone)
+	add("government", was.Government != now.Government)
+	add("approvers", !slices.Equal(was.Approvers, now.Approvers))
+	add("privacy_contact", !reflect.DeepEqual(was.PrivacyContact, now.PrivacyContact))
+	add("retention", !reflect.DeepEqual(was.Retention, now.Retention))
+	add("legal_holds", !reflect.DeepEqual(was.Holds, now.Holds))
+	add("holiday_add", !slices.Equal(was.HolidayAdd, now.HolidayAdd))
+	add("holiday_remove", !slices.Equal(was.HolidayRemove, now.HolidayRemove))
+	add("holidays", !slices.Equal(was.Holidays, now.Holidays))
+	return out
+}
+
+// HoldsFor returns the legal holds in force at now that apply to
+// subjectID (including category-wide holds with no subject).
+func (t Tenant) HoldsFor(subjectID string, now time.Time) []LegalHold {
 	var out []LegalHold
 	for _, h := range t.Holds {
-		if h.SubjectID == "" || h.SubjectID == subjectID {
+		if (h.SubjectID == "" || h.SubjectID == subjectID) && h.InForce(now) {
 			out = append(out, h)
 		}
 	}

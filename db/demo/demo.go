@@ -175,9 +175,10 @@ func tenants(now time.Time, people []*person) []model.Tenant {
 			Approvers:      slices.Clone(d.approvers),
 			Retention:      retentionFor(d),
 			Holds:          []model.LegalHold{},
-			Holidays:       holidaysFor(d, now.Year()),
+			HolidayRemove:  holidayRemovals(d, now.Year()),
 			Government:     true,
 			PrivacyContact: privacyContact(d),
+			Version:        1,
 		}
 		for _, p := range held {
 			if p.TenantID != d.id {

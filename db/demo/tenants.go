@@ -14,7 +14,9 @@ type tenantDef struct {
 	weight              int      // share of subjects
 	approvers           []model.Contact
 	kind                string // "city", "county", "school"
-	extraHolidays       []func(year int) time.Time
+	// openOn are state holidays this Customer's offices stay open on, as
+	// the rule of each year: the demo's removals, kept for three years.
+	openOn []func(year int) time.Time
 }
 
 // The Customers are invented: the names resemble US local governments but no
@@ -25,31 +27,28 @@ var tenantDefs = []tenantDef{
 			{Name: "Dana Whitfield", Title: "City Clerk", Email: "dana.whitfield@oakridge-ca.example", Phone: "(916) 555-0101"},
 			{Name: "Marcus Ibarra", Title: "Deputy City Attorney", Email: "marcus.ibarra@oakridge-ca.example", Phone: "(916) 555-0102"},
 			{Name: "Priya Raman", Title: "Privacy Officer", Email: "privacy@oakridge-ca.example", Phone: "(916) 555-0103"},
-		},
-		extraHolidays: []func(int) time.Time{cesarChavezDay, dayAfterThanksgiving}},
+		}},
 	{id: "sonoma-valley-ca", name: "Sonoma Valley County", state: "CA", tz: "America/Los_Angeles", city: "Vinewood", zip: "954", areaCodes: []string{"707"}, weight: 10, kind: "county",
 		approvers: []model.Contact{
 			{Name: "Helen Castellanos", Title: "Clerk-Recorder", Email: "hcastellanos@svc-ca.example", Phone: "707-555-0110"},
 			{Name: "Ted Okafor", Title: "County Counsel", Email: "tokafor@svc-ca.example", Phone: "707-555-0111"},
 		},
-		extraHolidays: []func(int) time.Time{cesarChavezDay}},
+		openOn: []func(int) time.Time{dayAfterThanksgiving}},
 	{id: "palo-verde-usd-ca", name: "Palo Verde Mesa Unified School District", state: "CA", tz: "America/Los_Angeles", city: "Palo Verde Mesa", zip: "922", areaCodes: []string{"760"}, weight: 9, kind: "school",
 		approvers: []model.Contact{
 			{Name: "Rosa Delgado", Title: "Director of Student Records", Email: "rdelgado@pvmusd.example", Phone: "760.555.0120"},
-		},
-		extraHolidays: []func(int) time.Time{cesarChavezDay, dayAfterThanksgiving}},
+		}},
 	{id: "bayshore-ca", name: "City of Bayshore", state: "CA", tz: "America/Los_Angeles", city: "Bayshore", zip: "940", areaCodes: []string{"650", "415"}, weight: 10, kind: "city",
 		approvers: []model.Contact{
 			{Name: "Kenji Mori", Title: "City Clerk", Email: "kmori@bayshore-ca.example", Phone: "(650) 555-0130"},
 			{Name: "Aisha Grant", Title: "Chief Information Officer", Email: "agrant@bayshore-ca.example", Phone: "(650) 555-0131"},
 		},
-		extraHolidays: []func(int) time.Time{cesarChavezDay}},
+		openOn: []func(int) time.Time{dayAfterThanksgiving}},
 	{id: "pecan-ridge-tx", name: "Pecan Ridge County", state: "TX", tz: "America/Chicago", city: "Pecan Ridge", zip: "786", areaCodes: []string{"512", "737"}, weight: 9, kind: "county",
 		approvers: []model.Contact{
 			{Name: "Wade Holloway", Title: "County Clerk", Email: "wade.holloway@pecanridge-tx.example", Phone: "512-555-0140"},
 			{Name: "Lupe Benavides", Title: "Public Information Officer", Email: "pio@pecanridge-tx.example", Phone: "512-555-0141"},
-		},
-		extraHolidays: []func(int) time.Time{dayAfterThanksgiving}},
+		}},
 	{id: "lakewood-springs-co", name: "City of Lakewood Springs", state: "CO", tz: "America/Denver", city: "Lakewood Springs", zip: "804", areaCodes: []string{"303", "720"}, weight: 7, kind: "city",
 		approvers: []model.Contact{
 			{Name: "Gretchen Albrecht", Title: "City Clerk", Email: "galbrecht@lakewoodsprings-co.example", Phone: "303-555-0150"},
@@ -81,8 +80,7 @@ var tenantDefs = []tenantDef{
 	{id: "fairhaven-county-va", name: "Fairhaven County", state: "VA", tz: "America/New_York", city: "Fairhaven", zip: "220", areaCodes: []string{"703", "571"}, weight: 6, kind: "county",
 		approvers: []model.Contact{
 			{Name: "Charles Ashby", Title: "FOIA Officer", Email: "foia@fairhaven-va.example", Phone: "703-555-0198"},
-		},
-		extraHolidays: []func(int) time.Time{dayAfterThanksgiving}},
+		}},
 }
 
 // retentionFor gives a tenant the retention rules a government Customer of its
@@ -114,69 +112,23 @@ func retentionFor(d tenantDef) []model.RetentionRule {
 	return rules
 }
 
-// usHolidays returns the observed US federal holidays of year as YYYY-MM-DD.
-func usHolidays(year int) []time.Time {
-	fixed := func(m time.Month, d int) time.Time {
-		t := date(year, m, d)
-		switch t.Weekday() {
-		case time.Saturday:
-			return t.AddDate(0, 0, -1)
-		case time.Sunday:
-			return t.AddDate(0, 0, 1)
-		}
-		return t
-	}
-	return []time.Time{
-		fixed(time.January, 1),
-		nthWeekday(year, time.January, time.Monday, 3),  // Birthday of Martin Luther King, Jr.
-		nthWeekday(year, time.February, time.Monday, 3), // Washington's Birthday
-		lastWeekday(year, time.May, time.Monday),        // Memorial Day
-		fixed(time.June, 19),                            // Juneteenth
-		fixed(time.July, 4),
-		nthWeekday(year, time.September, time.Monday, 1), // Labor Day
-		nthWeekday(year, time.October, time.Monday, 2),   // Columbus Day
-		fixed(time.November, 11),                         // Veterans Day
-		thanksgiving(year),
-		fixed(time.December, 25),
-	}
-}
-
-func cesarChavezDay(year int) time.Time { return date(year, time.March, 31) }
-func thanksgiving(year int) time.Time   { return nthWeekday(year, time.November, time.Thursday, 4) }
 func dayAfterThanksgiving(year int) time.Time {
-	return thanksgiving(year).AddDate(0, 0, 1)
-}
-
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-func nthWeekday(year int, m time.Month, wd time.Weekday, n int) time.Time {
-	t := date(year, m, 1)
-	for t.Weekday() != wd {
+	t := time.Date(year, time.November, 1, 0, 0, 0, 0, time.UTC)
+	for t.Weekday() != time.Thursday {
 		t = t.AddDate(0, 0, 1)
 	}
-	return t.AddDate(0, 0, 7*(n-1))
+	return t.AddDate(0, 0, 3*7+1)
 }
 
-func lastWeekday(year int, m time.Month, wd time.Weekday) time.Time {
-	t := date(year, m+1, 1).AddDate(0, 0, -1)
-	for t.Weekday() != wd {
-		t = t.AddDate(0, 0, -1)
-	}
-	return t
-}
-
-// holidaysFor lists the tenant's non-business days for the year before the
-// clock's (requests go back 120 days, so a January clock still needs last
-// December), the clock's year and the next.
-func holidaysFor(d tenantDef, year int) []string {
+// holidayRemovals lists the state holidays the tenant stays open on for the
+// year before the clock's (requests go back 120 days), the clock's year
+// and the next; every other holiday comes from the tenant's calendar
+// (model.Tenant.Calendar), for any year.
+func holidayRemovals(d tenantDef, year int) []string {
 	var out []string
 	for y := year - 1; y <= year+1; y++ {
-		days := usHolidays(y)
-		for _, f := range d.extraHolidays {
-			days = append(days, f(y))
-		}
-		for _, t := range days {
-			out = append(out, t.Format(time.DateOnly))
+		for _, f := range d.openOn {
+			out = append(out, f(y).Format(time.DateOnly))
 		}
 	}
 	return out

@@ -208,6 +208,9 @@ func WritePlanText(w io.Writer, v present.Plan) {
 	fmt.Fprintf(w, "  plan        %s\n", v.ID)
 	fmt.Fprintf(w, "  digest      %s\n", v.Digest)
 	fmt.Fprintf(w, "  built       %s by %s\n", v.Time(v.BuiltAt), v.BuiltBy)
+	if v.DataMapVersion > 0 {
+		fmt.Fprintf(w, "  data map    version %d\n", v.DataMapVersion)
+	}
 	if v.Signed() {
 		fmt.Fprintf(w, "  signed off  %s by %s\n", v.Time(v.SignedAt), v.SignedBy)
 	} else {

@@ -34,6 +34,8 @@ func Table() []Command {
 			Bind: bindServe})
 	cmds = append(cmds, operatorCommands()...)
 	cmds = append(cmds, healthCommands()...)
+	cmds = append(cmds, tenantCommands()...)
+	cmds = append(cmds, dataMapCommands()...)
 	return append(cmds,
 		Command{Path: "version", Summary: "print the version", Bind: func(*flag.FlagSet) Run { return runVersion }},
 		Command{Path: "help", Args: []Arg{{Name: "[COMMAND]"}}, FreeArgs: true,

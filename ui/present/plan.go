@@ -37,6 +37,9 @@ type Plan struct {
 	// Since starts an access request's look-back; zero when the plan has
 	// none.
 	Since time.Time
+	// DataMapVersion is the data map version the plan was built with (0:
+	// a map never applied with `datamap apply`).
+	DataMapVersion int64
 
 	// Counts has a row per collection, in data-map order, then the
 	// subject's own record (Record set) when the plan changes it.
@@ -151,6 +154,7 @@ func PlanOf(r model.Request, t model.Tenant) (Plan, bool) {
 		Withheld:    WithheldOf(pl.Withheld),
 		Loc:         t.Location(),
 	}
+	v.DataMapVersion = pl.DataMapVersion
 	if pl.Since != nil {
 		v.Since = *pl.Since
 	}
