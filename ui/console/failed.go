@@ -70,7 +70,7 @@ func (p *failedPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		return p, nil
 	}
 	switch msg := msg.(type) {
-	case tenantsReadyMsg:
+	case tenantsReadyMsg, liveChangedMsg:
 		return p, p.reload()
 	case tea.KeyPressMsg:
 		k := p.ctx.Keys

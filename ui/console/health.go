@@ -59,6 +59,11 @@ func (p *healthPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tenantsReadyMsg: // ctrl+r, a scope change
 		return p, p.reload()
+	case livePolledMsg:
+		if p.load.busy() {
+			return p, nil
+		}
+		return p, p.reload()
 	case tea.KeyPressMsg:
 		p.navigate(p.ctx.Keys, msg, len(p.lines()), p.height)
 	}

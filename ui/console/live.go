@@ -57,6 +57,10 @@ type liveMark struct {
 type (
 	// liveTickMsg starts the next poll.
 	liveTickMsg struct{}
+	// livePolledMsg says a poll answered: the on-call panes, whose figures
+	// (round trip, claims in flight) move without any change being logged,
+	// read them again.
+	livePolledMsg struct{}
 	// liveChangedMsg tells the panes requests changed: byOthers are those
 	// changed by someone other than this session's operator.
 	liveChangedMsg struct{ byOthers map[string]model.Change }
@@ -163,7 +167,7 @@ func (a *App) polled(res livePoll, err error) tea.Cmd {
 		lv.disabledSeen = false
 		a.ctx.ReadOnly = a.ctx.Actor.ReadOnly || !a.ctx.Actor.Can(model.PermTriage)
 	}
-	return tea.Batch(tick, a.followOperator(res.actor, res.changes), a.followChanges(res))
+	return tea.Batch(tick, a.broadcast(livePolledMsg{}), a.followOperator(res.actor, res.changes), a.followChanges(res))
 }
 
 // operatorChange is the newest change to the session's own operator.

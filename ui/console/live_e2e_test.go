@@ -71,13 +71,14 @@ func TestLiveE2E(t *testing.T) {
 		h := start(t, liveApp(t, store, "lee"), 120, 40)
 		h.loaded()
 		h.livePolled()
-		h.press("down", "down", "down")
+		// Below the failed requests, which sort first whatever their due.
+		h.press("down", "down", "down", "down", "down", "down")
 		var before string
 		var rowsBefore int
-		h.waitFor("the cursor on the fourth row", func(a *App) bool {
+		h.waitFor("the cursor on the seventh row", func(a *App) bool {
 			before, _ = a.queue().selectedID()
 			rowsBefore = len(a.queue().rows)
-			return a.queue().cursor == 3
+			return a.queue().cursor == 6
 		})
 		// Received long ago: overdue, so it sorts above the cursor and
 		// every row under it moves down one.
@@ -107,8 +108,8 @@ func TestLiveE2E(t *testing.T) {
 		if after != before {
 			t.Errorf("the cursor moved from %s to %s when the queue refreshed", before, after)
 		}
-		if rowsAfter != rowsBefore+1 || cursor != 4 {
-			t.Errorf("rows %d → %d, cursor at %d; want one more row, above the cursor (row 5)", rowsBefore, rowsAfter, cursor+1)
+		if rowsAfter != rowsBefore+1 || cursor != 7 {
+			t.Errorf("rows %d → %d, cursor at %d; want one more row, above the cursor (row 8)", rowsBefore, rowsAfter, cursor+1)
 		}
 		if !strings.HasPrefix(line, liveGlyph) {
 			t.Errorf("the new row is not marked as changed by someone else: %q", line)
@@ -197,6 +198,31 @@ func TestLiveE2E(t *testing.T) {
 		}))
 		if !strings.Contains(screen, "your account was changed") || !strings.Contains(screen, "role engineer") {
 			t.Errorf("the status line does not say the account changed:\n%s", screen)
+		}
+	})
+
+	t.Run("the health view follows an audit verify run elsewhere", func(t *testing.T) {
+		h := start(t, liveApp(t, store, "lee"), 120, 40)
+		h.loaded()
+		h.livePolled()
+		h.typ(":health")
+		h.press("enter")
+		screen := ansi.Strip(h.waitFor("the health report", func(a *App) bool {
+			p, ok := a.view().(*healthPane)
+			return ok && p.report != nil
+		}))
+		if !strings.Contains(screen, "never run") {
+			t.Fatalf("before any verify, health does not say it never ran:\n%s", screen)
+		}
+		if _, err := other.VerifyAudit(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		screen = ansi.Strip(h.waitFor("health to show the verify", func(a *App) bool {
+			p, ok := a.view().(*healthPane)
+			return ok && p.report != nil && p.report.Verify != nil
+		}))
+		if strings.Contains(screen, "never run") {
+			t.Errorf("health still says verify never ran, with no key pressed:\n%s", screen)
 		}
 	})
 
