@@ -37,6 +37,10 @@ type queuePane struct {
 
 	input textinput.Model
 	query string // lower-cased filter in effect
+	// filter is query parsed; filterErr says why it could not be, and
+	// while it is set no row shows.
+	filter    model.QueueQuery
+	filterErr string
 
 	spin    spinner.Model
 	loading bool
@@ -60,7 +64,7 @@ type queuePane struct {
 func newQueuePane(ctx *Context) *queuePane {
 	in := textinput.New()
 	in.Prompt = "/"
-	in.Placeholder = "filter: id, tenant, type, subject, status, assignee, flags"
+	in.Placeholder = "filter: " + model.QueueFilterHelp
 	in.SetVirtualCursor(false)
 	p := &queuePane{
 		ctx:     ctx,
@@ -332,11 +336,16 @@ func (p *queuePane) setQuery(q string) {
 		return
 	}
 	id, _ := p.selectedID()
-	prev := p.query
+	prev, prevFilter, prevErr := p.query, p.filter, p.filterErr
 	p.query = q
-	if prev != "" && strings.Contains(q, prev) {
-		// A longer query only ever removes rows, so search what is left
-		// rather than every row: typing stays fast on a large queue.
+	f, err := model.ParseQueueQuery(q, p.ctx.Actor.Operator.Handle)
+	p.filter, p.filterErr = f, ""
+	if err != nil {
+		p.filter, p.filterErr = model.QueueQuery{}, err.Error()
+	}
+	if prev != "" && prevErr == "" && p.filterErr == "" && prevFilter.WordsOnly() && f.WordsOnly() && strings.Contains(q, prev) {
+		// A longer query of words only ever removes rows, so search what
+		// is left rather than every row: typing stays fast on a large queue.
 		p.vis = p.filterFrom(p.vis)
 	} else {
 		p.refilter()
@@ -346,8 +355,12 @@ func (p *queuePane) setQuery(q string) {
 
 func (p *queuePane) filterFrom(from []int32) []int32 {
 	out := make([]int32, 0, len(from))
+	if p.filterErr != "" {
+		return out
+	}
+	now := p.now()
 	for _, i := range from {
-		if strings.Contains(p.rows[i].hay, p.query) {
+		if p.rows[i].passes(&p.filter, now) {
 			out = append(out, i)
 		}
 	}
