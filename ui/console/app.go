@@ -221,6 +221,12 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return a.quit()
 	}
+	// An error stays until the operator has read it and moved on: the next
+	// key is that moment, and whatever it does raises its own message if
+	// it fails too.
+	if a.statusErr {
+		a.status, a.statusErr = "", false
+	}
 	if a.tooSmall() {
 		if k.Matches(msg, keymap.Quit) {
 			return a.quit()
@@ -268,9 +274,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	case k.Matches(msg, keymap.PrevPane):
 		return a.switchPane(a.active - 1)
 	case k.Matches(msg, keymap.Back):
-		if a.statusErr {
-			a.status, a.statusErr = "", false
-		}
 		if len(a.stack) > 0 {
 			a.stack.pop()
 			return nil

@@ -689,3 +689,24 @@ func offeredKeys(a *App) func(keymap.Action) bool {
 		return false
 	}
 }
+
+// An error on the status line stays while the operator reads it and goes
+// with the next key, here a move down the queue; a key that fails again
+// shows its own error.
+func TestStatusErrorClearsOnNextKey(t *testing.T) {
+	h := start(t, New(testConfig(fixture(30))), 120, 30)
+	h.loaded()
+	h.press(":")
+	h.typ("frobnicate")
+	h.press("enter")
+	h.waitFor("the error", func(a *App) bool { return a.statusErr && strings.Contains(a.status, "frobnicate") })
+	h.press("j")
+	screen := h.waitFor("cleared", func(a *App) bool { return a.queue().cursor == 1 && !a.statusErr && a.status == "" })
+	if strings.Contains(ansi.Strip(screen), "frobnicate") {
+		t.Errorf("the error is still on screen after the next key:\n%s", ansi.Strip(screen))
+	}
+	h.press(":")
+	h.typ("open")
+	h.press("enter")
+	h.waitFor("a new error", func(a *App) bool { return a.statusErr && strings.Contains(a.status, "open needs a request id") })
+}
