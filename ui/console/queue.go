@@ -23,6 +23,7 @@ type queuePane struct {
 
 	cols   []column
 	widths []int
+	idW    int // the widest id loaded: the id column is never narrower
 	width  int
 	height int
 
@@ -121,7 +122,7 @@ func (p *queuePane) KeyHelp() []key.Binding {
 
 func (p *queuePane) SetSize(w, h int) {
 	p.width, p.height = w, h
-	p.widths = layoutColumns(p.cols, w)
+	p.widths = layoutColumns(fitIDColumn(p.cols, p.idW), w)
 	p.input.SetWidth(max(1, w-2-len(p.input.Prompt)))
 	p.ensureVisible()
 }
@@ -419,6 +420,21 @@ func (p *queuePane) sortRows() {
 		}
 	}
 	slices.SortStableFunc(p.order, func(a, b int32) int { return f(&p.rows[a], &p.rows[b]) })
+	p.fitIDs()
+}
+
+// fitIDs measures the widest id (widths were measured when each row was
+// made) and lays the columns out again when it changed; sorting has just
+// visited every row anyway.
+func (p *queuePane) fitIDs() {
+	w := 0
+	for i := range p.rows {
+		w = max(w, int(p.rows[i].cw[colID]))
+	}
+	if w != p.idW {
+		p.idW = w
+		p.widths = layoutColumns(fitIDColumn(p.cols, w), p.width)
+	}
 }
 
 // Close abandons a load in flight when the console quits.
