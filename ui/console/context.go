@@ -76,7 +76,7 @@ func (c *Context) setTenants(ts []model.Tenant) {
 // ScopeLabel is how the header names the current scope.
 func (c *Context) ScopeLabel() string {
 	if c.Scope == "" {
-		return "all tenants"
+		return operatorScope(c.Actor.Operator.Tenants)
 	}
 	t, _ := c.Tenant(c.Scope)
 	return model.CleanLine(t.Name)
@@ -157,3 +157,4 @@ func (c *Context) errText(err error) string {
 	}
 	return errText(err) + c.remedyText(err)
 }
+

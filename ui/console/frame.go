@@ -172,3 +172,19 @@ const chrome = 3
 
 // infoTTL is how long an info message stays on the status line.
 const infoTTL = 4 * time.Second
+
+// operatorScope names what an operator unscoped in the console sees: every
+// tenant, or, for an operator limited to some, those — "all tenants" to an
+// operator who sees three would be a lie about what the counts cover.
+func operatorScope(tenants []string) string {
+	switch n := len(tenants); {
+	case n == 0:
+		return "all tenants"
+	case n == 1:
+		return "1 tenant: " + model.CleanLine(tenants[0])
+	case n <= 3:
+		return fmt.Sprintf("%d tenants: %s", n, model.CleanLine(strings.Join(tenants, ", ")))
+	default:
+		return fmt.Sprintf("%d tenants: %s, +%d more", n, model.CleanLine(strings.Join(tenants[:2], ", ")), n-2)
+	}
+}

@@ -99,3 +99,28 @@ func TestApprovalWidths(t *testing.T) {
 		}
 	}
 }
+
+// The header names an operator's scope: "all tenants" only to one who sees
+// every tenant.
+func TestHeaderNamesOperatorScope(t *testing.T) {
+	for _, tc := range []struct {
+		tenants []string
+		want    string
+	}{
+		{nil, "all tenants"},
+		{[]string{"oakridge-ca"}, "1 tenant: oakridge-ca"},
+		{[]string{"oakridge-ca", "hamlin-county-oh", "pecan-ridge-tx"}, "3 tenants: oakridge-ca, hamlin-county-oh, pecan-ridge-tx"},
+		{[]string{"a", "b", "c", "d", "e"}, "5 tenants: a, b, +3 more"},
+	} {
+		if got := operatorScope(tc.tenants); got != tc.want {
+			t.Errorf("operatorScope(%v) = %q, want %q", tc.tenants, got, tc.want)
+		}
+	}
+	cfg := testConfig(fixture(10))
+	cfg.Actor.Operator.Tenants = []string{"oakridge-ca", "hamlin-county-oh", "pecan-ridge-tx"}
+	h := start(t, New(cfg), 120, 30)
+	header := strings.Split(ansi.Strip(h.loaded()), "\n")[0]
+	if !strings.Contains(header, "3 tenants: oakridge-ca, hamlin-county-oh, pecan-ridge-tx") || strings.Contains(header, "all tenants") {
+		t.Errorf("header does not name the operator's three tenants: %q", header)
+	}
+}
