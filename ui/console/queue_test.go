@@ -728,3 +728,21 @@ func TestStatusErrorClearsOnNextKey(t *testing.T) {
 	h.press("enter")
 	h.waitFor("a new error", func(a *App) bool { return a.statusErr && strings.Contains(a.status, "open needs a request id") })
 }
+
+// ":open R-…" is a command with its argument, not an unknown command: the
+// palette says what enter will do, and enter does it.
+func TestPaletteOpenIsNotUnknown(t *testing.T) {
+	h := start(t, New(testConfig(fixture(30))), 120, 30)
+	h.loaded()
+	h.press(":")
+	h.typ("open R-2026-00007")
+	screen := ansi.Strip(h.waitFor("typed", func(a *App) bool { return a.palette.input.Value() == "open R-2026-00007" }))
+	if strings.Contains(screen, "no matching command") {
+		t.Errorf("the palette calls a known command unknown:\n%s", screen)
+	}
+	if !strings.Contains(screen, "enter: open a request by id — open R-2026-00007") {
+		t.Errorf("the palette does not say what enter does:\n%s", screen)
+	}
+	h.press("enter")
+	h.waitFor("opened", func(a *App) bool { return len(a.stack) == 1 && a.stack[0].(*detailPane).req != nil })
+}
