@@ -157,4 +157,3 @@ func (c *Context) errText(err error) string {
 	}
 	return errText(err) + c.remedyText(err)
 }
-

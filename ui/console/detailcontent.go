@@ -337,7 +337,7 @@ func (p *detailPane) fulfilment(d *doc, v present.Request) {
 		d.kv("failed", th.Overdue.Render(orDash(v.FailureReason)))
 	}
 	if x := v.Export; x != nil {
-		d.kv("export", exportPath(x, v.ExportDir)+fmt.Sprintf(" (%d records)", x.Records))
+		d.kv("export", exportPath(x, v.ExportDir)+" ("+model.Count(x.Records, "record")+")")
 		for _, f := range x.Files {
 			d.kv("", f.Name+fmt.Sprintf(" · %d bytes", f.Bytes))
 			d.kv("", "sha256 "+f.SHA256)
