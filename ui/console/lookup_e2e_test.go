@@ -404,6 +404,16 @@ func TestLookupE2E(t *testing.T) {
 		if got := lastEvent(t, store, lee).Seq; got != before {
 			t.Fatal("an empty reason reached the audit record")
 		}
+		// One character states nothing: asked again, nothing audited.
+		h.typ("x")
+		h.press("enter")
+		h.waitFor("a real reason demanded", func(a *App) bool {
+			return a.statusErr && strings.Contains(a.status, "at least 10") && a.subject().asking
+		})
+		if got := lastEvent(t, store, lee).Seq; got != before {
+			t.Fatal("a one-character reason reached the audit record")
+		}
+		h.press("backspace")
 		h.typ("subpoena H-OAK-1 response")
 		h.press("enter")
 		screen := h.waitFor("the value", func(a *App) bool { return a.subject().revealed != nil })
