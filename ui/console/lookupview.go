@@ -137,8 +137,13 @@ func (p *lookupPane) row(h lookup.Hit, selected bool, nameW, matchW int) string 
 	match := ""
 	switch h.Field {
 	case lookup.FieldName:
+		// The name column shows what matched; this one says it was the
+		// name, so an empty cell never reads as "matched nothing".
+		match = "name"
 	case lookup.FieldID:
 		match = "id " + hl.Render(model.CleanLine(h.Text))
+	case lookup.FieldRequest:
+		match = "request " + hl.Render(model.CleanLine(h.Text))
 	default:
 		match = h.Field.String() + " " + maskMatched(h.Text, h.Matched, fieldKind(h.Field), hl)
 	}
