@@ -485,3 +485,22 @@ func TestSearchSurnameFirstHighlights(t *testing.T) {
 		t.Errorf("highlights %q in %q", string(got), h.Text)
 	}
 }
+
+// A name one letter off outranks one typed word found strewn over the
+// words of someone else's email: "gracia" is García, not gene.rios.acia@….
+func TestStrayEmailDoesNotOutrankName(t *testing.T) {
+	d := NewDirectory()
+	d.Put([]Record{
+		{ID: "S-1", TenantID: "t", Name: "Gene Rios", Emails: []string{"gene.rios.acia@example.com"}, Status: "active", Version: 1},
+		{ID: "S-2", TenantID: "t", Name: "María García", Emails: []string{"mgarcia@example.com"}, Status: "active", Version: 1},
+	})
+	res := search(t, d, "gracia")
+	if len(res.Hits) < 2 || res.Hits[0].ID != "S-2" || res.Hits[0].Field != FieldName {
+		t.Fatalf("gracia: %v (first %+v)", ids(res.Hits), res.Hits)
+	}
+	// Typed across the same words, the email is a real match and ranks as one.
+	res = search(t, d, "gene.rios")
+	if len(res.Hits) == 0 || res.Hits[0].ID != "S-1" || res.Hits[0].Typo {
+		t.Fatalf("gene.rios: %+v", res.Hits)
+	}
+}
