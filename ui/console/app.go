@@ -245,12 +245,14 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	// tab still moves between panes while a pane's own search box has focus
-	// (Lookup opens with it focused); a form pushed over a pane keeps tab for
-	// its fields.
+	// A box that completes a word with tab (the audit filter's action:)
+	// keeps it while it is completing.
 	if tc, ok := a.view().(tabCompleter); ok && tc.completesTab(msg) {
 		return a.toView(msg)
 	}
+	// tab still moves between panes while a pane's own search box has focus
+	// (Lookup opens with it focused); a form pushed over a pane keeps tab for
+	// its fields.
 	if len(a.stack) == 0 && (k.Matches(msg, keymap.NextPane) || k.Matches(msg, keymap.PrevPane)) {
 		if k.Matches(msg, keymap.NextPane) {
 			return a.switchPane(a.active + 1)
