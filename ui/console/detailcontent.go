@@ -51,7 +51,11 @@ func (d *doc) kv(label, value string) {
 func (d *doc) para(indent int, text string) {
 	w := max(8, d.width-indent)
 	for _, l := range strings.Split(ansi.Wrap(text, w, " ,;/"), "\n") {
-		d.lines = append(d.lines, strings.Repeat(" ", indent)+l)
+		// Wrap can leave a line one cell over when it ends at a
+		// breakpoint (a comma); such a line is cut where it must be.
+		for _, part := range strings.Split(ansi.Hardwrap(l, w, true), "\n") {
+			d.lines = append(d.lines, strings.Repeat(" ", indent)+part)
+		}
 	}
 }
 
