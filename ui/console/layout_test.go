@@ -123,4 +123,11 @@ func TestHeaderNamesOperatorScope(t *testing.T) {
 	if !strings.Contains(header, "3 tenants: oakridge-ca, hamlin-county-oh, pecan-ridge-tx") || strings.Contains(header, "all tenants") {
 		t.Errorf("header does not name the operator's three tenants: %q", header)
 	}
+	// Where the names and the counts do not both fit, the counts stay and
+	// the scope says how many tenants.
+	h.resize(MinWidth, MinHeight)
+	header = strings.Split(ansi.Strip(h.screen()), "\n")[0]
+	if !strings.Contains(header, "│ 3 tenants │") || !strings.Contains(header, "due this week") {
+		t.Errorf("narrow header: %q", header)
+	}
 }
