@@ -48,6 +48,18 @@ func TestCLIRequestsImportShowList(t *testing.T) {
 	if code != exitBadInput || !strings.Contains(out, "line 3: tenant is missing") || !strings.Contains(out, "nothing was imported") {
 		t.Fatalf("stdin with a bad line: exit %d, out %q", code, out)
 	}
+	// --skip-invalid asked for the good lines: when some went in, that is
+	// success (exit 0) and the output counts what was skipped.
+	more := `{"external_ref": "cli-4", "tenant": "oakridge-ca", "type": "access", "channel": "web", "received": "today", "requester": {"name": "Dee Import", "email": "dee.import@example.org"}}` + "\n"
+	code, out, _ = runCLIWithInput(t, more+"{\"external_ref\": \"cli-5\"}\n", as("sam", "requests", "import", "--skip-invalid", "-")...)
+	if code != 0 || !strings.Contains(out, "1 imported") || !strings.Contains(out, "line 2: tenant is missing") || !strings.Contains(out, "skipped 1 invalid line (--skip-invalid)") {
+		t.Fatalf("--skip-invalid with a good and a bad line: exit %d, out %q", code, out)
+	}
+	// With nothing good to import, it is still bad input.
+	code, out, _ = runCLIWithInput(t, "{\"external_ref\": \"cli-6\"}\n", as("sam", "requests", "import", "--skip-invalid", "-")...)
+	if code != exitBadInput {
+		t.Fatalf("--skip-invalid with only a bad line: exit %d, out %q", code, out)
+	}
 
 	id := cli.ImportRequestID("cli-1")
 	code, out, stderr = runCLI(t, as("lee", "requests", "show", id)...)

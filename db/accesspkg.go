@@ -178,7 +178,7 @@ func (s *Store) runExportStep(ctx context.Context, env runEnv, r model.Request) 
 	for i, f := range files {
 		parts[i] = f.Name + " sha256:" + f.SHA256
 	}
-	return fmt.Sprintf("%d files, %d records: %s", len(files), len(pkg.Records), strings.Join(parts, ", ")), exp, nil
+	return fmt.Sprintf("%s, %s: %s", model.Count(len(files), "file"), model.Count(len(pkg.Records), "record"), strings.Join(parts, ", ")), exp, nil
 }
 
 func nonNil(s []string) []string {

@@ -247,7 +247,7 @@ func runWorkload(t *testing.T, f *ffix, p string) {
 	must("subject records", err)
 	for _, rec := range recs {
 		if len(rec.Fields) > 0 {
-			_, err = f.s.RevealField(ctx, lee, sub.ID, model.FieldRef{Collection: rec.Collection, RecordID: rec.RecordID, IDKey: rec.IDKey, Field: rec.Fields[0].Field}, "workload")
+			_, err = f.s.RevealField(ctx, lee, sub.ID, model.FieldRef{Collection: rec.Collection, RecordID: rec.RecordID, IDKey: rec.IDKey, Field: rec.Fields[0].Field}, "workload check")
 			must("reveal", err)
 			break
 		}

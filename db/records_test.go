@@ -117,12 +117,16 @@ func TestRevealField(t *testing.T) {
 	if _, err := s.RevealField(ctx, who["lee"], heldSubject, ref, "   "); !errors.Is(err, db.ErrInvalid) {
 		t.Fatalf("no reason: %v", err)
 	}
+	// One character states nothing a reviewer could check (model.MinRevealReason).
+	if _, err := s.RevealField(ctx, who["lee"], heldSubject, ref, "x"); !errors.Is(err, db.ErrInvalid) || !strings.Contains(err.Error(), "at least") {
+		t.Fatalf("a one-character reason: %v", err)
+	}
 	for _, bad := range []model.FieldRef{
 		{Collection: "operators", RecordID: "lee", Field: "keys"},
 		{Collection: ref.Collection, RecordID: ref.RecordID, Field: "requisition"},
 		{Collection: model.SubjectsCollection, RecordID: "S-000001", Field: "name"},
 	} {
-		if _, err := s.RevealField(ctx, who["lee"], heldSubject, bad, "checking"); !errors.Is(err, db.ErrInvalid) {
+		if _, err := s.RevealField(ctx, who["lee"], heldSubject, bad, "checking the field"); !errors.Is(err, db.ErrInvalid) {
 			t.Fatalf("reveal of %+v: %v", bad, err)
 		}
 	}
@@ -131,7 +135,7 @@ func TestRevealField(t *testing.T) {
 	}
 	// A record of another subject is not theirs to reveal through this one.
 	other := model.FieldRef{Collection: ref.Collection, RecordID: "job-000001-1", Field: "ssn"}
-	if _, err := s.RevealField(ctx, who["lee"], heldSubject, other, "checking"); !errors.Is(err, db.ErrNotFound) {
+	if _, err := s.RevealField(ctx, who["lee"], heldSubject, other, "checking the field"); !errors.Is(err, db.ErrNotFound) {
 		t.Fatalf("another subject's record: %v", err)
 	}
 

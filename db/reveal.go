@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/custodian-dev/custodian/model"
@@ -26,10 +25,10 @@ func (s *Store) RevealField(ctx context.Context, actor model.Actor, subjectID st
 	if !actor.Can(model.PermReveal) {
 		return "", s.refuse(ctx, actor, ActionReveal, tgt, "", actor.Refusal(model.PermReveal, "reveal personal data"), nil)
 	}
-	reason = strings.TrimSpace(model.CleanLine(reason))
+	reason, err = model.CheckRevealReason(reason)
 	switch {
-	case reason == "":
-		return "", invalidf("a reveal needs a reason: say why you need to see this value")
+	case err != nil:
+		return "", invalidf("%s", err)
 	case utf8.RuneCountInString(reason) > maxTextLen:
 		return "", invalidf("the reason is %d characters; keep it under %d", utf8.RuneCountInString(reason), maxTextLen)
 	}

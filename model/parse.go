@@ -505,19 +505,21 @@ const maxFieldValue = 200
 // the value normalised as the field is stored (an email's domain lower-cased,
 // a phone number normalised, a birth date as YYYY-MM-DD).
 func ParseCorrection(field, value string, now time.Time) (DataPoint, string, error) {
+	names := make([]string, 0, len(CorrectableFields()))
+	for _, c := range CorrectableFields() {
+		names = append(names, string(c))
+	}
 	p, err := ParseDataPoint(field)
 	if err != nil {
-		return "", "", fmt.Errorf("correction: %w", err)
+		// Name the fields a correction takes, not every data point: the
+		// README and the log form list these, and only these work here.
+		return "", "", fmt.Errorf("correction: %s is not a field a request can correct: correct one of %s", quoteInput(field), strings.Join(names, ", "))
 	}
 	correctable := false
 	for _, c := range CorrectableFields() {
 		correctable = correctable || c == p
 	}
 	if !correctable {
-		names := make([]string, 0, len(CorrectableFields()))
-		for _, c := range CorrectableFields() {
-			names = append(names, string(c))
-		}
 		return "", "", fmt.Errorf("correction: %s cannot be corrected by request: correct one of %s", p.Label(), strings.Join(names, ", "))
 	}
 	var v string

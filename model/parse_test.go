@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -267,7 +268,7 @@ func TestParseCorrection(t *testing.T) {
 		{"birth_date", "07/02/1984", "", "", "write YYYY-MM-DD"},
 		{"birth_date", "2030-01-01", "", "", "not plausible"},
 		{"account_id", "A-1", "", "", "cannot be corrected"},
-		{"shoe size", "44", "", "", "unknown"},
+		{"shoe size", "44", "", "", "not a field a request can correct"},
 		{"email", "not an address", "", "", "correction of email"},
 		{"name", "", "", "", "empty"},
 		{"name", "\x1b]52;c;cm0=\x07Bob", "", "", "control characters"},
@@ -437,6 +438,28 @@ func TestDataPointKind(t *testing.T) {
 	} {
 		if got := tc.p.Kind(); got != tc.want {
 			t.Errorf("%s.Kind() = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}
+
+// An unknown correction field is answered with the fields a correction
+// takes (the README's corrections row lists the same), not every data point.
+func TestParseCorrectionNamesCorrectableFields(t *testing.T) {
+	for _, field := range []string{"shoe_size", "ssn_last4", "account"} {
+		_, _, err := ParseCorrection(field, "x", time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC))
+		if err == nil {
+			t.Errorf("%s accepted", field)
+			continue
+		}
+		for _, c := range CorrectableFields() {
+			if !strings.Contains(err.Error(), string(c)) {
+				t.Errorf("%s: %q does not name %s", field, err, c)
+			}
+		}
+		for _, p := range DataPoints() {
+			if !slices.Contains(CorrectableFields(), p) && strings.Contains(err.Error(), ", "+string(p)) {
+				t.Errorf("%s: %q offers %s, which cannot be corrected", field, err, p)
+			}
 		}
 	}
 }

@@ -180,7 +180,7 @@ func writeExport(w io.Writer, e *model.AccessExport, exportDir string) {
 	if exportDir != "" {
 		dir = filepath.Join(exportDir, dir)
 	}
-	fmt.Fprintf(w, "  export: %s (%d records)\n", dir, e.Records)
+	fmt.Fprintf(w, "  export: %s (%s)\n", dir, model.Count(e.Records, "record"))
 	for _, f := range e.Files {
 		fmt.Fprintf(w, "    %-14s sha256 %s  %d bytes\n", model.CleanLine(f.Name), model.CleanLine(f.SHA256), f.Bytes)
 	}
@@ -258,8 +258,8 @@ func WritePlanText(w io.Writer, v present.Plan) {
 		fmt.Fprintln(w, line)
 		for _, f := range d.Fields {
 			val := f.Current
-			if f.New != "" {
-				val += " → " + f.New
+			if res := f.Result(); res != "" {
+				val += " → " + res
 			}
 			line := fmt.Sprintf("      %-26s %-12s %-8s %s", f.Field, f.Category, f.Op, val)
 			if f.Reason != "" {

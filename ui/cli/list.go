@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
@@ -144,6 +147,33 @@ type listWriter struct {
 	now  time.Time
 	byID map[string]model.Tenant
 	n    int
+	// widths are the text table's columns, in terminal cells: rows stream,
+	// so they come from what is known before the first row (every tenant
+	// in scope) and from the longest a cell may be, never from the rows.
+	widths []int
+}
+
+// listSubjectW is the subject column: a masked name longer than this is
+// cut with an ellipsis (show prints it whole) so flags stay in line.
+const listSubjectW = 20
+
+// listLine writes cells padded to widths by display width, so a CJK name
+// (two cells a character) does not push the columns after it.
+func listLine(cells []string, widths []int) string {
+	var b strings.Builder
+	for i, c := range cells {
+		if i == len(cells)-1 {
+			b.WriteString(c)
+			break
+		}
+		w := widths[i]
+		if ansi.StringWidth(c) > w {
+			c = ansi.Truncate(c, w, "…")
+		}
+		b.WriteString(c)
+		b.WriteString(strings.Repeat(" ", w-ansi.StringWidth(c)+1))
+	}
+	return strings.TrimRight(b.String(), " ") + "\n"
 }
 
 func (lw *listWriter) row(r ListRow) error {
@@ -161,7 +191,13 @@ func (lw *listWriter) row(r ListRow) error {
 		return err
 	}
 	if lw.n == 0 {
-		if _, err := fmt.Fprintf(lw.w, "%-10s %-22s %-22s %-14s %-14s %-20s %-14s %s\n", "DUE", "", "ID", "TENANT", "TYPE", "STATUS", "SUBJECT", "FLAGS"); err != nil {
+		tenantW := len("TENANT")
+		for id := range lw.byID {
+			tenantW = max(tenantW, ansi.StringWidth(model.CleanLine(id)))
+		}
+		idW := 22 // IMP- and 16 hex digits, with room; a longer id pushes the row, it is never cut
+		lw.widths = []int{10, 22, idW, tenantW, 14, 20, listSubjectW, 0}
+		if _, err := io.WriteString(lw.w, listLine([]string{"DUE", "", "ID", "TENANT", "TYPE", "STATUS", "SUBJECT", "FLAGS"}, lw.widths)); err != nil {
 			return err
 		}
 	}
@@ -176,8 +212,14 @@ func (lw *listWriter) row(r ListRow) error {
 	if len(r.ClosedDeadlines) > 0 {
 		due, when = day(responseDeadline(r.ClosedDeadlines).Due, loc), closedCell(r.ClosedDeadlines, loc)
 	}
-	_, err := fmt.Fprintf(lw.w, "%-10s %-22s %-22s %-14s %-14s %-20s %-14s %s\n", due, when, r.ID, r.TenantID,
-		r.Type.Label(), r.Status.Label(), orDash(r.SubjectLabel), strings.Join(flags, " "))
+	id := model.CleanLine(r.ID)
+	widths := lw.widths
+	if ansi.StringWidth(id) > widths[2] {
+		widths = slices.Clone(widths)
+		widths[2] = ansi.StringWidth(id)
+	}
+	_, err := io.WriteString(lw.w, listLine([]string{due, when, id, model.CleanLine(r.TenantID),
+		r.Type.Label(), r.Status.Label(), model.CleanLine(orDash(r.SubjectLabel)), strings.Join(flags, " ")}, widths))
 	return err
 }
 

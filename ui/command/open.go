@@ -184,6 +184,7 @@ func seedIfEmpty(ctx context.Context, b *backend, stderr io.Writer) int {
 
 func seedOptions(subjects, requests int, stderr io.Writer) db.SeedOptions {
 	last := time.Time{}
+	line := &progressLine{w: stderr}
 	return db.SeedOptions{
 		Subjects:  subjects,
 		Requests:  requests,
@@ -194,7 +195,7 @@ func seedOptions(subjects, requests int, stderr io.Writer) db.SeedOptions {
 				return
 			}
 			last = time.Now()
-			fmt.Fprintf(stderr, "\r  %-12s %d/%d   ", stage, done, total)
+			line.show("  %-12s %d/%d", stage, done, total)
 		},
 	}
 }

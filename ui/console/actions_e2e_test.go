@@ -283,6 +283,21 @@ func TestActionsE2E(t *testing.T) {
 		if !strings.Contains(ansi.Strip(screen), "Logged "+id) {
 			t.Errorf("result does not name %s:\n%s", id, ansi.Strip(screen))
 		}
+		// "due" is the 45-day response (§7021(b)), the acknowledgement
+		// (§7021(a), 10 business days) is named as such.
+		logged := stored(t, store, lee, id)
+		oak, err := store.Tenant(context.Background(), lee, "oakridge-ca")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dl := model.ComputeDeadlines(logged, oak)
+		flat := strings.Join(strings.Fields(ansi.Strip(screen)), " ")
+		if want := "response due " + day(dl.Response, oak.Location()); !strings.Contains(flat, want) {
+			t.Errorf("result does not say %q:\n%s", want, ansi.Strip(screen))
+		}
+		if want := "acknowledge by " + day(dl.Ack, oak.Location()); !strings.Contains(flat, want) {
+			t.Errorf("result does not say %q:\n%s", want, ansi.Strip(screen))
+		}
 		sam.press("esc")
 		sam.waitFor("row in the queue", func(a *App) bool {
 			return noForm(a) && slices.ContainsFunc(a.queue().rows, func(r row) bool { return r.key == id })
@@ -699,6 +714,10 @@ func TestActionsE2E(t *testing.T) {
 			if i == 2 {
 				if ok || !strings.Contains(screen, "✗ "+id) || !strings.Contains(screen, "changed by lou") {
 					t.Errorf("the stale %s is not refused by name, naming lou:\n%s", id, screen)
+				}
+				// Nothing here can be reloaded: the advice is what to do instead.
+				if flat := strings.Join(strings.Fields(screen), " "); strings.Contains(flat, "reload and try again") || !strings.Contains(flat, "stays marked in Approvals") {
+					t.Errorf("the refusal's advice does not fit a bulk approval:\n%s", screen)
 				}
 				continue
 			}

@@ -248,6 +248,12 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return a.quit()
 	}
+	// An error stays until the operator has read it and moved on: the next
+	// key is that moment, and whatever it does raises its own message if
+	// it fails too.
+	if a.statusErr {
+		a.status, a.statusErr = "", false
+	}
 	if a.tooSmall() {
 		if k.Matches(msg, keymap.Quit) {
 			return a.quit()
@@ -265,6 +271,11 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return a.quit()
 		}
 		return nil
+	}
+	// A box that completes a word with tab (the audit filter's action:)
+	// keeps it while it is completing.
+	if tc, ok := a.view().(tabCompleter); ok && tc.completesTab(msg) {
+		return a.toView(msg)
 	}
 	// tab still moves between panes while a pane's own search box has focus
 	// (Lookup opens with it focused); a form pushed over a pane keeps tab for
@@ -295,9 +306,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	case k.Matches(msg, keymap.PrevPane):
 		return a.switchPane(a.active - 1)
 	case k.Matches(msg, keymap.Back):
-		if a.statusErr {
-			a.status, a.statusErr = "", false
-		}
 		if len(a.stack) > 0 {
 			a.stack.pop()
 			return nil

@@ -35,6 +35,7 @@ type approvalsPane struct {
 	listWindow
 
 	rows  []approvalRow
+	idW   int // the widest id listed, measured once a frame (approvalsview.go)
 	marks map[string]bool
 	byTen bool
 	// stale: a live change arrived during a load; load again after it.

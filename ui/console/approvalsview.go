@@ -15,6 +15,7 @@ import (
 func (p *approvalsPane) View() string {
 	th := p.ctx.Theme
 	w := p.width
+	p.idW = p.idWidth()
 	var lines []string
 	lines = append(lines, th.ColHeader.Render(padRight(p.headerLine(), w)))
 	n := p.listRows()
@@ -88,12 +89,48 @@ func fitSlice(lines []string, n int) []string {
 var approvalCols = []struct {
 	title string
 	w     int
-}{{"", 2}, {"ID", 14}, {"TENANT", 15}, {"TYPE", 10}, {"SUBJECT", 13}, {"WAITED", 6}, {"DUE", 5}, {"REMINDED", 0}}
+	min   int // what the column may shrink to when the id needs room
+}{{"", 2, 2}, {"ID", 14, 14}, {"TENANT", 15, 8}, {"TYPE", 10, 8}, {"SUBJECT", 13, 9}, {"WAITED", 6, 6}, {"DUE", 5, 5}, {"REMINDED", 0, 0}}
+
+// approvalWidths sizes the columns for a pane width wide whose longest
+// request id is idW cells: the id is never cut, so the subject, tenant and
+// type columns give way, in that order, down to their minimums; the
+// reminders column takes what is left.
+func approvalWidths(width, idW int) []int {
+	ws := make([]int, len(approvalCols))
+	used := len(approvalCols) - 1 // separators
+	for i, c := range approvalCols {
+		ws[i] = c.w
+		used += c.w
+	}
+	ws[1] = max(ws[1], idW)
+	used += ws[1] - approvalCols[1].w
+	const remMin = 8 // "2× 11-02"
+	for _, i := range []int{4, 2, 3} {
+		if over := used + remMin - width; over > 0 {
+			cut := min(over, ws[i]-approvalCols[i].min)
+			ws[i] -= cut
+			used -= cut
+		}
+	}
+	ws[len(ws)-1] = max(0, width-used)
+	return ws
+}
+
+// idWidth is the widest request id listed, for the id column.
+func (p *approvalsPane) idWidth() int {
+	w := 0
+	for _, r := range p.rows {
+		w = max(w, textWidth(model.CleanLine(r.req.ID)))
+	}
+	return w
+}
 
 func (p *approvalsPane) headerLine() string {
+	ws := approvalWidths(p.width, p.idW)
 	var cells []string
-	for _, c := range approvalCols {
-		cells = append(cells, padRight(c.title, c.w))
+	for i, c := range approvalCols {
+		cells = append(cells, padRight(c.title, ws[i]))
 	}
 	return strings.Join(cells[:len(cells)-1], " ") + " " + approvalCols[len(approvalCols)-1].title
 }
@@ -116,9 +153,10 @@ func (p *approvalsPane) rowLine(r approvalRow, sel bool, now time.Time) string {
 	}
 	cells := []string{mark, model.CleanLine(r.req.ID), tenantShort(r.req.TenantID), model.CleanLine(r.req.Type.Label()),
 		model.CleanLine(model.Mask(model.KindName, model.CleanLine(r.req.SubjectLabel))), waited, due}
+	ws := approvalWidths(p.width, p.idW)
 	var b strings.Builder
 	for i, c := range cells {
-		b.WriteString(padRight(c, approvalCols[i].w))
+		b.WriteString(padRight(c, ws[i]))
 		b.WriteByte(' ')
 	}
 	b.WriteString(rem)

@@ -30,6 +30,7 @@ type auditPane struct {
 
 	rows     []auditRow
 	timeW    int // the widest time cell loaded: zones name themselves in 3 to 5 letters
+	actionW  int // the widest action cell loaded
 	cursor   int
 	offset   int
 	filter   model.AuditFilter
@@ -292,6 +293,9 @@ func (p *auditPane) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		p.input.SetValue("")
 		return nil
 	}
+	if p.completesTab(msg) {
+		return p.completeAction()
+	}
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)
 	keepClean(&p.input)
@@ -318,7 +322,7 @@ func (p *auditPane) effectiveFilter() model.AuditFilter {
 // reload starts the history from the newest entry.
 func (p *auditPane) reload() tea.Cmd {
 	p.stopLoading()
-	p.rows, p.timeW, p.cursor, p.offset, p.more, p.err = nil, 0, 0, 0, false, ""
+	p.rows, p.timeW, p.actionW, p.cursor, p.offset, p.more, p.err = nil, 0, 0, 0, 0, false, ""
 	p.loaded = false
 	return tea.Batch(p.fetch(0), p.spin.Tick)
 }
@@ -356,6 +360,7 @@ func (p *auditPane) page(page model.AuditPage, err error) tea.Cmd {
 	for _, r := range page.Records {
 		row := newAuditRow(p.ctx, r)
 		p.timeW = max(p.timeW, textWidth(row.cells[acTime]))
+		p.actionW = max(p.actionW, textWidth(row.cells[acAction]))
 		p.rows = append(p.rows, row)
 	}
 	p.more = page.More

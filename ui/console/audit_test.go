@@ -164,7 +164,7 @@ func TestAuditHelpShowsItsKeys(t *testing.T) {
 func TestAuditWidthsFit(t *testing.T) {
 	for w := MinWidth; w <= 240; w++ {
 		for timeW := 0; timeW <= auditTimeMax+10; timeW++ {
-			c := auditWidths(w, timeW)
+			c := auditWidths(w, timeW, 40)
 			used := gutter
 			for i, x := range c {
 				if x > 0 {
@@ -179,7 +179,13 @@ func TestAuditWidthsFit(t *testing.T) {
 			}
 		}
 	}
-	if auditWidths(MinWidth, auditTimeMin)[acReason] != 0 || auditWidths(160, auditTimeMax)[acReason] == 0 {
+	// Every action the chain holds fits its column, at any width.
+	for _, n := range auditActionNames() {
+		if got := auditWidths(MinWidth, auditTimeMax, 0)[acAction]; len(n) > got {
+			t.Errorf("action %q is cut: the column is %d wide", n, got)
+		}
+	}
+	if auditWidths(MinWidth, auditTimeMin, 0)[acReason] != 0 || auditWidths(160, auditTimeMax, 0)[acReason] == 0 {
 		t.Error("the reason column should appear only when there is room")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/custodian-dev/custodian/model"
 )
 
@@ -79,4 +81,77 @@ func FuzzParseAuditFilter(f *testing.F) {
 			t.Fatalf("round trip changed the filter: %+v → %+v", flt, back)
 		}
 	})
+}
+
+// action: takes the label people read as well as the stored name.
+func TestAuditFilterActionLabels(t *testing.T) {
+	for in, want := range map[string]string{
+		"action:approve":              "approve",
+		`action:"sign off"`:           "sign_off",
+		"action:sign-off":             "sign_off",
+		"action:Sign_Off":             "sign_off",
+		`action:"start verification"`: "start_verification",
+		"action:put-operator":         "put_operator",
+		"action:something_new":        "something_new", // a name this console does not know is kept
+	} {
+		f, err := parseAuditFilter(in)
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if f.Action != want {
+			t.Errorf("%s: action %q, want %q", in, f.Action, want)
+		}
+	}
+	f, err := parseAuditFilter(`actor:lee action:"request info" tenant:oak`)
+	if err != nil || f.Action != "request_info" || f.Actor != "lee" || f.TenantID != "oak" {
+		t.Errorf("a quoted label among other terms: %+v, %v", f, err)
+	}
+}
+
+func TestCompleteAuditAction(t *testing.T) {
+	names := auditActionNames("custom_thing")
+	for _, c := range []struct {
+		in, want string
+		cands    int // -1: more than one
+	}{
+		{"actor:lee action:appr", "actor:lee action:approve ", 1},
+		{"action:sign", "action:sign_off ", 1},
+		{"action:start", "action:start_", -1},      // start_fulfilment, start_verification
+		{"action:cust", "action:custom_thing ", 1}, // a name only the loaded entries hold
+		{"action:zzz", "action:zzz", 0},
+		{"actor:le", "actor:le", 0}, // not an action: term
+	} {
+		got, cands := completeAuditAction(c.in, names)
+		if got != c.want {
+			t.Errorf("%q completes to %q, want %q", c.in, got, c.want)
+		}
+		if (c.cands == -1 && len(cands) < 2) || (c.cands >= 0 && len(cands) != c.cands) {
+			t.Errorf("%q: candidates %v", c.in, cands)
+		}
+	}
+}
+
+// In the pane, tab after action: completes the name instead of moving to
+// the next pane, and lists the names when several fit.
+func TestAuditFilterTabCompletes(t *testing.T) {
+	h := start(t, New(testConfig(auditFixture(3))), MinWidth, MinHeight)
+	h.openAudit()
+	h.press("/")
+	h.typ("action:star")
+	h.press("tab")
+	screen := h.waitFor("completed", func(a *App) bool {
+		return a.panes[a.active].Title() == "Audit" && a.auditPane().input.Value() == "action:start_" && strings.HasPrefix(a.status, "actions:")
+	})
+	if s := ansi.Strip(screen); !strings.Contains(s, "start_fulfilment") || !strings.Contains(s, "start_verification") {
+		t.Errorf("the candidates are not listed:\n%s", s)
+	}
+	h.typ("v")
+	h.press("tab", "enter")
+	h.waitFor("filter applied", func(a *App) bool {
+		p := a.auditPane()
+		return !p.input.Focused() && p.filter.Action == "start_verification"
+	})
+	h.press("tab")
+	h.waitFor("tab moves on outside the filter", func(a *App) bool { return a.panes[a.active].Title() != "Audit" })
 }

@@ -66,17 +66,39 @@ const (
 	auditTimeMax = 22
 )
 
-// auditWidths sizes the columns from the terminal width and the widest
-// time loaded (zones name themselves in 3 to 5 letters): fixed columns
-// first, the rest shared by target and tenant, and the reason column only
-// when there is room for it.
-func auditWidths(w, timeW int) [numAuditCols]int {
+// auditActionMax caps the action column: every known action fits, and a
+// stored name longer than that (only a forged one) is cut, not the table.
+const auditActionMax = 24
+
+// auditActionWidth is the width every known action name fits in, so the
+// column does not change width as older pages load.
+func auditActionWidth() int {
+	w := 0
+	for _, n := range auditActionNames() {
+		w = max(w, len(n))
+	}
+	return w
+}
+
+// auditWidths sizes the columns from the terminal width, the widest time
+// loaded (zones name themselves in 3 to 5 letters) and the widest action
+// loaded: fixed columns first, and the action column as wide as its
+// longest action; the rest is shared by target and tenant, the tenant
+// giving way first when a narrow terminal has no room for both, and the
+// reason column appears only when there is room for it.
+func auditWidths(w, timeW, actionW int) [numAuditCols]int {
 	var c [numAuditCols]int
-	c[acSeq], c[acTime], c[acActor], c[acAction], c[acOutcome] = 7, max(auditTimeMin, min(auditTimeMax, timeW)), 8, 10, 7
-	rest := w - gutter - (c[acSeq] + c[acTime] + c[acActor] + c[acAction] + c[acOutcome]) - int(numAuditCols-1)
-	c[acTarget] = max(8, min(24, rest*2/3))
-	c[acTenant] = max(6, min(20, rest-c[acTarget]))
-	if left := rest - c[acTarget] - c[acTenant]; left >= 12 {
+	c[acSeq], c[acTime], c[acActor], c[acOutcome] = 7, max(auditTimeMin, min(auditTimeMax, timeW)), 8, 7
+	c[acAction] = min(auditActionMax, max(auditActionWidth(), actionW))
+	// rest is the room right of the fixed columns, separators included.
+	rest := w - gutter - (c[acSeq] + c[acTime] + c[acActor] + c[acAction] + c[acOutcome]) - 4
+	if rest < 1+8+1+6 {
+		c[acTarget] = max(0, rest-1)
+		return c
+	}
+	c[acTarget] = max(8, min(24, (rest-2)*2/3, rest-2-6))
+	c[acTenant] = max(6, min(20, rest-2-c[acTarget]))
+	if left := rest - 2 - c[acTarget] - c[acTenant] - 1; left >= 12 {
 		c[acReason] = left
 	}
 	return c

@@ -66,7 +66,7 @@ func (p *auditPane) View() string {
 		foot := th.Dim.Render(spread(" "+p.ctx.keyFor(keymap.Back)+" back to the list", fmt.Sprintf("%3.0f%% ", p.vp.ScrollPercent()*100), p.width))
 		return title + "\n" + fitLines(p.vp.View(), p.width, max(1, p.height-2)) + "\n" + foot
 	}
-	widths := auditWidths(p.width, p.timeW)
+	widths := auditWidths(p.width, p.timeW, p.actionW)
 	var b strings.Builder
 	b.WriteString(th.ColHeader.Render(padRight(auditLine(auditTitles(), widths), p.width)))
 	n := p.listRows()

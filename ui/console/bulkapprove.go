@@ -5,6 +5,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -111,7 +112,7 @@ func (b *bulkPane) stepped(step bulkStep, err error) tea.Cmd {
 	id := model.CleanLine(b.reqs[step.i].ID)
 	var cmds []tea.Cmd
 	if err != nil {
-		b.byIndex[step.i] = &bulkResult{id: id, msg: errText(err)}
+		b.byIndex[step.i] = &bulkResult{id: id, msg: bulkRefusal(err)}
 	} else {
 		b.byIndex[step.i] = &bulkResult{id: id, ok: true, msg: "approved"}
 		cmds = append(cmds, changed(step.req))
@@ -220,4 +221,17 @@ func bulkBody(b *bulkPane) func(*formPane) []string {
 		}
 		return append(append(head, out...), "", th.Dim.Render(foot))
 	}
+}
+
+// bulkRefusal says why one request of a bulk approval was left out. A lost
+// race's own advice ("reload and try again") fits a form, not this list:
+// there is nothing here to reload, and the request stays marked in the
+// approvals pane, where opening it shows what changed.
+func bulkRefusal(err error) string {
+	msg := errText(err)
+	if errors.Is(err, model.ErrConflict) {
+		msg = strings.TrimSuffix(msg, "; reload and try again")
+		msg += " — left out; it stays marked in Approvals: open it to see what changed, then approve it alone"
+	}
+	return msg
 }

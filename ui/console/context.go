@@ -78,7 +78,7 @@ func (c *Context) setTenants(ts []model.Tenant) {
 // ScopeLabel is how the header names the current scope.
 func (c *Context) ScopeLabel() string {
 	if c.Scope == "" {
-		return "all tenants"
+		return scopeLabelOf(c.Actor.Operator.Tenants)
 	}
 	t, _ := c.Tenant(c.Scope)
 	return model.CleanLine(t.Name)

@@ -51,7 +51,11 @@ func (d *doc) kv(label, value string) {
 func (d *doc) para(indent int, text string) {
 	w := max(8, d.width-indent)
 	for _, l := range strings.Split(ansi.Wrap(text, w, " ,;/"), "\n") {
-		d.lines = append(d.lines, strings.Repeat(" ", indent)+l)
+		// Wrap can leave a line one cell over when it ends at a
+		// breakpoint (a comma); such a line is cut where it must be.
+		for _, part := range strings.Split(ansi.Hardwrap(l, w, true), "\n") {
+			d.lines = append(d.lines, strings.Repeat(" ", indent)+part)
+		}
 	}
 }
 
@@ -337,7 +341,7 @@ func (p *detailPane) fulfilment(d *doc, v present.Request) {
 		d.kv("failed", th.Overdue.Render(orDash(v.FailureReason)))
 	}
 	if x := v.Export; x != nil {
-		d.kv("export", exportPath(x, v.ExportDir)+fmt.Sprintf(" (%d records)", x.Records))
+		d.kv("export", exportPath(x, v.ExportDir)+" ("+model.Count(x.Records, "record")+")")
 		for _, f := range x.Files {
 			d.kv("", f.Name+fmt.Sprintf(" · %d bytes", f.Bytes))
 			d.kv("", "sha256 "+f.SHA256)

@@ -54,10 +54,13 @@ func tooSmallScreen(c *Context, width, height int) string {
 func frameHeader(c *Context, due dueCounts, haveDue bool, width int) string {
 	th := c.Theme
 	op := c.Actor.Operator
-	left := " " + th.AppName.Render("custodian") + th.HeaderDim.Render(" │ ") + th.Header.Render(c.ScopeLabel()) +
-		th.HeaderDim.Render(" │ ") + th.Header.Render(model.CleanLine(op.Handle)) + th.HeaderDim.Render(" ("+roleLabel(op.Role)+")")
-	if c.ReadOnly {
-		left += " " + th.Badge.Render("[read-only]")
+	leftWith := func(scope string) string {
+		left := " " + th.AppName.Render("custodian") + th.HeaderDim.Render(" │ ") + th.Header.Render(scope) +
+			th.HeaderDim.Render(" │ ") + th.Header.Render(model.CleanLine(op.Handle)) + th.HeaderDim.Render(" ("+roleLabel(op.Role)+")")
+		if c.ReadOnly {
+			left += " " + th.Badge.Render("[read-only]")
+		}
+		return left
 	}
 	right := ""
 	if haveDue {
@@ -70,6 +73,11 @@ func frameHeader(c *Context, due dueCounts, haveDue bool, width int) string {
 			week = th.Soon.Render(week)
 		}
 		right = over + th.HeaderDim.Render(" · ") + week + " "
+	}
+	left := leftWith(c.ScopeLabel())
+	if c.Scope == "" && textWidth(left)+textWidth(right)+1 > width {
+		// The counts matter more than the tenants' names: name how many.
+		left = leftWith(operatorScopeShort(op.Tenants))
 	}
 	return spread(left, right, width)
 }
@@ -172,3 +180,28 @@ const chrome = 3
 
 // infoTTL is how long an info message stays on the status line.
 const infoTTL = 4 * time.Second
+
+// operatorScopeShort is operatorScope without the names, for a header
+// with no room for them.
+func operatorScopeShort(tenants []string) string {
+	if len(tenants) == 0 {
+		return "all tenants"
+	}
+	return model.Count(len(tenants), "tenant")
+}
+
+// scopeLabelOf names what an operator unscoped in the console sees: every
+// tenant, or, for an operator limited to some, those — "all tenants" to an
+// operator who sees three would be a lie about what the counts cover.
+func scopeLabelOf(tenants []string) string {
+	switch n := len(tenants); {
+	case n == 0:
+		return "all tenants"
+	case n == 1:
+		return "1 tenant: " + model.CleanLine(tenants[0])
+	case n <= 3:
+		return fmt.Sprintf("%d tenants: %s", n, model.CleanLine(strings.Join(tenants, ", ")))
+	default:
+		return fmt.Sprintf("%d tenants: %s, +%d more", n, model.CleanLine(strings.Join(tenants[:2], ", ")), n-2)
+	}
+}

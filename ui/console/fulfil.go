@@ -155,7 +155,7 @@ func exportLines(d *doc, x *model.AccessExport, t model.Tenant, exportDir string
 	}
 	th := d.th
 	d.line("")
-	d.line(" " + th.Label.Render(fmt.Sprintf("export (%d records, %s)", x.Records, stamp(x.At, t.Location()))))
+	d.line(" " + th.Label.Render(fmt.Sprintf("export (%s, %s)", model.Count(x.Records, "record"), stamp(x.At, t.Location()))))
 	d.para(3, exportPath(x, exportDir))
 	for _, f := range x.Files {
 		d.para(3, fmt.Sprintf("%s  %d bytes", model.CleanLine(f.Name), f.Bytes))

@@ -211,7 +211,7 @@ func (p *lookupPane) search() tea.Cmd {
 				return lookup.Hit{}, err
 			}
 			return lookup.Hit{ID: s.ID, TenantID: s.TenantID, AccountID: model.CleanLine(s.AccountID), Name: model.CleanLine(s.Name),
-				Status: model.CleanLine(string(s.Status)), Field: lookup.FieldID, Text: r.ID, Exact: true}, nil
+				Status: model.CleanLine(string(s.Status)), Field: lookup.FieldRequest, Text: r.ID, Exact: true}, nil
 		}))
 	}
 	return tea.Batch(cmds...)

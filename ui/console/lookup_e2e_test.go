@@ -177,10 +177,14 @@ func TestLookupE2E(t *testing.T) {
 			t.Fatal(err)
 		}
 		searchFor(h, "r-2026-00001")
-		h.waitFor("the request's subject", func(a *App) bool {
+		screen = h.waitFor("the request's subject", func(a *App) bool {
 			hs := a.lookup().hits()
 			return len(hs) > 0 && hs[0].ID == r.SubjectID && hs[0].Exact
 		})
+		// It says it was found by the request's id, not by a subject id.
+		if s := ansi.Strip(screen); !strings.Contains(s, "exact request id at the top") || !strings.Contains(s, "= request R-2026-00001") {
+			t.Errorf("the request-id hit is not labelled as one:\n%s", s)
+		}
 	})
 
 	t.Run("hostile", func(t *testing.T) {
@@ -404,6 +408,16 @@ func TestLookupE2E(t *testing.T) {
 		if got := lastEvent(t, store, lee).Seq; got != before {
 			t.Fatal("an empty reason reached the audit record")
 		}
+		// One character states nothing: asked again, nothing audited.
+		h.typ("x")
+		h.press("enter")
+		h.waitFor("a real reason demanded", func(a *App) bool {
+			return a.statusErr && strings.Contains(a.status, "at least 10") && a.subject().asking
+		})
+		if got := lastEvent(t, store, lee).Seq; got != before {
+			t.Fatal("a one-character reason reached the audit record")
+		}
+		h.press("backspace")
 		h.typ("subpoena H-OAK-1 response")
 		h.press("enter")
 		screen := h.waitFor("the value", func(a *App) bool { return a.subject().revealed != nil })

@@ -21,7 +21,12 @@ func TestMaskMatched(t *testing.T) {
 		{"José Núñez", []int{0, 1, 2, 3}, model.KindName, "José N•••"},
 		{"王小明", []int{1, 2}, model.KindName, "王小明"},
 		{"王小明", nil, model.KindName, "王•••"},
-		{"Zoe\u0308 Ba\u0301ez", []int{2}, model.KindName, "Z•••e\u0308 B•••"},
+		// A letter matched inside a hidden word stays hidden: fragments
+		// such as "Ç•••ğ•••a G•••rcía" read as a garbled name.
+		{"Zoe\u0308 Ba\u0301ez", []int{2}, model.KindName, "Z••• B•••"},
+		{"Çağla García", []int{0, 2, 4, 6, 9, 10, 11}, model.KindName, "Ç••• G•••"},
+		{"Çağla García", []int{6, 7, 8}, model.KindName, "Ç••• Gar•••"},
+		{"Zoe\u0308 Ba\u0301ez", []int{0, 1, 2}, model.KindName, "Zoe\u0308 B•••"},
 		{"Sunny 🌞 Day", nil, model.KindName, "S••• ••• D•••"},
 		{"jose.nunez@example.com", []int{5, 6}, model.KindEmail, "j•••nu•••@example.com"},
 		{"9165550123", []int{0, 1, 2}, model.KindPhone, "916•••0123"},

@@ -137,8 +137,13 @@ func (p *lookupPane) row(h lookup.Hit, selected bool, nameW, matchW int) string 
 	match := ""
 	switch h.Field {
 	case lookup.FieldName:
+		// The name column shows what matched; this one says it was the
+		// name, so an empty cell never reads as "matched nothing".
+		match = "name"
 	case lookup.FieldID:
 		match = "id " + hl.Render(model.CleanLine(h.Text))
+	case lookup.FieldRequest:
+		match = "request " + hl.Render(model.CleanLine(h.Text))
 	default:
 		match = h.Field.String() + " " + maskMatched(h.Text, h.Matched, fieldKind(h.Field), hl)
 	}
@@ -232,26 +237,34 @@ func maskMatched(text string, matched []int, kind model.FieldKind, hl lipgloss.S
 	}
 	base := -1 // the rune a trailing mark belongs to
 	dots := 0  // masked runes in a row: always three dots, as Mask writes, so lengths do not show
+	// A matched character shows only where it continues what is shown
+	// from the start of its word ("Gar•••" for "gar"): a fuzzy match's
+	// stray letters inside a hidden word ("Ç•••ğ•••a") read as a garbled
+	// name and tell nothing.
+	shownRun := false
+	shown := make([]bool, len(rs))
 	for i, r := range rs {
 		if clusterTail(r) && base >= 0 {
-			if show[base] || isMatch[base] {
+			if shown[base] {
 				emit([]rune{r}, isMatch[base])
 			}
 			continue
 		}
+		wordStart := base < 0 || wordBreak(rs[base])
 		base = i
 		switch {
-		case isMatch[i]:
+		case isMatch[i] && (wordStart || shownRun):
 			emit([]rune{r}, true)
-			dots = 0
+			dots, shownRun, shown[i] = 0, true, true
 		case show[i]:
 			emit([]rune{r}, false)
-			dots = 0
+			dots, shownRun, shown[i] = 0, true, true
 		default:
 			if dots == 0 {
 				emit([]rune("•••"), false)
 			}
 			dots++
+			shownRun = false
 		}
 	}
 	flush()
@@ -263,6 +276,12 @@ func clusterTail(r rune) bool {
 }
 
 // visibleRunes says which runes Mask would keep for kind.
+// wordBreak reports whether r ends a word of a name, an email's local part
+// or an address: what follows it may show from its start.
+func wordBreak(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune(".-_+@,", r)
+}
+
 func visibleRunes(kind model.FieldKind, rs []rune) []bool {
 	show := make([]bool, len(rs))
 	switch kind {

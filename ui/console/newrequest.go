@@ -450,7 +450,14 @@ func (p *newRequestPane) resultLines() []string {
 		}
 	}
 	out = append(out, " "+th.Info.Render("Logged "+clean(r.ID)), "")
-	add(fmt.Sprintf("%s · %s via %s · received %s · due %s", clean(t.Name), r.Type.Label(), r.Channel, day(r.ReceivedAt, loc), day(r.DueAt, loc)))
+	// "due" is the response the requester is owed; the acknowledgement,
+	// due sooner, is named apart so the two dates are not confused.
+	d := model.ComputeDeadlines(r, t)
+	line := fmt.Sprintf("%s · %s via %s · received %s · response due %s", clean(t.Name), r.Type.Label(), r.Channel, day(r.ReceivedAt, loc), day(d.Response, loc))
+	if !d.Ack.IsZero() && !d.AckDone {
+		line += " · acknowledge by " + day(d.Ack, loc)
+	}
+	add(line)
 	switch {
 	case res.subject != nil:
 		add("subject: linked to " + subjectLabel(*res.subject, c.Clock.Now()))

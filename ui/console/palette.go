@@ -100,6 +100,16 @@ func (c *commandPalette) refresh() {
 	})
 }
 
+// verb is the command taking an argument that is named verb.
+func (c *commandPalette) verb(verb string) (command, bool) {
+	for _, cm := range c.cmds {
+		if cm.needsArg && strings.EqualFold(cm.name, verb) {
+			return cm, true
+		}
+	}
+	return command{}, false
+}
+
 // selected is the highlighted command, if any match.
 func (c *commandPalette) selected() (command, bool) {
 	if c.sel < 0 || c.sel >= len(c.matches) {
@@ -164,7 +174,14 @@ func (c *commandPalette) lines(th Theme, w, maxItems int) []string {
 		out = append(out, "    "+highlight(th, text, m.MatchedIndexes, len(cm.name)))
 	}
 	if len(c.matches) == 0 && strings.TrimSpace(c.input.Value()) != "" {
-		out = append(out, th.Dim.Render("    no matching command — enter runs it as typed"))
+		msg := "no matching command — enter runs it as typed"
+		// "open R-2026-00042" matches no entry, yet it is a command and
+		// its argument: say what enter will do rather than that it is unknown.
+		verb, arg, _ := strings.Cut(strings.TrimSpace(c.input.Value()), " ")
+		if cm, ok := c.verb(verb); ok && strings.TrimSpace(arg) != "" {
+			msg = "enter: " + cm.desc + " — " + cm.name + " " + model.CleanLine(strings.TrimSpace(arg))
+		}
+		out = append(out, th.Dim.Render(truncate("    "+msg, w)))
 	}
 	out = append(out, th.Dim.Render(strings.Repeat("─", w)))
 	return out

@@ -196,8 +196,8 @@ func (p *planPane) loaded(got planLoad, err error) tea.Cmd {
 	}
 	if got.made {
 		pl := p.req.Plan
-		return tea.Batch(changed(*p.req), c.Info(fmt.Sprintf("%s: plan made, %d steps — a privacy lead other than %s signs it off (%s)",
-			model.CleanLine(p.id), len(pl.Steps), model.CleanLine(pl.BuiltBy), c.keyFor(keymap.SignOff))))
+		return tea.Batch(changed(*p.req), c.Info(fmt.Sprintf("%s: plan made, %s — a privacy lead other than %s signs it off (%s)",
+			model.CleanLine(p.id), model.Count(len(pl.Steps), "step"), model.CleanLine(pl.BuiltBy), c.keyFor(keymap.SignOff))))
 	}
 	return nil
 }

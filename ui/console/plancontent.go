@@ -54,7 +54,13 @@ func planContentMarked(th Theme, v present.Plan, w int) (string, map[int]string)
 	d.section("Documents per collection")
 	planCounts(d, v.Counts)
 
-	d.section(fmt.Sprintf("Documents (%d)", len(v.Docs)))
+	docs := fmt.Sprintf("Documents (%d)", len(v.Docs))
+	if v.Record != nil {
+		// The subject record is listed apart, below; the count says so
+		// rather than seeming to leave it out.
+		docs = fmt.Sprintf("Documents (%d, and the subject record below)", len(v.Docs))
+	}
+	d.section(docs)
 	for _, pd := range v.Docs {
 		planDocLines(d, v, pd, marks)
 	}
@@ -167,10 +173,10 @@ func planDocLines(d *doc, v present.Plan, pd present.PlanDoc, marks map[int]stri
 	d.para(3, head)
 	for _, f := range pd.Fields {
 		line := fmt.Sprintf("%s (%s) %s", f.Field, f.Category, f.Label)
-		if f.Current != "" || f.New != "" {
+		if res := f.Result(); f.Current != "" || res != "" {
 			line += "  " + orDash(f.Current)
-			if f.New != "" {
-				line += " → " + f.New
+			if res != "" {
+				line += " → " + res
 			}
 		}
 		if f.Reason != "" {

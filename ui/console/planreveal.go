@@ -112,9 +112,9 @@ func (p *planPane) revealKey(msg tea.KeyPressMsg) tea.Cmd {
 		p.reveal.prompt.Blur()
 		return p.ctx.Info("reveal cancelled")
 	case "enter":
-		reason := strings.TrimSpace(model.CleanLine(p.reveal.prompt.Value()))
-		if reason == "" {
-			return p.ctx.Error("a reveal needs a reason: say why you need to see these values, or esc to cancel")
+		reason, err := model.CheckRevealReason(p.reveal.prompt.Value())
+		if err != nil {
+			return p.ctx.Error(err.Error() + ", or esc to cancel")
 		}
 		p.reveal.asking = false
 		p.reveal.prompt.Blur()

@@ -23,6 +23,7 @@ type queuePane struct {
 
 	cols   []column
 	widths []int
+	idW    int // the widest id loaded: the id column is never narrower
 	width  int
 	height int
 
@@ -37,6 +38,10 @@ type queuePane struct {
 
 	input textinput.Model
 	query string // lower-cased filter in effect
+	// filter is query parsed; filterErr says why it could not be, and
+	// while it is set no row shows.
+	filter    model.QueueQuery
+	filterErr string
 
 	spin    spinner.Model
 	loading bool
@@ -66,7 +71,7 @@ type queuePane struct {
 func newQueuePane(ctx *Context) *queuePane {
 	in := textinput.New()
 	in.Prompt = "/"
-	in.Placeholder = "filter: id, tenant, type, subject, status, assignee, flags"
+	in.Placeholder = "filter: " + model.QueueFilterHelp
 	in.SetVirtualCursor(false)
 	p := &queuePane{
 		ctx:     ctx,
@@ -123,7 +128,7 @@ func (p *queuePane) KeyHelp() []key.Binding {
 
 func (p *queuePane) SetSize(w, h int) {
 	p.width, p.height = w, h
-	p.widths = layoutColumns(p.cols, w)
+	p.widths = layoutColumns(fitIDColumn(p.cols, p.idW), w)
 	p.input.SetWidth(max(1, w-2-len(p.input.Prompt)))
 	p.ensureVisible()
 }
@@ -351,11 +356,16 @@ func (p *queuePane) setQuery(q string) {
 		return
 	}
 	id, _ := p.selectedID()
-	prev := p.query
+	prev, prevFilter, prevErr := p.query, p.filter, p.filterErr
 	p.query = q
-	if prev != "" && strings.Contains(q, prev) {
-		// A longer query only ever removes rows, so search what is left
-		// rather than every row: typing stays fast on a large queue.
+	f, err := model.ParseQueueQuery(q, p.ctx.Actor.Operator.Handle)
+	p.filter, p.filterErr = f, ""
+	if err != nil {
+		p.filter, p.filterErr = model.QueueQuery{}, err.Error()
+	}
+	if prev != "" && prevErr == "" && p.filterErr == "" && prevFilter.WordsOnly() && f.WordsOnly() && strings.Contains(q, prev) {
+		// A longer query of words only ever removes rows, so search what
+		// is left rather than every row: typing stays fast on a large queue.
 		p.vis = p.filterFrom(p.vis)
 	} else {
 		p.refilter()
@@ -365,8 +375,12 @@ func (p *queuePane) setQuery(q string) {
 
 func (p *queuePane) filterFrom(from []int32) []int32 {
 	out := make([]int32, 0, len(from))
+	if p.filterErr != "" {
+		return out
+	}
+	now := p.now()
 	for _, i := range from {
-		if strings.Contains(p.rows[i].hay, p.query) {
+		if p.rows[i].passes(&p.filter, now) {
 			out = append(out, i)
 		}
 	}
@@ -426,6 +440,21 @@ func (p *queuePane) sortRows() {
 		}
 	}
 	slices.SortStableFunc(p.order, func(a, b int32) int { return f(&p.rows[a], &p.rows[b]) })
+	p.fitIDs()
+}
+
+// fitIDs measures the widest id (widths were measured when each row was
+// made) and lays the columns out again when it changed; sorting has just
+// visited every row anyway.
+func (p *queuePane) fitIDs() {
+	w := 0
+	for i := range p.rows {
+		w = max(w, int(p.rows[i].cw[colID]))
+	}
+	if w != p.idW {
+		p.idW = w
+		p.widths = layoutColumns(fitIDColumn(p.cols, w), p.width)
+	}
 }
 
 // Close abandons a load in flight when the console quits.

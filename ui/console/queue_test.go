@@ -19,32 +19,50 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
+// Columns fit every width; the id is never cut (R-2026-00001, a logged
+// R-20261102-K3QF7M, an imported IMP-+16 hex digits); id, type, status and
+// due always show; and at the minimum width status keeps its whole label.
 func TestLayoutColumnsFitEveryWidth(t *testing.T) {
-	cols := queueColumns()
-	for w := MinWidth; w <= 400; w++ {
-		widths := layoutColumns(cols, w)
-		used, shown := gutter-1, 0
-		for i, c := range cols {
-			if widths[i] == 0 {
-				if !c.optional {
-					t.Fatalf("width %d: required column %s hidden", w, c.title)
+	for _, idW := range []int{12, 17, 20} {
+		cols := fitIDColumn(queueColumns(), idW)
+		for w := MinWidth; w <= 400; w++ {
+			widths := layoutColumns(cols, w)
+			used, shown := gutter-1, 0
+			for i, c := range cols {
+				if widths[i] == 0 {
+					if !c.optional && c.giveWay == 0 {
+						t.Fatalf("width %d: column %s hidden", w, c.title)
+					}
+					continue
 				}
-				continue
+				if widths[i] < c.min || widths[i] > c.max {
+					t.Fatalf("width %d: column %s is %d, want %d..%d", w, c.title, widths[i], c.min, c.max)
+				}
+				used += widths[i] + 1
+				shown++
 			}
-			if widths[i] < c.min || widths[i] > c.max {
-				t.Fatalf("width %d: column %s is %d, want %d..%d", w, c.title, widths[i], c.min, c.max)
+			if used > w {
+				t.Fatalf("width %d: columns need %d cells", w, used)
 			}
-			used += widths[i] + 1
-			shown++
+			if widths[colID] < idW {
+				t.Fatalf("width %d: ids of %d cells get a column of %d", w, idW, widths[colID])
+			}
+			if got := widths[colStatus]; got < len("awaiting approval") {
+				t.Errorf("ids %d wide, width %d: status column is %d wide; \"awaiting approval\" is cut", idW, w, got)
+			}
 		}
-		if used > w {
-			t.Fatalf("width %d: columns need %d cells", w, used)
+		// At 200 columns nothing gives way.
+		for i, wd := range layoutColumns(cols, 200) {
+			if wd == 0 {
+				t.Errorf("ids %d wide: column %s hidden at 200 columns", idW, cols[i].title)
+			}
 		}
 	}
-	// At the minimum width the words that read worst cut must still fit.
+	// An id wider than the terminal is cut rather than losing status.
+	cols := fitIDColumn(queueColumns(), 200)
 	widths := layoutColumns(cols, MinWidth)
-	if got := widths[colStatus]; got < len("awaiting approval") {
-		t.Errorf("status column at %d cells is %d wide; \"awaiting approval\" is cut", MinWidth, got)
+	if widths[colStatus] == 0 || widths[colType] == 0 || widths[colDue] == 0 || widths[colID] == 0 {
+		t.Errorf("a huge id pushed out a column that must show: %v", widths)
 	}
 }
 
@@ -694,4 +712,43 @@ func offeredKeys(a *App) func(keymap.Action) bool {
 		}
 		return false
 	}
+}
+
+// An error on the status line stays while the operator reads it and goes
+// with the next key, here a move down the queue; a key that fails again
+// shows its own error.
+func TestStatusErrorClearsOnNextKey(t *testing.T) {
+	h := start(t, New(testConfig(fixture(30))), 120, 30)
+	h.loaded()
+	h.press(":")
+	h.typ("frobnicate")
+	h.press("enter")
+	h.waitFor("the error", func(a *App) bool { return a.statusErr && strings.Contains(a.status, "frobnicate") })
+	h.press("j")
+	screen := h.waitFor("cleared", func(a *App) bool { return a.queue().cursor == 1 && !a.statusErr && a.status == "" })
+	if strings.Contains(ansi.Strip(screen), "frobnicate") {
+		t.Errorf("the error is still on screen after the next key:\n%s", ansi.Strip(screen))
+	}
+	h.press(":")
+	h.typ("open")
+	h.press("enter")
+	h.waitFor("a new error", func(a *App) bool { return a.statusErr && strings.Contains(a.status, "open needs a request id") })
+}
+
+// ":open R-…" is a command with its argument, not an unknown command: the
+// palette says what enter will do, and enter does it.
+func TestPaletteOpenIsNotUnknown(t *testing.T) {
+	h := start(t, New(testConfig(fixture(30))), 120, 30)
+	h.loaded()
+	h.press(":")
+	h.typ("open R-2026-00007")
+	screen := ansi.Strip(h.waitFor("typed", func(a *App) bool { return a.palette.input.Value() == "open R-2026-00007" }))
+	if strings.Contains(screen, "no matching command") {
+		t.Errorf("the palette calls a known command unknown:\n%s", screen)
+	}
+	if !strings.Contains(screen, "enter: open a request by id — open R-2026-00007") {
+		t.Errorf("the palette does not say what enter does:\n%s", screen)
+	}
+	h.press("enter")
+	h.waitFor("opened", func(a *App) bool { return len(a.stack) == 1 && a.stack[0].(*detailPane).req != nil })
 }

@@ -151,3 +151,24 @@ func (p *queuePane) fitFailureColumn() {
 	p.cols = slices.DeleteFunc(queueColumns(), func(c column) bool { return !want && c.key == colFailure })
 	p.widths = layoutColumns(p.cols, p.width)
 }
+
+// passes reports whether the row passes the queue filter f at now; the
+// rule of what each term means is model's (ParseQueueQuery).
+func (r *row) passes(f *model.QueueQuery, now time.Time) bool {
+	if f.WordsOnly() {
+		for _, w := range f.Words {
+			if !strings.Contains(r.hay, w) {
+				return false
+			}
+		}
+		return true
+	}
+	it := model.QueueItem{Text: r.hay, Due: r.due, Loc: r.tenant.Location()}
+	if r.rules != nil {
+		it.Type, it.Status, it.TenantID = r.rules.Type, r.rules.Status, r.rules.TenantID
+	}
+	if a := r.cells[colAssignee]; a != "-" {
+		it.Assignee = a
+	}
+	return f.Match(&it, now)
+}

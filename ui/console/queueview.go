@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/custodian-dev/custodian/keymap"
 )
 
@@ -19,9 +21,18 @@ func (p *queuePane) View() string {
 	n := p.pageRows()
 	if len(p.vis) == 0 {
 		lines := make([]string, n)
-		lines[n/2] = truncate(p.emptyText(), p.width)
-		if w := textWidth(lines[n/2]); w < p.width {
-			lines[n/2] = strings.Repeat(" ", (p.width-w)/2) + lines[n/2]
+		// A long message (a filter's error names every term) wraps rather
+		// than losing its end, where it says what to do.
+		msg := strings.Split(ansi.Wordwrap(p.emptyText(), max(1, p.width-2), " "), "\n")
+		for j, m := range msg {
+			at := n/2 + j
+			if at >= n {
+				break
+			}
+			lines[at] = truncate(m, p.width)
+			if w := textWidth(lines[at]); w < p.width {
+				lines[at] = strings.Repeat(" ", (p.width-w)/2) + lines[at]
+			}
 		}
 		b.WriteString(th.Dim.Render(strings.Join(lines, "\n")))
 	} else {
@@ -47,6 +58,8 @@ func (p *queuePane) emptyText() string {
 		return p.spin.View() + " loading requests…"
 	case p.err != "":
 		return p.err + " — press " + p.ctx.keyFor(keymap.Refresh) + " to retry"
+	case p.filterErr != "" && len(p.rows) > 0:
+		return p.filterErr
 	case p.query != "" && len(p.rows) > 0:
 		return fmt.Sprintf("no requests match %q — %s clears the filter", p.query, p.ctx.keyFor(keymap.Back))
 	case !p.loaded:

@@ -73,7 +73,7 @@ func signOffSpec() actionSpec {
 			}
 			v, _ := present.PlanOf(r, t)
 			return []string{
-				fmt.Sprintf("Plan %s of %s · %s · %d documents, %d steps", v.ID, v.RequestID, v.Type, len(v.Docs), len(v.Steps)),
+				fmt.Sprintf("Plan %s of %s · %s · %s, %s", v.ID, v.RequestID, v.Type, model.Count(len(v.Docs), "document"), model.Count(len(v.Steps), "step")),
 				"built by " + v.BuiltBy + " at " + v.Time(v.BuiltAt) + " · " + planSigned(v),
 			}
 		},

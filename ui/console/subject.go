@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -243,9 +242,9 @@ func (p *subjectPane) key(msg tea.KeyPressMsg) tea.Cmd {
 			p.prompt.Blur()
 			return p.ctx.Info("reveal cancelled")
 		case "enter":
-			reason := strings.TrimSpace(model.CleanLine(p.prompt.Value()))
-			if reason == "" {
-				return p.ctx.Error("a reveal needs a reason: say why you need to see this value, or esc to cancel")
+			reason, err := model.CheckRevealReason(p.prompt.Value())
+			if err != nil {
+				return p.ctx.Error(err.Error() + ", or esc to cancel")
 			}
 			p.asking = false
 			p.prompt.Blur()

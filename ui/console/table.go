@@ -1,6 +1,7 @@
 package console
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -20,6 +21,9 @@ type column struct {
 	optional bool
 	// right-aligned columns are numbers people compare down the column.
 	right bool
+	// giveWay orders the columns that are hidden when the terminal is too
+	// narrow for every column (1 goes first); 0 columns always show.
+	giveWay int
 }
 
 type colKey int
@@ -41,14 +45,14 @@ const (
 func queueColumns() []column {
 	return []column{
 		{key: colID, title: "ID", min: 12, pref: 12, max: 14},
-		{key: colTenant, title: "TENANT", min: 8, pref: 17, max: 20},
+		{key: colTenant, title: "TENANT", min: 8, pref: 17, max: 20, giveWay: 4},
 		{key: colType, title: "TYPE", min: 8, pref: 14, max: 14},
-		{key: colSubject, title: "SUBJECT", min: 9, pref: 12, max: 24},
+		{key: colSubject, title: "SUBJECT", min: 9, pref: 12, max: 24, giveWay: 3},
 		{key: colStatus, title: "STATUS", min: 10, pref: 17, max: 17},
 		{key: colDue, title: "DUE", min: 5, pref: 5, max: 6, right: true},
 		{key: colReceived, title: "RECEIVED", min: 10, pref: 10, max: 10, optional: true},
-		{key: colAssignee, title: "ASSIGNEE", min: 6, pref: 8, max: 12},
-		{key: colFlags, title: "FLAGS", min: 5, pref: 12, max: 32},
+		{key: colAssignee, title: "ASSIGNEE", min: 6, pref: 8, max: 12, giveWay: 2},
+		{key: colFlags, title: "FLAGS", min: 5, pref: 12, max: 32, giveWay: 1},
 		// When and why a failed request failed; shown once the screen
 		// has room for it (empty on every other row).
 		// (min 30: a cut-down failure tells nothing; the list has only
@@ -61,23 +65,85 @@ func queueColumns() []column {
 // highlight starts there so it reads as a bar, not a box around text.
 const gutter = 1
 
+// statusFull is the widest status label: the status column reaches it
+// before any column that may give way is shown, as "awaiting …" is
+// unreadable and status is what the queue is for.
+const statusFull = 17
+
+// typeWord is the widest one-word type label ("correction"), which the
+// type column reaches before columns that may give way are shown.
+const typeWord = 10
+
+// fitIDColumn widens the id column of cols to idW, the widest id loaded, so
+// an id is never cut: ids logged the same day differ only at the end.
+// Layout stays a function of the width and this one number, measured as
+// rows arrive, not of every row at every frame.
+func fitIDColumn(cols []column, idW int) []column {
+	out := make([]column, len(cols))
+	copy(out, cols)
+	for i, c := range out {
+		if c.key == colID && idW > c.min {
+			out[i].min, out[i].pref, out[i].max = idW, idW, idW
+		}
+	}
+	return out
+}
+
 // layoutColumns returns each column's width for a table width wide
-// (0 hides an optional column). Minimums come first, then optional columns
-// in order while they fit, then the slack goes to columns by priority up
-// to their maximum; what is left stays blank at the right, because a
-// stretched column reads worse than a margin.
+// (0 hides a column). Columns that always show (id, type, status, due)
+// get their minimum, status its full label, and the id its whole width;
+// columns that may give way are hidden, in their order, while the rest
+// would not fit. Optional columns come next while they fit, then the slack
+// goes to columns by priority up to their maximum; what is left stays
+// blank at the right, because a stretched column reads worse than a margin.
 func layoutColumns(cols []column, width int) []int {
 	widths := make([]int, len(cols))
 	avail := width - gutter
-	used := -1 // n columns need n-1 separators
+	hidden := make([]bool, len(cols))
+	need := func() int {
+		n := -1 // n columns need n-1 separators
+		for i, c := range cols {
+			if c.optional || hidden[i] {
+				continue
+			}
+			w := c.min
+			switch c.key {
+			case colStatus:
+				w = max(w, min(c.max, statusFull))
+			case colType:
+				w = max(w, min(c.max, typeWord))
+			}
+			n += w + 1
+		}
+		return n
+	}
+	for turn := 1; need() > avail; turn++ {
+		i := slices.IndexFunc(cols, func(c column) bool { return c.giveWay == turn })
+		if i < 0 {
+			break
+		}
+		hidden[i] = true
+	}
+	used := -1
 	for i, c := range cols {
-		if !c.optional {
+		if !c.optional && !hidden[i] {
 			widths[i] = c.min
 			used += c.min + 1
 		}
 	}
+	if over := used - avail; over > 0 {
+		// Only an id longer than the terminal can hold gets here: cut it
+		// rather than lose the columns that say what the request is.
+		for i, c := range cols {
+			if c.key == colID {
+				cut := min(over, widths[i]-1)
+				widths[i] -= cut
+				used -= cut
+			}
+		}
+	}
 	for i, c := range cols {
-		if c.optional && used+c.min+1 <= avail-24 {
+		if c.optional && used+c.min+1 <= avail-24 && !slices.Contains(hidden, true) {
 			// Optional columns only take room once every required column
 			// could grow a little; a cramped table with more columns is
 			// harder to read than a roomy one with fewer.

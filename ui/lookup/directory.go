@@ -32,6 +32,10 @@ const (
 	FieldAddress
 	FieldAccount
 	FieldID
+	// FieldRequest is a hit found through a request's id: the subject the
+	// request is about. The directory does not index requests; a caller
+	// that looks the request up labels its hit with this.
+	FieldRequest
 )
 
 func (f Field) String() string {
@@ -48,6 +52,8 @@ func (f Field) String() string {
 		return "account"
 	case FieldID:
 		return "subject id"
+	case FieldRequest:
+		return "request id"
 	}
 	return "?"
 }

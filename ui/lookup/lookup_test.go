@@ -112,6 +112,10 @@ func TestSearch(t *testing.T) {
 		{"Arabic name", "العلي", "S-000004", false, FieldName, false},
 		{"Hebrew name", "כהן", "S-000005", false, FieldName, false},
 		{"emoji name", "sunny 🌞", "S-000008", false, FieldName, false},
+		// Surname first, as registers list people: tried with the first
+		// word moved last when it matches nothing as typed.
+		{"surname first", "núñez josé", "S-000001", false, FieldName, false},
+		{"surname first with a comma", "angstrom, zoe", "S-000002", false, FieldName, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := search(t, d, tc.q)
@@ -453,5 +457,50 @@ func TestSearchInScopes(t *testing.T) {
 	res, _, err = d.SearchIn(ctx, []string{"ta"}, "maria lo", st2, 50)
 	if err != nil || res.Narrowed || !slices.Equal(ids(res), []string{"S-A1"}) {
 		t.Fatalf("ta after tb: %v narrowed %v, %v", ids(res), res.Narrowed, err)
+	}
+}
+
+// A reversed name's hit highlights the name as written, and the query the
+// result answers is the one typed.
+func TestSearchSurnameFirstHighlights(t *testing.T) {
+	d := NewDirectory()
+	d.Put(demoRecords())
+	res, st, err := d.Search(context.Background(), "nunez jose", nil, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Query != "nunez jose" || len(res.Hits) == 0 || res.Hits[0].ID != "S-000001" {
+		t.Fatalf("result %+v", res)
+	}
+	if st != nil {
+		t.Error("a reordered search left a State to narrow from")
+	}
+	h := res.Hits[0]
+	var got []rune
+	rs := []rune(h.Text)
+	for _, i := range h.Matched {
+		got = append(got, rs[i])
+	}
+	if string(got) != "José Núñez" {
+		t.Errorf("highlights %q in %q", string(got), h.Text)
+	}
+}
+
+// A name one letter off outranks one typed word found strewn over the
+// words of someone else's email: "gracia" is García, not gene.rios.acia@….
+func TestStrayEmailDoesNotOutrankName(t *testing.T) {
+	d := NewDirectory()
+	d.Put([]Record{
+		{ID: "S-1", TenantID: "t", Name: "Gene Rios", Emails: []string{"gene.rios.acia@example.com"}, Status: "active", Version: 1},
+		{ID: "S-2", TenantID: "t", Name: "María García", Emails: []string{"mgarcia@example.com"}, Status: "active", Version: 1},
+	})
+	res := search(t, d, "gracia")
+	if len(res.Hits) < 2 || res.Hits[0].ID != "S-2" || res.Hits[0].Field != FieldName {
+		t.Fatalf("gracia: %v (first %+v)", ids(res.Hits), res.Hits)
+	}
+	// Typed across the same words, the email is a real match and ranks as one.
+	res = search(t, d, "gene.rios")
+	if len(res.Hits) == 0 || res.Hits[0].ID != "S-1" || res.Hits[0].Typo {
+		t.Fatalf("gene.rios: %+v", res.Hits)
 	}
 }

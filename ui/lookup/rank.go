@@ -24,11 +24,17 @@ type rank struct {
 	field   Field
 	seg     string
 	matched []int
+	// stray is a plain match demoted to the typos (see scoreSegs); it
+	// ranks after every real typo match.
+	stray bool
 }
 
 func better(a, b *rank) bool {
 	if a.class != b.class {
 		return a.class > b.class
+	}
+	if a.stray != b.stray {
+		return b.stray
 	}
 	if a.score != b.score {
 		return a.score > b.score
@@ -99,14 +105,23 @@ func scoreSegs(out []rank, pattern string, segs []seg, class int8) {
 			}
 		}
 	})
+	oneWord := !strings.ContainsFunc(pattern, func(r rune) bool { return !letterOrDigit(r) })
 	for _, m := range ms {
 		s := segs[m.Index]
 		c := class
 		if s.exact {
 			c = 2
 		}
+		stray := c == 1 && oneWord && s.field != FieldName && s.field != FieldPhone && spansWords(s.v, m.MatchedIndexes)
+		if stray {
+			// One typed word found as letters strewn over several words of
+			// an email or address ("gracia" in gene.rios.acia@…) is a
+			// coincidence, not a match: it ranks after the typos, so a
+			// name one letter off ("García") comes first.
+			c = 0
+		}
 		b := &out[s.pos]
-		r := rank{class: c, score: int32(m.Score), idx: b.idx, field: s.field, seg: s.v, matched: m.MatchedIndexes}
+		r := rank{class: c, score: int32(m.Score), idx: b.idx, field: s.field, seg: s.v, matched: m.MatchedIndexes, stray: stray}
 		if b.class < 0 || better(&r, b) {
 			*b = r
 		}
@@ -277,4 +292,18 @@ func dropRune(t string, k int) string {
 		i++
 	}
 	return t
+}
+
+// spansWords reports whether the matched bytes of v run across a word
+// break: a character that is not a letter or digit lies between the first
+// and the last of them.
+func spansWords(v string, matched []int) bool {
+	if len(matched) < 2 {
+		return false
+	}
+	lo, hi := matched[0], matched[len(matched)-1]
+	if lo < 0 || hi > len(v) || lo >= hi {
+		return false
+	}
+	return strings.ContainsFunc(v[lo:hi], func(r rune) bool { return !letterOrDigit(r) })
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // typoMinRunes is the shortest query that may match with one typo: below
@@ -154,9 +155,56 @@ func (d *Directory) Search(ctx context.Context, raw string, prev *State, limit i
 // every tenant): one directory of every subject serves sessions of
 // different scopes, and a subject of another tenant is never examined for
 // a match, so it is never returned, ranked or counted.
+//
+// A name typed surname first ("garcía maría") that matches nothing as typed
+// is tried with its first word moved to the end ("maría garcía"): people
+// say and write names both ways, and a register lists them surname first.
 func (d *Directory) SearchIn(ctx context.Context, tenants []string, raw string, prev *State, limit int) (Result, *State, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
+	res, st, err := d.searchIn(ctx, tenants, raw, prev, limit)
+	if err != nil || plainHits(res) > 0 {
+		return res, st, err
+	}
+	rot, ok := surnameLast(raw)
+	if !ok {
+		return res, st, nil
+	}
+	alt, _, err := d.searchIn(ctx, tenants, rot, nil, limit)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	if plainHits(alt) == 0 {
+		return res, st, nil
+	}
+	alt.Query, alt.Scanned = raw, alt.Scanned+res.Scanned
+	// No State: what it would narrow from is another query's matches, so
+	// the next keystroke searches afresh.
+	return alt, nil, nil
+}
+
+// plainHits counts the hits that needed no typo forgiven.
+func plainHits(r Result) int {
+	n := 0
+	for _, h := range r.Hits {
+		if !h.Typo {
+			n++
+		}
+	}
+	return n
+}
+
+// surnameLast moves the first word of a query of two or more words to its
+// end ("garcía, maría" → "maría garcía").
+func surnameLast(raw string) (string, bool) {
+	words := strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(words) < 2 {
+		return "", false
+	}
+	return strings.Join(append(words[1:], words[0]), " "), true
+}
+
+func (d *Directory) searchIn(ctx context.Context, tenants []string, raw string, prev *State, limit int) (Result, *State, error) {
 	q := parseQuery(raw)
 	scope := ""
 	if tenants != nil {

@@ -17,8 +17,8 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/custodian-dev/custodian/db"
@@ -390,8 +390,9 @@ func list(ctx context.Context, store *db.Store, actor model.Actor, asJSON bool, 
 		}
 		return exitOK
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "HANDLE\tROLE\tSTATUS\tTENANTS\tOS USER\tNAME")
+	rows := [][]string{{"HANDLE", "ROLE", "STATUS", "TENANTS", "OS USER", "NAME"}}
+	var keys [][]string // each row's key fingerprints, printed under it
+	keys = append(keys, nil)
 	for _, op := range ops {
 		status := "enabled"
 		if op.Disabled {
@@ -405,14 +406,51 @@ func list(ctx context.Context, store *db.Store, actor model.Actor, asJSON bool, 
 		if op.OSUser != "" {
 			osUser = op.OSUser
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", model.CleanLine(op.Handle), model.CleanLine(string(op.Role)), status,
-			model.CleanLine(tenants), model.CleanLine(osUser), model.CleanLine(op.Name))
-		for _, fp := range op.KeyFingerprints {
-			fmt.Fprintf(tw, "  key %s\t\t\t\t\t\n", fp)
+		rows = append(rows, []string{model.CleanLine(op.Handle), model.CleanLine(string(op.Role)), status,
+			model.CleanLine(tenants), model.CleanLine(osUser), model.CleanLine(op.Name)})
+		keys = append(keys, op.KeyFingerprints)
+	}
+	widths := columnWidths(rows)
+	for i, r := range rows {
+		fmt.Fprintln(stdout, tableLine(r, widths))
+		for _, fp := range keys[i] {
+			// A key line sits under its operator, outside the columns: a
+			// 50-character fingerprint in the HANDLE column would push
+			// every other column off to the right.
+			fmt.Fprintf(stdout, "  key %s\n", model.CleanLine(fp))
 		}
 	}
-	_ = tw.Flush()
 	return exitOK
+}
+
+// columnWidths is each column's width in terminal cells (a CJK character
+// takes two), the widest cell of every row.
+func columnWidths(rows [][]string) []int {
+	var w []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(w) {
+				w = append(w, 0)
+			}
+			w[i] = max(w[i], ansi.StringWidth(c))
+		}
+	}
+	return w
+}
+
+// tableLine pads each cell but the last to its column's width, two spaces
+// apart, by display width so columns line up under wide characters.
+func tableLine(cells []string, widths []int) string {
+	var b strings.Builder
+	for i, c := range cells {
+		if i == len(cells)-1 {
+			b.WriteString(c)
+			break
+		}
+		b.WriteString(c)
+		b.WriteString(strings.Repeat(" ", widths[i]-ansi.StringWidth(c)+2))
+	}
+	return strings.TrimRight(b.String(), " ")
 }
 
 // keyLines gathers --key values and --key-file lines, checking each so a

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/custodian-dev/custodian/db"
@@ -308,5 +309,54 @@ func TestBindVerbDeclaresOnlyItsFlags(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s declares %v, want %v", v.Name, got, want)
 		}
+	}
+}
+
+// The list's columns line up by display width, whatever the names (CJK
+// takes two cells a character) and however many keys an operator has: key
+// lines sit under their operator, outside the columns.
+func TestOperatorsListColumnsLineUp(t *testing.T) {
+	rows := [][]string{
+		{"HANDLE", "ROLE", "STATUS", "NAME"},
+		{"wang", "engineer", "enabled", "王小明"},
+		{"lee", "privacy_lead", "disabled", "Lee Ann"},
+		{"张", "support", "enabled", "Zhang"},
+	}
+	widths := columnWidths(rows)
+	var starts []int
+	for _, r := range rows {
+		line := tableLine(r, widths)
+		// STATUS starts after HANDLE and ROLE, each padded, two apart.
+		i := strings.Index(line, r[2])
+		starts = append(starts, ansi.StringWidth(line[:i]))
+	}
+	for i, s := range starts {
+		if s != starts[0] {
+			t.Errorf("row %d: STATUS starts at column %d, header at %d", i, s, starts[0])
+		}
+	}
+
+	c := seededCLI(t)
+	key1, _ := newKey(t, "wang@laptop")
+	if code, _, errs := c.run("ada", "add", "wang", "--role", "engineer", "--name", "王小明", "--key", key1); code != 0 {
+		t.Fatalf("add: %d %s", code, errs)
+	}
+	_, out, _ := c.run("ada", "list")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	col := -1
+	for _, l := range lines {
+		if strings.HasPrefix(l, "  key ") {
+			continue
+		}
+		f := strings.Fields(l)
+		at := ansi.StringWidth(l[:strings.Index(l, " "+f[1])+1])
+		if col < 0 {
+			col = at
+		} else if at != col {
+			t.Errorf("ROLE starts at %d on %q, at %d in the header:\n%s", at, l, col, out)
+		}
+	}
+	if col > 20 {
+		t.Errorf("the HANDLE column is %d wide: a key line widened it\n%s", col, out)
 	}
 }

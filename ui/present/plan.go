@@ -218,6 +218,21 @@ func WithheldOf(ws []model.Withheld) []Withheld {
 	return out
 }
 
+// Result is the field's value after its step, as a preview shows it: the
+// new value, or what nulling and hashing leave (which the plan stores no
+// value for); "" when the step leaves no value to show.
+func (f PlanField) Result() string {
+	switch {
+	case f.New != "":
+		return f.New
+	case f.Op == model.FieldNull:
+		return "null"
+	case f.Op == model.FieldHash:
+		return model.HashPrefix + "…"
+	}
+	return ""
+}
+
 func planDoc(d model.PlanDoc) PlanDoc {
 	c := model.CleanLine
 	out := PlanDoc{Collection: c(d.Collection), RecordID: c(d.RecordID), CollectedAt: d.CollectedAt,

@@ -190,3 +190,21 @@ func TestWithheldOf(t *testing.T) {
 		t.Error("nothing withheld is not nil")
 	}
 }
+
+// A null or hash step shows what it leaves behind, not an empty arrow.
+func TestPlanFieldResult(t *testing.T) {
+	for _, c := range []struct {
+		f    PlanField
+		want string
+	}{
+		{PlanField{Op: model.FieldNull, Current: "5•••"}, "null"},
+		{PlanField{Op: model.FieldHash, Current: "a•••@e•••"}, model.HashPrefix + "…"},
+		{PlanField{Op: model.FieldSet, Current: "x", New: "y"}, "y"},
+		{PlanField{Op: model.FieldFixed, New: "[removed]"}, "[removed]"},
+		{PlanField{Op: model.FieldKeep, Current: "x"}, ""},
+	} {
+		if got := c.f.Result(); got != c.want {
+			t.Errorf("%s: Result() = %q, want %q", c.f.Op, got, c.want)
+		}
+	}
+}
