@@ -5,6 +5,7 @@ package console
 
 import (
 	"context"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"time"
 
@@ -76,14 +77,23 @@ func (p *healthPane) lines() []string {
 		return nil
 	}
 	th := p.ctx.Theme
+	const labelW = 18
+	// A value wider than the pane wraps under itself rather than losing its
+	// end: the end of a failure is its cause.
+	valueW := max(20, p.width-labelW-3)
 	var out []string
 	for _, l := range present.HealthLines(*p.report) {
-		label := th.Label.Render(padRight(l.Label, 18))
+		mark, value := "  ", func(s string) string { return s }
 		if l.Attention {
-			out = append(out, th.Error.Render("! ")+label+" "+th.Error.Render(l.Value))
-			continue
+			mark, value = th.Error.Render("! "), func(s string) string { return th.Error.Render(s) }
 		}
-		out = append(out, "  "+label+" "+l.Value)
+		for i, part := range strings.Split(ansi.Wrap(l.Value, valueW, " /"), "\n") {
+			if i == 0 {
+				out = append(out, mark+th.Label.Render(padRight(l.Label, labelW))+" "+value(part))
+				continue
+			}
+			out = append(out, strings.Repeat(" ", labelW+3)+value(part))
+		}
 	}
 	return out
 }

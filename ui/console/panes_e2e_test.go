@@ -3,7 +3,11 @@ package console
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/custodian-dev/custodian/model"
 )
@@ -17,6 +21,8 @@ func TestPanesE2E(t *testing.T) {
 		t.Skip("seeds an embedded database")
 	}
 	store, actor := seededStore(t)
+	// roundTrip finds the health report's measured round trip.
+	roundTrip := regexp.MustCompile(`(round trip\s+)(\S+)`)
 	reqs, err := store.Queue(context.Background(), actor, model.QueueFilter{Limit: 5000})
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +98,35 @@ func TestPanesE2E(t *testing.T) {
 				h.openDetail(planned)
 				h.press("p")
 				h.waitFor("plan", planShown)
+				shot(t, h)
+			})
+			t.Run("failed", func(t *testing.T) {
+				h := start(t, e2eApp(store, actor), w, hh)
+				h.loaded()
+				h.typ(":failed")
+				h.press("enter")
+				h.waitFor("the failed list", func(a *App) bool { p, ok := a.view().(*failedPane); return ok && p.loaded })
+				shot(t, h)
+			})
+			t.Run("health", func(t *testing.T) {
+				h := start(t, e2eApp(store, actor), w, hh)
+				h.loaded()
+				h.typ(":health")
+				h.press("enter")
+				h.waitFor("the health report", func(a *App) bool { p, ok := a.view().(*healthPane); return ok && p.report != nil })
+				screen := h.settled()
+				checkFits(t, screen, w, hh)
+				// The round trip is measured: the one figure that differs run to run.
+				golden(t, roundTrip.ReplaceAllStringFunc(ansi.Strip(screen), func(m string) string {
+					sub := roundTrip.FindStringSubmatch(m)
+					return sub[1] + strings.Repeat("#", len(sub[2]))
+				}))
+			})
+			t.Run("operators", func(t *testing.T) {
+				h := start(t, e2eApp(store, operatorActor(t, store, "ada")), w, hh)
+				h.loaded()
+				h.openTab("Operators")
+				h.operatorsLoaded(func(ops []model.Operator) bool { return len(ops) > 0 })
 				shot(t, h)
 			})
 		})
