@@ -529,7 +529,7 @@ func planSteps(p Plan) []PlanStep {
 				n++
 			}
 		}
-		return []PlanStep{{Kind: StepExport, Label: fmt.Sprintf("write the access package (%d records)", n)}}
+		return []PlanStep{{Kind: StepExport, Label: "write the access package (" + Count(n, "record") + ")"}}
 	}
 	var group []int
 	flush := func() {

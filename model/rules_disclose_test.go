@@ -16,7 +16,7 @@ func accessPlan(builder string) *Plan {
 				{Field: "guardian_phone", Category: CatIdentifying, Kind: KindPhone, Op: FieldWithhold, ThirdParty: "guardian", Reason: ThirdPartyReason("guardian")},
 				{Field: "medical_notes", Category: CatSensitive, Kind: KindText, Op: FieldWithhold, Class: ClassHealthID, Reason: ClassHealthID.WithholdReason()},
 			}}},
-		Steps: []PlanStep{{Kind: StepExport, Label: "write the access package (1 records)"}}}
+		Steps: []PlanStep{{Kind: StepExport, Label: "write the access package (1 record)"}}}
 	p.Digest = p.ComputeDigest()
 	return p
 }

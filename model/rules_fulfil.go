@@ -302,7 +302,7 @@ func PlanOutcome(p Plan, exp *AccessExport) string {
 		if exp != nil {
 			records = exp.Records
 		}
-		parts = append(parts, fmt.Sprintf("access package of %d records written", records))
+		parts = append(parts, "access package of "+Count(records, "record")+" written")
 		add(n[DocOutOfScope], "%d older records outside the look-back")
 	case TypeDeletion, TypeChildDeletion:
 		add(n[DocDelete], "deleted %d documents")
