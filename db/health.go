@@ -156,6 +156,12 @@ type verifyDoc struct {
 // Best effort: a verification that could not be recorded still stands,
 // and says so in the log.
 func (s *Store) recordVerify(ctx context.Context, res model.VerifyResult) {
+	if res.Events == 0 {
+		// A walk of no events vouches for nothing, and writing its verdict
+		// would create collections in a database without custodian's schema
+		// (a mistyped --db): only migrate creates them.
+		return
+	}
 	d := verifyDoc{At: s.now(), OK: res.OK && res.Warning == "", Events: res.Events, Line: res.Line()}
 	err := upsertOne(context.WithoutCancel(ctx), s.meta, bson.D{{Key: "_id", Value: lastVerifyID}},
 		bson.D{{Key: "$set", Value: d}})
