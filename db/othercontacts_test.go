@@ -18,7 +18,7 @@ import (
 // one query over subjects hands them over, so the lookup can match them.
 func TestSeedOtherContactsInDirectory(t *testing.T) {
 	ctx := seedContext(t)
-	_, store := seedNewStore(t, seedClock)
+	conn, store := seedNewStore(t, seedClock)
 	if _, err := db.Seed(ctx, store, db.SeedOptions{Subjects: 300, Requests: 20, LocalUser: "tester", Clock: seedClock}); err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +57,24 @@ func TestSeedOtherContactsInDirectory(t *testing.T) {
 	}
 	if c := holders[i].OtherContacts[0]; c.Relation != "guardian" || c.Name != name || c.Phone == "" {
 		t.Fatalf("guardian contact %+v, want relation guardian, name %q and a phone", c, name)
+	}
+	// A database seeded before subjects carried other contacts gets them
+	// from the schema migration, once: drop them all and migrate.
+	if _, err := conn.DB.Collection("subjects").UpdateMany(ctx, bson.D{}, bson.D{{Key: "$unset", Value: bson.D{{Key: "other_contacts", Value: ""}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.DB.Collection("meta").DeleteOne(ctx, bson.D{{Key: "_id", Value: "other_contacts_backfill"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx, conn.DB, true); err != nil {
+		t.Fatal(err)
+	}
+	var back model.Subject
+	if err := conn.DB.Collection("subjects").FindOne(ctx, bson.D{{Key: "_id", Value: child}}).Decode(&back); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.OtherContacts, holders[i].OtherContacts) {
+		t.Fatalf("after the backfill %s holds %+v, the seed gave %+v", child, back.OtherContacts, holders[i].OtherContacts)
 	}
 	// A subject with no guardian in its records carries none.
 	for _, s := range holders {

@@ -41,3 +41,15 @@ func TestOtherContactsOf(t *testing.T) {
 		t.Fatalf("merge kept duplicates or lost one: %+v", got)
 	}
 }
+
+// A deletion erases the records' guardian fields (the data map's erasure),
+// so the masked subject must not keep the copy that made it findable.
+func TestApplySubjectMaskClearsOtherContacts(t *testing.T) {
+	s := Subject{ID: "S-1", Name: "Ana", OtherContacts: []OtherContact{{Relation: "guardian", Email: "p@example.org"}}}
+	if got := ApplySubject(s, PlanDoc{Op: DocMask}, nil, func(v string) string { return v }); got.OtherContacts != nil || got.Status != AccountMasked {
+		t.Fatalf("masked subject keeps %+v (status %s)", got.OtherContacts, got.Status)
+	}
+	if got := ApplySubject(s, PlanDoc{}, nil, func(v string) string { return v }); len(got.OtherContacts) != 1 {
+		t.Fatalf("a plan that does not mask dropped the contacts: %+v", got.OtherContacts)
+	}
+}
