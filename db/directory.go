@@ -16,11 +16,12 @@ import (
 // cancellation is honoured quickly.
 const directoryBatch = 1000
 
-// directoryProjection is what the lookup directory searches and shows;
+// directoryProjection is what the lookup directory searches and shows
+// (other_contacts: the guardians and the like a parent writes in as);
 // the rest of a subject (birth date, residency) is read when it is opened.
 func directoryProjection() bson.D {
 	d := bson.D{}
-	for _, f := range []string{"tenant_id", "account_id", "name", "emails", "phones", "address", "status", "version", "updated_at"} {
+	for _, f := range []string{"tenant_id", "account_id", "name", "emails", "phones", "address", "status", "version", "updated_at", "other_contacts"} {
 		d = append(d, bson.E{Key: f, Value: 1})
 	}
 	return d

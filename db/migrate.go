@@ -168,6 +168,11 @@ func Migrate(ctx context.Context, d *mongo.Database, apply bool) ([]IndexReport,
 		if err := backfillAuditDays(ctx, d); err != nil {
 			return out, fmt.Errorf("migrate: %w", err)
 		}
+		// Subjects stored before other_contacts existed get their
+		// guardians' contacts from the records, once.
+		if err := backfillOtherContacts(ctx, d, products); err != nil {
+			return out, fmt.Errorf("migrate: %w", err)
+		}
 	}
 	return out, nil
 }

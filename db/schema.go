@@ -325,6 +325,8 @@ func Queries() []QuerySpec {
 		query(collSubjects, "updated_at>", "updated_at_1", "lookup directory: subjects changed since its last poll"),
 		query(collSubjects, "tenant_id= updated_at>", "tenant_id_1__id_1", "lookup directory of a tenant: changed since its last poll"),
 		scan(collSubjects, "*", "lookup directory of an unscoped operator streams every subject (and seeding probes for one)"),
+		query(collSubjects, "_id= other_contacts?", "_id_", "backfill: a subject stored before other_contacts existed gets its guardians' contacts"),
+		scan(ProductCollection, "*", "backfill of other_contacts: one pass over a product collection with fields about other people, once per database"),
 
 		// Operators and tenants: tens of documents.
 		query(collOperators, "key_fingerprints=", "key_fingerprints_1", "SSH login by key fingerprint"),

@@ -193,8 +193,10 @@ func Seed(ctx context.Context, store *Store, opts SeedOptions) (SeedReport, erro
 	if err := seedInsertAll(ctx, d.Collection(collOperators), "operators", ds.Operators, 0, len(ds.Operators), progress); err != nil {
 		return SeedReport{}, err
 	}
+	others := OtherContactsFromRecords(ds.DataMap, ds.Records)
 	subjects := make([]any, len(ds.Subjects))
 	for i, sub := range ds.Subjects {
+		sub.OtherContacts = others[sub.ID]
 		subjects[i] = StoredSubject(sub)
 	}
 	if err := seedInsertAll(ctx, d.Collection(collSubjects), "subjects", subjects, 0, len(subjects), progress); err != nil {

@@ -755,6 +755,9 @@ func ApplySubject(s Subject, pd PlanDoc, corrections map[string]string, hash fun
 	}
 	if pd.Op == DocMask {
 		s.Status = AccountMasked
+		// The other people's contacts are a copy of record fields the
+		// deletion erases; the masked subject must not keep them findable.
+		s.OtherContacts = nil
 	}
 	return s
 }

@@ -29,6 +29,10 @@ type Subject struct {
 	// never changed): the lookup directory polls for it to stay fresh.
 	UpdatedAt time.Time `bson:"updated_at,omitempty" json:"updated_at,omitzero"`
 	Version   int64     `bson:"version" json:"version"`
+	// OtherContacts are the other people the product records attach to
+	// the subject (OtherContactsOf), searchable in the lookup and shown
+	// masked; never the subject's own data points.
+	OtherContacts []OtherContact `bson:"other_contacts,omitempty" json:"other_contacts,omitempty"`
 }
 
 // AgeOn returns the subject's age in whole years on day, and false when the
@@ -56,4 +60,16 @@ const ChildAge = 14
 func (s Subject) IsChild(day time.Time) bool {
 	age, ok := s.AgeOn(day)
 	return ok && age < ChildAge
+}
+
+// OtherContact is a person attached to a subject in the product records —
+// a guardian, an emergency contact — as the data map names them (FieldMap
+// ThirdParty). A parent who writes in for a child gives their own email;
+// support finds the child's subject through it. It is a derived copy, kept
+// on the subject so the lookup directory stays one query over subjects.
+type OtherContact struct {
+	Relation string `bson:"relation" json:"relation"`
+	Name     string `bson:"name,omitempty" json:"name,omitempty"`
+	Email    string `bson:"email,omitempty" json:"email,omitempty"` // lower-case
+	Phone    string `bson:"phone,omitempty" json:"phone,omitempty"` // digits only
 }

@@ -21,8 +21,21 @@ func directoryRecords(subs []model.Subject) []lookup.Record {
 		out[i] = lookup.Record{
 			ID: s.ID, TenantID: s.TenantID, AccountID: model.CleanLine(s.AccountID), Name: model.CleanLine(s.Name),
 			Emails: s.Emails, Phones: s.Phones, Address: model.CleanLine(s.Address), Status: model.CleanLine(string(s.Status)),
-			Version: s.Version,
+			Version: s.Version, Others: directoryOthers(s.OtherContacts),
 		}
+	}
+	return out
+}
+
+// directoryOthers cleans other people's contacts: they come from product
+// records, which hold whatever a product let a resident type.
+func directoryOthers(cs []model.OtherContact) []lookup.Other {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]lookup.Other, len(cs))
+	for i, c := range cs {
+		out[i] = lookup.Other{Relation: model.CleanLine(c.Relation), Name: model.CleanLine(c.Name), Email: model.CleanLine(c.Email), Phone: model.CleanLine(c.Phone)}
 	}
 	return out
 }

@@ -121,7 +121,7 @@ func (p *lookupPane) info() string {
 		s += fmt.Sprintf(", best %d shown", len(p.hits()))
 	}
 	if h := p.hits()[0]; h.Exact {
-		s += " · exact " + h.Field.String() + " at the top"
+		s += " · exact " + h.Label() + " at the top"
 	}
 	return th.Dim.Render(truncate(s+" · enter opens · "+hint, p.width-1))
 }
@@ -145,7 +145,7 @@ func (p *lookupPane) row(h lookup.Hit, selected bool, nameW, matchW int) string 
 	case lookup.FieldRequest:
 		match = "request " + hl.Render(model.CleanLine(h.Text))
 	default:
-		match = h.Field.String() + " " + maskMatched(h.Text, h.Matched, fieldKind(h.Field), hl)
+		match = h.Label() + " " + maskMatched(h.Text, h.Matched, fieldKind(h.Field.Base()), hl)
 	}
 	switch {
 	case h.Exact:

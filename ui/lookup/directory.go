@@ -20,6 +20,19 @@ type Record struct {
 	Address   string
 	Status    string
 	Version   int64
+	// Others are the other people the subject's records name (a guardian):
+	// a parent writing in gives their own email, and support must find
+	// the child from it. Their hits carry the relation.
+	Others []Other
+}
+
+// Other is one other person attached to a subject, as the data map names
+// the relation ("guardian").
+type Other struct {
+	Relation string
+	Name     string
+	Email    string
+	Phone    string // digits, as stored
 }
 
 // Field names the part of a subject a query matched.
@@ -36,7 +49,27 @@ const (
 	// request is about. The directory does not index requests; a caller
 	// that looks the request up labels its hit with this.
 	FieldRequest
+	// FieldOtherName, FieldOtherEmail and FieldOtherPhone are another
+	// person's (Record.Others): matched as the subject's own name, email
+	// or phone (Base), labelled with the relation.
+	FieldOtherName
+	FieldOtherEmail
+	FieldOtherPhone
 )
+
+// Base is the subject field f matches like: another person's email is
+// searched as an email.
+func (f Field) Base() Field {
+	switch f {
+	case FieldOtherName:
+		return FieldName
+	case FieldOtherEmail:
+		return FieldEmail
+	case FieldOtherPhone:
+		return FieldPhone
+	}
+	return f
+}
 
 func (f Field) String() string {
 	switch f {
@@ -54,6 +87,12 @@ func (f Field) String() string {
 		return "subject id"
 	case FieldRequest:
 		return "request id"
+	case FieldOtherName:
+		return "other name"
+	case FieldOtherEmail:
+		return "other email"
+	case FieldOtherPhone:
+		return "other phone"
 	}
 	return "?"
 }
@@ -96,14 +135,18 @@ type Directory struct {
 	tenantIx map[string]uint16
 	statuses []string
 	statusIx map[string]uint8
-	gen      uint64
+	// others holds, for the few subjects with other people attached, which
+	// folded value belongs to which relation: the hit's label. Kept out of
+	// entry so a million subjects without any pay nothing for it.
+	others map[string][]otherKey
+	gen    uint64
 	// rankCap is defaultRankCap; tests lower it to exercise the unranked list.
 	rankCap int
 }
 
 // NewDirectory returns an empty directory.
 func NewDirectory() *Directory {
-	return &Directory{byID: map[string]int32{}, tenantIx: map[string]uint16{}, statusIx: map[string]uint8{}, rankCap: defaultRankCap}
+	return &Directory{byID: map[string]int32{}, tenantIx: map[string]uint16{}, statusIx: map[string]uint8{}, others: map[string][]otherKey{}, rankCap: defaultRankCap}
 }
 
 // Len is the number of subjects held.
@@ -157,6 +200,7 @@ func (d *Directory) Put(recs []Record) int {
 			d.byID[r.ID] = int32(len(d.entries))
 			d.entries = append(d.entries, e)
 		}
+		d.setOthers(r)
 		changed++
 	}
 	if changed > 0 {
@@ -180,6 +224,43 @@ func (d *Directory) SetOpen(counts map[string]int) {
 	}
 }
 
+// otherKey is one searchable value of another person and its relation.
+type otherKey struct {
+	field    Field
+	folded   string
+	relation string
+}
+
+// setOthers records r's other people's relations (d.mu held).
+func (d *Directory) setOthers(r Record) {
+	if len(r.Others) == 0 {
+		delete(d.others, r.ID)
+		return
+	}
+	var ks []otherKey
+	add := func(f Field, v, rel string) {
+		if v != "" {
+			ks = append(ks, otherKey{field: f, folded: string(appendKey(nil, v, nil)), relation: rel})
+		}
+	}
+	for _, o := range r.Others {
+		add(FieldOtherName, o.Name, o.Relation)
+		add(FieldOtherEmail, o.Email, o.Relation)
+		add(FieldOtherPhone, Digits(o.Phone), o.Relation)
+	}
+	d.others[r.ID] = ks
+}
+
+// relation names whose value v (folded, field f) of subject id is.
+func (d *Directory) relation(id string, f Field, v string) string {
+	for _, k := range d.others[id] {
+		if k.field == f && k.folded == v {
+			return k.relation
+		}
+	}
+	return ""
+}
+
 func (d *Directory) entryOf(r Record, keys string) entry {
 	e := entry{id: r.ID, name: r.Name, account: r.AccountID, version: r.Version, keys: keys}
 	t, ok := d.tenantIx[r.TenantID]
@@ -197,7 +278,7 @@ func (d *Directory) entryOf(r Record, keys string) entry {
 	e.tenant, e.status = t, s
 	e.mask = runeMask(e.keys)
 	segments(e.keys, func(f Field, v string, _ int) bool {
-		if f != FieldPhone {
+		if f.Base() != FieldPhone {
 			e.wmask |= wordStartMask(v[:anchorEnd(f, v)])
 		}
 		return true
@@ -297,6 +378,11 @@ func appendKeys(b []byte, r Record) []byte {
 	add(FieldAddress, r.Address)
 	add(FieldAccount, r.AccountID)
 	add(FieldID, r.ID)
+	for _, o := range r.Others {
+		add(FieldOtherName, o.Name)
+		add(FieldOtherEmail, o.Email)
+		add(FieldOtherPhone, Digits(o.Phone))
+	}
 	return b
 }
 
@@ -318,7 +404,7 @@ func wordStartMask(v string) uint64 {
 // their mail provider, so a match must start in the local part (a whole
 // address typed in full still matches, from its first character).
 func anchorEnd(f Field, v string) int {
-	if f == FieldEmail {
+	if f.Base() == FieldEmail {
 		if at := strings.IndexByte(v, '@'); at >= 0 {
 			return at
 		}

@@ -312,6 +312,15 @@ func randRecords(r *rand.Rand, n int) []Record {
 		for range r.IntN(3) {
 			out[i].Phones = append(out[i].Phones, fmt.Sprintf("%03d555%04d", 200+r.IntN(800), r.IntN(10000)))
 		}
+		if i%5 == 0 {
+			// Another person's contacts, made from the record's own values
+			// so the random sequence (and every other test's data) stays.
+			o := Other{Relation: "guardian", Name: out[i].Address, Email: "g" + out[i].Emails[0]}
+			if len(out[i].Phones) > 0 {
+				o.Phone = out[i].Phones[0][3:] + "000"
+			}
+			out[i].Others = []Other{o}
+		}
 	}
 	return out
 }

@@ -64,7 +64,7 @@ func (d *Directory) score(ctx context.Context, q *query, idxs []int32, typo bool
 							typos = append(typos, seg{pos: pos, field: f, v: v, drop: k})
 						}
 					}
-				case f == FieldPhone:
+				case f.Base() == FieldPhone:
 					if m, x := q.matchPlain(f, v, false, q.digits != ""); m {
 						phone = append(phone, seg{pos: pos, field: f, v: v, exact: x})
 					}
@@ -112,7 +112,7 @@ func scoreSegs(out []rank, pattern string, segs []seg, class int8) {
 		if s.exact {
 			c = 2
 		}
-		stray := c == 1 && oneWord && s.field != FieldName && s.field != FieldPhone && spansWords(s.v, m.MatchedIndexes)
+		stray := c == 1 && oneWord && s.field.Base() != FieldName && s.field.Base() != FieldPhone && spansWords(s.v, m.MatchedIndexes)
 		if stray {
 			// One typed word found as letters strewn over several words of
 			// an email or address ("gracia" in gene.rios.acia@…) is a
@@ -206,6 +206,9 @@ func (d *Directory) hit(r rank) Hit {
 		ID: e.id, TenantID: d.tenants[e.tenant], AccountID: e.account, Name: e.name,
 		Status: d.statuses[e.status], Open: int(e.open), Field: r.field,
 		Exact: r.class == 2, Typo: r.class == 0, Score: int(r.score),
+	}
+	if r.field != r.field.Base() {
+		h.Relation = d.relation(e.id, r.field, r.seg)
 	}
 	if r.field == FieldName {
 		// Highlight in the name as written: map the folded bytes back.

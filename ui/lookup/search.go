@@ -43,6 +43,9 @@ type Hit struct {
 	Field   Field
 	Text    string
 	Matched []int
+	// Relation is whose value matched when it is another person's
+	// (Field is FieldOther…): "guardian".
+	Relation string
 	// Exact is a whole identifier typed in full (an email, a phone, an
 	// account or subject id); Typo a match that needed one character of the
 	// query dropped.
@@ -400,7 +403,7 @@ func (d *Directory) scanPlain(ctx context.Context, q *query, base []int32, lo, h
 // matchPlain reports whether one value matches q as typed, and whether it
 // is that whole identifier.
 func (q *query) matchPlain(f Field, v string, textOK, phoneOK bool) (bool, bool) {
-	if f == FieldPhone {
+	if f.Base() == FieldPhone {
 		if phoneOK && strings.Contains(v, q.digits) {
 			return true, q.exactly(f, v)
 		}
@@ -414,7 +417,7 @@ func (q *query) matchPlain(f Field, v string, textOK, phoneOK bool) (bool, bool)
 
 // exactly reports whether v is the whole identifier q names.
 func (q *query) exactly(f Field, v string) bool {
-	switch f {
+	switch f.Base() {
 	case FieldPhone:
 		return len(q.digits) >= 7 && v == q.digits
 	case FieldEmail, FieldAccount, FieldID:
@@ -452,4 +455,20 @@ func (d *Directory) scanTypo(ctx context.Context, q *query, base []int32, matche
 	return p
 }
 
-func typoField(f Field) bool { return f == FieldName || f == FieldEmail || f == FieldAddress }
+func typoField(f Field) bool {
+	b := f.Base()
+	return b == FieldName || b == FieldEmail || b == FieldAddress
+}
+
+// Label names what matched for a list: "email", or "guardian email" for
+// another person's.
+func (h Hit) Label() string {
+	if h.Field != h.Field.Base() {
+		rel := h.Relation
+		if rel == "" {
+			rel = "other"
+		}
+		return rel + " " + h.Field.Base().String()
+	}
+	return h.Field.String()
+}
