@@ -58,6 +58,10 @@ func New(cfg Config) *App {
 	if cfg.Actor.Operator.Role.Can(model.PermManageOperators) {
 		panes = append(panes, newOperatorsPane(ctx))
 	}
+	// Tenants (Customers) for admins, who keep them.
+	if cfg.Actor.Operator.Role.Can(model.PermManageTenants) {
+		panes = append(panes, newTenantsPane(ctx))
+	}
 	return &App{
 		ctx:       ctx,
 		panes:     panes,
