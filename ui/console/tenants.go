@@ -177,7 +177,9 @@ func (p *tenantsPane) View() string {
 	case p.err != "":
 		head += "  " + th.Error.Render(p.err)
 	}
-	rows := [][]string{{"ID", "NAME", "STATE", "TIME ZONE", "APPROVERS", "HOLDS", "NEXT HOLIDAY"}}
+	// The name last, as in the operators list: it is the longest, and a
+	// narrow terminal cuts it rather than the figures.
+	rows := [][]string{{"ID", "STATE", "TIME ZONE", "APPROVERS", "HOLDS", "NEXT HOLIDAY", "NAME"}}
 	for _, t := range p.tenants {
 		rows = append(rows, p.tenantRow(t))
 	}
@@ -216,8 +218,8 @@ func (p *tenantsPane) tenantRow(t model.Tenant) []string {
 	if h, ok := nextHoliday(t, p.ctx.Clock); ok {
 		next = h.Date + " " + h.Name
 	}
-	return []string{model.CleanLine(t.ID), model.CleanLine(t.Name), model.CleanLine(state), model.CleanLine(t.TimeZone),
-		strconv.Itoa(len(t.Approvers)), strconv.Itoa(len(t.Holds)), model.CleanLine(next)}
+	return []string{model.CleanLine(t.ID), model.CleanLine(state), model.CleanLine(t.TimeZone),
+		strconv.Itoa(len(t.Approvers)), strconv.Itoa(len(t.Holds)), model.CleanLine(next), model.CleanLine(t.Name)}
 }
 
 // nextHoliday is the tenant's first holiday from today (its local date)
