@@ -85,7 +85,8 @@ func (p *tenantsPane) reload() tea.Cmd {
 	return tea.Batch(load, p.spin.Tick)
 }
 
-// tenantSavedMsg says a tenant was added or edited: the list re-reads.
+// tenantSavedMsg says a tenant was added or edited: the shell re-reads the
+// tenants, and this list with them.
 type tenantSavedMsg struct{}
 
 func (p *tenantsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
@@ -104,7 +105,7 @@ func (p *tenantsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		return p, nil
 	}
 	switch msg := msg.(type) {
-	case tenantsReadyMsg, tenantSavedMsg:
+	case tenantsReadyMsg:
 		if p.loaded || p.loading {
 			return p, p.reload()
 		}

@@ -164,3 +164,53 @@ func TestTenantsGoldenE2E(t *testing.T) {
 		})
 	}
 }
+
+// TestTenantsStaleEditRefused: a tenant changed by someone else while the
+// form is open is not overwritten; the form says who changed it and what
+// to do, and the other change stands.
+func TestTenantsStaleEditRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds an embedded database")
+	}
+	store, _ := seededStore(t)
+	admin := operatorActor(t, store, "ada")
+	ctx := context.Background()
+	const id = "bayshore-ca"
+
+	h := start(t, e2eApp(store, admin), 200, 50)
+	h.loaded()
+	h.openTab("Tenants")
+	h.tenantsLoaded(func(ts []model.Tenant) bool { return len(ts) > 0 })
+	h.selectTenant(id)
+	h.press("e")
+	h.waitFor("the edit form", formOpen("Edit tenant "+id))
+
+	// Someone else renames it meanwhile (the CLI's call).
+	other, err := store.Tenant(ctx, admin, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Name = "City of Bayshore (renamed)"
+	if _, err := store.EditTenant(ctx, admin, other); err != nil {
+		t.Fatal(err)
+	}
+
+	h.replace("time_zone", "America/Denver")
+	h.press("ctrl+s")
+	h.confirm()
+	var formErr string
+	h.waitFor("the refusal", func(a *App) bool {
+		p, ok := formOf(a)
+		if ok {
+			formErr = p.form.err
+		}
+		return ok && !p.form.saving && p.form.err != ""
+	})
+	if !strings.Contains(formErr, "tenant "+id+" was changed by") || !strings.Contains(formErr, "open it again") {
+		t.Fatalf("form error %q; want the conflict named and what to do", formErr)
+	}
+	now, err := store.Tenant(ctx, admin, id)
+	if err != nil || now.Name != other.Name || now.TimeZone == "America/Denver" {
+		t.Fatalf("stored %s = %+v, %v; want the other change kept and this one refused", id, now, err)
+	}
+}
