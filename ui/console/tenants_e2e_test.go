@@ -130,6 +130,35 @@ func TestTenantsE2E(t *testing.T) {
 		t.Fatalf("audit chain: %+v, %v", res, err)
 	}
 
+	t.Run("add", func(t *testing.T) {
+		h.press("n")
+		h.waitFor("the add form", formOpen("Add tenant"))
+		h.fill("id", "cedar-tx")
+		h.fill("name", "City of Cedar Flats")
+		h.fill("state", "TX")
+		h.fill("time_zone", "America/Chicago")
+		h.fill("approvers", "Rita Clerk | City Secretary | rita@cedarflats-tx.example")
+		h.fill("retention", "employee | 6 years after separation | TX schedule GR-1000; applicant | 2 years | TX schedule GR-1000")
+		h.fill("holiday_add", "2027-03-02")
+		h.press("ctrl+s")
+		screen := ansi.Strip(h.waitFor("the diff", func(a *App) bool { p, ok := formOf(a); return ok && p.form.confirming }))
+		if !strings.Contains(screen, "+ retention[1] = applicant | 2 years | TX schedule GR-1000") {
+			t.Fatalf("the confirmation lacks the new rule:\n%s", screen)
+		}
+		h.confirm()
+		h.tenantsLoaded(func(ts []model.Tenant) bool {
+			return slices.ContainsFunc(ts, func(t model.Tenant) bool { return t.ID == "cedar-tx" })
+		})
+		got, err := store.Tenant(ctx, admin, "cedar-tx")
+		if err != nil || got.TimeZone != "America/Chicago" || len(got.Approvers) != 1 || len(got.Retention) != 2 ||
+			got.Retention[1].LegalBasis != "TX schedule GR-1000" || !slices.Equal(got.HolidayAdd, []string{"2027-03-02"}) {
+			t.Fatalf("stored cedar-tx = %+v, %v", got, err)
+		}
+		if recs := tenantAudit(t, store, admin, "cedar-tx"); len(recs) != 1 || recs[0].Action != "add_tenant" || recs[0].Actor != "ada" {
+			t.Fatalf("audit of tenant:cedar-tx = %+v; want ada's add_tenant", recs)
+		}
+	})
+
 	t.Run("non-admins have no tenants tab", func(t *testing.T) {
 		for _, who := range []string{"lee", "sam", "eve"} {
 			if appAs(t, store, who).tenantsPane() != nil {
@@ -161,6 +190,8 @@ func TestTenantsGoldenE2E(t *testing.T) {
 			h.press("enter")
 			h.waitFor("the detail", func(a *App) bool { return a.tenantsPane().detail })
 			t.Run("detail", func(t *testing.T) { golden(t, h.settled()) })
+			h.press("esc")
+			h.waitFor("the list again", func(a *App) bool { return !a.tenantsPane().detail })
 		})
 	}
 }
