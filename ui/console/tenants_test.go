@@ -2,6 +2,7 @@ package console
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/custodian-dev/custodian/model"
@@ -31,5 +32,20 @@ func TestTenantLineSyntaxRoundTrips(t *testing.T) {
 				t.Errorf("retention %q read back as %+v, want %+v", retentionText(tt.rs), got, tt.rs)
 			}
 		})
+	}
+}
+
+// TestTenantFormCleansStoredText: a stored name carrying an escape
+// sequence reaches the edit form's input cleaned, and the diff shows the
+// difference before anything is saved.
+func TestTenantFormCleansStoredText(t *testing.T) {
+	old := model.Tenant{ID: "evil-ca", Name: "City\x1b[2J of Evil", State: "CA", TimeZone: "America/Los_Angeles", Version: 1}
+	p := newTenantForm(newContext(testConfig(fixture(1))), -1, false, old)
+	if got := p.form.field("name").input.Value(); got != model.CleanLine(old.Name) || strings.ContainsRune(got, '\x1b') {
+		t.Fatalf("name input = %q, want it cleaned", got)
+	}
+	diff := strings.Join(p.form.confirm(p.form), "\n")
+	if !strings.Contains(diff, "+ name = "+model.CleanLine(old.Name)) || strings.ContainsRune(diff, '\x1b') {
+		t.Fatalf("confirmation = %q; want the cleaned name shown as the change, with no escape", diff)
 	}
 }

@@ -55,13 +55,17 @@ func newTenantForm(c *Context, seq int, create bool, old model.Tenant) *tenantFo
 	title := "Add tenant"
 	if !create {
 		title = "Edit tenant " + model.CleanLine(old.ID)
-		f.setValue("name", old.Name)
-		f.setValue("state", old.State)
-		f.setValue("time_zone", old.TimeZone)
-		f.setValue("approvers", approversText(old.Approvers))
-		f.setValue("retention", retentionText(old.Retention))
-		f.setValue("holiday_add", strings.Join(append(append([]string{}, old.HolidayAdd...), old.Holidays...), ", "))
-		f.setValue("holiday_remove", strings.Join(old.HolidayRemove, ", "))
+		// Stored text reaches the terminal through the inputs, so it is
+		// cleaned first; a value that had anything to clean then differs
+		// from the stored one, which the diff shows before any save.
+		set := func(key, v string) { f.setValue(key, model.CleanLine(v)) }
+		set("name", old.Name)
+		set("state", old.State)
+		set("time_zone", old.TimeZone)
+		set("approvers", approversText(old.Approvers))
+		set("retention", retentionText(old.Retention))
+		set("holiday_add", strings.Join(append(append([]string{}, old.HolidayAdd...), old.Holidays...), ", "))
+		set("holiday_remove", strings.Join(old.HolidayRemove, ", "))
 		f.intro = []string{"Legal holds and collections-scoped retention are kept as they are; change those with `custodian tenants edit`."}
 	}
 	f.confirm = func(f *form) []string {
