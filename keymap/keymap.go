@@ -142,6 +142,14 @@ const (
 	OperatorKey    Action = "operator_key"
 )
 
+// Tenants
+// Tenants actions are an admin's, in the tenants pane: each opens the
+// tenant form, whose save shows the diff and is confirmed.
+const (
+	TenantAdd  Action = "tenant_add"
+	TenantEdit Action = "tenant_edit"
+)
+
 // Rule-book actions: a privacy lead's fee quote instead of a refusal, a
 // lead's correction of a recorded Customer decision, and linking an
 // unmatched request to its subject so it can be verified and fulfilled.
@@ -173,6 +181,8 @@ const (
 	GroupMetrics = "Metrics"
 	// Operators
 	GroupOperators = "Operators"
+	// Tenants
+	GroupTenants = "Tenants"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -200,6 +210,8 @@ const (
 	PaneMetrics Pane = "metrics"
 	// Operators
 	PaneOperators Pane = "operators"
+	// Tenants
+	PaneTenants Pane = "tenants"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -294,6 +306,9 @@ func defaults() []Binding {
 		{OperatorRole, []string{"r"}, "change role", GroupOperators},
 		{OperatorScope, []string{"s"}, "change tenant scope", GroupOperators},
 		{OperatorKey, []string{"K"}, "add an SSH key", GroupOperators},
+		// Tenants
+		{TenantAdd, []string{"n"}, "add a Customer (tenant)", GroupTenants},
+		{TenantEdit, []string{"e"}, "edit the Customer", GroupTenants},
 	}
 }
 
@@ -383,7 +398,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 // Panes returns every pane.
 func Panes() []Pane {
 	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject, PanePlan, PaneRun,
-		PaneHealth, PaneFailed, PaneMetrics, PaneOperators}
+		PaneHealth, PaneFailed, PaneMetrics, PaneOperators, PaneTenants}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -415,6 +430,8 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneMetrics
 	case GroupOperators:
 		return p == PaneOperators
+	case GroupTenants:
+		return p == PaneTenants
 	case GroupRequest:
 		// Lookup — a subject's detail reveals one field; it has no
 		// request of its own to act on.

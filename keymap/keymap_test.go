@@ -81,6 +81,8 @@ func TestDefaultBindings(t *testing.T) {
 		{OperatorRole, []string{"r"}, GroupOperators},
 		{OperatorScope, []string{"s"}, GroupOperators},
 		{OperatorKey, []string{"K"}, GroupOperators},
+		{TenantAdd, []string{"n"}, GroupTenants},
+		{TenantEdit, []string{"e"}, GroupTenants},
 	}
 	all := Default().All()
 	if len(all) != len(tests) {
@@ -217,7 +219,7 @@ func TestHelp(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit, GroupLookup, GroupFulfil, GroupMetrics, GroupOperators}},
+		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit, GroupLookup, GroupFulfil, GroupMetrics, GroupOperators, GroupTenants}},
 		{"short help keeps caller order and drops unknown", helpLabels(km.ShortHelp(Help, Quit, "nope", Up)), []string{"?", "q/ctrl+c", "↑/k"}},
 		{"full help columns", columnSizes(km.FullHelp(Approve, Quit, Up, Down)), []string{"1", "2", "1"}},
 		{"detail pane has no queue column", columnGroups(km, km.FullHelp(PaneActions(PaneDetail)...)), []string{GroupGlobal, GroupNavigation, GroupRequest, GroupFulfil}},

@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // dataMapFile is the data map as an admin edits it: `datamap export`
@@ -183,7 +184,7 @@ func bindDataMapApply(fs *flag.FlagSet) Run {
 			fmt.Fprintf(env.Stderr, "custodian datamap apply: the file is of version %d, the data map is at version %d; export it again and redo your change\n", f.Version, v)
 			return ExitBadInput
 		}
-		diff, changed := lineDiff(encodeDataMap(cur), encodeDataMap(f.dataMap()))
+		diff, changed := present.LineDiff(encodeDataMap(cur), encodeDataMap(f.dataMap()))
 		if !changed {
 			fmt.Fprintf(env.Stdout, "data map version %d: no change\n", v)
 			return 0

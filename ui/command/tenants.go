@@ -13,6 +13,7 @@ import (
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
+	"github.com/custodian-dev/custodian/ui/present"
 )
 
 // tenantCommands are `custodian tenants …`: Customers as an admin keeps
@@ -187,7 +188,7 @@ func bindTenantsPut(create bool) func(fs *flag.FlagSet) Run {
 				}
 				before = encodeTenant(old)
 			}
-			diff, changed := lineDiff(before, encodeTenant(t))
+			diff, changed := present.LineDiff(before, encodeTenant(t))
 			if !changed {
 				fmt.Fprintf(env.Stdout, "tenant %s: no change\n", model.CleanLine(t.ID))
 				return 0

@@ -51,6 +51,8 @@ func formOf(a *App) (*formPane, bool) {
 		return p.formPane, true
 	case *operatorFormPane: // the operators pane's forms
 		return p.formPane, true
+	case *tenantFormPane: // the tenants pane's form
+		return p.formPane, true
 	}
 	return nil, false
 }

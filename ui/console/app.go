@@ -58,6 +58,10 @@ func New(cfg Config) *App {
 	if cfg.Actor.Operator.Role.Can(model.PermManageOperators) {
 		panes = append(panes, newOperatorsPane(ctx))
 	}
+	// Tenants (Customers) for admins, who keep them.
+	if cfg.Actor.Operator.Role.Can(model.PermManageTenants) {
+		panes = append(panes, newTenantsPane(ctx))
+	}
 	return &App{
 		ctx:       ctx,
 		panes:     panes,
@@ -146,6 +150,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case closeViewMsg:
 		a.stack.popSeq(msg.seq)
 		return a, nil
+	case tenantSavedMsg:
+		// Every pane shows tenants (zones, calendars): all re-read them,
+		// the tenants pane too, through the tenantsReadyMsg that follows.
+		return a, a.loadTenants()
 	case bulkOpenMsg:
 		return a, a.pushView(func(seq int) Pane { return newBulkPane(a.ctx, seq, msg.reqs, msg.tenant) })
 	case pushPaneMsg:

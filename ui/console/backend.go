@@ -34,6 +34,7 @@ type Backend interface {
 	OnCall
 	Reports
 	OperatorAdmin
+	TenantAdmin
 }
 
 // Live is the live screens' poll (live.go): a change marker read every
@@ -166,4 +167,16 @@ type OperatorAdmin interface {
 	// operator: admins only, checked, keys parsed, and audited — the same
 	// call `custodian operators` makes.
 	PutOperator(ctx context.Context, actor model.Actor, op model.Operator) error
+}
+
+// TenantAdmin is the tenants pane's writes; it lists tenants through
+// Requests.Tenants. They are the calls `custodian tenants add|edit` make:
+// admins only, validated by model.Tenant.Validate, version-checked and
+// audited by the controller. Each returns the names of the fields that
+// changed (none: nothing was written).
+type TenantAdmin interface {
+	// AddTenant creates a tenant whose id is new.
+	AddTenant(ctx context.Context, actor model.Actor, t model.Tenant) ([]string, error)
+	// EditTenant replaces a tenant; t.Version is the version read.
+	EditTenant(ctx context.Context, actor model.Actor, t model.Tenant) ([]string, error)
 }

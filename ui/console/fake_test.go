@@ -24,6 +24,7 @@ type fakeBackend struct {
 	fakeOnCall
 	fakeReports
 	*fakeOperatorAdmin
+	*fakeTenantAdmin
 }
 
 var _ Backend = (*fakeBackend)(nil)
@@ -52,6 +53,7 @@ func newFakeBackend(d *fakeData) *fakeBackend {
 		fakeFulfilment:    &fakeFulfilment{fakeData: d},
 		fakeReports:       fakeReports{d},
 		fakeOperatorAdmin: &fakeOperatorAdmin{},
+		fakeTenantAdmin:   &fakeTenantAdmin{},
 		fakeOnCall:        fakeOnCall{d},
 	}
 }
