@@ -508,3 +508,20 @@ func PreviewTemplate(tpl LetterTemplate) (Letter, error) {
 	}
 	return RenderLetter(tpl, r, t, to)
 }
+
+// CanEditLetters is who may change a Customer's letter templates: admins
+// (who manage Customers) and privacy leads (who sign what is sent). Support
+// and engineers may read and preview them.
+func CanEditLetters(a Actor) bool { return a.Can(PermManageTenants) || a.Can(PermSignOff) }
+
+// LetterPermission is what sending a letter of kind k needs: the letters of
+// triage (receipt, verification, chasing the Customer) need triage; a
+// letter announcing a decision, an extension, a refusal or a completion is
+// a lead's, as the action behind it is.
+func LetterPermission(k LetterKind) Permission {
+	switch k {
+	case LetterAcknowledgement, LetterVerification, LetterApprovalRequest, LetterApprovalReminder:
+		return PermTriage
+	}
+	return PermSignOff
+}
