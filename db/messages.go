@@ -125,7 +125,6 @@ func (s *Store) QueueLetter(ctx context.Context, actor model.Actor, id string, k
 		return Message{}, fmt.Errorf("%w: sender: %w", ErrInvalid, err)
 	}
 	msgID := "msg-" + sha256Hex([]byte(id + "\x00" + string(k) + "\x00" + l.To.Email + "\x00" + l.Subject + "\x00" + l.Body))[:24]
-	coll := s.db.Collection(collMessages)
 	if old, err := s.message(ctx, msgID); err == nil {
 		return old, nil
 	} else if !errors.Is(err, ErrNotFound) {
@@ -157,7 +156,6 @@ func (s *Store) QueueLetter(ctx context.Context, actor model.Actor, id string, k
 		}
 		return Message{}, fmt.Errorf("%s %s: %w", action, id, err)
 	}
-	_ = coll
 	return m, nil
 }
 

@@ -186,13 +186,17 @@ func (s *Store) DeliverDue(ctx context.Context, d Deliverer, from string, limit 
 // writeMessage stores m as its next version, a claimed write by the system
 // with one audit event.
 func (s *Store) writeMessage(ctx context.Context, m Message, action, detail string) (Message, error) {
+	outcome := model.OutcomeOK
+	if m.LastError != "" && m.Status != MsgSending {
+		outcome = model.OutcomeFailed
+	}
 	actor := model.SystemActor("outbox")
 	now := s.now()
 	m.Version++
 	c := s.newClaim(collMessages, m.ID, m.Version, actor.Handle(), now)
 	c.Events = []model.AuditEvent{{
 		ID: c.WriteID, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
-		Action: action, Target: auditTarget("request", m.RequestID), TenantID: m.TenantID, Outcome: model.OutcomeOK, Detail: detail,
+		Action: action, Target: auditTarget("request", m.RequestID), TenantID: m.TenantID, Outcome: outcome, Detail: detail,
 	}}
 	raw, err := bson.Marshal(m)
 	if err != nil {
