@@ -69,11 +69,17 @@ func TestCLITemplatesAndLetter(t *testing.T) {
 	if code, _, stderr := runCLI(t, "templates", "edit", "ta", "acknowledgement", bad, "--yes", "--data-dir", dir); code != exitBadInput || !strings.Contains(stderr, ".SSN, which is not a letter field") {
 		t.Errorf("bad template: exit %d %q", code, stderr)
 	}
+	if code, out, stderr := runCLI(t, "templates", "preview", "ta", "acknowledgement", "--file", bad, "--data-dir", dir); code != exitBadInput || out != "" || !strings.Contains(stderr, ".SSN") {
+		t.Errorf("preview of a bad file: exit %d %q %q", code, out, stderr)
+	}
 	good := write("good.txt", strings.Replace(file, "We received your {{.RequestType}}", "Town A received your {{.RequestType}}", 1))
 	if code, out, stderr := runCLI(t, "templates", "edit", "ta", "acknowledgement", good, "--yes", "--data-dir", dir); code != 0 || !strings.Contains(out, "version 1") {
 		t.Fatalf("edit: exit %d\n%s\n%s", code, out, stderr)
 	}
 
+	if code, out, stderr := runCLI(t, "templates", "preview", "ta", "acknowledgement", "--data-dir", dir); code != 0 || !strings.Contains(out, "Town A received your deletion request on") {
+		t.Errorf("preview of the stored template: exit %d\n%s\n%s", code, out, stderr)
+	}
 	code, out, stderr = runCLI(t, "requests", "letter", "R-L1", "--kind", "acknowledgement", "--data-dir", dir)
 	if code != exitBadInput || !strings.Contains(stderr, "pass --yes") || !strings.Contains(out, "Town A received your access request") {
 		t.Fatalf("letter without --yes: exit %d\n%s\n%s", code, out, stderr)
@@ -97,6 +103,12 @@ func TestCLITemplatesAndLetter(t *testing.T) {
 	code, out, _ = runCLI(t, "requests", "letter", "R-L1", "--kind", "acknowledgement", "--yes", "--data-dir", dir)
 	if code != 0 || !strings.Contains(out, "not sent again") {
 		t.Errorf("the same letter again: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, "outbox", "send", "--data-dir", dir); code != 0 || !strings.Contains(out, "delivered 0") {
+		t.Errorf("outbox send with nothing due: exit %d %q", code, out)
+	}
+	if code, _, stderr := runCLI(t, "outbox", "send", "--smtp-url", "http://mail.example", "--data-dir", dir); code != exitBadInput || !strings.Contains(stderr, "use smtp://") {
+		t.Errorf("bad smtp url: exit %d %q", code, stderr)
 	}
 	if code, _, stderr := runCLI(t, "requests", "letter", "R-L1", "--kind", "poem", "--yes", "--data-dir", dir); code != exitBadInput || !strings.Contains(stderr, "use one of acknowledgement") {
 		t.Errorf("bad kind: exit %d %q", code, stderr)

@@ -368,3 +368,54 @@ func TestParseSMTPURL(t *testing.T) {
 		}
 	}
 }
+
+type counting struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (d *counting) Deliver(_ context.Context, m db.Message, _ string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.n[m.ID]++
+	return nil
+}
+
+// TestTwoWorkersNeverSendOneMessageTwice: stores sharing one database
+// deliver the same due messages at once; each message goes out once.
+func TestTwoWorkersNeverSendOneMessageTwice(t *testing.T) {
+	f := newFixture(t)
+	for _, id := range []string{"R-1", "R-2", "R-3"} {
+		f.create(id, "ta")
+		if _, err := f.s.QueueLetter(f.ctx, f.support, id, model.LetterAcknowledgement, sender); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := &counting{n: map[string]int{}}
+	stores := []*db.Store{f.s, f.newStore(f.conn), f.newStore(f.conn)}
+	var wg sync.WaitGroup
+	total := make([]int, len(stores))
+	for i, s := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := s.DeliverDue(f.ctx, d, sender, 10)
+			if err != nil {
+				t.Error(err)
+			}
+			total[i] = n
+		}()
+	}
+	wg.Wait()
+	if len(d.n) != 3 {
+		t.Errorf("%d messages delivered, want 3", len(d.n))
+	}
+	for id, n := range d.n {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+	if total[0]+total[1]+total[2] != 3 {
+		t.Errorf("workers report %v sent", total)
+	}
+}
