@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
@@ -32,7 +33,8 @@ func letterCommands() []Command {
 				"the stored message instead of sending a second.",
 			Bind: bindRequestsLetter},
 		{Path: "outbox send", Summary: "deliver the queued letters whose time has come (retries failed ones after their backoff)",
-			Bind: bindOutboxSend},
+			Detail: "With --every it keeps running as the outbox worker, a pass each interval, until ctrl+c.",
+			Bind:   bindOutboxSend},
 	}
 }
 
@@ -130,7 +132,11 @@ func bindRequestsLetter(fs *flag.FlagSet) Run {
 
 func bindOutboxSend(fs *flag.FlagSet) Run {
 	mf := bindMailFlags(fs)
+	every := fs.Duration("every", 0, "keep running, a delivery pass every `INTERVAL` (e.g. 30s), until interrupted")
 	return func(ctx context.Context, env Env, g *Globals, _ []string) int {
+		if *every < 0 {
+			return failLetter(env.Stderr, "send", fmt.Errorf("%w: --every must be positive, e.g. 30s", db.ErrInvalid))
+		}
 		b, _, code := openActor(ctx, g, "cli", env.Stderr)
 		if b == nil {
 			return code
@@ -140,7 +146,21 @@ func bindOutboxSend(fs *flag.FlagSet) Run {
 		if err != nil {
 			return failLetter(env.Stderr, "send", err)
 		}
-		return deliverNow(ctx, env, b.store, out, where, *mf.from)
+		if *every == 0 {
+			return deliverNow(ctx, env, b.store, out, where, *mf.from)
+		}
+		// The worker: a pass, then a wait; a pass that fails (the database
+		// restarting) is reported and the next one tries again.
+		t := time.NewTicker(*every)
+		defer t.Stop()
+		for {
+			deliverNow(ctx, env, b.store, out, where, *mf.from)
+			select {
+			case <-ctx.Done():
+				return 0
+			case <-t.C:
+			}
+		}
 	}
 }
 
