@@ -64,7 +64,8 @@ func sha256Hex(b []byte) string {
 }
 
 // PreviewLetter renders the letter of kind k for request id with its
-// tenant's template, without storing anything.
+// tenant's template, without storing anything, masked as every view of a
+// request is (model.MaskLetter): the bytes sent are never shown.
 func (s *Store) PreviewLetter(ctx context.Context, actor model.Actor, id string, k model.LetterKind) (model.Letter, error) {
 	if _, err := model.ParseLetterKind(string(k)); err != nil {
 		return model.Letter{}, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -73,7 +74,11 @@ func (s *Store) PreviewLetter(ctx context.Context, actor model.Actor, id string,
 	if err != nil {
 		return model.Letter{}, err
 	}
-	return s.renderLetter(ctx, r, k)
+	l, err := s.renderLetter(ctx, r, k)
+	if err != nil {
+		return model.Letter{}, err
+	}
+	return model.MaskLetter(l, r), nil
 }
 
 func (s *Store) renderLetter(ctx context.Context, r model.Request, k model.LetterKind) (model.Letter, error) {
@@ -106,11 +111,10 @@ func (s *Store) QueueLetter(ctx context.Context, actor model.Actor, id string, k
 	if err != nil {
 		return Message{}, fmt.Errorf("%s %s: %w", action, id, err)
 	}
-	l, err := s.PreviewLetter(ctx, actor, id, k)
-	if err != nil {
-		return Message{}, err
+	if _, err := model.ParseLetterKind(string(k)); err != nil {
+		return Message{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	r, err := s.readRequest(ctx, id)
+	r, err := s.Request(ctx, actor, id)
 	if err != nil {
 		return Message{}, err
 	}
@@ -123,6 +127,10 @@ func (s *Store) QueueLetter(ctx context.Context, actor model.Actor, id string, k
 	}
 	if from, err = model.SafeAddress(from); err != nil {
 		return Message{}, fmt.Errorf("%w: sender: %w", ErrInvalid, err)
+	}
+	l, err := s.renderLetter(ctx, r, k)
+	if err != nil {
+		return Message{}, err
 	}
 	msgID := "msg-" + sha256Hex([]byte(id + "\x00" + string(k) + "\x00" + l.To.Email + "\x00" + l.Subject + "\x00" + l.Body))[:24]
 	if old, err := s.message(ctx, msgID); err == nil {
@@ -171,7 +179,7 @@ func (s *Store) message(ctx context.Context, id string) (Message, error) {
 	return m, nil
 }
 
-// Messages lists the letters of request id, oldest first.
+// Messages lists the letters of request id, oldest first, masked.
 func (s *Store) Messages(ctx context.Context, actor model.Actor, id string) ([]Message, error) {
 	if _, err := s.Request(ctx, actor, id); err != nil {
 		return nil, err
@@ -184,6 +192,12 @@ func (s *Store) Messages(ctx context.Context, actor model.Actor, id string) ([]M
 	var out []Message
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("messages of %s: %w", id, err)
+	}
+	// A list is a view: the recipient is masked and the bytes (which
+	// carry the letter unmasked) stay in the database.
+	for i := range out {
+		out[i].To = model.Recipient{Name: model.Mask(model.KindName, out[i].To.Name), Email: model.Mask(model.KindEmail, out[i].To.Email)}
+		out[i].Raw = nil
 	}
 	return out, nil
 }

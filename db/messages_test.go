@@ -6,9 +6,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"errors"
 	"io"
 	"math/big"
@@ -125,8 +127,11 @@ func TestQueueLetterAndDeliverToEMLOutbox(t *testing.T) {
 	if err != nil || again.ID != m.ID {
 		t.Fatalf("queued twice: %v %v (want the first, %s)", again.ID, err, m.ID)
 	}
-	if d := f.auditDetails("queue_letter"); len(d) != 1 || !strings.Contains(d[0], "sha256 "+m.SHA256) {
-		t.Errorf("audit: %q, want one event with sha256 %s", d, m.SHA256)
+	// The refused denial is on the chain; the queued letter once, with the
+	// hash of its bytes.
+	if d := f.auditDetails("queue_letter"); len(d) != 2 || !strings.HasPrefix(d[0], model.OutcomeRefused) ||
+		d[1] != model.OutcomeOK+" acknowledgement; "+m.ID+"; sha256 "+sha256Of(m.Raw) {
+		t.Errorf("audit: %q, want a refusal and one event with sha256 %s", d, sha256Of(m.Raw))
 	}
 
 	dir := filepath.Join(t.TempDir(), "outbox")
@@ -152,9 +157,20 @@ func TestQueueLetterAndDeliverToEMLOutbox(t *testing.T) {
 	if err != nil || len(msgs) != 1 || msgs[0].Status != db.MsgSent || msgs[0].SentAt == nil {
 		t.Fatalf("messages: %+v %v", msgs, err)
 	}
+	if msgs[0].To.Email != "a•••@example.org" || msgs[0].Raw != nil {
+		t.Errorf("the list shows %q and %d bytes; want the address masked and no bytes", msgs[0].To.Email, len(msgs[0].Raw))
+	}
+	if l, err := f.s.PreviewLetter(f.ctx, f.support, "R-1", model.LetterAcknowledgement); err != nil || strings.Contains(l.Body+l.To.Email, "alma@example.org") || strings.Contains(l.Body, "Alma A") {
+		t.Errorf("preview is not masked: %+v %v", l, err)
+	}
 	if _, err := f.s.Messages(f.ctx, actor("sib", model.RoleSupport, "tb"), "R-1"); !errors.Is(err, db.ErrNotFound) {
 		t.Errorf("out of scope messages: %v", err)
 	}
+}
+
+func sha256Of(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 type failing struct{ n int }

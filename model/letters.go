@@ -525,3 +525,37 @@ func LetterPermission(k LetterKind) Permission {
 	}
 	return PermSignOff
 }
+
+// MaskLetter is l as an operator's screen shows it: the requester's and
+// agent's name, email and phone, and the values a correction asks for, are
+// masked wherever the letter carries them (headers and body). The message
+// sent keeps them; only the preview hides them, as every other view does.
+func MaskLetter(l Letter, r Request) Letter {
+	type pi struct {
+		kind FieldKind
+		v    string
+	}
+	vals := []pi{{KindName, r.Requester.Name}, {KindEmail, r.Requester.Email}, {KindPhone, r.Requester.Phone}}
+	if r.Agent != nil {
+		vals = append(vals, pi{KindName, r.Agent.Name}, pi{KindEmail, r.Agent.Email}, pi{KindPhone, r.Agent.Phone})
+	}
+	for _, k := range sortedKeys(r.Corrections) {
+		vals = append(vals, pi{KindText, r.Corrections[k]})
+	}
+	// Longest first, so a name inside a longer value is not masked into
+	// half of it.
+	sort.SliceStable(vals, func(i, j int) bool { return len(vals[i].v) > len(vals[j].v) })
+	for _, p := range vals {
+		for _, form := range []string{CleanLine(p.v), HeaderSafe(p.v)} {
+			if strings.TrimSpace(form) == "" {
+				continue
+			}
+			m := Mask(p.kind, form)
+			l.Subject = strings.ReplaceAll(l.Subject, form, m)
+			l.Body = strings.ReplaceAll(l.Body, form, m)
+			l.To.Name = strings.ReplaceAll(l.To.Name, form, m)
+			l.To.Email = strings.ReplaceAll(l.To.Email, form, m)
+		}
+	}
+	return l
+}

@@ -220,3 +220,27 @@ func TestParseLetterKind(t *testing.T) {
 		t.Errorf("bad kind: %v", err)
 	}
 }
+
+func TestMaskLetterHidesThePIItCarries(t *testing.T) {
+	r, ten := SampleLetterRequest()
+	r.Type = TypeRectification
+	for _, k := range []LetterKind{LetterAcknowledgement, LetterCompletionCorrected} {
+		tpl, _ := DefaultTemplate(k)
+		tpl.Subject += " for {{.RequesterName}}"
+		l, err := RenderLetter(tpl, r, ten, Recipient{Name: r.Requester.Name, Email: r.Requester.Email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := MaskLetter(l, r)
+		for _, secret := range []string{"Sam Sample", "sam@example.org", "1 Main St"} {
+			for _, v := range []string{m.Subject, m.Body, m.To.Name, m.To.Email} {
+				if strings.Contains(v, secret) {
+					t.Errorf("%s: masked letter shows %q in %q", k, secret, v)
+				}
+			}
+		}
+		if !strings.Contains(m.Body, "S••• S•••") || m.To.Email != "s•••@example.org" {
+			t.Errorf("%s: masked to %+v\n%s", k, m.To, m.Body)
+		}
+	}
+}
