@@ -49,7 +49,7 @@ func TestDefaultTemplatesSayWhatTheLawRequires(t *testing.T) {
 		{LetterDenial, "§7022(f)/§7023(f)", []string{"is denied", "The basis: the records are kept under the open-records law", "California Privacy Protection Agency"}},
 		// §7022(e): what was kept and why.
 		{LetterCompletionDeletion, "§7022(e)", []string{"We deleted", "Some information was kept, and why", "identifying: kept 7 years under the retention schedule"}},
-		{LetterFeeQuote, "§1798.145(h)(3)", []string{"$25.00", "the fifth identical request this year"}},
+		{LetterFeeQuote, "seed policy", []string{"$25.00", "the fifth identical request this year"}},
 	}
 	for _, c := range cases {
 		tpl, _ := DefaultTemplate(c.kind)
