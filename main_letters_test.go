@@ -113,7 +113,7 @@ func TestCLITemplatesAndLetter(t *testing.T) {
 	if code, _, stderr := runCLI(t, "requests", "letter", "R-L1", "--kind", "poem", "--yes", "--data-dir", dir); code != exitBadInput || !strings.Contains(stderr, "use one of acknowledgement") {
 		t.Errorf("bad kind: exit %d %q", code, stderr)
 	}
-	if code, _, stderr := runCLI(t, "requests", "letter", "R-L1", "--kind", "denial", "--yes", "--data-dir", dir); code != exitBadInput || !strings.Contains(stderr, "needs DenialReason") {
+	if code, _, stderr := runCLI(t, "requests", "letter", "R-L1", "--kind", "denial", "--yes", "--data-dir", dir); code != exitBadInput || !strings.Contains(stderr, "not denied: record the denial first") {
 		t.Errorf("a denial of a request that was not denied: exit %d %q", code, stderr)
 	}
 }

@@ -82,6 +82,9 @@ func (s *Store) PreviewLetter(ctx context.Context, actor model.Actor, id string,
 }
 
 func (s *Store) renderLetter(ctx context.Context, r model.Request, k model.LetterKind) (model.Letter, error) {
+	if err := model.LetterFits(k, r); err != nil {
+		return model.Letter{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	t, err := s.tenant(ctx, r.TenantID)
 	if err != nil {
 		return model.Letter{}, err

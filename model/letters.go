@@ -559,3 +559,41 @@ func MaskLetter(l Letter, r Request) Letter {
 	}
 	return l
 }
+
+// LetterFits says whether a letter of kind k may be sent about r as it
+// stands, and if not, what must happen first: a completion letter before
+// the request is completed, or of another type, would tell the resident
+// something untrue. Field-level gaps (no denial reason) are caught when
+// the letter renders.
+func LetterFits(k LetterKind, r Request) error {
+	completion := map[LetterKind][]RequestType{
+		LetterCompletionAccess:    {TypeAccess},
+		LetterCompletionDeletion:  {TypeDeletion, TypeChildDeletion},
+		LetterCompletionCorrected: {TypeRectification},
+		LetterCompletionOptOut:    {TypeOptOut},
+	}
+	switch {
+	case completion[k] != nil:
+		ok := false
+		for _, t := range completion[k] {
+			ok = ok || r.Type == t
+		}
+		if !ok {
+			return fmt.Errorf("%s is a %s request: a %s letter does not fit it", r.ID, r.Type.Label(), k)
+		}
+		if r.Status != StatusCompleted {
+			return fmt.Errorf("%s is %s: send the completion letter once it is completed", r.ID, r.Status)
+		}
+	case (k == LetterDenial || k == LetterExcessiveRefusal) && r.Status != StatusDenied:
+		return fmt.Errorf("%s is %s, not denied: record the denial first", r.ID, r.Status)
+	case (k == LetterExtensionResident || k == LetterExtensionCustomer) && r.Extension == nil:
+		return fmt.Errorf("%s has no extension: record the extension (with its reason) first", r.ID)
+	case k == LetterFeeQuote && r.Fee == nil:
+		return fmt.Errorf("%s has no fee quoted: record the fee first", r.ID)
+	case (k == LetterApprovalRequest || k == LetterApprovalReminder) && r.Status != StatusAwaitingApproval:
+		return fmt.Errorf("%s is %s: the Customer is asked for approval only while the request awaits it", r.ID, r.Status)
+	case k == LetterVerification && r.Status != StatusNeedsInfo && r.Status != StatusVerifying && r.Status != StatusReceived:
+		return fmt.Errorf("%s is %s: verification is asked for before approval", r.ID, r.Status)
+	}
+	return nil
+}

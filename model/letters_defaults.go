@@ -71,7 +71,7 @@ The basis: {{.DenialReason}}
 		{LetterExcessiveRefusal, "Your privacy request {{.RequestID}} cannot be processed",
 			`Dear {{.RequesterName}},
 
-We will not act on your {{.RequestType}} request {{.RequestID}} because it is baseless, repetitive or excessive: {{.FeeReason}}
+We will not act on your {{.RequestType}} request {{.RequestID}} because it is baseless, repetitive or excessive: {{.DenialReason}}
 
 {{.AppealRoute}}
 `},

@@ -244,3 +244,35 @@ func TestMaskLetterHidesThePIItCarries(t *testing.T) {
 		}
 	}
 }
+
+func TestLetterFits(t *testing.T) {
+	base, _ := SampleLetterRequest()
+	cases := []struct {
+		name string
+		kind LetterKind
+		edit func(*Request)
+		want string // "" fits
+	}{
+		{"acknowledgement always", LetterAcknowledgement, func(r *Request) { r.Status = StatusReceived }, ""},
+		{"completion of an open request", LetterCompletionDeletion, func(r *Request) { r.Status = StatusFulfilling }, "once it is completed"},
+		{"completion of another type", LetterCompletionAccess, func(r *Request) { r.Status = StatusCompleted }, "does not fit"},
+		{"deletion completion", LetterCompletionDeletion, func(r *Request) { r.Status = StatusCompleted }, ""},
+		{"child deletion completion", LetterCompletionDeletion, func(r *Request) { r.Status, r.Type = StatusCompleted, TypeChildDeletion }, ""},
+		{"denial of an open request", LetterDenial, func(r *Request) { r.Status = StatusApproved }, "record the denial first"},
+		{"denial", LetterDenial, func(r *Request) { r.Status = StatusDenied }, ""},
+		{"excessive refusal of an open request", LetterExcessiveRefusal, func(r *Request) { r.Status = StatusVerifying }, "record the denial first"},
+		{"extension without one", LetterExtensionResident, func(r *Request) { r.Extension = nil }, "record the extension"},
+		{"fee without one", LetterFeeQuote, func(r *Request) { r.Fee = nil }, "no fee quoted"},
+		{"approval request too late", LetterApprovalRequest, func(r *Request) { r.Status = StatusApproved }, "awaits it"},
+		{"approval request", LetterApprovalReminder, func(r *Request) { r.Status = StatusAwaitingApproval }, ""},
+		{"verification after approval", LetterVerification, func(r *Request) { r.Status = StatusApproved }, "before approval"},
+	}
+	for _, c := range cases {
+		r := base
+		c.edit(&r)
+		err := LetterFits(c.kind, r)
+		if (c.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}
