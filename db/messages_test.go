@@ -316,13 +316,10 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
 }
 
-func TestSMTPDeliveryArrivesByteForByte(t *testing.T) {
-	f := newFixture(t)
-	f.create("R-1", "ta")
-	m, err := f.s.QueueLetter(f.ctx, f.support, "R-1", model.LetterAcknowledgement, sender)
-	if err != nil {
-		t.Fatal(err)
-	}
+// startSMTP runs a go-smtp server on loopback requiring STARTTLS and PLAIN
+// auth, and returns it with an outbox that trusts its certificate.
+func startSMTP(t *testing.T) (*smtpServer, db.SMTPOutbox, string) {
+	t.Helper()
 	cert, pool := selfSigned(t)
 	backend := &smtpServer{}
 	srv := smtp.NewServer(backend)
@@ -334,12 +331,21 @@ func TestSMTPDeliveryArrivesByteForByte(t *testing.T) {
 	}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
-
 	u, err := db.ParseSMTPURL("smtp://mailer:s3cret@" + l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := db.SMTPOutbox{URL: u, TLSConfig: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}}
+	return backend, db.SMTPOutbox{URL: u, TLSConfig: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}}, l.Addr().String()
+}
+
+func TestSMTPDeliveryArrivesByteForByte(t *testing.T) {
+	f := newFixture(t)
+	f.create("R-1", "ta")
+	m, err := f.s.QueueLetter(f.ctx, f.support, "R-1", model.LetterAcknowledgement, sender)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend, out, addr := startSMTP(t)
 	if n, err := f.s.DeliverDue(f.ctx, out, sender, 10); n != 1 || err != nil {
 		t.Fatalf("deliver: %d %v", n, err)
 	}
@@ -359,7 +365,7 @@ func TestSMTPDeliveryArrivesByteForByte(t *testing.T) {
 	}
 
 	// Wrong credentials: nothing arrives, and the message waits for a retry.
-	bad, _ := url.Parse("smtp://mailer:wrong@" + l.Addr().String())
+	bad, _ := url.Parse("smtp://mailer:wrong@" + addr)
 	f.create("R-2", "ta")
 	if _, err := f.s.QueueLetter(f.ctx, f.support, "R-2", model.LetterAcknowledgement, sender); err != nil {
 		t.Fatal(err)
@@ -433,5 +439,70 @@ func TestTwoWorkersNeverSendOneMessageTwice(t *testing.T) {
 	}
 	if total[0]+total[1]+total[2] != 3 {
 		t.Errorf("workers report %v sent", total)
+	}
+}
+
+// TestLettersOfARequestThroughSMTP takes a deletion from receipt to
+// completion with its letters: the acknowledgement to the resident, the
+// approval request to the Customer's approver, the completion to the
+// resident, each arriving once and byte for byte. Letters that do not fit
+// the request yet are refused and send nothing.
+func TestLettersOfARequestThroughSMTP(t *testing.T) {
+	f := newFixture(t)
+	backend, out, _ := startSMTP(t)
+	f.create("R-1", "ta")
+	var queued []db.Message
+	send := func(who model.Actor, k model.LetterKind) {
+		t.Helper()
+		m, err := f.s.QueueLetter(f.ctx, who, "R-1", k, sender)
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		if n, err := f.s.DeliverDue(f.ctx, out, sender, 10); n != 1 || err != nil {
+			t.Fatalf("%s: delivered %d, %v", k, n, err)
+		}
+		queued = append(queued, m)
+	}
+	send(f.support, model.LetterAcknowledgement)
+	if _, err := f.s.QueueLetter(f.ctx, f.support, "R-1", model.LetterApprovalRequest, sender); !errors.Is(err, db.ErrInvalid) {
+		t.Errorf("approval request before verification: %v", err)
+	}
+	for _, a := range pathTo(model.StatusAwaitingApproval) {
+		f.do("R-1", a)
+	}
+	send(f.support, model.LetterApprovalRequest)
+	for _, a := range []model.Action{model.ActApprove, model.ActStartFulfilment} {
+		f.do("R-1", a)
+	}
+	if _, err := f.s.QueueLetter(f.ctx, f.lead, "R-1", model.LetterCompletionDeletion, sender); !errors.Is(err, db.ErrInvalid) {
+		t.Errorf("completion before completing: %v", err)
+	}
+	f.do("R-1", model.ActComplete)
+	send(f.lead, model.LetterCompletionDeletion)
+
+	backend.mu.Lock()
+	defer backend.mu.Unlock()
+	if len(backend.got) != 3 {
+		t.Fatalf("%d messages arrived, want 3", len(backend.got))
+	}
+	wantTo := []string{"alma@example.org", "pat@town-a.example", "alma@example.org"}
+	for i, m := range queued {
+		if !bytes.Equal(backend.got[i], m.Raw) || backend.rcpt[i] != wantTo[i] {
+			t.Errorf("%s: arrived to %s, bytes equal %v", m.Kind, backend.rcpt[i], bytes.Equal(backend.got[i], m.Raw))
+		}
+	}
+	for i, want := range []string{"What happens next", "We may not act on it without your approval", "We deleted the personal information"} {
+		if !bytes.Contains(backend.got[i], []byte(want)) {
+			t.Errorf("letter %d lacks %q", i, want)
+		}
+	}
+	msgs, _ := f.s.Messages(f.ctx, f.lead, "R-1")
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages on the request", len(msgs))
+	}
+	for _, m := range msgs {
+		if m.Status != db.MsgSent {
+			t.Errorf("%s is %s", m.Kind, m.Status)
+		}
 	}
 }
