@@ -92,46 +92,49 @@ func ParseLetterKind(s string) (LetterKind, error) {
 	return "", fmt.Errorf("unknown letter kind %q: use one of %s", CleanLine(s), strings.Join(names, ", "))
 }
 
-// LetterFields is the fixed, documented set of fields a template may use.
+// letterFields is the fixed, documented set of fields a template may use.
 // Every one is built from the request record and its tenant (LetterDataFor);
 // a template naming anything else is refused when it is saved.
-var letterFields = []struct{ Name, Doc string }{
-	{"RequestID", "the request's id, e.g. R-2026-0001"},
-	{"RequestType", "what was asked for: access, deletion, correction, opt-out, child deletion"},
-	{"ReceivedOn", "the date the request was received, in the Customer's time zone"},
-	{"AckDue", "the date receipt must be confirmed by (10 business days, §7021(a))"},
-	{"RespondBy", "the date the response is due (45 days, or 90 once extended, §7021(b))"},
-	{"RequesterName", "the requester's name as they gave it"},
-	{"RequesterEmail", "the requester's email address"},
-	{"AgentName", "the authorized agent's name (§7063), when there is one"},
-	{"CustomerName", "the data-owning Customer"},
-	{"CustomerState", "the Customer's two-letter state"},
-	{"PrivacyContact", "the Customer's privacy contact, name and email"},
-	{"ApproverName", "the Customer's first approver contact"},
-	{"InfoRequested", "what the requester was asked to provide"},
-	{"ExtensionReason", "why the deadline was extended"},
-	{"DenialReason", "the basis of a denial"},
-	{"AppealRoute", "how to appeal or complain, by the requester's state"},
-	{"FeeAmount", "the fee quoted, e.g. $25.00"},
-	{"FeeReason", "why the request is excessive"},
-	{"Kept", "what was not deleted or disclosed and why, one line each"},
-	{"Corrections", "the fields a correction changed, one line each"},
-	{"PackageFiles", "the files of an access package, one line each"},
-	{"Outcome", "the request's recorded outcome"},
+func letterFields() []struct{ Name, Doc string } {
+	return []struct{ Name, Doc string }{
+		{"RequestID", "the request's id, e.g. R-2026-0001"},
+		{"RequestType", "what was asked for: access, deletion, correction, opt-out, child deletion"},
+		{"ReceivedOn", "the date the request was received, in the Customer's time zone"},
+		{"AckDue", "the date receipt must be confirmed by (10 business days, §7021(a))"},
+		{"RespondBy", "the date the response is due (45 days, or 90 once extended, §7021(b))"},
+		{"RequesterName", "the requester's name as they gave it"},
+		{"RequesterEmail", "the requester's email address"},
+		{"AgentName", "the authorized agent's name (§7063), when there is one"},
+		{"CustomerName", "the data-owning Customer"},
+		{"CustomerState", "the Customer's two-letter state"},
+		{"PrivacyContact", "the Customer's privacy contact, name and email"},
+		{"ApproverName", "the Customer's first approver contact"},
+		{"InfoRequested", "what the requester was asked to provide"},
+		{"ExtensionReason", "why the deadline was extended"},
+		{"DenialReason", "the basis of a denial"},
+		{"AppealRoute", "how to appeal or complain, by the requester's state"},
+		{"FeeAmount", "the fee quoted, e.g. $25.00"},
+		{"FeeReason", "why the request is excessive"},
+		{"Kept", "what was not deleted or disclosed and why, one line each"},
+		{"Corrections", "the fields a correction changed, one line each"},
+		{"PackageFiles", "the files of an access package, one line each"},
+		{"Outcome", "the request's recorded outcome"},
+	}
 }
 
 // LetterFields returns the documented field names with their meaning, in
 // the order the README lists them.
 func LetterFields() [][2]string {
-	out := make([][2]string, len(letterFields))
-	for i, f := range letterFields {
+	fs := letterFields()
+	out := make([][2]string, len(fs))
+	for i, f := range fs {
 		out[i] = [2]string{f.Name, f.Doc}
 	}
 	return out
 }
 
 func isLetterField(name string) bool {
-	for _, f := range letterFields {
+	for _, f := range letterFields() {
 		if f.Name == name {
 			return true
 		}
@@ -142,15 +145,17 @@ func isLetterField(name string) bool {
 // appealRoutes is where a resident can take a denial, by state (§7022(f)
 // and §7023(f) require the response to say the request was denied and why;
 // the route to complain is the state's regulator where the state has one).
-var appealRoutes = map[string]string{
-	"CA": "If you disagree, you may file a complaint with the California Privacy Protection Agency (cppa.ca.gov) or the California Attorney General (oag.ca.gov/privacy).",
-	"VA": "You may appeal this decision by replying to this letter; if the appeal is denied you may contact the Virginia Attorney General (oag.state.va.us).",
-	"CO": "You may appeal this decision by replying to this letter; if the appeal is denied you may contact the Colorado Attorney General (coag.gov).",
+func appealRoutes() map[string]string {
+	return map[string]string{
+		"CA": "If you disagree, you may file a complaint with the California Privacy Protection Agency (cppa.ca.gov) or the California Attorney General (oag.ca.gov/privacy).",
+		"VA": "You may appeal this decision by replying to this letter; if the appeal is denied you may contact the Virginia Attorney General (oag.state.va.us).",
+		"CO": "You may appeal this decision by replying to this letter; if the appeal is denied you may contact the Colorado Attorney General (coag.gov).",
+	}
 }
 
 // AppealRoute returns the appeal or complaint route for a requester in state.
 func AppealRoute(state string) string {
-	if r, ok := appealRoutes[strings.ToUpper(strings.TrimSpace(state))]; ok {
+	if r, ok := appealRoutes()[strings.ToUpper(strings.TrimSpace(state))]; ok {
 		return r
 	}
 	return "If you disagree, reply to this letter and your request will be reviewed again by someone who did not decide it."
@@ -296,8 +301,9 @@ func CheckTemplate(tpl LetterTemplate) error {
 			}
 		})
 		if len(bad) > 0 {
-			names := make([]string, len(letterFields))
-			for i, f := range letterFields {
+			fs := letterFields()
+			names := make([]string, len(fs))
+			for i, f := range fs {
 				names[i] = f.Name
 			}
 			return fmt.Errorf("%s template %s uses .%s, which is not a letter field: use one of %s",
