@@ -104,6 +104,10 @@ func TestCLITemplatesAndLetter(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "not sent again") {
 		t.Errorf("the same letter again: exit %d\n%s", code, out)
 	}
+	if code, out, _ := runCLI(t, "requests", "letters", "R-L1", "--data-dir", dir); code != 0 || !strings.Contains(out, "acknowledgement") ||
+		!strings.Contains(out, "sent") || !strings.Contains(out, "a•••@example.org") || strings.Contains(out, "ana@example.org") {
+		t.Errorf("letters: exit %d\n%s", code, out)
+	}
 	if code, out, _ := runCLI(t, "outbox", "send", "--data-dir", dir); code != 0 || !strings.Contains(out, "delivered 0") {
 		t.Errorf("outbox send with nothing due: exit %d %q", code, out)
 	}

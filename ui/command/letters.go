@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 	"time"
 
 	"github.com/custodian-dev/custodian/db"
@@ -32,6 +33,9 @@ func letterCommands() []Command {
 				".eml file, or by SMTP with --smtp-url (or CUSTODIAN_SMTP_URL). Sending the same letter again finds\n" +
 				"the stored message instead of sending a second.",
 			Bind: bindRequestsLetter},
+		{Path: "requests letters", Args: []Arg{id},
+			Summary: "the letters of a request: kind, status, attempts, last error, masked recipient, SHA-256 of the bytes",
+			Bind:    bindRequestsLetters},
 		{Path: "outbox send", Summary: "deliver the queued letters whose time has come (retries failed ones after their backoff)",
 			Detail: "With --every it keeps running as the outbox worker, a pass each interval, until ctrl+c.",
 			Bind:   bindOutboxSend},
@@ -179,4 +183,30 @@ func deliverNow(ctx context.Context, env Env, s *db.Store, out db.Deliverer, whe
 func failLetter(stderr io.Writer, verb string, err error) int {
 	fmt.Fprintf(stderr, "custodian requests %s: %s\n", verb, model.EscapeLine(err.Error()))
 	return exitFor(err)
+}
+
+func bindRequestsLetters(fs *flag.FlagSet) Run {
+	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	return func(ctx context.Context, env Env, g *Globals, args []string) int {
+		b, actor, code := openActor(ctx, g, "cli", env.Stderr)
+		if b == nil {
+			return code
+		}
+		defer b.close()
+		msgs, err := b.store.Messages(ctx, actor, args[0])
+		if err != nil {
+			return failRequests(env.Stderr, "letters", args[0], err)
+		}
+		if *asJSON {
+			return writeJSON(env, msgs)
+		}
+		w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w, "KIND\tSTATUS\tATTEMPTS\tTO\tQUEUED (UTC)\tSHA-256\tLAST ERROR")
+		for _, m := range msgs {
+			fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", m.Kind, m.Status, m.Attempts, model.CleanLine(m.To.Email),
+				m.CreatedAt.UTC().Format(time.DateTime), m.SHA256[:12], orDash(model.CleanLine(m.LastError)))
+		}
+		w.Flush()
+		return 0
+	}
 }
