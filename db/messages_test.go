@@ -506,3 +506,36 @@ func TestLettersOfARequestThroughSMTP(t *testing.T) {
 		}
 	}
 }
+
+// TestSMTPWithoutSTARTTLSGetsNothing: a server that does not offer STARTTLS
+// is never sent the credentials or the letter; the message waits.
+func TestSMTPWithoutSTARTTLSGetsNothing(t *testing.T) {
+	f := newFixture(t)
+	f.create("R-1", "ta")
+	if _, err := f.s.QueueLetter(f.ctx, f.support, "R-1", model.LetterAcknowledgement, sender); err != nil {
+		t.Fatal(err)
+	}
+	backend := &smtpServer{}
+	srv := smtp.NewServer(backend)
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true // it would take the password in clear: it must never be offered it
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	u, _ := db.ParseSMTPURL("smtp://mailer:s3cret@" + l.Addr().String())
+	if n, _ := f.s.DeliverDue(f.ctx, db.SMTPOutbox{URL: u}, sender, 10); n != 0 {
+		t.Errorf("sent %d without STARTTLS", n)
+	}
+	backend.mu.Lock()
+	defer backend.mu.Unlock()
+	if len(backend.got) != 0 || len(backend.rcpt) != 0 {
+		t.Errorf("the server received %d messages, %d recipients", len(backend.got), len(backend.rcpt))
+	}
+	msgs, _ := f.s.Messages(f.ctx, f.support, "R-1")
+	if msgs[0].Status != db.MsgQueued || !strings.Contains(msgs[0].LastError, "starttls") {
+		t.Errorf("message %s, last error %q", msgs[0].Status, msgs[0].LastError)
+	}
+}
