@@ -5,6 +5,7 @@
 // writer, and appends the tamper-evident audit chain.
 //
 // It may import model, db/demo (the demo dataset it seeds) and the MongoDB
-// driver and FerretDB; never anything under ui/. Front ends declare the
+// driver and FerretDB, and for the letters' outbox go-mail (MIME) and
+// go-smtp (delivery); never anything under ui/. Front ends declare the
 // interfaces they need and *Store satisfies them.
 package db

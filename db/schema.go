@@ -112,6 +112,16 @@ func Collections() []CollectionSpec {
 		// document approaches the 16 MB limit; read by lone _id equality
 		// ("<plan key>/<chunk>").
 		{Name: collPlanDocs},
+		// A Customer's own letter templates, "<tenant>/<kind>"; kinds it
+		// never changed use the default set (templates.go).
+		{Name: collTemplates, Indexes: []IndexSpec{
+			idx("templates list: a Customer's own templates", false, "tenant_id", 1, "kind", 1),
+		}},
+		// Letters with their exact bytes and delivery state (messages.go).
+		{Name: collMessages, Indexes: []IndexSpec{
+			idx("a request's letters, oldest first", false, "request_id", 1, "created_at", 1),
+			idx("outbox worker: queued messages whose time has come, oldest first", false, "status", 1, "next_at", 1),
+		}},
 	}
 	return cs
 }
@@ -293,6 +303,13 @@ func Queries() []QuerySpec {
 		scan(collQueue, "*", "EnsureQueue compares every row's version: the projection holds open requests only"),
 		scan(collQueue, "subject_id>", "open requests per subject for the directory: a pass over the open rows only"),
 		query(collQueue, "tenant_id= subject_id>", "tenant_id_1_status_1_due_at_1__id_1", "open requests per subject of a tenant"+scoped),
+
+		// Letters: templates and messages (templates.go, messages.go, outbox.go).
+		query(collTemplates, "_id=", "_id_", "a Customer's template of one kind; its claimed write"),
+		query(collTemplates, "tenant_id=", "tenant_id_1_kind_1", "templates list of a Customer"),
+		query(collMessages, "_id=", "_id_", "a message by id (idempotency key); its claimed write"),
+		query(collMessages, "request_id= sort(request_id,created_at)", "request_id_1_created_at_1", "a request's letters"),
+		query(collMessages, "status= next_at> sort(status,next_at)", "status_1_next_at_1", "outbox worker: due messages"),
 
 		// Requests by subject, import and export.
 		query(collRequests, "subject_id=", "subject_id_1_received_at_-1", "import: requests of the matched subjects"),

@@ -36,6 +36,8 @@ func Table() []Command {
 	cmds = append(cmds, healthCommands()...)
 	cmds = append(cmds, tenantCommands()...)
 	cmds = append(cmds, dataMapCommands()...)
+	cmds = append(cmds, templateCommands()...)
+	cmds = append(cmds, letterCommands()...)
 	return append(cmds,
 		Command{Path: "version", Summary: "print the version", Bind: func(*flag.FlagSet) Run { return runVersion }},
 		Command{Path: "help", Args: []Arg{{Name: "[COMMAND]"}}, FreeArgs: true,

@@ -1,0 +1,212 @@
+package command
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/model"
+)
+
+// smtpURLEnv sets --smtp-url when the flag is not given; read when the
+// command runs, so help never prints a URL with its password.
+const smtpURLEnv = "CUSTODIAN_SMTP_URL"
+
+// defaultFrom is the sender when --from is not given.
+const defaultFrom = "privacy@localhost"
+
+// letterCommands are the CLI door to correspondence: send one letter after
+// a person has read it, and deliver what waits in the outbox.
+func letterCommands() []Command {
+	id := Arg{Name: "ID", What: "request id"}
+	return []Command{
+		{Path: "requests letter", Args: []Arg{id},
+			Summary: "render a letter for a request with its Customer's template, show it, and send it once confirmed",
+			Detail: "Asks y/N on a terminal unless --yes; without a terminal it refuses unless --yes. The message is\n" +
+				"stored with the SHA-256 of its bytes on the audit chain, then delivered: to <data dir>/outbox/ as an\n" +
+				".eml file, or by SMTP with --smtp-url (or CUSTODIAN_SMTP_URL). Sending the same letter again finds\n" +
+				"the stored message instead of sending a second.",
+			Bind: bindRequestsLetter},
+		{Path: "requests letters", Args: []Arg{id},
+			Summary: "the letters of a request: kind, status, attempts, last error, masked recipient, SHA-256 of the bytes",
+			Bind:    bindRequestsLetters},
+		{Path: "outbox send", Summary: "deliver the queued letters whose time has come (retries failed ones after their backoff)",
+			Detail: "With --every it keeps running as the outbox worker, a pass each interval, until ctrl+c.",
+			Bind:   bindOutboxSend},
+	}
+}
+
+// mailFlags are the delivery flags both commands take.
+type mailFlags struct{ smtpURL, from *string }
+
+func bindMailFlags(fs *flag.FlagSet) mailFlags {
+	return mailFlags{
+		smtpURL: fs.String("smtp-url", "", "send by SMTP: `URL` smtp://user:password@host:587 (STARTTLS required) or smtps://…:465 (default $"+smtpURLEnv+"; none: .eml files in <data dir>/outbox)"),
+		from:    fs.String("from", defaultFrom, "the sender `ADDRESS`"),
+	}
+}
+
+// deliverer is the outbox the flags choose, and a line saying where
+// letters go (never the URL: it may carry a password).
+func (m mailFlags) deliverer(dataDir string) (db.Deliverer, string, error) {
+	raw := *m.smtpURL
+	if raw == "" {
+		raw = os.Getenv(smtpURLEnv)
+	}
+	if raw != "" {
+		u, err := db.ParseSMTPURL(raw)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: %w", db.ErrInvalid, err)
+		}
+		return db.SMTPOutbox{URL: u}, "by SMTP through " + u.Hostname(), nil
+	}
+	if dataDir == "" {
+		return nil, "", fmt.Errorf("%w: no data directory for the outbox: pass --data-dir or --smtp-url", db.ErrInvalid)
+	}
+	dir := filepath.Join(dataDir, "outbox")
+	return db.EMLOutbox{Dir: dir}, "to " + dir, nil
+}
+
+func bindRequestsLetter(fs *flag.FlagSet) Run {
+	kind := fs.String("kind", "", "the letter `KIND` (custodian templates list TENANT shows them)")
+	yes := fs.Bool("yes", false, "send without asking")
+	mf := bindMailFlags(fs)
+	return func(ctx context.Context, env Env, g *Globals, args []string) int {
+		k, err := model.ParseLetterKind(*kind)
+		if err != nil {
+			return failLetter(env.Stderr, "letter", fmt.Errorf("%w: --kind: %w", db.ErrInvalid, err))
+		}
+		b, actor, code := openActor(ctx, g, "cli", env.Stderr)
+		if b == nil {
+			return code
+		}
+		defer b.close()
+		out, where, err := mf.deliverer(b.dataDir)
+		if err != nil {
+			return failLetter(env.Stderr, "letter", err)
+		}
+		l, err := b.store.PreviewLetter(ctx, actor, args[0], k)
+		if err != nil {
+			return failRequests(env.Stderr, "letter", args[0], err)
+		}
+		writeLetter(env.Stdout, l)
+		if !*yes {
+			ask := terminalAsk(env.Stdin, env.Stderr)
+			if ask == nil {
+				fmt.Fprintln(env.Stderr, "custodian requests letter: not sent: no terminal to confirm on; read the letter above and pass --yes to send it")
+				return ExitBadInput
+			}
+			if ok, err := ask("Send this letter?"); err != nil || !ok {
+				fmt.Fprintln(env.Stderr, "custodian requests letter: not sent")
+				return ExitFailed
+			}
+		}
+		m, err := b.store.QueueLetter(ctx, actor, args[0], k, *mf.from)
+		if err != nil {
+			return failRequests(env.Stderr, "letter", args[0], err)
+		}
+		if m.Status == db.MsgSent {
+			fmt.Fprintf(env.Stdout, "already sent as %s (sha256 %s); not sent again\n", m.ID, m.SHA256)
+			return 0
+		}
+		fmt.Fprintf(env.Stdout, "queued %s (sha256 %s)\n", m.ID, m.SHA256)
+		if code := deliverNow(ctx, env, b.store, out, where, *mf.from); code != 0 {
+			return code
+		}
+		msgs, err := b.store.Messages(ctx, actor, args[0])
+		if err != nil {
+			return failRequests(env.Stderr, "letter", args[0], err)
+		}
+		for _, x := range msgs {
+			if x.ID == m.ID && x.Status != db.MsgSent {
+				fmt.Fprintf(env.Stderr, "custodian requests letter: %s is %s, not delivered: %s; `custodian outbox send` tries again after its backoff\n",
+					m.ID, x.Status, model.EscapeLine(x.LastError))
+				return ExitFailed
+			}
+		}
+		return 0
+	}
+}
+
+func bindOutboxSend(fs *flag.FlagSet) Run {
+	mf := bindMailFlags(fs)
+	every := fs.Duration("every", 0, "keep running, a delivery pass every `INTERVAL` (e.g. 30s), until interrupted")
+	return func(ctx context.Context, env Env, g *Globals, _ []string) int {
+		if *every < 0 {
+			return failLetter(env.Stderr, "send", fmt.Errorf("%w: --every must be positive, e.g. 30s", db.ErrInvalid))
+		}
+		b, _, code := openActor(ctx, g, "cli", env.Stderr)
+		if b == nil {
+			return code
+		}
+		defer b.close()
+		out, where, err := mf.deliverer(b.dataDir)
+		if err != nil {
+			return failLetter(env.Stderr, "send", err)
+		}
+		if *every == 0 {
+			return deliverNow(ctx, env, b.store, out, where, *mf.from)
+		}
+		// The worker: a pass, then a wait; a pass that fails (the database
+		// restarting) is reported and the next one tries again.
+		t := time.NewTicker(*every)
+		defer t.Stop()
+		for {
+			deliverNow(ctx, env, b.store, out, where, *mf.from)
+			select {
+			case <-ctx.Done():
+				return 0
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// deliverNow runs one pass of the outbox: every due message, each claimed
+// before it is sent.
+func deliverNow(ctx context.Context, env Env, s *db.Store, out db.Deliverer, where, from string) int {
+	n, err := s.DeliverDue(ctx, out, from, 100)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "custodian outbox: %s\n", model.EscapeLine(err.Error()))
+		return exitFor(err)
+	}
+	fmt.Fprintf(env.Stdout, "delivered %d %s\n", n, where)
+	return 0
+}
+
+func failLetter(stderr io.Writer, verb string, err error) int {
+	fmt.Fprintf(stderr, "custodian requests %s: %s\n", verb, model.EscapeLine(err.Error()))
+	return exitFor(err)
+}
+
+func bindRequestsLetters(fs *flag.FlagSet) Run {
+	asJSON := fs.Bool("json", false, "print JSON for scripts")
+	return func(ctx context.Context, env Env, g *Globals, args []string) int {
+		b, actor, code := openActor(ctx, g, "cli", env.Stderr)
+		if b == nil {
+			return code
+		}
+		defer b.close()
+		msgs, err := b.store.Messages(ctx, actor, args[0])
+		if err != nil {
+			return failRequests(env.Stderr, "letters", args[0], err)
+		}
+		if *asJSON {
+			return writeJSON(env, msgs)
+		}
+		w := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w, "KIND\tSTATUS\tATTEMPTS\tTO\tQUEUED (UTC)\tSHA-256\tLAST ERROR")
+		for _, m := range msgs {
+			fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", m.Kind, m.Status, m.Attempts, model.CleanLine(m.To.Email),
+				m.CreatedAt.UTC().Format(time.DateTime), m.SHA256[:12], orDash(model.CleanLine(m.LastError)))
+		}
+		w.Flush()
+		return 0
+	}
+}
