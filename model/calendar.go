@@ -100,7 +100,23 @@ func stateHolidays(state string) []*cal.Holiday {
 	case "VA":
 		// Code of Virginia §2.2-3300: Thanksgiving "and the Friday next following".
 		return []*cal.Holiday{dayAfterThanksgiving("Day after Thanksgiving")}
+	case "FL":
+		// Fla. Stat. §110.117(1)(h): the Friday after Thanksgiving.
+		return []*cal.Holiday{dayAfterThanksgiving("Day after Thanksgiving")}
+	case "NY":
+		// N.Y. Gen. Constr. Law §24: Lincoln's Birthday (February 12) and the
+		// general election day (the Tuesday after the first Monday in
+		// November); a public holiday on a Sunday is kept on Monday.
+		return []*cal.Holiday{
+			{Name: "Lincoln's Birthday", Type: cal.ObservancePublic, Month: time.February, Day: 12,
+				Observed: []cal.AltDay{{Day: time.Sunday, Offset: 1}}, Func: cal.CalcDayOfMonth},
+			{Name: "Election Day", Type: cal.ObservancePublic, Month: time.November, Day: 2, Weekday: time.Tuesday, Offset: 1,
+				Func: cal.CalcWeekdayFrom},
+		}
 	}
+	// OH, OR and CO close state offices on the federal days only (Ohio Rev.
+	// Code §124.19, ORS 187.010, C.R.S. §24-11-101, whose Cabrini Day is the
+	// federal Columbus Day).
 	return nil
 }
 

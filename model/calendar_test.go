@@ -77,6 +77,33 @@ func TestCalendarHolidays(t *testing.T) {
 		t.Errorf("CA 2030 lacks César Chávez Day on Monday 04-01:\n%s", got)
 	}
 
+	// Fla. Stat. §110.117(1)(h); N.Y. Gen. Constr. Law §24 (Lincoln's
+	// Birthday, kept on Monday when a Sunday; the general election day).
+	for _, tc := range []struct {
+		state string
+		year  int
+		want  []string
+		not   []string
+	}{
+		{"FL", 2026, []string{"2026-11-27 Day after Thanksgiving"}, []string{"Election Day"}},
+		{"NY", 2026, []string{"2026-02-12 Lincoln's Birthday", "2026-11-03 Election Day"}, []string{"Day after Thanksgiving"}},
+		{"NY", 2027, []string{"2027-02-12 Lincoln's Birthday", "2027-11-02 Election Day"}, nil},
+		{"NY", 2034, []string{"2034-02-13 Lincoln's Birthday", "2034-11-07 Election Day"}, nil},
+		{"OH", 2026, nil, []string{"Day after Thanksgiving", "Election Day", "Lincoln"}},
+	} {
+		got := names(Tenant{State: tc.state}.Calendar(), tc.year)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s %d lacks %q:\n%s", tc.state, tc.year, w, got)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%s %d has %q:\n%s", tc.state, tc.year, n, got)
+			}
+		}
+	}
+
 	// The Customer's additions and removals, and the legacy list read as additions.
 	ten := Tenant{State: "CA", HolidayAdd: []string{"2027-08-02"}, HolidayRemove: []string{"2027-11-26"}, Holidays: []string{"2027-09-10"}}
 	c := ten.Calendar()
