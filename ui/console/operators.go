@@ -3,12 +3,10 @@ package console
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/custodian-dev/custodian/keymap"
@@ -24,14 +22,7 @@ import (
 
 type operatorsPane struct {
 	ctx *Context
-	listWindow
-
-	ops     []model.Operator
-	loaded  bool
-	loading bool
-	err     string
-	loader  call[[]model.Operator]
-	spin    spinner.Model
+	loadedList[model.Operator]
 	// formSeq numbers the forms this pane opens, below zero so they never
 	// meet the shell's own view numbers.
 	formSeq       int
@@ -40,7 +31,10 @@ type operatorsPane struct {
 
 func newOperatorsPane(ctx *Context) *operatorsPane {
 	return &operatorsPane{ctx: ctx,
-		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Theme.Spinner))}
+		loadedList: newLoadedList(ctx, "operators", func(x model.Operator) string { return x.Handle },
+			func(ctx context.Context, b Backend, actor model.Actor) ([]model.Operator, error) {
+				return b.Operators(ctx, actor)
+			})}
 }
 
 func (p *operatorsPane) Title() string        { return "Operators" }
@@ -52,7 +46,7 @@ func (p *operatorsPane) Close()               { p.loader.cancel() }
 
 func (p *operatorsPane) SetSize(w, h int) {
 	p.width, p.height = w, h
-	p.moveBy(0, len(p.ops), p.listRows())
+	p.moveBy(0, len(p.items), p.listRows())
 }
 
 func (p *operatorsPane) KeyHelp() []key.Binding {
@@ -63,63 +57,28 @@ func (p *operatorsPane) listRows() int { return max(1, p.height-3) }
 
 // Activate loads the list the first time the tab is shown.
 func (p *operatorsPane) Activate() tea.Cmd {
-	if p.loaded || p.loading {
-		return nil
-	}
-	return p.reload()
-}
-
-func (p *operatorsPane) reload() tea.Cmd {
-	p.loading, p.err = true, ""
-	load := p.loader.start(p.ctx, func(ctx context.Context, b Backend, actor model.Actor) ([]model.Operator, error) {
-		return b.Operators(ctx, actor)
-	})
-	return tea.Batch(load, p.spin.Tick)
+	return p.activate(p.ctx)
 }
 
 // operatorSavedMsg says an operator change was saved: the list re-reads.
 type operatorSavedMsg struct{}
 
 func (p *operatorsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
-	if ops, err, ok := p.loader.accept(msg); ok {
-		p.loading = false
-		if err != nil {
-			p.err = "could not load the operators"
-			return p, p.ctx.Error(fmt.Sprintf("operators: %s — press %s to retry", errText(err), p.ctx.keyFor(keymap.Refresh)))
-		}
-		handle := ""
-		if op, ok := p.selected(); ok {
-			handle = op.Handle
-		}
-		p.ops, p.loaded = ops, true
-		p.selectRow(slices.IndexFunc(ops, func(o model.Operator) bool { return o.Handle == handle }), len(ops), p.listRows())
-		return p, nil
+	if cmd, ok := p.update(p.ctx, msg, p.listRows()); ok {
+		return p, cmd
 	}
 	switch msg := msg.(type) {
 	case tenantsReadyMsg, operatorSavedMsg:
-		if p.loaded || p.loading {
-			return p, p.reload()
-		}
-	case themeMsg:
-		p.spin.Style = p.ctx.Theme.Spinner
-	case spinner.TickMsg:
-		return p, spinWhile(p.loading, &p.spin, msg)
+		return p, p.reloadIfShown(p.ctx)
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
 	}
 	return p, nil
 }
 
-func (p *operatorsPane) selected() (model.Operator, bool) {
-	if p.cursor < 0 || p.cursor >= len(p.ops) {
-		return model.Operator{}, false
-	}
-	return p.ops[p.cursor], true
-}
-
 func (p *operatorsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := p.ctx.Keys
-	if p.navigate(k, msg, len(p.ops), p.listRows()) {
+	if p.navigate(k, msg, len(p.items), p.listRows()) {
 		return nil
 	}
 	var build func(seq int) Pane
@@ -152,7 +111,7 @@ func (p *operatorsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 
 func (p *operatorsPane) View() string {
 	th := p.ctx.Theme
-	head := th.Section.Render(fmt.Sprintf("Operators (%d)", len(p.ops)))
+	head := th.Section.Render(fmt.Sprintf("Operators (%d)", len(p.items)))
 	switch {
 	case p.loading && !p.loaded:
 		head += "  " + p.spin.View() + " loading…"
@@ -160,7 +119,7 @@ func (p *operatorsPane) View() string {
 		head += "  " + th.Error.Render(p.err)
 	}
 	rows := [][]string{{"HANDLE", "ROLE", "STATE", "TENANTS", "OS USER", "KEYS", "NAME"}}
-	for _, op := range p.ops {
+	for _, op := range p.items {
 		rows = append(rows, operatorRow(op))
 	}
 	widths := make([]int, len(rows[0]))
@@ -177,13 +136,13 @@ func (p *operatorsPane) View() string {
 		return strings.TrimRight(strings.Join(parts, "  "), " ")
 	}
 	lines := []string{head, th.ColHeader.Render(padRight(render(rows[0]), p.width))}
-	end := min(len(p.ops), p.offset+p.listRows())
+	end := min(len(p.items), p.offset+p.listRows())
 	for i := p.offset; i < end; i++ {
 		line := padRight(render(rows[i+1]), p.width)
 		switch {
 		case i == p.cursor:
 			line = th.Selected.Render(line)
-		case p.ops[i].Disabled:
+		case p.items[i].Disabled:
 			line = th.Dim.Render(line)
 		}
 		lines = append(lines, line)

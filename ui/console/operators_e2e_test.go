@@ -42,7 +42,7 @@ func (h *harness) operatorsLoaded(cond func(ops []model.Operator) bool) string {
 	h.t.Helper()
 	return h.waitFor("the operators list", func(a *App) bool {
 		p := a.operatorsPane()
-		return p != nil && a.panes[a.active] == Pane(p) && len(a.stack) == 0 && p.loaded && !p.loading && cond(p.ops)
+		return p != nil && a.panes[a.active] == Pane(p) && len(a.stack) == 0 && p.loaded && !p.loading && cond(p.items)
 	})
 }
 
@@ -51,7 +51,7 @@ func (h *harness) selectOperator(handle string) {
 	h.t.Helper()
 	i := -1
 	h.waitFor("operator "+handle, func(a *App) bool {
-		i = slices.IndexFunc(a.operatorsPane().ops, func(o model.Operator) bool { return o.Handle == handle })
+		i = slices.IndexFunc(a.operatorsPane().items, func(o model.Operator) bool { return o.Handle == handle })
 		return i >= 0
 	})
 	h.press("g")

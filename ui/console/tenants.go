@@ -3,12 +3,10 @@ package console
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/custodian-dev/custodian/keymap"
@@ -25,14 +23,7 @@ import (
 
 type tenantsPane struct {
 	ctx *Context
-	listWindow
-
-	tenants []model.Tenant
-	loaded  bool
-	loading bool
-	err     string
-	loader  call[[]model.Tenant]
-	spin    spinner.Model
+	loadedList[model.Tenant]
 	// detail shows the selected tenant's every field instead of the list;
 	// top is the detail's first shown line.
 	detail bool
@@ -45,7 +36,10 @@ type tenantsPane struct {
 
 func newTenantsPane(ctx *Context) *tenantsPane {
 	return &tenantsPane{ctx: ctx,
-		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(ctx.Theme.Spinner))}
+		loadedList: newLoadedList(ctx, "tenants", func(x model.Tenant) string { return x.ID },
+			func(ctx context.Context, b Backend, actor model.Actor) ([]model.Tenant, error) {
+				return b.Tenants(ctx, actor)
+			})}
 }
 
 func (p *tenantsPane) Title() string        { return "Tenants" }
@@ -57,7 +51,7 @@ func (p *tenantsPane) Close()               { p.loader.cancel() }
 
 func (p *tenantsPane) SetSize(w, h int) {
 	p.width, p.height = w, h
-	p.moveBy(0, len(p.tenants), p.listRows())
+	p.moveBy(0, len(p.items), p.listRows())
 }
 
 func (p *tenantsPane) KeyHelp() []key.Binding {
@@ -71,18 +65,7 @@ func (p *tenantsPane) listRows() int { return max(1, p.height-3) }
 
 // Activate loads the list the first time the tab is shown.
 func (p *tenantsPane) Activate() tea.Cmd {
-	if p.loaded || p.loading {
-		return nil
-	}
-	return p.reload()
-}
-
-func (p *tenantsPane) reload() tea.Cmd {
-	p.loading, p.err = true, ""
-	load := p.loader.start(p.ctx, func(ctx context.Context, b Backend, actor model.Actor) ([]model.Tenant, error) {
-		return b.Tenants(ctx, actor)
-	})
-	return tea.Batch(load, p.spin.Tick)
+	return p.activate(p.ctx)
 }
 
 // tenantSavedMsg says a tenant was added or edited: the shell re-reads the
@@ -90,40 +73,16 @@ func (p *tenantsPane) reload() tea.Cmd {
 type tenantSavedMsg struct{}
 
 func (p *tenantsPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
-	if ts, err, ok := p.loader.accept(msg); ok {
-		p.loading = false
-		if err != nil {
-			p.err = "could not load the tenants"
-			return p, p.ctx.Error(fmt.Sprintf("tenants: %s — press %s to retry", errText(err), p.ctx.keyFor(keymap.Refresh)))
-		}
-		id := ""
-		if t, ok := p.selected(); ok {
-			id = t.ID
-		}
-		p.tenants, p.loaded = ts, true
-		p.selectRow(slices.IndexFunc(ts, func(t model.Tenant) bool { return t.ID == id }), len(ts), p.listRows())
-		return p, nil
+	if cmd, ok := p.update(p.ctx, msg, p.listRows()); ok {
+		return p, cmd
 	}
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
-		if p.loaded || p.loading {
-			return p, p.reload()
-		}
-	case themeMsg:
-		p.spin.Style = p.ctx.Theme.Spinner
-	case spinner.TickMsg:
-		return p, spinWhile(p.loading, &p.spin, msg)
+		return p, p.reloadIfShown(p.ctx)
 	case tea.KeyPressMsg:
 		return p, p.key(msg)
 	}
 	return p, nil
-}
-
-func (p *tenantsPane) selected() (model.Tenant, bool) {
-	if p.cursor < 0 || p.cursor >= len(p.tenants) {
-		return model.Tenant{}, false
-	}
-	return p.tenants[p.cursor], true
 }
 
 func (p *tenantsPane) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -137,7 +96,7 @@ func (p *tenantsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 			p.top = max(0, min(p.top+d, len(p.detailLines())-p.height+1))
 			return nil
 		}
-	} else if p.navigate(k, msg, len(p.tenants), p.listRows()) {
+	} else if p.navigate(k, msg, len(p.items), p.listRows()) {
 		return nil
 	}
 	t, ok := p.selected()
@@ -171,7 +130,7 @@ func (p *tenantsPane) View() string {
 		}
 	}
 	th := p.ctx.Theme
-	head := th.Section.Render(fmt.Sprintf("Tenants (%d)", len(p.tenants)))
+	head := th.Section.Render(fmt.Sprintf("Tenants (%d)", len(p.items)))
 	switch {
 	case p.loading && !p.loaded:
 		head += "  " + p.spin.View() + " loading…"
@@ -181,7 +140,7 @@ func (p *tenantsPane) View() string {
 	// The name last, as in the operators list: it is the longest, and a
 	// narrow terminal cuts it rather than the figures.
 	rows := [][]string{{"ID", "STATE", "TIME ZONE", "APPROVERS", "HOLDS", "NEXT HOLIDAY", "NAME"}}
-	for _, t := range p.tenants {
+	for _, t := range p.items {
 		rows = append(rows, p.tenantRow(t))
 	}
 	widths := make([]int, len(rows[0]))
@@ -198,7 +157,7 @@ func (p *tenantsPane) View() string {
 		return strings.TrimRight(strings.Join(parts, "  "), " ")
 	}
 	lines := []string{head, th.ColHeader.Render(padRight(render(rows[0]), p.width))}
-	end := min(len(p.tenants), p.offset+p.listRows())
+	end := min(len(p.items), p.offset+p.listRows())
 	for i := p.offset; i < end; i++ {
 		line := padRight(render(rows[i+1]), p.width)
 		if i == p.cursor {

@@ -25,7 +25,7 @@ func (h *harness) tenantsLoaded(cond func(ts []model.Tenant) bool) string {
 	h.t.Helper()
 	return h.waitFor("the tenants list", func(a *App) bool {
 		p := a.tenantsPane()
-		return p != nil && a.panes[a.active] == Pane(p) && len(a.stack) == 0 && p.loaded && !p.loading && cond(p.tenants)
+		return p != nil && a.panes[a.active] == Pane(p) && len(a.stack) == 0 && p.loaded && !p.loading && cond(p.items)
 	})
 }
 
@@ -34,7 +34,7 @@ func (h *harness) selectTenant(id string) {
 	h.t.Helper()
 	i := -1
 	h.waitFor("tenant "+id, func(a *App) bool {
-		i = slices.IndexFunc(a.tenantsPane().tenants, func(t model.Tenant) bool { return t.ID == id })
+		i = slices.IndexFunc(a.tenantsPane().items, func(t model.Tenant) bool { return t.ID == id })
 		return i >= 0
 	})
 	h.press("g")
