@@ -108,7 +108,7 @@ func TestEnsureSchemaLock(t *testing.T) {
 			{Key: "until", Value: time.Now().Add(time.Hour)}}); err != nil {
 			t.Fatal(err)
 		}
-		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		short, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
 		err := db.EnsureSchema(short, d)
 		if err == nil || !strings.Contains(err.Error(), "another custodian is creating the schema") {

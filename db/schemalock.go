@@ -33,6 +33,14 @@ func lockSchema(ctx context.Context, d *mongo.Database) (release func(), err err
 		return nil, fmt.Errorf("schema lock: create collection %s: %w", collMeta, err)
 	}
 	holder := rand.Text()
+	// The caller's deadline can pass inside a call as well as between
+	// polls: either way what stopped it is the other holder.
+	waited := func(err error) error {
+		if ctx.Err() != nil {
+			return fmt.Errorf("schema lock: another custodian is creating the schema: %w", ctx.Err())
+		}
+		return err
+	}
 	for {
 		now := time.Now().UTC()
 		_, err := meta.InsertOne(ctx, bson.D{
@@ -44,15 +52,15 @@ func lockSchema(ctx context.Context, d *mongo.Database) (release func(), err err
 			break
 		}
 		if !isDup(err) {
-			return nil, fmt.Errorf("schema lock: %w", err)
+			return nil, waited(fmt.Errorf("schema lock: %w", err))
 		}
 		// A lease that ran out belongs to a process that died holding it.
 		if _, err := meta.DeleteOne(ctx, bson.D{{Key: "_id", Value: schemaLockID}, {Key: "until", Value: bson.D{{Key: "$lt", Value: now}}}}); err != nil {
-			return nil, fmt.Errorf("schema lock: clear a lapsed lock: %w", err)
+			return nil, waited(fmt.Errorf("schema lock: clear a lapsed lock: %w", err))
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("schema lock: another custodian is creating the schema: %w", ctx.Err())
+			return nil, waited(ctx.Err())
 		case <-time.After(schemaLockPoll):
 		}
 	}
