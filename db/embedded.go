@@ -394,19 +394,9 @@ func (e *dirHeldError) pidText() string {
 // deleting a flocked file lets a third process lock a fresh inode while the
 // second still holds the old one.
 func lockDataDir(dir string) (*os.File, error) {
-	path := filepath.Join(dir, lockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := lockFileIn(dir, os.O_RDWR|os.O_CREATE)
 	if err != nil {
-		return nil, fmt.Errorf("open lock file: %w", err)
-	}
-	ok, err := tryLockExclusive(f)
-	if err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	if !ok {
-		_ = f.Close()
-		return nil, &dirHeldError{dir: dir, pid: readPID(path)}
+		return nil, err
 	}
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
@@ -424,4 +414,24 @@ func readPID(path string) int {
 		return 0
 	}
 	return pid
+}
+
+// lockFileIn opens dir's lock file with flag and takes its exclusive lock;
+// held by another process, the error names its pid.
+func lockFileIn(dir string, flag int) (*os.File, error) {
+	path := filepath.Join(dir, lockFileName)
+	f, err := os.OpenFile(path, flag, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	ok, err := tryLockExclusive(f)
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if !ok {
+		_ = f.Close()
+		return nil, &dirHeldError{dir: dir, pid: readPID(path)}
+	}
+	return f, nil
 }

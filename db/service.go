@@ -484,21 +484,7 @@ func lockFree(dir string) (bool, int, error) {
 // lockDataDirNoPID takes an existing lock file's lock without writing our
 // pid into it.
 func lockDataDirNoPID(dir string) (*os.File, error) {
-	path := filepath.Join(dir, lockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open lock file: %w", err)
-	}
-	ok, err := tryLockExclusive(f)
-	if err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	if !ok {
-		_ = f.Close()
-		return nil, &dirHeldError{dir: dir, pid: readPID(path)}
-	}
-	return f, nil
+	return lockFileIn(dir, os.O_RDWR)
 }
 
 // OpenServiceLog opens the service's log for appending, rotating it first
