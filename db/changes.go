@@ -101,7 +101,7 @@ func (s *Store) ChangesSince(ctx context.Context, actor model.Actor, seq int64, 
 		}
 	}
 	if int64(len(entries)) != d.Seq-seq { // a gap: the ring missed some
-		if s.conn.Embedded {
+		if s.conn.Embedded || s.conn.Topology == "FerretDB" { // on SQLite or PostgreSQL alike
 			return nil, d.Seq, true, nil
 		}
 		return s.changesFromChain(ctx, actor, seq, limit)

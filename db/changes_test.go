@@ -128,7 +128,7 @@ func TestChangesSinceScopeAndLimit(t *testing.T) {
 }
 
 // TestChangesSincePastTheRing: more entries since a marker than the ring
-// keeps. The embedded database answers "more" with no list (reload
+// keeps. FerretDB (embedded or on PostgreSQL) answers "more" with no list (reload
 // everything; reading the chain there scans it whole), MongoDB reads the
 // chain by _id; both resume from the head.
 func TestChangesSincePastTheRing(t *testing.T) {
@@ -153,7 +153,7 @@ func TestChangesSincePastTheRing(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got) != 0 || !more || next != head.Seq {
-		t.Fatalf("embedded, 70 entries since: %d changes, more %t, next %d; want none, more, next %d", len(got), more, next, head.Seq)
+		t.Fatalf("FerretDB, 70 entries since: %d changes, more %t, next %d; want none, more, next %d", len(got), more, next, head.Seq)
 	}
 	mongoPath := &db.Conn{Client: f.conn.Client, DB: f.conn.DB, URI: f.conn.URI}
 	m := f.newStore(mongoPath)
