@@ -349,20 +349,7 @@ func BenchmarkKeystrokeLatency(b *testing.B) {
 	ts := startServer(b, store, func(c *Config) { c.MaxSessions = 1000 })
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
-			_, sc, in := clients(b, clientSpec{Addr: ts.addr, Sessions: n, Latency: true, Interval: 500 * time.Millisecond, Duration: 10 * time.Second})
-			if !sc.Scan() {
-				b.Fatal("no report from the client process")
-			}
-			var rep latencyReport
-			if err := json.Unmarshal(sc.Bytes(), &rep); err != nil {
-				b.Fatal(err)
-			}
-			_ = in.Close()
-			b.ReportMetric(rep.MedianMS, "median-ms")
-			b.ReportMetric(rep.P95MS, "p95-ms")
-			b.ReportMetric(float64(rep.Count), "keys")
-			b.ReportMetric(float64(rep.Failed), "unanswered")
-			waitFor(b, "the sessions to close", func() bool { return ts.Sessions() == 0 })
+			measureKeystrokes(b, ts, n)
 		})
 	}
 }
@@ -380,20 +367,27 @@ func BenchmarkKeystrokeLatencyLive(b *testing.B) {
 	}{{"poll=off", -1}, {"poll=3s", 3 * time.Second}, {"poll=1s", time.Second}} {
 		b.Run(tc.name+"/sessions=50", func(b *testing.B) {
 			ts := startServer(b, store, func(c *Config) { c.MaxSessions = 1000; c.App.LivePoll = tc.poll })
-			_, sc, in := clients(b, clientSpec{Addr: ts.addr, Sessions: 50, Latency: true, Interval: 500 * time.Millisecond, Duration: 10 * time.Second})
-			if !sc.Scan() {
-				b.Fatal("no report from the client process")
-			}
-			var rep latencyReport
-			if err := json.Unmarshal(sc.Bytes(), &rep); err != nil {
-				b.Fatal(err)
-			}
-			_ = in.Close()
-			b.ReportMetric(rep.MedianMS, "median-ms")
-			b.ReportMetric(rep.P95MS, "p95-ms")
-			b.ReportMetric(float64(rep.Count), "keys")
-			b.ReportMetric(float64(rep.Failed), "unanswered")
-			waitFor(b, "the sessions to close", func() bool { return ts.Sessions() == 0 })
+			measureKeystrokes(b, ts, 50)
 		})
 	}
+}
+
+// measureKeystrokes runs n sessions against ts, each pressing a key every
+// 500 ms for 10 s, and reports the keystroke-to-redraw median and p95.
+func measureKeystrokes(b *testing.B, ts *testServer, n int) {
+	b.Helper()
+	_, sc, in := clients(b, clientSpec{Addr: ts.addr, Sessions: n, Latency: true, Interval: 500 * time.Millisecond, Duration: 10 * time.Second})
+	if !sc.Scan() {
+		b.Fatal("no report from the client process")
+	}
+	var rep latencyReport
+	if err := json.Unmarshal(sc.Bytes(), &rep); err != nil {
+		b.Fatal(err)
+	}
+	_ = in.Close()
+	b.ReportMetric(rep.MedianMS, "median-ms")
+	b.ReportMetric(rep.P95MS, "p95-ms")
+	b.ReportMetric(float64(rep.Count), "keys")
+	b.ReportMetric(float64(rep.Failed), "unanswered")
+	waitFor(b, "the sessions to close", func() bool { return ts.Sessions() == 0 })
 }
