@@ -42,8 +42,9 @@ type liveState struct {
 	// updated is when the last poll succeeded; failing why the last failed.
 	updated time.Time
 	failing string
-	// disabledSeen: a poll found the operator disabled (see polled).
-	disabledSeen bool
+	// disabledPolls counts the polls in a row that found the operator
+	// disabled without the change that names who did it (see polled).
+	disabledPolls int
 	// marks are the requests changed by someone else, with the change and
 	// until when it is marked.
 	marks map[string]liveMark
@@ -133,6 +134,14 @@ func (a *App) poll() tea.Cmd {
 		if out.actor, err = lb.CurrentActor(ctx, actor); err != nil {
 			return livePoll{}, err
 		}
+		if out.actor.Operator.Disabled && based && out.changes == nil {
+			// The marker may be a shared read from before the change was
+			// logged (sshd): ask the chain itself, so the message can name
+			// who disabled the account.
+			if out.changes, out.next, out.more, err = lb.ChangesSince(ctx, actor, since, liveChangesMax); err != nil {
+				return livePoll{}, err
+			}
+		}
 		return out, nil
 	})
 }
@@ -154,20 +163,31 @@ func (a *App) polled(res livePoll, err error) tea.Cmd {
 	lv.since, lv.based = res.next, true
 	if res.actor.Operator.Disabled {
 		// The record is written before its audit entry: a poll between
-		// the two finds the operator disabled with nobody named yet. One
-		// more poll names them; the controller refuses writes meanwhile.
-		if _, named := a.operatorChange(res.changes); named || lv.disabledSeen {
+		// the two finds the operator disabled with nobody named yet. The
+		// session waits about two seconds (at least one more poll) for the
+		// entry, read-only; the controller refuses writes meanwhile.
+		if _, named := a.operatorChange(res.changes); named || lv.disabledPolls >= a.disabledGracePolls() {
 			return a.endDisabled(res.changes)
 		}
-		lv.disabledSeen = true
+		lv.disabledPolls++
 		a.ctx.ReadOnly = true
 		return tick
 	}
-	if lv.disabledSeen { // enabled again before the session ended
-		lv.disabledSeen = false
+	if lv.disabledPolls > 0 { // enabled again before the session ended
+		lv.disabledPolls = 0
 		a.ctx.ReadOnly = a.ctx.Actor.ReadOnly || !a.ctx.Actor.Can(model.PermTriage)
 	}
 	return tea.Batch(tick, a.broadcast(livePolledMsg{}), a.followOperator(res.actor, res.changes), a.followChanges(res))
+}
+
+// disabledGracePolls is how many polls a session that found its operator
+// disabled waits for the audit entry naming who did it: about two seconds,
+// and at least one.
+func (a *App) disabledGracePolls() int {
+	if a.liveEvery <= 0 {
+		return 1
+	}
+	return max(1, int((2*time.Second+a.liveEvery-1)/a.liveEvery))
 }
 
 // operatorChange is the newest change to the session's own operator.
