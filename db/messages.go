@@ -135,6 +135,20 @@ func (s *Store) QueueLetter(ctx context.Context, actor model.Actor, id string, k
 	if err != nil {
 		return Message{}, err
 	}
+	return s.queueRendered(ctx, actor, r, k, l, from, "")
+}
+
+// queueRendered stores the rendered letter l (of kind k, about request r)
+// queued for the outbox: its MIME bytes from the sender from, a message id
+// derived from what it says (the idempotency key: the same letter queued
+// twice is found, not sent twice) and an audit event with the SHA-256 of
+// the bytes. note, when set, is added to the event's detail (e.g.
+// "edited before sending"); it must carry no PI. The caller has checked
+// the actor may send k and that from is a safe address.
+func (s *Store) queueRendered(ctx context.Context, actor model.Actor, r model.Request, k model.LetterKind, l model.Letter, from, note string) (Message, error) {
+	const action = "queue_letter"
+	id := r.ID
+	tgt := auditTarget("request", id)
 	msgID := "msg-" + sha256Hex([]byte(id + "\x00" + string(k) + "\x00" + l.To.Email + "\x00" + l.Subject + "\x00" + l.Body))[:24]
 	if old, err := s.message(ctx, msgID); err == nil {
 		return old, nil
@@ -151,10 +165,14 @@ func (s *Store) QueueLetter(ctx context.Context, actor model.Actor, id string, k
 	c := s.newClaim(collMessages, msgID, 1, actor.Handle(), now)
 	// The detail carries no PI: the kind, the message id and the hash of
 	// the exact bytes, which proves later what was sent.
+	detail := fmt.Sprintf("%s; %s; sha256 %s", k, msgID, m.SHA256)
+	if note != "" {
+		detail += "; " + model.CleanLine(note)
+	}
 	c.Events = []model.AuditEvent{{
 		ID: c.WriteID, At: now, Actor: actor.Handle(), Role: actor.Operator.Role, Origin: actor.Origin,
 		Action: action, Target: tgt, TenantID: r.TenantID, Outcome: model.OutcomeOK,
-		Detail: fmt.Sprintf("%s; %s; sha256 %s", k, msgID, m.SHA256),
+		Detail: detail,
 	}}
 	if c.Doc, err = bson.Marshal(m); err != nil {
 		return Message{}, fmt.Errorf("%s %s: %w", action, id, err)
