@@ -142,14 +142,18 @@ func isLetterField(name string) bool {
 	return false
 }
 
-// appealRoutes is where a resident can take a denial, by state (§7022(f)
+// appealRoutes is where a resident can take a denial, by state. §7022(f)
 // and §7023(f) require the response to say the request was denied and why;
-// the route to complain is the state's regulator where the state has one).
+// California has no appeal step, so the route is its regulators. Virginia
+// (Va. Code §59.1-578(C)) and Colorado (C.R.S. §6-1-1306(3)) require an
+// appeal to the business itself, answered in writing within 60 days
+// (Virginia) or 45 days extendable by 60 (Colorado), and, when the appeal
+// is denied, a way to complain to the state's Attorney General.
 func appealRoutes() map[string]string {
 	return map[string]string{
 		"CA": "If you disagree, you may file a complaint with the California Privacy Protection Agency (cppa.ca.gov) or the California Attorney General (oag.ca.gov/privacy).",
-		"VA": "You may appeal this decision by replying to this letter; if the appeal is denied you may contact the Virginia Attorney General (oag.state.va.us).",
-		"CO": "You may appeal this decision by replying to this letter; if the appeal is denied you may contact the Colorado Attorney General (coag.gov).",
+		"VA": "You may appeal this decision by replying to this letter. We will answer your appeal in writing within 60 days of receiving it, with our reasons. If we deny your appeal, you may submit a complaint to the Virginia Attorney General (oag.state.va.us).",
+		"CO": "You may appeal this decision by replying to this letter. We will answer your appeal within 45 days of receiving it; if we need longer (at most 60 more days) we will tell you why. If we deny your appeal, you may contact the Colorado Attorney General (coag.gov).",
 	}
 }
 

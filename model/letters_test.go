@@ -276,3 +276,30 @@ func TestLetterFits(t *testing.T) {
 		}
 	}
 }
+
+// TestAppealRoute: a denial names the route the requester's state gives.
+// California (11 CCR §7022(f), §7023(f)): its regulators. Virginia (Va.
+// Code §59.1-578(C)): an appeal answered in writing within 60 days, then
+// the Attorney General. Colorado (C.R.S. §6-1-1306(3)): an appeal answered
+// within 45 days (extendable by 60, with the reason), then the Attorney
+// General. Anywhere else: a second review by someone who did not decide.
+func TestAppealRoute(t *testing.T) {
+	tests := []struct {
+		state string
+		want  []string
+	}{
+		{"CA", []string{"California Privacy Protection Agency", "Attorney General"}},
+		{"va", []string{"appeal", "within 60 days", "Virginia Attorney General"}},
+		{" CO ", []string{"appeal", "within 45 days", "60 more days", "Colorado Attorney General"}},
+		{"TX", []string{"reviewed again by someone who did not decide it"}},
+		{"", []string{"reviewed again"}},
+	}
+	for _, tt := range tests {
+		got := AppealRoute(tt.state)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("AppealRoute(%q) = %q, lacks %q", tt.state, got, w)
+			}
+		}
+	}
+}
