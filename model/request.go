@@ -243,6 +243,10 @@ type Request struct {
 	// Disclosures are a privacy lead's decisions to disclose fields holding
 	// another person's data in an access response, oldest first.
 	Disclosures []Disclosure `bson:"disclosures,omitempty" json:"disclosures,omitempty"`
+	// ProcessorNotices are the notices a deletion or correction sent to
+	// sub-processors, each with its confirmation or exception: the request
+	// completes only when every one is settled (processors.go).
+	ProcessorNotices []ProcessorNotice `bson:"processor_notices,omitempty" json:"processor_notices,omitempty"`
 
 	// DueAt is the earliest applicable deadline, stored so the queue can be
 	// sorted by an index; it is recomputed on every change.
