@@ -225,8 +225,32 @@ func DataMap() []model.CollectionMap {
 		out[i] = c.m
 		out[i].Fields = slices.Clone(c.m.Fields)
 		out[i].Sources, out[i].Purposes, out[i].Recipients = about(c.m.Collection)
+		out[i].Processors = processorsOf(c.m.Collection)
 	}
 	return out
+}
+
+// The vendor's own service providers the seed policy names ("our customer
+// relationship management service provider, marketing automation and
+// analytics provider"), with invented names and example.com contacts: a
+// deletion or correction of a collection they receive is passed on to them.
+var (
+	demoCRM       = model.SubProcessor{Name: "Lumen CRM", Contact: model.ProcessorContact{Name: "Lumen CRM privacy desk", Email: "privacy@lumen-crm.example.com"}, Holds: "contact records (name, email, phone) for resident support"}
+	demoMarketing = model.SubProcessor{Name: "Beacon Mail", Contact: model.ProcessorContact{Name: "Beacon Mail data protection", Email: "dpo@beacon-mail.example.com"}, Holds: "subscriber list and email engagement for marketing automation"}
+	demoAnalytics = model.SubProcessor{Name: "Tally Analytics", Contact: model.ProcessorContact{Name: "Tally Analytics privacy team", Email: "privacy@tally-analytics.example.org"}, Holds: "visit and device events for usage analytics"}
+)
+
+// processorsOf is who receives copies of collection.
+func processorsOf(collection string) []model.SubProcessor {
+	switch collection {
+	case CollRecRegistrations, CollPayments:
+		return []model.SubProcessor{demoCRM}
+	case CollAlertSubscriptions:
+		return []model.SubProcessor{demoCRM, demoMarketing}
+	case CollWebVisits, CollMobileDevices:
+		return []model.SubProcessor{demoAnalytics}
+	}
+	return nil
 }
 
 // Collections lists the tenant data collections in data-map order.
