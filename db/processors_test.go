@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -11,9 +12,35 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/custodian-dev/custodian/db"
+	"github.com/custodian-dev/custodian/db/dbtest"
 	"github.com/custodian-dev/custodian/db/demo"
 	"github.com/custodian-dev/custodian/model"
 )
+
+// newProcessorFixture is newFulfilFixture over the demo seeded with its
+// sub-processors on the data map, as a person's demo is.
+func newProcessorFixture(t *testing.T, subjects int) *ffix {
+	t.Helper()
+	conn := dbtest.New(t)
+	f := &ffix{t: t, ctx: context.Background(), conn: conn, exports: t.TempDir(), who: map[string]model.Actor{}, used: map[string]bool{}}
+	f.s = f.store()
+	if _, err := db.Seed(f.ctx, f.s, db.SeedOptions{Subjects: subjects, Requests: 1, Clock: seedClock, Processors: true}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := demo.Generate(demo.Options{Subjects: subjects, Requests: 1, Clock: seedClock, Processors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ds = ds
+	for _, h := range []string{"sam", "lee", "lou", "eve"} {
+		op, err := f.s.Operator(f.ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.who[h] = model.Actor{Operator: op, Origin: "test"}
+	}
+	return f
+}
 
 // storedMessages reads a request's messages with their bytes, oldest first.
 func (f *ffix) storedMessages(id string) []db.Message {
@@ -39,7 +66,7 @@ func (f *ffix) storedMessages(id string) []db.Message {
 // once and byte for byte as stored.
 func TestDeletionWithProcessorsThroughSMTP(t *testing.T) {
 	skipUnderRace(t)
-	f := newFulfilFixture(t, 200, 0)
+	f := newProcessorFixture(t, 200)
 	backend, out, _ := startSMTP(t)
 	deliver := func(want int) {
 		t.Helper()

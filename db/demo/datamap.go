@@ -225,9 +225,20 @@ func DataMap() []model.CollectionMap {
 		out[i] = c.m
 		out[i].Fields = slices.Clone(c.m.Fields)
 		out[i].Sources, out[i].Purposes, out[i].Recipients = about(c.m.Collection)
-		out[i].Processors = processorsOf(c.m.Collection)
 	}
 	return out
+}
+
+// DataMapWithProcessors is DataMap with the vendor's sub-processors on the
+// collections they receive: what the demo a person runs shows. Tests that
+// seed without Options.Processors keep a map whose deletions complete
+// without waiting on anyone.
+func DataMapWithProcessors() []model.CollectionMap {
+	dm := DataMap()
+	for i := range dm {
+		dm[i].Processors = processorsOf(dm[i].Collection)
+	}
+	return dm
 }
 
 // The vendor's own service providers the seed policy names ("our customer
