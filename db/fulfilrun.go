@@ -267,6 +267,7 @@ func (s *Store) recordStep(ctx context.Context, actor model.Actor, r model.Reque
 		if notice != nil {
 			addNotice(q, *notice)
 		}
+		q.WaitingProcessors = model.WaitingOnProcessors(*q)
 		return nil
 	})
 	if errors.Is(err, ErrConflict) {

@@ -151,6 +151,7 @@ func (s *Store) writeNotices(ctx context.Context, actor model.Actor, r model.Req
 		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), r.ID, err)
 	}
 	edit(&nr)
+	nr.WaitingProcessors = model.WaitingOnProcessors(nr)
 	tenant, err := s.tenant(ctx, r.TenantID)
 	if err != nil {
 		return model.Request{}, fmt.Errorf("%s %s: %w", a.Label(), r.ID, err)

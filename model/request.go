@@ -247,6 +247,10 @@ type Request struct {
 	// sub-processors, each with its confirmation or exception: the request
 	// completes only when every one is settled (processors.go).
 	ProcessorNotices []ProcessorNotice `bson:"processor_notices,omitempty" json:"processor_notices,omitempty"`
+	// WaitingProcessors is WaitingOnProcessors as of the last write of the
+	// plan's progress or the notices, stored so the queue's slim row can
+	// say "waiting on processors" without the plan.
+	WaitingProcessors bool `bson:"waiting_processors,omitempty" json:"waiting_processors,omitempty"`
 
 	// DueAt is the earliest applicable deadline, stored so the queue can be
 	// sorted by an index; it is recomputed on every change.
