@@ -338,7 +338,6 @@ const ProcessorReasonMin = 10
 // Notice actions, recorded in a request's history and on the audit chain;
 // none changes the status.
 const (
-	ActNotifyProcessor  Action = "notify_processor"
 	ActConfirmProcessor Action = "confirm_processor"
 	ActExceptProcessor  Action = "except_processor"
 	ActRemindProcessor  Action = "remind_processor"
