@@ -226,3 +226,67 @@ func TestDeletionWithProcessorsThroughSMTP(t *testing.T) {
 		}
 	}
 }
+
+// queued is request id's row as the queue lists it.
+func (f *ffix) queued(id string) (model.Request, bool) {
+	f.t.Helper()
+	rows, err := f.s.Queue(f.ctx, f.who["lou"], model.QueueFilter{Statuses: []model.Status{model.StatusFulfilling}, Limit: 500})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return model.Request{}, false
+}
+
+// TestProcessorsSettledBySupportThenALeadCompletes: the queue's row says
+// "waiting on processors" while a notice is open; a lead's exception and
+// support's confirmation settle them; the last, by support, leaves the
+// request fulfilling for a lead's run to complete; a correction's notice
+// carries the corrected value.
+func TestProcessorsSettledBySupportThenALeadCompletes(t *testing.T) {
+	skipUnderRace(t)
+	f := newProcessorFixture(t, 200)
+	sub := f.pick("a correction reaching the CRM", func(s model.Subject) bool {
+		cs := f.collections(s.ID)
+		return !s.IsChild(f.ds.Now) && s.Status == model.AccountActive && slices.Contains(cs, demo.CollPayments) &&
+			len(f.tenant(s.TenantID).HoldsFor(s.ID, time.Now())) == 0
+	})
+	r := f.planned(f.approved("T-PROC-2", sub, model.TypeRectification, map[string]string{"address": "12 Corrected Way"}))
+	r = f.run(r, "lou")
+	if !model.WaitingOnProcessors(r) {
+		t.Fatalf("after the run: %s, notices %+v", r.Status, r.ProcessorNotices)
+	}
+	if q, ok := f.queued(r.ID); !ok || !q.WaitingProcessors {
+		t.Errorf("the queue row does not say it waits on processors: listed %v, %+v", ok, q.WaitingProcessors)
+	}
+	for _, m := range f.storedMessages(r.ID) {
+		if m.Kind == model.LetterProcessorNotice && strings.Contains(m.To.Email, "lumen-crm") && !strings.Contains(string(m.Raw), "12 Corrected Way") {
+			t.Errorf("the CRM's correction notice lacks the corrected address:\n%s", m.Raw)
+		}
+	}
+	sam, lou := f.who["sam"], f.who["lou"]
+	var err error
+	for i, n := range r.ProcessorNotices {
+		if i == 0 && len(r.ProcessorNotices) > 1 {
+			r, err = f.s.ExceptProcessor(f.ctx, lou, r.ID, n.Processor, "the processor held no copy of these records")
+		} else {
+			r, err = f.s.ConfirmProcessor(f.ctx, sam, r.ID, n.Processor, time.Time{}, "REF-"+n.Processor)
+		}
+		if err != nil {
+			t.Fatalf("settle %s: %v", n.Processor, err)
+		}
+	}
+	if r.Status != model.StatusFulfilling || model.WaitingOnProcessors(r) {
+		t.Fatalf("after support's last confirmation: %s, waiting %v", r.Status, model.WaitingOnProcessors(r))
+	}
+	if q, ok := f.queued(r.ID); !ok || q.WaitingProcessors {
+		t.Errorf("the queue row still waits: listed %v", ok)
+	}
+	if r = f.run(r, "lou"); r.Status != model.StatusCompleted {
+		t.Fatalf("a lead's run after the processors settled: %s", r.Status)
+	}
+}
