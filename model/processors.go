@@ -303,6 +303,16 @@ func WaitingOnProcessors(r Request) bool {
 // WaitingLabel is the queue's and the detail's word for WaitingOnProcessors.
 const WaitingLabel = "waiting on processors"
 
+// StatusText is how every door shows r's status: a fulfilling request
+// waiting only on its sub-processors says so. A queue row has no plan, so
+// the flag stored with it (Request.WaitingProcessors) counts too.
+func StatusText(r Request) string {
+	if r.Status == StatusFulfilling && (r.WaitingProcessors || WaitingOnProcessors(r)) {
+		return WaitingLabel
+	}
+	return r.Status.Label()
+}
+
 // ruleCompleteProcessors is the completion gate: the response is not given
 // while a sub-processor has not confirmed nor been excepted.
 func ruleCompleteProcessors() Rule {

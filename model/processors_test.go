@@ -247,7 +247,13 @@ func TestCheckProcessorNotice(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
-	if !WaitingOnProcessors(Request{Status: StatusFulfilling, Plan: &Plan{Steps: []PlanStep{{Done: true}}}, ProcessorNotices: r.ProcessorNotices}) {
+	waiting := Request{Status: StatusFulfilling, Plan: &Plan{Steps: []PlanStep{{Done: true}}}, ProcessorNotices: r.ProcessorNotices}
+	if !WaitingOnProcessors(waiting) || StatusText(waiting) != WaitingLabel {
 		t.Error("a request with every step done and a notice unconfirmed is not waiting on processors")
+	}
+	// A queue row carries only the stored flag; a closed request never waits.
+	if StatusText(Request{Status: StatusFulfilling, WaitingProcessors: true}) != WaitingLabel ||
+		StatusText(Request{Status: StatusCompleted, WaitingProcessors: true}) != "completed" {
+		t.Error("StatusText does not follow the stored flag of an open row only")
 	}
 }

@@ -12,10 +12,7 @@ import (
 // request whose steps are done and that waits only on its sub-processors'
 // confirmations says so (model.WaitingOnProcessors, stored on the row).
 func statusCell(r model.Request) string {
-	if r.Status == model.StatusFulfilling && r.WaitingProcessors {
-		return model.WaitingLabel
-	}
-	return model.CleanLine(r.Status.Label())
+	return model.CleanLine(model.StatusText(r))
 }
 
 // processorLines are a request's sub-processor notices for its detail:
