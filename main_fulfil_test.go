@@ -112,7 +112,9 @@ func TestCLIFulfilmentSurvivesKilledProcesses(t *testing.T) {
 	if code, out, _ := cli(whole, "lee", "requests", "show", id, "--json"); code != 0 || !strings.Contains(out, `"status": "approved"`) {
 		t.Fatalf("a refused run changed %s: %s", id, out)
 	}
-	if code, out, stderr := cli(whole, "lou", "requests", "run", id, "--yes"); code != 0 || !strings.Contains(out, "completed") {
+	// A deletion that reaches the demo's sub-processors ends its run
+	// waiting on their confirmations instead of completed.
+	if code, out, stderr := cli(whole, "lou", "requests", "run", id, "--yes"); code != 0 || !strings.Contains(out, "completed") && !strings.Contains(out, model.WaitingLabel) {
 		t.Fatalf("uninterrupted run: exit %d, %q %q", code, out, stderr)
 	}
 
@@ -246,7 +248,15 @@ func fulfilmentState(t *testing.T, data, id string) fulfilState {
 	}
 	for i := len(page.Records) - 1; i >= 0; i-- {
 		e := page.Records[i].AuditEvent
-		st.audit = append(st.audit, fmt.Sprintf("%s %s %s %s", e.Action, e.Outcome, e.Actor, e.Detail))
+		detail := e.Detail
+		if e.Action == "queue_letter" {
+			// A notice's bytes carry the Date it was queued: the two runs
+			// queue the same message (same id) at different instants.
+			if i := strings.Index(detail, "; sha256 "); i >= 0 {
+				detail = detail[:i]
+			}
+		}
+		st.audit = append(st.audit, fmt.Sprintf("%s %s %s %s", e.Action, e.Outcome, e.Actor, detail))
 	}
 	return st
 }

@@ -134,6 +134,12 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 			return r, err
 		}
 	}
+	if model.WaitingOnProcessors(r) {
+		// The response waits for the sub-processors (§7022(b)(3)): the
+		// last confirmation or exception completes it.
+		progress(model.StepProgress{Done: total, Total: total, Label: model.WaitingLabel + ": " + strings.Join(model.ProcessorsPending(r), ", ")})
+		return r, nil
+	}
 	if !actor.Can(model.PermSignOff) {
 		progress(model.StepProgress{Done: total, Total: total, Label: "every step is done: a privacy lead completes the request"})
 		return r, nil
@@ -157,7 +163,14 @@ func (s *Store) runCountedStep(ctx context.Context, actor model.Actor, env runEn
 		return r, fmt.Errorf("run %s: stopped before step %d of %d (run it again to resume): %w", r.ID, i+1, total, err)
 	}
 	defer leave()
-	result, exp, err := s.runStep(ctx, env, r, i)
+	var result string
+	var exp *model.AccessExport
+	var notice *model.ProcessorNotice
+	if r.Plan.Steps[i].Kind == model.StepProcessor {
+		result, notice, err = s.runProcessorStep(ctx, actor, env, r, i)
+	} else {
+		result, exp, err = s.runStep(ctx, env, r, i)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			// Cancelled mid-step: nothing is recorded, the next run
@@ -171,7 +184,7 @@ func (s *Store) runCountedStep(ctx context.Context, actor model.Actor, env runEn
 			return r, err
 		}
 	}
-	return s.recordStep(ctx, actor, r, i, result, exp)
+	return s.recordStep(ctx, actor, r, i, result, exp, notice)
 }
 
 // checkNothingNew plans the request again from the data as it is now and
@@ -238,7 +251,7 @@ func (s *Store) failRun(ctx context.Context, actor model.Actor, r model.Request,
 // recordStep marks step i done with its result in one claimed write with
 // its audit event. A conflict that turns out to be another run recording the
 // same step is its answer too.
-func (s *Store) recordStep(ctx context.Context, actor model.Actor, r model.Request, i int, result string, exp *model.AccessExport) (model.Request, error) {
+func (s *Store) recordStep(ctx context.Context, actor model.Actor, r model.Request, i int, result string, exp *model.AccessExport, notice *model.ProcessorNotice) (model.Request, error) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepRecordTimeout)
 	defer cancel()
 	planID := r.Plan.ID
@@ -251,6 +264,10 @@ func (s *Store) recordStep(ctx context.Context, actor model.Actor, r model.Reque
 		if exp != nil {
 			q.Export = exp
 		}
+		if notice != nil {
+			addNotice(q, *notice)
+		}
+		q.WaitingProcessors = model.WaitingOnProcessors(*q)
 		return nil
 	})
 	if errors.Is(err, ErrConflict) {

@@ -68,6 +68,9 @@ type queueRow struct {
 	FailureReason string     `bson:"failure_reason,omitempty"`
 	FailedAt      *time.Time `bson:"failed_at,omitempty"`
 	FailedStep    string     `bson:"failed_step,omitempty"`
+	// WaitingProcessors: every step done, sub-processors' confirmations
+	// outstanding (model.WaitingOnProcessors).
+	WaitingProcessors bool `bson:"waiting_processors,omitempty"`
 }
 
 // queueDecision is what deadlines need of the Customer's decision.
@@ -99,6 +102,7 @@ func queueRowOf(r model.Request) queueRow {
 		Flags: r.Flags, AcknowledgedAt: r.AcknowledgedAt, Extension: r.Extension, Requester: queuePerson{Name: r.Requester.Name},
 		Version: r.Version, UpdatedBy: r.UpdatedBy, UpdatedAt: r.UpdatedAt,
 		FailureReason: r.FailureReason, FailedAt: r.FailedAt, FailedStep: r.FailedStep,
+		WaitingProcessors: r.WaitingProcessors,
 	}
 	if q.Flags == nil {
 		q.Flags = []model.Flag{}

@@ -47,6 +47,9 @@ type SeedOptions struct {
 	// ("tenants", "data map", "operators", "subjects", "records",
 	// "requests", "audit") and how far that stage has got.
 	Progress func(stage string, done, total int)
+	// Processors seeds the data map with the vendor's sub-processors
+	// (demo.Options.Processors).
+	Processors bool
 }
 
 // SeedReport counts what the seeded dataset holds. After an interrupted seed
@@ -68,6 +71,7 @@ type seedMarker struct {
 	Subjects    int       `bson:"subjects_requested"`
 	Requests    int       `bson:"requests_requested"`
 	LocalUser   string    `bson:"local_user"`
+	Processors  bool      `bson:"processors,omitempty"`
 	Digest      string    `bson:"digest,omitempty"`
 	StartedAt   time.Time `bson:"started_at"`
 	FinishedAt  time.Time `bson:"finished_at,omitempty"`
@@ -150,7 +154,7 @@ func Seed(ctx context.Context, store *Store, opts SeedOptions) (SeedReport, erro
 		}
 		now := clock.Now().UTC().Truncate(time.Second)
 		m = seedMarker{ID: seedMarkerID, State: seedStarted, GeneratedAt: now, Subjects: opts.Subjects, Requests: opts.Requests,
-			LocalUser: opts.LocalUser, StartedAt: now}
+			LocalUser: opts.LocalUser, StartedAt: now, Processors: opts.Processors}
 		if _, err := d.Collection(collMeta).InsertOne(ctx, m); err != nil {
 			if !isDup(err) {
 				return SeedReport{}, fmt.Errorf("seed: write marker: %w", err)
@@ -167,7 +171,7 @@ func Seed(ctx context.Context, store *Store, opts SeedOptions) (SeedReport, erro
 	// Resuming or not, the marker's clock and sizes decide the data, so a
 	// resumed seed inserts exactly what the interrupted one would have.
 	ds, err := demo.Generate(demo.Options{Subjects: m.Subjects, Requests: m.Requests, LocalUser: m.LocalUser,
-		Clock: model.FixedClock{T: m.GeneratedAt}})
+		Clock: model.FixedClock{T: m.GeneratedAt}, Processors: m.Processors})
 	if err != nil {
 		return SeedReport{}, fmt.Errorf("seed: %w", err)
 	}

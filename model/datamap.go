@@ -56,6 +56,10 @@ type CollectionMap struct {
 	Sources    []string `bson:"sources,omitempty" json:"sources,omitempty"`
 	Purposes   []string `bson:"purposes,omitempty" json:"purposes,omitempty"`
 	Recipients []string `bson:"recipients,omitempty" json:"recipients,omitempty"`
+	// Processors are the sub-processors that receive copies of the
+	// collection: a deletion or correction is passed on to each
+	// (processors.go).
+	Processors []SubProcessor `bson:"processors,omitempty" json:"processors,omitempty"`
 }
 
 // Field returns the map of field name; ok is false when it is not mapped.
@@ -107,7 +111,7 @@ func (c CollectionMap) Validate() error {
 			return fmt.Errorf("data map %s.%s: unknown erasure %q", c.Collection, f.Field, f.Erasure)
 		}
 	}
-	return nil
+	return c.validateProcessors()
 }
 
 func fieldKinds() []FieldKind {
@@ -128,7 +132,7 @@ func ValidateDataMap(dm []CollectionMap) error {
 		}
 		seen[c.Collection] = true
 	}
-	return nil
+	return ValidateProcessorsAcross(dm)
 }
 
 // DataMapChanges names the collections added, removed or changed from was

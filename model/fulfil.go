@@ -158,11 +158,13 @@ type PlanStep struct {
 	// rewrites the request that carries the plan) to a few per collection
 	// however many records a subject has; each document is still checked
 	// and recorded on its own fingerprint.
-	Docs   []int     `bson:"docs,omitempty" json:"docs,omitempty"`
-	Label  string    `bson:"label" json:"label"` // "payments/PAY-00012: delete"
-	Done   bool      `bson:"done" json:"done"`
-	DoneAt time.Time `bson:"done_at,omitzero" json:"done_at,omitzero"`
-	DoneBy string    `bson:"done_by,omitempty" json:"done_by,omitempty"`
+	Docs  []int  `bson:"docs,omitempty" json:"docs,omitempty"`
+	Label string `bson:"label" json:"label"` // "payments/PAY-00012: delete"
+	// Processor names the sub-processor a StepProcessor notifies.
+	Processor string    `bson:"processor,omitempty" json:"processor,omitempty"`
+	Done      bool      `bson:"done" json:"done"`
+	DoneAt    time.Time `bson:"done_at,omitzero" json:"done_at,omitzero"`
+	DoneBy    string    `bson:"done_by,omitempty" json:"done_by,omitempty"`
 	// Result says what happened, without PI: "deleted", "already done",
 	// "masked 3 fields", "2 files, sha256 …".
 	Result string `bson:"result,omitempty" json:"result,omitempty"`
@@ -192,6 +194,9 @@ type Plan struct {
 	Subject  *PlanDoc   `bson:"subject,omitempty" json:"subject,omitempty"`
 	Steps    []PlanStep `bson:"steps" json:"steps,omitempty"`
 	Withheld []Withheld `bson:"withheld,omitempty" json:"withheld,omitempty"`
+	// Processors are the sub-processors a deletion or correction is passed
+	// on to, each with what it must act on (processors.go).
+	Processors []PlanProcessor `bson:"processors,omitempty" json:"processors,omitempty"`
 	// Disclosures are the request's disclosure decisions the plan was
 	// built with: a decision recorded later leaves the plan out of date.
 	Disclosures []Disclosure `bson:"disclosures,omitempty" json:"disclosures,omitempty"`
@@ -241,7 +246,7 @@ func (p Plan) Body() Plan {
 	b := *clonePlan(&p)
 	b.SignedBy, b.SignedAt = "", time.Time{}
 	for i, s := range b.Steps {
-		b.Steps[i] = PlanStep{Kind: s.Kind, Docs: s.Docs, Label: s.Label}
+		b.Steps[i] = PlanStep{Kind: s.Kind, Docs: s.Docs, Label: s.Label, Processor: s.Processor}
 	}
 	return b
 }

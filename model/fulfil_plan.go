@@ -105,7 +105,8 @@ func BuildPlan(in PlanInput) (Plan, error) {
 			p.Subject.After = Fingerprint(SubjectDoc(ApplySubject(in.Subject, *p.Subject, r.Corrections, in.Hash)))
 		}
 	}
-	p.Steps = planSteps(p)
+	p.Processors = planProcessors(p, in.DataMap)
+	p.Steps = append(planSteps(p), processorSteps(p)...)
 	p.Withheld = withheld(p)
 	if r.Type == TypeAccess {
 		p.Disclosures = slices.Clone(r.Disclosures)
@@ -823,7 +824,7 @@ func (p Plan) ComputeDigest() string {
 	c.Digest, c.SignedBy, c.SignedAt = "", "", time.Time{}
 	c.Steps = make([]PlanStep, len(p.Steps))
 	for i, s := range p.Steps {
-		c.Steps[i] = PlanStep{Kind: s.Kind, Docs: s.Docs, Label: s.Label}
+		c.Steps[i] = PlanStep{Kind: s.Kind, Docs: s.Docs, Label: s.Label, Processor: s.Processor}
 	}
 	c.BuiltAt = c.BuiltAt.UTC()
 	if c.Since != nil {

@@ -29,6 +29,10 @@ const (
 	LetterFeeQuote            LetterKind = "fee_quote"
 	LetterApprovalRequest     LetterKind = "approval_request" // to the Customer's approver
 	LetterApprovalReminder    LetterKind = "approval_reminder"
+	// To a sub-processor: pass a deletion or correction on (§7022(b)(3),
+	// (c), §7023(c)), and chase its confirmation.
+	LetterProcessorNotice   LetterKind = "processor_notice"
+	LetterProcessorReminder LetterKind = "processor_reminder"
 )
 
 // Audience is who a letter goes to.
@@ -37,6 +41,8 @@ type Audience string
 const (
 	ToResident Audience = "resident" // the requester (or their authorized agent)
 	ToCustomer Audience = "customer" // the Customer's approver or privacy contact
+	// ToProcessor is a sub-processor's contact, from the data map.
+	ToProcessor Audience = "processor"
 )
 
 // LetterInfo describes a kind: who receives it and what it is for.
@@ -65,6 +71,8 @@ func LetterKinds() []LetterInfo {
 		{LetterCompletionDeletion, ToResident, "completion: deletion, with what was kept and why", "11 CCR §7022(e)"},
 		{LetterCompletionCorrected, ToResident, "completion: correction", "11 CCR §7023"},
 		{LetterCompletionOptOut, ToResident, "completion: opt-out", ""},
+		{LetterProcessorNotice, ToProcessor, "notice to a sub-processor to delete or correct", "11 CCR §7022(b)(3), §7022(c), §7023(c)"},
+		{LetterProcessorReminder, ToProcessor, "reminder to a sub-processor to confirm", ""},
 	}
 }
 
@@ -119,6 +127,14 @@ func letterFields() []struct{ Name, Doc string } {
 		{"Corrections", "the fields a correction changed, one line each"},
 		{"PackageFiles", "the files of an access package, one line each"},
 		{"Outcome", "the request's recorded outcome"},
+		// Processor letters only (RenderProcessorLetter).
+		{"ProcessorName", "processor letters: the sub-processor"},
+		{"ProcessorAction", "processor letters: delete or correct"},
+		{"ProcessorHolds", "processor letters: what it holds of which collection, one line each"},
+		{"ProcessorRecords", "processor letters: the records to act on by the custodian's ids, with the fields, one line each"},
+		{"ProcessorCategories", "processor letters: the categories of personal information concerned"},
+		{"ProcessorCorrections", "processor letters: a correction's new values of the fields it holds, one line each"},
+		{"ProcessorReminder", "processor reminders: which reminder this is, e.g. 2 of 3"},
 	}
 }
 
@@ -367,10 +383,17 @@ func walkBranch(b *parse.BranchNode, fn func(string)) {
 // and the address must be one plain address: nothing a requester typed can
 // add a header.
 func RenderLetter(tpl LetterTemplate, r Request, t Tenant, to Recipient) (Letter, error) {
+	if info, ok := LetterInfoOf(tpl.Kind); ok && info.Audience == ToProcessor {
+		return Letter{}, fmt.Errorf("a %s letter is sent by the run of a plan, to the processor's contact", tpl.Kind)
+	}
+	return renderLetterData(tpl, r, LetterDataFor(r, t), to)
+}
+
+// renderLetterData is RenderLetter with the template's data at hand.
+func renderLetterData(tpl LetterTemplate, r Request, data map[string]any, to Recipient) (Letter, error) {
 	if err := CheckTemplate(tpl); err != nil {
 		return Letter{}, err
 	}
-	data := LetterDataFor(r, t)
 	render := func(part, src string) (string, error) {
 		tt, err := template.New(part).Option("missingkey=error").Parse(src)
 		if err != nil {
@@ -463,6 +486,9 @@ func LetterRecipient(k LetterKind, r Request, t Tenant) (Recipient, error) {
 		_, err := ParseLetterKind(string(k))
 		return Recipient{}, err
 	}
+	if info.Audience == ToProcessor {
+		return Recipient{}, fmt.Errorf("a %s letter goes to a processor's contact: it is sent by running the plan", k)
+	}
 	if info.Audience == ToResident {
 		if r.Agent != nil && r.Agent.Email != "" {
 			return Recipient{Name: r.Agent.Name, Email: r.Agent.Email}, nil
@@ -512,6 +538,9 @@ func SampleLetterRequest() (Request, Tenant) {
 // edited template must pass before it is stored.
 func PreviewTemplate(tpl LetterTemplate) (Letter, error) {
 	r, t := SampleLetterRequest()
+	if info, ok := LetterInfoOf(tpl.Kind); ok && info.Audience == ToProcessor {
+		return RenderProcessorLetter(tpl, r, t, sampleProcessor())
+	}
 	to, err := LetterRecipient(tpl.Kind, r, t)
 	if err != nil {
 		return Letter{}, err
@@ -602,6 +631,8 @@ func LetterFits(k LetterKind, r Request) error {
 		return fmt.Errorf("%s has no fee quoted: record the fee first", r.ID)
 	case (k == LetterApprovalRequest || k == LetterApprovalReminder) && r.Status != StatusAwaitingApproval:
 		return fmt.Errorf("%s is %s: the Customer is asked for approval only while the request awaits it", r.ID, r.Status)
+	case (k == LetterProcessorNotice || k == LetterProcessorReminder) && r.Status != StatusFulfilling:
+		return fmt.Errorf("%s is %s: processors are notified while its plan runs", r.ID, r.Status)
 	case k == LetterVerification && r.Status != StatusNeedsInfo && r.Status != StatusVerifying && r.Status != StatusReceived:
 		return fmt.Errorf("%s is %s: verification is asked for before approval", r.ID, r.Status)
 	}

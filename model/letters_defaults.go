@@ -110,6 +110,31 @@ We corrected your information under request {{.RequestID}}:
 
 You will no longer receive marketing email from {{.CustomerName}} through us (request {{.RequestID}}).
 `},
+		{LetterProcessorNotice, "Privacy request {{.RequestID}}: please {{.ProcessorAction}} the records listed",
+			`Dear {{.ProcessorName}},
+
+Under our agreement you hold data we process for {{.CustomerName}}:
+{{range .ProcessorHolds}}  - {{.}}
+{{end}}
+A resident's {{.RequestType}} request ({{.RequestID}}) was approved by {{.CustomerName}} and carried out in our systems. As our service provider you must {{.ProcessorAction}} your copies too (11 CCR §7022(b)(3) and (c), §7023(c)).
+
+Records, by the ids you received them under, and the fields concerned:
+{{range .ProcessorRecords}}  - {{.}}
+{{end}}Categories of personal information: {{.ProcessorCategories}}
+{{if .ProcessorCorrections}}
+The corrected values:
+{{range .ProcessorCorrections}}  - {{.}}
+{{end}}{{end}}
+Please do this by {{.RespondBy}} and confirm by replying to this message with the date it was done and your own reference. Do not reply with the data itself.
+`},
+		{LetterProcessorReminder, "Reminder {{.ProcessorReminder}}: privacy request {{.RequestID}} awaits your confirmation",
+			`Dear {{.ProcessorName}},
+
+We have not yet received your confirmation for our request to {{.ProcessorAction}} these records of request {{.RequestID}} for {{.CustomerName}}:
+{{range .ProcessorRecords}}  - {{.}}
+{{end}}
+Please confirm by {{.RespondBy}}, replying to this message with the date it was done and your reference. This is reminder {{.ProcessorReminder}}.
+`},
 	}
 }
 

@@ -154,6 +154,10 @@ func Transitions() []Transition {
 		// Steps are run by whoever runs or resumes the plan: a lead, or an
 		// engineer after a retry. Completing it (the response) is a lead's.
 		{ActFulfilStep, []Status{StatusFulfilling}, "", PermRetry},
+		// A deletion or correction whose steps are done also waits, still
+		// fulfilling, for its sub-processors (rule complete.processors,
+		// processors.go); their confirmations, exceptions and reminders
+		// are recorded on the request's notices and change no status.
 		{ActComplete, []Status{StatusFulfilling}, StatusCompleted, PermSignOff},
 		{ActFail, []Status{StatusFulfilling}, StatusFailed, PermRetry},
 		{ActRetry, []Status{StatusFailed}, StatusFulfilling, PermRetry},

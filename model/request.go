@@ -243,6 +243,14 @@ type Request struct {
 	// Disclosures are a privacy lead's decisions to disclose fields holding
 	// another person's data in an access response, oldest first.
 	Disclosures []Disclosure `bson:"disclosures,omitempty" json:"disclosures,omitempty"`
+	// ProcessorNotices are the notices a deletion or correction sent to
+	// sub-processors, each with its confirmation or exception: the request
+	// completes only when every one is settled (processors.go).
+	ProcessorNotices []ProcessorNotice `bson:"processor_notices,omitempty" json:"processor_notices,omitempty"`
+	// WaitingProcessors is WaitingOnProcessors as of the last write of the
+	// plan's progress or the notices, stored so the queue's slim row can
+	// say "waiting on processors" without the plan.
+	WaitingProcessors bool `bson:"waiting_processors,omitempty" json:"waiting_processors,omitempty"`
 
 	// DueAt is the earliest applicable deadline, stored so the queue can be
 	// sorted by an index; it is recomputed on every change.

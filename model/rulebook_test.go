@@ -845,6 +845,13 @@ func fulfilRuleCases() []ruleCase {
 			facts: rbFacts(rbLead, fulfilling(stepsDone(signedPlan("lee", "lou"), 1))), refused: true, remedy: ActStartFulfilment},
 		{name: "complete with no plan", rule: "complete.all_done", cite: CiteFulfilment, action: ActComplete,
 			facts: rbFacts(rbLead, fulfilling(nil)), refused: true, remedy: ActPlan},
+		{name: "complete with every processor confirmed or excepted", rule: "complete.processors", cite: CiteProcessors, action: ActComplete,
+			facts: rbFacts(rbLead, withNotices(fulfilling(stepsDone(signedPlan("lee", "lou"), 2)),
+				ProcessorNotice{Processor: "CRM", Confirmed: &ProcessorConfirmation{Reference: "C-1"}},
+				ProcessorNotice{Processor: "Analytics", Exception: &ProcessorException{Reason: "the account was closed in 2024"}}))},
+		{name: "complete while a processor has not confirmed", rule: "complete.processors", cite: CiteProcessors, action: ActComplete,
+			facts: rbFacts(rbLead, withNotices(fulfilling(stepsDone(signedPlan("lee", "lou"), 2)),
+				ProcessorNotice{Processor: "CRM", Confirmed: &ProcessorConfirmation{Reference: "C-1"}}, ProcessorNotice{Processor: "Analytics"})), refused: true},
 
 		// A failed run.
 		{name: "a failure with what went wrong", rule: "fail.reason", cite: CiteRecords, action: ActFail,
@@ -1190,4 +1197,10 @@ func TestRuleBookMarkdown(t *testing.T) {
 	if !strings.Contains(md, "| `lifecycle.role` | every action |") || !strings.Contains(md, "| `ack.once` | acknowledge |") {
 		t.Errorf("actions column:\n%s", md)
 	}
+}
+
+// withNotices is r with processor notices recorded.
+func withNotices(r Request, ns ...ProcessorNotice) Request {
+	r.ProcessorNotices = ns
+	return r
 }

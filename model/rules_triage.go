@@ -460,6 +460,10 @@ func checkImmutable(f Facts, next *Request) *Refusal {
 		field = "fee quote"
 	case a != ActCorrectDecision && !sameJSON(after.PriorDecisions, before.PriorDecisions):
 		field = "earlier decisions"
+	case a != ActFulfilStep && !sameJSON(after.ProcessorNotices, before.ProcessorNotices):
+		// A notice is added by its plan step; its confirmation, exception
+		// and reminders are the controller's own writes (db/processors.go).
+		field = "processor notices"
 	}
 	if field != "" {
 		return badInput(ruleImmutable(), "an edit cannot change the request's %s", field)

@@ -229,6 +229,41 @@ func DataMap() []model.CollectionMap {
 	return out
 }
 
+// DataMapWithProcessors is DataMap with the vendor's sub-processors on the
+// collections they receive: what the demo a person runs shows. Tests that
+// seed without Options.Processors keep a map whose deletions complete
+// without waiting on anyone.
+func DataMapWithProcessors() []model.CollectionMap {
+	dm := DataMap()
+	for i := range dm {
+		dm[i].Processors = processorsOf(dm[i].Collection)
+	}
+	return dm
+}
+
+// The vendor's own service providers the seed policy names ("our customer
+// relationship management service provider, marketing automation and
+// analytics provider"), with invented names and example.com contacts: a
+// deletion or correction of a collection they receive is passed on to them.
+var (
+	demoCRM       = model.SubProcessor{Name: "Lumen CRM", Contact: model.ProcessorContact{Name: "Lumen CRM privacy desk", Email: "privacy@lumen-crm.example.com"}, Holds: "contact records (name, email, phone) for resident support"}
+	demoMarketing = model.SubProcessor{Name: "Beacon Mail", Contact: model.ProcessorContact{Name: "Beacon Mail data protection", Email: "dpo@beacon-mail.example.com"}, Holds: "subscriber list and email engagement for marketing automation"}
+	demoAnalytics = model.SubProcessor{Name: "Tally Analytics", Contact: model.ProcessorContact{Name: "Tally Analytics privacy team", Email: "privacy@tally-analytics.example.org"}, Holds: "visit and device events for usage analytics"}
+)
+
+// processorsOf is who receives copies of collection.
+func processorsOf(collection string) []model.SubProcessor {
+	switch collection {
+	case CollRecRegistrations, CollPayments:
+		return []model.SubProcessor{demoCRM}
+	case CollAlertSubscriptions:
+		return []model.SubProcessor{demoCRM, demoMarketing}
+	case CollWebVisits, CollMobileDevices:
+		return []model.SubProcessor{demoAnalytics}
+	}
+	return nil
+}
+
 // Collections lists the tenant data collections in data-map order.
 func Collections() []string {
 	out := make([]string, len(collSpecs))

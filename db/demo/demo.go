@@ -54,6 +54,9 @@ type Options struct {
 	Requests  int         // 0 means DefaultRequests
 	LocalUser string      // the local OS user name, added as an admin without a key (see LocalHandle); empty adds nobody
 	Clock     model.Clock // nil means the system clock
+	// Processors puts the seed policy's sub-processors (CRM, marketing
+	// automation, analytics) on the data map (DataMapWithProcessors).
+	Processors bool
 }
 
 // Dataset is everything the demo seeds, in insertion order.
@@ -117,6 +120,9 @@ func Generate(o Options) (*Dataset, error) {
 	}
 	now := clock.Now().UTC().Truncate(time.Second)
 	ds := &Dataset{Now: now, DataMap: DataMap(), Records: map[string][]bson.D{}}
+	if o.Processors {
+		ds.DataMap = DataMapWithProcessors()
+	}
 
 	people := make([]*person, o.Subjects)
 	for i := range people {

@@ -166,6 +166,9 @@ func writeRunResult(w io.Writer, r model.Request, exportDir string) {
 	if r.Outcome != "" {
 		fmt.Fprintf(w, "  outcome: %s\n", model.CleanLine(r.Outcome))
 	}
+	if model.WaitingOnProcessors(r) {
+		fmt.Fprintf(w, "  %s: %s\n", model.WaitingLabel, model.CleanLine(strings.Join(model.ProcessorsPending(r), ", ")))
+	}
 	writeExport(w, r.Export, exportDir)
 	writeWithheld(w, r.Withheld)
 }

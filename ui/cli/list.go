@@ -50,6 +50,9 @@ type ListRow struct {
 	SubjectLabel string             `json:"subject_label,omitempty"` // masked
 	AssignedTo   string             `json:"assigned_to,omitempty"`
 	Flags        []model.FlagKind   `json:"flags"`
+	// WaitingOnProcessors: every step done, sub-processors' confirmations
+	// outstanding (the text view's status says "waiting on processors").
+	WaitingOnProcessors bool `json:"waiting_on_processors,omitempty"`
 	// ClosedDeadlines say, for a closed request, whether each deadline was
 	// met; open ones have none. DueAt stays the queue's sort key.
 	ClosedDeadlines []present.ClosedDeadline `json:"closed_deadlines,omitempty"`
@@ -219,7 +222,7 @@ func (lw *listWriter) row(r ListRow) error {
 		widths[2] = ansi.StringWidth(id)
 	}
 	_, err := io.WriteString(lw.w, listLine([]string{due, when, id, model.CleanLine(r.TenantID),
-		r.Type.Label(), r.Status.Label(), model.CleanLine(orDash(r.SubjectLabel)), strings.Join(flags, " ")}, widths))
+		r.Type.Label(), model.StatusText(model.Request{Status: r.Status, WaitingProcessors: r.WaitingOnProcessors}), model.CleanLine(orDash(r.SubjectLabel)), strings.Join(flags, " ")}, widths))
 	return err
 }
 
@@ -245,6 +248,7 @@ func listRow(r model.Request, t model.Tenant) ListRow {
 		ID: c(r.ID), TenantID: c(r.TenantID), Type: model.RequestType(c(string(r.Type))), Channel: model.Channel(c(string(r.Channel))),
 		Status: model.Status(c(string(r.Status))), ReceivedAt: r.ReceivedAt, DueAt: r.DueAt, DueDate: day(r.DueAt, loc),
 		SubjectID: c(r.SubjectID), SubjectLabel: c(r.SubjectLabel), AssignedTo: c(r.AssignedTo), Flags: []model.FlagKind{},
+		WaitingOnProcessors: r.Status == model.StatusFulfilling && r.WaitingProcessors,
 	}
 	if r.Status.Open() {
 		row.DueKind = model.ComputeDeadlines(r, t).NextKind

@@ -33,6 +33,8 @@ type collectionFile struct {
 	Purposes     []string    `toml:"purposes,omitempty"`
 	Recipients   []string    `toml:"recipients,omitempty"`
 	Fields       []fieldFile `toml:"field"`
+	// Processors are the sub-processors receiving copies ([[collection.processor]]).
+	Processors []model.SubProcessor `toml:"processor,omitempty"`
 }
 
 type fieldFile struct {
@@ -57,6 +59,7 @@ func dataMapFileOf(dm []model.CollectionMap, version int64) dataMapFile {
 				Erasure: string(fm.Erasure), Fixed: fm.Fixed, SubjectPoint: string(fm.SubjectPoint), OptOut: fm.OptOut,
 				Class: string(fm.Class), ThirdParty: fm.ThirdParty})
 		}
+		cf.Processors = c.Processors
 		f.Collections = append(f.Collections, cf)
 	}
 	return f
@@ -72,6 +75,7 @@ func (f dataMapFile) dataMap() []model.CollectionMap {
 				Erasure: model.Erasure(fm.Erasure), Fixed: fm.Fixed, SubjectPoint: model.DataPoint(fm.SubjectPoint), OptOut: fm.OptOut,
 				Class: model.FieldClass(fm.Class), ThirdParty: fm.ThirdParty})
 		}
+		cm.Processors = c.Processors
 		dm = append(dm, cm)
 	}
 	return dm

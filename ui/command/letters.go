@@ -151,6 +151,9 @@ func bindOutboxSend(fs *flag.FlagSet) Run {
 			return failLetter(env.Stderr, "send", err)
 		}
 		if *every == 0 {
+			if code := remindProcessorsNow(ctx, env, b.store); code != 0 {
+				return code
+			}
 			return deliverNow(ctx, env, b.store, out, where, *mf.from)
 		}
 		// The worker: a pass, then a wait; a pass that fails (the database
@@ -158,6 +161,7 @@ func bindOutboxSend(fs *flag.FlagSet) Run {
 		t := time.NewTicker(*every)
 		defer t.Stop()
 		for {
+			remindProcessorsNow(ctx, env, b.store)
 			deliverNow(ctx, env, b.store, out, where, *mf.from)
 			select {
 			case <-ctx.Done():
@@ -166,6 +170,21 @@ func bindOutboxSend(fs *flag.FlagSet) Run {
 			}
 		}
 	}
+}
+
+// remindProcessorsNow queues the sub-processor reminders due (their
+// schedule is model.ProcessorReminderDue), so the pass that follows
+// delivers them.
+func remindProcessorsNow(ctx context.Context, env Env, s *db.Store) int {
+	n, err := s.RemindProcessors(ctx, time.Now())
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "custodian outbox: %s\n", model.EscapeLine(err.Error()))
+		return exitFor(err)
+	}
+	if n > 0 {
+		fmt.Fprintf(env.Stdout, "queued %d sub-processor reminders\n", n)
+	}
+	return 0
 }
 
 // deliverNow runs one pass of the outbox: every due message, each claimed

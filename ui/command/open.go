@@ -190,6 +190,8 @@ func seedOptions(subjects, requests int, stderr io.Writer) db.SeedOptions {
 		Requests:  requests,
 		LocalUser: LocalUser(),
 		Clock:     model.SystemClock{},
+		// The demo shows the seed policy's sub-processors on its data map.
+		Processors: true,
 		Progress: func(stage string, done, total int) {
 			if time.Since(last) < 100*time.Millisecond && done != total {
 				return

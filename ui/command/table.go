@@ -38,6 +38,7 @@ func Table() []Command {
 	cmds = append(cmds, dataMapCommands()...)
 	cmds = append(cmds, templateCommands()...)
 	cmds = append(cmds, letterCommands()...)
+	cmds = append(cmds, processorCommands()...)
 	return append(cmds,
 		Command{Path: "version", Summary: "print the version", Bind: func(*flag.FlagSet) Run { return runVersion }},
 		Command{Path: "help", Args: []Arg{{Name: "[COMMAND]"}}, FreeArgs: true,

@@ -196,6 +196,15 @@ func (p *detailPane) content() string {
 		p.fulfilment(d, v)
 	}
 
+	if p.req != nil {
+		if lines := processorLines(*p.req, t, now); len(lines) > 0 {
+			d.section("Sub-processors")
+			for _, l := range lines {
+				d.line(l)
+			}
+		}
+	}
+
 	d.section(fmt.Sprintf("Flags (%d)", len(v.Flags)))
 	for _, f := range v.Flags {
 		d.kv(model.CleanLine(f.Kind.Short()), orDash(f.Reason))

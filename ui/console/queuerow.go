@@ -98,7 +98,7 @@ func newRow(r model.Request, t *model.Tenant, subj *model.Subject, now time.Time
 	x.setCell(colTenant, tenantShort(r.TenantID))
 	x.setCell(colType, model.CleanLine(r.Type.Label()))
 	x.setCell(colSubject, model.CleanLine(model.Mask(model.KindName, model.CleanLine(name))))
-	x.setCell(colStatus, model.CleanLine(r.Status.Label()))
+	x.setCell(colStatus, statusCell(r))
 	x.setCell(colReceived, day(r.ReceivedAt, t.Location()))
 	x.setCell(colAssignee, orDash(model.CleanLine(r.AssignedTo)))
 	x.setCell(colFlags, strings.Join(flags, ","))
