@@ -81,6 +81,9 @@ const (
 	// Disclose records a lead's decision to disclose another person's
 	// data withheld by an access plan.
 	Disclose Action = "disclose"
+	// SettleProcessor records a sub-processor's confirmation of a deletion
+	// or correction notice, or a lead's exception for it.
+	SettleProcessor Action = "settle_processor"
 	// GroupByTenant switches the approvals list between oldest-waiting
 	// first and grouped by tenant.
 	GroupByTenant Action = "group_by_tenant"
@@ -281,6 +284,7 @@ func defaults() []Binding {
 		{CorrectDecision, []string{"C"}, "correct the recorded decision", GroupRequest},
 		{Link, []string{"L"}, "link to a subject", GroupRequest},
 		{Disclose, []string{"D"}, "disclose another person's data in an access plan", GroupRequest},
+		{SettleProcessor, []string{"O"}, "record a sub-processor's confirmation or exception", GroupDetail},
 		{GroupByTenant, []string{"s"}, "group by tenant", GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, "save the form", GroupForm},
 		{FormPrevOption, []string{"left"}, "previous choice / button", GroupForm},

@@ -158,6 +158,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.pushView(func(seq int) Pane { return newBulkPane(a.ctx, seq, msg.reqs, msg.tenant) })
 	case pushPaneMsg:
 		return a, a.open(msg.pane)
+	case openViewMsg:
+		return a, a.pushView(msg.build)
 	case liveTickMsg:
 		return a, a.poll()
 	case tea.KeyPressMsg:

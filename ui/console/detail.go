@@ -91,6 +91,8 @@ func (p *detailPane) hintedRequest() (model.Request, bool) {
 func (p *detailPane) KeyHelp() []key.Binding {
 	out := p.ctx.Keys.ShortHelp(keymap.Back)
 	if p.req != nil {
+		// What a request waiting on its processors needs comes first.
+		out = append(out, settleHelp(p.ctx, *p.req)...)
 		out = append(out, actionHints(p.ctx, *p.req)...)
 	}
 	return append(out, p.ctx.Keys.ShortHelp(keymap.Down, keymap.Up, keymap.PageDown)...)
@@ -187,6 +189,12 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 		k := p.ctx.Keys
 		switch {
 		case scrollViewport(k, msg, &p.vp):
+		case k.Matches(msg, keymap.SettleProcessor) && p.req != nil:
+			t := model.Tenant{ID: p.req.TenantID}
+			if p.tenant.ID != "" {
+				t = p.tenant
+			}
+			return p, openSettle(p.ctx, *p.req, t)
 		default:
 			if ka, ok := requestActionKey(k, msg); ok && p.req != nil {
 				r := *p.req

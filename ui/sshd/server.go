@@ -26,6 +26,7 @@ import (
 // Every console session reads and writes through the store itself.
 var _ console.Backend = (*db.Store)(nil)
 var _ console.Live = (*db.Store)(nil)
+var _ console.Notices = (*db.Store)(nil)
 
 // Defaults for Config's zero values.
 const (
