@@ -284,7 +284,7 @@ func defaults() []Binding {
 		{CorrectDecision, []string{"C"}, "correct the recorded decision", GroupRequest},
 		{Link, []string{"L"}, "link to a subject", GroupRequest},
 		{Disclose, []string{"D"}, "disclose another person's data in an access plan", GroupRequest},
-		{SettleProcessor, []string{"O"}, "record a sub-processor's confirmation or exception", GroupDetail},
+		{SettleProcessor, []string{"O"}, "settle a sub-processor notice", GroupRequest},
 		{GroupByTenant, []string{"s"}, "group by tenant", GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, "save the form", GroupForm},
 		{FormPrevOption, []string{"left"}, "previous choice / button", GroupForm},
@@ -452,6 +452,11 @@ func inPane(b Binding, p Pane) bool {
 		// to disclose a field holding another person's data.
 		if b.Action == Disclose && p == PanePlan {
 			return true
+		}
+		// A request's sub-processor notices are settled on its detail,
+		// where they are listed.
+		if b.Action == SettleProcessor {
+			return p == PaneDetail
 		}
 		// Fulfilment — a run that failed is retried from its view.
 		if b.Action == Retry && p == PaneRun {

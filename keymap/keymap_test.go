@@ -57,6 +57,7 @@ func TestDefaultBindings(t *testing.T) {
 		{CorrectDecision, []string{"C"}, GroupRequest},
 		{Link, []string{"L"}, GroupRequest},
 		{Disclose, []string{"D"}, GroupRequest},
+		{SettleProcessor, []string{"O"}, GroupRequest},
 		{GroupByTenant, []string{"s"}, GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, GroupForm},
 		{FormPrevOption, []string{"left"}, GroupForm},

@@ -58,7 +58,7 @@ func TestSettleProcessorNoticesFromTheDetail(t *testing.T) {
 		return ok && strings.Contains(d.vp.GetContent(), "Waiting on processors")
 	})
 	h.waitFor("O offered", func(a *App) bool {
-		return strings.Contains(a.View().Content, "O record a sub-processor")
+		return strings.Contains(a.View().Content, "O settle a sub-processor")
 	})
 
 	// Cancel at the confirmation, and esc at the form: nothing recorded.

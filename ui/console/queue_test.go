@@ -318,7 +318,7 @@ func TestHelpShowsEveryBindingOfThePane(t *testing.T) {
 				shown := strings.Contains(screen, hk.Key) && strings.Contains(screen, hk.Desc) && strings.Contains(screen, line)
 				acts := slices.Contains(keymap.PaneActions(tc.pane), b.Action) && offered(b.Action)
 				if acts && !shown {
-					t.Errorf("help lacks %s (%s %s)", b.Action, hk.Key, hk.Desc)
+					t.Errorf("help lacks %s (%s %s):\n%s", b.Action, hk.Key, hk.Desc, screen)
 				}
 				entry := regexp.MustCompile(`(?m)(^| )` + regexp.QuoteMeta(hk.Key) + ` +` + regexp.QuoteMeta(hk.Desc) + `( {2,}|\s*$)`)
 				if !acts && entry.MatchString(screen) {
