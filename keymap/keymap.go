@@ -159,6 +159,16 @@ const (
 	Link            Action = "link"
 )
 
+// Letters
+// WriteLetter opens the letter pane on a request (pick a kind that fits);
+// the letter pane's own keys edit the letter and send it (confirmed, with
+// Cancel focused).
+const (
+	WriteLetter Action = "write_letter"
+	LetterEdit  Action = "letter_edit"
+	LetterSend  Action = "letter_send"
+)
+
 // Group headings, in the order the full help shows them.
 const (
 	GroupGlobal     = "Global"
@@ -183,6 +193,8 @@ const (
 	GroupOperators = "Operators"
 	// Tenants
 	GroupTenants = "Tenants"
+	// Letters
+	GroupLetter = "Letter"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -212,6 +224,8 @@ const (
 	PaneOperators Pane = "operators"
 	// Tenants
 	PaneTenants Pane = "tenants"
+	// Letters — preview, edit and send one letter.
+	PaneLetter Pane = "letter"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -309,6 +323,10 @@ func defaults() []Binding {
 		// Tenants
 		{TenantAdd, []string{"n"}, "add a Customer (tenant)", GroupTenants},
 		{TenantEdit, []string{"e"}, "edit the Customer", GroupTenants},
+		// Letters
+		{WriteLetter, []string{"c"}, "compose a letter (preview, edit, send)", GroupRequest},
+		{LetterEdit, []string{"e"}, "edit the letter before sending", GroupLetter},
+		{LetterSend, []string{"ctrl+s"}, "send the letter (asks first)", GroupLetter},
 	}
 }
 
@@ -398,7 +416,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 // Panes returns every pane.
 func Panes() []Pane {
 	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject, PanePlan, PaneRun,
-		PaneHealth, PaneFailed, PaneMetrics, PaneOperators, PaneTenants}
+		PaneHealth, PaneFailed, PaneMetrics, PaneOperators, PaneTenants, PaneLetter}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -432,6 +450,8 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneOperators
 	case GroupTenants:
 		return p == PaneTenants
+	case GroupLetter:
+		return p == PaneLetter
 	case GroupRequest:
 		// Lookup — a subject's detail reveals one field; it has no
 		// request of its own to act on.
