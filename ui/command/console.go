@@ -98,5 +98,7 @@ func consoleConfig(b *backend, keys keymap.KeyMap) console.Config {
 		// The audit pane's exports: beside the database and the checkpoint.
 		ExportDir: filepath.Join(b.dataDir, "exports"),
 		Conn:      b.conn,
+		// Letters: an action that calls for a letter opens it to send.
+		LetterAfterAction: true,
 	}
 }

@@ -64,6 +64,11 @@ type Config struct {
 	// console: the process's outbox worker runs a pass at once instead of
 	// at its next tick. It must not block.
 	LetterQueued func()
+	// LetterAfterAction opens the letter pane after an action that calls
+	// for a letter (A: the acknowledgement, E: the extension notices, M:
+	// the reminder, …). The console and serve turn it on; tests that drive
+	// actions for other reasons leave it off.
+	LetterAfterAction bool
 }
 
 // maxPageSize is the largest keyset page the queue asks for.
@@ -117,7 +122,8 @@ func newContext(cfg Config) *Context {
 		// Audit
 		ExportDir: cfg.ExportDir,
 		// Letters
-		LetterFrom:   cmp.Or(cfg.LetterFrom, "privacy@localhost"),
-		letterQueued: cfg.LetterQueued,
+		LetterFrom:        cmp.Or(cfg.LetterFrom, "privacy@localhost"),
+		letterQueued:      cfg.LetterQueued,
+		letterAfterAction: cfg.LetterAfterAction,
 	}
 }

@@ -34,6 +34,8 @@ type Context struct {
 	// be nil) wakes the process's outbox worker after one is queued.
 	LetterFrom   string
 	letterQueued func()
+	// letterAfterAction: an action that calls for a letter opens it.
+	letterAfterAction bool
 
 	// Scope is the tenant id the panes are narrowed to; "" is every tenant.
 	Scope   string

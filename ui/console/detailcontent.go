@@ -196,6 +196,7 @@ func (p *detailPane) content() string {
 		p.fulfilment(d, v)
 	}
 
+	p.lettersSection(d, loc)
 	d.section(fmt.Sprintf("Flags (%d)", len(v.Flags)))
 	for _, f := range v.Flags {
 		d.kv(model.CleanLine(f.Kind.Short()), orDash(f.Reason))
