@@ -212,3 +212,28 @@ func TestRemindOpensReminderLetterE2E(t *testing.T) {
 		t.Errorf("reminders %+v", got.Reminders)
 	}
 }
+
+// TestAcknowledgeOpensLetterE2E: A saved, the acknowledgement's preview
+// opens; esc closes it and nothing is queued.
+func TestAcknowledgeOpensLetterE2E(t *testing.T) {
+	store, _ := seededStore(t)
+	r := received(t, store, "R-E2E-ACKLTR")
+	h := start(t, letterApp(t, store, "sam"), 110, 40)
+	h.loaded()
+	h.openDetail(r.ID)
+	h.press("A")
+	h.waitFor("acknowledge form", formOpen("Acknowledge"))
+	h.press("enter")
+	h.waitFor("the acknowledgement letter", func(a *App) bool {
+		p, ok := letterPaneOf(a)
+		return ok && !p.busy && p.stage == letterPreview && p.kind == model.LetterAcknowledgement
+	})
+	h.press("esc")
+	h.waitFor("the pane closed", func(a *App) bool { _, ok := letterPaneOf(a); return !ok && detailLoaded(a) })
+	if msgs := messagesOf(t, store, r.ID); len(msgs) != 0 {
+		t.Fatalf("queued without a confirmation: %+v", msgs)
+	}
+	if got := stored(t, store, operatorActor(t, store, "lee"), r.ID); got.AcknowledgedAt == nil {
+		t.Error("the acknowledgement was not recorded")
+	}
+}

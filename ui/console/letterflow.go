@@ -71,12 +71,7 @@ func afterWithLetter(c *Context, spec actionSpec) func(model.Request) tea.Cmd {
 		return spec.after
 	}
 	return func(r model.Request) tea.Cmd {
-		var fit []model.LetterKind
-		for _, k := range kinds {
-			if model.LetterFits(k, r) == nil && c.Actor.Can(model.LetterPermission(k)) {
-				fit = append(fit, k)
-			}
-		}
+		fit := fitLettersAfter(c.Actor, spec.act, r)
 		var cmds []tea.Cmd
 		if spec.after != nil {
 			cmds = append(cmds, spec.after(r))
@@ -86,6 +81,18 @@ func afterWithLetter(c *Context, spec actionSpec) func(model.Request) tea.Cmd {
 		}
 		return tea.Sequence(cmds...)
 	}
+}
+
+// fitLettersAfter is the letters action a calls for that fit r as saved
+// and that actor may send, in the order they are offered.
+func fitLettersAfter(actor model.Actor, a model.Action, r model.Request) []model.LetterKind {
+	var fit []model.LetterKind
+	for _, k := range lettersAfter(a) {
+		if model.LetterFits(k, r) == nil && actor.Can(model.LetterPermission(k)) {
+			fit = append(fit, k)
+		}
+	}
+	return fit
 }
 
 // composeKey is whether msg is the compose key.
