@@ -324,7 +324,7 @@ func defaults() []Binding {
 		{TenantAdd, []string{"n"}, "add a Customer (tenant)", GroupTenants},
 		{TenantEdit, []string{"e"}, "edit the Customer", GroupTenants},
 		// Letters
-		{WriteLetter, []string{"c"}, "compose a letter (preview, edit, send)", GroupRequest},
+		{WriteLetter, []string{"c"}, "compose a letter", GroupRequest},
 		{LetterEdit, []string{"e"}, "edit the letter before sending", GroupLetter},
 		{LetterSend, []string{"ctrl+s"}, "send the letter (asks first)", GroupLetter},
 	}
@@ -472,6 +472,11 @@ func inPane(b Binding, p Pane) bool {
 		// Fulfilment — a run that failed is retried from its view.
 		if b.Action == Retry && p == PaneRun {
 			return true
+		}
+		// Letters — composing is from a request's detail or the approvals
+		// pane; the queue's help has no room left at the smallest size.
+		if b.Action == WriteLetter {
+			return p == PaneDetail || p == PaneApprovals
 		}
 		// Marking selects rows for a bulk action; the detail view shows a
 		// single request, so there is nothing to mark.

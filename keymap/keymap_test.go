@@ -258,6 +258,8 @@ func TestPaneActions(t *testing.T) {
 		{PaneQueue, []Action{ChargeFee, CorrectDecision, Link}, nil},
 		{PaneLetter, []Action{Back, Up, Open, LetterEdit, LetterSend}, []Action{Approve, FormSubmit, TenantEdit}},
 		{PaneDetail, []Action{WriteLetter}, []Action{LetterEdit, LetterSend}},
+		{PaneApprovals, []Action{WriteLetter}, nil},
+		{PaneQueue, nil, []Action{WriteLetter}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.pane), func(t *testing.T) {

@@ -216,12 +216,6 @@ func (p *queuePane) key(msg tea.KeyPressMsg) tea.Cmd {
 				return openActionCmd(ka, id, nil)
 			}
 		}
-		// Letters — the pane reads the request itself.
-		if composeKey(k, msg) {
-			if id, ok := p.selectedID(); ok {
-				return openLetterCmd(id, nil, "", nil)
-			}
-		}
 		// Fulfilment
 		if ka, ok := fulfilActionKey(k, msg); ok {
 			if id, ok := p.selectedID(); ok {
