@@ -46,6 +46,9 @@ func (s *Store) Health(ctx context.Context, actor model.Actor) (model.Health, er
 	if h.Failed, err = s.Failed(ctx, actor); err != nil {
 		return h, fmt.Errorf("health: %w", err)
 	}
+	if h.Letters, err = s.letterHealth(ctx, actor); err != nil {
+		return h, fmt.Errorf("health: %w", err)
+	}
 	if h.Verify, err = s.lastVerify(ctx); err != nil {
 		return h, fmt.Errorf("health: %w", err)
 	}

@@ -21,42 +21,22 @@ import (
 // their SHA-256 (also on the audit chain) and its delivery state.
 const collMessages = "messages"
 
-// Message statuses. A message is claimed (sending) before any attempt to
-// deliver it, so two workers never both send it; one left "sending" by a
-// crash is not retried by itself (it may have gone out) and shows as such.
+// Message statuses (model.Message's), named here for the controller's
+// callers.
 const (
-	MsgQueued  = "queued"
-	MsgSending = "sending"
-	MsgSent    = "sent"
-	MsgFailed  = "failed"
+	MsgQueued  = model.MsgQueued
+	MsgSending = model.MsgSending
+	MsgSent    = model.MsgSent
+	MsgFailed  = model.MsgFailed
 )
 
 // MaxSendAttempts is how many deliveries are tried before a message is
 // marked failed for a person to look at.
 const MaxSendAttempts = 5
 
-// Message is one letter, stored with the bytes that are (or were) sent.
-type Message struct {
-	// ID is also the idempotency key: derived from the request, the kind
-	// and the rendered letter, so queuing the same letter twice finds the
-	// first one instead of sending a second.
-	ID        string           `bson:"_id" json:"id"`
-	RequestID string           `bson:"request_id" json:"request_id"`
-	TenantID  string           `bson:"tenant_id" json:"tenant_id"`
-	Kind      model.LetterKind `bson:"kind" json:"kind"`
-	To        model.Recipient  `bson:"to" json:"to"`
-	Subject   string           `bson:"subject" json:"subject"`
-	SHA256    string           `bson:"sha256" json:"sha256"`
-	Raw       []byte           `bson:"raw" json:"-"`
-	Status    string           `bson:"status" json:"status"`
-	Attempts  int              `bson:"attempts" json:"attempts"`
-	LastError string           `bson:"last_error,omitempty" json:"last_error,omitempty"`
-	NextAt    time.Time        `bson:"next_at" json:"next_at"`
-	CreatedBy string           `bson:"created_by" json:"created_by"`
-	CreatedAt time.Time        `bson:"created_at" json:"created_at"`
-	SentAt    *time.Time       `bson:"sent_at,omitempty" json:"sent_at,omitempty"`
-	Version   int64            `bson:"version" json:"version"`
-}
+// Message is one letter, stored with the bytes that are (or were) sent
+// (model.Message: the console lists them through its own interface).
+type Message = model.Message
 
 func sha256Hex(b []byte) string {
 	h := sha256.Sum256(b)

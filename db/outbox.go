@@ -151,6 +151,8 @@ func (s *Store) DeliverDue(ctx context.Context, d Deliverer, from string, limit 
 	sent := 0
 	for _, m := range due {
 		m.Status, m.Attempts = MsgSending, m.Attempts+1
+		claimedAt := s.now()
+		m.ClaimedAt = &claimedAt
 		claimed, err := s.writeMessage(ctx, m, "claim_letter", fmt.Sprintf("%s; attempt %d", m.ID, m.Attempts))
 		if errors.Is(err, errClaimTaken) || errors.Is(err, errSlotUsed) {
 			continue // another worker has it

@@ -310,6 +310,12 @@ func Queries() []QuerySpec {
 		query(collMessages, "_id=", "_id_", "a message by id (idempotency key); its claimed write"),
 		query(collMessages, "request_id= sort(request_id,created_at)", "request_id_1_created_at_1", "a request's letters"),
 		query(collMessages, "status= next_at> sort(status,next_at)", "status_1_next_at_1", "outbox worker: due messages"),
+		query(collMessages, "status=", "status_1_next_at_1", "health: failed letters counted"),
+		query(collMessages, "status= tenant_id=", "status_1_next_at_1", "health: failed letters counted"+scoped),
+		query(collMessages, "status= sort(status,next_at)", "status_1_next_at_1", "health: the oldest failed letter"),
+		query(collMessages, "status= tenant_id= sort(status,next_at)", "status_1_next_at_1", "health: the oldest failed letter"+scoped),
+		query(collMessages, "status= claimed_at>", "status_1_next_at_1", "health: letters stuck sending (few are ever sending)"),
+		query(collMessages, "status= tenant_id= claimed_at>", "status_1_next_at_1", "health: letters stuck sending"+scoped),
 
 		// Requests by subject, import and export.
 		query(collRequests, "subject_id=", "subject_id_1_received_at_-1", "import: requests of the matched subjects"),

@@ -162,6 +162,16 @@ const (
 	Link            Action = "link"
 )
 
+// Letters
+// WriteLetter opens the letter pane on a request (pick a kind that fits);
+// the letter pane's own keys edit the letter and send it (confirmed, with
+// Cancel focused).
+const (
+	WriteLetter Action = "write_letter"
+	LetterEdit  Action = "letter_edit"
+	LetterSend  Action = "letter_send"
+)
+
 // Group headings, in the order the full help shows them.
 const (
 	GroupGlobal     = "Global"
@@ -186,6 +196,8 @@ const (
 	GroupOperators = "Operators"
 	// Tenants
 	GroupTenants = "Tenants"
+	// Letters
+	GroupLetter = "Letter"
 )
 
 // Pane identifies a part of the UI that has its own set of active bindings.
@@ -215,6 +227,8 @@ const (
 	PaneOperators Pane = "operators"
 	// Tenants
 	PaneTenants Pane = "tenants"
+	// Letters — preview, edit and send one letter.
+	PaneLetter Pane = "letter"
 )
 
 // Binding is one action's keys and help, as shown to the user.
@@ -313,6 +327,10 @@ func defaults() []Binding {
 		// Tenants
 		{TenantAdd, []string{"n"}, "add a Customer (tenant)", GroupTenants},
 		{TenantEdit, []string{"e"}, "edit the Customer", GroupTenants},
+		// Letters
+		{WriteLetter, []string{"c"}, "compose a letter", GroupRequest},
+		{LetterEdit, []string{"e"}, "edit the letter before sending", GroupLetter},
+		{LetterSend, []string{"ctrl+s"}, "send the letter (asks first)", GroupLetter},
 	}
 }
 
@@ -402,7 +420,7 @@ func (k KeyMap) FullHelp(actions ...Action) [][]key.Binding {
 // Panes returns every pane.
 func Panes() []Pane {
 	return []Pane{PaneQueue, PaneDetail, PaneApprovals, PaneForm, PaneAudit, PaneLookup, PaneSubject, PanePlan, PaneRun,
-		PaneHealth, PaneFailed, PaneMetrics, PaneOperators, PaneTenants}
+		PaneHealth, PaneFailed, PaneMetrics, PaneOperators, PaneTenants, PaneLetter}
 }
 
 // PaneActions returns the actions active in p, in display order. Global and
@@ -436,6 +454,8 @@ func inPane(b Binding, p Pane) bool {
 		return p == PaneOperators
 	case GroupTenants:
 		return p == PaneTenants
+	case GroupLetter:
+		return p == PaneLetter
 	case GroupRequest:
 		// Lookup — a subject's detail reveals one field; it has no
 		// request of its own to act on.
@@ -461,6 +481,11 @@ func inPane(b Binding, p Pane) bool {
 		// Fulfilment — a run that failed is retried from its view.
 		if b.Action == Retry && p == PaneRun {
 			return true
+		}
+		// Letters — composing is from a request's detail or the approvals
+		// pane; the queue's help has no room left at the smallest size.
+		if b.Action == WriteLetter {
+			return p == PaneDetail || p == PaneApprovals
 		}
 		// Marking selects rows for a bulk action; the detail view shows a
 		// single request, so there is nothing to mark.

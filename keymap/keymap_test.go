@@ -84,6 +84,9 @@ func TestDefaultBindings(t *testing.T) {
 		{OperatorKey, []string{"K"}, GroupOperators},
 		{TenantAdd, []string{"n"}, GroupTenants},
 		{TenantEdit, []string{"e"}, GroupTenants},
+		{WriteLetter, []string{"c"}, GroupRequest},
+		{LetterEdit, []string{"e"}, GroupLetter},
+		{LetterSend, []string{"ctrl+s"}, GroupLetter},
 	}
 	all := Default().All()
 	if len(all) != len(tests) {
@@ -220,7 +223,7 @@ func TestHelp(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit, GroupLookup, GroupFulfil, GroupMetrics, GroupOperators, GroupTenants}},
+		{"groups", km.Groups(), []string{GroupGlobal, GroupNavigation, GroupQueue, GroupRequest, GroupApprovals, GroupForm, GroupAudit, GroupLookup, GroupFulfil, GroupMetrics, GroupOperators, GroupTenants, GroupLetter}},
 		{"short help keeps caller order and drops unknown", helpLabels(km.ShortHelp(Help, Quit, "nope", Up)), []string{"?", "q/ctrl+c", "↑/k"}},
 		{"full help columns", columnSizes(km.FullHelp(Approve, Quit, Up, Down)), []string{"1", "2", "1"}},
 		{"detail pane has no queue column", columnGroups(km, km.FullHelp(PaneActions(PaneDetail)...)), []string{GroupGlobal, GroupNavigation, GroupRequest, GroupFulfil}},
@@ -254,6 +257,10 @@ func TestPaneActions(t *testing.T) {
 		{PaneApprovals, nil, []Action{Plan, Fulfil, SignOff, Replan}},
 		{PaneDetail, []Action{ChargeFee, CorrectDecision, Link}, nil},
 		{PaneQueue, []Action{ChargeFee, CorrectDecision, Link}, nil},
+		{PaneLetter, []Action{Back, Up, Open, LetterEdit, LetterSend}, []Action{Approve, FormSubmit, TenantEdit}},
+		{PaneDetail, []Action{WriteLetter}, []Action{LetterEdit, LetterSend}},
+		{PaneApprovals, []Action{WriteLetter}, nil},
+		{PaneQueue, nil, []Action{WriteLetter}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.pane), func(t *testing.T) {

@@ -36,6 +36,8 @@ type Health struct {
 	// open, summed; SessionReports is how many processes reported.
 	Sessions       int            `json:"sessions_open"`
 	SessionReports []SessionCount `json:"session_reports,omitempty"`
+	// Letters is the outbox: failed deliveries and messages stuck sending.
+	Letters LetterHealth `json:"letters"`
 }
 
 // VerifyRecord is what is kept of the last audit verification.

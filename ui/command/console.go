@@ -17,7 +17,9 @@ import (
 	"github.com/custodian-dev/custodian/ui/console"
 )
 
-func bindConsole(*flag.FlagSet) Run {
+func bindConsole(fs *flag.FlagSet) Run {
+	mf := bindMailFlags(fs)
+	every := fs.Duration("outbox-every", outboxEveryDefault, "deliver queued letters every `INTERVAL` while the console runs")
 	return func(ctx context.Context, env Env, g *Globals, _ []string) int {
 		stderr := env.Stderr
 		keys, code := loadKeys(g, stderr)
@@ -34,8 +36,18 @@ func bindConsole(*flag.FlagSet) Run {
 		if code != 0 {
 			return code
 		}
+		// The outbox worker: letters queued from the console leave while it
+		// runs. A failed pass shows on the request and in :health; the
+		// terminal belongs to the console, so nothing is printed.
+		outbox, _, err := mf.startOutbox(ctx, b, *every, nil)
+		if err != nil {
+			fmt.Fprintf(stderr, "custodian console: %s\n", model.EscapeLine(err.Error()))
+			return exitFor(err)
+		}
+		defer outbox.stop()
 		cfg := consoleConfig(b, keys)
 		cfg.Actor = actor
+		cfg.LetterFrom, cfg.LetterQueued = *mf.from, outbox.wake
 		cfg.NoColor = os.Getenv("NO_COLOR") != ""
 		app := console.New(cfg)
 		if _, err := tea.NewProgram(app, tea.WithContext(ctx)).Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
@@ -86,5 +98,7 @@ func consoleConfig(b *backend, keys keymap.KeyMap) console.Config {
 		// The audit pane's exports: beside the database and the checkpoint.
 		ExportDir: filepath.Join(b.dataDir, "exports"),
 		Conn:      b.conn,
+		// Letters: an action that calls for a letter opens it to send.
+		LetterAfterAction: true,
 	}
 }

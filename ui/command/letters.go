@@ -229,3 +229,52 @@ func bindRequestsLetters(fs *flag.FlagSet) Run {
 		return 0
 	}
 }
+
+// outboxEveryDefault is how often the outbox worker of the console and
+// serve delivers what is due; a letter queued from the console also wakes
+// it at once.
+const outboxEveryDefault = 10 * time.Second
+
+// outboxWorker is the delivery the flags choose, run in the background of
+// a long-running process (the console, serve) until stop is called; wake
+// asks for a pass now (never blocks). report hears each pass's error.
+type outboxWorker struct {
+	wake func()
+	stop func()
+}
+
+// startOutbox checks the mail flags and starts the worker; a bad --from or
+// --smtp-url is an error for the caller to report before anything opens.
+func (m mailFlags) startOutbox(ctx context.Context, b *backend, every time.Duration, report func(error)) (outboxWorker, string, error) {
+	if every <= 0 {
+		return outboxWorker{}, "", fmt.Errorf("%w: --outbox-every must be positive, e.g. 10s", db.ErrInvalid)
+	}
+	from, err := model.SafeAddress(*m.from)
+	if err != nil {
+		return outboxWorker{}, "", fmt.Errorf("%w: --from: %w", db.ErrInvalid, err)
+	}
+	out, where, err := m.deliverer(b.dataDir)
+	if err != nil {
+		return outboxWorker{}, "", err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	wake := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db.RunOutboxWake(ctx, b.store, out, from, every, wake, func(_ int, err error) {
+			if err != nil && report != nil {
+				report(err)
+			}
+		})
+	}()
+	return outboxWorker{
+		wake: func() {
+			select {
+			case wake <- struct{}{}:
+			default: // a pass is already asked for
+			}
+		},
+		stop: func() { cancel(); <-done },
+	}, where, nil
+}

@@ -20,6 +20,8 @@ func bindServe(fs *flag.FlagSet) Run {
 	readOnly := fs.Bool("readonly", false, "make every session read-only")
 	maxSessions := fs.Int("max-sessions", sshd.DefaultMaxSessions, "allow at most `N` sessions at once; the next one is told and closed")
 	idle := fs.Duration("idle-timeout", sshd.DefaultIdleTimeout, "close a session after `D` (e.g. 15m) without a key press")
+	mf := bindMailFlags(fs)
+	every := fs.Duration("outbox-every", outboxEveryDefault, "deliver queued letters every `INTERVAL` while serving")
 	return func(ctx context.Context, env Env, g *Globals, _ []string) int {
 		stdout := env.Stdout
 		stderr := env.Stderr
@@ -55,7 +57,16 @@ func bindServe(fs *flag.FlagSet) Run {
 			return ExitBadInput
 		}
 		loopback := isLoopback(ln.Addr())
+		outboxLog := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		outbox, where, err := mf.startOutbox(ctx, b, *every, func(err error) { outboxLog.Warn("outbox", "err", err) })
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "custodian serve: %s\n", model.EscapeLine(err.Error()))
+			return exitFor(err)
+		}
+		defer outbox.stop()
 		app := consoleConfig(b, keys)
+		app.LetterFrom, app.LetterQueued = *mf.from, outbox.wake
 		// One subject directory for every session, searched within each
 		// operator's scope: per-session copies cost ≈ 280 B a subject each.
 		app.SharedLookup = console.NewSharedLookup(ctx, b.store, model.SystemActor("lookup"), app.Clock, app.LookupPoll, app.Timeout)
@@ -74,6 +85,7 @@ func bindServe(fs *flag.FlagSet) Run {
 			made = "created"
 		}
 		fmt.Fprintf(stdout, "custodian serve: listening on %s\nhost key %s (%s %s)\n", ln.Addr(), hk.Fingerprint, made, hk.Path)
+		fmt.Fprintf(stdout, "letters are delivered %s\n", where)
 		if *readOnly {
 			fmt.Fprintln(stdout, "every session is read-only")
 		}

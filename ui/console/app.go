@@ -160,6 +160,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.open(msg.pane)
 	case openViewMsg:
 		return a, a.pushView(msg.build)
+	case letterOpenMsg:
+		// Letters — the compose pane, over whatever is on screen.
+		return a, a.pushView(func(seq int) Pane { return newLetterPane(a.ctx, seq, msg) })
 	case liveTickMsg:
 		return a, a.poll()
 	case tea.KeyPressMsg:

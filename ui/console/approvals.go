@@ -286,6 +286,12 @@ func (p *approvalsPane) key(msg tea.KeyPressMsg) tea.Cmd {
 				return openActionCmd(ka, req.ID, &req)
 			}
 		}
+		// Letters — the approval request and its reminders from here.
+		if composeKey(k, msg) {
+			if r, ok := p.selected(); ok {
+				return openLetterCmd(r.req.ID, nil, "", nil)
+			}
+		}
 	}
 	return nil
 }

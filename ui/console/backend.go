@@ -35,6 +35,7 @@ type Backend interface {
 	Reports
 	OperatorAdmin
 	TenantAdmin
+	Letters
 }
 
 // Live is the live screens' poll (live.go): a change marker read every
@@ -179,4 +180,23 @@ type TenantAdmin interface {
 	AddTenant(ctx context.Context, actor model.Actor, t model.Tenant) ([]string, error)
 	// EditTenant replaces a tenant; t.Version is the version read.
 	EditTenant(ctx context.Context, actor model.Actor, t model.Tenant) ([]string, error)
+}
+
+// Letters is the correspondence of a request: a letter previewed as the
+// operator's role must see it, drafted unmasked for editing (only for those
+// who may see personal data), queued for the outbox as rendered or as
+// edited, and the letters already queued. The controller renders every
+// letter from the record and checks who may send which kind.
+type Letters interface {
+	// PreviewLetter renders the letter of kind k for request id, masked.
+	PreviewLetter(ctx context.Context, actor model.Actor, id string, k model.LetterKind) (model.Letter, error)
+	// DraftLetter is the same letter unmasked, for a person who may see
+	// personal data; anyone else is refused (and the refusal audited).
+	DraftLetter(ctx context.Context, actor model.Actor, id string, k model.LetterKind) (model.Letter, error)
+	// QueueLetter queues the rendered letter from the sender address from.
+	QueueLetter(ctx context.Context, actor model.Actor, id string, k model.LetterKind, from string) (model.Message, error)
+	// QueueEditedLetter queues it with the subject and body as edited.
+	QueueEditedLetter(ctx context.Context, actor model.Actor, id string, k model.LetterKind, from, subject, body string) (model.Message, error)
+	// Messages lists the request's letters, oldest first, masked.
+	Messages(ctx context.Context, actor model.Actor, id string) ([]model.Message, error)
 }

@@ -3,6 +3,7 @@ package console
 // What main hands the console, its defaults, and the Context built from it.
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/custodian-dev/custodian/keymap"
@@ -55,6 +56,19 @@ type Config struct {
 	// (live.go): 0 is model.LivePollDefault (3 s), negative turns live
 	// refresh off. It needs a backend that implements Live.
 	LivePoll time.Duration
+	// Letters
+	// LetterFrom is the sender address of the letters queued from the
+	// console (the --from of console and serve); "" is "privacy@localhost".
+	LetterFrom string
+	// LetterQueued, when set, is called after a letter is queued from the
+	// console: the process's outbox worker runs a pass at once instead of
+	// at its next tick. It must not block.
+	LetterQueued func()
+	// LetterAfterAction opens the letter pane after an action that calls
+	// for a letter (A: the acknowledgement, E: the extension notices, M:
+	// the reminder, …). The console and serve turn it on; tests that drive
+	// actions for other reasons leave it off.
+	LetterAfterAction bool
 }
 
 // maxPageSize is the largest keyset page the queue asks for.
@@ -107,5 +121,9 @@ func newContext(cfg Config) *Context {
 		Scope:    cfg.Scope,
 		// Audit
 		ExportDir: cfg.ExportDir,
+		// Letters
+		LetterFrom:        cmp.Or(cfg.LetterFrom, "privacy@localhost"),
+		letterQueued:      cfg.LetterQueued,
+		letterAfterAction: cfg.LetterAfterAction,
 	}
 }

@@ -29,6 +29,13 @@ type Context struct {
 	Timeout  time.Duration
 	// ExportDir is where the audit pane writes exports ("" disables them).
 	ExportDir string
+	// Letters
+	// LetterFrom is the sender of letters queued here; letterQueued (may
+	// be nil) wakes the process's outbox worker after one is queued.
+	LetterFrom   string
+	letterQueued func()
+	// letterAfterAction: an action that calls for a letter opens it.
+	letterAfterAction bool
 
 	// Scope is the tenant id the panes are narrowed to; "" is every tenant.
 	Scope   string

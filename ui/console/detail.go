@@ -25,6 +25,9 @@ type requestLoad struct {
 	limit *model.LimitResult
 	// tenant is the request's tenant, whose zone its times are shown in.
 	tenant model.Tenant
+	// Letters — the request's messages; an error does not hide the request.
+	messages    []model.Message
+	messagesErr error
 }
 
 // detailPane shows everything recorded about one request, scrollable.
@@ -49,6 +52,9 @@ type detailPane struct {
 	loader     call[requestLoad]
 	// stale: changed elsewhere while a load was in flight (live.go).
 	stale bool
+	// Letters
+	messages    []model.Message
+	messagesErr error
 }
 
 // Close abandons a load still in flight when the pane leaves the screen.
@@ -115,6 +121,7 @@ func (p *detailPane) load() tea.Cmd {
 			t = model.Tenant{ID: r.TenantID, Name: r.TenantID}
 		}
 		msg := requestLoad{req: r, tenant: t}
+		msg.messages, msg.messagesErr = backend.Messages(ctx, actor, id)
 		if r.SubjectID != "" {
 			// One subject by _id is the lookup the embedded database serves
 			// without scanning every subject.
@@ -153,6 +160,7 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			return p, p.ctx.Error(fmt.Sprintf("%s: %s — %s goes back, %s retries", p.Title(), p.err, p.ctx.keyFor(keymap.Back), p.ctx.keyFor(keymap.Refresh)))
 		}
 		p.subject, p.subjectErr, p.limit, p.tenant = got.subject, got.subjectErr, got.limit, got.tenant
+		p.messages, p.messagesErr = got.messages, got.messagesErr
 		p.show(got.req)
 		if p.stale {
 			p.stale = false
@@ -163,6 +171,10 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tenantsReadyMsg:
 		return p, p.load()
+	case letterQueuedMsg:
+		if msg.id == p.id {
+			return p, p.load()
+		}
 	case liveChangedMsg:
 		if _, ok := msg.byOthers[p.id]; ok {
 			if p.loading {
@@ -199,6 +211,11 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 			if ka, ok := requestActionKey(k, msg); ok && p.req != nil {
 				r := *p.req
 				return p, openActionCmd(ka, p.id, &r)
+			}
+			// Letters
+			if composeKey(k, msg) && p.req != nil {
+				r := *p.req
+				return p, openLetterCmd(p.id, &r, "", nil)
 			}
 			// Fulfilment — the plan view and the run read the
 			// request themselves.

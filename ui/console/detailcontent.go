@@ -196,6 +196,7 @@ func (p *detailPane) content() string {
 		p.fulfilment(d, v)
 	}
 
+	p.lettersSection(d, loc)
 	if p.req != nil {
 		if lines := processorLines(*p.req, t, now); len(lines) > 0 {
 			d.section("Sub-processors")

@@ -25,6 +25,7 @@ type fakeBackend struct {
 	fakeReports
 	*fakeOperatorAdmin
 	*fakeTenantAdmin
+	*fakeLetters
 }
 
 var _ Backend = (*fakeBackend)(nil)
@@ -55,6 +56,7 @@ func newFakeBackend(d *fakeData) *fakeBackend {
 		fakeOperatorAdmin: &fakeOperatorAdmin{},
 		fakeTenantAdmin:   &fakeTenantAdmin{},
 		fakeOnCall:        fakeOnCall{d},
+		fakeLetters:       &fakeLetters{fakeData: d},
 	}
 }
 

@@ -182,7 +182,7 @@ func newActionPane(c *Context, seq int, spec actionSpec, r model.Request, t mode
 		f.confirmLabel = capitalize(spec.verb)
 	}
 	target := r
-	p := &formPane{ctx: c, seq: seq, form: f, after: spec.after,
+	p := &formPane{ctx: c, seq: seq, form: f, after: afterWithLetter(c, spec),
 		title: fmt.Sprintf("%s %s", capitalize(spec.verb), model.CleanLine(r.ID)), ids: []string{r.ID}}
 	fr := &formPaneReloading{formPane: p, target: &target, spec: spec}
 	p.save = func(p *formPane) tea.Cmd {

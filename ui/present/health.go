@@ -50,6 +50,20 @@ func HealthLines(h model.Health) []HealthLine {
 			Value: fmt.Sprintf("%d, newest %s %s: %s (:failed lists them)", n, model.CleanLine(f.ID), model.HumanAge(h.At.Sub(f.At))+" ago", model.CleanLine(f.Reason))}
 	}
 	out = append(out, failed)
+	letters := HealthLine{Label: "letters", Value: "none failed, none stuck sending"}
+	if l := h.Letters; l.Failed > 0 || l.Stuck > 0 {
+		letters.Attention = true
+		letters.Value = fmt.Sprintf("failed %d", l.Failed)
+		if l.OldestFailed != nil {
+			letters.Value += ", oldest queued " + ago(l.OldestFailed)
+		}
+		letters.Value += fmt.Sprintf("; stuck sending %d", l.Stuck)
+		if l.Stuck > 0 {
+			letters.Value += " (a worker stopped mid-send: check the mail server's log before sending again)"
+		}
+		letters.Value += " — custodian requests letters ID lists a request's"
+	}
+	out = append(out, letters)
 	verify := HealthLine{Label: "last audit verify", Value: "never run (custodian audit verify)", Attention: true}
 	if v := h.Verify; v != nil {
 		verify = HealthLine{Label: "last audit verify", Value: ago(&v.At) + ": " + model.CleanLine(v.Line), Attention: !v.OK}
