@@ -26,7 +26,9 @@ require (
 
 require (
 	charm.land/log/v2 v2.0.1 // indirect
-	filippo.io/edwards25519 v1.1.0 // indirect
+	filippo.io/age v1.3.2 // indirect
+	filippo.io/edwards25519 v1.2.0 // indirect
+	filippo.io/hpke v0.4.0 // indirect
 	github.com/AlekSi/pointer v1.2.0 // indirect
 	github.com/FerretDB/wire v0.0.8 // indirect
 	github.com/SAP/go-hdb v1.13.6 // indirect
