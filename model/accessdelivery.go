@@ -332,3 +332,8 @@ func trimKey(k string) string {
 	}
 	return k
 }
+
+// DeliveryPermission is who may choose how a package is delivered and
+// record its second channel: a privacy lead, who signs off and runs the
+// plan and so is the one shown the passphrase.
+func DeliveryPermission() Permission { return PermSignOff }
