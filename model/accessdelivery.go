@@ -18,7 +18,7 @@ import (
 // delivered may be completed.
 
 // CiteSecureDelivery is the source of these rules.
-const CiteSecureDelivery = "11 CCR §7024(h): a business shall use reasonable security measures when transmitting personal information to the consumer; " +
+const CiteSecureDelivery = "11 CCR §7024(f): a business shall use reasonable security measures when transmitting personal information to the consumer; " +
 	"seed policy, Security of Information: \"Sensitive and private data exchange ... is encrypted\""
 
 // DeliveryMethod is how the access package is encrypted for the resident.

@@ -13,7 +13,7 @@ const (
 	testAgeKeyBad = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8q"
 )
 
-// deliveryRuleCases: 11 CCR §7024(h) and the seed policy's "encrypted"
+// deliveryRuleCases: 11 CCR §7024(f) and the seed policy's "encrypted"
 // exchange: a passphrase package is not a response until its passphrase
 // went by a second channel; the completion stamps the delivery date.
 func deliveryRuleCases() []ruleCase {
