@@ -101,6 +101,9 @@ func TestCLIAccessDeliveredWithPassphrase(t *testing.T) {
 	if !strings.Contains(stderr, "passphrase-sent") || !strings.Contains(show(), `"status": "fulfilling"`) {
 		t.Fatalf("the run did not stop for the second channel:\n%s", stderr)
 	}
+	if _, text, _ := cli("lee", "requests", "show", id); !strings.Contains(text, "passphrase not yet recorded as sent") {
+		t.Errorf("requests show before passphrase-sent:\n%s", text)
+	}
 	if code, _, stderr := cli("lou", "requests", "passphrase-sent", id, "--channel", "email"); code != exitBadInput || !strings.Contains(stderr, "sms, phone or post") {
 		t.Errorf("passphrase-sent by email: exit %d %q", code, stderr)
 	}
@@ -112,6 +115,13 @@ func TestCLIAccessDeliveredWithPassphrase(t *testing.T) {
 	}
 	if strings.Contains(show(), m[1]) {
 		t.Fatal("requests show prints the passphrase")
+	}
+	_, text, _ := cli("lee", "requests", "show", id)
+	for _, want := range []string{"delivery: encrypted (age) with a passphrase, chosen by lee", "delivery: passphrase sent by text message by lou",
+		"delivery: delivered", "sealed: " + id + ".tar.age"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("requests show lacks %q:\n%s", want, text)
+		}
 	}
 	matches, _ := filepath.Glob(filepath.Join(data, "*", id, "*"))
 	if len(matches) != 1 || filepath.Base(matches[0]) != id+".tar.age" {

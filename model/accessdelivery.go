@@ -337,3 +337,25 @@ func trimKey(k string) string {
 // record its second channel: a privacy lead, who signs off and runs the
 // plan and so is the one shown the passphrase.
 func DeliveryPermission() Permission { return PermSignOff }
+
+// Describe is the delivery in words for the screens, with times in loc:
+// the method and key, then the second channel's record or what is missing.
+func (d AccessDelivery) Describe(loc *time.Location) []string {
+	at := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04 MST") }
+	var out []string
+	switch d.Method {
+	case DeliverToRecipient:
+		out = append(out, fmt.Sprintf("encrypted (age) to the resident's key %s, chosen by %s", RecipientFingerprint(d.Recipient), d.ChosenBy))
+	case DeliverWithPassphrase:
+		out = append(out, "encrypted (age) with a passphrase, chosen by "+d.ChosenBy)
+		if d.Sent != nil {
+			out = append(out, fmt.Sprintf("passphrase sent by %s by %s, %s", d.Sent.Channel.Label(), d.Sent.By, at(d.Sent.At)))
+		} else {
+			out = append(out, "passphrase not yet recorded as sent by a second channel")
+		}
+	}
+	if d.DeliveredAt != nil {
+		out = append(out, "delivered "+at(*d.DeliveredAt))
+	}
+	return out
+}

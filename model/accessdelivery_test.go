@@ -155,3 +155,46 @@ func TestPackageHowToOpen(t *testing.T) {
 		t.Errorf("KeyID = %q", got)
 	}
 }
+
+// TestDeliveryDescribe: the screens say how the package went and what is
+// missing, in the tenant's zone, and never hold a secret (there is none to
+// hold: only the public key's fingerprint).
+func TestDeliveryDescribe(t *testing.T) {
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	at := time.Date(2026, 11, 10, 18, 0, 0, 0, time.UTC)
+	d := AccessDelivery{Method: DeliverWithPassphrase, ChosenBy: "lee"}
+	if got := strings.Join(d.Describe(la), "\n"); !strings.Contains(got, "not yet recorded as sent") {
+		t.Errorf("unsent: %q", got)
+	}
+	d.Sent = &PassphraseSent{Channel: ChannelPost, By: "lou", At: at}
+	d.DeliveredAt = &at
+	got := strings.Join(d.Describe(la), "\n")
+	for _, want := range []string{"passphrase sent by post by lou, 2026-11-10 10:00 PST", "delivered 2026-11-10 10:00 PST"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Describe = %q, missing %q", got, want)
+		}
+	}
+	k := AccessDelivery{Method: DeliverToRecipient, Recipient: testAgeKey, ChosenBy: "lee"}
+	if got := strings.Join(k.Describe(la), "\n"); !strings.Contains(got, RecipientFingerprint(testAgeKey)) || strings.Contains(got, testAgeKey) {
+		t.Errorf("recipient: %q", got)
+	}
+}
+
+// TestMetricsCountToTheDelivery: days-to-respond of an access request
+// delivered encrypted end at its delivery date, the completion's.
+func TestMetricsCountToTheDelivery(t *testing.T) {
+	r := rbRequest(StatusFulfilling, withType(TypeAccess), verifiedBy("sam"), decided(approvedDecision()),
+		withPlan(stepsDone(signedPlan("lee", "lou"), 2)), func(r *Request) {
+			r.Export = &AccessExport{Dir: "R-1", Sealed: &ExportFile{Name: "R-1.tar.age"}}
+			r.Delivery = &AccessDelivery{Method: DeliverWithPassphrase, Sent: &PassphraseSent{Channel: ChannelSMS, By: "lee", At: rbNow}}
+		})
+	next := r
+	if _, ref := Decide(ActComplete, rbFacts(rbLead, r), &next, ""); ref != nil {
+		t.Fatal(ref)
+	}
+	next.Status = StatusCompleted
+	f := FactsOf(next, rbTenant())
+	if f.Responded == nil || next.Delivery.DeliveredAt == nil || !f.Responded.Equal(*next.Delivery.DeliveredAt) {
+		t.Fatalf("metrics responded %v, delivered %v", f.Responded, next.Delivery.DeliveredAt)
+	}
+}
