@@ -55,13 +55,61 @@ func (s *Store) SetAccessDelivery(ctx context.Context, actor model.Actor, id str
 	default:
 		return model.Request{}, invalidf("deliver %s: %q is not a delivery method: use recipient (the resident's age1… key) or passphrase", id, model.CleanLine(string(method)))
 	}
-	return s.writeDelivery(ctx, actor, id, version, actionSetDelivery, model.CheckChooseDelivery, func(r *model.Request, now time.Time) string {
-		r.Delivery = &model.AccessDelivery{Method: method, Recipient: key, ChosenBy: actor.Handle(), ChosenAt: now}
+	resealed := false
+	r, err := s.writeDelivery(ctx, actor, id, version, actionSetDelivery, model.CheckChooseDelivery, func(r *model.Request, now time.Time) string {
+		detail := "method passphrase"
 		if method == model.DeliverToRecipient {
-			return "method recipient, key " + r.Delivery.KeyID()
+			detail = "method recipient, key " + model.RecipientFingerprint(key)
 		}
-		return "method passphrase"
+		r.Delivery = &model.AccessDelivery{Method: method, Recipient: key, ChosenBy: actor.Handle(), ChosenAt: now}
+		if model.Reseals(*r) {
+			reopenExport(r)
+			resealed = true
+			detail += "; the package is written again by the next run"
+		}
+		return detail
 	})
+	if err == nil && resealed {
+		// What the old package left must not outlive its record: a plain
+		// copy or a file sealed for a passphrase nobody has.
+		s.removePackage(id)
+	}
+	return r, err
+}
+
+// reopenExport marks r's export step not done and forgets its package, so
+// the next run writes it again for the delivery now chosen.
+func reopenExport(r *model.Request) {
+	r.Export = nil
+	if r.Plan == nil {
+		return
+	}
+	for i, st := range r.Plan.Steps {
+		if st.Kind != model.StepExport {
+			continue
+		}
+		r.Plan.Steps[i].Done, r.Plan.Steps[i].DoneAt, r.Plan.Steps[i].DoneBy, r.Plan.Steps[i].Result = false, time.Time{}, "", ""
+		switch {
+		case r.PlanRef != nil && i < len(r.PlanRef.Steps):
+			r.PlanRef.Steps[i] = model.StepState{}
+		case r.LegacyPlan != nil && i < len(r.LegacyPlan.Steps):
+			r.LegacyPlan.Steps[i].Done, r.LegacyPlan.Steps[i].DoneAt, r.LegacyPlan.Steps[i].DoneBy, r.LegacyPlan.Steps[i].Result = false, time.Time{}, "", ""
+		}
+	}
+}
+
+// removePackage deletes request id's package files (plain or sealed); a
+// failure is logged, and the next export replaces them anyway.
+func (s *Store) removePackage(id string) {
+	if s.exportDir == "" || !filepath.IsLocal(id) || filepath.Base(id) != id {
+		return
+	}
+	dir := filepath.Join(s.exportDir, id)
+	for _, name := range []string{accessJSONName, accessSummaryName, SealedName(id)} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("remove an access package file", "request", id, "file", name, "err", err)
+		}
+	}
 }
 
 // RecordPassphraseSent records that the passphrase of id's sealed package

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -85,6 +86,27 @@ func (f *ffix) openSealed(t *testing.T, r model.Request, id age.Identity) string
 	return out
 }
 
+// accessSubject picks a subject whose access package checkAccess can
+// judge fully: active, adult, records in three collections, some of them
+// older than the look-back (out of scope).
+func (f *ffix) accessSubject() model.Subject {
+	f.t.Helper()
+	return f.pick("an access request", func(s model.Subject) bool {
+		cs := f.collections(s.ID)
+		if s.IsChild(f.ds.Now) || len(s.Emails) == 0 || s.Status != model.AccountActive || len(cs) < 3 {
+			return false
+		}
+		for _, c := range cs {
+			for _, d := range f.records(c, s.ID) {
+				if at, ok := field(d, dataMap(c).DateField).(time.Time); ok && at.Before(time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)) {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
@@ -98,9 +120,7 @@ func sha256Hex(b []byte) string {
 // completion letter says how to open it.
 func TestAccessDeliveredToRecipientKey(t *testing.T) {
 	f := newFulfilFixture(t, 60, 10)
-	sub := f.pick("an access request", func(s model.Subject) bool {
-		return s.Status == model.AccountActive && len(f.collections(s.ID)) >= 2
-	})
+	sub := f.accessSubject()
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
@@ -153,9 +173,7 @@ func TestAccessDeliveredToRecipientKey(t *testing.T) {
 // channel is recorded, and allowed after; the letter names that channel.
 func TestAccessDeliveredWithPassphrase(t *testing.T) {
 	f := newFulfilFixture(t, 60, 10)
-	sub := f.pick("an access request", func(s model.Subject) bool {
-		return s.Status == model.AccountActive && len(f.collections(s.ID)) >= 2
-	})
+	sub := f.accessSubject()
 	r := f.approved("T-AGE-PASS", sub, model.TypeAccess, nil)
 	r, err := f.s.SetAccessDelivery(f.ctx, f.who["lee"], r.ID, r.Version, model.DeliverWithPassphrase, "")
 	if err != nil {
@@ -296,4 +314,75 @@ func TestAccessDeliveryRefusals(t *testing.T) {
 	if _, err := f.s.SetAccessDelivery(f.ctx, f.who["lee"], r.ID, r.Version, model.DeliverToRecipient, key); !errors.Is(err, db.ErrInvalid) {
 		t.Errorf("after the export: %v", err)
 	}
+}
+
+// TestAccessPackageSealedAgain: a passphrase nobody saw (a run whose
+// caller did not show it) is not a dead end: choosing the delivery again
+// reopens the export step and removes the old file, and the next run seals
+// a new package with a new passphrase. A package an engineer's run wrote
+// unencrypted is sealed the same way, its plain files removed.
+func TestAccessPackageSealedAgain(t *testing.T) {
+	f := newFulfilFixture(t, 60, 10)
+	r := f.approved("T-AGE-LOST", f.accessSubject(), model.TypeAccess, nil)
+	r, err := f.s.SetAccessDelivery(f.ctx, f.who["lee"], r.ID, r.Version, model.DeliverWithPassphrase, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = f.run(f.planned(r), "lou") // no progress: the passphrase is lost
+	if r.Status != model.StatusFulfilling || r.Export == nil || r.Export.Sealed == nil {
+		t.Fatalf("first run: %s %+v", r.Status, r.Export)
+	}
+	if r, err = f.s.SetAccessDelivery(f.ctx, f.who["lee"], r.ID, r.Version, model.DeliverWithPassphrase, ""); err != nil {
+		t.Fatal(err)
+	}
+	if r.Export != nil || len(r.Plan.Pending()) != 1 {
+		t.Fatalf("after choosing again: export %+v, %d steps pending", r.Export, len(r.Plan.Pending()))
+	}
+	if ents, _ := os.ReadDir(filepath.Join(f.exports, r.ID)); len(ents) != 0 {
+		t.Fatalf("the old package is still there: %v", ents)
+	}
+	pass := ""
+	r, err = f.s.RunFulfilment(f.ctx, f.who["lou"], r.ID, func(p model.StepProgress) {
+		if p.Passphrase != "" {
+			pass = p.Passphrase
+		}
+	})
+	if err != nil || pass == "" {
+		t.Fatalf("second run: %v, passphrase shown: %t", err, pass != "")
+	}
+	sid, _ := age.NewScryptIdentity(pass)
+	f.openSealed(t, r, sid)
+	if r, err = f.s.RecordPassphraseSent(f.ctx, f.who["lou"], r.ID, r.Version, "phone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.SetAccessDelivery(f.ctx, f.who["lee"], r.ID, r.Version, model.DeliverWithPassphrase, ""); !errors.Is(err, db.ErrInvalid) || !strings.Contains(err.Error(), "already sent by phone call") {
+		t.Errorf("sealing again after the passphrase was sent: %v", err)
+	}
+
+	// Started by a lead and written unencrypted by an engineer's run
+	// (which leaves the completion to a lead), then sealed to a key
+	// before the response.
+	sub := f.accessSubject()
+	plain := f.planned(f.approved("T-AGE-PLAIN", sub, model.TypeAccess, nil))
+	if plain, err = f.s.Apply(f.ctx, f.who["lou"], plain.ID, plain.Version, model.ActStartFulfilment, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	plain = f.run(plain, "eve")
+	if _, err := os.Stat(filepath.Join(f.exports, plain.ID, "access.json")); err != nil || plain.Status != model.StatusFulfilling {
+		t.Fatalf("the plain package: %v, %s", err, plain.Status)
+	}
+	id, _ := age.GenerateX25519Identity()
+	if plain, err = f.s.SetAccessDelivery(f.ctx, f.who["lee"], plain.ID, plain.Version, model.DeliverToRecipient, id.Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(f.exports, plain.ID)); len(ents) != 0 {
+		t.Fatalf("the plain package is still there after sealing was chosen: %v", ents)
+	}
+	plain = f.run(plain, "lou")
+	if plain.Status != model.StatusCompleted {
+		t.Fatalf("ended %s", plain.Status)
+	}
+	g := *f
+	g.exports = f.openSealed(t, plain, id)
+	g.checkAccess(t, plain, sub)
 }

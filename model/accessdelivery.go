@@ -238,9 +238,11 @@ func trimForMessage(s string) string {
 	return s
 }
 
-// CheckChooseDelivery: the method is chosen for an open access request
-// before its package is written. A package once written is what the
-// resident receives; changing the method afterwards would need a new one.
+// CheckChooseDelivery: the method is chosen for an open access request,
+// before its package is written — or after, to seal it again (a
+// passphrase lost before it was sent, a package written unencrypted): the
+// export step then runs again. Once a passphrase was sent, the package the
+// resident can open stays as it is.
 func CheckChooseDelivery(r Request) error {
 	if r.Type != TypeAccess {
 		return fmt.Errorf("%s is a %s request: only an access request has a package to deliver", r.ID, r.Type.Label())
@@ -248,11 +250,15 @@ func CheckChooseDelivery(r Request) error {
 	if !r.Status.Open() {
 		return fmt.Errorf("%s is %s: its response was already given", r.ID, r.Status)
 	}
-	if r.Export != nil {
-		return fmt.Errorf("%s's package was already written (%s): the delivery method is chosen before the export step runs", r.ID, r.Export.Dir)
+	if r.Delivery != nil && r.Delivery.Sent != nil {
+		return fmt.Errorf("%s's passphrase was already sent by %s: the package the resident can open stays as it is", r.ID, r.Delivery.Sent.Channel.Label())
 	}
 	return nil
 }
+
+// Reseals says whether choosing the delivery now writes the package again:
+// it was written already, so its export step must run once more.
+func Reseals(r Request) bool { return r.Export != nil }
 
 // CheckPassphraseSent says whether the second-channel record may be made:
 // only for a passphrase delivery whose package is sealed, before the

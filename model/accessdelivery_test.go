@@ -120,8 +120,8 @@ func TestChooseDeliveryAndSent(t *testing.T) {
 		t.Error("a deletion has no package to deliver")
 	}
 	r.Export = &AccessExport{Dir: "R-1"}
-	if err := CheckChooseDelivery(r); err == nil || !strings.Contains(err.Error(), "before the export step") {
-		t.Errorf("after the export: %v", err)
+	if err := CheckChooseDelivery(r); err != nil || !Reseals(r) {
+		t.Errorf("after the export, before any passphrase was sent, the package may be sealed again: %v", err)
 	}
 	if err := CheckPassphraseSent(r); err == nil {
 		t.Error("a passphrase sent for a request with no passphrase delivery")
@@ -133,6 +133,10 @@ func TestChooseDeliveryAndSent(t *testing.T) {
 	r.Export.Sealed = &ExportFile{Name: "R-1.tar.age"}
 	if err := CheckPassphraseSent(r); err != nil {
 		t.Errorf("sealed: %v", err)
+	}
+	r.Delivery.Sent = &PassphraseSent{Channel: ChannelSMS}
+	if err := CheckChooseDelivery(r); err == nil || !strings.Contains(err.Error(), "already sent by text message") {
+		t.Errorf("reseal after the passphrase was sent: %v", err)
 	}
 }
 
