@@ -169,16 +169,20 @@ func (s *Store) runExportStep(ctx context.Context, env runEnv, r model.Request) 
 	for _, c := range outOrder {
 		pkg.OutOfScope = append(pkg.OutOfScope, outOfScopeRow{Collection: c, Product: env.maps[c].Product, Records: out[c]})
 	}
-	files, err := s.writeAccessPackage(r.ID, pkg, env)
+	files, sealed, err := s.writeAccessPackage(r.ID, pkg, env, r.Delivery)
 	if err != nil {
 		return "", nil, err
 	}
-	exp := &model.AccessExport{Dir: r.ID, Files: files, Records: len(pkg.Records), At: pkg.GeneratedAt}
+	exp := &model.AccessExport{Dir: r.ID, Files: files, Records: len(pkg.Records), At: pkg.GeneratedAt, Sealed: sealed}
 	parts := make([]string, len(files))
 	for i, f := range files {
 		parts[i] = f.Name + " sha256:" + f.SHA256
 	}
-	return fmt.Sprintf("%s, %s: %s", model.Count(len(files), "file"), model.Count(len(pkg.Records), "record"), strings.Join(parts, ", ")), exp, nil
+	res := fmt.Sprintf("%s, %s: %s", model.Count(len(files), "file"), model.Count(len(pkg.Records), "record"), strings.Join(parts, ", "))
+	if sealed != nil {
+		res = fmt.Sprintf("sealed %s sha256:%s for %s, holding %s", sealed.Name, sealed.SHA256, r.Delivery.KeyID(), res)
+	}
+	return res, exp, nil
 }
 
 func nonNil(s []string) []string {
@@ -246,37 +250,52 @@ func addWithheld(list, held []accessWithheld) []accessWithheld {
 	return list
 }
 
-// writeAccessPackage writes both files under <exports>/<request id>/, each
-// through a temporary file and a rename so a reader never sees half a file.
-func (s *Store) writeAccessPackage(requestID string, pkg accessPackage, env runEnv) ([]model.ExportFile, error) {
+// writeAccessPackage writes the package under <exports>/<request id>/:
+// with a delivery method chosen, one encrypted file (sealPackage) and no
+// plain copy; without one, both files as they are. Each file goes through
+// a temporary file and a rename so a reader never sees half a file. files
+// are the package's files with the hashes of their plain bytes either way.
+func (s *Store) writeAccessPackage(requestID string, pkg accessPackage, env runEnv, d *model.AccessDelivery) (files []model.ExportFile, sealed *model.ExportFile, _ error) {
 	if !filepath.IsLocal(requestID) || filepath.Base(requestID) != requestID {
-		return nil, fmt.Errorf("request id %q cannot name a directory", requestID)
+		return nil, nil, fmt.Errorf("request id %q cannot name a directory", requestID)
 	}
 	dir := filepath.Join(s.exportDir, requestID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create the access package directory: %w", err)
+		return nil, nil, fmt.Errorf("create the access package directory: %w", err)
 	}
 	js, err := json.MarshalIndent(pkg, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", accessJSONName, err)
+		return nil, nil, fmt.Errorf("encode %s: %w", accessJSONName, err)
 	}
 	js = append(js, '\n')
 	html, err := renderSummary(pkg, env)
 	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", accessSummaryName, err)
+		return nil, nil, fmt.Errorf("render %s: %w", accessSummaryName, err)
 	}
-	var files []model.ExportFile
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{accessJSONName, js}, {accessSummaryName, html}} {
-		if err := writePackageFile(dir, f.name, f.data); err != nil {
-			return nil, err
-		}
+	contents := []packageFile{{accessJSONName, js}, {accessSummaryName, html}}
+	for _, f := range contents {
 		sum := sha256.Sum256(f.data)
 		files = append(files, model.ExportFile{Name: f.name, SHA256: hex.EncodeToString(sum[:]), Bytes: int64(len(f.data))})
 	}
-	return files, nil
+	if d != nil {
+		sealed, err := sealPackage(dir, requestID, pkg.GeneratedAt, contents, *d, env.issued)
+		if err != nil {
+			return nil, nil, err
+		}
+		return files, sealed, nil
+	}
+	for _, f := range contents {
+		if err := writePackageFile(dir, f.name, f.data); err != nil {
+			return nil, nil, err
+		}
+	}
+	return files, nil, nil
+}
+
+// packageFile is one file of the package, in memory.
+type packageFile struct {
+	name string
+	data []byte
 }
 
 // writePackageFile is writeFileAtomic with a sync before the rename: the

@@ -43,6 +43,9 @@ type runEnv struct {
 	tenant model.Tenant
 	maps   map[string]model.CollectionMap
 	hash   func(string) string
+	// issued receives the passphrase an export step sealed the package
+	// with, for the run to show once (accessdelivery.go); never stored.
+	issued *string
 }
 
 // RunFulfilment starts (approved) or resumes (fulfilling) the signed plan,
@@ -121,6 +124,10 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 			return r, err
 		}
 		progress(model.StepProgress{Done: done(), Total: total, Label: label})
+		if *env.issued != "" {
+			progress(model.StepProgress{Done: done(), Total: total, Label: passphraseShown(r), Passphrase: *env.issued})
+			*env.issued = ""
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return r, fmt.Errorf("run %s: every step is done but it was stopped before completing (run it again to complete): %w", id, err)
@@ -142,6 +149,12 @@ func (s *Store) RunFulfilment(ctx context.Context, actor model.Actor, id string,
 	}
 	if !actor.Can(model.PermSignOff) {
 		progress(model.StepProgress{Done: total, Total: total, Label: "every step is done: a privacy lead completes the request"})
+		return r, nil
+	}
+	// A passphrase package is not a response until its passphrase went by
+	// a second channel: the run stops here, not as a refusal.
+	if why := model.DeliveryWaiting(r); why != "" {
+		progress(model.StepProgress{Done: total, Total: total, Label: "every step is done, not completed: " + why})
 		return r, nil
 	}
 	cr, err := s.Apply(ctx, actor, id, r.Version, model.ActComplete, "", nil)
@@ -295,7 +308,7 @@ func (s *Store) runEnvFor(ctx context.Context, r model.Request) (runEnv, error) 
 	if err != nil {
 		return runEnv{}, err
 	}
-	env := runEnv{tenant: tenant, maps: map[string]model.CollectionMap{}, hash: hash}
+	env := runEnv{tenant: tenant, maps: map[string]model.CollectionMap{}, hash: hash, issued: new(string)}
 	for _, cm := range dm {
 		env.maps[cm.Collection] = cm
 	}

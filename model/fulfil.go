@@ -275,6 +275,10 @@ type AccessExport struct {
 	Files   []ExportFile `bson:"files" json:"files"`
 	Records int          `bson:"records" json:"records"`
 	At      time.Time    `bson:"at" json:"at"`
+	// Sealed is the one encrypted file delivered (accessdelivery.go) when
+	// a delivery method was chosen; Files then name what it holds, with
+	// the hashes of their plain bytes, and are not left on disk.
+	Sealed *ExportFile `bson:"sealed,omitempty" json:"sealed,omitempty"`
 }
 
 // ExportFile is one file of an access package with its SHA-256 (hex).
@@ -289,6 +293,9 @@ type StepProgress struct {
 	Done  int    // steps finished, including earlier runs
 	Total int    // steps in the plan
 	Label string // the step about to run, or the one just finished
+	// Passphrase is set once, right after the export step sealed the
+	// package with it: shown to the operator then, never stored or logged.
+	Passphrase string
 }
 
 // Doc is one stored document as plain Go values: string, bool, int64,

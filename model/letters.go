@@ -126,6 +126,8 @@ func letterFields() []struct{ Name, Doc string } {
 		{"Kept", "what was not deleted or disclosed and why, one line each"},
 		{"Corrections", "the fields a correction changed, one line each"},
 		{"PackageFiles", "the files of an access package, one line each"},
+		{"PackageHowToOpen", "how to open the encrypted access package: the file, the age command, and the key or the passphrase's second channel"},
+		{"PackageDeliveredOn", "the date the access package was delivered: the response date"},
 		{"Outcome", "the request's recorded outcome"},
 		// Processor letters only (RenderProcessorLetter).
 		{"ProcessorName", "processor letters: the sub-processor"},
@@ -260,6 +262,13 @@ func LetterDataFor(r Request, t Tenant) map[string]any {
 		}
 	}
 	lines("PackageFiles", files)
+	set("PackageHowToOpen", PackageHowToOpen(r))
+	switch {
+	case r.Delivery != nil && r.Delivery.DeliveredAt != nil:
+		set("PackageDeliveredOn", day(*r.Delivery.DeliveredAt))
+	case r.Export != nil && r.RespondedAt != nil:
+		set("PackageDeliveredOn", day(*r.RespondedAt))
+	}
 	set("Outcome", r.Outcome)
 	return m
 }
@@ -525,8 +534,11 @@ func SampleLetterRequest() (Request, Tenant) {
 		Fee:          &Fee{AmountCents: 2500, Reason: "the fifth identical request this year"},
 		Withheld:     []Withheld{{Category: "identifying", Reason: "kept 7 years under the retention schedule"}},
 		Corrections:  map[string]string{"address": "1 Main St"},
-		Export:       &AccessExport{Files: []ExportFile{{Name: "records.json"}}},
-		Outcome:      "completed",
+		Export: &AccessExport{Files: []ExportFile{{Name: "records.json"}},
+			Sealed: &ExportFile{Name: "R-SAMPLE.tar.age"}},
+		Delivery: &AccessDelivery{Method: DeliverWithPassphrase, Sent: &PassphraseSent{Channel: ChannelSMS, At: at},
+			DeliveredAt: &at},
+		Outcome: "completed",
 	}
 	t := Tenant{ID: "sample", Name: "City of Sample", State: "CA", TimeZone: "America/Los_Angeles",
 		Approvers:      []Contact{{Name: "Pat Approver", Email: "pat@sample.gov"}},

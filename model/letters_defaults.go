@@ -86,10 +86,10 @@ We can process it for a reasonable fee of {{.FeeAmount}}. Reply to accept; other
 		{LetterCompletionAccess, "Your privacy request {{.RequestID}}: your data",
 			`Dear {{.RequesterName}},
 
-Your access request {{.RequestID}} is complete. Your package holds:
+Your access request {{.RequestID}} is complete. We delivered your package on {{.PackageDeliveredOn}}. It holds:
 {{range .PackageFiles}}  - {{.}}
 {{end}}
-We will send you how to open it by a separate channel.
+{{.PackageHowToOpen}}
 `},
 		{LetterCompletionDeletion, "Your privacy request {{.RequestID}} is complete",
 			`Dear {{.RequesterName}},

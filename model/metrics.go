@@ -196,6 +196,9 @@ type MetricsFacts struct {
 }
 
 // FactsOf reads a request's metrics facts in its tenant's calendar.
+// Responded is the response date; for an encrypted access package it is
+// also the delivery date (AccessDelivery.DeliveredAt is stamped from the
+// same completion), so days-to-respond count to the delivery.
 func FactsOf(r Request, t Tenant) MetricsFacts {
 	f := MetricsFacts{Type: r.Type, Status: r.Status, Received: r.ReceivedAt, Responded: r.RespondedAt,
 		Withheld: len(r.Withheld) > 0, Extended: r.Extension != nil, Basis: DenialBasisOf(r), Loc: t.Location()}

@@ -233,6 +233,9 @@ type Request struct {
 	LegacyPlan *Plan `bson:"plan,omitempty" json:"-"`
 	// Export is the access package written for an access request.
 	Export *AccessExport `bson:"export,omitempty" json:"export,omitempty"`
+	// Delivery is how the access package is encrypted for the resident and
+	// the record of its second channel (accessdelivery.go).
+	Delivery *AccessDelivery `bson:"delivery,omitempty" json:"delivery,omitempty"`
 	// Withheld is what the response did not delete or disclose, and why
 	// (the 24-month record keeps it with the outcome).
 	Withheld []Withheld `bson:"withheld,omitempty" json:"withheld,omitempty"`

@@ -174,7 +174,7 @@ func Book() []ActionRules {
 			return fmt.Sprintf("plan %s signed off by %s", f.Request.Plan.ID, f.Request.Plan.SignedBy)
 		}},
 		{Action: ActFulfilStep, Rules: []Rule{ruleStepPending(), ruleStepRecord()}, Record: recordStep},
-		{Action: ActComplete, Rules: []Rule{ruleCompleteAllDone(), ruleCompleteProcessors()}, Record: recordComplete},
+		{Action: ActComplete, Rules: []Rule{ruleCompleteAllDone(), ruleCompleteProcessors(), ruleCompleteDelivered()}, Record: recordComplete},
 		{Action: ActFail, Rules: []Rule{ruleFailReason()}, Record: recordFail},
 		{Action: ActRetry, Rules: []Rule{ruleSignedPlan()}, Record: func(_ Facts, next *Request) string {
 			next.FailureReason, next.FailedAt, next.FailedStep = "", nil, ""

@@ -212,7 +212,7 @@ func TestRuleBook(t *testing.T) {
 
 func allRuleCases() []ruleCase {
 	var out []ruleCase
-	for _, cs := range [][]ruleCase{lifecycleRuleCases(), triageRuleCases(), decisionRuleCases(), fulfilRuleCases(), intakeRuleCases(), discloseRuleCases()} {
+	for _, cs := range [][]ruleCase{lifecycleRuleCases(), triageRuleCases(), decisionRuleCases(), fulfilRuleCases(), intakeRuleCases(), discloseRuleCases(), deliveryRuleCases()} {
 		out = append(out, cs...)
 	}
 	return out

@@ -275,6 +275,7 @@ func recordComplete(f Facts, next *Request) string {
 	if next.Outcome == "" {
 		next.Outcome = PlanOutcome(*p, next.Export)
 	}
+	recordDelivered(f, next)
 	return ""
 }
 

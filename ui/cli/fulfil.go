@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/custodian-dev/custodian/db"
 	"github.com/custodian-dev/custodian/model"
@@ -186,6 +187,19 @@ func writeExport(w io.Writer, e *model.AccessExport, exportDir string) {
 	fmt.Fprintf(w, "  export: %s (%s)\n", dir, model.Count(e.Records, "record"))
 	for _, f := range e.Files {
 		fmt.Fprintf(w, "    %-14s sha256 %s  %d bytes\n", model.CleanLine(f.Name), model.CleanLine(f.SHA256), f.Bytes)
+	}
+	if f := e.Sealed; f != nil {
+		fmt.Fprintf(w, "    sealed: %s sha256 %s  %d bytes (the files above, encrypted; no plain copy is kept)\n", model.CleanLine(f.Name), model.CleanLine(f.SHA256), f.Bytes)
+	}
+}
+
+// writeDelivery says how the access package is delivered.
+func writeDelivery(w io.Writer, d *model.AccessDelivery, loc *time.Location) {
+	if d == nil {
+		return
+	}
+	for _, l := range d.Describe(loc) {
+		fmt.Fprintf(w, "  delivery: %s\n", model.CleanLine(l))
 	}
 }
 

@@ -242,6 +242,12 @@ func writeRest(w io.Writer, v present.Request, t model.Tenant) {
 		writeExport(w, v.Export, v.ExportDir)
 		writeWithheld(w, v.Withheld)
 	}
+	if v.Delivery != nil {
+		if v.Fulfilment == nil {
+			fmt.Fprintln(w, "\nFulfilment")
+		}
+		writeDelivery(w, v.Delivery, loc)
+	}
 	if len(v.Notes) > 0 {
 		fmt.Fprintln(w, "\nNotes")
 		for _, n := range v.Notes {

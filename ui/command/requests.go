@@ -190,6 +190,10 @@ func bindRequestsRun(fs *flag.FlagSet) Run {
 		// step land; ctrl+c cancels ctx, which stops the run between steps
 		// and the error says how to resume.
 		progress := func(p model.StepProgress) {
+			if p.Passphrase != "" {
+				showPassphrase(env.Stderr, p)
+				return
+			}
 			fmt.Fprintf(env.Stderr, "step %d/%d %s\n", p.Done, p.Total, model.CleanLine(p.Label))
 		}
 		return cli.Run(ctx, b.store, actor, id, cli.RunOptions{Yes: *yes, Ask: terminalAsk(env.Stdin, env.Stderr)}, progress, env.Stdout)

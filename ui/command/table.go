@@ -28,6 +28,7 @@ func Table() []Command {
 		{Path: "audit export", Summary: "the record of each request received in the range, as JSON Lines (§7101)", Bind: bindAuditExport},
 	}
 	cmds = append(cmds, requestCommands()...)
+	cmds = append(cmds, deliveryCommands()...)
 	cmds = append(cmds, reportCommands()...)
 	cmds = append(cmds,
 		Command{Path: "serve", Summary: "serve the console over SSH to registered operator keys (host key kept in the data directory)",

@@ -132,7 +132,7 @@ func splitTerms(s string) []string {
 // request actions of the lifecycle: sign-ins, reveals, exports, operator
 // changes and the housekeeping the doctor and the limits check record.
 var systemAuditActions = []string{
-	"claim_dropped", "export", "limit_flag", "put_operator", "read", "reveal", "seed", "ssh_login",
+	"claim_dropped", "export", "limit_flag", "passphrase_sent", "put_operator", "read", "reveal", "seed", "set_delivery", "ssh_login",
 }
 
 // auditActionNames are the action names the chain holds, sorted: every

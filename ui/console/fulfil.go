@@ -134,6 +134,7 @@ func responseLines(d *doc, r model.Request, t model.Tenant, exportDir string) {
 		}
 	}
 	exportLines(d, r.Export, t, exportDir)
+	deliveryLines(d, r.Delivery, t)
 }
 
 // exportPath is where an access package is on this machine: the store
@@ -160,5 +161,21 @@ func exportLines(d *doc, x *model.AccessExport, t model.Tenant, exportDir string
 	for _, f := range x.Files {
 		d.para(3, fmt.Sprintf("%s  %d bytes", model.CleanLine(f.Name), f.Bytes))
 		d.para(5, "sha256 "+model.CleanLine(f.SHA256))
+	}
+	if f := x.Sealed; f != nil {
+		d.para(3, fmt.Sprintf("sealed: %s  %d bytes (the files above, encrypted; no plain copy is kept)", model.CleanLine(f.Name), f.Bytes))
+		d.para(5, "sha256 "+model.CleanLine(f.SHA256))
+	}
+}
+
+// deliveryLines say how the access package is delivered.
+func deliveryLines(d *doc, x *model.AccessDelivery, t model.Tenant) {
+	if x == nil {
+		return
+	}
+	d.line("")
+	d.line(" " + d.th.Label.Render("delivery"))
+	for _, l := range x.Describe(t.Location()) {
+		d.para(3, model.CleanLine(l))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/progress"
@@ -81,6 +82,9 @@ type runPane struct {
 	question  string
 	runOK     bool
 	confirmed bool
+	// passphrase is the one a sealed access package was encrypted with,
+	// shown while this view is open and kept nowhere else.
+	passphrase string
 }
 
 func newRunPane(c *Context, seq int, id string) *runPane {
@@ -190,7 +194,20 @@ func (p *runPane) run() tea.Cmd {
 	p.state, p.err, p.hint = runRunning, "", ""
 	id := p.id
 	return tea.Batch(p.steps.start(p.ctx, 0, func(ctx context.Context, backend Backend, actor model.Actor, report func(model.StepProgress)) (model.Request, error) {
-		return backend.RunFulfilment(ctx, actor, id, report)
+		// Reports are coalesced (only the newest reaches Update): the
+		// passphrase rides on every report after the one that made it,
+		// so a later step's report cannot drop it.
+		var mu sync.Mutex
+		passphrase := ""
+		return backend.RunFulfilment(ctx, actor, id, func(sp model.StepProgress) {
+			mu.Lock()
+			if sp.Passphrase != "" {
+				passphrase = sp.Passphrase
+			}
+			sp.Passphrase = passphrase
+			mu.Unlock()
+			report(sp)
+		})
 	}), p.spin.Tick)
 }
 
@@ -255,6 +272,9 @@ func (p *runPane) finished(end runEnd) tea.Cmd {
 func (p *runPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	c := p.ctx
 	if sp, next, ok := p.steps.progress(msg); ok {
+		if sp.Passphrase != "" {
+			p.passphrase = model.CleanLine(sp.Passphrase)
+		}
 		p.done, p.total, p.label = sp.Done, sp.Total, model.CleanLine(sp.Label)
 		return p, next
 	}
@@ -387,6 +407,11 @@ func (p *runPane) View() string {
 			d.line("")
 		}
 	}
+	if p.passphrase != "" {
+		d.para(1, th.Overdue.Render("PASSPHRASE (shown once, not stored): "+p.passphrase))
+		d.para(1, "The package is sealed with it and it is kept nowhere: send it to the resident by sms, phone or post (never by email), then record that it was sent.")
+		d.line("")
+	}
 	pct := 0.0
 	if p.total > 0 {
 		pct = float64(p.done) / float64(p.total)
@@ -461,6 +486,10 @@ func (p *runPane) result(d *doc) {
 		return
 	}
 	if r.Status != model.StatusCompleted {
+		if why := model.DeliveryWaiting(*r); why != "" {
+			d.para(1, th.Soon.Render("every step is done, not completed: "+why))
+			return
+		}
 		d.para(1, th.Soon.Render("every step is done; a privacy lead completes it (the response) with "+p.ctx.keyFor(keymap.Fulfil)))
 		return
 	}

@@ -69,7 +69,10 @@ type Request struct {
 	// Fulfilment.
 	Fulfilment *Fulfilment         `json:"fulfilment,omitempty"`
 	Export     *model.AccessExport `json:"export,omitempty"`
-	Withheld   []model.Withheld    `json:"withheld,omitempty"`
+	// Delivery is how the access package is encrypted and, for a
+	// passphrase, the record of its second channel.
+	Delivery *model.AccessDelivery `json:"delivery,omitempty"`
+	Withheld []model.Withheld      `json:"withheld,omitempty"`
 	// ExportDir is where the store writes access packages, for a view
 	// that shows the package's full path; machine output leaves it out.
 	ExportDir string        `json:"-"`
@@ -289,7 +292,20 @@ func RequestOf(r model.Request, t model.Tenant) Request {
 		for _, f := range x.Files {
 			e.Files = append(e.Files, model.ExportFile{Name: c(f.Name), SHA256: c(f.SHA256), Bytes: f.Bytes})
 		}
+		if x.Sealed != nil {
+			e.Sealed = &model.ExportFile{Name: c(x.Sealed.Name), SHA256: c(x.Sealed.SHA256), Bytes: x.Sealed.Bytes}
+		}
 		v.Export = &e
+	}
+	if x := r.Delivery; x != nil {
+		d := *x
+		d.Recipient, d.ChosenBy = c(x.Recipient), c(x.ChosenBy)
+		if x.Sent != nil {
+			sent := *x.Sent
+			sent.By = c(x.Sent.By)
+			d.Sent = &sent
+		}
+		v.Delivery = &d
 	}
 	for _, x := range r.Withheld {
 		wh := model.Withheld{Category: model.Category(c(string(x.Category))), Reason: c(x.Reason)}
