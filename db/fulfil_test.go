@@ -42,6 +42,8 @@ type ffix struct {
 	exports string
 	who     map[string]model.Actor
 	used    map[string]bool
+	// letterFrom is StoreOptions.LetterFrom of the stores it opens.
+	letterFrom string
 }
 
 func newFulfilFixture(t testing.TB, subjects, requests int) *ffix {
@@ -71,7 +73,7 @@ func newFulfilFixture(t testing.TB, subjects, requests int) *ffix {
 // would open it.
 func (f *ffix) store() *db.Store {
 	f.t.Helper()
-	s, err := db.NewStore(f.conn, db.StoreOptions{Clock: fulfilClock, ExportDir: f.exports})
+	s, err := db.NewStore(f.conn, db.StoreOptions{Clock: fulfilClock, ExportDir: f.exports, LetterFrom: f.letterFrom})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -14,11 +14,6 @@ import (
 	"github.com/custodian-dev/custodian/model"
 )
 
-// ProcessorNoticeFrom is the sender of the notices and reminders a run
-// and the reminder pass queue: they are written without a person at a
-// prompt, so no --from reaches them.
-const ProcessorNoticeFrom = "privacy@localhost"
-
 // runProcessorStep queues the notice of step i's processor and returns the
 // notice to record with the step. The message id is derived from what the
 // letter says, so a run that crashed after queuing finds the same message
@@ -55,7 +50,7 @@ func (s *Store) queueProcessorLetter(ctx context.Context, actor model.Actor, t m
 	if err != nil {
 		return Message{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	return s.queueRendered(ctx, actor, r, k, l, ProcessorNoticeFrom, "to processor "+pp.Name)
+	return s.queueRendered(ctx, actor, r, k, l, s.letterFrom, "to processor "+pp.Name)
 }
 
 // addNotice records n on q: a notice already there for the same message

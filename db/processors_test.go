@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -22,7 +23,8 @@ import (
 func newProcessorFixture(t *testing.T, subjects int) *ffix {
 	t.Helper()
 	conn := dbtest.New(t)
-	f := &ffix{t: t, ctx: context.Background(), conn: conn, exports: t.TempDir(), who: map[string]model.Actor{}, used: map[string]bool{}}
+	f := &ffix{t: t, ctx: context.Background(), conn: conn, exports: t.TempDir(), who: map[string]model.Actor{}, used: map[string]bool{},
+		letterFrom: processorNoticeSender}
 	f.s = f.store()
 	if _, err := db.Seed(f.ctx, f.s, db.SeedOptions{Subjects: subjects, Requests: 1, Clock: seedClock, Processors: true}); err != nil {
 		t.Fatal(err)
@@ -41,6 +43,10 @@ func newProcessorFixture(t *testing.T, subjects int) *ffix {
 	}
 	return f
 }
+
+// processorNoticeSender is the configured sender (StoreOptions.LetterFrom)
+// of the notices a run queues by itself.
+const processorNoticeSender = "privacy@vendor.example"
 
 // storedMessages reads a request's messages with their bytes, oldest first.
 func (f *ffix) storedMessages(id string) []db.Message {
@@ -213,6 +219,9 @@ func TestDeletionWithProcessorsThroughSMTP(t *testing.T) {
 			continue
 		}
 		body := string(m.Raw)
+		if !regexp.MustCompile(`(?m)^From: .*<` + regexp.QuoteMeta(processorNoticeSender) + `>\r?$`).MatchString(body) {
+			t.Errorf("the CRM notice is not from the configured sender %s:\n%.400s", processorNoticeSender, body)
+		}
 		for _, want := range []string{id, "alert_subscriptions/", "7022(b)(3)", "confirm"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the CRM notice lacks %q", want)

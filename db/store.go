@@ -1,6 +1,7 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -68,6 +69,10 @@ type StoreOptions struct {
 	// request (main: <data dir>/exports). Empty refuses to run an access
 	// request's plan: there would be nowhere to put the package.
 	ExportDir string
+	// LetterFrom is the sender of the letters the controller queues by
+	// itself, with nobody at a prompt to give one: a run's sub-processor
+	// notices and the reminder pass. Empty: model.DefaultLetterFrom.
+	LetterFrom string
 }
 
 // Store is the controller layer: every read and write of custodian's data
@@ -113,6 +118,8 @@ type Store struct {
 	hooks  testHooks
 	// exportDir is StoreOptions.ExportDir.
 	exportDir string
+	// letterFrom is StoreOptions.LetterFrom, checked.
+	letterFrom string
 	// inflight counts the writes running, for StopWrites (inflight.go).
 	inflight inflight
 }
@@ -177,6 +184,11 @@ func NewStore(c *Conn, o StoreOptions) (*Store, error) {
 	if s.clock == nil {
 		s.clock = model.SystemClock{}
 	}
+	from, err := model.SafeAddress(cmp.Or(o.LetterFrom, model.DefaultLetterFrom))
+	if err != nil {
+		return nil, fmt.Errorf("new store: the letters' sender: %w", err)
+	}
+	s.letterFrom = from
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

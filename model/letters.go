@@ -304,6 +304,11 @@ type Letter struct {
 	Body    string     `json:"body"`
 }
 
+// DefaultLetterFrom is the sender of letters when none is configured
+// (--from, CUSTODIAN_MAIL_FROM): an address no mail server delivers to,
+// so a demo's .eml files never pass for real mail.
+const DefaultLetterFrom = "privacy@localhost"
+
 // MaxSubjectLen bounds a rendered subject: a long hostile name must not
 // make a header line that mail servers fold or reject.
 const MaxSubjectLen = 200

@@ -26,6 +26,10 @@ func bindConsole(fs *flag.FlagSet) Run {
 		if code != 0 {
 			return code
 		}
+		if err := mf.useSender(g); err != nil {
+			fmt.Fprintf(stderr, "custodian console: %s\n", model.EscapeLine(err.Error()))
+			return exitFor(err)
+		}
 		b, code := openSeeded(ctx, g, stderr)
 		if b == nil {
 			return code

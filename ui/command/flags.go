@@ -35,6 +35,10 @@ type Globals struct {
 	// could not finish, a checkpoint that did not advance); nil discards
 	// them, as the console must: a line on stderr would tear its screen.
 	storeLog *slog.Logger
+	// letterFrom is the sender of the letters the controller queues by
+	// itself (StoreOptions.LetterFrom): the --from of the commands that
+	// have one, else $CUSTODIAN_MAIL_FROM (letterFromDefault).
+	letterFrom string
 }
 
 // envDefaults are the global flags an environment variable sets when the

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -18,8 +19,12 @@ import (
 // command runs, so help never prints a URL with its password.
 const smtpURLEnv = "CUSTODIAN_SMTP_URL"
 
-// defaultFrom is the sender when --from is not given.
-const defaultFrom = "privacy@localhost"
+// mailFromEnv sets the sender when --from is not given, and for the
+// letters the controller queues by itself (sub-processor notices).
+const mailFromEnv = "CUSTODIAN_MAIL_FROM"
+
+// letterFromDefault is the sender when --from is not given.
+func letterFromDefault() string { return cmp.Or(os.Getenv(mailFromEnv), model.DefaultLetterFrom) }
 
 // letterCommands are the CLI door to correspondence: send one letter after
 // a person has read it, and deliver what waits in the outbox.
@@ -48,8 +53,20 @@ type mailFlags struct{ smtpURL, from *string }
 func bindMailFlags(fs *flag.FlagSet) mailFlags {
 	return mailFlags{
 		smtpURL: fs.String("smtp-url", "", "send by SMTP: `URL` smtp://user:password@host:587 (STARTTLS required) or smtps://…:465 (default $"+smtpURLEnv+"; none: .eml files in <data dir>/outbox)"),
-		from:    fs.String("from", defaultFrom, "the sender `ADDRESS`"),
+		from:    fs.String("from", "", "the sender `ADDRESS` (default $"+mailFromEnv+", else "+model.DefaultLetterFrom+"); also of the sub-processor notices a run queues"),
 	}
+}
+
+// useSender checks the sender address the flags give and makes it the
+// store's too (g.letterFrom): the commands with mail flags call it before
+// opening the store.
+func (m mailFlags) useSender(g *Globals) error {
+	from, err := model.SafeAddress(cmp.Or(*m.from, letterFromDefault()))
+	if err != nil {
+		return fmt.Errorf("%w: --from (or $%s): %w", db.ErrInvalid, mailFromEnv, err)
+	}
+	*m.from, g.letterFrom = from, from
+	return nil
 }
 
 // deliverer is the outbox the flags choose, and a line saying where
@@ -81,6 +98,9 @@ func bindRequestsLetter(fs *flag.FlagSet) Run {
 		k, err := model.ParseLetterKind(*kind)
 		if err != nil {
 			return failLetter(env.Stderr, "letter", fmt.Errorf("%w: --kind: %w", db.ErrInvalid, err))
+		}
+		if err := mf.useSender(g); err != nil {
+			return failLetter(env.Stderr, "letter", err)
 		}
 		b, actor, code := openActor(ctx, g, "cli", env.Stderr)
 		if b == nil {
@@ -140,6 +160,9 @@ func bindOutboxSend(fs *flag.FlagSet) Run {
 	return func(ctx context.Context, env Env, g *Globals, _ []string) int {
 		if *every < 0 {
 			return failLetter(env.Stderr, "send", fmt.Errorf("%w: --every must be positive, e.g. 30s", db.ErrInvalid))
+		}
+		if err := mf.useSender(g); err != nil {
+			return failLetter(env.Stderr, "send", err)
 		}
 		b, _, code := openActor(ctx, g, "cli", env.Stderr)
 		if b == nil {
@@ -249,9 +272,9 @@ func (m mailFlags) startOutbox(ctx context.Context, b *backend, every time.Durat
 	if every <= 0 {
 		return outboxWorker{}, "", fmt.Errorf("%w: --outbox-every must be positive, e.g. 10s", db.ErrInvalid)
 	}
-	from, err := model.SafeAddress(*m.from)
+	from, err := model.SafeAddress(cmp.Or(*m.from, letterFromDefault()))
 	if err != nil {
-		return outboxWorker{}, "", fmt.Errorf("%w: --from: %w", db.ErrInvalid, err)
+		return outboxWorker{}, "", fmt.Errorf("%w: --from (or $%s): %w", db.ErrInvalid, mailFromEnv, err)
 	}
 	out, where, err := m.deliverer(b.dataDir)
 	if err != nil {

@@ -66,7 +66,7 @@ func TestOutboxWorkerOfConsoleAndServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := b.store.QueueLetter(ctx, sam, r.ID, model.LetterAcknowledgement, defaultFrom)
+	m, err := b.store.QueueLetter(ctx, sam, r.ID, model.LetterAcknowledgement, model.DefaultLetterFrom)
 	if err != nil {
 		t.Fatal(err)
 	}

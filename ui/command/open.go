@@ -1,6 +1,7 @@
 package command
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,8 +94,9 @@ func openBackend(ctx context.Context, g *Globals, stderr io.Writer) (*backend, i
 		VerifyOnly:        g.verifyOnly,
 		// Access packages go beside the audit pane's exports, one
 		// directory per request.
-		ExportDir: filepath.Join(dataDir, "exports"),
-		Logger:    g.storeLog,
+		ExportDir:  filepath.Join(dataDir, "exports"),
+		Logger:     g.storeLog,
+		LetterFrom: cmp.Or(g.letterFrom, letterFromDefault()),
 	})
 	if err != nil {
 		b.close()

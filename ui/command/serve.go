@@ -40,6 +40,10 @@ func bindServe(fs *flag.FlagSet) Run {
 		// serve has no screen of its own: what goes wrong in the background
 		// (a drain that fails, a checkpoint that cannot advance) is logged.
 		g.storeLog = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		if err := mf.useSender(g); err != nil {
+			fmt.Fprintf(stderr, "custodian serve: %s\n", model.EscapeLine(err.Error()))
+			return exitFor(err)
+		}
 		b, code := openSeeded(ctx, g, stderr)
 		if b == nil {
 			return code
