@@ -84,6 +84,9 @@ const (
 	// SettleProcessor records a sub-processor's confirmation of a deletion
 	// or correction notice, or a lead's exception for it.
 	SettleProcessor Action = "settle_processor"
+	// Delivery chooses how an access package is encrypted, or records the
+	// channel its passphrase was sent by.
+	Delivery Action = "delivery"
 	// GroupByTenant switches the approvals list between oldest-waiting
 	// first and grouped by tenant.
 	GroupByTenant Action = "group_by_tenant"
@@ -299,6 +302,7 @@ func defaults() []Binding {
 		{Link, []string{"L"}, "link to a subject", GroupRequest},
 		{Disclose, []string{"D"}, "disclose another person's data in an access plan", GroupRequest},
 		{SettleProcessor, []string{"O"}, "settle a sub-processor notice", GroupRequest},
+		{Delivery, []string{"K"}, "encrypt the access package", GroupRequest},
 		{GroupByTenant, []string{"s"}, "group by tenant", GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, "save the form", GroupForm},
 		{FormPrevOption, []string{"left"}, "previous choice / button", GroupForm},
@@ -475,7 +479,7 @@ func inPane(b Binding, p Pane) bool {
 		}
 		// A request's sub-processor notices are settled on its detail,
 		// where they are listed.
-		if b.Action == SettleProcessor {
+		if b.Action == SettleProcessor || b.Action == Delivery {
 			return p == PaneDetail
 		}
 		// Fulfilment — a run that failed is retried from its view.

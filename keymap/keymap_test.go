@@ -58,6 +58,7 @@ func TestDefaultBindings(t *testing.T) {
 		{Link, []string{"L"}, GroupRequest},
 		{Disclose, []string{"D"}, GroupRequest},
 		{SettleProcessor, []string{"O"}, GroupRequest},
+		{Delivery, []string{"K"}, GroupRequest},
 		{GroupByTenant, []string{"s"}, GroupApprovals},
 		{FormSubmit, []string{"ctrl+s"}, GroupForm},
 		{FormPrevOption, []string{"left"}, GroupForm},

@@ -99,6 +99,7 @@ func (p *detailPane) KeyHelp() []key.Binding {
 	if p.req != nil {
 		// What a request waiting on its processors needs comes first.
 		out = append(out, settleHelp(p.ctx, *p.req)...)
+		out = append(out, deliveryHelp(p.ctx, *p.req)...)
 		out = append(out, actionHints(p.ctx, *p.req)...)
 	}
 	return append(out, p.ctx.Keys.ShortHelp(keymap.Down, keymap.Up, keymap.PageDown)...)
@@ -207,6 +208,8 @@ func (p *detailPane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 				t = p.tenant
 			}
 			return p, openSettle(p.ctx, *p.req, t)
+		case k.Matches(msg, keymap.Delivery) && p.req != nil:
+			return p, openDelivery(p.ctx, *p.req)
 		default:
 			if ka, ok := requestActionKey(k, msg); ok && p.req != nil {
 				r := *p.req

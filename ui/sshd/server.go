@@ -27,6 +27,7 @@ import (
 var _ console.Backend = (*db.Store)(nil)
 var _ console.Live = (*db.Store)(nil)
 var _ console.Notices = (*db.Store)(nil)
+var _ console.Deliveries = (*db.Store)(nil)
 
 // Defaults for Config's zero values.
 const (
