@@ -89,24 +89,9 @@ func (s *Store) renderLetter(ctx context.Context, r model.Request, k model.Lette
 // with the SHA-256 of those bytes on the audit chain. Queuing the same
 // letter again returns the message already stored.
 func (s *Store) QueueLetter(ctx context.Context, actor model.Actor, id string, k model.LetterKind, from string) (Message, error) {
-	const action = "queue_letter"
-	actor, err := s.currentActor(ctx, actor)
-	if err != nil {
-		return Message{}, fmt.Errorf("%s %s: %w", action, id, err)
-	}
-	if _, err := model.ParseLetterKind(string(k)); err != nil {
-		return Message{}, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	r, err := s.Request(ctx, actor, id)
+	actor, r, err := s.letterSender(ctx, actor, id, k)
 	if err != nil {
 		return Message{}, err
-	}
-	tgt := auditTarget("request", id)
-	if actor.ReadOnly {
-		return Message{}, s.refuse(ctx, actor, action, tgt, r.TenantID, "this session is read-only", nil)
-	}
-	if p := model.LetterPermission(k); !actor.Can(p) {
-		return Message{}, s.refuse(ctx, actor, action, tgt, r.TenantID, actor.Refusal(p, "send a "+string(k)+" letter"), nil)
 	}
 	if from, err = model.SafeAddress(from); err != nil {
 		return Message{}, fmt.Errorf("%w: sender: %w", ErrInvalid, err)
@@ -116,6 +101,33 @@ func (s *Store) QueueLetter(ctx context.Context, actor model.Actor, id string, k
 		return Message{}, err
 	}
 	return s.queueRendered(ctx, actor, r, k, l, from, "")
+}
+
+// letterSender is the checks every way of queuing a letter starts with:
+// the actor as stored now, a known kind, the request in the actor's scope,
+// a session that may write, and the permission the kind needs (a refusal
+// is audited). It returns the current actor and the request.
+func (s *Store) letterSender(ctx context.Context, actor model.Actor, id string, k model.LetterKind) (model.Actor, model.Request, error) {
+	const action = "queue_letter"
+	actor, err := s.currentActor(ctx, actor)
+	if err != nil {
+		return actor, model.Request{}, fmt.Errorf("%s %s: %w", action, id, err)
+	}
+	if _, err := model.ParseLetterKind(string(k)); err != nil {
+		return actor, model.Request{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	r, err := s.Request(ctx, actor, id)
+	if err != nil {
+		return actor, model.Request{}, err
+	}
+	tgt := auditTarget("request", id)
+	if actor.ReadOnly {
+		return actor, r, s.refuse(ctx, actor, action, tgt, r.TenantID, "this session is read-only", nil)
+	}
+	if p := model.LetterPermission(k); !actor.Can(p) {
+		return actor, r, s.refuse(ctx, actor, action, tgt, r.TenantID, actor.Refusal(p, "send a "+string(k)+" letter"), nil)
+	}
+	return actor, r, nil
 }
 
 // queueRendered stores the rendered letter l (of kind k, about request r)

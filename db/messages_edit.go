@@ -17,24 +17,11 @@ import (
 // from the rendered letter.
 func (s *Store) QueueEditedLetter(ctx context.Context, actor model.Actor, id string, k model.LetterKind, from, subject, body string) (Message, error) {
 	const action = "queue_letter"
-	actor, err := s.currentActor(ctx, actor)
-	if err != nil {
-		return Message{}, fmt.Errorf("%s %s: %w", action, id, err)
-	}
-	if _, err := model.ParseLetterKind(string(k)); err != nil {
-		return Message{}, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	r, err := s.Request(ctx, actor, id)
+	actor, r, err := s.letterSender(ctx, actor, id, k)
 	if err != nil {
 		return Message{}, err
 	}
 	tgt := auditTarget("request", id)
-	if actor.ReadOnly {
-		return Message{}, s.refuse(ctx, actor, action, tgt, r.TenantID, "this session is read-only", nil)
-	}
-	if p := model.LetterPermission(k); !actor.Can(p) {
-		return Message{}, s.refuse(ctx, actor, action, tgt, r.TenantID, actor.Refusal(p, "send a "+string(k)+" letter"), nil)
-	}
 	// Editing means reading the letter unmasked: only those who may see
 	// personal data edit (DraftLetter gives them the text to edit).
 	if !actor.Can(model.PermReveal) {
