@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func TestSettleProcessorNoticesFromTheDetail(t *testing.T) {
 		h.waitFor("form closed", noForm)
 		h.waitFor(name+" settled", func(a *App) bool {
 			d, ok := a.stack[0].(*detailPane)
-			return ok && d.req != nil && !contains(model.ProcessorsPending(*d.req), name)
+			return ok && d.req != nil && !slices.Contains(model.ProcessorsPending(*d.req), name)
 		})
 	}
 	got := stored(t, store, lou, r.ID)
@@ -124,13 +125,4 @@ func TestSettleProcessorNoticesFromTheDetail(t *testing.T) {
 	if confirms != 1 || excepts != len(pending)-1 {
 		t.Errorf("audit: %d confirmations and %d exceptions, want 1 and %d", confirms, excepts, len(pending)-1)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
